@@ -1,0 +1,1 @@
+"""coplab: the registry of the Children Online Protection Lab."""

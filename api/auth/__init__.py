@@ -1,0 +1,1 @@
+"""Principals, scopes, signing keys and access-token validation."""

@@ -1,0 +1,29 @@
+"""Write checks shared by the services: scope and role, raised before anything is written."""
+
+from api.auth.principal import Principal, Role
+from api.auth.scopes import Scope
+from api.errors import DomainError, ErrorCode, missing_scope, unauthenticated
+
+
+def require_scope(principal: Principal, scope: Scope) -> None:
+    """Top-level UNAUTHENTICATED without a token, FORBIDDEN without the scope."""
+    if not principal.is_authenticated:
+        raise unauthenticated()
+    if not principal.has_scope(scope):
+        raise missing_scope(scope)
+
+
+def require_role(principal: Principal, minimum: Role, field: str = "organisation") -> None:
+    if not principal.has_role(minimum):
+        raise DomainError.one(
+            [field], ErrorCode.FORBIDDEN, f"This needs the {minimum.name.lower()} role in your organisation."
+        )
+
+
+def may_edit(principal: Principal, *, owner_id: int, created_by: str) -> bool:
+    """Editors edit their organisation's records; contributors only those they created."""
+    if principal.organisation_id != owner_id:
+        return False
+    return principal.has_role(Role.EDITOR) or (
+        principal.has_role(Role.CONTRIBUTOR) and created_by == principal.subject
+    )

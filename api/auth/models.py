@@ -1,0 +1,20 @@
+"""Signing keys for access tokens."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from api.db import utcnow
+
+
+class SigningKey(SQLModel, table=True):
+    """An ES256 key pair; the newest unretired key signs, every unexpired one verifies."""
+
+    __tablename__ = "signing_key"
+
+    kid: str = Field(primary_key=True, max_length=64)
+    private_jwk: str = Field(sa_type=sa.Text)
+    public_jwk: str = Field(sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    retired_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))

@@ -1,0 +1,61 @@
+"""Who is calling: anonymous, a user acting for one organisation, or an organisation's client."""
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+import strawberry
+
+from api.auth.scopes import Scope
+
+
+@strawberry.enum(description="A person's role in an organisation, from least to most rights.")
+class Role(IntEnum):
+    VIEWER = 1
+    CONTRIBUTOR = 2
+    EDITOR = 3
+    ADMIN = 4
+
+
+class PrincipalKind(StrEnum):
+    ANONYMOUS = "anonymous"
+    USER = "user"
+    CLIENT = "client"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of one request, resolved from its bearer token and the current database state."""
+
+    kind: PrincipalKind
+    subject: str
+    organisation_id: int | None = None
+    # Only organisations the Lab has admitted (status MEMBER) see "members" records.
+    organisation_is_member: bool = False
+    # The Lab's secretariat organisation; `lab:admin` counts only there.
+    organisation_is_secretariat: bool = False
+    # Users act with their membership role; a machine client acts with the rights its scopes allow.
+    role: Role | None = None
+    user_id: int | None = None
+    scopes: frozenset[Scope] = field(default_factory=frozenset)
+    token_id: str | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.kind is not PrincipalKind.ANONYMOUS
+
+    def has_scope(self, scope: Scope) -> bool:
+        return scope in self.scopes
+
+    def reads_with(self, scope: Scope) -> int | None:
+        """The organisation whose non-public records this principal may read under `scope`."""
+        return self.organisation_id if scope in self.scopes else None
+
+    def has_role(self, minimum: Role) -> bool:
+        return self.role is not None and self.role >= minimum
+
+    @property
+    def is_lab_admin(self) -> bool:
+        return self.organisation_is_secretariat and Scope.LAB_ADMIN in self.scopes
+
+
+ANONYMOUS = Principal(kind=PrincipalKind.ANONYMOUS, subject="anonymous")

@@ -1,0 +1,227 @@
+"""The `coplab` command: serve, migrate, load vocabularies, bootstrap organisations and tokens."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api import migrations
+from api.auth import keys, tokens
+from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
+from api.auth.principal import Role
+from api.auth.scopes import Scope
+from api.db import create_engine, session_factory, transaction
+from api.errors import DomainError
+from api.organisations import service as organisations
+from api.organisations.models import Membership, Organisation, OrganisationStatus, User
+from api.settings import PROJECT_ROOT, get_settings
+from api.vocabularies import service as vocabularies
+
+app = typer.Typer(help="coplab: the registry of the Children Online Protection Lab.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+user_app = typer.Typer(help="People and their memberships.", no_args_is_help=True)
+token_app = typer.Typer(help="Access tokens for development and tests.", no_args_is_help=True)
+schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
+vocab_app = typer.Typer(help="Controlled vocabularies.", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (org_app, "org"),
+    (user_app, "user"),
+    (token_app, "token"),
+    (schema_app, "schema"),
+    (vocab_app, "vocabularies"),
+):
+    app.add_typer(sub, name=name)
+
+console = Console(stderr=True)
+T = TypeVar("T")
+CLI_ACTOR = "cli"
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one committed transaction on the configured database."""
+
+    async def main() -> T:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        for problem in error.problems:
+            console.print(f"[red]{'.'.join(problem.field)}: {problem.code} — {problem.message}")
+        raise typer.Exit(1) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    migrations.upgrade(get_settings().database_url, revision)
+    console.print(f"database at {revision}")
+
+
+@vocab_app.command("load")
+def vocabularies_load() -> None:
+    """Load (or update) the controlled vocabularies from seed/vocabularies."""
+    documents = vocabularies.read_files(get_settings().seed_dir / "vocabularies")
+
+    async def work(session: AsyncSession) -> int:
+        changed = 0
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("vocabularies", total=len(documents))
+            for document in documents:
+                changed += await vocabularies.load(session=session, documents=[document])
+                progress.advance(task)
+        return changed
+
+    changed = _in_transaction(work)
+    console.print(f"{len(documents)} vocabularies, {changed} rows changed")
+
+
+def prepare_database() -> None:
+    """Migrate and load vocabularies: what every fresh database needs before it serves."""
+    db_upgrade("head")
+    vocabularies_load()
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    reload: bool = False,
+    prepare: Annotated[bool, typer.Option(help="Migrate and load vocabularies first.")] = True,
+) -> None:
+    """Start the API server (GraphQL at /graphql)."""
+    import uvicorn
+
+    if prepare:
+        prepare_database()
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, reload=reload, proxy_headers=True)
+
+
+@org_app.command("create")
+def org_create(
+    slug: str,
+    name: Annotated[str, typer.Option(help="The organisation's own name.")],
+    stakeholder_type: Annotated[str, typer.Option("--type", help="stakeholder-type code, e.g. NGO.")],
+    country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2 code.")] = None,
+    website: str | None = None,
+    status: OrganisationStatus = OrganisationStatus.MEMBER,
+    secretariat: Annotated[bool, typer.Option(help="The Lab's secretariat (may hold lab:admin).")] = False,
+) -> None:
+    """Register an organisation."""
+
+    async def work(session: AsyncSession) -> Organisation:
+        return await organisations.create(
+            session=session,
+            actor=CLI_ACTOR,
+            data=organisations.OrganisationData(
+                slug=slug, name=name, stakeholder_type=stakeholder_type, country=country, website=website
+            ),
+            status=status,
+            is_secretariat=secretariat,
+        )
+
+    organisation = _in_transaction(work)
+    console.print(f"organisation {organisation.slug} (id {organisation.id}) created")
+
+
+async def _organisation(session: AsyncSession, slug: str) -> Organisation:
+    organisation = (await session.exec(select(Organisation).where(Organisation.slug == slug))).first()
+    if organisation is None:
+        console.print(f"[red]no organisation {slug}")
+        raise typer.Exit(1)
+    return organisation
+
+
+@user_app.command("create")
+def user_create(
+    email: str,
+    org: Annotated[str, typer.Option(help="Organisation slug.")],
+    role: Annotated[str, typer.Option(help="viewer, contributor, editor or admin.")] = "admin",
+    name: str | None = None,
+) -> None:
+    """Register a person (if new) as a member of an organisation."""
+
+    async def work(session: AsyncSession) -> Membership:
+        organisation = await _organisation(session, org)
+        user = await organisations.get_or_create_user(session=session, actor=CLI_ACTOR, email=email.lower(), name=name)
+        membership = Membership(
+            user_id=user.id,
+            organisation_id=organisation.id,
+            role=Role[role.upper()],
+            created_by=CLI_ACTOR,
+            updated_by=CLI_ACTOR,
+        )
+        session.add(membership)
+        await session.flush()
+        return membership
+
+    membership = _in_transaction(work)
+    console.print(f"user {email} is {membership.role.name.lower()} of {org}")
+
+
+@token_app.command("mint")
+def token_mint(
+    org: Annotated[str, typer.Option(help="Organisation slug the token acts for.")],
+    scopes: Annotated[str, typer.Option(help="Space-separated scopes, e.g. 'initiatives:read initiatives:write'.")],
+    user: Annotated[str | None, typer.Option(help="Act as this member (by e-mail); else as a machine client.")] = None,
+    lifetime: Annotated[int | None, typer.Option(help="Seconds until expiry.")] = None,
+) -> None:
+    """Print a signed access token (RFC 9068) for an organisation."""
+    settings = get_settings()
+    unknown = set(scopes.split()) - {s.value for s in Scope}
+    if unknown:
+        console.print(f"[red]unknown scopes: {' '.join(sorted(unknown))}")
+        raise typer.Exit(1)
+
+    async def work(session: AsyncSession) -> str:
+        organisation = await _organisation(session, org)
+        subject = f"{CLIENT_PREFIX}coplab-cli"
+        if user is not None:
+            found = (await session.exec(select(User).where(User.email == user.lower()))).first()
+            if found is None:
+                console.print(f"[red]no user {user}")
+                raise typer.Exit(1)
+            subject = f"{USER_PREFIX}{found.id}"
+        return tokens.mint(
+            key=await keys.active_key(session=session),
+            issuer=settings.issuer,
+            audience=settings.audience,
+            subject=subject,
+            client_id="coplab-cli",
+            organisation_id=organisation.id,
+            scope=scopes,
+            lifetime_seconds=lifetime or settings.access_token_lifetime_seconds,
+        )
+
+    typer.echo(_in_transaction(work))
+
+
+SCHEMA_FILE = PROJECT_ROOT / "schema" / "schema.graphql"
+
+
+def schema_sdl() -> str:
+    """The GraphQL contract as SDL, the same in every environment."""
+    from api.schema import build_schema
+    from api.settings import Settings
+
+    return str(build_schema(Settings(environment="development"))) + "\n"
+
+
+@schema_app.command("export")
+def schema_export(output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = SCHEMA_FILE) -> None:
+    """Write the GraphQL schema (SDL) to schema/schema.graphql."""
+    output.write_text(schema_sdl(), encoding="utf-8")
+    console.print(f"wrote {output}")

@@ -1,0 +1,26 @@
+"""The per-request GraphQL context: session, principal, loaders and request id."""
+
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.fastapi import BaseContext
+from strawberry.types import Info as StrawberryInfo
+
+from api.auth.principal import Principal
+from api.loaders import Loaders
+from api.settings import Settings
+
+
+@dataclass
+class Context(BaseContext):
+    session: AsyncSession
+    principal: Principal
+    loaders: Loaders
+    settings: Settings
+    request_id: str
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,8 @@
+"""Evidence mutations."""
+
+import strawberry
+
+
+@strawberry.type
+class Mutation:
+    pass

@@ -1,0 +1,61 @@
+"""Evidence queries."""
+
+import strawberry
+from sqlmodel import col
+
+from api.context import Info
+from api.evidence import service
+from api.evidence.models import EvidenceAssessment as AssessmentRow
+from api.evidence.types import EvidenceAssessment
+from api.ids import decode_many
+from api.errors import DomainError
+from api.pagination import Connection, SortKey, paginate
+
+
+@strawberry.input(description="Filters for evidence assessments; values within one filter are alternatives.")
+class EvidenceAssessmentFilter:
+    initiatives: list[strawberry.relay.GlobalID] | None = strawberry.field(
+        default=None, description="Assessments of these initiatives."
+    )
+    assessing_organisations: list[strawberry.relay.GlobalID] | None = strawberry.field(
+        default=None, description="Assessments made by these organisations."
+    )
+    study_designs: list[str] | None = strawberry.field(default=None, description="`study-design` codes.")
+    ratings: list[str] | None = strawberry.field(default=None, description="`evidence-rating` codes of a finding.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Evidence assessments you may read, newest first.")
+    async def evidence_assessments(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: EvidenceAssessmentFilter | None = None,  # noqa: A002
+    ) -> Connection[EvidenceAssessment]:
+        f = filter or EvidenceAssessmentFilter()
+        statement = service.readable(info.context.principal)
+        try:
+            if f.initiatives:
+                ids = decode_many(f.initiatives, "Initiative", ["filter", "initiatives"])
+                statement = statement.where(col(AssessmentRow.initiative_id).in_(ids))
+            if f.assessing_organisations:
+                ids = decode_many(f.assessing_organisations, "Organisation", ["filter", "assessingOrganisations"])
+                statement = statement.where(col(AssessmentRow.assessing_organisation_id).in_(ids))
+        except DomainError:  # an id of another type matches nothing
+            statement = statement.where(col(AssessmentRow.id).is_(None))
+        if f.study_designs:
+            statement = statement.where(col(AssessmentRow.study_design).in_(f.study_designs))
+        if f.ratings:
+            statement = statement.where(col(AssessmentRow.id).in_(service.rated_assessment_ids(f.ratings)))
+        return await paginate(
+            session=info.context.session,
+            statement=statement,
+            id_column=AssessmentRow.id,
+            key=SortKey(AssessmentRow.created_at, True, "datetime"),
+            first=first,
+            after=after,
+            to_node=EvidenceAssessment.from_model,
+            lock=info.context.loaders.lock,
+        )

@@ -1,0 +1,126 @@
+"""GraphQL types for evidence assessments and findings."""
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry import relay
+
+from api.context import Info
+from api.evidence import loaders
+from api.evidence.models import EvidenceAssessment as AssessmentRow
+from api.evidence.models import Finding as FindingRow
+from api.ids import node_ints
+from api.initiatives import loaders as initiative_loaders
+from api.initiatives.types import Initiative, Provenance, provenance_list
+from api.organisations import loaders as organisation_loaders
+from api.organisations.types import Organisation
+from api.visibility import Visibility
+from api.vocabularies.types import Term, term
+
+
+@strawberry.type(description="What one assessment found for one outcome.")
+class Finding:
+    effect_size: float | None = strawberry.field(description="Effect size, where known.")
+    effect_size_metric: str | None = strawberry.field(description="What the effect size measures, e.g. Cohen's d.")
+    source_rating: str | None = strawberry.field(description="The source scheme's own rating, kept verbatim.")
+    notes: str | None = strawberry.field(description="Notes on the finding.")
+    _row: strawberry.Private[FindingRow]
+
+    @classmethod
+    def from_model(cls, row: FindingRow) -> "Finding":
+        return cls(
+            effect_size=row.effect_size,
+            effect_size_metric=row.effect_size_metric,
+            source_rating=row.source_rating,
+            notes=row.notes,
+            _row=row,
+        )
+
+    @strawberry.field(description="The outcome (vocabulary `outcome`).")
+    async def outcome(self, info: Info) -> Term:
+        return await term(info, "outcome", self._row.outcome)
+
+    @strawberry.field(description="Direction of the effect (vocabulary `effect-direction`).")
+    async def effect_direction(self, info: Info) -> Term:
+        return await term(info, "effect-direction", self._row.effect_direction)
+
+    @strawberry.field(description="Evidence rating (vocabulary `evidence-rating`).")
+    async def rating(self, info: Info) -> Term:
+        return await term(info, "evidence-rating", self._row.rating)
+
+    @strawberry.field(description="GRADE certainty (vocabulary `certainty`).")
+    async def certainty(self, info: Info) -> Term:
+        return await term(info, "certainty", self._row.certainty)
+
+    @strawberry.field(description="The scheme the source rating comes from (vocabulary `rating-scheme`).")
+    async def source_scheme(self, info: Info) -> Term | None:
+        return await term(info, "rating-scheme", self._row.source_scheme) if self._row.source_scheme else None
+
+
+@strawberry.type(description="An assessment of the evidence that an initiative works.")
+class EvidenceAssessment(relay.Node):
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="Title of the study or report.")
+    sample_size: int | None = strawberry.field(description="Sample size, where applicable.")
+    setting: str | None = strawberry.field(description="Where and with whom the study took place.")
+    follow_up: str | None = strawberry.field(description="Length of follow-up.")
+    reference_doi: str | None = strawberry.field(description="DOI of the study.")
+    reference_url: str | None = strawberry.field(description="URL of the study or report.")
+    published_on: date | None = strawberry.field(description="Publication date.")
+    limitations: str | None = strawberry.field(description="Limitations the assessors note.")
+    conflicts_of_interest: str | None = strawberry.field(description="Declared conflicts of interest.")
+    visibility: Visibility = strawberry.field(description="Who may read this record.")
+    provenance: list[Provenance] = strawberry.field(description="Where the record's facts came from.")
+    created_at: datetime = strawberry.field(description="When the record was created.")
+    updated_at: datetime = strawberry.field(description="When the record last changed.")
+    _row: strawberry.Private[AssessmentRow]
+
+    @classmethod
+    def from_model(cls, row: AssessmentRow) -> "EvidenceAssessment":
+        return cls(
+            id=row.id,
+            title=row.title,
+            sample_size=row.sample_size,
+            setting=row.setting,
+            follow_up=row.follow_up,
+            reference_doi=row.reference_doi,
+            reference_url=row.reference_url,
+            published_on=row.published_on,
+            limitations=row.limitations,
+            conflicts_of_interest=row.conflicts_of_interest,
+            visibility=Visibility(row.visibility),
+            provenance=provenance_list(row.provenance),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            _row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
+        rows = await info.context.loaders(loaders.assessment_by_id).load_many([i or 0 for i in node_ints(node_ids)])
+        return [cls.from_model(r) if r is not None else None for r in rows]
+
+    @strawberry.field(description="The initiative assessed.")
+    async def initiative(self, info: Info) -> Initiative:
+        row = await info.context.loaders(initiative_loaders.initiative_by_id).load(self._row.initiative_id)
+        return Initiative.from_model(row)
+
+    @strawberry.field(description="The organisation that made the assessment.")
+    async def assessing_organisation(self, info: Info) -> Organisation:
+        row = await info.context.loaders(organisation_loaders.organisation_by_id).load(
+            self._row.assessing_organisation_id
+        )
+        return Organisation.from_model(row)
+
+    @strawberry.field(description="Independence of the assessor (vocabulary `independence`).")
+    async def independence(self, info: Info) -> Term:
+        return await term(info, "independence", self._row.independence)
+
+    @strawberry.field(description="Study design (vocabulary `study-design`).")
+    async def study_design(self, info: Info) -> Term:
+        return await term(info, "study-design", self._row.study_design)
+
+    @strawberry.field(description="Findings, one per outcome.")
+    async def findings(self, info: Info) -> list[Finding]:
+        rows = await info.context.loaders(loaders.findings_of).load(self.id)
+        return [Finding.from_model(r) for r in rows]

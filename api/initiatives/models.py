@@ -1,0 +1,63 @@
+"""Initiatives, their classifications and the organisations taking part."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from api.db import AuditColumns
+from api.visibility import Visibility
+
+# The vocabularies (and ISO code lists) an initiative is classified by, stored one row per code.
+CLASSIFICATION_SCHEMES = (
+    "intervention-type",
+    "harm",
+    "mnr-capability",
+    "target-group",
+    "region",
+    "country",
+    "language",
+)
+
+
+class Initiative(AuditColumns, table=True):
+    __table_args__ = (sa.Index("ix_initiative_visible_order", "deleted_at", "updated_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    summary: str | None = Field(default=None, max_length=2000)
+    description: str | None = Field(default=None, sa_type=sa.Text)
+    lead_organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    status: str = Field(max_length=40, index=True)
+    visibility: str = Field(
+        default=Visibility.PUBLIC,
+        sa_type=sa.Enum(Visibility, native_enum=False, length=20),
+        index=True,
+    )
+    planned_start: date | None = None
+    planned_end: date | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    links: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    deleted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class InitiativeClassification(SQLModel, table=True):
+    __tablename__ = "initiative_classification"
+    __table_args__ = (sa.Index("ix_initiative_classification_lookup", "scheme", "code", "initiative_id"),)
+
+    initiative_id: int = Field(foreign_key="initiative.id", primary_key=True, ondelete="CASCADE")
+    scheme: str = Field(primary_key=True, max_length=40)
+    code: str = Field(primary_key=True, max_length=40)
+
+
+class Participation(AuditColumns, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("initiative_id", "organisation_id", "role", name="uq_participation_initiative_org_role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    role: str = Field(max_length=40)

@@ -1,0 +1,183 @@
+"""Initiative mutations: create, update, soft delete, and participations."""
+
+from datetime import date
+
+import strawberry
+from strawberry import relay
+
+from api import ids, mutations
+from api.context import Info
+from api.errors import UserError
+from api.initiatives import service
+from api.initiatives.types import Initiative, Participation
+from api.visibility import Visibility
+
+
+@strawberry.input(description="A link to more about an initiative.")
+class LinkInput:
+    url: str = strawberry.field(description="Absolute http(s) URL.")
+    label: str | None = strawberry.field(default=None, description="What the link leads to.")
+
+
+@strawberry.input(description="A new initiative, led by your organisation.")
+class CreateInitiativeInput:
+    title: str = strawberry.field(description="Title (at most 300 characters).")
+    status: str = strawberry.field(description="`initiative-status` code.")
+    summary: str | None = strawberry.field(default=None, description="One-paragraph summary.")
+    description: str | None = strawberry.field(default=None, description="Full description.")
+    visibility: Visibility = strawberry.field(default=Visibility.PUBLIC, description="Who may read it.")
+    planned_start: date | None = strawberry.field(default=None, description="Planned start date.")
+    planned_end: date | None = strawberry.field(default=None, description="Planned end date.")
+    actual_start: date | None = strawberry.field(default=None, description="Actual start date.")
+    actual_end: date | None = strawberry.field(default=None, description="Actual end date.")
+    links: list[LinkInput] | None = strawberry.field(default=None, description="Links (at most 20).")
+    intervention_types: list[str] | None = strawberry.field(default=None, description="`intervention-type` codes.")
+    harms: list[str] | None = strawberry.field(default=None, description="`harm` codes.")
+    mnr_capabilities: list[str] | None = strawberry.field(default=None, description="`mnr-capability` codes.")
+    target_groups: list[str] | None = strawberry.field(default=None, description="`target-group` codes.")
+    regions: list[str] | None = strawberry.field(default=None, description="`region` codes.")
+    countries: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes.")
+    languages: list[str] | None = strawberry.field(default=None, description="ISO 639 codes.")
+
+
+@strawberry.input(description="Changes to an initiative; omitted fields stay as they are, lists are replaced.")
+class UpdateInitiativeInput:
+    id: relay.GlobalID = strawberry.field(description="The initiative.")
+    title: str | None = strawberry.field(default=None, description="Title.")
+    status: str | None = strawberry.field(default=None, description="`initiative-status` code.")
+    summary: str | None = strawberry.field(default=None, description="Summary.")
+    description: str | None = strawberry.field(default=None, description="Description.")
+    visibility: Visibility | None = strawberry.field(default=None, description="Who may read it.")
+    planned_start: date | None = strawberry.field(default=None, description="Planned start date.")
+    planned_end: date | None = strawberry.field(default=None, description="Planned end date.")
+    actual_start: date | None = strawberry.field(default=None, description="Actual start date.")
+    actual_end: date | None = strawberry.field(default=None, description="Actual end date.")
+    links: list[LinkInput] | None = strawberry.field(default=None, description="Links (replaces the list).")
+    intervention_types: list[str] | None = strawberry.field(default=None, description="`intervention-type` codes.")
+    harms: list[str] | None = strawberry.field(default=None, description="`harm` codes.")
+    mnr_capabilities: list[str] | None = strawberry.field(default=None, description="`mnr-capability` codes.")
+    target_groups: list[str] | None = strawberry.field(default=None, description="`target-group` codes.")
+    regions: list[str] | None = strawberry.field(default=None, description="`region` codes.")
+    countries: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes.")
+    languages: list[str] | None = strawberry.field(default=None, description="ISO 639 codes.")
+
+
+@strawberry.input(description="The initiative to delete.")
+class DeleteInitiativeInput:
+    id: relay.GlobalID = strawberry.field(description="The initiative.")
+
+
+@strawberry.type(description="The initiative after the change, or why nothing changed.")
+class InitiativePayload:
+    initiative: Initiative | None = strawberry.field(description="The initiative, when the change was made.")
+    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+
+
+@strawberry.type(description="The id of the deleted record, or why nothing changed.")
+class DeleteInitiativePayload:
+    deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted initiative.")
+    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+
+
+@strawberry.input(description="An organisation to take part in an initiative.")
+class AddParticipationInput:
+    initiative: relay.GlobalID = strawberry.field(description="The initiative (led by your organisation).")
+    organisation: relay.GlobalID = strawberry.field(description="The organisation taking part.")
+    role: str = strawberry.field(description="`participation-role` code.")
+
+
+@strawberry.input(description="The participation to remove.")
+class RemoveParticipationInput:
+    id: relay.GlobalID = strawberry.field(description="The participation.")
+
+
+@strawberry.type(description="The participation after the change, or why nothing changed.")
+class ParticipationPayload:
+    participation: Participation | None = strawberry.field(description="The participation.")
+    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+
+
+def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.InitiativeData:
+    return service.InitiativeData(
+        title=source.title,
+        summary=source.summary,
+        description=source.description,
+        status=source.status,
+        visibility=source.visibility,
+        planned_start=source.planned_start,
+        planned_end=source.planned_end,
+        actual_start=source.actual_start,
+        actual_end=source.actual_end,
+        links=[service.Link(label=link.label, url=link.url) for link in source.links] if source.links is not None else None,
+        intervention_types=source.intervention_types,
+        harms=source.harms,
+        mnr_capabilities=source.mnr_capabilities,
+        target_groups=source.target_groups,
+        regions=source.regions,
+        countries=source.countries,
+        languages=source.languages,
+    )
+
+
+def _payload(row, errors) -> InitiativePayload:  # noqa: ANN001
+    return InitiativePayload(initiative=Initiative.from_model(row) if row else None, user_errors=errors)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Register an initiative led by your organisation (`initiatives:write`).")
+    async def create_initiative(self, info: Info, input: CreateInitiativeInput) -> InitiativePayload:  # noqa: A002
+        async def work():  # noqa: ANN202
+            return await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
+
+        return _payload(*await mutations.run(info, work))
+
+    @strawberry.mutation(description="Change an initiative your organisation leads (`initiatives:write`).")
+    async def update_initiative(self, info: Info, input: UpdateInitiativeInput) -> InitiativePayload:  # noqa: A002
+        async def work():  # noqa: ANN202
+            return await service.update(
+                session=info.context.session,
+                principal=info.context.principal,
+                initiative_id=ids.decode(input.id, "Initiative", ["id"]),
+                data=_data(input),
+            )
+
+        return _payload(*await mutations.run(info, work))
+
+    @strawberry.mutation(description="Delete an initiative your organisation leads (soft delete; editors).")
+    async def delete_initiative(self, info: Info, input: DeleteInitiativeInput) -> DeleteInitiativePayload:  # noqa: A002
+        async def work():  # noqa: ANN202
+            return await service.delete_(
+                session=info.context.session,
+                principal=info.context.principal,
+                initiative_id=ids.decode(input.id, "Initiative", ["id"]),
+            )
+
+        row, errors = await mutations.run(info, work)
+        return DeleteInitiativePayload(deleted_id=input.id if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Add an organisation to an initiative your organisation leads.")
+    async def add_participation(self, info: Info, input: AddParticipationInput) -> ParticipationPayload:  # noqa: A002
+        async def work():  # noqa: ANN202
+            return await service.add_participation(
+                session=info.context.session,
+                principal=info.context.principal,
+                initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
+                organisation_id=ids.decode(input.organisation, "Organisation", ["organisation"]),
+                role=input.role,
+            )
+
+        row, errors = await mutations.run(info, work)
+        return ParticipationPayload(participation=Participation.from_model(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Remove an organisation's participation.")
+    async def remove_participation(self, info: Info, input: RemoveParticipationInput) -> ParticipationPayload:  # noqa: A002
+        async def work():  # noqa: ANN202
+            return await service.remove_participation(
+                session=info.context.session,
+                principal=info.context.principal,
+                participation_id=ids.decode(input.id, "Participation", ["id"]),
+            )
+
+        row, errors = await mutations.run(info, work)
+        return ParticipationPayload(participation=Participation.from_model(row) if row else None, user_errors=errors)

@@ -1,0 +1,34 @@
+"""Initiative queries."""
+
+import strawberry
+from strawberry import relay
+
+from api.context import Info
+from api.initiatives import loaders
+from api.initiatives.types import Initiative, InitiativeFilter, InitiativeOrder, list_initiatives
+from api.pagination import Connection
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="An initiative by its global id; null if missing or not yours to see.")
+    async def initiative(self, info: Info, id: relay.GlobalID) -> Initiative | None:  # noqa: A002
+        if id.type_name != "Initiative":
+            return None
+        try:
+            key = int(id.node_id)
+        except ValueError:
+            return None
+        row = await info.context.loaders(loaders.initiative_by_id).load(key)
+        return Initiative.from_model(row) if row else None
+
+    @strawberry.field(description="Initiatives you may read, filtered and ordered.")
+    async def initiatives(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: InitiativeFilter | None = None,  # noqa: A002
+        order_by: InitiativeOrder = InitiativeOrder.UPDATED_AT_DESC,
+    ) -> Connection[Initiative]:
+        return await list_initiatives(info, first=first, after=after, filter=filter, order_by=order_by)

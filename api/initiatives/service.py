@@ -1,0 +1,406 @@
+"""Initiatives: the readable statement every read path uses, and the rules for every write."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+import sqlalchemy as sa
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api import validation
+from api.auth.checks import may_edit, require_role, require_scope
+from api.auth.principal import Principal, Role
+from api.auth.scopes import Scope
+from api.db import contains_pattern, utcnow
+from api.errors import DomainError, ErrorCode, Problems, not_found
+from api.initiatives.models import Initiative, InitiativeClassification, Participation
+from api.organisations import service as organisations
+from api.organisations.models import Organisation
+from api.pagination import SortKey
+from api.visibility import Visibility, visible_to
+from api.vocabularies import service as vocabularies
+
+# Vocabulary-backed classifications; countries and languages are ISO codes checked by pycountry.
+VOCABULARY_SCHEMES = {
+    "intervention_types": "intervention-type",
+    "harms": "harm",
+    "mnr_capabilities": "mnr-capability",
+    "target_groups": "target-group",
+    "regions": "region",
+}
+
+
+def _is_partner(organisation_id: int) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        Participation.initiative_id == Initiative.id, Participation.organisation_id == organisation_id
+    )
+
+
+def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:
+    """Not deleted, led by a readable organisation, and visible under the record's visibility."""
+    return sa.and_(
+        col(Initiative.deleted_at).is_(None),
+        col(Initiative.lead_organisation_id).in_(organisations.readable_ids(principal)),
+        visible_to(
+            principal,
+            scope=Scope.INITIATIVES_READ,
+            visibility_column=Initiative.visibility,
+            owned_by=lambda org: sa.or_(Initiative.lead_organisation_id == org, _is_partner(org)),
+        ),
+    )
+
+
+def readable(principal: Principal) -> sa.Select:
+    """Initiatives the principal may read; every read path starts here."""
+    return select(Initiative).where(visible_condition(principal))
+
+
+def readable_ids(principal: Principal) -> sa.Select:
+    return select(Initiative.id).where(visible_condition(principal))
+
+
+async def by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[int]) -> list[Initiative | None]:
+    rows = (await session.exec(readable(principal).where(col(Initiative.id).in_(ids)))).all()
+    found = {i.id: i for i in rows}
+    return [found.get(i) for i in ids]
+
+
+async def get(*, session: AsyncSession, principal: Principal, initiative_id: int) -> Initiative | None:
+    return (await session.exec(readable(principal).where(Initiative.id == initiative_id))).first()
+
+
+class InitiativeOrder(Enum):
+    UPDATED_AT_DESC = "UPDATED_AT_DESC"
+    CREATED_AT_DESC = "CREATED_AT_DESC"
+    TITLE_ASC = "TITLE_ASC"
+
+
+SORT_KEYS = {
+    InitiativeOrder.UPDATED_AT_DESC: SortKey(Initiative.updated_at, True, "datetime"),
+    InitiativeOrder.CREATED_AT_DESC: SortKey(Initiative.created_at, True, "datetime"),
+    InitiativeOrder.TITLE_ASC: SortKey(Initiative.title, False, "str"),
+}
+
+
+@dataclass
+class InitiativeFilter:
+    organisation_ids: Sequence[int] = ()
+    stakeholder_types: Sequence[str] = ()
+    countries: Sequence[str] = ()
+    intervention_types: Sequence[str] = ()
+    harms: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    ratings: Sequence[str] = ()
+    visibilities: Sequence[Visibility] = ()
+    query: str | None = None
+
+
+def _classified(scheme: str, codes: Sequence[str]) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        InitiativeClassification.initiative_id == Initiative.id,
+        InitiativeClassification.scheme == scheme,
+        col(InitiativeClassification.code).in_(codes),
+    )
+
+
+def filtered(principal: Principal, where: InitiativeFilter) -> sa.Select:
+    """Readable initiatives matching every given filter (values within one filter are OR-ed)."""
+    from api.evidence import service as evidence  # evidence builds on initiatives
+
+    statement = readable(principal)
+    if where.organisation_ids:
+        statement = statement.where(
+            sa.or_(
+                col(Initiative.lead_organisation_id).in_(where.organisation_ids),
+                sa.exists().where(
+                    Participation.initiative_id == Initiative.id,
+                    col(Participation.organisation_id).in_(where.organisation_ids),
+                ),
+            )
+        )
+    if where.stakeholder_types:
+        statement = statement.where(
+            col(Initiative.lead_organisation_id).in_(
+                select(Organisation.id).where(col(Organisation.stakeholder_type).in_(where.stakeholder_types))
+            )
+        )
+    if where.countries:
+        statement = statement.where(_classified("country", [c.upper() for c in where.countries]))
+    if where.intervention_types:
+        statement = statement.where(_classified("intervention-type", where.intervention_types))
+    if where.harms:
+        statement = statement.where(_classified("harm", where.harms))
+    if where.statuses:
+        statement = statement.where(col(Initiative.status).in_(where.statuses))
+    if where.ratings:
+        statement = statement.where(
+            col(Initiative.id).in_(evidence.rated_initiative_ids(principal, where.ratings))
+        )
+    if where.visibilities:
+        statement = statement.where(col(Initiative.visibility).in_(where.visibilities))
+    if where.query:
+        statement = statement.where(sa.func.lower(Initiative.title).like(contains_pattern(where.query), escape="\\"))
+    return statement
+
+
+@dataclass
+class Link:
+    label: str | None
+    url: str
+
+
+@dataclass
+class InitiativeData:
+    """An initiative's own fields; on update, None means "leave unchanged"."""
+
+    title: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    status: str | None = None
+    visibility: Visibility | None = None
+    planned_start: date | None = None
+    planned_end: date | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    links: list[Link] | None = None
+    intervention_types: list[str] | None = None
+    harms: list[str] | None = None
+    mnr_capabilities: list[str] | None = None
+    target_groups: list[str] | None = None
+    regions: list[str] | None = None
+    countries: list[str] | None = None
+    languages: list[str] | None = None
+    provenance: list[dict[str, str]] | None = None
+    clear: set[str] = field(default_factory=set)
+
+
+async def _clean(
+    *, session: AsyncSession, data: InitiativeData, existing: Initiative | None
+) -> tuple[dict[str, object], dict[str, list[str]]]:
+    """Validated column values and classification codes; raises with every problem found."""
+    problems = Problems()
+    creating = existing is None
+    values: dict[str, object] = {}
+    if data.title is not None or creating:
+        values["title"] = validation.text(problems, ["title"], data.title, required=True)
+    if data.summary is not None:
+        values["summary"] = validation.text(problems, ["summary"], data.summary, max_length=2000, multiline=True)
+    if data.description is not None:
+        values["description"] = validation.text(
+            problems, ["description"], data.description, max_length=validation.LONG_TEXT, multiline=True
+        )
+    if data.status is not None or creating:
+        if data.status is None:
+            problems.add(["status"], ErrorCode.REQUIRED, "This field is required.")
+        values["status"] = await vocabularies.check_code(
+            session=session, problems=problems, field=["status"], vocabulary="initiative-status", code=data.status
+        )
+    if data.visibility is not None:
+        values["visibility"] = data.visibility
+    for name in ("planned_start", "planned_end", "actual_start", "actual_end"):
+        if getattr(data, name) is not None:
+            values[name] = getattr(data, name)
+    for name in data.clear:
+        values[name] = None
+    for prefix in ("planned", "actual"):
+        start = values.get(f"{prefix}_start", getattr(existing, f"{prefix}_start", None))
+        end = values.get(f"{prefix}_end", getattr(existing, f"{prefix}_end", None))
+        validation.date_range(problems, [f"{prefix}End"], start, end)
+    if data.links is not None:
+        if len(data.links) > 20:
+            problems.add(["links"], ErrorCode.TOO_MANY, "At most 20 links.")
+        values["links"] = [
+            {"label": validation.text(problems, ["links", str(i), "label"], link.label) or "",
+             "url": validation.url(problems, ["links", str(i), "url"], link.url) or ""}
+            for i, link in enumerate(data.links[:20])
+        ]
+    if data.provenance is not None:
+        values["provenance"] = data.provenance
+    codes: dict[str, list[str]] = {}
+    for name, vocabulary in VOCABULARY_SCHEMES.items():
+        given = getattr(data, name)
+        if given is not None:
+            codes[vocabulary] = await vocabularies.check_codes(
+                session=session, problems=problems, field=[_camel(name)], vocabulary=vocabulary, codes=given
+            )
+    if data.countries is not None:
+        codes["country"] = validation.codes_list(problems, ["countries"], data.countries, validation.country)
+    if data.languages is not None:
+        codes["language"] = validation.codes_list(problems, ["languages"], data.languages, validation.language)
+    problems.raise_if_any()
+    return values, codes
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+async def _replace_classifications(session: AsyncSession, initiative_id: int, codes: dict[str, list[str]]) -> None:
+    for scheme, scheme_codes in codes.items():
+        await session.exec(
+            delete(InitiativeClassification).where(
+                InitiativeClassification.initiative_id == initiative_id, InitiativeClassification.scheme == scheme
+            )
+        )
+        session.add_all(
+            InitiativeClassification(initiative_id=initiative_id, scheme=scheme, code=code) for code in scheme_codes
+        )
+
+
+async def create(*, session: AsyncSession, principal: Principal, data: InitiativeData) -> Initiative:
+    """A new initiative led by the principal's organisation. Flushes, never commits."""
+    require_scope(principal, Scope.INITIATIVES_WRITE)
+    require_role(principal, Role.CONTRIBUTOR)
+    values, codes = await _clean(session=session, data=data, existing=None)
+    initiative = Initiative(
+        **values,
+        lead_organisation_id=principal.organisation_id,
+        created_by=principal.subject,
+        updated_by=principal.subject,
+    )
+    session.add(initiative)
+    await session.flush()
+    await _replace_classifications(session, initiative.id, codes)
+    await session.flush()
+    return initiative
+
+
+async def _editable(session: AsyncSession, principal: Principal, initiative_id: int, field: str) -> Initiative:
+    """The initiative if readable and editable; a hidden one is NOT_FOUND, exactly like a missing one."""
+    initiative = await get(session=session, principal=principal, initiative_id=initiative_id)
+    if initiative is None or initiative.lead_organisation_id != principal.organisation_id:
+        raise not_found([field], "initiative")
+    if not may_edit(principal, owner_id=initiative.lead_organisation_id, created_by=initiative.created_by):
+        raise DomainError.one([field], ErrorCode.FORBIDDEN, "Your role does not allow changing this initiative.")
+    return initiative
+
+
+def touch(initiative: Initiative, principal: Principal) -> None:
+    """Record that the initiative (or something it holds) changed."""
+    initiative.updated_at = utcnow()
+    initiative.updated_by = principal.subject
+
+
+async def update(
+    *, session: AsyncSession, principal: Principal, initiative_id: int, data: InitiativeData
+) -> Initiative:
+    require_scope(principal, Scope.INITIATIVES_WRITE)
+    initiative = await _editable(session, principal, initiative_id, "id")
+    values, codes = await _clean(session=session, data=data, existing=initiative)
+    for key, value in values.items():
+        setattr(initiative, key, value)
+    touch(initiative, principal)
+    await _replace_classifications(session, initiative.id, codes)
+    await session.flush()
+    return initiative
+
+
+async def delete_(*, session: AsyncSession, principal: Principal, initiative_id: int) -> Initiative:
+    """Soft delete: the record disappears from every read path but stays in the database."""
+    require_scope(principal, Scope.INITIATIVES_WRITE)
+    initiative = await _editable(session, principal, initiative_id, "id")
+    require_role(principal, Role.EDITOR, "id")
+    initiative.deleted_at = utcnow()
+    touch(initiative, principal)
+    await session.flush()
+    return initiative
+
+
+# --- participations ------------------------------------------------------------------------------
+
+
+async def add_participation(
+    *, session: AsyncSession, principal: Principal, initiative_id: int, organisation_id: int, role: str
+) -> Participation:
+    """An organisation takes part in an initiative in a role (the lead organisation decides)."""
+    require_scope(principal, Scope.INITIATIVES_WRITE)
+    initiative = await _editable(session, principal, initiative_id, "initiative")
+    problems = Problems()
+    partner = await organisations.get(session=session, principal=principal, organisation_id=organisation_id)
+    if partner is None:
+        problems.add(["organisation"], ErrorCode.NOT_FOUND, "No organisation with this id.")
+    checked_role = await vocabularies.check_code(
+        session=session, problems=problems, field=["role"], vocabulary="participation-role", code=role
+    )
+    problems.raise_if_any()
+    duplicate = (
+        await session.exec(
+            select(Participation.id).where(
+                Participation.initiative_id == initiative.id,
+                Participation.organisation_id == organisation_id,
+                Participation.role == checked_role,
+            )
+        )
+    ).first()
+    if duplicate is not None:
+        raise DomainError.one(["role"], ErrorCode.DUPLICATE, "This organisation already takes part in this role.")
+    participation = Participation(
+        initiative_id=initiative.id,
+        organisation_id=organisation_id,
+        role=checked_role,
+        created_by=principal.subject,
+        updated_by=principal.subject,
+    )
+    session.add(participation)
+    touch(initiative, principal)
+    await session.flush()
+    return participation
+
+
+def readable_participations(principal: Principal) -> sa.Select:
+    """Participations of readable initiatives, by readable organisations."""
+    return select(Participation).where(
+        col(Participation.initiative_id).in_(readable_ids(principal)),
+        col(Participation.organisation_id).in_(organisations.readable_ids(principal)),
+    )
+
+
+async def remove_participation(*, session: AsyncSession, principal: Principal, participation_id: int) -> Participation:
+    require_scope(principal, Scope.INITIATIVES_WRITE)
+    participation = (
+        await session.exec(readable_participations(principal).where(Participation.id == participation_id))
+    ).first()
+    if participation is None:
+        raise not_found(["id"], "participation")
+    initiative = await _editable(session, principal, participation.initiative_id, "id")
+    await session.delete(participation)
+    touch(initiative, principal)
+    await session.flush()
+    return participation
+
+
+async def participations_of(
+    *, session: AsyncSession, principal: Principal, initiative_ids: Sequence[int]
+) -> list[list[Participation]]:
+    rows = (
+        await session.exec(
+            readable_participations(principal)
+            .where(col(Participation.initiative_id).in_(initiative_ids))
+            .order_by(Participation.id)
+        )
+    ).all()
+    grouped: dict[int, list[Participation]] = {i: [] for i in initiative_ids}
+    for row in rows:
+        grouped[row.initiative_id].append(row)
+    return [grouped[i] for i in initiative_ids]
+
+
+async def classifications_of(
+    *, session: AsyncSession, initiative_ids: Sequence[int]
+) -> list[dict[str, list[str]]]:
+    """Codes per scheme for each initiative (callers pass only ids they could read)."""
+    rows = (
+        await session.exec(
+            select(InitiativeClassification).where(col(InitiativeClassification.initiative_id).in_(initiative_ids))
+        )
+    ).all()
+    grouped: dict[int, dict[str, list[str]]] = {i: {} for i in initiative_ids}
+    for row in rows:
+        grouped[row.initiative_id].setdefault(row.scheme, []).append(row.code)
+    for schemes in grouped.values():
+        for codes in schemes.values():
+            codes.sort()
+    return [grouped[i] for i in initiative_ids]

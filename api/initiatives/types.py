@@ -1,0 +1,232 @@
+"""GraphQL types for initiatives and participations."""
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.context import Info
+from api.errors import DomainError
+from api.ids import decode_many, node_ints
+from api.initiatives import loaders, service
+from api.initiatives.models import Initiative as InitiativeRow
+from api.initiatives.models import Participation as ParticipationRow
+from api.organisations import loaders as organisation_loaders
+from api.organisations.types import Organisation
+from api.pagination import Connection, paginate
+from api.visibility import Visibility
+from api.vocabularies.types import Country, Language, Term, term, terms
+
+if TYPE_CHECKING:
+    from api.evidence.types import EvidenceAssessment
+
+InitiativeOrder = strawberry.enum(service.InitiativeOrder, description="Orderings for initiatives.")
+
+
+@strawberry.type(description="A link to more about an initiative.")
+class Link:
+    label: str = strawberry.field(description="What the link leads to.")
+    url: str = strawberry.field(description="Absolute http(s) URL.")
+
+
+@strawberry.type(description="Where a fact came from: a source document and, where known, the passage.")
+class Provenance:
+    source: str = strawberry.field(description="The source document.")
+    passage: str | None = strawberry.field(description="The passage the fact was taken from.")
+
+
+def provenance_list(items: list[dict[str, str]] | None) -> list[Provenance]:
+    return [Provenance(source=p.get("source", ""), passage=p.get("passage")) for p in items or []]
+
+
+@strawberry.type(description="An initiative against online child sexual exploitation and abuse.")
+class Initiative(relay.Node):
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="Title.")
+    summary: str | None = strawberry.field(description="One-paragraph summary.")
+    description: str | None = strawberry.field(description="Full description.")
+    visibility: Visibility = strawberry.field(description="Who may read this record.")
+    planned_start: date | None = strawberry.field(description="Planned start date.")
+    planned_end: date | None = strawberry.field(description="Planned end date.")
+    actual_start: date | None = strawberry.field(description="Actual start date.")
+    actual_end: date | None = strawberry.field(description="Actual end date.")
+    links: list[Link] = strawberry.field(description="Links to more information.")
+    provenance: list[Provenance] = strawberry.field(description="Where the record's facts came from.")
+    created_at: datetime = strawberry.field(description="When the record was created.")
+    updated_at: datetime = strawberry.field(description="When the record (or its participations) last changed.")
+    _row: strawberry.Private[InitiativeRow]
+
+    @classmethod
+    def from_model(cls, row: InitiativeRow) -> "Initiative":
+        return cls(
+            id=row.id,
+            title=row.title,
+            summary=row.summary,
+            description=row.description,
+            visibility=Visibility(row.visibility),
+            planned_start=row.planned_start,
+            planned_end=row.planned_end,
+            actual_start=row.actual_start,
+            actual_end=row.actual_end,
+            links=[Link(label=link.get("label", ""), url=link["url"]) for link in row.links or []],
+            provenance=provenance_list(row.provenance),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            _row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
+        rows = await info.context.loaders(loaders.initiative_by_id).load_many([i or 0 for i in node_ints(node_ids)])
+        return [cls.from_model(r) if r is not None else None for r in rows]
+
+    @strawberry.field(description="Status (vocabulary `initiative-status`).")
+    async def status(self, info: Info) -> Term:
+        return await term(info, "initiative-status", self._row.status)
+
+    @strawberry.field(description="The organisation that leads the initiative.")
+    async def lead_organisation(self, info: Info) -> Organisation:
+        row = await info.context.loaders(organisation_loaders.organisation_by_id).load(self._row.lead_organisation_id)
+        return Organisation.from_model(row)
+
+    @strawberry.field(description="Organisations taking part, with their roles.")
+    async def participations(self, info: Info) -> list["Participation"]:
+        rows = await info.context.loaders(loaders.participations_of).load(self.id)
+        return [Participation.from_model(r) for r in rows]
+
+    @strawberry.field(description="Evidence assessments of this initiative.")
+    async def assessments(
+        self, info: Info
+    ) -> list[Annotated["EvidenceAssessment", strawberry.lazy("api.evidence.types")]]:
+        from api.evidence import loaders as evidence_loaders
+        from api.evidence.types import EvidenceAssessment
+
+        rows = await info.context.loaders(evidence_loaders.assessments_of).load(self.id)
+        return [EvidenceAssessment.from_model(r) for r in rows]
+
+    async def _codes(self, info: Info, scheme: str) -> list[str]:
+        return (await info.context.loaders(loaders.classifications_of).load(self.id)).get(scheme, [])
+
+    @strawberry.field(description="Intervention types (vocabulary `intervention-type`).")
+    async def intervention_types(self, info: Info) -> list[Term]:
+        return await terms(info, "intervention-type", await self._codes(info, "intervention-type"))
+
+    @strawberry.field(description="Harms addressed (vocabulary `harm`).")
+    async def harms(self, info: Info) -> list[Term]:
+        return await terms(info, "harm", await self._codes(info, "harm"))
+
+    @strawberry.field(description="WeProtect Model National Response capabilities (vocabulary `mnr-capability`).")
+    async def mnr_capabilities(self, info: Info) -> list[Term]:
+        return await terms(info, "mnr-capability", await self._codes(info, "mnr-capability"))
+
+    @strawberry.field(description="Who the initiative is for (vocabulary `target-group`).")
+    async def target_groups(self, info: Info) -> list[Term]:
+        return await terms(info, "target-group", await self._codes(info, "target-group"))
+
+    @strawberry.field(description="World regions covered (vocabulary `region`).")
+    async def regions(self, info: Info) -> list[Term]:
+        return await terms(info, "region", await self._codes(info, "region"))
+
+    @strawberry.field(description="Countries covered (ISO 3166-1 alpha-2).")
+    async def countries(self, info: Info) -> list[Country]:
+        return [Country(code=c) for c in await self._codes(info, "country")]
+
+    @strawberry.field(description="Languages the initiative works in (ISO 639).")
+    async def languages(self, info: Info) -> list[Language]:
+        return [Language(code=c) for c in await self._codes(info, "language")]
+
+
+@strawberry.type(description="An organisation's part in an initiative.")
+class Participation(relay.Node):
+    id: relay.NodeID[int]
+    _row: strawberry.Private[ParticipationRow]
+
+    @classmethod
+    def from_model(cls, row: ParticipationRow) -> "Participation":
+        return cls(id=row.id, _row=row)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
+        from sqlmodel import col
+
+        ids = node_ints(node_ids)
+        statement = service.readable_participations(info.context.principal).where(
+            col(ParticipationRow.id).in_([i for i in ids if i is not None])
+        )
+        async with info.context.loaders.lock:
+            found = {r.id: r for r in (await info.context.session.exec(statement)).all()}
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+    @strawberry.field(description="The organisation taking part.")
+    async def organisation(self, info: Info) -> Organisation:
+        row = await info.context.loaders(organisation_loaders.organisation_by_id).load(self._row.organisation_id)
+        return Organisation.from_model(row)
+
+    @strawberry.field(description="Its role (vocabulary `participation-role`).")
+    async def role(self, info: Info) -> Term:
+        return await term(info, "participation-role", self._row.role)
+
+    @strawberry.field(description="The initiative.")
+    async def initiative(self, info: Info) -> Initiative:
+        row = await info.context.loaders(loaders.initiative_by_id).load(self._row.initiative_id)
+        return Initiative.from_model(row)
+
+
+@strawberry.input(description="Filters for initiatives; values within one filter are alternatives, filters combine.")
+class InitiativeFilter:
+    organisations: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Led by or with the participation of these organisations."
+    )
+    stakeholder_types: list[str] | None = strawberry.field(
+        default=None, description="The lead organisation's stakeholder type codes."
+    )
+    countries: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes covered.")
+    intervention_types: list[str] | None = strawberry.field(default=None, description="Intervention type codes.")
+    harms: list[str] | None = strawberry.field(default=None, description="Harm codes.")
+    statuses: list[str] | None = strawberry.field(default=None, description="Initiative status codes.")
+    ratings: list[str] | None = strawberry.field(
+        default=None, description="Evidence rating codes of at least one finding you may read."
+    )
+    visibilities: list[Visibility] | None = strawberry.field(default=None, description="Record visibility.")
+    query: str | None = strawberry.field(default=None, description="Words in the title (literal text).")
+
+
+async def list_initiatives(
+    info: Info,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: InitiativeFilter | None,  # noqa: A002
+    order_by: service.InitiativeOrder | None,
+    organisation_id: int | None = None,
+) -> Connection[Initiative]:
+    """One page of readable initiatives; also behind `Organisation.initiatives`."""
+    f = filter or InitiativeFilter()
+    try:
+        organisation_ids = decode_many(f.organisations or [], "Organisation", ["filter", "organisations"])
+    except DomainError:  # an id of another type matches nothing
+        organisation_ids = [-1]
+    if organisation_id is not None:
+        organisation_ids = [organisation_id] if not f.organisations or organisation_id in organisation_ids else [-1]
+    where = service.InitiativeFilter(
+        organisation_ids=organisation_ids,
+        stakeholder_types=f.stakeholder_types or (),
+        countries=f.countries or (),
+        intervention_types=f.intervention_types or (),
+        harms=f.harms or (),
+        statuses=f.statuses or (),
+        ratings=f.ratings or (),
+        visibilities=f.visibilities or (),
+        query=f.query,
+    )
+    return await paginate(
+        session=info.context.session,
+        statement=service.filtered(info.context.principal, where),
+        id_column=InitiativeRow.id,
+        key=service.SORT_KEYS[order_by or service.InitiativeOrder.UPDATED_AT_DESC],
+        first=first,
+        after=after,
+        to_node=Initiative.from_model,
+        lock=info.context.loaders.lock,
+    )

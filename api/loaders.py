@@ -1,0 +1,41 @@
+"""Per-request DataLoaders: one batch query per kind of lookup, whatever the page size."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from api.auth.principal import Principal
+
+BatchFn = Callable[..., Awaitable[Sequence[Any]]]
+
+
+class Loaders:
+    """Creates each DataLoader on first use and keeps it for the rest of the request."""
+
+    def __init__(self, *, session: AsyncSession, principal: Principal) -> None:
+        self._session = session
+        self._principal = principal
+        self._loaders: dict[BatchFn, DataLoader] = {}
+        # One AsyncSession allows one statement at a time; loaders of sibling fields dispatch together.
+        self.lock = asyncio.Lock()
+
+    def __call__(self, batch: BatchFn) -> DataLoader:
+        """The loader for `batch(keys, *, session, principal)`."""
+        loader = self._loaders.get(batch)
+        if loader is None:
+
+            async def load(keys: list[Hashable]) -> Sequence[Any]:
+                async with self.lock:
+                    return await batch(keys, session=self._session, principal=self._principal)
+
+            loader = DataLoader(load_fn=load)
+            self._loaders[batch] = loader
+        return loader
+
+    def clear(self) -> None:
+        """Forget cached values (after a mutation changed what they hold)."""
+        for loader in self._loaders.values():
+            loader.clear_all()

@@ -1,0 +1,99 @@
+"""create_app(): the FastAPI application, its lifespan, and the routes under it."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.middleware.cors import CORSMiddleware
+from strawberry.fastapi import GraphQLRouter
+
+from api.auth import keys as signing_keys
+from api.auth.dependencies import bearer_token, principal_from_token
+from api.auth.keys import KeyCache
+from api.auth.tokens import InvalidToken
+from api.context import Context
+from api.db import create_engine, session_factory
+from api.http import BodySizeLimit, RequestId
+from api.loaders import Loaders
+from api.schema import build_schema
+from api.settings import Settings, get_settings
+
+log = logging.getLogger("coplab")
+
+INVALID_TOKEN_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+async def get_context(request: Request) -> AsyncIterator[Context]:
+    """One database session and one principal per request; the session closes with the request."""
+    state = request.app.state
+    async with state.session_factory() as session:
+        try:
+            principal = await principal_from_token(
+                bearer_token(request), session=session, keys=state.key_cache, settings=state.settings
+            )
+        except InvalidToken as error:
+            # The reason is logged for operators; the client learns only that the token is invalid.
+            log.info("rejected bearer token: %s", error)
+            raise HTTPException(401, detail="invalid_token", headers=INVALID_TOKEN_HEADERS) from None
+        yield Context(
+            session=session,
+            principal=principal,
+            loaders=Loaders(session=session, principal=principal),
+            settings=state.settings,
+            request_id=request.scope.get("state", {}).get("request_id", "-"),
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The coplab application for `settings` (the environment's by default)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.session_factory = session_factory(engine)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="coplab",
+        description="The registry of the Children Online Protection Lab.",
+        lifespan=lifespan,
+        docs_url=None if settings.is_production else "/docs",
+        redoc_url=None,
+        openapi_url=None if settings.is_production else "/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.key_cache = KeyCache()
+    graphql = GraphQLRouter(
+        build_schema(settings),
+        context_getter=get_context,
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=False,
+    )
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/.well-known/jwks.json", include_in_schema=False)
+    async def jwks(request: Request) -> dict:
+        """The public keys that verify this server's access tokens."""
+        async with request.app.state.session_factory() as session:
+            key_set = await signing_keys.public_key_set(session=session)
+        return key_set.as_dict(private=False)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict:
+        return {"status": "ok"}
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials=False,
+        )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
+    return app

@@ -1,0 +1,26 @@
+"""Every table, imported in one place so metadata (and Alembic) sees them all."""
+
+from api.auth.models import SigningKey
+from api.evidence.models import EvidenceAssessment, Finding
+from api.initiatives.models import Initiative, InitiativeClassification, Participation
+from api.organisations.models import Membership, Organisation, User
+from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
+from api.vocabularies.models import Vocabulary, VocabularyTerm
+
+__all__ = [
+    "BestPractice",
+    "Endorsement",
+    "EvidenceAssessment",
+    "Finding",
+    "Initiative",
+    "InitiativeClassification",
+    "Membership",
+    "Organisation",
+    "Participation",
+    "PracticeClassification",
+    "PracticeEvidence",
+    "SigningKey",
+    "User",
+    "Vocabulary",
+    "VocabularyTerm",
+]

@@ -1,0 +1,36 @@
+"""Batch loads for organisations, users and memberships."""
+
+from collections.abc import Sequence
+
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.auth.principal import Principal
+from api.organisations import service
+from api.organisations.models import Membership, Organisation, User
+
+
+async def organisation_by_id(
+    keys: Sequence[int], *, session: AsyncSession, principal: Principal
+) -> list[Organisation | None]:
+    return await service.by_ids(session=session, principal=principal, ids=keys)
+
+
+async def user_by_id(keys: Sequence[int], *, session: AsyncSession, principal: Principal) -> list[User | None]:
+    return await service.users_by_ids(session=session, ids=keys)
+
+
+async def members_of(
+    keys: Sequence[int], *, session: AsyncSession, principal: Principal
+) -> list[list[Membership]]:
+    rows = (
+        await session.exec(
+            service.readable_memberships(principal)
+            .where(col(Membership.organisation_id).in_(keys))
+            .order_by(Membership.id)
+        )
+    ).all()
+    grouped: dict[int, list[Membership]] = {k: [] for k in keys}
+    for row in rows:
+        grouped[row.organisation_id].append(row)
+    return [grouped[k] for k in keys]

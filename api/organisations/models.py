@@ -1,0 +1,51 @@
+"""Organisations, people and their memberships."""
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+import strawberry
+from sqlmodel import Field, SQLModel
+
+from api.auth.principal import Role
+from api.db import AuditColumns
+
+
+@strawberry.enum(description="An organisation's standing in the Lab.")
+class OrganisationStatus(StrEnum):
+    PENDING = "PENDING"
+    MEMBER = "MEMBER"
+    OBSERVER = "OBSERVER"
+    SUSPENDED = "SUSPENDED"
+
+
+class Organisation(AuditColumns, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    name: str = Field(max_length=300)
+    acronym: str | None = Field(default=None, max_length=40)
+    aliases: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    stakeholder_type: str = Field(max_length=40, index=True)
+    country: str | None = Field(default=None, max_length=2, index=True)
+    website: str | None = Field(default=None, max_length=2000)
+    description: str | None = Field(default=None, sa_type=sa.Text)
+    status: OrganisationStatus = Field(
+        default=OrganisationStatus.PENDING, sa_type=sa.Enum(OrganisationStatus, native_enum=False, length=20)
+    )
+    is_secretariat: bool = Field(default=False)
+
+
+class User(AuditColumns, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    name: str = Field(max_length=200)
+
+
+class Membership(AuditColumns, table=True):
+    __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id", name="uq_membership_user_organisation"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    role: Role = Field(sa_type=sa.Enum(Role, native_enum=False, length=20))

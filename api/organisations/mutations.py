@@ -1,0 +1,182 @@
+"""Organisation mutations: profile, standing in the Lab, and membership management."""
+
+import strawberry
+from strawberry import relay
+
+from api import ids, mutations
+from api.auth.checks import require_scope
+from api.auth.principal import Role
+from api.auth.scopes import Scope
+from api.context import Info
+from api.errors import DomainError, ErrorCode, UserError, unauthenticated
+from api.organisations import service
+from api.organisations.models import OrganisationStatus
+from api.organisations.types import Membership, Organisation
+
+
+@strawberry.input(description="Profile fields to change; omitted fields stay as they are.")
+class UpdateOrganisationInput:
+    id: relay.GlobalID = strawberry.field(description="The organisation.")
+    name: str | None = strawberry.field(default=None, description="The organisation's own name.")
+    acronym: str | None = strawberry.field(default=None, description="Acronym.")
+    aliases: list[str] | None = strawberry.field(default=None, description="Other names (replaces the list).")
+    stakeholder_type: str | None = strawberry.field(default=None, description="`stakeholder-type` code.")
+    country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code.")
+    website: str | None = strawberry.field(default=None, description="Home page (http or https).")
+    description: str | None = strawberry.field(default=None, description="What the organisation does.")
+
+
+@strawberry.input(description="A new organisation, registered by the Lab's secretariat.")
+class CreateOrganisationInput:
+    slug: str = strawberry.field(description="Stable short name: lower-case letters, digits, hyphens.")
+    name: str = strawberry.field(description="The organisation's own name.")
+    stakeholder_type: str = strawberry.field(description="`stakeholder-type` code.")
+    acronym: str | None = strawberry.field(default=None, description="Acronym.")
+    aliases: list[str] | None = strawberry.field(default=None, description="Other names.")
+    country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code.")
+    website: str | None = strawberry.field(default=None, description="Home page.")
+    description: str | None = strawberry.field(default=None, description="What the organisation does.")
+
+
+@strawberry.input(description="Admit, suspend or reinstate an organisation.")
+class SetOrganisationStatusInput:
+    id: relay.GlobalID = strawberry.field(description="The organisation.")
+    status: OrganisationStatus = strawberry.field(description="The new standing.")
+
+
+@strawberry.type(description="The organisation after the change, or why nothing changed.")
+class OrganisationPayload:
+    organisation: Organisation | None = strawberry.field(description="The organisation, when the change was made.")
+    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+
+
+@strawberry.input(description="Give a person a role in an organisation.")
+class AddMemberInput:
+    organisation: relay.GlobalID = strawberry.field(description="The organisation.")
+    email: str = strawberry.field(description="The person's e-mail address.")
+    name: str | None = strawberry.field(default=None, description="Display name for a new person.")
+    role: Role = strawberry.field(description="The role; never above your own.")
+
+
+@strawberry.input(description="Change a member's role.")
+class ChangeMemberRoleInput:
+    membership: relay.GlobalID = strawberry.field(description="The membership.")
+    role: Role = strawberry.field(description="The new role; never above your own.")
+
+
+@strawberry.input(description="End a membership.")
+class RemoveMemberInput:
+    membership: relay.GlobalID = strawberry.field(description="The membership.")
+
+
+@strawberry.type(description="The membership after the change, or why nothing changed.")
+class MembershipPayload:
+    membership: Membership | None = strawberry.field(description="The membership, when the change was made.")
+    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+
+
+def _data(source: UpdateOrganisationInput | CreateOrganisationInput) -> service.OrganisationData:
+    return service.OrganisationData(
+        name=source.name,
+        slug=getattr(source, "slug", None),
+        acronym=source.acronym,
+        aliases=source.aliases,
+        stakeholder_type=source.stakeholder_type,
+        country=source.country,
+        website=source.website,
+        description=source.description,
+    )
+
+
+def _organisation_payload(row, errors) -> OrganisationPayload:  # noqa: ANN001
+    return OrganisationPayload(organisation=Organisation.from_model(row) if row else None, user_errors=errors)
+
+
+def _membership_payload(row, errors) -> MembershipPayload:  # noqa: ANN001
+    return MembershipPayload(membership=Membership.from_model(row) if row else None, user_errors=errors)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Register an organisation (the Lab's secretariat, `lab:admin`).")
+    async def create_organisation(self, info: Info, input: CreateOrganisationInput) -> OrganisationPayload:  # noqa: A002
+        principal = info.context.principal
+        require_scope(principal, Scope.LAB_ADMIN)
+
+        async def work():  # noqa: ANN202
+            if not principal.is_lab_admin:
+                raise DomainError.one(["slug"], ErrorCode.FORBIDDEN, "Only the Lab's secretariat registers organisations.")
+            return await service.create(session=info.context.session, actor=principal.subject, data=_data(input))
+
+        return _organisation_payload(*await mutations.run(info, work))
+
+    @strawberry.mutation(description="Change an organisation's profile (`org:admin` for your own, `lab:admin` for any).")
+    async def update_organisation(self, info: Info, input: UpdateOrganisationInput) -> OrganisationPayload:  # noqa: A002
+        principal = info.context.principal
+        if not principal.is_authenticated:
+            raise unauthenticated()
+
+        async def work():  # noqa: ANN202
+            organisation_id = ids.decode(input.id, "Organisation", ["id"])
+            return await service.update(
+                session=info.context.session, principal=principal, organisation_id=organisation_id, data=_data(input)
+            )
+
+        return _organisation_payload(*await mutations.run(info, work))
+
+    @strawberry.mutation(description="Admit, suspend or reinstate an organisation (`lab:admin`).")
+    async def set_organisation_status(self, info: Info, input: SetOrganisationStatusInput) -> OrganisationPayload:  # noqa: A002
+        principal = info.context.principal
+        require_scope(principal, Scope.LAB_ADMIN)
+
+        async def work():  # noqa: ANN202
+            organisation_id = ids.decode(input.id, "Organisation", ["id"])
+            return await service.set_status(
+                session=info.context.session, principal=principal, organisation_id=organisation_id, status=input.status
+            )
+
+        return _organisation_payload(*await mutations.run(info, work))
+
+    @strawberry.mutation(description="Give a person a role in your organisation (`org:admin`).")
+    async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:  # noqa: A002
+        principal = info.context.principal
+        require_scope(principal, Scope.ORG_ADMIN)
+
+        async def work():  # noqa: ANN202
+            organisation_id = ids.decode(input.organisation, "Organisation", ["organisation"])
+            return await service.add_member(
+                session=info.context.session,
+                principal=principal,
+                organisation_id=organisation_id,
+                email=input.email,
+                name=input.name,
+                role=input.role,
+            )
+
+        return _membership_payload(*await mutations.run(info, work))
+
+    @strawberry.mutation(description="Change a member's role (`org:admin`; never above your own).")
+    async def change_member_role(self, info: Info, input: ChangeMemberRoleInput) -> MembershipPayload:  # noqa: A002
+        principal = info.context.principal
+        require_scope(principal, Scope.ORG_ADMIN)
+
+        async def work():  # noqa: ANN202
+            membership_id = ids.decode(input.membership, "Membership", ["membership"])
+            return await service.change_role(
+                session=info.context.session, principal=principal, membership_id=membership_id, role=input.role
+            )
+
+        return _membership_payload(*await mutations.run(info, work))
+
+    @strawberry.mutation(description="End a membership (`org:admin`); the person's tokens stop working at once.")
+    async def remove_member(self, info: Info, input: RemoveMemberInput) -> MembershipPayload:  # noqa: A002
+        principal = info.context.principal
+        require_scope(principal, Scope.ORG_ADMIN)
+
+        async def work():  # noqa: ANN202
+            membership_id = ids.decode(input.membership, "Membership", ["membership"])
+            return await service.remove_member(
+                session=info.context.session, principal=principal, membership_id=membership_id
+            )
+
+        return _membership_payload(*await mutations.run(info, work))

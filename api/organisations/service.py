@@ -1,0 +1,338 @@
+"""Organisations and memberships: who may see them, and who may change them."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api import validation
+from api.auth.principal import Principal, Role
+from api.auth.scopes import Scope
+from api.db import contains_pattern, utcnow
+from api.errors import DomainError, ErrorCode, Problems, not_found
+from api.organisations.models import Membership, Organisation, OrganisationStatus, User
+from api.vocabularies import service as vocabularies
+
+VISIBLE_STATUSES = (OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER)
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def readable(principal: Principal) -> sa.Select:
+    """Organisations the principal may see: admitted ones, its own, and all for the secretariat."""
+    statement = select(Organisation)
+    if principal.is_lab_admin:
+        return statement
+    condition = col(Organisation.status).in_(VISIBLE_STATUSES)
+    if principal.organisation_id is not None:
+        condition = sa.or_(condition, Organisation.id == principal.organisation_id)
+    return statement.where(condition)
+
+
+def readable_ids(principal: Principal) -> sa.Select:
+    """Ids of readable organisations, for use inside other domains' statements."""
+    return readable(principal).with_only_columns(Organisation.id)
+
+
+async def get(*, session: AsyncSession, principal: Principal, organisation_id: int) -> Organisation | None:
+    statement = readable(principal).where(Organisation.id == organisation_id)
+    return (await session.exec(statement)).first()
+
+
+async def get_by_slug(*, session: AsyncSession, principal: Principal, slug: str) -> Organisation | None:
+    statement = readable(principal).where(Organisation.slug == slug)
+    return (await session.exec(statement)).first()
+
+
+async def by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[int]) -> list[Organisation | None]:
+    """Readable organisations for `ids`, in order; None where missing or hidden."""
+    rows = (await session.exec(readable(principal).where(col(Organisation.id).in_(ids)))).all()
+    found = {o.id: o for o in rows}
+    return [found.get(i) for i in ids]
+
+
+def filtered(
+    principal: Principal,
+    *,
+    stakeholder_types: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    statuses: Sequence[OrganisationStatus] = (),
+    query: str | None = None,
+) -> sa.Select:
+    statement = readable(principal)
+    if stakeholder_types:
+        statement = statement.where(col(Organisation.stakeholder_type).in_(stakeholder_types))
+    if countries:
+        statement = statement.where(col(Organisation.country).in_([c.upper() for c in countries]))
+    if statuses:
+        statement = statement.where(col(Organisation.status).in_(statuses))
+    if query:
+        pattern = contains_pattern(query)
+        statement = statement.where(
+            sa.or_(
+                sa.func.lower(Organisation.name).like(pattern, escape="\\"),
+                sa.func.lower(Organisation.acronym).like(pattern, escape="\\"),
+            )
+        )
+    return statement
+
+
+@dataclass
+class OrganisationData:
+    """Profile fields; None means "leave unchanged" on update."""
+
+    name: str | None = None
+    slug: str | None = None
+    acronym: str | None = None
+    aliases: list[str] | None = None
+    stakeholder_type: str | None = None
+    country: str | None = None
+    website: str | None = None
+    description: str | None = None
+
+
+async def _clean(
+    *, session: AsyncSession, data: OrganisationData, creating: bool
+) -> tuple[dict[str, object], Problems]:
+    problems = Problems()
+    values: dict[str, object] = {}
+    if data.name is not None or creating:
+        values["name"] = validation.text(problems, ["name"], data.name, required=True)
+    if data.slug is not None or creating:
+        slug = validation.text(problems, ["slug"], data.slug, max_length=80, required=True)
+        if slug is not None and not SLUG.match(slug):
+            problems.add(["slug"], ErrorCode.INVALID_VALUE, "Lower-case letters, digits and single hyphens only.")
+        values["slug"] = slug
+    if data.acronym is not None:
+        values["acronym"] = validation.text(problems, ["acronym"], data.acronym, max_length=40)
+    if data.aliases is not None:
+        values["aliases"] = [
+            a
+            for i, alias in enumerate(data.aliases[:50])
+            if (a := validation.text(problems, ["aliases", str(i)], alias)) is not None
+        ]
+    if data.stakeholder_type is not None or creating:
+        if data.stakeholder_type is None:
+            problems.add(["stakeholderType"], ErrorCode.REQUIRED, "This field is required.")
+        values["stakeholder_type"] = await vocabularies.check_code(
+            session=session,
+            problems=problems,
+            field=["stakeholderType"],
+            vocabulary="stakeholder-type",
+            code=data.stakeholder_type,
+        )
+    if data.country is not None:
+        values["country"] = validation.country(problems, ["country"], data.country)
+    if data.website is not None:
+        values["website"] = validation.url(problems, ["website"], data.website)
+    if data.description is not None:
+        values["description"] = validation.text(
+            problems, ["description"], data.description, max_length=validation.LONG_TEXT, multiline=True
+        )
+    return values, problems
+
+
+async def _slug_taken(session: AsyncSession, slug: str, except_id: int | None = None) -> bool:
+    statement = select(Organisation.id).where(Organisation.slug == slug)
+    if except_id is not None:
+        statement = statement.where(Organisation.id != except_id)
+    return (await session.exec(statement)).first() is not None
+
+
+async def create(
+    *,
+    session: AsyncSession,
+    actor: str,
+    data: OrganisationData,
+    status: OrganisationStatus = OrganisationStatus.PENDING,
+    is_secretariat: bool = False,
+) -> Organisation:
+    """A new organisation (the secretariat's or the CLI's act; callers check that right)."""
+    values, problems = await _clean(session=session, data=data, creating=True)
+    if values.get("slug") and await _slug_taken(session, str(values["slug"])):
+        problems.add(["slug"], ErrorCode.DUPLICATE, "An organisation already uses this slug.")
+    problems.raise_if_any()
+    organisation = Organisation(
+        **values, status=status, is_secretariat=is_secretariat, created_by=actor, updated_by=actor
+    )
+    session.add(organisation)
+    await session.flush()
+    return organisation
+
+
+def can_administer(principal: Principal, organisation_id: int) -> bool:
+    """Own-organisation admins with `org:admin`, or the secretariat with `lab:admin`."""
+    if principal.is_lab_admin:
+        return True
+    return (
+        principal.organisation_id == organisation_id
+        and principal.has_scope(Scope.ORG_ADMIN)
+        and principal.has_role(Role.ADMIN)
+    )
+
+
+async def _administered(session: AsyncSession, principal: Principal, organisation_id: int) -> Organisation:
+    """The organisation, if the principal may administer it; otherwise NOT_FOUND or FORBIDDEN."""
+    organisation = await get(session=session, principal=principal, organisation_id=organisation_id)
+    if organisation is None:
+        raise not_found(["organisation"], "organisation")
+    if not can_administer(principal, organisation_id):
+        raise DomainError.one(["organisation"], ErrorCode.FORBIDDEN, "You may not administer this organisation.")
+    return organisation
+
+
+async def update(
+    *, session: AsyncSession, principal: Principal, organisation_id: int, data: OrganisationData
+) -> Organisation:
+    """Change an organisation's profile."""
+    organisation = await _administered(session, principal, organisation_id)
+    values, problems = await _clean(session=session, data=data, creating=False)
+    if values.get("slug") and await _slug_taken(session, str(values["slug"]), organisation.id):
+        problems.add(["slug"], ErrorCode.DUPLICATE, "An organisation already uses this slug.")
+    problems.raise_if_any()
+    for key, value in values.items():
+        setattr(organisation, key, value)
+    organisation.updated_at = utcnow()
+    organisation.updated_by = principal.subject
+    await session.flush()
+    return organisation
+
+
+async def set_status(
+    *, session: AsyncSession, principal: Principal, organisation_id: int, status: OrganisationStatus
+) -> Organisation:
+    """Admit, suspend or reinstate an organisation: the secretariat's act alone."""
+    if not principal.is_lab_admin:
+        raise DomainError.one(["status"], ErrorCode.FORBIDDEN, "Only the Lab's secretariat sets membership status.")
+    organisation = await get(session=session, principal=principal, organisation_id=organisation_id)
+    if organisation is None:
+        raise not_found(["organisation"], "organisation")
+    if organisation.is_secretariat and status is OrganisationStatus.SUSPENDED:
+        raise DomainError.one(["status"], ErrorCode.INVALID_VALUE, "The secretariat cannot suspend itself.")
+    organisation.status = status
+    organisation.updated_at = utcnow()
+    organisation.updated_by = principal.subject
+    await session.flush()
+    return organisation
+
+
+# --- memberships -------------------------------------------------------------------------------
+
+
+def readable_memberships(principal: Principal) -> sa.Select:
+    """Members are personal data: visible to the organisation's own principals holding `org:read`
+    or `org:admin`, and to the secretariat."""
+    statement = select(Membership)
+    if principal.is_lab_admin:
+        return statement
+    if principal.organisation_id is None or not (
+        principal.has_scope(Scope.ORG_READ) or principal.has_scope(Scope.ORG_ADMIN)
+    ):
+        return statement.where(sa.false())
+    return statement.where(Membership.organisation_id == principal.organisation_id)
+
+
+async def users_by_ids(*, session: AsyncSession, ids: Sequence[int]) -> list[User | None]:
+    rows = (await session.exec(select(User).where(col(User.id).in_(ids)))).all()
+    found = {u.id: u for u in rows}
+    return [found.get(i) for i in ids]
+
+
+async def get_or_create_user(*, session: AsyncSession, actor: str, email: str, name: str | None) -> User:
+    """The user with this e-mail address, created if new."""
+    user = (await session.exec(select(User).where(User.email == email))).first()
+    if user is None:
+        user = User(email=email, name=name or email.split("@")[0], created_by=actor, updated_by=actor)
+        session.add(user)
+        await session.flush()
+    return user
+
+
+def _check_role_ceiling(principal: Principal, role: Role) -> None:
+    """Nobody grants a role above their own (the secretariat excepted)."""
+    if not principal.is_lab_admin and (principal.role is None or role > principal.role):
+        raise DomainError.one(["role"], ErrorCode.ROLE_TOO_HIGH, "You cannot grant a role above your own.")
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+async def add_member(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    organisation_id: int,
+    email: str,
+    name: str | None,
+    role: Role,
+) -> Membership:
+    """Give a person a role in an organisation."""
+    await _administered(session, principal, organisation_id)
+    problems = Problems()
+    clean_email = validation.text(problems, ["email"], email, max_length=320, required=True)
+    if clean_email is not None and not EMAIL.match(clean_email):
+        problems.add(["email"], ErrorCode.INVALID_VALUE, "Not an e-mail address.")
+    clean_name = validation.text(problems, ["name"], name, max_length=200)
+    problems.raise_if_any()
+    _check_role_ceiling(principal, role)
+    user = await get_or_create_user(session=session, actor=principal.subject, email=clean_email.lower(), name=clean_name)
+    existing = (
+        await session.exec(
+            select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation_id)
+        )
+    ).first()
+    if existing is not None:
+        raise DomainError.one(["email"], ErrorCode.DUPLICATE, "This person is already a member.")
+    membership = Membership(
+        user_id=user.id, organisation_id=organisation_id, role=role, created_by=principal.subject, updated_by=principal.subject
+    )
+    session.add(membership)
+    await session.flush()
+    return membership
+
+
+async def _administered_membership(session: AsyncSession, principal: Principal, membership_id: int) -> Membership:
+    membership = (
+        await session.exec(readable_memberships(principal).where(Membership.id == membership_id))
+    ).first()
+    if membership is None:
+        raise not_found(["membership"], "membership")
+    await _administered(session, principal, membership.organisation_id)
+    return membership
+
+
+async def _remaining_admins(session: AsyncSession, organisation_id: int, excluding: int) -> int:
+    statement = select(sa.func.count()).select_from(Membership).where(
+        Membership.organisation_id == organisation_id, Membership.role == Role.ADMIN, Membership.id != excluding
+    )
+    return (await session.execute(statement)).scalar_one()
+
+
+async def change_role(*, session: AsyncSession, principal: Principal, membership_id: int, role: Role) -> Membership:
+    """Change a member's role, never above the caller's own, never leaving no admin."""
+    membership = await _administered_membership(session, principal, membership_id)
+    _check_role_ceiling(principal, role)
+    if not principal.is_lab_admin and principal.role is not None and membership.role > principal.role:
+        raise DomainError.one(["membership"], ErrorCode.ROLE_TOO_HIGH, "This member's role is above your own.")
+    if membership.role is Role.ADMIN and role is not Role.ADMIN:
+        if await _remaining_admins(session, membership.organisation_id, membership.id) == 0:
+            raise DomainError.one(["role"], ErrorCode.LAST_ADMIN, "An organisation keeps at least one admin.")
+    membership.role = role
+    membership.updated_at = utcnow()
+    membership.updated_by = principal.subject
+    await session.flush()
+    return membership
+
+
+async def remove_member(*, session: AsyncSession, principal: Principal, membership_id: int) -> Membership:
+    """End a membership; the person's tokens for this organisation stop working at once."""
+    membership = await _administered_membership(session, principal, membership_id)
+    if not principal.is_lab_admin and principal.role is not None and membership.role > principal.role:
+        raise DomainError.one(["membership"], ErrorCode.ROLE_TOO_HIGH, "This member's role is above your own.")
+    if membership.role is Role.ADMIN and await _remaining_admins(session, membership.organisation_id, membership.id) == 0:
+        raise DomainError.one(["membership"], ErrorCode.LAST_ADMIN, "An organisation keeps at least one admin.")
+    await session.delete(membership)
+    await session.flush()
+    return membership

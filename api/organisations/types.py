@@ -1,0 +1,144 @@
+"""GraphQL types for organisations, people and memberships."""
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.auth.principal import Role
+from api.context import Info
+from api.ids import node_ints
+from api.organisations import loaders
+from api.organisations.models import Membership as MembershipRow
+from api.organisations.models import Organisation as OrganisationRow
+from api.organisations.models import OrganisationStatus
+from api.pagination import Connection
+from api.vocabularies.types import Country, Term, term
+
+if TYPE_CHECKING:
+    from api.initiatives.types import Initiative, InitiativeFilter, InitiativeOrder
+
+
+@strawberry.type(description="A member organisation of the Lab, or one named in its records.")
+class Organisation(relay.Node):
+    id: relay.NodeID[int]
+    slug: str = strawberry.field(description="Stable short name used in URLs and `organisation(slug:)`.")
+    name: str = strawberry.field(description="The organisation's own name.")
+    acronym: str | None = strawberry.field(description="Acronym, e.g. IWF.")
+    aliases: list[str] = strawberry.field(description="Other names and spellings it is known by.")
+    website: str | None = strawberry.field(description="Home page.")
+    description: str | None = strawberry.field(description="What the organisation does.")
+    status: OrganisationStatus = strawberry.field(description="Standing in the Lab.")
+    created_at: datetime = strawberry.field(description="When the record was created.")
+    updated_at: datetime = strawberry.field(description="When the record last changed.")
+    _row: strawberry.Private[OrganisationRow]
+
+    @classmethod
+    def from_model(cls, row: OrganisationRow) -> "Organisation":
+        return cls(
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            acronym=row.acronym,
+            aliases=list(row.aliases or []),
+            website=row.website,
+            description=row.description,
+            status=row.status,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            _row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
+        ids = node_ints(node_ids)
+        rows = await info.context.loaders(loaders.organisation_by_id).load_many([i or 0 for i in ids])
+        return [cls.from_model(r) if r is not None else None for r in rows]
+
+    @strawberry.field(description="Stakeholder type (vocabulary `stakeholder-type`).")
+    async def stakeholder_type(self, info: Info) -> Term:
+        return await term(info, "stakeholder-type", self._row.stakeholder_type)
+
+    @strawberry.field(description="Country of registration.")
+    def country(self) -> Country | None:
+        return Country(code=self._row.country) if self._row.country else None
+
+    @strawberry.field(description="Initiatives this organisation leads or takes part in.")
+    async def initiatives(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: Annotated["InitiativeFilter", strawberry.lazy("api.initiatives.types")] | None = None,  # noqa: A002
+        order_by: Annotated["InitiativeOrder", strawberry.lazy("api.initiatives.types")] | None = None,
+    ) -> Connection[Annotated["Initiative", strawberry.lazy("api.initiatives.types")]]:
+        from api.initiatives.types import list_initiatives
+
+        return await list_initiatives(
+            info, first=first, after=after, filter=filter, order_by=order_by, organisation_id=self.id
+        )
+
+    @strawberry.field(description="People and their roles (visible to the organisation itself with `org:read`).")
+    async def members(self, info: Info) -> list["Membership"]:
+        rows = await info.context.loaders(loaders.members_of).load(self.id)
+        return [Membership.from_model(r) for r in rows]
+
+
+@strawberry.type(description="A person registered in coplab.")
+class User:
+    name: str = strawberry.field(description="Display name.")
+    email: str = strawberry.field(description="E-mail address.")
+
+
+@strawberry.type(description="A person's role in one organisation.")
+class Membership(relay.Node):
+    id: relay.NodeID[int]
+    role: Role = strawberry.field(description="The person's role.")
+    created_at: datetime = strawberry.field(description="When the membership began.")
+    _row: strawberry.Private[MembershipRow]
+
+    @classmethod
+    def from_model(cls, row: MembershipRow) -> "Membership":
+        return cls(id=row.id, role=row.role, created_at=row.created_at, _row=row)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
+        from sqlmodel import col
+
+        from api.organisations.service import readable_memberships
+
+        ids = [i for i in node_ints(node_ids) if i is not None]
+        async with info.context.loaders.lock:
+            rows = (
+                await info.context.session.exec(
+                    readable_memberships(info.context.principal).where(col(MembershipRow.id).in_(ids))
+                )
+            ).all()
+        found = {r.id: r for r in rows}
+        return [cls.from_model(found[i]) if i in found else None for i in node_ints(node_ids)]
+
+    @strawberry.field(description="The person.")
+    async def user(self, info: Info) -> User:
+        row = await info.context.loaders(loaders.user_by_id).load(self._row.user_id)
+        return User(name=row.name, email=row.email)
+
+    @strawberry.field(description="The organisation.")
+    async def organisation(self, info: Info) -> Organisation | None:
+        row = await info.context.loaders(loaders.organisation_by_id).load(self._row.organisation_id)
+        return Organisation.from_model(row) if row else None
+
+
+@strawberry.input(description="Filters for `organisations`; values within one filter are alternatives.")
+class OrganisationFilter:
+    stakeholder_types: list[str] | None = strawberry.field(default=None, description="Stakeholder type codes.")
+    countries: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes.")
+    statuses: list[OrganisationStatus] | None = strawberry.field(default=None, description="Standing in the Lab.")
+    query: str | None = strawberry.field(default=None, description="Words in the name or acronym.")
+
+
+@strawberry.enum(description="Orderings for organisations.")
+class OrganisationOrder(Enum):
+    NAME_ASC = "NAME_ASC"
+    UPDATED_AT_DESC = "UPDATED_AT_DESC"

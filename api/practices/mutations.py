@@ -1,0 +1,8 @@
+"""Best-practice mutations."""
+
+import strawberry
+
+
+@strawberry.type
+class Mutation:
+    pass

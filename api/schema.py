@@ -1,0 +1,131 @@
+"""The strawberry Schema, merged from the domains' Query and Mutation types, with its limits."""
+
+import asyncio
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from api.context import Info
+from api.errors import ApiError
+from api.evidence import queries as evidence_queries
+from api.evidence import mutations as evidence_mutations
+from api.evidence.types import EvidenceAssessment
+from api.initiatives import mutations as initiative_mutations
+from api.initiatives import queries as initiative_queries
+from api.initiatives.types import Initiative, Participation
+from api.node_budget import NodeBudget
+from api.organisations import mutations as organisation_mutations
+from api.organisations import queries as organisation_queries
+from api.organisations.types import Membership, Organisation
+from api.practices import mutations as practice_mutations
+from api.practices import queries as practice_queries
+from api.practices.types import BestPractice
+from api.settings import Settings
+from api.vocabularies import queries as vocabulary_queries
+
+log = logging.getLogger("coplab.graphql")
+
+NODE_TYPES: dict[str, type[relay.Node]] = {
+    t.__name__: t for t in (Organisation, Membership, Initiative, Participation, EvidenceAssessment, BestPractice)
+}
+MAX_NODES_PER_REQUEST = 100
+
+
+async def _resolve(info: Info, global_id: relay.GlobalID) -> relay.Node | None:
+    node_type = NODE_TYPES.get(global_id.type_name)
+    if node_type is None:
+        return None
+    return (await node_type.resolve_nodes(info=info, node_ids=[global_id.node_id]))[0]
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any record by its global id; null if missing or not yours to see.")
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:  # noqa: A002
+        return await _resolve(info, id)
+
+    @strawberry.field(description="Records by global ids (at most 100), in order; null where missing or hidden.")
+    async def nodes(self, info: Info, ids: list[relay.GlobalID]) -> list[relay.Node | None]:
+        if len(ids) > MAX_NODES_PER_REQUEST:
+            raise ApiError("BAD_USER_INPUT", f"At most {MAX_NODES_PER_REQUEST} ids.")
+        return list(await asyncio.gather(*(_resolve(info, i) for i in ids)))
+
+
+Query = merge_types(
+    "Query",
+    (
+        NodeQuery,
+        organisation_queries.Query,
+        initiative_queries.Query,
+        evidence_queries.Query,
+        practice_queries.Query,
+        vocabulary_queries.Query,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        initiative_mutations.Mutation,
+        evidence_mutations.Mutation,
+        practice_mutations.Mutation,
+        organisation_mutations.Mutation,
+    ),
+)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Unexpected exceptions reach the client as a generic message with the request id; the
+    details go to the log under the same id."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._should_mask)
+
+    @staticmethod
+    def _should_mask(error: GraphQLError) -> bool:
+        original = error.original_error
+        return original is not None and not isinstance(original, GraphQLError)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "unknown")
+        log.error("unexpected error, request id %s", request_id, exc_info=error.original_error)
+        return GraphQLError(
+            f"Internal server error. Request id: {request_id}",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with the limits of SECURITY.md 31-37; production also hides introspection and
+    field suggestions."""
+    extensions: list = [
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        NodeBudget(max_nodes=settings.max_node_budget),
+        MaskUnexpectedErrors(),
+    ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(
+            disable_field_suggestions=settings.is_production,
+            batching_config={"max_operations": settings.max_batch_operations},
+        ),
+    )

@@ -1,0 +1,61 @@
+"""Settings: the only place environment variables are read."""
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from `COPLAB_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="COPLAB_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    seed_dir: Path = PROJECT_ROOT / "seed"
+
+    # Tokens (RFC 9068). The issuer is this server's public base URL.
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "coplab-api"
+    access_token_lifetime_seconds: int = 900
+
+    # GraphQL limits (SECURITY.md 3, 31-37).
+    max_query_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_batch_operations: int = 5
+    max_page_size: int = 100
+    max_node_budget: int = 20_000
+    max_body_bytes: int = 256 * 1024
+
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _defaults_and_safety(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'coplab.db'}"
+        if self.environment is Environment.PRODUCTION and self.issuer.startswith("http://127.0.0.1"):
+            raise ValueError("COPLAB_ISSUER must be set to the public URL in production")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

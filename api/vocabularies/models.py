@@ -1,0 +1,22 @@
+"""Controlled vocabularies as data: loaded from seed/vocabularies, enforced on every write."""
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class Vocabulary(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=40)
+    label: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_type=sa.Text)
+    source: str | None = Field(default=None, max_length=500)
+
+
+class VocabularyTerm(SQLModel, table=True):
+    __tablename__ = "vocabulary_term"
+
+    vocabulary: str = Field(foreign_key="vocabulary.code", primary_key=True, max_length=40)
+    code: str = Field(primary_key=True, max_length=40)
+    label: str = Field(max_length=300)
+    description: str | None = Field(default=None, sa_type=sa.Text)
+    attributes: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    position: int = Field(default=0)

@@ -1,0 +1,81 @@
+"""GraphQL types for controlled vocabularies and ISO code lists."""
+
+from collections.abc import Sequence
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.context import Info
+from api.validation import country_label, language_label
+from api.vocabularies import loaders
+from api.vocabularies.models import Vocabulary as VocabularyRow
+from api.vocabularies.models import VocabularyTerm
+
+
+@strawberry.type(description="A term of a controlled vocabulary: a stable code and its label.")
+class Term:
+    vocabulary: str = strawberry.field(description="The vocabulary's code, e.g. `harm`.")
+    code: str = strawberry.field(description="The stable code, e.g. `CSAM-KNOWN`.")
+    label: str = strawberry.field(description="Human-readable label (English).")
+    description: str | None = strawberry.field(description="What the term covers.")
+    attributes: JSON = strawberry.field(description="Cross-references such as IATI or MNR codes.")
+
+    @classmethod
+    def from_model(cls, row: VocabularyTerm) -> "Term":
+        return cls(
+            vocabulary=row.vocabulary,
+            code=row.code,
+            label=row.label,
+            description=row.description,
+            attributes=dict(row.attributes or {}),
+        )
+
+
+@strawberry.type(description="A controlled vocabulary and its terms.")
+class Vocabulary:
+    code: str = strawberry.field(description="The vocabulary's code, e.g. `intervention-type`.")
+    label: str = strawberry.field(description="Human-readable name.")
+    description: str | None = strawberry.field(description="What the vocabulary classifies.")
+    source: str | None = strawberry.field(description="Where the codes come from.")
+    terms: list[Term] = strawberry.field(description="The terms, in their defined order.")
+
+    @classmethod
+    def from_model(cls, row: VocabularyRow, terms: Sequence[VocabularyTerm]) -> "Vocabulary":
+        return cls(
+            code=row.code,
+            label=row.label,
+            description=row.description,
+            source=row.source,
+            terms=[Term.from_model(t) for t in terms],
+        )
+
+
+@strawberry.type(description="A country by its ISO 3166-1 alpha-2 code.")
+class Country:
+    code: str = strawberry.field(description="ISO 3166-1 alpha-2 code.")
+
+    @strawberry.field(description="English short name.")
+    def name(self) -> str:
+        return country_label(self.code)
+
+
+@strawberry.type(description="A language by its ISO 639 code.")
+class Language:
+    code: str = strawberry.field(description="ISO 639-1 (or 639-3) code.")
+
+    @strawberry.field(description="English name.")
+    def name(self) -> str:
+        return language_label(self.code)
+
+
+async def terms(info: Info, vocabulary: str, codes: Sequence[str]) -> list[Term]:
+    """Terms for stored codes, in one batch per request."""
+    rows = await info.context.loaders(loaders.term_by_key).load_many([(vocabulary, c) for c in codes])
+    return [Term.from_model(r) for r in rows if r is not None]
+
+
+async def term(info: Info, vocabulary: str, code: str) -> Term:
+    row = await info.context.loaders(loaders.term_by_key).load((vocabulary, code))
+    if row is None:  # a code retired from the vocabulary after it was stored
+        return Term(vocabulary=vocabulary, code=code, label=code, description=None, attributes={})
+    return Term.from_model(row)
