@@ -111,15 +111,16 @@ class MaskUnexpectedErrors(MaskErrors):
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the limits of SECURITY.md 31-37; production also hides introspection and
     field suggestions."""
+    # Factories, not instances: each request gets fresh extensions (they hold its execution context).
     extensions: list = [
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        NodeBudget(max_nodes=settings.max_node_budget),
-        MaskUnexpectedErrors(),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: NodeBudget(max_nodes=settings.max_node_budget),
+        MaskUnexpectedErrors,
     ]
     if settings.is_production:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

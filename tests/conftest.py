@@ -1,0 +1,99 @@
+"""Test fixtures: real SQLite always, real PostgreSQL when COPLAB_TEST_DATABASE_URL is set."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import Session, SQLModel
+
+import api.models  # noqa: F401  (registers every table)
+from api import migrations
+from api.db import create_sync_engine
+from api.main import create_app
+from api.settings import PROJECT_ROOT, Settings
+from tests.factories import Factory, load_vocabularies
+
+POSTGRES_URL = os.environ.get("COPLAB_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+# Rows of these tables are reference data, loaded once per test session.
+KEPT_TABLES = {"vocabulary", "vocabulary_term", "signing_key"}
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_sync_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database with the vocabularies loaded, one per backend."""
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL not configured: set COPLAB_TEST_DATABASE_URL to run these")
+        url = POSTGRES_URL
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'coplab-test.db'}"
+    migrations.upgrade(url)
+    engine = create_sync_engine(url)
+    load_vocabularies(engine, PROJECT_ROOT / "seed" / "vocabularies")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_sync_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from an empty registry (vocabularies and signing keys kept)."""
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    engine: sa.Engine = request.getfixturevalue("engine")
+    tables = [t for t in reversed(SQLModel.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(environment="test", database_url=database_url, data_dir=Path("/nonexistent"))
+
+
+@pytest.fixture
+def app(settings: Settings):  # noqa: ANN201
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def db(engine: sa.Engine) -> Iterator[Session]:
+    """A plain synchronous session for arranging data and checking what was stored."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def make(db: Session, settings: Settings) -> Factory:
+    return Factory(db, settings)
