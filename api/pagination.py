@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 import strawberry
 from strawberry import relay
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import ApiError
@@ -101,9 +102,9 @@ async def paginate(
     ]
 
     async def count() -> int:
-        counted = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+        counted = select(sa.func.count()).select_from(statement.order_by(None).subquery())
         async with lock:
-            return (await session.execute(counted)).scalar_one()
+            return (await session.exec(counted)).one()
 
     return Connection(
         page_info=relay.PageInfo(

@@ -1,11 +1,13 @@
 """Test fixtures: real SQLite always, real PostgreSQL when COPLAB_TEST_DATABASE_URL is set."""
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel
 
@@ -22,29 +24,39 @@ BACKENDS = ["sqlite", "postgresql"]
 KEPT_TABLES = {"vocabulary", "vocabulary_term", "signing_key"}
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_sync_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+def _private_postgres_schema(url: str) -> tuple[str, Callable[[], None]]:
+    """A fresh schema of our own in the test database, so concurrent test runs never collide;
+    returns the URL that uses it and a function that drops it."""
+    schema = f"coplab_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_sync_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return scoped.render_as_string(hide_password=False), drop
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database with the vocabularies loaded, one per backend."""
+    drop: Callable[[], None] = lambda: None  # noqa: E731
     if request.param == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("PostgreSQL not configured: set COPLAB_TEST_DATABASE_URL to run these")
-        url = POSTGRES_URL
-        _reset_postgres(url)
+        url, drop = _private_postgres_schema(POSTGRES_URL)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'coplab-test.db'}"
     migrations.upgrade(url)
     engine = create_sync_engine(url)
     load_vocabularies(engine, PROJECT_ROOT / "seed" / "vocabularies")
     engine.dispose()
-    return url
+    yield url
+    drop()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,90 @@
+"""Nested fields load through per-request DataLoaders: the statement count does not grow with the page."""
+
+import pytest
+from sqlalchemy import event
+
+from api.evidence.models import EvidenceAssessment, Finding
+from tests.factories import ACTOR, graphql
+
+PAGE = """
+query($first: Int!) {
+  initiatives(first: $first) {
+    totalCount
+    edges { node {
+      title
+      status { label }
+      harms { label }
+      countries { name }
+      leadOrganisation { name stakeholderType { label } }
+      participations { role { label } organisation { name } }
+      assessments { title studyDesign { label } findings { rating { code } } }
+    } }
+  }
+}
+"""
+
+
+def _arrange(make, db, count: int) -> None:  # noqa: ANN001
+    organisations = [make.organisation(f"org-{i}") for i in range(5)]
+    for i in range(count):
+        initiative = make.initiative(
+            organisations[i % 5],
+            f"Initiative {i}",
+            harms=["CSAM-KNOWN", "SOLICITATION"],
+            partners=[(organisations[(i + 1) % 5], "IMPLEMENTING"), (organisations[(i + 2) % 5], "FUNDING")],
+        )
+        assessment = EvidenceAssessment(
+            initiative_id=initiative.id,
+            assessing_organisation_id=organisations[(i + 3) % 5].id,
+            title=f"Assessment {i}",
+            independence="INDEPENDENT",
+            study_design="CASE",
+            created_by=ACTOR,
+            updated_by=ACTOR,
+        )
+        db.add(assessment)
+        db.flush()
+        db.add(
+            Finding(
+                assessment_id=assessment.id,
+                outcome="REMOVAL-TIME",
+                effect_direction="POSITIVE",
+                rating="EMERGING",
+                certainty="LOW",
+                created_by=ACTOR,
+                updated_by=ACTOR,
+            )
+        )
+    db.commit()
+
+
+def _statements_for_page(client, app, first: int, token: str) -> tuple[int, int]:  # noqa: ANN001
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        body = graphql(client, PAGE, {"first": first}, token)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "errors" not in body, body
+    edges = body["data"]["initiatives"]["edges"]
+    assert all(len(e["node"]["participations"]) == 2 and len(e["node"]["assessments"]) == 1 for e in edges)
+    return len(edges), len(statements)
+
+
+@pytest.mark.parametrize("anonymous", [True, False], ids=["anonymous", "member"])
+def test_statement_count_is_independent_of_page_size(client, app, make, db, anonymous: bool) -> None:
+    _arrange(make, db, 100)
+    token = None if anonymous else make.token(make.organisation("reader"))
+    graphql(client, "{ viewer { kind } }", token=token)  # warm the signing-key cache
+    small_rows, small = _statements_for_page(client, app, 10, token)
+    large_rows, large = _statements_for_page(client, app, 100, token)
+    assert (small_rows, large_rows) == (10, 100)
+    assert large == small, f"{small} statements for 10 initiatives but {large} for 100"
+    # Principal, page, count, organisations (lead, partners, assessors), participations,
+    # assessments, findings, classifications, vocabulary terms: a small constant.
+    assert small <= 14
