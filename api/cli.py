@@ -225,3 +225,7 @@ def schema_export(output: Annotated[Path, typer.Option(help="Where to write the 
     """Write the GraphQL schema (SDL) to schema/schema.graphql."""
     output.write_text(schema_sdl(), encoding="utf-8")
     console.print(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,62 @@
+"""The `coplab` command, run as a user would: migrate, bootstrap an organisation, mint a token, use it."""
+
+import os
+import subprocess
+import sys
+
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from tests.factories import graphql
+
+COPLAB = [sys.executable, "-m", "api.cli"]
+
+
+def _coplab(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([*COPLAB, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_bootstrap_an_organisation_and_act_with_a_minted_token(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {**os.environ, "COPLAB_DATABASE_URL": url}
+    for args in (
+        ("db", "upgrade"),
+        ("vocabularies", "load"),
+        ("org", "create", "inhope", "--name", "INHOPE", "--type", "INGO", "--country", "NL"),
+        ("user", "create", "ana@inhope.example", "--org", "inhope", "--role", "editor"),
+    ):
+        result = _coplab(*args, env=env)
+        assert result.returncode == 0, result.stderr
+
+    again = _coplab("vocabularies", "load", env=env)
+    assert "0 rows changed" in again.stderr
+
+    bad = _coplab("org", "create", "x", "--name", "X", "--type", "NOPE", env=env)
+    assert bad.returncode == 1 and "INVALID_CODE" in bad.stderr
+
+    client_token = _coplab("token", "mint", "--org", "inhope", "--scopes", "initiatives:read initiatives:write", env=env)
+    user_token = _coplab("token", "mint", "--org", "inhope", "--scopes", "initiatives:read", "--user", "ana@inhope.example", env=env)
+    assert client_token.returncode == 0 and user_token.returncode == 0
+
+    settings = Settings(environment="test", database_url=url)
+    with TestClient(create_app(settings)) as client:
+        created = graphql(
+            client,
+            'mutation { createInitiative(input: {title: "Hotline network", status: "IMPLEMENTATION"}) '
+            "{ initiative { title leadOrganisation { slug } } userErrors { code } } }",
+            token=client_token.stdout.strip(),
+        )
+        assert created["data"]["createInitiative"] == {
+            "initiative": {"title": "Hotline network", "leadOrganisation": {"slug": "inhope"}},
+            "userErrors": [],
+        }
+        viewer = graphql(client, "{ viewer { kind role organisation { slug } } }", token=user_token.stdout.strip())
+        assert viewer["data"]["viewer"] == {"kind": "user", "role": "EDITOR", "organisation": {"slug": "inhope"}}
+
+
+def test_schema_export_writes_the_sdl(tmp_path) -> None:
+    output = tmp_path / "schema.graphql"
+    result = _coplab("schema", "export", "--output", str(output), env=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    assert "type Query" in output.read_text()

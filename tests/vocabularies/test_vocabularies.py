@@ -1,0 +1,40 @@
+"""The controlled vocabularies are data, served through the API."""
+
+from pathlib import Path
+
+import yaml
+
+from api.settings import PROJECT_ROOT
+from tests.factories import graphql
+
+VOCABULARY_DIR = PROJECT_ROOT / "seed" / "vocabularies"
+QUERY = "query($codes: [String!]) { vocabularies(codes: $codes) { code label terms { code label attributes } } }"
+
+
+def _files() -> dict[str, dict]:
+    return {path.stem: yaml.safe_load(path.read_text()) for path in sorted(Path(VOCABULARY_DIR).glob("*.yaml"))}
+
+
+def test_every_seed_vocabulary_is_served_with_its_terms_in_order(client) -> None:
+    served = {v["code"]: v for v in graphql(client, QUERY)["data"]["vocabularies"]}
+    files = _files()
+    assert set(served) == set(files)
+    for code, document in files.items():
+        assert [t["code"] for t in served[code]["terms"]] == [t["code"] for t in document["terms"]]
+
+
+def test_vocabularies_named_by_domain_are_present(client) -> None:
+    wanted = ["stakeholder-type", "participation-role", "initiative-status", "mnr-capability", "intervention-type",
+              "harm", "study-design", "evidence-rating", "certainty", "outcome"]
+    served = graphql(client, QUERY, {"codes": wanted})["data"]["vocabularies"]
+    assert sorted(v["code"] for v in served) == sorted(wanted)
+    by_code = {v["code"]: {t["code"]: t for t in v["terms"]} for v in served}
+    assert len(by_code["mnr-capability"]) == 21
+    assert by_code["stakeholder-type"]["IND-PLAT"]["attributes"] == {"iati": "70"}
+    assert by_code["intervention-type"]["RPT-HOT"]["attributes"]["mnr"] == "MNR-12 MNR-16"
+
+
+def test_labels_use_the_luxembourg_guidelines_terms() -> None:
+    text = " ".join(path.read_text().lower() for path in VOCABULARY_DIR.glob("*.yaml"))
+    assert "child sexual abuse material" in text
+    assert "child pornography" not in text
