@@ -2,15 +2,20 @@
 
 import contextvars
 import json
+import logging
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("coplab")
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
 class RequestId:
-    """Gives every request an id (echoed in `X-Request-ID`) for masked errors and logs."""
+    """Gives every request an id (echoed in `X-Request-ID`) for masked errors and logs, and answers
+    an exception that escapes the application (outside GraphQL execution, which masks its own) with
+    the same masked 500 and id, the details going only to the log."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -23,13 +28,39 @@ class RequestId:
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
 
+        response_started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unexpected error, request id %s", request_id)
+            if response_started:
+                raise
+            body = json.dumps(
+                {
+                    "errors": [
+                        {
+                            "message": f"Internal server error. Request id: {request_id}",
+                            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+                        }
+                    ]
+                }
+            ).encode()
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send_with_id({"type": "http.response.body", "body": body})
         finally:
             request_id_var.reset(token)
 

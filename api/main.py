@@ -4,9 +4,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's router turns into a 400
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http.parse_content_type import parse_content_type
 
 from api.auth import keys as signing_keys
 from api.auth.dependencies import bearer_token, principal_from_token
@@ -45,6 +47,32 @@ async def get_context(request: Request) -> AsyncIterator[Context]:
         )
 
 
+REQUEST_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
+
+
+def check_request_shape(data: object) -> None:
+    """A 400 for JSON that is not a GraphQL request (or a batch of them), before strawberry reads it:
+    strawberry assumes objects and answered 500 to `[1]` or `"text"`."""
+    for item in data if isinstance(data, list) else [data]:
+        if not isinstance(item, dict):
+            raise GraphQLHTTPException(
+                400, "The body must be a GraphQL request: a JSON object with a `query` string, or a list of them."
+            )
+        for name, kind in REQUEST_FIELDS.items():
+            if item.get(name) is not None and not isinstance(item[name], kind):
+                raise GraphQLHTTPException(400, f"`{name}` must be {'a string' if kind is str else 'an object'}.")
+
+
+class GraphQLEndpoint(GraphQLRouter):
+    """strawberry's router with the request body's shape checked first."""
+
+    async def parse_http_body(self, request):  # noqa: ANN001, ANN201
+        content_type, _ = parse_content_type(request.content_type or "")
+        if request.method == "POST" and "application/json" in content_type:
+            check_request_shape(self.parse_json(await request.get_body()))  # the body is read once, then cached
+        return await super().parse_http_body(request)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The coplab application for `settings` (the environment's by default)."""
     settings = settings or get_settings()
@@ -67,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.key_cache = KeyCache()
-    graphql = GraphQLRouter(
+    graphql = GraphQLEndpoint(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide=None if settings.is_production else "graphiql",

@@ -85,13 +85,18 @@ async def paginate(
         value, row_id = _decode(after, key)
         op = sa.Column.__lt__ if key.descending else sa.Column.__gt__
         if value is None:
+            # Rows without a value come last in either direction, so only they can follow.
             ordered = ordered.where(sa.and_(key.column.is_(None), op(id_column, row_id)))
         else:
             ordered = ordered.where(
-                sa.or_(op(key.column, value), sa.and_(key.column == value, op(id_column, row_id)))
+                sa.or_(
+                    op(key.column, value),
+                    sa.and_(key.column == value, op(id_column, row_id)),
+                    key.column.is_(None),
+                )
             )
     direction = sa.desc if key.descending else sa.asc
-    ordered = ordered.order_by(direction(key.column), direction(id_column)).limit(size + 1)
+    ordered = ordered.order_by(direction(key.column).nulls_last(), direction(id_column)).limit(size + 1)
     async with lock:
         rows = list((await session.exec(ordered)).all())
     has_next = len(rows) > size

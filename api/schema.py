@@ -6,13 +6,7 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -24,7 +18,8 @@ from api.evidence.types import EvidenceAssessment
 from api.initiatives import mutations as initiative_mutations
 from api.initiatives import queries as initiative_queries
 from api.initiatives.types import Initiative, Participation
-from api.node_budget import NodeBudget
+from api.input_errors import InputErrors
+from api.node_budget import NodeBudget, QueryShape
 from api.organisations import mutations as organisation_mutations
 from api.organisations import queries as organisation_queries
 from api.organisations.types import Membership, Organisation
@@ -108,20 +103,35 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+class Schema(strawberry.Schema):
+    """strawberry's Schema, hiding every "Did you mean" suggestion when field suggestions are off:
+    strawberry strips them only from unknown fields, while unknown arguments, input fields, types
+    and enum values would still spell out the schema that production keeps from introspection."""
+
+    @staticmethod
+    def remove_field_suggestion(error: GraphQLError) -> None:
+        if "Did you mean" in error.message:
+            error.message = error.message.split("Did you mean")[0].strip()
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the limits of SECURITY.md 31-37; production also hides introspection and
     field suggestions."""
     # Factories, not instances: each request gets fresh extensions (they hold its execution context).
     extensions: list = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: QueryShape(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_repeats=settings.max_field_repeats,
+        ),
         lambda: NodeBudget(max_nodes=settings.max_node_budget),
+        InputErrors,
         MaskUnexpectedErrors,
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,

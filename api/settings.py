@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # GraphQL limits (SECURITY.md 3, 31-37).
     max_query_depth: int = 10
     max_aliases: int = 30
+    max_field_repeats: int = 20
     max_tokens: int = 2000
     max_batch_operations: int = 5
     max_page_size: int = 100

@@ -2,22 +2,54 @@
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import fields
 from datetime import date
+from typing import Any, TypeVar, Union
 
 import pycountry
 from pydantic import HttpUrl, TypeAdapter, ValidationError
+from strawberry import UNSET
+from strawberry.types.unset import UnsetType
 
 from api.errors import ErrorCode, Problems
 
-# C0/C1 control characters except tab, line feed and carriage return (allowed in long text only).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_LINE_BREAKS = re.compile(r"[\t\n\r]")
+T = TypeVar("T")
+
+# A field of an update: UNSET (omitted) leaves it unchanged, None (explicit null) clears it.
+Patch = Union[T, None, UnsetType]  # noqa: UP007
+
+# C0/C1 control characters except tab, line feed and carriage return (allowed in long text only),
+# bidi embeddings and overrides (U+202A-U+202E), which make displayed text differ from stored text,
+# and unpaired surrogates, which no database can store.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\ud800-\udfff]")
+_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
+# The shape is checked before parsing because URL parsers repair `http:host`, `https:\\host` and
+# `https://user@host` into something else than what a reader of the stored text sees.
+_URL_SHAPE = re.compile(r"^https?://[^\s/\\?#@]+(?:[/?#][^\s\\]*)?$", re.IGNORECASE)
 _URL = TypeAdapter(HttpUrl)
 
 SHORT_TEXT = 300
 LONG_TEXT = 20_000
 URL_LENGTH = 2000
+
+
+def named_fields(data: object, *, creating: bool) -> dict[str, Any]:
+    """A dataclass's fields to write: all on create (omitted ones as None), only those named on update."""
+    values = {f.name: getattr(data, f.name) for f in fields(data)}
+    return {k: None if v is UNSET else v for k, v in values.items() if creating or v is not UNSET}
+
+
+# PostgreSQL refuses NUL in text and SQLite's LIKE stops at one; no code, slug or name holds a NUL,
+# so the escaped value matches nothing, exactly as the original would.
+def comparable(value: str) -> str:
+    """`value` with each NUL written as the four characters `\\x00`, safe to compare in SQL."""
+    return value.replace("\x00", "\\x00")
+
+
+def comparable_all(values: Sequence[str]) -> list[str]:
+    """`comparable` applied to each value."""
+    return [comparable(value) for value in values]
 
 
 def text(
@@ -29,7 +61,7 @@ def text(
     required: bool = False,
     multiline: bool = False,
 ) -> str | None:
-    """Trimmed, NFC-normalised text, or a problem for blank, over-long or control characters."""
+    """Trimmed, NFC-normalised text; None when absent, blank, or reported as a problem."""
     if value is None:
         if required:
             problems.add(field, ErrorCode.REQUIRED, "This field is required.")
@@ -39,26 +71,31 @@ def text(
         if required:
             problems.add(field, ErrorCode.BLANK, "This field must not be blank.")
         return None
+    reported = len(problems.items)
     if _CONTROL.search(value) or (not multiline and _LINE_BREAKS.search(value)):
         problems.add(field, ErrorCode.CONTROL_CHARACTERS, "Control characters are not allowed here.")
     if len(value) > max_length:
         problems.add(field, ErrorCode.TOO_LONG, f"At most {max_length} characters.")
-    return value
+    return value if len(problems.items) == reported else None
 
 
 def url(problems: Problems, field: Sequence[str], value: str | None) -> str | None:
-    """An absolute http(s) URL, or a problem."""
+    """An absolute http(s) URL with a host and no credentials, whitespace or backslashes; or a problem."""
     value = text(problems, field, value, max_length=URL_LENGTH)
     if value is None:
         return None
-    try:
-        parsed = _URL.validate_python(value)
-    except ValidationError:
+    if not _URL_SHAPE.match(value) or not _parses_as_url(value):
         problems.add(field, ErrorCode.INVALID_URL, "Must be an absolute http or https URL.")
         return None
-    if parsed.scheme not in {"http", "https"}:
-        problems.add(field, ErrorCode.INVALID_URL, "Must be an absolute http or https URL.")
     return value
+
+
+def _parses_as_url(value: str) -> bool:
+    try:
+        _URL.validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def country(problems: Problems, field: Sequence[str], value: str | None) -> str | None:
@@ -67,7 +104,7 @@ def country(problems: Problems, field: Sequence[str], value: str | None) -> str 
         return None
     code = value.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        problems.add(field, ErrorCode.INVALID_COUNTRY, f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
+        problems.add(field, ErrorCode.INVALID_COUNTRY, "Not an ISO 3166-1 alpha-2 country code.")
         return None
     return code
 
@@ -81,17 +118,29 @@ def language(problems: Problems, field: Sequence[str], value: str) -> str | None
         else pycountry.languages.get(alpha_3=code) if len(code) == 3 else None
     )
     if found is None:
-        problems.add(field, ErrorCode.INVALID_LANGUAGE, f"{value!r} is not an ISO 639 language code.")
+        problems.add(field, ErrorCode.INVALID_LANGUAGE, "Not an ISO 639 language code.")
         return None
     return code
 
 
-def codes_list(
-    problems: Problems, field: Sequence[str], values: Sequence[str], check, *, limit: int = 50
-) -> list[str]:  # noqa: ANN001
-    """Each value checked by `check`; duplicates removed, order kept."""
+def within_limit(problems: Problems, field: Sequence[str], values: Sequence[object], limit: int) -> bool:
+    """True if `values` has at most `limit` items; otherwise a TOO_MANY problem."""
     if len(values) > limit:
         problems.add(field, ErrorCode.TOO_MANY, f"At most {limit} values.")
+        return False
+    return True
+
+
+def codes_list(
+    problems: Problems,
+    field: Sequence[str],
+    values: Sequence[str],
+    check: Callable[[Problems, Sequence[str], str], str | None],
+    *,
+    limit: int = 50,
+) -> list[str]:
+    """Each value checked by `check`; duplicates removed, order kept."""
+    if not within_limit(problems, field, values, limit):
         return []
     seen: dict[str, None] = {}
     for index, value in enumerate(values):
@@ -99,6 +148,11 @@ def codes_list(
         if checked is not None:
             seen.setdefault(checked, None)
     return list(seen)
+
+
+def texts_list(problems: Problems, field: Sequence[str], values: Sequence[str], *, limit: int = 50) -> list[str]:
+    """Short one-line texts (names, aliases); blanks and duplicates dropped, order kept."""
+    return codes_list(problems, field, values, text, limit=limit)
 
 
 def date_range(problems: Problems, field: Sequence[str], start: date | None, end: date | None) -> None:

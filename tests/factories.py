@@ -160,6 +160,85 @@ class Factory:
         self.db.commit()
         return initiative
 
+    def practice(
+        self,
+        organisation: Organisation,
+        title: str = "A best practice",
+        *,
+        statement: str = "Do what works.",
+        evidence_basis: str = "CONSENSUS",
+        visibility: str = "PUBLIC",
+        harms: Iterable[str] = (),
+        intervention_types: Iterable[str] = (),
+        evidence: Iterable[int] = (),
+        endorsed_by: Iterable[Organisation] = (),
+    ):  # noqa: ANN201
+        """A best practice proposed by `organisation`, with its classifications, citations and endorsements."""
+        from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
+
+        practice = BestPractice(
+            organisation_id=organisation.id,
+            title=title,
+            statement=statement,
+            evidence_basis=evidence_basis,
+            visibility=visibility,
+            created_by=ACTOR,
+            updated_by=ACTOR,
+        )
+        self.db.add(practice)
+        self.db.commit()
+        for scheme, codes in (("harm", harms), ("intervention-type", intervention_types)):
+            self.db.add_all(PracticeClassification(practice_id=practice.id, scheme=scheme, code=c) for c in codes)
+        self.db.add_all(PracticeEvidence(practice_id=practice.id, assessment_id=a) for a in evidence)
+        self.db.add_all(
+            Endorsement(practice_id=practice.id, organisation_id=o.id, endorsed_by=ACTOR) for o in endorsed_by
+        )
+        self.db.commit()
+        return practice
+
+    def assessment(
+        self,
+        initiative: Initiative,
+        assessor: Organisation,
+        title: str = "An assessment",
+        *,
+        visibility: str = "PUBLIC",
+        independence: str = "INDEPENDENT",
+        study_design: str = "CASE",
+        published_on=None,  # noqa: ANN001  (a date)
+        ratings: Iterable[str] = ("EMERGING",),
+    ):  # noqa: ANN201
+        """An evidence assessment of `initiative` by `assessor`, with one finding per rating."""
+        from api.evidence.models import EvidenceAssessment, Finding
+
+        assessment = EvidenceAssessment(
+            initiative_id=initiative.id,
+            assessing_organisation_id=assessor.id,
+            title=title,
+            independence=independence,
+            study_design=study_design,
+            published_on=published_on,
+            visibility=visibility,
+            created_by=ACTOR,
+            updated_by=ACTOR,
+        )
+        self.db.add(assessment)
+        self.db.commit()
+        self.db.add_all(
+            Finding(
+                assessment_id=assessment.id,
+                outcome="REMOVAL-TIME",
+                effect_direction="POSITIVE",
+                rating=rating,
+                certainty="LOW",
+                created_by=ACTOR,
+                updated_by=ACTOR,
+            )
+            for rating in ratings
+        )
+        self.db.commit()
+        return assessment
+
 
 def graphql(client: Any, query: str, variables: dict | None = None, token: str | None = None) -> dict:
     """POST a GraphQL operation; returns the JSON body (asserting HTTP 200)."""
@@ -167,3 +246,136 @@ def graphql(client: Any, query: str, variables: dict | None = None, token: str |
     response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+# --- helpers for the initiatives and organisations tests (appended) ---------------------------------
+
+from sqlmodel import SQLModel  # noqa: E402
+from strawberry.relay import from_base64  # noqa: E402
+
+REGISTRY_TABLES = ("organisation", "user_account", "membership", "initiative", "initiative_classification", "participation")
+LAB_ADMIN_SCOPES = f"{ALL_SCOPES} {Scope.LAB_ADMIN.value}"
+
+
+def stored(db: Session) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the registry's tables, read on a fresh connection (equal before and after: nothing changed)."""
+    db.expire_all()
+    tables = [SQLModel.metadata.tables[name] for name in REGISTRY_TABLES]
+    with db.get_bind().connect() as connection:
+        return {
+            table.name: [
+                dict(row._mapping) for row in connection.execute(sa.select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in tables
+        }
+
+
+def send_variables(client: Any, name: str, values: dict, token: str | None, selection: str = "userErrors { code }") -> dict:
+    """The response to mutation `name(input: $input)` with `values` sent as variables."""
+    input_type = f"{name[0].upper()}{name[1:]}Input"
+    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} }} }}"
+    return graphql(client, query, {"input": values}, token)
+
+
+def send_inline(client: Any, name: str, values: dict, token: str | None, selection: str = "userErrors { code }") -> dict:
+    """The response to mutation `name(input: {…})` with `values` written inline as a literal."""
+    return graphql(client, f"mutation {{ {name}(input: {graphql_literal(values)}) {{ {selection} }} }}", token=token)
+
+
+def mutate(client: Any, name: str, values: dict, token: str | None, selection: str = "") -> dict:
+    """Run `name(input: $input)` with `values` as variables; its payload, asserting no top-level errors."""
+    body = send_variables(client, name, values, token, f"{selection} userErrors {{ field code message }}")
+    assert "errors" not in body, body
+    return body["data"][name]
+
+
+def user_errors(payload: dict) -> list[tuple[list[str], str]]:
+    """A payload's userErrors as (field path, code) pairs, in the order given."""
+    return [(error["field"], error["code"]) for error in payload["userErrors"]]
+
+
+def error_extensions(body: dict) -> list[dict]:
+    """The `extensions` of a response's top-level errors."""
+    return [error.get("extensions", {}) for error in body.get("errors", [])]
+
+
+class EnumValue(str):
+    """A string written bare in a GraphQL literal, as enum values are (and as a string in JSON)."""
+
+
+def graphql_literal(value: Any) -> str:
+    """`value` written as a GraphQL input literal (strings, enums, numbers, booleans, null, lists, objects)."""
+    if isinstance(value, EnumValue):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {graphql_literal(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(graphql_literal(item) for item in value) + "]"
+    return json.dumps(value)
+
+
+def membership_of(db: Session, organisation: Organisation, user: User) -> Membership:
+    """The membership of `user` in `organisation`."""
+    return db.exec(
+        select(Membership).where(Membership.organisation_id == organisation.id, Membership.user_id == user.id)
+    ).one()
+
+
+def classify(db: Session, initiative: Initiative, scheme: str, *codes: str) -> None:
+    """Classify `initiative` under `scheme` (e.g. "country", "intervention-type")."""
+    db.add_all(InitiativeClassification(initiative_id=initiative.id, scheme=scheme, code=code) for code in codes)
+    db.commit()
+
+
+def set_columns(db: Session, row: Any, **values: Any) -> Any:
+    """Set columns of a stored row directly (timestamps, deleted_at …) and commit."""
+    for key, value in values.items():
+        setattr(row, key, value)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def lab_admin_token(make: Factory) -> str:
+    """A token of the Lab's secretariat holding `lab:admin`."""
+    secretariat = make.organisation("lab-secretariat", stakeholder_type="MSP", secretariat=True)
+    return make.token(secretariat, LAB_ADMIN_SCOPES)
+
+
+CONNECTION_TYPES = {"initiatives": "Initiative", "organisations": "Organisation"}
+
+
+def connection_pages(
+    client: Any,
+    field: str,
+    *,
+    token: str | None = None,
+    filter: dict | None = None,  # noqa: A002
+    order_by: str | None = None,
+    first: int = 100,
+    node: str = "id",
+) -> list[dict]:
+    """Every page of the top-level connection `field`, following `endCursor` until the last page."""
+    type_name = CONNECTION_TYPES[field]
+    ordering = (f", $orderBy: {type_name}Order!", ", orderBy: $orderBy") if order_by else ("", "")
+    query = (
+        f"query($first: Int, $after: String, $filter: {type_name}Filter{ordering[0]}) {{"
+        f" {field}(first: $first, after: $after, filter: $filter{ordering[1]}) {{"
+        f" totalCount pageInfo {{ hasNextPage hasPreviousPage endCursor }} edges {{ cursor node {{ {node} }} }} }} }}"
+    )
+    pages: list[dict] = []
+    after = None
+    while len(pages) < 1000:
+        variables = {"first": first, "after": after, "filter": filter, **({"orderBy": order_by} if order_by else {})}
+        body = graphql(client, query, variables, token)
+        assert "errors" not in body, body
+        pages.append(body["data"][field])
+        if not pages[-1]["pageInfo"]["hasNextPage"]:
+            return pages
+        after = pages[-1]["pageInfo"]["endCursor"]
+    raise AssertionError("the connection never reached its last page")
+
+
+def node_ids(pages: list[dict]) -> list[int]:
+    """The database ids of every node on `pages`, in order."""
+    return [int(from_base64(edge["node"]["id"])[1]) for page in pages for edge in page["edges"]]

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from api.db import AuditColumns
+from api.db import AuditColumns, UTCDateTime
 from api.visibility import Visibility
 
 
@@ -28,7 +28,7 @@ class EvidenceAssessment(AuditColumns, table=True):
     conflicts_of_interest: str | None = Field(default=None, sa_type=sa.Text)
     visibility: str = Field(default=Visibility.PUBLIC, sa_type=sa.Enum(Visibility, native_enum=False, length=20))
     provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
-    deleted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Finding(AuditColumns, table=True):

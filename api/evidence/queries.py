@@ -4,12 +4,12 @@ import strawberry
 from sqlmodel import col
 
 from api.context import Info
+from api.errors import DomainError
 from api.evidence import service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
-from api.evidence.types import EvidenceAssessment
+from api.evidence.types import EvidenceAssessment, EvidenceAssessmentOrder
 from api.ids import decode_many
-from api.errors import DomainError
-from api.pagination import Connection, SortKey, paginate
+from api.pagination import Connection, paginate
 
 
 @strawberry.input(description="Filters for evidence assessments; values within one filter are alternatives.")
@@ -26,13 +26,14 @@ class EvidenceAssessmentFilter:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Evidence assessments you may read, newest first.")
+    @strawberry.field(description="Evidence assessments you may read, filtered and ordered (newest first by default).")
     async def evidence_assessments(
         self,
         info: Info,
         first: int | None = 20,
         after: str | None = None,
         filter: EvidenceAssessmentFilter | None = None,  # noqa: A002
+        order_by: EvidenceAssessmentOrder = service.AssessmentOrder.CREATED_AT_DESC,
     ) -> Connection[EvidenceAssessment]:
         f = filter or EvidenceAssessmentFilter()
         statement = service.readable(info.context.principal)
@@ -48,12 +49,13 @@ class Query:
         if f.study_designs:
             statement = statement.where(col(AssessmentRow.study_design).in_(f.study_designs))
         if f.ratings:
+            # Restricted by `readable` above, so findings of hidden assessments never count.
             statement = statement.where(col(AssessmentRow.id).in_(service.rated_assessment_ids(f.ratings)))
         return await paginate(
             session=info.context.session,
             statement=statement,
             id_column=AssessmentRow.id,
-            key=SortKey(AssessmentRow.created_at, True, "datetime"),
+            key=service.SORT_KEYS[order_by],
             first=first,
             after=after,
             to_node=EvidenceAssessment.from_model,

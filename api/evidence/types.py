@@ -6,7 +6,7 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
-from api.evidence import loaders
+from api.evidence import loaders, service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.models import Finding as FindingRow
 from api.ids import node_ints
@@ -16,6 +16,12 @@ from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
 from api.visibility import Visibility
 from api.vocabularies.types import Term, term
+
+EvidenceAssessmentOrder = strawberry.enum(
+    service.AssessmentOrder,
+    name="EvidenceAssessmentOrder",
+    description="Orderings for evidence assessments, newest first; undated ones last by publication date.",
+)
 
 
 @strawberry.type(description="What one assessment found for one outcome.")

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from api.db import AuditColumns
+from api.db import AuditColumns, UTCDateTime
 from api.visibility import Visibility
 
 # The vocabularies (and ISO code lists) an initiative is classified by, stored one row per code.
@@ -40,7 +40,7 @@ class Initiative(AuditColumns, table=True):
     actual_end: date | None = None
     links: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
     provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
-    deleted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InitiativeClassification(SQLModel, table=True):

@@ -1,9 +1,10 @@
 """Initiative mutations: create, update, soft delete, and participations."""
 
+from dataclasses import fields
 from datetime import date
 
 import strawberry
-from strawberry import relay
+from strawberry import UNSET, relay
 
 from api import ids, mutations
 from api.context import Info
@@ -40,26 +41,40 @@ class CreateInitiativeInput:
     languages: list[str] | None = strawberry.field(default=None, description="ISO 639 codes.")
 
 
-@strawberry.input(description="Changes to an initiative; omitted fields stay as they are, lists are replaced.")
+@strawberry.input(
+    description="Changes to an initiative: omitted fields stay as they are, null clears a field, lists are replaced."
+)
 class UpdateInitiativeInput:
     id: relay.GlobalID = strawberry.field(description="The initiative.")
-    title: str | None = strawberry.field(default=None, description="Title.")
-    status: str | None = strawberry.field(default=None, description="`initiative-status` code.")
-    summary: str | None = strawberry.field(default=None, description="Summary.")
-    description: str | None = strawberry.field(default=None, description="Description.")
-    visibility: Visibility | None = strawberry.field(default=None, description="Who may read it.")
-    planned_start: date | None = strawberry.field(default=None, description="Planned start date.")
-    planned_end: date | None = strawberry.field(default=None, description="Planned end date.")
-    actual_start: date | None = strawberry.field(default=None, description="Actual start date.")
-    actual_end: date | None = strawberry.field(default=None, description="Actual end date.")
-    links: list[LinkInput] | None = strawberry.field(default=None, description="Links (replaces the list).")
-    intervention_types: list[str] | None = strawberry.field(default=None, description="`intervention-type` codes.")
-    harms: list[str] | None = strawberry.field(default=None, description="`harm` codes.")
-    mnr_capabilities: list[str] | None = strawberry.field(default=None, description="`mnr-capability` codes.")
-    target_groups: list[str] | None = strawberry.field(default=None, description="`target-group` codes.")
-    regions: list[str] | None = strawberry.field(default=None, description="`region` codes.")
-    countries: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes.")
-    languages: list[str] | None = strawberry.field(default=None, description="ISO 639 codes.")
+    title: str | None = strawberry.field(default=UNSET, description="Title (cannot be cleared).")
+    status: str | None = strawberry.field(default=UNSET, description="`initiative-status` code (cannot be cleared).")
+    summary: str | None = strawberry.field(default=UNSET, description="Summary; null clears it.")
+    description: str | None = strawberry.field(default=UNSET, description="Description; null clears it.")
+    visibility: Visibility | None = strawberry.field(default=UNSET, description="Who may read it (cannot be cleared).")
+    planned_start: date | None = strawberry.field(default=UNSET, description="Planned start date; null clears it.")
+    planned_end: date | None = strawberry.field(default=UNSET, description="Planned end date; null clears it.")
+    actual_start: date | None = strawberry.field(default=UNSET, description="Actual start date; null clears it.")
+    actual_end: date | None = strawberry.field(default=UNSET, description="Actual end date; null clears it.")
+    links: list[LinkInput] | None = strawberry.field(default=UNSET, description="Links (replace the list; null clears it).")
+    intervention_types: list[str] | None = strawberry.field(
+        default=UNSET, description="`intervention-type` codes (replace the list; null clears it)."
+    )
+    harms: list[str] | None = strawberry.field(default=UNSET, description="`harm` codes (replace the list; null clears it).")
+    mnr_capabilities: list[str] | None = strawberry.field(
+        default=UNSET, description="`mnr-capability` codes (replace the list; null clears it)."
+    )
+    target_groups: list[str] | None = strawberry.field(
+        default=UNSET, description="`target-group` codes (replace the list; null clears it)."
+    )
+    regions: list[str] | None = strawberry.field(
+        default=UNSET, description="`region` codes (replace the list; null clears it)."
+    )
+    countries: list[str] | None = strawberry.field(
+        default=UNSET, description="ISO 3166-1 alpha-2 codes (replace the list; null clears it)."
+    )
+    languages: list[str] | None = strawberry.field(
+        default=UNSET, description="ISO 639 codes (replace the list; null clears it)."
+    )
 
 
 @strawberry.input(description="The initiative to delete.")
@@ -98,25 +113,11 @@ class ParticipationPayload:
 
 
 def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.InitiativeData:
-    return service.InitiativeData(
-        title=source.title,
-        summary=source.summary,
-        description=source.description,
-        status=source.status,
-        visibility=source.visibility,
-        planned_start=source.planned_start,
-        planned_end=source.planned_end,
-        actual_start=source.actual_start,
-        actual_end=source.actual_end,
-        links=[service.Link(label=link.label, url=link.url) for link in source.links] if source.links is not None else None,
-        intervention_types=source.intervention_types,
-        harms=source.harms,
-        mnr_capabilities=source.mnr_capabilities,
-        target_groups=source.target_groups,
-        regions=source.regions,
-        countries=source.countries,
-        languages=source.languages,
-    )
+    """The service's view of an input; fields the input type lacks (provenance) stay UNSET."""
+    named = {f.name: getattr(source, f.name, UNSET) for f in fields(service.InitiativeData)}
+    if named["links"]:
+        named["links"] = [service.Link(label=link.label, url=link.url) for link in named["links"]]
+    return service.InitiativeData(**named)
 
 
 def _payload(row, errors) -> InitiativePayload:  # noqa: ANN001

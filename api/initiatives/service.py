@@ -1,13 +1,15 @@
 """Initiatives: the readable statement every read path uses, and the rules for every write."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry import UNSET
 
 from api import validation
 from api.auth.checks import may_edit, require_role, require_scope
@@ -19,6 +21,7 @@ from api.initiatives.models import Initiative, InitiativeClassification, Partici
 from api.organisations import service as organisations
 from api.organisations.models import Organisation
 from api.pagination import SortKey
+from api.validation import Patch
 from api.visibility import Visibility, visible_to
 from api.vocabularies import service as vocabularies
 
@@ -30,6 +33,7 @@ VOCABULARY_SCHEMES = {
     "target_groups": "target-group",
     "regions": "region",
 }
+ISO_SCHEMES = {"countries": ("country", validation.country), "languages": ("language", validation.language)}
 
 
 def _is_partner(organisation_id: int) -> sa.ColumnElement[bool]:
@@ -97,6 +101,9 @@ class InitiativeFilter:
     query: str | None = None
 
 
+TEXT_FILTERS = ("stakeholder_types", "countries", "intervention_types", "harms", "statuses", "ratings")
+
+
 def _classified(scheme: str, codes: Sequence[str]) -> sa.ColumnElement[bool]:
     return sa.exists().where(
         InitiativeClassification.initiative_id == Initiative.id,
@@ -105,10 +112,20 @@ def _classified(scheme: str, codes: Sequence[str]) -> sa.ColumnElement[bool]:
     )
 
 
+def _comparable(where: InitiativeFilter) -> InitiativeFilter:
+    """The filter's texts made safe to compare in SQL (see `validation.comparable`)."""
+    return replace(
+        where,
+        **{name: validation.comparable_all(getattr(where, name)) for name in TEXT_FILTERS},
+        query=where.query and validation.comparable(where.query),
+    )
+
+
 def filtered(principal: Principal, where: InitiativeFilter) -> sa.Select:
     """Readable initiatives matching every given filter (values within one filter are OR-ed)."""
     from api.evidence import service as evidence  # evidence builds on initiatives
 
+    where = _comparable(where)
     statement = readable(principal)
     if where.organisation_ids:
         statement = statement.where(
@@ -153,27 +170,44 @@ class Link:
 
 @dataclass
 class InitiativeData:
-    """An initiative's own fields; on update, None means "leave unchanged"."""
+    """An initiative's own fields; on update UNSET leaves a field unchanged and None clears it."""
 
-    title: str | None = None
-    summary: str | None = None
-    description: str | None = None
-    status: str | None = None
-    visibility: Visibility | None = None
-    planned_start: date | None = None
-    planned_end: date | None = None
-    actual_start: date | None = None
-    actual_end: date | None = None
-    links: list[Link] | None = None
-    intervention_types: list[str] | None = None
-    harms: list[str] | None = None
-    mnr_capabilities: list[str] | None = None
-    target_groups: list[str] | None = None
-    regions: list[str] | None = None
-    countries: list[str] | None = None
-    languages: list[str] | None = None
-    provenance: list[dict[str, str]] | None = None
-    clear: set[str] = field(default_factory=set)
+    title: Patch[str] = UNSET
+    summary: Patch[str] = UNSET
+    description: Patch[str] = UNSET
+    status: Patch[str] = UNSET
+    visibility: Patch[Visibility] = UNSET
+    planned_start: Patch[date] = UNSET
+    planned_end: Patch[date] = UNSET
+    actual_start: Patch[date] = UNSET
+    actual_end: Patch[date] = UNSET
+    links: Patch[list[Link]] = UNSET
+    intervention_types: Patch[list[str]] = UNSET
+    harms: Patch[list[str]] = UNSET
+    mnr_capabilities: Patch[list[str]] = UNSET
+    target_groups: Patch[list[str]] = UNSET
+    regions: Patch[list[str]] = UNSET
+    countries: Patch[list[str]] = UNSET
+    languages: Patch[list[str]] = UNSET
+    provenance: Patch[list[dict[str, str]]] = UNSET
+
+
+DATE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end")
+MAX_LINKS = 20
+SUMMARY_LENGTH = 2000
+
+
+def _links(problems: Problems, links: list[Link]) -> list[dict[str, str]]:
+    """Links as stored: label and URL checked, at most MAX_LINKS of them."""
+    if not validation.within_limit(problems, ["links"], links, MAX_LINKS):
+        return []
+    return [
+        {
+            "label": validation.text(problems, ["links", str(i), "label"], link.label) or "",
+            "url": validation.url(problems, ["links", str(i), "url"], link.url) or "",
+        }
+        for i, link in enumerate(links)
+    ]
 
 
 async def _clean(
@@ -181,56 +215,70 @@ async def _clean(
 ) -> tuple[dict[str, object], dict[str, list[str]]]:
     """Validated column values and classification codes; raises with every problem found."""
     problems = Problems()
-    creating = existing is None
+    named = validation.named_fields(data, creating=existing is None)
+    values = await _columns(session=session, problems=problems, named=named, existing=existing)
+    codes = await _codes(session=session, problems=problems, named=named)
+    problems.raise_if_any()
+    return values, codes
+
+
+async def _columns(
+    *, session: AsyncSession, problems: Problems, named: dict[str, Any], existing: Initiative | None
+) -> dict[str, object]:
+    """The initiative's own columns among the `named` fields, checked."""
     values: dict[str, object] = {}
-    if data.title is not None or creating:
-        values["title"] = validation.text(problems, ["title"], data.title, required=True)
-    if data.summary is not None:
-        values["summary"] = validation.text(problems, ["summary"], data.summary, max_length=2000, multiline=True)
-    if data.description is not None:
-        values["description"] = validation.text(
-            problems, ["description"], data.description, max_length=validation.LONG_TEXT, multiline=True
+    if "title" in named:
+        values["title"] = validation.text(problems, ["title"], named["title"], required=True)
+    if "summary" in named:
+        values["summary"] = validation.text(
+            problems, ["summary"], named["summary"], max_length=SUMMARY_LENGTH, multiline=True
         )
-    if data.status is not None or creating:
-        if data.status is None:
+    if "description" in named:
+        values["description"] = validation.text(
+            problems, ["description"], named["description"], max_length=validation.LONG_TEXT, multiline=True
+        )
+    if "status" in named:
+        if named["status"] is None:
             problems.add(["status"], ErrorCode.REQUIRED, "This field is required.")
         values["status"] = await vocabularies.check_code(
-            session=session, problems=problems, field=["status"], vocabulary="initiative-status", code=data.status
+            session=session,
+            problems=problems,
+            field=["status"],
+            vocabulary="initiative-status",
+            code=named["status"] and validation.comparable(named["status"]),
         )
-    if data.visibility is not None:
-        values["visibility"] = data.visibility
-    for name in ("planned_start", "planned_end", "actual_start", "actual_end"):
-        if getattr(data, name) is not None:
-            values[name] = getattr(data, name)
-    for name in data.clear:
-        values[name] = None
+    if named.get("visibility") is not None:
+        values["visibility"] = named["visibility"]
+    elif "visibility" in named and existing is not None:
+        problems.add(["visibility"], ErrorCode.REQUIRED, "This field is required.")
+    values.update({name: named[name] for name in DATE_FIELDS if name in named})
     for prefix in ("planned", "actual"):
         start = values.get(f"{prefix}_start", getattr(existing, f"{prefix}_start", None))
         end = values.get(f"{prefix}_end", getattr(existing, f"{prefix}_end", None))
         validation.date_range(problems, [f"{prefix}End"], start, end)
-    if data.links is not None:
-        if len(data.links) > 20:
-            problems.add(["links"], ErrorCode.TOO_MANY, "At most 20 links.")
-        values["links"] = [
-            {"label": validation.text(problems, ["links", str(i), "label"], link.label) or "",
-             "url": validation.url(problems, ["links", str(i), "url"], link.url) or ""}
-            for i, link in enumerate(data.links[:20])
-        ]
-    if data.provenance is not None:
-        values["provenance"] = data.provenance
+    if "links" in named:
+        values["links"] = _links(problems, named["links"] or [])
+    if "provenance" in named:
+        values["provenance"] = named["provenance"] or []
+    return values
+
+
+async def _codes(*, session: AsyncSession, problems: Problems, named: dict[str, Any]) -> dict[str, list[str]]:
+    """Classification codes per scheme among the `named` fields, checked; null or [] clears a scheme."""
     codes: dict[str, list[str]] = {}
     for name, vocabulary in VOCABULARY_SCHEMES.items():
-        given = getattr(data, name)
-        if given is not None:
+        if name in named:
             codes[vocabulary] = await vocabularies.check_codes(
-                session=session, problems=problems, field=[_camel(name)], vocabulary=vocabulary, codes=given
+                session=session,
+                problems=problems,
+                field=[_camel(name)],
+                vocabulary=vocabulary,
+                codes=validation.comparable_all(named[name] or []),
             )
-    if data.countries is not None:
-        codes["country"] = validation.codes_list(problems, ["countries"], data.countries, validation.country)
-    if data.languages is not None:
-        codes["language"] = validation.codes_list(problems, ["languages"], data.languages, validation.language)
-    problems.raise_if_any()
-    return values, codes
+    for name, (scheme, check) in ISO_SCHEMES.items():
+        if name in named:
+            codes[scheme] = validation.codes_list(problems, [name], named[name] or [], check)
+    return codes
 
 
 def _camel(name: str) -> str:
@@ -323,7 +371,11 @@ async def add_participation(
     if partner is None:
         problems.add(["organisation"], ErrorCode.NOT_FOUND, "No organisation with this id.")
     checked_role = await vocabularies.check_code(
-        session=session, problems=problems, field=["role"], vocabulary="participation-role", code=role
+        session=session,
+        problems=problems,
+        field=["role"],
+        vocabulary="participation-role",
+        code=validation.comparable(role),
     )
     problems.raise_if_any()
     duplicate = (

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 import strawberry
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from api.auth.principal import Role
 from api.db import AuditColumns

@@ -1,7 +1,9 @@
 """Organisation mutations: profile, standing in the Lab, and membership management."""
 
+from dataclasses import fields
+
 import strawberry
-from strawberry import relay
+from strawberry import UNSET, relay
 
 from api import ids, mutations
 from api.auth.checks import require_scope
@@ -14,16 +16,20 @@ from api.organisations.models import OrganisationStatus
 from api.organisations.types import Membership, Organisation
 
 
-@strawberry.input(description="Profile fields to change; omitted fields stay as they are.")
+@strawberry.input(description="Profile fields to change: omitted fields stay as they are, null clears a field.")
 class UpdateOrganisationInput:
     id: relay.GlobalID = strawberry.field(description="The organisation.")
-    name: str | None = strawberry.field(default=None, description="The organisation's own name.")
-    acronym: str | None = strawberry.field(default=None, description="Acronym.")
-    aliases: list[str] | None = strawberry.field(default=None, description="Other names (replaces the list).")
-    stakeholder_type: str | None = strawberry.field(default=None, description="`stakeholder-type` code.")
-    country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code.")
-    website: str | None = strawberry.field(default=None, description="Home page (http or https).")
-    description: str | None = strawberry.field(default=None, description="What the organisation does.")
+    name: str | None = strawberry.field(default=UNSET, description="The organisation's own name (cannot be cleared).")
+    acronym: str | None = strawberry.field(default=UNSET, description="Acronym; null clears it.")
+    aliases: list[str] | None = strawberry.field(
+        default=UNSET, description="Other names (replace the list; null clears it)."
+    )
+    stakeholder_type: str | None = strawberry.field(
+        default=UNSET, description="`stakeholder-type` code (cannot be cleared)."
+    )
+    country: str | None = strawberry.field(default=UNSET, description="ISO 3166-1 alpha-2 code; null clears it.")
+    website: str | None = strawberry.field(default=UNSET, description="Home page (http or https); null clears it.")
+    description: str | None = strawberry.field(default=UNSET, description="What the organisation does; null clears it.")
 
 
 @strawberry.input(description="A new organisation, registered by the Lab's secretariat.")
@@ -76,16 +82,8 @@ class MembershipPayload:
 
 
 def _data(source: UpdateOrganisationInput | CreateOrganisationInput) -> service.OrganisationData:
-    return service.OrganisationData(
-        name=source.name,
-        slug=getattr(source, "slug", None),
-        acronym=source.acronym,
-        aliases=source.aliases,
-        stakeholder_type=source.stakeholder_type,
-        country=source.country,
-        website=source.website,
-        description=source.description,
-    )
+    """The service's view of an input; fields the input type lacks (slug on update) stay UNSET."""
+    return service.OrganisationData(**{f.name: getattr(source, f.name, UNSET) for f in fields(service.OrganisationData)})
 
 
 def _organisation_payload(row, errors) -> OrganisationPayload:  # noqa: ANN001

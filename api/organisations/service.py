@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry import UNSET
 
 from api import validation
 from api.auth.principal import Principal, Role
@@ -14,6 +15,7 @@ from api.auth.scopes import Scope
 from api.db import contains_pattern, utcnow
 from api.errors import DomainError, ErrorCode, Problems, not_found
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User
+from api.validation import Patch
 from api.vocabularies import service as vocabularies
 
 VISIBLE_STATUSES = (OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER)
@@ -42,7 +44,7 @@ async def get(*, session: AsyncSession, principal: Principal, organisation_id: i
 
 
 async def get_by_slug(*, session: AsyncSession, principal: Principal, slug: str) -> Organisation | None:
-    statement = readable(principal).where(Organisation.slug == slug)
+    statement = readable(principal).where(Organisation.slug == validation.comparable(slug))
     return (await session.exec(statement)).first()
 
 
@@ -61,15 +63,18 @@ def filtered(
     statuses: Sequence[OrganisationStatus] = (),
     query: str | None = None,
 ) -> sa.Select:
+    """Readable organisations matching every given filter (values within one filter are OR-ed)."""
     statement = readable(principal)
     if stakeholder_types:
-        statement = statement.where(col(Organisation.stakeholder_type).in_(stakeholder_types))
+        types = validation.comparable_all(stakeholder_types)
+        statement = statement.where(col(Organisation.stakeholder_type).in_(types))
     if countries:
-        statement = statement.where(col(Organisation.country).in_([c.upper() for c in countries]))
+        codes = validation.comparable_all([c.upper() for c in countries])
+        statement = statement.where(col(Organisation.country).in_(codes))
     if statuses:
         statement = statement.where(col(Organisation.status).in_(statuses))
     if query:
-        pattern = contains_pattern(query)
+        pattern = contains_pattern(validation.comparable(query))
         statement = statement.where(
             sa.or_(
                 sa.func.lower(Organisation.name).like(pattern, escape="\\"),
@@ -81,55 +86,63 @@ def filtered(
 
 @dataclass
 class OrganisationData:
-    """Profile fields; None means "leave unchanged" on update."""
+    """Profile fields; on update UNSET leaves a field unchanged and None clears it."""
 
-    name: str | None = None
-    slug: str | None = None
-    acronym: str | None = None
-    aliases: list[str] | None = None
-    stakeholder_type: str | None = None
-    country: str | None = None
-    website: str | None = None
-    description: str | None = None
+    name: Patch[str] = UNSET
+    slug: Patch[str] = UNSET
+    acronym: Patch[str] = UNSET
+    aliases: Patch[list[str]] = UNSET
+    stakeholder_type: Patch[str] = UNSET
+    country: Patch[str] = UNSET
+    website: Patch[str] = UNSET
+    description: Patch[str] = UNSET
+
+
+SLUG_LENGTH = 80
+ACRONYM_LENGTH = 40
+MAX_ALIASES = 50
+
+
+def _slug(problems: Problems, value: str | None) -> str | None:
+    slug = validation.text(problems, ["slug"], value, max_length=SLUG_LENGTH, required=True)
+    if slug is not None and not SLUG.match(slug):
+        problems.add(["slug"], ErrorCode.INVALID_VALUE, "Lower-case letters, digits and single hyphens only.")
+        return None
+    return slug
 
 
 async def _clean(
     *, session: AsyncSession, data: OrganisationData, creating: bool
 ) -> tuple[dict[str, object], Problems]:
+    """Validated column values, and the problems found (the caller adds its own, then raises)."""
     problems = Problems()
+    named = validation.named_fields(data, creating=creating)
     values: dict[str, object] = {}
-    if data.name is not None or creating:
-        values["name"] = validation.text(problems, ["name"], data.name, required=True)
-    if data.slug is not None or creating:
-        slug = validation.text(problems, ["slug"], data.slug, max_length=80, required=True)
-        if slug is not None and not SLUG.match(slug):
-            problems.add(["slug"], ErrorCode.INVALID_VALUE, "Lower-case letters, digits and single hyphens only.")
-        values["slug"] = slug
-    if data.acronym is not None:
-        values["acronym"] = validation.text(problems, ["acronym"], data.acronym, max_length=40)
-    if data.aliases is not None:
-        values["aliases"] = [
-            a
-            for i, alias in enumerate(data.aliases[:50])
-            if (a := validation.text(problems, ["aliases", str(i)], alias)) is not None
-        ]
-    if data.stakeholder_type is not None or creating:
-        if data.stakeholder_type is None:
+    if "name" in named:
+        values["name"] = validation.text(problems, ["name"], named["name"], required=True)
+    if "slug" in named:
+        values["slug"] = _slug(problems, named["slug"])
+    if "acronym" in named:
+        values["acronym"] = validation.text(problems, ["acronym"], named["acronym"], max_length=ACRONYM_LENGTH)
+    if "aliases" in named:
+        values["aliases"] = validation.texts_list(problems, ["aliases"], named["aliases"] or [], limit=MAX_ALIASES)
+    if "stakeholder_type" in named:
+        if named["stakeholder_type"] is None:
             problems.add(["stakeholderType"], ErrorCode.REQUIRED, "This field is required.")
         values["stakeholder_type"] = await vocabularies.check_code(
             session=session,
             problems=problems,
             field=["stakeholderType"],
             vocabulary="stakeholder-type",
-            code=data.stakeholder_type,
+            code=named["stakeholder_type"] and validation.comparable(named["stakeholder_type"]),
         )
-    if data.country is not None:
-        values["country"] = validation.country(problems, ["country"], data.country)
-    if data.website is not None:
-        values["website"] = validation.url(problems, ["website"], data.website)
-    if data.description is not None:
+    if "country" in named:
+        values["country"] = validation.country(problems, ["country"], named["country"])
+    if "website" in named:
+        values["website"] = validation.url(problems, ["website"], named["website"])
+    if "description" in named:
         values["description"] = validation.text(
-            problems, ["description"], data.description, max_length=validation.LONG_TEXT, multiline=True
+            problems, ["description"], named["description"], max_length=validation.LONG_TEXT, multiline=True
         )
     return values, problems
 
@@ -173,13 +186,15 @@ def can_administer(principal: Principal, organisation_id: int) -> bool:
     )
 
 
-async def _administered(session: AsyncSession, principal: Principal, organisation_id: int) -> Organisation:
-    """The organisation, if the principal may administer it; otherwise NOT_FOUND or FORBIDDEN."""
+async def _administered(
+    session: AsyncSession, principal: Principal, organisation_id: int, field: str = "organisation"
+) -> Organisation:
+    """The organisation, if the principal may administer it; otherwise NOT_FOUND or FORBIDDEN at `field`."""
     organisation = await get(session=session, principal=principal, organisation_id=organisation_id)
     if organisation is None:
-        raise not_found(["organisation"], "organisation")
+        raise not_found([field], "organisation")
     if not can_administer(principal, organisation_id):
-        raise DomainError.one(["organisation"], ErrorCode.FORBIDDEN, "You may not administer this organisation.")
+        raise DomainError.one([field], ErrorCode.FORBIDDEN, "You may not administer this organisation.")
     return organisation
 
 
@@ -187,7 +202,7 @@ async def update(
     *, session: AsyncSession, principal: Principal, organisation_id: int, data: OrganisationData
 ) -> Organisation:
     """Change an organisation's profile."""
-    organisation = await _administered(session, principal, organisation_id)
+    organisation = await _administered(session, principal, organisation_id, "id")
     values, problems = await _clean(session=session, data=data, creating=False)
     if values.get("slug") and await _slug_taken(session, str(values["slug"]), organisation.id):
         problems.add(["slug"], ErrorCode.DUPLICATE, "An organisation already uses this slug.")
@@ -208,7 +223,7 @@ async def set_status(
         raise DomainError.one(["status"], ErrorCode.FORBIDDEN, "Only the Lab's secretariat sets membership status.")
     organisation = await get(session=session, principal=principal, organisation_id=organisation_id)
     if organisation is None:
-        raise not_found(["organisation"], "organisation")
+        raise not_found(["id"], "organisation")
     if organisation.is_secretariat and status is OrganisationStatus.SUSPENDED:
         raise DomainError.one(["status"], ErrorCode.INVALID_VALUE, "The secretariat cannot suspend itself.")
     organisation.status = status

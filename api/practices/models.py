@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from api.db import AuditColumns, utcnow
+from api.db import AuditColumns, UTCDateTime, utcnow
 from api.visibility import Visibility
 
 CLASSIFICATION_SCHEMES = ("harm", "intervention-type")
@@ -13,6 +13,7 @@ CLASSIFICATION_SCHEMES = ("harm", "intervention-type")
 
 class BestPractice(AuditColumns, table=True):
     __tablename__ = "best_practice"
+    __table_args__ = (sa.Index("ix_best_practice_visible_order", "deleted_at", "updated_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
@@ -22,11 +23,12 @@ class BestPractice(AuditColumns, table=True):
     evidence_basis: str = Field(max_length=40)
     visibility: str = Field(default=Visibility.PUBLIC, sa_type=sa.Enum(Visibility, native_enum=False, length=20))
     provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
-    deleted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PracticeClassification(SQLModel, table=True):
     __tablename__ = "practice_classification"
+    __table_args__ = (sa.Index("ix_practice_classification_lookup", "scheme", "code", "practice_id"),)
 
     practice_id: int = Field(foreign_key="best_practice.id", primary_key=True, ondelete="CASCADE")
     scheme: str = Field(primary_key=True, max_length=40)
@@ -45,5 +47,5 @@ class PracticeEvidence(SQLModel, table=True):
 class Endorsement(SQLModel, table=True):
     practice_id: int = Field(foreign_key="best_practice.id", primary_key=True, ondelete="CASCADE")
     organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, index=True)
-    endorsed_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    endorsed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     endorsed_by: str = Field(max_length=200)

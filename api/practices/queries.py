@@ -3,25 +3,19 @@
 import strawberry
 
 from api.context import Info
-from api.pagination import Connection, SortKey, paginate
-from api.practices import service
-from api.practices.models import BestPractice as PracticeRow
-from api.practices.types import BestPractice
+from api.pagination import Connection
+from api.practices.types import BestPractice, BestPracticeFilter, BestPracticeOrder, list_practices
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Best practices you may read, newest first.")
+    @strawberry.field(description="Best practices you may read, filtered and ordered.")
     async def best_practices(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: BestPracticeFilter | None = None,  # noqa: A002
+        order_by: BestPracticeOrder = BestPracticeOrder.UPDATED_AT_DESC,
     ) -> Connection[BestPractice]:
-        return await paginate(
-            session=info.context.session,
-            statement=service.readable(info.context.principal),
-            id_column=PracticeRow.id,
-            key=SortKey(PracticeRow.updated_at, True, "datetime"),
-            first=first,
-            after=after,
-            to_node=BestPractice.from_model,
-            lock=info.context.loaders.lock,
-        )
+        return await list_practices(info, first=first, after=after, filter=filter, order_by=order_by)

@@ -1,4 +1,4 @@
-"""GraphQL types for best practices."""
+"""GraphQL types for best practices and their endorsements."""
 
 from datetime import datetime
 
@@ -6,14 +6,37 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
-from api.ids import node_ints
+from api.errors import DomainError
+from api.evidence.types import EvidenceAssessment
+from api.ids import decode_many, node_ints
 from api.initiatives.types import Provenance, provenance_list
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
-from api.practices import loaders
+from api.pagination import Connection, paginate
+from api.practices import loaders, service
 from api.practices.models import BestPractice as PracticeRow
+from api.practices.models import Endorsement as EndorsementRow
 from api.visibility import Visibility
-from api.vocabularies.types import Term, term
+from api.vocabularies.types import Term, term, terms
+
+BestPracticeOrder = strawberry.enum(
+    service.PracticeOrder, name="BestPracticeOrder", description="Orderings for best practices."
+)
+
+
+@strawberry.type(description="An organisation's endorsement of a best practice.")
+class Endorsement:
+    endorsed_at: datetime = strawberry.field(description="When the organisation endorsed the practice.")
+    _row: strawberry.Private[EndorsementRow]
+
+    @classmethod
+    def from_model(cls, row: EndorsementRow) -> "Endorsement":
+        return cls(endorsed_at=row.endorsed_at, _row=row)
+
+    @strawberry.field(description="The endorsing organisation.")
+    async def organisation(self, info: Info) -> Organisation:
+        row = await info.context.loaders(organisation_loaders.organisation_by_id).load(self._row.organisation_id)
+        return Organisation.from_model(row)
 
 
 @strawberry.type(description="A practice the Lab's members recommend, and what it rests on.")
@@ -55,3 +78,79 @@ class BestPractice(relay.Node):
     @strawberry.field(description="What the practice rests on (vocabulary `evidence-basis`).")
     async def evidence_basis(self, info: Info) -> Term:
         return await term(info, "evidence-basis", self._row.evidence_basis)
+
+    async def _codes(self, info: Info, scheme: str) -> list[str]:
+        return (await info.context.loaders(loaders.classifications_of).load(self.id)).get(scheme, [])
+
+    @strawberry.field(description="Harms the practice applies to (vocabulary `harm`).")
+    async def harms(self, info: Info) -> list[Term]:
+        return await terms(info, "harm", await self._codes(info, "harm"))
+
+    @strawberry.field(description="Intervention types the practice applies to (vocabulary `intervention-type`).")
+    async def intervention_types(self, info: Info) -> list[Term]:
+        return await terms(info, "intervention-type", await self._codes(info, "intervention-type"))
+
+    @strawberry.field(description="The evidence assessments the practice cites (those you may read).")
+    async def evidence(self, info: Info) -> list[EvidenceAssessment]:
+        rows = await info.context.loaders(loaders.evidence_of).load(self.id)
+        return [EvidenceAssessment.from_model(r) for r in rows]
+
+    @strawberry.field(description="Endorsements by organisations you may see, oldest first.")
+    async def endorsements(self, info: Info) -> list[Endorsement]:
+        rows = await info.context.loaders(loaders.endorsements_of).load(self.id)
+        return [Endorsement.from_model(r) for r in rows]
+
+    @strawberry.field(description="How many organisations you may see endorse the practice.")
+    async def endorsement_count(self, info: Info) -> int:
+        return len(await info.context.loaders(loaders.endorsements_of).load(self.id))
+
+
+@strawberry.input(description="Filters for best practices; values within one filter are alternatives, filters combine.")
+class BestPracticeFilter:
+    harms: list[str] | None = strawberry.field(default=None, description="`harm` codes.")
+    intervention_types: list[str] | None = strawberry.field(default=None, description="`intervention-type` codes.")
+    evidence_basis: list[str] | None = strawberry.field(default=None, description="`evidence-basis` codes.")
+    organisations: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Proposed by these organisations."
+    )
+    endorsed_by: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Endorsed by at least one of these organisations."
+    )
+    query: str | None = strawberry.field(default=None, description="Words in the title (literal text).")
+
+
+def _organisation_ids(global_ids: list[relay.GlobalID] | None, field: list[str]) -> list[int]:
+    try:
+        return decode_many(global_ids or [], "Organisation", field)
+    except DomainError:  # an id of another type matches nothing
+        return [-1]
+
+
+async def list_practices(
+    info: Info,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: BestPracticeFilter | None,  # noqa: A002
+    order_by: service.PracticeOrder | None,
+) -> Connection[BestPractice]:
+    """One page of readable best practices."""
+    f = filter or BestPracticeFilter()
+    where = service.PracticeFilter(
+        harms=f.harms or (),
+        intervention_types=f.intervention_types or (),
+        evidence_bases=f.evidence_basis or (),
+        organisation_ids=_organisation_ids(f.organisations, ["filter", "organisations"]),
+        endorsed_by=_organisation_ids(f.endorsed_by, ["filter", "endorsedBy"]),
+        query=f.query,
+    )
+    return await paginate(
+        session=info.context.session,
+        statement=service.filtered(info.context.principal, where),
+        id_column=PracticeRow.id,
+        key=service.SORT_KEYS[order_by or service.PracticeOrder.UPDATED_AT_DESC],
+        first=first,
+        after=after,
+        to_node=BestPractice.from_model,
+        lock=info.context.loaders.lock,
+    )

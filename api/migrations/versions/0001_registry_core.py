@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 19:24:48.807833
+Create Date: 2026-11-23
 """
 
 from collections.abc import Sequence
@@ -90,6 +90,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('best_practice', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_best_practice_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_best_practice_visible_order', ['deleted_at', 'updated_at', 'id'], unique=False)
 
     op.create_table('initiative',
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -225,6 +226,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['practice_id'], ['best_practice.id'], name=op.f('fk_practice_classification_practice_id_best_practice'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('practice_id', 'scheme', 'code', name=op.f('pk_practice_classification'))
     )
+    with op.batch_alter_table('practice_classification', schema=None) as batch_op:
+        batch_op.create_index('ix_practice_classification_lookup', ['scheme', 'code', 'practice_id'], unique=False)
+
     op.create_table('finding',
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -272,6 +276,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_finding_assessment_id'))
 
     op.drop_table('finding')
+    with op.batch_alter_table('practice_classification', schema=None) as batch_op:
+        batch_op.drop_index('ix_practice_classification_lookup')
+
     op.drop_table('practice_classification')
     with op.batch_alter_table('participation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_participation_organisation_id'))
@@ -306,6 +313,7 @@ def downgrade() -> None:
 
     op.drop_table('initiative')
     with op.batch_alter_table('best_practice', schema=None) as batch_op:
+        batch_op.drop_index('ix_best_practice_visible_order')
         batch_op.drop_index(batch_op.f('ix_best_practice_organisation_id'))
 
     op.drop_table('best_practice')

@@ -1,0 +1,99 @@
+"""GraphQL documents and small helpers shared by the evidence tests."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from api.evidence.models import EvidenceAssessment, Finding
+from api.initiatives.models import Initiative
+from tests.factories import gid
+
+ASSESSMENT_FIELDS = """
+  id title sampleSize setting followUp referenceDoi referenceUrl publishedOn limitations conflictsOfInterest visibility
+  independence { code } studyDesign { code } assessingOrganisation { slug } initiative { title }
+  findings { outcome { code } effectDirection { code } effectSize effectSizeMetric rating { code } certainty { code }
+             sourceScheme { code } sourceRating notes }
+"""
+
+CREATE = f"""
+mutation($input: CreateEvidenceAssessmentInput!) {{
+  createEvidenceAssessment(input: $input) {{
+    evidenceAssessment {{ {ASSESSMENT_FIELDS} }}
+    userErrors {{ field code message }}
+  }}
+}}
+"""
+
+UPDATE = f"""
+mutation($input: UpdateEvidenceAssessmentInput!) {{
+  updateEvidenceAssessment(input: $input) {{
+    evidenceAssessment {{ {ASSESSMENT_FIELDS} }}
+    userErrors {{ field code message }}
+  }}
+}}
+"""
+
+DELETE = """
+mutation($input: DeleteEvidenceAssessmentInput!) {
+  deleteEvidenceAssessment(input: $input) { deletedId userErrors { field code message } }
+}
+"""
+
+
+def finding(**overrides: object) -> dict:
+    """A valid FindingInput."""
+    return {
+        "outcome": "REMOVAL-TIME",
+        "effectDirection": "POSITIVE",
+        "rating": "PROMISING",
+        "certainty": "MODERATE",
+        **overrides,
+    }
+
+
+def create_input(initiative: Initiative, **overrides: object) -> dict:
+    """A valid CreateEvidenceAssessmentInput for `initiative`."""
+    return {
+        "initiative": gid("Initiative", initiative.id),
+        "title": "Removal times in the hotline network",
+        "independence": "INDEPENDENT",
+        "studyDesign": "ITS",
+        **overrides,
+    }
+
+
+def problems(payload: dict) -> list[tuple[list[str], str]]:
+    return [(e["field"], e["code"]) for e in payload["userErrors"]]
+
+
+def fresh(db: Session) -> Session:
+    """The session with no open read snapshot, so its next query sees what the API committed."""
+    db.commit()
+    return db
+
+
+def stored_counts(db: Session) -> tuple[int, int]:
+    """How many assessments and findings the database holds."""
+    session = fresh(db)
+    assessments = session.exec(select(sa.func.count()).select_from(EvidenceAssessment)).one()
+    findings = session.exec(select(sa.func.count()).select_from(Finding)).one()
+    return assessments, findings
+
+
+def initiative_updated_at(db: Session, initiative_id: int) -> datetime:
+    return fresh(db).exec(select(Initiative.updated_at).where(Initiative.id == initiative_id)).one()
+
+
+def stored_assessment(db: Session, assessment_id: int) -> tuple:
+    """The stored title, visibility, deletion time and finding ratings of one assessment."""
+    session = fresh(db)
+    title, visibility, deleted_at = session.exec(
+        select(EvidenceAssessment.title, EvidenceAssessment.visibility, EvidenceAssessment.deleted_at).where(
+            EvidenceAssessment.id == assessment_id
+        )
+    ).one()
+    ratings = session.exec(
+        select(Finding.rating).where(Finding.assessment_id == assessment_id).order_by(Finding.id)
+    ).all()
+    return title, visibility, deleted_at, list(ratings)

@@ -1,0 +1,212 @@
+"""Who may create, change and delete assessments: scope, role and the assessing organisation."""
+
+import pytest
+
+from api.auth.principal import Role
+from tests.evidence.operations import (
+    CREATE,
+    DELETE,
+    UPDATE,
+    create_input,
+    finding,
+    initiative_updated_at,
+    problems,
+    stored_assessment,
+    stored_counts,
+)
+from tests.factories import ALL_SCOPES, gid, graphql
+
+WITHOUT_WRITE = [s for s in ALL_SCOPES.split() if s != "assessments:write"]
+
+
+def _arrange(make):  # noqa: ANN001, ANN202
+    """An initiative led by `lead`, assessed publicly by `assessor`."""
+    lead = make.organisation("lead")
+    assessor = make.organisation("assessor")
+    initiative = make.initiative(lead)
+    assessment = make.assessment(initiative, assessor, "Original", ratings=["PROMISING"])
+    return lead, assessor, initiative, assessment
+
+
+def _operations(initiative, assessment) -> list[tuple[str, str, dict]]:  # noqa: ANN001
+    assessment_id = gid("EvidenceAssessment", assessment.id)
+    return [
+        (CREATE, "createEvidenceAssessment", {"input": create_input(initiative, findings=[finding()])}),
+        (UPDATE, "updateEvidenceAssessment", {"input": {"id": assessment_id, "title": "Changed",
+                                                        "findings": [finding(rating="HARMFUL")]}}),
+        (DELETE, "deleteEvidenceAssessment", {"input": {"id": assessment_id}}),
+    ]
+
+
+@pytest.mark.parametrize("operation", [0, 1, 2], ids=["create", "update", "delete"])
+@pytest.mark.parametrize(
+    ("caller", "code"), [("no-write-scope", "FORBIDDEN"), ("anonymous", "UNAUTHENTICATED")]
+)
+def test_without_the_scope_or_a_token_is_a_top_level_error(client, make, db, operation, caller, code) -> None:
+    lead, assessor, initiative, assessment = _arrange(make)
+    token = make.token(assessor, WITHOUT_WRITE) if caller == "no-write-scope" else None
+    before = initiative_updated_at(db, initiative.id)
+    document, name, variables = _operations(initiative, assessment)[operation]
+
+    body = graphql(client, document, variables, token)
+
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code]
+    assert body["errors"][0]["path"] == [name]
+    assert stored_counts(db) == (1, 1)
+    assert stored_assessment(db, assessment.id) == ("Original", "PUBLIC", None, ["PROMISING"])
+    assert initiative_updated_at(db, initiative.id) == before
+
+
+def test_a_viewer_may_not_create(client, make, db) -> None:
+    assessor = make.organisation("assessor")
+    initiative = make.initiative(make.organisation("lead"))
+    viewer = make.member(assessor, "viewer@assessor.example", Role.VIEWER)
+
+    payload = graphql(
+        client, CREATE, {"input": create_input(initiative)}, make.token(assessor, user=viewer)
+    )["data"]["createEvidenceAssessment"]
+
+    assert problems(payload) == [(["input", "organisation"], "FORBIDDEN")]
+    assert stored_counts(db) == (0, 0)
+
+
+@pytest.mark.parametrize("operation", ["update", "delete"])
+def test_another_organisation_gets_not_found_even_when_it_can_read_the_assessment(
+    client, make, db, operation: str
+) -> None:
+    lead, assessor, initiative, assessment = _arrange(make)
+    assessment_id = gid("EvidenceAssessment", assessment.id)
+    for outsider in (lead, make.organisation("other")):
+        token = make.token(outsider)
+        read = graphql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": assessment_id}, token)
+        assert read["data"]["node"] == {"id": assessment_id}  # public: readable, but not theirs to change
+
+        document, name, variables = _operations(initiative, assessment)[1 if operation == "update" else 2]
+        payload = graphql(client, document, variables, token)["data"][name]
+        missing = graphql(client, document, {"input": {**variables["input"], "id": gid("EvidenceAssessment", 999)}},
+                          token)["data"][name]
+
+        assert problems(payload) == [(["input", "id"], "NOT_FOUND")]
+        assert payload["userErrors"] == missing["userErrors"]
+        assert stored_assessment(db, assessment.id) == ("Original", "PUBLIC", None, ["PROMISING"])
+
+
+@pytest.mark.parametrize("operation", ["update", "delete"])
+def test_ids_of_other_types_are_not_found(client, make, db, operation: str) -> None:
+    lead, assessor, initiative, assessment = _arrange(make)
+    document, name, _ = _operations(initiative, assessment)[1 if operation == "update" else 2]
+    payload = graphql(
+        client, document, {"input": {"id": gid("Initiative", initiative.id)}}, make.token(assessor)
+    )["data"][name]
+    assert problems(payload) == [(["input", "id"], "NOT_FOUND")]
+    assert stored_assessment(db, assessment.id) == ("Original", "PUBLIC", None, ["PROMISING"])
+
+
+def test_the_assessing_organisation_updates_and_findings_are_replaced(client, make, db) -> None:
+    lead, assessor, initiative, assessment = _arrange(make)
+    before = initiative_updated_at(db, initiative.id)
+
+    payload = graphql(
+        client,
+        UPDATE,
+        {"input": {"id": gid("EvidenceAssessment", assessment.id), "title": "Revised", "visibility": "MEMBERS",
+                   "referenceDoi": "10.1000/182",
+                   "findings": [finding(rating="NO-EFFECT"), finding(outcome="WELLBEING", rating="HARMFUL")]}},
+        make.token(assessor),
+    )["data"]["updateEvidenceAssessment"]
+
+    assert payload["userErrors"] == []
+    updated = payload["evidenceAssessment"]
+    assert (updated["title"], updated["visibility"], updated["referenceDoi"]) == ("Revised", "MEMBERS", "10.1000/182")
+    assert updated["studyDesign"] == {"code": "CASE"}  # omitted: unchanged
+    assert [f["rating"]["code"] for f in updated["findings"]] == ["NO-EFFECT", "HARMFUL"]
+    assert stored_assessment(db, assessment.id) == ("Revised", "MEMBERS", None, ["NO-EFFECT", "HARMFUL"])
+    assert stored_counts(db) == (1, 2)
+    assert initiative_updated_at(db, initiative.id) > before
+
+    kept = graphql(
+        client, UPDATE, {"input": {"id": gid("EvidenceAssessment", assessment.id), "sampleSize": 10}},
+        make.token(assessor),
+    )["data"]["updateEvidenceAssessment"]["evidenceAssessment"]
+    assert len(kept["findings"]) == 2  # findings omitted: kept
+
+
+def test_a_refused_update_changes_nothing(client, make, db) -> None:
+    lead, assessor, initiative, assessment = _arrange(make)
+    before = initiative_updated_at(db, initiative.id)
+    payload = graphql(
+        client,
+        UPDATE,
+        {"input": {"id": gid("EvidenceAssessment", assessment.id), "title": "Revised",
+                   "findings": [finding(rating="NO-EFFECT"), finding(certainty="CERTAIN")]}},
+        make.token(assessor),
+    )["data"]["updateEvidenceAssessment"]
+    assert problems(payload) == [(["input", "findings", "1", "certainty"], "INVALID_CODE")]
+    assert stored_assessment(db, assessment.id) == ("Original", "PUBLIC", None, ["PROMISING"])
+    assert initiative_updated_at(db, initiative.id) == before
+
+
+def test_the_independence_rule_holds_on_update(client, make, db) -> None:
+    lead = make.organisation("lead")
+    initiative = make.initiative(lead)
+    own = make.assessment(initiative, lead, "Own monitoring", independence="SELF")
+    payload = graphql(
+        client, UPDATE, {"input": {"id": gid("EvidenceAssessment", own.id), "independence": "INDEPENDENT"}},
+        make.token(lead),
+    )["data"]["updateEvidenceAssessment"]
+    assert problems(payload) == [(["input", "independence"], "INVALID_VALUE")]
+
+
+def test_contributors_change_only_their_own_and_editors_delete(client, make, db) -> None:
+    initiative = make.initiative(make.organisation("lead"))
+    assessor = make.organisation("assessor")
+    alice = make.member(assessor, "alice@assessor.example", Role.CONTRIBUTOR)
+    bob = make.member(assessor, "bob@assessor.example", Role.CONTRIBUTOR)
+    editor = make.member(assessor, "erin@assessor.example", Role.EDITOR)
+    created = graphql(
+        client, CREATE, {"input": create_input(initiative)}, make.token(assessor, user=alice)
+    )["data"]["createEvidenceAssessment"]["evidenceAssessment"]
+
+    def call(document: str, name: str, user, **fields: object) -> dict:  # noqa: ANN001
+        token = make.token(assessor, user=user)
+        return graphql(client, document, {"input": {"id": created["id"], **fields}}, token)["data"][name]
+
+    assert problems(call(UPDATE, "updateEvidenceAssessment", bob, title="Bob's")) == [(["input", "id"], "FORBIDDEN")]
+    assert call(UPDATE, "updateEvidenceAssessment", alice, title="Alice's")["userErrors"] == []
+    assert problems(call(DELETE, "deleteEvidenceAssessment", alice)) == [(["input", "id"], "FORBIDDEN")]
+    assert stored_counts(db) == (1, 0)
+    deleted = call(DELETE, "deleteEvidenceAssessment", editor)
+    assert deleted == {"deletedId": created["id"], "userErrors": []}
+
+
+def test_delete_is_soft_and_hides_the_assessment_everywhere(client, make, db) -> None:
+    lead, assessor, initiative, assessment = _arrange(make)
+    assessment_id = gid("EvidenceAssessment", assessment.id)
+    before = initiative_updated_at(db, initiative.id)
+
+    payload = graphql(client, DELETE, {"input": {"id": assessment_id}}, make.token(assessor))
+    assert payload["data"]["deleteEvidenceAssessment"] == {"deletedId": assessment_id, "userErrors": []}
+
+    title, _, deleted_at, ratings = stored_assessment(db, assessment.id)
+    assert (title, ratings) == ("Original", ["PROMISING"]) and deleted_at is not None
+    assert initiative_updated_at(db, initiative.id) > before
+    token = make.token(assessor)
+    read = graphql(
+        client,
+        """query($id: ID!, $initiative: ID!) {
+             node(id: $id) { id }
+             evidenceAssessments(filter: {ratings: ["PROMISING"]}) { totalCount }
+             initiatives(filter: {ratings: ["PROMISING"]}) { totalCount }
+             initiative(id: $initiative) { assessments { id } } }""",
+        {"id": assessment_id, "initiative": gid("Initiative", initiative.id)},
+        token,
+    )["data"]
+    assert read == {
+        "node": None,
+        "evidenceAssessments": {"totalCount": 0},
+        "initiatives": {"totalCount": 0},
+        "initiative": {"assessments": []},
+    }
+    again = graphql(client, DELETE, {"input": {"id": assessment_id}}, token)["data"]["deleteEvidenceAssessment"]
+    assert problems(again) == [(["input", "id"], "NOT_FOUND")]

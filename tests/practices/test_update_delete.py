@@ -1,0 +1,169 @@
+"""updateBestPractice and deleteBestPractice: only the proposing organisation, lists replaced, soft delete."""
+
+import pytest
+
+from api.auth.principal import Role
+from tests.factories import gid, graphql
+from tests.practices.helpers import DELETE, LIST, NODE, UPDATE, errors, stored, titles
+
+
+@pytest.fixture
+def arranged(make, db) -> dict:
+    """INHOPE's practice citing one assessment, and the organisations around it."""
+    inhope = make.organisation("inhope")
+    iwf = make.organisation("iwf")
+    initiative = make.initiative(inhope)
+    cited = make.assessment(initiative, inhope, "Cited")
+    spare = make.assessment(initiative, iwf, "Spare")
+    practice = make.practice(
+        inhope, "Hotlines", evidence_basis="ASSESSMENTS", harms=["CSAM-KNOWN"],
+        intervention_types=["RPT-HOT"], evidence=[cited.id],
+    )
+    return {"inhope": inhope, "iwf": iwf, "practice": practice, "cited": cited, "spare": spare,
+            "id": gid("BestPractice", practice.id)}
+
+
+def test_update_changes_given_fields_and_replaces_lists(client, make, db, arranged) -> None:
+    before = stored(db, arranged["practice"].id)[0]
+    payload = graphql(client, UPDATE, {"input": {
+        "id": arranged["id"], "title": "Hotlines everywhere", "harms": ["SOLICITATION", "EXTORTION"],
+        "evidence": [gid("EvidenceAssessment", arranged["spare"].id)], "visibility": "MEMBERS",
+    }}, make.token(arranged["inhope"]))["data"]["updateBestPractice"]
+    assert payload["userErrors"] == []
+    practice = payload["bestPractice"]
+    assert practice["title"] == "Hotlines everywhere"
+    assert practice["statement"] == "Do what works."
+    assert practice["visibility"] == "MEMBERS"
+    assert practice["harms"] == [{"code": "EXTORTION"}, {"code": "SOLICITATION"}]
+    assert practice["interventionTypes"] == [{"code": "RPT-HOT"}]
+    assert [e["title"] for e in practice["evidence"]] == ["Spare"]
+
+    row, codes, cited, _ = stored(db, arranged["practice"].id)
+    assert row.updated_by == "client:test-client"
+    assert row.updated_at > before.updated_at
+    assert codes == [("harm", "EXTORTION"), ("harm", "SOLICITATION"), ("intervention-type", "RPT-HOT")]
+    assert cited == [arranged["spare"].id]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"evidence": []}, {"harms": ["NOPE"]}, {"statement": "x" * 4001}, {"title": "a\x00b"}],
+    ids=["dropping the last citation of an ASSESSMENTS practice", "unknown code", "over-long statement", "control character"],
+)
+def test_a_bad_update_changes_nothing(client, make, db, arranged, change) -> None:
+    before = stored(db, arranged["practice"].id)
+    payload = graphql(client, UPDATE, {"input": {"id": arranged["id"], "title": "Changed", **change}},
+                      make.token(arranged["inhope"]))["data"]["updateBestPractice"]
+    assert payload["bestPractice"] is None and payload["userErrors"]
+    after = stored(db, arranged["practice"].id)
+    assert after[0].model_dump() == before[0].model_dump()
+    assert after[1:] == before[1:]
+
+
+def test_null_clears_optional_fields_and_lists(client, make, db) -> None:
+    ecpat = make.organisation("ecpat")
+    practice = make.practice(ecpat, harms=["CSAM-KNOWN"], intervention_types=["AWR"])
+    token = make.token(ecpat)
+    practice_id = gid("BestPractice", practice.id)
+    graphql(client, UPDATE, {"input": {"id": practice_id, "rationale": "Because."}}, token)
+    payload = graphql(client, UPDATE, {"input": {"id": practice_id, "rationale": None, "harms": None}},
+                      token)["data"]["updateBestPractice"]
+    assert payload["userErrors"] == []
+    assert payload["bestPractice"]["rationale"] is None
+    assert payload["bestPractice"]["harms"] == []
+    assert payload["bestPractice"]["interventionTypes"] == [{"code": "AWR"}]
+    assert stored(db, practice.id)[1] == [("intervention-type", "AWR")]
+
+
+@pytest.mark.parametrize(
+    ("field", "error_field", "code"),
+    [("title", "title", "REQUIRED"), ("statement", "statement", "REQUIRED"),
+     ("evidenceBasis", "evidenceBasis", "REQUIRED"), ("visibility", "visibility", "REQUIRED"),
+     ("evidence", "evidence", "INVALID_VALUE")],
+)
+def test_required_fields_cannot_be_cleared(client, make, db, arranged, field, error_field, code) -> None:
+    before = stored(db, arranged["practice"].id)
+    payload = graphql(client, UPDATE, {"input": {"id": arranged["id"], field: None}},
+                      make.token(arranged["inhope"]))["data"]["updateBestPractice"]
+    assert errors(payload) == [(["input", error_field], code)]
+    after = stored(db, arranged["practice"].id)
+    assert after[0].model_dump() == before[0].model_dump() and after[1:] == before[1:]
+
+
+def test_switching_to_assessments_basis_needs_a_citation(client, make, db) -> None:
+    ecpat = make.organisation("ecpat")
+    practice = make.practice(ecpat, evidence_basis="CONSENSUS")
+    token = make.token(ecpat)
+    refused = graphql(client, UPDATE, {"input": {"id": gid("BestPractice", practice.id), "evidenceBasis": "ASSESSMENTS"}},
+                      token)["data"]["updateBestPractice"]
+    assert errors(refused) == [(["input", "evidence"], "INVALID_VALUE")]
+
+    cited = make.assessment(make.initiative(ecpat), ecpat)
+    accepted = graphql(client, UPDATE, {"input": {
+        "id": gid("BestPractice", practice.id), "evidenceBasis": "ASSESSMENTS",
+        "evidence": [gid("EvidenceAssessment", cited.id)],
+    }}, token)["data"]["updateBestPractice"]
+    assert accepted["userErrors"] == []
+    assert accepted["bestPractice"]["evidenceBasis"] == {"code": "ASSESSMENTS"}
+
+
+@pytest.mark.parametrize(("document", "name"), [(UPDATE, "updateBestPractice"), (DELETE, "deleteBestPractice")])
+def test_another_organisation_gets_not_found_exactly_like_a_missing_practice(client, make, db, arranged, document, name) -> None:
+    before = stored(db, arranged["practice"].id)
+    token = make.token(arranged["iwf"])
+    change = {"title": "Hijacked"} if name == "updateBestPractice" else {}
+    theirs = graphql(client, document, {"input": {"id": arranged["id"], **change}}, token)["data"][name]
+    missing = graphql(client, document, {"input": {"id": gid("BestPractice", 999_999), **change}}, token)["data"][name]
+    assert theirs["userErrors"] == missing["userErrors"]
+    assert errors(theirs) == [(["input", "id"], "NOT_FOUND")]
+    after = stored(db, arranged["practice"].id)
+    assert after[0].model_dump() == before[0].model_dump()
+    assert after[0].deleted_at is None and after[1:] == before[1:]
+
+
+def test_delete_is_soft_and_hides_the_practice_everywhere(client, make, db, arranged) -> None:
+    token = make.token(arranged["inhope"])
+    payload = graphql(client, DELETE, {"input": {"id": arranged["id"]}}, token)["data"]["deleteBestPractice"]
+    assert payload == {"deletedId": arranged["id"], "userErrors": []}
+    assert graphql(client, NODE, {"id": arranged["id"]}, token)["data"]["node"] is None
+    assert titles(graphql(client, LIST, {}, token)) == []
+    row, codes, cited, _ = stored(db, arranged["practice"].id)
+    assert row.deleted_at is not None and codes and cited
+    again = graphql(client, DELETE, {"input": {"id": arranged["id"]}}, token)["data"]["deleteBestPractice"]
+    assert errors(again) == [(["input", "id"], "NOT_FOUND")]
+
+
+def test_contributors_edit_only_their_own_and_never_delete(client, make, db, arranged) -> None:
+    inhope = arranged["inhope"]
+    contributor = make.member(inhope, "c@inhope.example", Role.CONTRIBUTOR)
+    token = make.token(inhope, user=contributor)
+    # The practice was created by someone else in the organisation.
+    refused = graphql(client, UPDATE, {"input": {"id": arranged["id"], "title": "Mine now"}}, token)
+    assert errors(refused["data"]["updateBestPractice"]) == [(["input", "id"], "FORBIDDEN")]
+
+    own = make.practice(inhope, "Own")
+    own.created_by = f"user:{contributor.id}"
+    db.add(own)
+    db.commit()
+    own_id = gid("BestPractice", own.id)
+    updated = graphql(client, UPDATE, {"input": {"id": own_id, "title": "Own, revised"}}, token)
+    assert updated["data"]["updateBestPractice"]["userErrors"] == []
+    deleted = graphql(client, DELETE, {"input": {"id": own_id}}, token)["data"]["deleteBestPractice"]
+    assert errors(deleted) == [(["input", "id"], "FORBIDDEN")]
+    assert stored(db, own.id)[0].deleted_at is None
+
+
+@pytest.mark.parametrize(
+    ("scopes", "top_level_code"),
+    [(None, "UNAUTHENTICATED"), ("practices:read", "FORBIDDEN")],
+    ids=["anonymous", "without practices:write"],
+)
+@pytest.mark.parametrize(("document", "name"), [(UPDATE, "updateBestPractice"), (DELETE, "deleteBestPractice")])
+def test_callers_without_the_right_change_nothing(client, make, db, arranged, scopes, top_level_code, document, name) -> None:
+    before = stored(db, arranged["practice"].id)
+    token = make.token(arranged["inhope"], scopes) if scopes else None
+    change = {"title": "Changed"} if name == "updateBestPractice" else {}
+    body = graphql(client, document, {"input": {"id": arranged["id"], **change}}, token)
+    assert [e["extensions"]["code"] for e in body["errors"]] == [top_level_code]
+    after = stored(db, arranged["practice"].id)
+    assert after[0].model_dump() == before[0].model_dump()

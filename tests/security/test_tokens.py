@@ -1,0 +1,341 @@
+"""Tokens (SECURITY.md 18-21): anonymous callers see public data and write nothing; forged,
+expired or misdirected tokens get 401 with `WWW-Authenticate: Bearer error="invalid_token"`;
+a read-only token writes nothing."""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import ECKey, OctKey
+from sqlmodel import select
+
+from api.auth.keys import ALGORITHM
+from api.auth.models import SigningKey
+from api.auth.principal import Role
+from api.initiatives.models import Initiative, Participation
+from api.organisations.models import Membership, Organisation, OrganisationStatus, User
+from tests.factories import ALL_SCOPES, gid, graphql
+from tests.security.conftest import INVALID_TOKEN, codes, stored
+
+VIEWER = "{ viewer { kind subject } }"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _segment(value: dict) -> str:
+    return _b64(json.dumps(value, separators=(",", ":")).encode())
+
+
+class Forge:
+    """Builds access tokens the way an attacker would, around the server's real key and claims."""
+
+    def __init__(self, make, db, organisation: Organisation) -> None:  # noqa: ANN001
+        make.token(organisation)  # makes sure the server has a signing key
+        db.rollback()
+        row = db.exec(select(SigningKey).where(SigningKey.retired_at.is_(None))).first()
+        self.key = ECKey.import_key(json.loads(row.private_jwk))
+        self.public = ECKey.import_key(json.loads(row.public_jwk))
+        self.settings = make.settings
+        self.organisation = organisation
+
+    def claims(self, **changes: object) -> dict:
+        now = int(time.time())
+        claims = {
+            "iss": self.settings.issuer,
+            "aud": self.settings.audience,
+            "sub": "client:test-client",
+            "client_id": "test-client",
+            "org": self.organisation.id,
+            "scope": ALL_SCOPES,
+            "jti": f"jti-{now}",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+        }
+        claims.update(changes)
+        return {k: v for k, v in claims.items() if v is not None}
+
+    def header(self, **changes: object) -> dict:
+        header = {"alg": ALGORITHM, "kid": self.key.kid, "typ": "at+jwt"}
+        header.update(changes)
+        return {k: v for k, v in header.items() if v is not None}
+
+    def signed(self, *, key: ECKey | None = None, header: dict | None = None, **claims: object) -> str:
+        """ES256, with the server's key unless another is given."""
+        return jwt.encode(header or self.header(), self.claims(**claims), key or self.key, algorithms=[ALGORITHM])
+
+
+def _hs256(header: dict, claims: dict, secret: bytes) -> str:
+    signing_input = f"{_segment(header)}.{_segment(claims)}".encode()
+    return f"{signing_input.decode()}.{_b64(hmac.new(secret, signing_input, hashlib.sha256).digest())}"
+
+
+BAD_TOKENS: dict[str, Callable[[Forge], str]] = {
+    "alg none": lambda f: f"{_segment(f.header(alg='none'))}.{_segment(f.claims())}.",
+    "alg none, upper case": lambda f: f"{_segment(f.header(alg='NONE'))}.{_segment(f.claims())}.",
+    "alg none with the real signature": lambda f: ".".join(
+        [_segment(f.header(alg="none")), *f.signed().split(".")[1:]]
+    ),
+    "HS256 keyed with the public key PEM": lambda f: _hs256(
+        f.header(alg="HS256"), f.claims(), f.public.as_pem(private=False)
+    ),
+    "HS256 keyed with the public JWK": lambda f: jwt.encode(
+        f.header(alg="HS256"),
+        f.claims(),
+        OctKey.import_key(json.dumps(f.public.as_dict(private=False)).encode()),
+        algorithms=["HS256"],
+    ),
+    "unknown kid": lambda f: f.signed(
+        key=ECKey.generate_key("P-256", parameters={"kid": "attacker-key"}),
+        header=f.header(kid="attacker-key"),
+    ),
+    "the server's kid, another key": lambda f: f.signed(key=ECKey.generate_key("P-256")),
+    "no kid": lambda f: f.signed(header=f.header(kid=None)),
+    "signature of another token": lambda f: ".".join(
+        [*f.signed(scope="initiatives:read").split(".")[:2], f.signed().split(".")[2]]
+    ),
+    "claims changed after signing": lambda f: ".".join(
+        [f.signed().split(".")[0], _segment(f.claims(scope=f"{ALL_SCOPES} lab:admin")), f.signed().split(".")[2]]
+    ),
+    "wrong iss": lambda f: f.signed(iss="https://evil.example"),
+    "no iss": lambda f: f.signed(iss=None),
+    "wrong aud": lambda f: f.signed(aud="another-api"),
+    "aud list without ours": lambda f: f.signed(aud=["another-api", "a-third-api"]),
+    "no aud": lambda f: f.signed(aud=None),
+    "typ JWT": lambda f: f.signed(header=f.header(typ="JWT")),
+    "no typ": lambda f: f.signed(header=f.header(typ=None)),
+    "expired": lambda f: f.signed(iat=int(time.time()) - 3600, nbf=int(time.time()) - 3600,
+                                  exp=int(time.time()) - 600),
+    "not yet valid": lambda f: f.signed(nbf=int(time.time()) + 3600, exp=int(time.time()) + 7200),
+    "no exp": lambda f: f.signed(exp=None),
+    "no sub": lambda f: f.signed(sub=None),
+    "no org": lambda f: f.signed(org=None),
+    "org as a string": lambda f: f.signed(org=str(f.organisation.id)),
+    "org that does not exist": lambda f: f.signed(org=999_999),
+    "unknown subject kind": lambda f: f.signed(sub="robot:1"),
+    "user who is not a member": lambda f: f.signed(sub="user:999999"),
+    "user subject not a number": lambda f: f.signed(sub="user:admin"),
+    "garbage": lambda f: "garbage",
+    "three dots": lambda f: "a.b.c",
+    "header not JSON": lambda f: f"{_b64(b'not json')}.{_segment(f.claims())}.sig",
+    "header a JSON list": lambda f: f"{_b64(b'[1]')}.{_segment(f.claims())}.sig",
+    "header not base64": lambda f: "%%%.%%%.%%%",
+}
+
+
+def _assert_invalid_token(response) -> None:  # noqa: ANN001
+    assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"] == INVALID_TOKEN
+    assert "data" not in response.json()
+
+
+@pytest.mark.parametrize("build", BAD_TOKENS.values(), ids=BAD_TOKENS.keys())
+def test_a_bad_token_is_401_invalid_token(client, make, db, build: Callable[[Forge], str]) -> None:  # noqa: ANN001
+    lead = make.organisation("lead")
+    make.initiative(lead, "Private work", visibility="ORGANISATION")
+    forge = Forge(make, db, lead)
+    token = build(forge)
+    for query in (VIEWER, "{ initiatives { edges { node { title } } } }"):
+        response = client.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"})
+        _assert_invalid_token(response)
+    response = client.post(
+        "/graphql",
+        json={"query": 'mutation { createInitiative(input: {title: "Forged", status: "IMPLEMENTATION"}) '
+                       "{ userErrors { code } } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    _assert_invalid_token(response)
+    assert [r["title"] for r in stored(db, Initiative.__table__)] == ["Private work"]
+
+
+def test_the_forge_makes_a_good_token_when_nothing_is_wrong(client, make, db) -> None:  # noqa: ANN001
+    """The forger's unaltered token works, so each bad token above fails for its one defect."""
+    lead = make.organisation("lead")
+    make.initiative(lead, "Private work", visibility="ORGANISATION")
+    token = Forge(make, db, lead).signed()
+    body = graphql(client, "{ viewer { kind } initiatives { edges { node { title } } } }", token=token)
+    assert body["data"]["viewer"]["kind"] == "client"
+    assert [e["node"]["title"] for e in body["data"]["initiatives"]["edges"]] == ["Private work"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "bearer garbage"],
+)
+def test_a_malformed_authorization_header_is_401(client, header: str) -> None:
+    response = client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": header})
+    _assert_invalid_token(response)
+
+
+def test_an_expired_token_is_401_invalid_token(client, make, db) -> None:  # noqa: ANN001
+    """SECURITY.md 19, with the server's own minting: a token past its lifetime (and the leeway)."""
+    lead = make.organisation("lead")
+    user = make.member(lead, "someone@lead.example")
+    expired = make.token(lead, user=user, lifetime=60, now=int(time.time()) - 600)
+    response = client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {expired}"})
+    _assert_invalid_token(response)
+    fresh = make.token(lead, user=user)
+    assert graphql(client, VIEWER, token=fresh)["data"]["viewer"]["kind"] == "user"
+
+
+@pytest.mark.parametrize("status", [OrganisationStatus.SUSPENDED])
+def test_a_token_for_a_suspended_organisation_is_401(client, make, db, status: OrganisationStatus) -> None:  # noqa: ANN001
+    lead = make.organisation("lead")
+    user = make.member(lead, "someone@lead.example")
+    token = make.token(lead, user=user)
+    client_token = make.token(lead)
+    assert graphql(client, VIEWER, token=token)["data"]["viewer"]["kind"] == "user"
+    lead.status = status
+    db.add(lead)
+    db.commit()
+    for bearer in (token, client_token):
+        response = client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {bearer}"})
+        _assert_invalid_token(response)
+
+
+def test_the_reason_is_logged_not_returned(client, make, db, caplog) -> None:  # noqa: ANN001
+    lead = make.organisation("lead")
+    forged = Forge(make, db, lead).signed(iss="https://evil.example")
+    caplog.set_level("INFO")
+    response = client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {forged}"})
+    _assert_invalid_token(response)
+    assert "iss" not in response.text
+    assert any("rejected bearer token" in r.getMessage() for r in caplog.records)
+    assert not any(forged in r.getMessage() for r in caplog.records)
+
+
+# --- 18. no token ---------------------------------------------------------------------------------
+
+MUTATIONS = {
+    "createInitiative": ('mutation { createInitiative(input: {title: "x", status: "IMPLEMENTATION"}) '
+                         "{ userErrors { code } } }"),
+    "updateInitiative": 'mutation($id: ID!) { updateInitiative(input: {id: $id, title: "x"}) { userErrors { code } } }',
+    "deleteInitiative": "mutation($id: ID!) { deleteInitiative(input: {id: $id}) { userErrors { code } } }",
+    "addParticipation": ('mutation($id: ID!, $org: ID!) { addParticipation(input: {initiative: $id, '
+                         'organisation: $org, role: "FUNDING"}) { userErrors { code } } }'),
+    "removeParticipation": "mutation($part: ID!) { removeParticipation(input: {id: $part}) { userErrors { code } } }",
+    "createOrganisation": ('mutation { createOrganisation(input: {slug: "new", name: "New", stakeholderType: "NGO"}) '
+                           "{ userErrors { code } } }"),
+    "updateOrganisation": 'mutation($org: ID!) { updateOrganisation(input: {id: $org, name: "x"}) { userErrors { code } } }',
+    "setOrganisationStatus": ("mutation($org: ID!) { setOrganisationStatus(input: {id: $org, status: SUSPENDED}) "
+                              "{ userErrors { code } } }"),
+    "addMember": ('mutation($org: ID!) { addMember(input: {organisation: $org, email: "a@b.example", role: ADMIN}) '
+                  "{ userErrors { code } } }"),
+    "changeMemberRole": ("mutation($membership: ID!) { changeMemberRole(input: {membership: $membership, role: VIEWER}) "
+                         "{ userErrors { code } } }"),
+    "removeMember": "mutation($membership: ID!) { removeMember(input: {membership: $membership}) { userErrors { code } } }",
+}
+
+
+def _snapshot(db) -> dict:  # noqa: ANN001
+    return {t.name: stored(db, t) for t in (Organisation.__table__, Initiative.__table__, Participation.__table__,
+                                             Membership.__table__, User.__table__)}
+
+
+@pytest.fixture
+def records(make, db):  # noqa: ANN001, ANN201
+    lead = make.organisation("lead")
+    partner = make.organisation("partner")
+    admin = make.member(lead, "admin@lead.example", Role.ADMIN)
+    initiative = make.initiative(lead, "Public", partners=[(partner, "IMPLEMENTING")])
+    make.initiative(lead, "Members", visibility="MEMBERS")
+    make.initiative(lead, "Own", visibility="ORGANISATION")
+    make.organisation("waiting", status=OrganisationStatus.PENDING)
+    db.rollback()
+    participation = db.exec(select(Participation.id)).one()
+    membership = db.exec(select(Membership.id).where(Membership.user_id == admin.id)).one()
+    return {
+        "id": gid("Initiative", initiative.id),
+        "org": gid("Organisation", lead.id),
+        "part": gid("Participation", participation),
+        "membership": gid("Membership", membership),
+        "lead": lead,
+        "admin": admin,
+    }
+
+
+@pytest.mark.parametrize("name", MUTATIONS)
+def test_a_mutation_without_a_token_is_unauthenticated(client, db, records, name: str) -> None:  # noqa: ANN001
+    before = _snapshot(db)
+    mutation = MUTATIONS[name]
+    variables = {k: v for k, v in records.items() if f"${k}" in mutation}
+    body = graphql(client, mutation, variables)
+    assert codes(body) == ["UNAUTHENTICATED"], body
+    assert body["data"] is None
+    assert _snapshot(db) == before
+
+
+def test_no_token_sees_public_data_only(client, records) -> None:  # noqa: ANN001
+    body = graphql(
+        client,
+        """{ viewer { kind scopes } initiatives(first: 100) { totalCount edges { node { title visibility } } }
+             organisations(first: 100) { edges { node { slug members { role } } } } }""",
+    )
+    assert body["data"]["viewer"] == {"kind": "anonymous", "scopes": []}
+    assert body["data"]["initiatives"]["edges"] == [{"node": {"title": "Public", "visibility": "PUBLIC"}}]
+    assert body["data"]["initiatives"]["totalCount"] == 1
+    organisations = body["data"]["organisations"]["edges"]
+    assert sorted(e["node"]["slug"] for e in organisations) == ["lead", "partner"]
+    assert all(e["node"]["members"] == [] for e in organisations)
+
+
+def test_a_token_in_the_query_string_is_ignored(client, make, db, records) -> None:  # noqa: ANN001
+    """RFC 9700: `?access_token=` is never read, so the request is anonymous."""
+    token = make.token(records["lead"], user=records["admin"])
+    before = _snapshot(db)
+    response = client.post(f"/graphql?access_token={token}", json={"query": VIEWER})
+    assert response.status_code == 200
+    assert response.json()["data"]["viewer"]["kind"] == "anonymous"
+    response = client.post(f"/graphql?access_token={token}", json={"query": MUTATIONS["createInitiative"]})
+    assert codes(response.json()) == ["UNAUTHENTICATED"]
+    # Nor in the body next to the query.
+    response = client.post("/graphql", json={"query": VIEWER, "access_token": token})
+    assert response.json()["data"]["viewer"]["kind"] == "anonymous"
+    assert _snapshot(db) == before
+    # In the header, the same token is honoured.
+    assert graphql(client, VIEWER, token=token)["data"]["viewer"]["kind"] == "user"
+
+
+# --- 21. a read-only token cannot write ---------------------------------------------------------------
+
+READ_ONLY = "initiatives:read assessments:read practices:read org:read"
+
+
+@pytest.mark.parametrize("name", MUTATIONS)
+def test_a_read_only_token_is_forbidden_to_write(client, make, db, records, name: str) -> None:  # noqa: ANN001
+    token = make.token(records["lead"], READ_ONLY, user=records["admin"])
+    before = _snapshot(db)
+    mutation = MUTATIONS[name]
+    variables = {k: v for k, v in records.items() if f"${k}" in mutation}
+    body = graphql(client, mutation, variables, token)
+    if name == "updateOrganisation":
+        # Checked with the organisation's admin rights, so refused as a user error (same code).
+        assert body["data"][name]["userErrors"] == [{"code": "FORBIDDEN"}], body
+    else:
+        assert codes(body) == ["FORBIDDEN"], body
+        assert body["data"] is None
+    assert _snapshot(db) == before
+
+
+def test_a_read_only_token_still_reads(client, make, records) -> None:  # noqa: ANN001
+    token = make.token(records["lead"], READ_ONLY, user=records["admin"])
+    body = graphql(client, "{ initiatives { totalCount } }", token=token)
+    assert body["data"]["initiatives"]["totalCount"] == 3
+
+
+def test_a_write_scope_without_the_role_writes_nothing(client, make, db, records) -> None:  # noqa: ANN001
+    viewer = make.member(records["lead"], "viewer@lead.example", Role.VIEWER)
+    token = make.token(records["lead"], ALL_SCOPES, user=viewer)
+    before = _snapshot(db)
+    body = graphql(client, MUTATIONS["createInitiative"], token=token)
+    assert body["data"]["createInitiative"]["userErrors"] == [{"code": "FORBIDDEN"}]
+    body = graphql(client, MUTATIONS["updateInitiative"], {"id": records["id"]}, token)
+    assert body["data"]["updateInitiative"]["userErrors"] == [{"code": "FORBIDDEN"}]
+    assert _snapshot(db) == before
