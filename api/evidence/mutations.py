@@ -6,6 +6,7 @@ import strawberry
 from strawberry import relay
 
 from api import ids, mutations
+from api.auth.scopes import Scope
 from api.context import Info
 from api.errors import UserError
 from api.evidence import service
@@ -148,7 +149,7 @@ class Mutation:
                 data=_data(input),
             )
 
-        return _payload(*await mutations.run(info, work))
+        return _payload(*await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE))
 
     @strawberry.mutation(description="Change an assessment your organisation made (`assessments:write`).")
     async def update_evidence_assessment(
@@ -162,7 +163,7 @@ class Mutation:
                 data=_data(input),
             )
 
-        return _payload(*await mutations.run(info, work))
+        return _payload(*await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE))
 
     @strawberry.mutation(description="Delete an assessment your organisation made (soft delete; editors).")
     async def delete_evidence_assessment(
@@ -175,5 +176,5 @@ class Mutation:
                 assessment_id=ids.decode(input.id, "EvidenceAssessment", ["id"]),
             )
 
-        row, errors = await mutations.run(info, work)
+        row, errors = await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE)
         return DeleteEvidenceAssessmentPayload(deleted_id=input.id if row else None, user_errors=errors)

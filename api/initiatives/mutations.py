@@ -7,6 +7,7 @@ import strawberry
 from strawberry import UNSET, relay
 
 from api import ids, mutations
+from api.auth.scopes import Scope
 from api.context import Info
 from api.errors import UserError
 from api.initiatives import service
@@ -131,7 +132,7 @@ class Mutation:
         async def work():  # noqa: ANN202
             return await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
 
-        return _payload(*await mutations.run(info, work))
+        return _payload(*await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
 
     @strawberry.mutation(description="Change an initiative your organisation leads (`initiatives:write`).")
     async def update_initiative(self, info: Info, input: UpdateInitiativeInput) -> InitiativePayload:  # noqa: A002
@@ -143,7 +144,7 @@ class Mutation:
                 data=_data(input),
             )
 
-        return _payload(*await mutations.run(info, work))
+        return _payload(*await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
 
     @strawberry.mutation(description="Delete an initiative your organisation leads (soft delete; editors).")
     async def delete_initiative(self, info: Info, input: DeleteInitiativeInput) -> DeleteInitiativePayload:  # noqa: A002
@@ -154,7 +155,7 @@ class Mutation:
                 initiative_id=ids.decode(input.id, "Initiative", ["id"]),
             )
 
-        row, errors = await mutations.run(info, work)
+        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
         return DeleteInitiativePayload(deleted_id=input.id if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Add an organisation to an initiative your organisation leads.")
@@ -168,7 +169,7 @@ class Mutation:
                 role=input.role,
             )
 
-        row, errors = await mutations.run(info, work)
+        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
         return ParticipationPayload(participation=Participation.from_model(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Remove an organisation's participation.")
@@ -180,5 +181,5 @@ class Mutation:
                 participation_id=ids.decode(input.id, "Participation", ["id"]),
             )
 
-        row, errors = await mutations.run(info, work)
+        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
         return ParticipationPayload(participation=Participation.from_model(row) if row else None, user_errors=errors)

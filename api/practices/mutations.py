@@ -6,6 +6,7 @@ import strawberry
 from strawberry import UNSET, relay
 
 from api import ids, mutations
+from api.auth.scopes import Scope
 from api.context import Info
 from api.errors import UserError
 from api.practices import service
@@ -93,7 +94,7 @@ class Mutation:
                 session=info.context.session, principal=info.context.principal, data=_data(input)
             )
 
-        return _payload(*await mutations.run(info, work))
+        return _payload(*await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
 
     @strawberry.mutation(description="Change a best practice your organisation proposed (`practices:write`).")
     async def update_best_practice(self, info: Info, input: UpdateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
@@ -105,7 +106,7 @@ class Mutation:
                 data=_data(input),
             )
 
-        return _payload(*await mutations.run(info, work))
+        return _payload(*await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
 
     @strawberry.mutation(description="Delete a best practice your organisation proposed (soft delete; editors).")
     async def delete_best_practice(self, info: Info, input: BestPracticeIdInput) -> DeleteBestPracticePayload:  # noqa: A002
@@ -114,7 +115,7 @@ class Mutation:
                 session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
             )
 
-        row, errors = await mutations.run(info, work)
+        row, errors = await mutations.run(info, work, scope=Scope.PRACTICES_WRITE)
         return DeleteBestPracticePayload(deleted_id=input.id if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Endorse a best practice for your organisation (`practices:write`; editors).")
@@ -124,7 +125,7 @@ class Mutation:
                 session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
             )
 
-        return _payload(*await mutations.run(info, work))
+        return _payload(*await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
 
     @strawberry.mutation(description="Withdraw your organisation's endorsement (`practices:write`; editors).")
     async def withdraw_endorsement(self, info: Info, input: BestPracticeIdInput) -> BestPracticePayload:  # noqa: A002
@@ -133,4 +134,4 @@ class Mutation:
                 session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
             )
 
-        return _payload(*await mutations.run(info, work))
+        return _payload(*await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))

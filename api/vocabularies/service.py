@@ -61,10 +61,9 @@ async def check_codes(
     if len(codes) > limit:
         problems.add(field, ErrorCode.TOO_MANY, f"At most {limit} values.")
         return []
-    wanted = list(dict.fromkeys(codes))
-    if not wanted:
-        return []
-    known = set(
+    # No code holds a NUL, and PostgreSQL refuses one in a parameter: such a value is simply unknown.
+    wanted = [c for c in dict.fromkeys(codes) if "\x00" not in c]
+    known = set() if not wanted else set(
         (
             await session.exec(
                 select(VocabularyTerm.code).where(
