@@ -20,6 +20,7 @@ from api.errors import DomainError, ErrorCode, Problems, not_found
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative, Participation
+from api.loaders import grouped
 from api.organisations import service as organisations
 from api.pagination import SortKey
 from api.visibility import Visibility, visible_to
@@ -91,10 +92,7 @@ async def assessments_of(
             .order_by(EvidenceAssessment.id)
         )
     ).all()
-    grouped: dict[int, list[EvidenceAssessment]] = {i: [] for i in initiative_ids}
-    for row in rows:
-        grouped[row.initiative_id].append(row)
-    return [grouped[i] for i in initiative_ids]
+    return grouped(initiative_ids, rows, lambda row: row.initiative_id)
 
 
 async def findings_of(*, session: AsyncSession, assessment_ids: Sequence[int]) -> list[list[Finding]]:
@@ -104,10 +102,7 @@ async def findings_of(*, session: AsyncSession, assessment_ids: Sequence[int]) -
             select(Finding).where(col(Finding.assessment_id).in_(assessment_ids)).order_by(Finding.id)
         )
     ).all()
-    grouped: dict[int, list[Finding]] = {i: [] for i in assessment_ids}
-    for row in rows:
-        grouped[row.assessment_id].append(row)
-    return [grouped[i] for i in assessment_ids]
+    return grouped(assessment_ids, rows, lambda row: row.assessment_id)
 
 
 def rated_assessment_ids(ratings: Sequence[str]) -> sa.Select:

@@ -18,6 +18,7 @@ from api.auth.scopes import Scope
 from api.db import contains_pattern, utcnow
 from api.errors import DomainError, ErrorCode, Problems, not_found
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
+from api.loaders import codes_by_scheme, grouped
 from api.organisations import service as organisations
 from api.organisations.models import Organisation
 from api.pagination import SortKey
@@ -434,10 +435,7 @@ async def participations_of(
             .order_by(Participation.id)
         )
     ).all()
-    grouped: dict[int, list[Participation]] = {i: [] for i in initiative_ids}
-    for row in rows:
-        grouped[row.initiative_id].append(row)
-    return [grouped[i] for i in initiative_ids]
+    return grouped(initiative_ids, rows, lambda row: row.initiative_id)
 
 
 async def classifications_of(
@@ -449,10 +447,4 @@ async def classifications_of(
             select(InitiativeClassification).where(col(InitiativeClassification.initiative_id).in_(initiative_ids))
         )
     ).all()
-    grouped: dict[int, dict[str, list[str]]] = {i: {} for i in initiative_ids}
-    for row in rows:
-        grouped[row.initiative_id].setdefault(row.scheme, []).append(row.code)
-    for schemes in grouped.values():
-        for codes in schemes.values():
-            codes.sort()
-    return [grouped[i] for i in initiative_ids]
+    return codes_by_scheme(initiative_ids, rows, lambda row: row.initiative_id)

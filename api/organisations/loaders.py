@@ -6,6 +6,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.principal import Principal
+from api.loaders import grouped
 from api.organisations import service
 from api.organisations.models import Membership, Organisation, User
 
@@ -30,7 +31,4 @@ async def members_of(
             .order_by(Membership.id)
         )
     ).all()
-    grouped: dict[int, list[Membership]] = {k: [] for k in keys}
-    for row in rows:
-        grouped[row.organisation_id].append(row)
-    return [grouped[k] for k in keys]
+    return grouped(keys, rows, lambda row: row.organisation_id)

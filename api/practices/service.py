@@ -17,6 +17,7 @@ from api.db import contains_pattern, utcnow
 from api.errors import DomainError, ErrorCode, Problems, not_found
 from api.evidence import service as evidence
 from api.evidence.models import EvidenceAssessment
+from api.loaders import codes_by_scheme, grouped
 from api.organisations import service as organisations
 from api.pagination import SortKey
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
@@ -369,13 +370,7 @@ async def classifications_of(*, session: AsyncSession, practice_ids: Sequence[in
             select(PracticeClassification).where(col(PracticeClassification.practice_id).in_(practice_ids))
         )
     ).all()
-    grouped: dict[int, dict[str, list[str]]] = {i: {} for i in practice_ids}
-    for row in rows:
-        grouped[row.practice_id].setdefault(row.scheme, []).append(row.code)
-    for schemes in grouped.values():
-        for codes in schemes.values():
-            codes.sort()
-    return [grouped[i] for i in practice_ids]
+    return codes_by_scheme(practice_ids, rows, lambda row: row.practice_id)
 
 
 async def evidence_of(
@@ -391,10 +386,8 @@ async def evidence_of(
         )
         .order_by(EvidenceAssessment.id)
     )
-    grouped: dict[int, list[EvidenceAssessment]] = {i: [] for i in practice_ids}
-    for practice_id, assessment in (await session.exec(statement)).all():
-        grouped[practice_id].append(assessment)
-    return [grouped[i] for i in practice_ids]
+    pairs = (await session.exec(statement)).all()
+    return [[assessment for _, assessment in group] for group in grouped(practice_ids, pairs, lambda pair: pair[0])]
 
 
 async def endorsements_of(
@@ -409,7 +402,4 @@ async def endorsements_of(
         )
         .order_by(Endorsement.endorsed_at, Endorsement.organisation_id)
     )
-    grouped: dict[int, list[Endorsement]] = {i: [] for i in practice_ids}
-    for row in (await session.exec(statement)).all():
-        grouped[row.practice_id].append(row)
-    return [grouped[i] for i in practice_ids]
+    return grouped(practice_ids, (await session.exec(statement)).all(), lambda row: row.practice_id)
