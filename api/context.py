@@ -9,6 +9,7 @@ from strawberry.types import Info as StrawberryInfo
 from api.auth.principal import Principal
 from api.loaders import Loaders
 from api.settings import Settings
+from api.vocabularies.cache import TermCache
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Context(BaseContext):
     loaders: Loaders
     settings: Settings
     request_id: str
+    terms: TermCache
 
     def __post_init__(self) -> None:
         super().__init__()

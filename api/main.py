@@ -20,6 +20,7 @@ from api.http import BodySizeLimit, RequestId
 from api.loaders import Loaders
 from api.schema import build_schema
 from api.settings import Settings, get_settings
+from api.vocabularies.cache import TermCache
 
 log = logging.getLogger("coplab")
 
@@ -38,12 +39,14 @@ async def get_context(request: Request) -> AsyncIterator[Context]:
             # The reason is logged for operators; the client learns only that the token is invalid.
             log.info("rejected bearer token: %s", error)
             raise HTTPException(401, detail="invalid_token", headers=INVALID_TOKEN_HEADERS) from None
+        await state.term_cache.refresh_if_stale(session=session)
         yield Context(
             session=session,
             principal=principal,
             loaders=Loaders(session=session, principal=principal),
             settings=state.settings,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
+            terms=state.term_cache,
         )
 
 
@@ -82,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
+        async with app.state.session_factory() as session:
+            await app.state.term_cache.refresh_if_stale(session=session)
         yield
         await engine.dispose()
 
@@ -95,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.key_cache = KeyCache()
+    app.state.term_cache = TermCache()
     graphql = GraphQLEndpoint(
         build_schema(settings),
         context_getter=get_context,

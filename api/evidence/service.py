@@ -44,8 +44,15 @@ def _involved(organisation_id: int) -> sa.ColumnElement[bool]:
 def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:
     """Not deleted, about a readable initiative, by a readable organisation, and visible itself."""
     return sa.and_(
-        col(EvidenceAssessment.deleted_at).is_(None),
         col(EvidenceAssessment.initiative_id).in_(initiatives.readable_ids(principal)),
+        _visible_on_readable_initiative(principal),
+    )
+
+
+def _visible_on_readable_initiative(principal: Principal) -> sa.ColumnElement[bool]:
+    """The rule for assessments of an initiative already known to be readable."""
+    return sa.and_(
+        col(EvidenceAssessment.deleted_at).is_(None),
         col(EvidenceAssessment.assessing_organisation_id).in_(organisations.readable_ids(principal)),
         visible_to(
             principal,
@@ -85,13 +92,13 @@ async def by_ids(
 async def assessments_of(
     *, session: AsyncSession, principal: Principal, initiative_ids: Sequence[int]
 ) -> list[list[EvidenceAssessment]]:
-    rows = (
-        await session.exec(
-            readable(principal)
-            .where(col(EvidenceAssessment.initiative_id).in_(initiative_ids))
-            .order_by(EvidenceAssessment.id)
-        )
-    ).all()
+    """Readable assessments of each initiative (callers pass only ids of initiatives they could read)."""
+    # The keys come from initiatives the caller has just read, so the initiative check of
+    # `readable` would only repeat itself (SQLite evaluates it over every readable initiative).
+    statement = select(EvidenceAssessment).where(
+        col(EvidenceAssessment.initiative_id).in_(initiative_ids), _visible_on_readable_initiative(principal)
+    )
+    rows = (await session.exec(statement.order_by(EvidenceAssessment.id))).all()
     return grouped(initiative_ids, rows, lambda row: row.initiative_id)
 
 

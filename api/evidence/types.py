@@ -43,24 +43,24 @@ class Finding:
         )
 
     @strawberry.field(description="The outcome (vocabulary `outcome`).")
-    async def outcome(self, info: Info) -> Term:
-        return await term(info, "outcome", self._row.outcome)
+    def outcome(self, info: Info) -> Term:
+        return term(info, "outcome", self._row.outcome)
 
     @strawberry.field(description="Direction of the effect (vocabulary `effect-direction`).")
-    async def effect_direction(self, info: Info) -> Term:
-        return await term(info, "effect-direction", self._row.effect_direction)
+    def effect_direction(self, info: Info) -> Term:
+        return term(info, "effect-direction", self._row.effect_direction)
 
     @strawberry.field(description="Evidence rating (vocabulary `evidence-rating`).")
-    async def rating(self, info: Info) -> Term:
-        return await term(info, "evidence-rating", self._row.rating)
+    def rating(self, info: Info) -> Term:
+        return term(info, "evidence-rating", self._row.rating)
 
     @strawberry.field(description="GRADE certainty (vocabulary `certainty`).")
-    async def certainty(self, info: Info) -> Term:
-        return await term(info, "certainty", self._row.certainty)
+    def certainty(self, info: Info) -> Term:
+        return term(info, "certainty", self._row.certainty)
 
     @strawberry.field(description="The scheme the source rating comes from (vocabulary `rating-scheme`).")
-    async def source_scheme(self, info: Info) -> Term | None:
-        return await term(info, "rating-scheme", self._row.source_scheme) if self._row.source_scheme else None
+    def source_scheme(self, info: Info) -> Term | None:
+        return term(info, "rating-scheme", self._row.source_scheme) if self._row.source_scheme else None
 
 
 @strawberry.type(description="An assessment of the evidence that an initiative works.")
@@ -119,12 +119,12 @@ class EvidenceAssessment(relay.Node):
         return Organisation.from_model(row)
 
     @strawberry.field(description="Independence of the assessor (vocabulary `independence`).")
-    async def independence(self, info: Info) -> Term:
-        return await term(info, "independence", self._row.independence)
+    def independence(self, info: Info) -> Term:
+        return term(info, "independence", self._row.independence)
 
     @strawberry.field(description="Study design (vocabulary `study-design`).")
-    async def study_design(self, info: Info) -> Term:
-        return await term(info, "study-design", self._row.study_design)
+    def study_design(self, info: Info) -> Term:
+        return term(info, "study-design", self._row.study_design)
 
     @strawberry.field(description="Findings, one per outcome.")
     async def findings(self, info: Info) -> list[Finding]:

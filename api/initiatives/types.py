@@ -82,8 +82,8 @@ class Initiative(relay.Node):
         return [cls.from_model(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="Status (vocabulary `initiative-status`).")
-    async def status(self, info: Info) -> Term:
-        return await term(info, "initiative-status", self._row.status)
+    def status(self, info: Info) -> Term:
+        return term(info, "initiative-status", self._row.status)
 
     @strawberry.field(description="The organisation that leads the initiative.")
     async def lead_organisation(self, info: Info) -> Organisation:
@@ -110,23 +110,23 @@ class Initiative(relay.Node):
 
     @strawberry.field(description="Intervention types (vocabulary `intervention-type`).")
     async def intervention_types(self, info: Info) -> list[Term]:
-        return await terms(info, "intervention-type", await self._codes(info, "intervention-type"))
+        return terms(info, "intervention-type", await self._codes(info, "intervention-type"))
 
     @strawberry.field(description="Harms addressed (vocabulary `harm`).")
     async def harms(self, info: Info) -> list[Term]:
-        return await terms(info, "harm", await self._codes(info, "harm"))
+        return terms(info, "harm", await self._codes(info, "harm"))
 
     @strawberry.field(description="WeProtect Model National Response capabilities (vocabulary `mnr-capability`).")
     async def mnr_capabilities(self, info: Info) -> list[Term]:
-        return await terms(info, "mnr-capability", await self._codes(info, "mnr-capability"))
+        return terms(info, "mnr-capability", await self._codes(info, "mnr-capability"))
 
     @strawberry.field(description="Who the initiative is for (vocabulary `target-group`).")
     async def target_groups(self, info: Info) -> list[Term]:
-        return await terms(info, "target-group", await self._codes(info, "target-group"))
+        return terms(info, "target-group", await self._codes(info, "target-group"))
 
     @strawberry.field(description="World regions covered (vocabulary `region`).")
     async def regions(self, info: Info) -> list[Term]:
-        return await terms(info, "region", await self._codes(info, "region"))
+        return terms(info, "region", await self._codes(info, "region"))
 
     @strawberry.field(description="Countries covered (ISO 3166-1 alpha-2).")
     async def countries(self, info: Info) -> list[Country]:
@@ -164,8 +164,8 @@ class Participation(relay.Node):
         return Organisation.from_model(row)
 
     @strawberry.field(description="Its role (vocabulary `participation-role`).")
-    async def role(self, info: Info) -> Term:
-        return await term(info, "participation-role", self._row.role)
+    def role(self, info: Info) -> Term:
+        return term(info, "participation-role", self._row.role)
 
     @strawberry.field(description="The initiative.")
     async def initiative(self, info: Info) -> Initiative:

@@ -58,8 +58,8 @@ class Organisation(relay.Node):
         return [cls.from_model(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="Stakeholder type (vocabulary `stakeholder-type`).")
-    async def stakeholder_type(self, info: Info) -> Term:
-        return await term(info, "stakeholder-type", self._row.stakeholder_type)
+    def stakeholder_type(self, info: Info) -> Term:
+        return term(info, "stakeholder-type", self._row.stakeholder_type)
 
     @strawberry.field(description="Country of registration.")
     def country(self) -> Country | None:

@@ -76,19 +76,19 @@ class BestPractice(relay.Node):
         return Organisation.from_model(row)
 
     @strawberry.field(description="What the practice rests on (vocabulary `evidence-basis`).")
-    async def evidence_basis(self, info: Info) -> Term:
-        return await term(info, "evidence-basis", self._row.evidence_basis)
+    def evidence_basis(self, info: Info) -> Term:
+        return term(info, "evidence-basis", self._row.evidence_basis)
 
     async def _codes(self, info: Info, scheme: str) -> list[str]:
         return (await info.context.loaders(loaders.classifications_of).load(self.id)).get(scheme, [])
 
     @strawberry.field(description="Harms the practice applies to (vocabulary `harm`).")
     async def harms(self, info: Info) -> list[Term]:
-        return await terms(info, "harm", await self._codes(info, "harm"))
+        return terms(info, "harm", await self._codes(info, "harm"))
 
     @strawberry.field(description="Intervention types the practice applies to (vocabulary `intervention-type`).")
     async def intervention_types(self, info: Info) -> list[Term]:
-        return await terms(info, "intervention-type", await self._codes(info, "intervention-type"))
+        return terms(info, "intervention-type", await self._codes(info, "intervention-type"))
 
     @strawberry.field(description="The evidence assessments the practice cites (those you may read).")
     async def evidence(self, info: Info) -> list[EvidenceAssessment]:

@@ -7,8 +7,8 @@ from strawberry.scalars import JSON
 
 from api.context import Info
 from api.validation import country_label, language_label
-from api.vocabularies import loaders
 from api.vocabularies.models import Vocabulary as VocabularyRow
+from api.vocabularies.cache import CachedTerm
 from api.vocabularies.models import VocabularyTerm
 
 
@@ -21,7 +21,7 @@ class Term:
     attributes: JSON = strawberry.field(description="Cross-references such as IATI or MNR codes.")
 
     @classmethod
-    def from_model(cls, row: VocabularyTerm) -> "Term":
+    def from_model(cls, row: VocabularyTerm | CachedTerm) -> "Term":
         return cls(
             vocabulary=row.vocabulary,
             code=row.code,
@@ -68,14 +68,13 @@ class Language:
         return language_label(self.code)
 
 
-async def terms(info: Info, vocabulary: str, codes: Sequence[str]) -> list[Term]:
-    """Terms for stored codes, in one batch per request."""
-    rows = await info.context.loaders(loaders.term_by_key).load_many([(vocabulary, c) for c in codes])
-    return [Term.from_model(r) for r in rows if r is not None]
+def terms(info: Info, vocabulary: str, codes: Sequence[str]) -> list[Term]:
+    """Terms for stored codes, from the process-wide cache (no query, no task per field)."""
+    return [term(info, vocabulary, code) for code in codes]
 
 
-async def term(info: Info, vocabulary: str, code: str) -> Term:
-    row = await info.context.loaders(loaders.term_by_key).load((vocabulary, code))
+def term(info: Info, vocabulary: str, code: str) -> Term:
+    row = info.context.terms.get(vocabulary, code)
     if row is None:  # a code retired from the vocabulary after it was stored
         return Term(vocabulary=vocabulary, code=code, label=code, description=None, attributes={})
     return Term.from_model(row)

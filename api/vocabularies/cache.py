@@ -1,0 +1,45 @@
+"""A process-wide copy of the vocabulary terms: a few hundred rows read on nearly every request."""
+
+import time
+from dataclasses import dataclass, field
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.vocabularies.models import VocabularyTerm
+
+
+@dataclass(frozen=True)
+class CachedTerm:
+    """A detached copy of a term: ORM rows would expire with the session that loaded them."""
+
+    vocabulary: str
+    code: str
+    label: str
+    description: str | None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+class TermCache:
+    """Terms by (vocabulary, code), re-read at most every `ttl_seconds` so that a vocabulary loaded
+    by another process shows up within that time."""
+
+    def __init__(self, ttl_seconds: float = 60.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._terms: dict[tuple[str, str], CachedTerm] = {}
+        self._loaded_at = float("-inf")
+
+    async def refresh_if_stale(self, *, session: AsyncSession) -> None:
+        if time.monotonic() - self._loaded_at < self.ttl_seconds:
+            return
+        rows = (await session.exec(select(VocabularyTerm))).all()
+        self._terms = {
+            (row.vocabulary, row.code): CachedTerm(
+                row.vocabulary, row.code, row.label, row.description, dict(row.attributes or {})
+            )
+            for row in rows
+        }
+        self._loaded_at = time.monotonic()
+
+    def get(self, vocabulary: str, code: str) -> CachedTerm | None:
+        return self._terms.get((vocabulary, code))
