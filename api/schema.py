@@ -6,7 +6,7 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -120,6 +120,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, not instances: each request gets fresh extensions (they hold its execution context).
     extensions: list = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        # The parsed document of a repeated query comes from a bounded, process-wide LRU cache.
+        lambda: ParserCache(maxsize=256),
         lambda: QueryShape(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
