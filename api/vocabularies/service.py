@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from sqlmodel import col, select, tuple_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import ErrorCode, Problems
@@ -106,12 +106,3 @@ async def terms_of(*, session: AsyncSession, vocabularies: Sequence[str]) -> lis
         .order_by(VocabularyTerm.vocabulary, VocabularyTerm.position)
     )
     return list((await session.exec(statement)).all())
-
-
-async def terms_by_key(*, session: AsyncSession, keys: Sequence[tuple[str, str]]) -> list[VocabularyTerm | None]:
-    """Terms for (vocabulary, code) pairs, in order; None where unknown."""
-    rows = (
-        await session.exec(select(VocabularyTerm).where(tuple_(VocabularyTerm.vocabulary, VocabularyTerm.code).in_(keys)))
-    ).all()
-    found = {(t.vocabulary, t.code): t for t in rows}
-    return [found.get(k) for k in keys]

@@ -4,11 +4,10 @@ both served by the same uvicorn process on the same database and engine.
 
     .venv/bin/python -m tests.perf.bench_initiatives_page                       # temp SQLite file
     .venv/bin/python -m tests.perf.bench_initiatives_page \\
-        --database-url postgresql://postgres@127.0.0.1:5432/test                 # PostgreSQL
+        --database-url postgresql://postgres@127.0.0.1:5432/coplab_bench         # PostgreSQL
 
-WARNING (PostgreSQL): the database is wiped first exactly as tests/conftest.py `_reset_postgres`
-does (DROP SCHEMA public CASCADE; CREATE SCHEMA public). Do not point it at a database you need,
-and do not run it while the test suite runs against the same database.
+WARNING (PostgreSQL): schema public of the database is wiped first (DROP SCHEMA public CASCADE;
+CREATE SCHEMA public). Give it a database of its own; never one you need.
 
 Target (docs/performance.md): GraphQL p50 within 2x of the hand-written baseline's p50.
 """
@@ -474,8 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url",
         default="",
         help="database to fill and serve (default: a temporary SQLite file). A PostgreSQL URL such as "
-        "postgresql://postgres@127.0.0.1:5432/test is WIPED first: schema public is dropped and recreated "
-        "exactly as tests/conftest.py _reset_postgres does - the test suite uses that database too.",
+        "postgresql://postgres@127.0.0.1:5432/coplab_bench is WIPED first: schema public is dropped and "
+        "recreated. Give it a database of its own.",
     )
     parser.add_argument("--requests", type=int, default=200, help="sequential requests per endpoint and caller")
     parser.add_argument("--concurrent-requests", type=int, default=0,

@@ -144,7 +144,7 @@ class LoadReport:
 
 
 def reset_postgres(url: str) -> None:
-    """Exactly tests/conftest.py `_reset_postgres`: drop and recreate schema `public`."""
+    """Drop and recreate schema `public`: the benchmark starts from an empty database."""
     engine = create_sync_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))

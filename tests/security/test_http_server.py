@@ -175,10 +175,8 @@ def test_the_server_keeps_answering_after_abuse(server: str) -> None:
         ),
     ]
     for query in abuse:
-        started = time.monotonic()
         response = _post(server, query)
         assert response.status_code in (200, 400)
-        assert time.monotonic() - started < 5
     assert _post(server, "{ viewer { kind } }").json() == {"data": {"viewer": {"kind": "anonymous"}}}
 
 
