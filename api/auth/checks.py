@@ -13,10 +13,11 @@ def require_scope(principal: Principal, scope: Scope) -> None:
         raise missing_scope(scope)
 
 
-def require_role(principal: Principal, minimum: Role, field: str = "organisation") -> None:
+def require_role(principal: Principal, minimum: Role, field: str | None = None) -> None:
+    """A role too low is about the caller, not a field: the error names the whole input unless told."""
     if not principal.has_role(minimum):
         raise DomainError.one(
-            [field], ErrorCode.FORBIDDEN, f"This needs the {minimum.name.lower()} role in your organisation."
+            [field] if field else [], ErrorCode.FORBIDDEN, f"This needs the {minimum.name.lower()} role in your organisation."
         )
 
 

@@ -67,7 +67,7 @@ def test_a_viewer_may_not_create(client, make, db) -> None:
         client, CREATE, {"input": create_input(initiative)}, make.token(assessor, user=viewer)
     )["data"]["createEvidenceAssessment"]
 
-    assert problems(payload) == [(["input", "organisation"], "FORBIDDEN")]
+    assert problems(payload) == [(["input"], "FORBIDDEN")]
     assert stored_counts(db) == (0, 0)
 
 
