@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -10,6 +10,8 @@ from strawberry.dataloader import DataLoader
 from api.auth.principal import Principal
 
 BatchFn = Callable[..., Awaitable[Sequence[Any]]]
+Value = TypeVar("Value")
+Result = TypeVar("Result")
 
 
 class Loaders:
@@ -34,6 +36,22 @@ class Loaders:
             loader = DataLoader(load_fn=load)
             self._loaders[batch] = loader
         return loader
+
+    def resolve(self, batch: BatchFn, key: Hashable, convert: Callable[[Value], Result]) -> Result | Awaitable[Result]:
+        """`convert` of the value `batch` loads for `key`, for a field resolver to return.
+
+        When the value is already loaded (a page prefetched it, or a sibling field asked first) the answer comes
+        back at once, so graphql-core completes the field without scheduling a task: that per-field task is
+        most of what a nested page costs. Otherwise the resolver hands back an awaitable, as an async one would.
+        """
+        pending = self(batch).load(key)
+        if isinstance(pending, asyncio.Future) and pending.done():
+            return convert(pending.result())
+
+        async def when_loaded() -> Result:
+            return convert(await pending)
+
+        return when_loaded()
 
     def clear(self) -> None:
         """Forget cached values (after a mutation changed what they hold)."""

@@ -58,7 +58,8 @@ def _arrange(make, db, count: int) -> None:  # noqa: ANN001
     db.commit()
 
 
-def _statements_for_page(client, app, first: int, token: str) -> tuple[int, int]:  # noqa: ANN001
+def _run_counting(client, app, query: str, variables: dict, token: str | None) -> tuple[dict, int]:  # noqa: ANN001
+    """The response body and how many SQL statements answering it took."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
@@ -67,13 +68,18 @@ def _statements_for_page(client, app, first: int, token: str) -> tuple[int, int]
     engine = app.state.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
     try:
-        body = graphql(client, PAGE, {"first": first}, token)
+        body = graphql(client, query, variables, token)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert "errors" not in body, body
+    return body, len(statements)
+
+
+def _statements_for_page(client, app, first: int, token: str) -> tuple[int, int]:  # noqa: ANN001
+    body, count = _run_counting(client, app, PAGE, {"first": first}, token)
     edges = body["data"]["initiatives"]["edges"]
     assert all(len(e["node"]["participations"]) == 2 and len(e["node"]["assessments"]) == 1 for e in edges)
-    return len(edges), len(statements)
+    return len(edges), count
 
 
 @pytest.mark.parametrize("anonymous", [True, False], ids=["anonymous", "member"])
@@ -88,3 +94,43 @@ def test_statement_count_is_independent_of_page_size(client, app, make, db, anon
     # Principal, page, count, organisations (lead, partners, assessors), participations,
     # assessments, findings, classifications, vocabulary terms: a small constant.
     assert small <= 14
+
+
+PAGE_WITH_FRAGMENTS = """
+query($first: Int!) {
+  initiatives(first: $first) {
+    totalCount
+    edges { node { ...Card ... on Initiative { assessments { ...Study } } } }
+  }
+}
+fragment Card on Initiative {
+  title
+  status { label }
+  harms { label }
+  countries { name }
+  leadOrganisation { name stakeholderType { label } }
+  participations { role { label } organisation { name } }
+}
+fragment Study on EvidenceAssessment { title studyDesign { label } findings { rating { code } } }
+"""
+
+
+def test_fragments_load_ahead_like_inline_fields(client, app, make, db) -> None:
+    _arrange(make, db, 30)
+    inline, inline_count = _run_counting(client, app, PAGE, {"first": 30}, None)
+    fragments, fragments_count = _run_counting(client, app, PAGE_WITH_FRAGMENTS, {"first": 30}, None)
+    assert fragments == inline
+    assert fragments_count == inline_count
+
+
+def test_a_page_loads_only_the_nested_records_it_selects(client, app, make, db) -> None:
+    _arrange(make, db, 30)
+    body, count = _run_counting(client, app, "{ initiatives(first: 30) { edges { node { title } } } }", {}, None)
+    assert len(body["data"]["initiatives"]["edges"]) == 30
+    assert count == 1  # the page itself: no organisations, participations, assessments or classifications
+    body, count = _run_counting(
+        client, app, "{ initiatives(first: 30) { edges { node { title leadOrganisation { name } } } } }", {}, None
+    )
+    leads = {e["node"]["leadOrganisation"]["name"] for e in body["data"]["initiatives"]["edges"]}
+    assert leads == {f"Org {i}" for i in range(5)}
+    assert count == 2

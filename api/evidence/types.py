@@ -107,16 +107,16 @@ class EvidenceAssessment(relay.Node):
         return [cls.from_model(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="The initiative assessed.")
-    async def initiative(self, info: Info) -> Initiative:
-        row = await info.context.loaders(initiative_loaders.initiative_by_id).load(self._row.initiative_id)
-        return Initiative.from_model(row)
+    def initiative(self, info: Info) -> Initiative:
+        return info.context.loaders.resolve(
+            initiative_loaders.initiative_by_id, self._row.initiative_id, Initiative.from_model
+        )
 
     @strawberry.field(description="The organisation that made the assessment.")
-    async def assessing_organisation(self, info: Info) -> Organisation:
-        row = await info.context.loaders(organisation_loaders.organisation_by_id).load(
-            self._row.assessing_organisation_id
+    def assessing_organisation(self, info: Info) -> Organisation:
+        return info.context.loaders.resolve(
+            organisation_loaders.organisation_by_id, self._row.assessing_organisation_id, Organisation.from_model
         )
-        return Organisation.from_model(row)
 
     @strawberry.field(description="Independence of the assessor (vocabulary `independence`).")
     def independence(self, info: Info) -> Term:
@@ -127,6 +127,7 @@ class EvidenceAssessment(relay.Node):
         return term(info, "study-design", self._row.study_design)
 
     @strawberry.field(description="Findings, one per outcome.")
-    async def findings(self, info: Info) -> list[Finding]:
-        rows = await info.context.loaders(loaders.findings_of).load(self.id)
-        return [Finding.from_model(r) for r in rows]
+    def findings(self, info: Info) -> list[Finding]:
+        return info.context.loaders.resolve(
+            loaders.findings_of, self.id, lambda rows: [Finding.from_model(r) for r in rows]
+        )

@@ -1,13 +1,15 @@
 """GraphQL types for initiatives and participations."""
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 from strawberry import relay
 
 from api.context import Info
 from api.errors import DomainError
+from api.evidence import loaders as evidence_loaders
 from api.ids import decode_many, node_ints
 from api.initiatives import loaders, service
 from api.initiatives.models import Initiative as InitiativeRow
@@ -15,12 +17,14 @@ from api.initiatives.models import Participation as ParticipationRow
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
 from api.pagination import Connection, paginate
+from api.selection import selected_paths
 from api.visibility import Visibility
 from api.vocabularies.types import Country, Language, Term, term, terms
 
 if TYPE_CHECKING:
     from api.evidence.types import EvidenceAssessment
 
+T = TypeVar("T")
 InitiativeOrder = strawberry.enum(service.InitiativeOrder, description="Orderings for initiatives.")
 
 
@@ -86,55 +90,60 @@ class Initiative(relay.Node):
         return term(info, "initiative-status", self._row.status)
 
     @strawberry.field(description="The organisation that leads the initiative.")
-    async def lead_organisation(self, info: Info) -> Organisation:
-        row = await info.context.loaders(organisation_loaders.organisation_by_id).load(self._row.lead_organisation_id)
-        return Organisation.from_model(row)
+    def lead_organisation(self, info: Info) -> Organisation:
+        return info.context.loaders.resolve(
+            organisation_loaders.organisation_by_id, self._row.lead_organisation_id, Organisation.from_model
+        )
 
     @strawberry.field(description="Organisations taking part, with their roles.")
-    async def participations(self, info: Info) -> list["Participation"]:
-        rows = await info.context.loaders(loaders.participations_of).load(self.id)
-        return [Participation.from_model(r) for r in rows]
+    def participations(self, info: Info) -> list["Participation"]:
+        return info.context.loaders.resolve(
+            loaders.participations_of, self.id, lambda rows: [Participation.from_model(r) for r in rows]
+        )
 
     @strawberry.field(description="Evidence assessments of this initiative.")
-    async def assessments(
-        self, info: Info
-    ) -> list[Annotated["EvidenceAssessment", strawberry.lazy("api.evidence.types")]]:
-        from api.evidence import loaders as evidence_loaders
+    def assessments(self, info: Info) -> list[Annotated["EvidenceAssessment", strawberry.lazy("api.evidence.types")]]:
         from api.evidence.types import EvidenceAssessment
 
-        rows = await info.context.loaders(evidence_loaders.assessments_of).load(self.id)
-        return [EvidenceAssessment.from_model(r) for r in rows]
+        return info.context.loaders.resolve(
+            evidence_loaders.assessments_of, self.id, lambda rows: [EvidenceAssessment.from_model(r) for r in rows]
+        )
 
-    async def _codes(self, info: Info, scheme: str) -> list[str]:
-        return (await info.context.loaders(loaders.classifications_of).load(self.id)).get(scheme, [])
+    def _classified(self, info: Info, scheme: str, convert: Callable[[list[str]], list[T]]) -> list[T]:
+        return info.context.loaders.resolve(
+            loaders.classifications_of, self.id, lambda schemes: convert(schemes.get(scheme, []))
+        )
+
+    def _terms(self, info: Info, scheme: str) -> list[Term]:
+        return self._classified(info, scheme, lambda codes: terms(info, scheme, codes))
 
     @strawberry.field(description="Intervention types (vocabulary `intervention-type`).")
-    async def intervention_types(self, info: Info) -> list[Term]:
-        return terms(info, "intervention-type", await self._codes(info, "intervention-type"))
+    def intervention_types(self, info: Info) -> list[Term]:
+        return self._terms(info, "intervention-type")
 
     @strawberry.field(description="Harms addressed (vocabulary `harm`).")
-    async def harms(self, info: Info) -> list[Term]:
-        return terms(info, "harm", await self._codes(info, "harm"))
+    def harms(self, info: Info) -> list[Term]:
+        return self._terms(info, "harm")
 
     @strawberry.field(description="WeProtect Model National Response capabilities (vocabulary `mnr-capability`).")
-    async def mnr_capabilities(self, info: Info) -> list[Term]:
-        return terms(info, "mnr-capability", await self._codes(info, "mnr-capability"))
+    def mnr_capabilities(self, info: Info) -> list[Term]:
+        return self._terms(info, "mnr-capability")
 
     @strawberry.field(description="Who the initiative is for (vocabulary `target-group`).")
-    async def target_groups(self, info: Info) -> list[Term]:
-        return terms(info, "target-group", await self._codes(info, "target-group"))
+    def target_groups(self, info: Info) -> list[Term]:
+        return self._terms(info, "target-group")
 
     @strawberry.field(description="World regions covered (vocabulary `region`).")
-    async def regions(self, info: Info) -> list[Term]:
-        return terms(info, "region", await self._codes(info, "region"))
+    def regions(self, info: Info) -> list[Term]:
+        return self._terms(info, "region")
 
     @strawberry.field(description="Countries covered (ISO 3166-1 alpha-2).")
-    async def countries(self, info: Info) -> list[Country]:
-        return [Country(code=c) for c in await self._codes(info, "country")]
+    def countries(self, info: Info) -> list[Country]:
+        return self._classified(info, "country", lambda codes: [Country(code=c) for c in codes])
 
     @strawberry.field(description="Languages the initiative works in (ISO 639).")
-    async def languages(self, info: Info) -> list[Language]:
-        return [Language(code=c) for c in await self._codes(info, "language")]
+    def languages(self, info: Info) -> list[Language]:
+        return self._classified(info, "language", lambda codes: [Language(code=c) for c in codes])
 
 
 @strawberry.type(description="An organisation's part in an initiative.")
@@ -159,18 +168,18 @@ class Participation(relay.Node):
         return [cls.from_model(found[i]) if i in found else None for i in ids]
 
     @strawberry.field(description="The organisation taking part.")
-    async def organisation(self, info: Info) -> Organisation:
-        row = await info.context.loaders(organisation_loaders.organisation_by_id).load(self._row.organisation_id)
-        return Organisation.from_model(row)
+    def organisation(self, info: Info) -> Organisation:
+        return info.context.loaders.resolve(
+            organisation_loaders.organisation_by_id, self._row.organisation_id, Organisation.from_model
+        )
 
     @strawberry.field(description="Its role (vocabulary `participation-role`).")
     def role(self, info: Info) -> Term:
         return term(info, "participation-role", self._row.role)
 
     @strawberry.field(description="The initiative.")
-    async def initiative(self, info: Info) -> Initiative:
-        row = await info.context.loaders(loaders.initiative_by_id).load(self._row.initiative_id)
-        return Initiative.from_model(row)
+    def initiative(self, info: Info) -> Initiative:
+        return info.context.loaders.resolve(loaders.initiative_by_id, self._row.initiative_id, Initiative.from_model)
 
 
 @strawberry.input(description="Filters for initiatives; values within one filter are alternatives, filters combine.")
@@ -220,7 +229,7 @@ async def list_initiatives(
         visibilities=f.visibilities or (),
         query=f.query,
     )
-    return await paginate(
+    connection = await paginate(
         session=info.context.session,
         statement=service.filtered(info.context.principal, where),
         id_column=InitiativeRow.id,
@@ -230,3 +239,6 @@ async def list_initiatives(
         to_node=Initiative.from_model,
         lock=info.context.loaders.lock,
     )
+    page = [edge.node._row for edge in connection.edges]
+    await loaders.prefetch_page(info.context.loaders, page, selected=selected_paths(info), prefix="edges.node.")
+    return connection

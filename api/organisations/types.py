@@ -81,9 +81,10 @@ class Organisation(relay.Node):
         )
 
     @strawberry.field(description="People and their roles (visible to the organisation itself with `org:read`).")
-    async def members(self, info: Info) -> list["Membership"]:
-        rows = await info.context.loaders(loaders.members_of).load(self.id)
-        return [Membership.from_model(r) for r in rows]
+    def members(self, info: Info) -> list["Membership"]:
+        return info.context.loaders.resolve(
+            loaders.members_of, self.id, lambda rows: [Membership.from_model(r) for r in rows]
+        )
 
 
 @strawberry.type(description="A person registered in coplab.")
@@ -120,14 +121,16 @@ class Membership(relay.Node):
         return [cls.from_model(found[i]) if i in found else None for i in node_ints(node_ids)]
 
     @strawberry.field(description="The person.")
-    async def user(self, info: Info) -> User:
-        row = await info.context.loaders(loaders.user_by_id).load(self._row.user_id)
-        return User(name=row.name, email=row.email)
+    def user(self, info: Info) -> User:
+        return info.context.loaders.resolve(
+            loaders.user_by_id, self._row.user_id, lambda row: User(name=row.name, email=row.email)
+        )
 
     @strawberry.field(description="The organisation.")
-    async def organisation(self, info: Info) -> Organisation | None:
-        row = await info.context.loaders(loaders.organisation_by_id).load(self._row.organisation_id)
-        return Organisation.from_model(row) if row else None
+    def organisation(self, info: Info) -> Organisation | None:
+        return info.context.loaders.resolve(
+            loaders.organisation_by_id, self._row.organisation_id, lambda row: Organisation.from_model(row) if row else None
+        )
 
 
 @strawberry.input(description="Filters for `organisations`; values within one filter are alternatives.")

@@ -34,9 +34,10 @@ class Endorsement:
         return cls(endorsed_at=row.endorsed_at, _row=row)
 
     @strawberry.field(description="The endorsing organisation.")
-    async def organisation(self, info: Info) -> Organisation:
-        row = await info.context.loaders(organisation_loaders.organisation_by_id).load(self._row.organisation_id)
-        return Organisation.from_model(row)
+    def organisation(self, info: Info) -> Organisation:
+        return info.context.loaders.resolve(
+            organisation_loaders.organisation_by_id, self._row.organisation_id, Organisation.from_model
+        )
 
 
 @strawberry.type(description="A practice the Lab's members recommend, and what it rests on.")
@@ -71,38 +72,43 @@ class BestPractice(relay.Node):
         return [cls.from_model(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="The organisation that proposed the practice.")
-    async def organisation(self, info: Info) -> Organisation:
-        row = await info.context.loaders(organisation_loaders.organisation_by_id).load(self._row.organisation_id)
-        return Organisation.from_model(row)
+    def organisation(self, info: Info) -> Organisation:
+        return info.context.loaders.resolve(
+            organisation_loaders.organisation_by_id, self._row.organisation_id, Organisation.from_model
+        )
 
     @strawberry.field(description="What the practice rests on (vocabulary `evidence-basis`).")
     def evidence_basis(self, info: Info) -> Term:
         return term(info, "evidence-basis", self._row.evidence_basis)
 
-    async def _codes(self, info: Info, scheme: str) -> list[str]:
-        return (await info.context.loaders(loaders.classifications_of).load(self.id)).get(scheme, [])
+    def _terms(self, info: Info, scheme: str) -> list[Term]:
+        return info.context.loaders.resolve(
+            loaders.classifications_of, self.id, lambda schemes: terms(info, scheme, schemes.get(scheme, []))
+        )
 
     @strawberry.field(description="Harms the practice applies to (vocabulary `harm`).")
-    async def harms(self, info: Info) -> list[Term]:
-        return terms(info, "harm", await self._codes(info, "harm"))
+    def harms(self, info: Info) -> list[Term]:
+        return self._terms(info, "harm")
 
     @strawberry.field(description="Intervention types the practice applies to (vocabulary `intervention-type`).")
-    async def intervention_types(self, info: Info) -> list[Term]:
-        return terms(info, "intervention-type", await self._codes(info, "intervention-type"))
+    def intervention_types(self, info: Info) -> list[Term]:
+        return self._terms(info, "intervention-type")
 
     @strawberry.field(description="The evidence assessments the practice cites (those you may read).")
-    async def evidence(self, info: Info) -> list[EvidenceAssessment]:
-        rows = await info.context.loaders(loaders.evidence_of).load(self.id)
-        return [EvidenceAssessment.from_model(r) for r in rows]
+    def evidence(self, info: Info) -> list[EvidenceAssessment]:
+        return info.context.loaders.resolve(
+            loaders.evidence_of, self.id, lambda rows: [EvidenceAssessment.from_model(r) for r in rows]
+        )
 
     @strawberry.field(description="Endorsements by organisations you may see, oldest first.")
-    async def endorsements(self, info: Info) -> list[Endorsement]:
-        rows = await info.context.loaders(loaders.endorsements_of).load(self.id)
-        return [Endorsement.from_model(r) for r in rows]
+    def endorsements(self, info: Info) -> list[Endorsement]:
+        return info.context.loaders.resolve(
+            loaders.endorsements_of, self.id, lambda rows: [Endorsement.from_model(r) for r in rows]
+        )
 
     @strawberry.field(description="How many organisations you may see endorse the practice.")
-    async def endorsement_count(self, info: Info) -> int:
-        return len(await info.context.loaders(loaders.endorsements_of).load(self.id))
+    def endorsement_count(self, info: Info) -> int:
+        return info.context.loaders.resolve(loaders.endorsements_of, self.id, len)
 
 
 @strawberry.input(description="Filters for best practices; values within one filter are alternatives, filters combine.")

@@ -1,6 +1,6 @@
 """Where the time of one `initiatives(first: 50)` page goes, in-process (no HTTP server, no client).
 
-    .venv/bin/python -m tests.perf.profile_initiatives_page [--database-url URL] [--pyinstrument out.html]
+    .venv/bin/python -m tests.perf.profile_initiatives_page [--database-url URL] [--pyinstrument out.html] [--cprofile N]
 
 Loads the same synthetic data as the benchmark (PostgreSQL URLs are WIPED first, as there), then
 serves the benchmark's GraphQL query and the hand-written baseline through httpx's ASGI transport
@@ -13,6 +13,8 @@ install pyinstrument first: it is not a project dependency).
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import asyncio
 import collections
 import statistics
@@ -92,7 +94,7 @@ def _label(statement: str) -> str:
     return statement[:60]
 
 
-async def _profile(url: str, token: str | None, requests: int, pyinstrument: Path | None) -> None:
+async def _profile(url: str, token: str | None, requests: int, pyinstrument: Path | None, cprofile: int) -> None:
     recorder = Recorder()
     _count_batches(recorder)
     app = build_app(url, ISSUER)
@@ -157,6 +159,14 @@ async def _profile(url: str, token: str | None, requests: int, pyinstrument: Pat
                 profiler.stop()
                 pyinstrument.write_text(profiler.output_html())
                 print(f"\npyinstrument profile of {requests} GraphQL requests written to {pyinstrument}")
+            if cprofile:
+                profile = cProfile.Profile()
+                profile.enable()
+                for _ in range(requests):
+                    await call(GRAPHQL)
+                profile.disable()
+                print(f"\ncProfile of {requests} GraphQL requests, top {cprofile} functions by own time:")
+                pstats.Stats(profile).sort_stats("tottime").print_stats(cprofile)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--caller", choices=["anonymous", "member"], default="anonymous")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--pyinstrument", type=Path, help="write a pyinstrument HTML profile here")
+    parser.add_argument("--cprofile", type=int, default=0, metavar="N", help="print cProfile's top N functions by own time")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="coplab-profile-") as temp_dir:
         url = args.database_url or f"sqlite:///{Path(temp_dir) / 'profile.db'}"
@@ -182,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             token = tokens.mint(key=key, issuer=ISSUER, audience=audience, subject=f"user:{report.member_user_id}",
                                 client_id="bench", organisation_id=report.member_organisation_id,
                                 scope=MEMBER_SCOPES, lifetime_seconds=3600)
-        asyncio.run(_profile(url, token, args.requests, args.pyinstrument))
+        asyncio.run(_profile(url, token, args.requests, args.pyinstrument, args.cprofile))
     return 0
 
 
