@@ -2,11 +2,12 @@
 
 import asyncio
 import logging
+from collections.abc import Iterator
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -103,6 +104,18 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+class CachedValidation(ValidationCache):
+    """strawberry's validation cache (a bounded, process-wide LRU keyed by schema, document and rules),
+    consulted only for documents QueryShape let through: its own hook would overwrite QueryShape's
+    errors with the result of validating the very document QueryShape refused."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors is None:
+            yield from super().on_validate()
+        else:
+            yield
+
+
 class Schema(strawberry.Schema):
     """strawberry's Schema, hiding every "Did you mean" suggestion when field suggestions are off:
     strawberry strips them only from unknown fields, while unknown arguments, input fields, types
@@ -127,6 +140,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             max_aliases=settings.max_aliases,
             max_repeats=settings.max_field_repeats,
         ),
+        # After QueryShape: a repeated document's validation result comes from the cache.
+        lambda: CachedValidation(maxsize=256),
         lambda: NodeBudget(max_nodes=settings.max_node_budget),
         InputErrors,
         MaskUnexpectedErrors,

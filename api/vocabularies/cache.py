@@ -1,7 +1,9 @@
 """A process-wide copy of the vocabulary terms: a few hundred rows read on nearly every request."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +29,7 @@ class TermCache:
     def __init__(self, ttl_seconds: float = 60.0) -> None:
         self.ttl_seconds = ttl_seconds
         self._terms: dict[tuple[str, str], CachedTerm] = {}
+        self._views: dict[tuple[str, str], Any] = {}
         self._loaded_at = float("-inf")
 
     async def refresh_if_stale(self, *, session: AsyncSession) -> None:
@@ -39,7 +42,20 @@ class TermCache:
             )
             for row in rows
         }
+        self._views = {}
         self._loaded_at = time.monotonic()
 
     def get(self, vocabulary: str, code: str) -> CachedTerm | None:
         return self._terms.get((vocabulary, code))
+
+    def view(self, vocabulary: str, code: str, convert: Callable[[CachedTerm], Any]) -> Any | None:
+        """`convert(term)`, made once per term until the next refresh: a page shows the same few
+        terms hundreds of times, and the GraphQL object for one never changes between refreshes."""
+        key = (vocabulary, code)
+        made = self._views.get(key)
+        if made is None:
+            cached = self._terms.get(key)
+            if cached is None:
+                return None
+            made = self._views[key] = convert(cached)
+        return made

@@ -74,7 +74,7 @@ def terms(info: Info, vocabulary: str, codes: Sequence[str]) -> list[Term]:
 
 
 def term(info: Info, vocabulary: str, code: str) -> Term:
-    row = info.context.terms.get(vocabulary, code)
-    if row is None:  # a code retired from the vocabulary after it was stored
+    found = info.context.terms.view(vocabulary, code, Term.from_model)
+    if found is None:  # a code retired from the vocabulary after it was stored
         return Term(vocabulary=vocabulary, code=code, label=code, description=None, attributes={})
-    return Term.from_model(row)
+    return found

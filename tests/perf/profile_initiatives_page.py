@@ -13,10 +13,10 @@ install pyinstrument first: it is not a project dependency).
 from __future__ import annotations
 
 import argparse
-import cProfile
-import pstats
 import asyncio
 import collections
+import cProfile
+import pstats
 import statistics
 import tempfile
 import time

@@ -38,3 +38,28 @@ def test_labels_use_the_luxembourg_guidelines_terms() -> None:
     text = " ".join(path.read_text().lower() for path in VOCABULARY_DIR.glob("*.yaml"))
     assert "child sexual abuse material" in text
     assert "child pornography" not in text
+
+
+def test_a_relabelled_term_shows_on_records_once_the_term_cache_refreshes(client, app, make, db) -> None:  # noqa: ANN001
+    from sqlmodel import select
+
+    from api.vocabularies.models import VocabularyTerm
+
+    make.initiative(make.organisation("lead"), status="IMPLEMENTATION")
+    query = "{ initiatives(first: 1) { edges { node { status { code label } } } } }"
+
+    def label() -> str:
+        return graphql(client, query)["data"]["initiatives"]["edges"][0]["node"]["status"]["label"]
+
+    before = label()
+    row = db.exec(
+        select(VocabularyTerm).where(
+            VocabularyTerm.vocabulary == "initiative-status", VocabularyTerm.code == "IMPLEMENTATION"
+        )
+    ).one()
+    row.label = "Running"
+    db.add(row)
+    db.commit()
+    assert label() == before  # within the cache's lifetime the shared term object is served
+    app.state.term_cache.ttl_seconds = 0
+    assert label() == "Running"  # a refresh drops the objects made from the old terms
