@@ -129,9 +129,10 @@ def _data(source: CreateEvidenceAssessmentInput | UpdateEvidenceAssessmentInput)
     )
 
 
-def _payload(row: AssessmentRow | None, errors: list[UserError]) -> EvidenceAssessmentPayload:
+def _payload(info: Info, row: AssessmentRow | None, errors: list[UserError]) -> EvidenceAssessmentPayload:
     return EvidenceAssessmentPayload(
-        evidence_assessment=EvidenceAssessment.from_model(row) if row else None, user_errors=errors
+        evidence_assessment=EvidenceAssessment.from_model(row, info.context.terms) if row else None,
+        user_errors=errors,
     )
 
 
@@ -149,7 +150,7 @@ class Mutation:
                 data=_data(input),
             )
 
-        return _payload(*await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE))
+        return _payload(info, *await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE))
 
     @strawberry.mutation(description="Change an assessment your organisation made (`assessments:write`).")
     async def update_evidence_assessment(
@@ -163,7 +164,7 @@ class Mutation:
                 data=_data(input),
             )
 
-        return _payload(*await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE))
+        return _payload(info, *await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE))
 
     @strawberry.mutation(description="Delete an assessment your organisation made (soft delete; editors).")
     async def delete_evidence_assessment(

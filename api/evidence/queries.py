@@ -1,5 +1,7 @@
 """Evidence queries."""
 
+from functools import partial
+
 import strawberry
 from sqlmodel import col
 
@@ -58,6 +60,6 @@ class Query:
             key=service.SORT_KEYS[order_by],
             first=first,
             after=after,
-            to_node=EvidenceAssessment.from_model,
+            to_node=partial(EvidenceAssessment.from_model, term_cache=info.context.terms),
             lock=info.context.loaders.lock,
         )

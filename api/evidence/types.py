@@ -1,6 +1,7 @@
 """GraphQL types for evidence assessments and findings."""
 
 from datetime import date, datetime
+from functools import partial
 
 import strawberry
 from strawberry import relay
@@ -15,6 +16,7 @@ from api.initiatives.types import Initiative, Provenance, provenance_list
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
 from api.visibility import Visibility
+from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Term, term
 
 EvidenceAssessmentOrder = strawberry.enum(
@@ -26,6 +28,13 @@ EvidenceAssessmentOrder = strawberry.enum(
 
 @strawberry.type(description="What one assessment found for one outcome.")
 class Finding:
+    outcome: Term = strawberry.field(description="The outcome (vocabulary `outcome`).")
+    effect_direction: Term = strawberry.field(description="Direction of the effect (vocabulary `effect-direction`).")
+    rating: Term = strawberry.field(description="Evidence rating (vocabulary `evidence-rating`).")
+    certainty: Term = strawberry.field(description="GRADE certainty (vocabulary `certainty`).")
+    source_scheme: Term | None = strawberry.field(
+        description="The scheme the source rating comes from (vocabulary `rating-scheme`)."
+    )
     effect_size: float | None = strawberry.field(description="Effect size, where known.")
     effect_size_metric: str | None = strawberry.field(description="What the effect size measures, e.g. Cohen's d.")
     source_rating: str | None = strawberry.field(description="The source scheme's own rating, kept verbatim.")
@@ -33,34 +42,19 @@ class Finding:
     _row: strawberry.Private[FindingRow]
 
     @classmethod
-    def from_model(cls, row: FindingRow) -> "Finding":
+    def from_model(cls, row: FindingRow, term_cache: TermCache) -> "Finding":
         return cls(
+            outcome=term(term_cache, "outcome", row.outcome),
+            effect_direction=term(term_cache, "effect-direction", row.effect_direction),
+            rating=term(term_cache, "evidence-rating", row.rating),
+            certainty=term(term_cache, "certainty", row.certainty),
+            source_scheme=term(term_cache, "rating-scheme", row.source_scheme) if row.source_scheme else None,
             effect_size=row.effect_size,
             effect_size_metric=row.effect_size_metric,
             source_rating=row.source_rating,
             notes=row.notes,
             _row=row,
         )
-
-    @strawberry.field(description="The outcome (vocabulary `outcome`).")
-    def outcome(self, info: Info) -> Term:
-        return term(info, "outcome", self._row.outcome)
-
-    @strawberry.field(description="Direction of the effect (vocabulary `effect-direction`).")
-    def effect_direction(self, info: Info) -> Term:
-        return term(info, "effect-direction", self._row.effect_direction)
-
-    @strawberry.field(description="Evidence rating (vocabulary `evidence-rating`).")
-    def rating(self, info: Info) -> Term:
-        return term(info, "evidence-rating", self._row.rating)
-
-    @strawberry.field(description="GRADE certainty (vocabulary `certainty`).")
-    def certainty(self, info: Info) -> Term:
-        return term(info, "certainty", self._row.certainty)
-
-    @strawberry.field(description="The scheme the source rating comes from (vocabulary `rating-scheme`).")
-    def source_scheme(self, info: Info) -> Term | None:
-        return term(info, "rating-scheme", self._row.source_scheme) if self._row.source_scheme else None
 
 
 @strawberry.type(description="An assessment of the evidence that an initiative works.")
@@ -76,13 +70,15 @@ class EvidenceAssessment(relay.Node):
     limitations: str | None = strawberry.field(description="Limitations the assessors note.")
     conflicts_of_interest: str | None = strawberry.field(description="Declared conflicts of interest.")
     visibility: Visibility = strawberry.field(description="Who may read this record.")
+    independence: Term = strawberry.field(description="Independence of the assessor (vocabulary `independence`).")
+    study_design: Term = strawberry.field(description="Study design (vocabulary `study-design`).")
     provenance: list[Provenance] = strawberry.field(description="Where the record's facts came from.")
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
     _row: strawberry.Private[AssessmentRow]
 
     @classmethod
-    def from_model(cls, row: AssessmentRow) -> "EvidenceAssessment":
+    def from_model(cls, row: AssessmentRow, term_cache: TermCache) -> "EvidenceAssessment":
         return cls(
             id=row.id,
             title=row.title,
@@ -95,6 +91,8 @@ class EvidenceAssessment(relay.Node):
             limitations=row.limitations,
             conflicts_of_interest=row.conflicts_of_interest,
             visibility=Visibility(row.visibility),
+            independence=term(term_cache, "independence", row.independence),
+            study_design=term(term_cache, "study-design", row.study_design),
             provenance=provenance_list(row.provenance),
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -104,30 +102,26 @@ class EvidenceAssessment(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
         rows = await info.context.loaders(loaders.assessment_by_id).load_many([i or 0 for i in node_ints(node_ids)])
-        return [cls.from_model(r) if r is not None else None for r in rows]
+        return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
 
     @strawberry.field(description="The initiative assessed.")
     def initiative(self, info: Info) -> Initiative:
         return info.context.loaders.resolve(
-            initiative_loaders.initiative_by_id, self._row.initiative_id, Initiative.from_model
+            initiative_loaders.initiative_by_id,
+            self._row.initiative_id,
+            partial(Initiative.from_model, term_cache=info.context.terms),
         )
 
     @strawberry.field(description="The organisation that made the assessment.")
     def assessing_organisation(self, info: Info) -> Organisation:
         return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id, self._row.assessing_organisation_id, Organisation.from_model
+            organisation_loaders.organisation_by_id,
+            self._row.assessing_organisation_id,
+            partial(Organisation.from_model, term_cache=info.context.terms),
         )
-
-    @strawberry.field(description="Independence of the assessor (vocabulary `independence`).")
-    def independence(self, info: Info) -> Term:
-        return term(info, "independence", self._row.independence)
-
-    @strawberry.field(description="Study design (vocabulary `study-design`).")
-    def study_design(self, info: Info) -> Term:
-        return term(info, "study-design", self._row.study_design)
 
     @strawberry.field(description="Findings, one per outcome.")
     def findings(self, info: Info) -> list[Finding]:
         return info.context.loaders.resolve(
-            loaders.findings_of, self.id, lambda rows: [Finding.from_model(r) for r in rows]
+            loaders.findings_of, self.id, lambda rows: [Finding.from_model(r, info.context.terms) for r in rows]
         )

@@ -121,8 +121,10 @@ def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.Init
     return service.InitiativeData(**named)
 
 
-def _payload(row, errors) -> InitiativePayload:  # noqa: ANN001
-    return InitiativePayload(initiative=Initiative.from_model(row) if row else None, user_errors=errors)
+def _payload(info: Info, row, errors) -> InitiativePayload:  # noqa: ANN001
+    return InitiativePayload(
+        initiative=Initiative.from_model(row, info.context.terms) if row else None, user_errors=errors
+    )
 
 
 @strawberry.type
@@ -132,7 +134,7 @@ class Mutation:
         async def work():  # noqa: ANN202
             return await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
 
-        return _payload(*await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
+        return _payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
 
     @strawberry.mutation(description="Change an initiative your organisation leads (`initiatives:write`).")
     async def update_initiative(self, info: Info, input: UpdateInitiativeInput) -> InitiativePayload:  # noqa: A002
@@ -144,7 +146,7 @@ class Mutation:
                 data=_data(input),
             )
 
-        return _payload(*await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
+        return _payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
 
     @strawberry.mutation(description="Delete an initiative your organisation leads (soft delete; editors).")
     async def delete_initiative(self, info: Info, input: DeleteInitiativeInput) -> DeleteInitiativePayload:  # noqa: A002
@@ -170,7 +172,7 @@ class Mutation:
             )
 
         row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
-        return ParticipationPayload(participation=Participation.from_model(row) if row else None, user_errors=errors)
+        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Remove an organisation's participation.")
     async def remove_participation(self, info: Info, input: RemoveParticipationInput) -> ParticipationPayload:  # noqa: A002
@@ -182,4 +184,4 @@ class Mutation:
             )
 
         row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
-        return ParticipationPayload(participation=Participation.from_model(row) if row else None, user_errors=errors)
+        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors)

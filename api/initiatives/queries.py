@@ -20,7 +20,7 @@ class Query:
         except ValueError:
             return None
         row = await info.context.loaders(loaders.initiative_by_id).load(key)
-        return Initiative.from_model(row) if row else None
+        return Initiative.from_model(row, info.context.terms) if row else None
 
     @strawberry.field(description="Initiatives you may read, filtered and ordered.")
     async def initiatives(

@@ -1,6 +1,7 @@
 """GraphQL types for initiatives and participations."""
 
 from collections.abc import Callable
+from functools import partial
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -19,6 +20,7 @@ from api.organisations.types import Organisation
 from api.pagination import Connection, paginate
 from api.selection import selected_paths
 from api.visibility import Visibility
+from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Country, Language, Term, term, terms
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ class Initiative(relay.Node):
     summary: str | None = strawberry.field(description="One-paragraph summary.")
     description: str | None = strawberry.field(description="Full description.")
     visibility: Visibility = strawberry.field(description="Who may read this record.")
+    status: Term = strawberry.field(description="Status (vocabulary `initiative-status`).")
     planned_start: date | None = strawberry.field(description="Planned start date.")
     planned_end: date | None = strawberry.field(description="Planned end date.")
     actual_start: date | None = strawberry.field(description="Actual start date.")
@@ -62,13 +65,14 @@ class Initiative(relay.Node):
     _row: strawberry.Private[InitiativeRow]
 
     @classmethod
-    def from_model(cls, row: InitiativeRow) -> "Initiative":
+    def from_model(cls, row: InitiativeRow, term_cache: TermCache) -> "Initiative":
         return cls(
             id=row.id,
             title=row.title,
             summary=row.summary,
             description=row.description,
             visibility=Visibility(row.visibility),
+            status=term(term_cache, "initiative-status", row.status),
             planned_start=row.planned_start,
             planned_end=row.planned_end,
             actual_start=row.actual_start,
@@ -83,22 +87,22 @@ class Initiative(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
         rows = await info.context.loaders(loaders.initiative_by_id).load_many([i or 0 for i in node_ints(node_ids)])
-        return [cls.from_model(r) if r is not None else None for r in rows]
-
-    @strawberry.field(description="Status (vocabulary `initiative-status`).")
-    def status(self, info: Info) -> Term:
-        return term(info, "initiative-status", self._row.status)
+        return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
 
     @strawberry.field(description="The organisation that leads the initiative.")
     def lead_organisation(self, info: Info) -> Organisation:
         return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id, self._row.lead_organisation_id, Organisation.from_model
+            organisation_loaders.organisation_by_id,
+            self._row.lead_organisation_id,
+            partial(Organisation.from_model, term_cache=info.context.terms),
         )
 
     @strawberry.field(description="Organisations taking part, with their roles.")
     def participations(self, info: Info) -> list["Participation"]:
         return info.context.loaders.resolve(
-            loaders.participations_of, self.id, lambda rows: [Participation.from_model(r) for r in rows]
+            loaders.participations_of,
+            self.id,
+            lambda rows: [Participation.from_model(r, info.context.terms) for r in rows],
         )
 
     @strawberry.field(description="Evidence assessments of this initiative.")
@@ -106,7 +110,9 @@ class Initiative(relay.Node):
         from api.evidence.types import EvidenceAssessment
 
         return info.context.loaders.resolve(
-            evidence_loaders.assessments_of, self.id, lambda rows: [EvidenceAssessment.from_model(r) for r in rows]
+            evidence_loaders.assessments_of,
+            self.id,
+            lambda rows: [EvidenceAssessment.from_model(r, info.context.terms) for r in rows],
         )
 
     def _classified(self, info: Info, scheme: str, convert: Callable[[list[str]], list[T]]) -> list[T]:
@@ -115,7 +121,7 @@ class Initiative(relay.Node):
         )
 
     def _terms(self, info: Info, scheme: str) -> list[Term]:
-        return self._classified(info, scheme, lambda codes: terms(info, scheme, codes))
+        return self._classified(info, scheme, lambda codes: terms(info.context.terms, scheme, codes))
 
     @strawberry.field(description="Intervention types (vocabulary `intervention-type`).")
     def intervention_types(self, info: Info) -> list[Term]:
@@ -149,11 +155,12 @@ class Initiative(relay.Node):
 @strawberry.type(description="An organisation's part in an initiative.")
 class Participation(relay.Node):
     id: relay.NodeID[int]
+    role: Term = strawberry.field(description="Its role (vocabulary `participation-role`).")
     _row: strawberry.Private[ParticipationRow]
 
     @classmethod
-    def from_model(cls, row: ParticipationRow) -> "Participation":
-        return cls(id=row.id, _row=row)
+    def from_model(cls, row: ParticipationRow, term_cache: TermCache) -> "Participation":
+        return cls(id=row.id, role=term(term_cache, "participation-role", row.role), _row=row)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
@@ -165,21 +172,23 @@ class Participation(relay.Node):
         )
         async with info.context.loaders.lock:
             found = {r.id: r for r in (await info.context.session.exec(statement)).all()}
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
+        return [cls.from_model(found[i], info.context.terms) if i in found else None for i in ids]
 
     @strawberry.field(description="The organisation taking part.")
     def organisation(self, info: Info) -> Organisation:
         return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id, self._row.organisation_id, Organisation.from_model
+            organisation_loaders.organisation_by_id,
+            self._row.organisation_id,
+            partial(Organisation.from_model, term_cache=info.context.terms),
         )
-
-    @strawberry.field(description="Its role (vocabulary `participation-role`).")
-    def role(self, info: Info) -> Term:
-        return term(info, "participation-role", self._row.role)
 
     @strawberry.field(description="The initiative.")
     def initiative(self, info: Info) -> Initiative:
-        return info.context.loaders.resolve(loaders.initiative_by_id, self._row.initiative_id, Initiative.from_model)
+        return info.context.loaders.resolve(
+            loaders.initiative_by_id,
+            self._row.initiative_id,
+            partial(Initiative.from_model, term_cache=info.context.terms),
+        )
 
 
 @strawberry.input(description="Filters for initiatives; values within one filter are alternatives, filters combine.")
@@ -236,7 +245,7 @@ async def list_initiatives(
         key=service.SORT_KEYS[order_by or service.InitiativeOrder.UPDATED_AT_DESC],
         first=first,
         after=after,
-        to_node=Initiative.from_model,
+        to_node=partial(Initiative.from_model, term_cache=info.context.terms),
         lock=info.context.loaders.lock,
     )
     page = [edge.node._row for edge in connection.edges]

@@ -86,8 +86,10 @@ def _data(source: UpdateOrganisationInput | CreateOrganisationInput) -> service.
     return service.OrganisationData(**{f.name: getattr(source, f.name, UNSET) for f in fields(service.OrganisationData)})
 
 
-def _organisation_payload(row, errors) -> OrganisationPayload:  # noqa: ANN001
-    return OrganisationPayload(organisation=Organisation.from_model(row) if row else None, user_errors=errors)
+def _organisation_payload(info: Info, row, errors) -> OrganisationPayload:  # noqa: ANN001
+    return OrganisationPayload(
+        organisation=Organisation.from_model(row, info.context.terms) if row else None, user_errors=errors
+    )
 
 
 def _membership_payload(row, errors) -> MembershipPayload:  # noqa: ANN001
@@ -106,7 +108,7 @@ class Mutation:
                 raise DomainError.one(["slug"], ErrorCode.FORBIDDEN, "Only the Lab's secretariat registers organisations.")
             return await service.create(session=info.context.session, actor=principal.subject, data=_data(input))
 
-        return _organisation_payload(*await mutations.run(info, work))
+        return _organisation_payload(info, *await mutations.run(info, work))
 
     @strawberry.mutation(description="Change an organisation's profile (`org:admin` for your own, `lab:admin` for any).")
     async def update_organisation(self, info: Info, input: UpdateOrganisationInput) -> OrganisationPayload:  # noqa: A002
@@ -120,7 +122,7 @@ class Mutation:
                 session=info.context.session, principal=principal, organisation_id=organisation_id, data=_data(input)
             )
 
-        return _organisation_payload(*await mutations.run(info, work))
+        return _organisation_payload(info, *await mutations.run(info, work))
 
     @strawberry.mutation(description="Admit, suspend or reinstate an organisation (`lab:admin`).")
     async def set_organisation_status(self, info: Info, input: SetOrganisationStatusInput) -> OrganisationPayload:  # noqa: A002
@@ -133,7 +135,7 @@ class Mutation:
                 session=info.context.session, principal=principal, organisation_id=organisation_id, status=input.status
             )
 
-        return _organisation_payload(*await mutations.run(info, work))
+        return _organisation_payload(info, *await mutations.run(info, work))
 
     @strawberry.mutation(description="Give a person a role in your organisation (`org:admin`).")
     async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:  # noqa: A002

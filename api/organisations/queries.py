@@ -1,5 +1,7 @@
 """Organisation queries: `viewer`, `organisation(slug)`, `organisations`."""
 
+from functools import partial
+
 import strawberry
 
 from api.auth.principal import PrincipalKind, Role
@@ -29,7 +31,7 @@ class Viewer:
         if self._organisation_id is None:
             return None
         row = await info.context.loaders(loaders.organisation_by_id).load(self._organisation_id)
-        return Organisation.from_model(row) if row else None
+        return Organisation.from_model(row, info.context.terms) if row else None
 
 
 @strawberry.type
@@ -50,7 +52,7 @@ class Query:
     async def organisation(self, info: Info, slug: str) -> Organisation | None:
         async with info.context.loaders.lock:
             row = await service.get_by_slug(session=info.context.session, principal=info.context.principal, slug=slug)
-        return Organisation.from_model(row) if row else None
+        return Organisation.from_model(row, info.context.terms) if row else None
 
     @strawberry.field(description="Organisations, filtered and ordered.")
     async def organisations(
@@ -76,7 +78,7 @@ class Query:
             key=SORT_KEYS[order_by],
             first=first,
             after=after,
-            to_node=Organisation.from_model,
+            to_node=partial(Organisation.from_model, term_cache=info.context.terms),
             lock=info.context.loaders.lock,
         )
 

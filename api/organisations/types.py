@@ -15,6 +15,7 @@ from api.organisations.models import Membership as MembershipRow
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.models import OrganisationStatus
 from api.pagination import Connection
+from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Country, Term, term
 
 if TYPE_CHECKING:
@@ -31,12 +32,13 @@ class Organisation(relay.Node):
     website: str | None = strawberry.field(description="Home page.")
     description: str | None = strawberry.field(description="What the organisation does.")
     status: OrganisationStatus = strawberry.field(description="Standing in the Lab.")
+    stakeholder_type: Term = strawberry.field(description="Stakeholder type (vocabulary `stakeholder-type`).")
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
     _row: strawberry.Private[OrganisationRow]
 
     @classmethod
-    def from_model(cls, row: OrganisationRow) -> "Organisation":
+    def from_model(cls, row: OrganisationRow, term_cache: TermCache) -> "Organisation":
         return cls(
             id=row.id,
             slug=row.slug,
@@ -46,6 +48,7 @@ class Organisation(relay.Node):
             website=row.website,
             description=row.description,
             status=row.status,
+            stakeholder_type=term(term_cache, "stakeholder-type", row.stakeholder_type),
             created_at=row.created_at,
             updated_at=row.updated_at,
             _row=row,
@@ -55,11 +58,7 @@ class Organisation(relay.Node):
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
         ids = node_ints(node_ids)
         rows = await info.context.loaders(loaders.organisation_by_id).load_many([i or 0 for i in ids])
-        return [cls.from_model(r) if r is not None else None for r in rows]
-
-    @strawberry.field(description="Stakeholder type (vocabulary `stakeholder-type`).")
-    def stakeholder_type(self, info: Info) -> Term:
-        return term(info, "stakeholder-type", self._row.stakeholder_type)
+        return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
 
     @strawberry.field(description="Country of registration.")
     def country(self) -> Country | None:
@@ -129,7 +128,9 @@ class Membership(relay.Node):
     @strawberry.field(description="The organisation.")
     def organisation(self, info: Info) -> Organisation | None:
         return info.context.loaders.resolve(
-            loaders.organisation_by_id, self._row.organisation_id, lambda row: Organisation.from_model(row) if row else None
+            loaders.organisation_by_id,
+            self._row.organisation_id,
+            lambda row: Organisation.from_model(row, info.context.terms) if row else None,
         )
 
 

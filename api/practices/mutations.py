@@ -81,8 +81,10 @@ def _practice_id(input: BestPracticeIdInput | UpdateBestPracticeInput) -> int:  
     return ids.decode(input.id, "BestPractice", ["id"])
 
 
-def _payload(row: PracticeRow | None, errors: list[UserError]) -> BestPracticePayload:
-    return BestPracticePayload(best_practice=BestPractice.from_model(row) if row else None, user_errors=errors)
+def _payload(info: Info, row: PracticeRow | None, errors: list[UserError]) -> BestPracticePayload:
+    return BestPracticePayload(
+        best_practice=BestPractice.from_model(row, info.context.terms) if row else None, user_errors=errors
+    )
 
 
 @strawberry.type
@@ -94,7 +96,7 @@ class Mutation:
                 session=info.context.session, principal=info.context.principal, data=_data(input)
             )
 
-        return _payload(*await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
+        return _payload(info, *await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
 
     @strawberry.mutation(description="Change a best practice your organisation proposed (`practices:write`).")
     async def update_best_practice(self, info: Info, input: UpdateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
@@ -106,7 +108,7 @@ class Mutation:
                 data=_data(input),
             )
 
-        return _payload(*await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
+        return _payload(info, *await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
 
     @strawberry.mutation(description="Delete a best practice your organisation proposed (soft delete; editors).")
     async def delete_best_practice(self, info: Info, input: BestPracticeIdInput) -> DeleteBestPracticePayload:  # noqa: A002
@@ -125,7 +127,7 @@ class Mutation:
                 session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
             )
 
-        return _payload(*await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
+        return _payload(info, *await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
 
     @strawberry.mutation(description="Withdraw your organisation's endorsement (`practices:write`; editors).")
     async def withdraw_endorsement(self, info: Info, input: BestPracticeIdInput) -> BestPracticePayload:  # noqa: A002
@@ -134,4 +136,4 @@ class Mutation:
                 session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
             )
 
-        return _payload(*await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
+        return _payload(info, *await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))

@@ -1,6 +1,7 @@
 """GraphQL types for best practices and their endorsements."""
 
 from datetime import datetime
+from functools import partial
 
 import strawberry
 from strawberry import relay
@@ -17,6 +18,7 @@ from api.practices import loaders, service
 from api.practices.models import BestPractice as PracticeRow
 from api.practices.models import Endorsement as EndorsementRow
 from api.visibility import Visibility
+from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Term, term, terms
 
 BestPracticeOrder = strawberry.enum(
@@ -36,7 +38,9 @@ class Endorsement:
     @strawberry.field(description="The endorsing organisation.")
     def organisation(self, info: Info) -> Organisation:
         return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id, self._row.organisation_id, Organisation.from_model
+            organisation_loaders.organisation_by_id,
+            self._row.organisation_id,
+            partial(Organisation.from_model, term_cache=info.context.terms),
         )
 
 
@@ -47,19 +51,21 @@ class BestPractice(relay.Node):
     statement: str = strawberry.field(description="What to do.")
     rationale: str | None = strawberry.field(description="Why.")
     visibility: Visibility = strawberry.field(description="Who may read this record.")
+    evidence_basis: Term = strawberry.field(description="What the practice rests on (vocabulary `evidence-basis`).")
     provenance: list[Provenance] = strawberry.field(description="Where the record's facts came from.")
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
     _row: strawberry.Private[PracticeRow]
 
     @classmethod
-    def from_model(cls, row: PracticeRow) -> "BestPractice":
+    def from_model(cls, row: PracticeRow, term_cache: TermCache) -> "BestPractice":
         return cls(
             id=row.id,
             title=row.title,
             statement=row.statement,
             rationale=row.rationale,
             visibility=Visibility(row.visibility),
+            evidence_basis=term(term_cache, "evidence-basis", row.evidence_basis),
             provenance=provenance_list(row.provenance),
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -69,21 +75,19 @@ class BestPractice(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
         rows = await info.context.loaders(loaders.practice_by_id).load_many([i or 0 for i in node_ints(node_ids)])
-        return [cls.from_model(r) if r is not None else None for r in rows]
+        return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
 
     @strawberry.field(description="The organisation that proposed the practice.")
     def organisation(self, info: Info) -> Organisation:
         return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id, self._row.organisation_id, Organisation.from_model
+            organisation_loaders.organisation_by_id,
+            self._row.organisation_id,
+            partial(Organisation.from_model, term_cache=info.context.terms),
         )
-
-    @strawberry.field(description="What the practice rests on (vocabulary `evidence-basis`).")
-    def evidence_basis(self, info: Info) -> Term:
-        return term(info, "evidence-basis", self._row.evidence_basis)
 
     def _terms(self, info: Info, scheme: str) -> list[Term]:
         return info.context.loaders.resolve(
-            loaders.classifications_of, self.id, lambda schemes: terms(info, scheme, schemes.get(scheme, []))
+            loaders.classifications_of, self.id, lambda schemes: terms(info.context.terms, scheme, schemes.get(scheme, []))
         )
 
     @strawberry.field(description="Harms the practice applies to (vocabulary `harm`).")
@@ -97,7 +101,7 @@ class BestPractice(relay.Node):
     @strawberry.field(description="The evidence assessments the practice cites (those you may read).")
     def evidence(self, info: Info) -> list[EvidenceAssessment]:
         return info.context.loaders.resolve(
-            loaders.evidence_of, self.id, lambda rows: [EvidenceAssessment.from_model(r) for r in rows]
+            loaders.evidence_of, self.id, lambda rows: [EvidenceAssessment.from_model(r, info.context.terms) for r in rows]
         )
 
     @strawberry.field(description="Endorsements by organisations you may see, oldest first.")
@@ -157,6 +161,6 @@ async def list_practices(
         key=service.SORT_KEYS[order_by or service.PracticeOrder.UPDATED_AT_DESC],
         first=first,
         after=after,
-        to_node=BestPractice.from_model,
+        to_node=partial(BestPractice.from_model, term_cache=info.context.terms),
         lock=info.context.loaders.lock,
     )

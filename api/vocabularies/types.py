@@ -5,10 +5,9 @@ from collections.abc import Sequence
 import strawberry
 from strawberry.scalars import JSON
 
-from api.context import Info
 from api.validation import country_label, language_label
 from api.vocabularies.models import Vocabulary as VocabularyRow
-from api.vocabularies.cache import CachedTerm
+from api.vocabularies.cache import CachedTerm, TermCache
 from api.vocabularies.models import VocabularyTerm
 
 
@@ -68,13 +67,15 @@ class Language:
         return language_label(self.code)
 
 
-def terms(info: Info, vocabulary: str, codes: Sequence[str]) -> list[Term]:
+def terms(cache: TermCache, vocabulary: str, codes: Sequence[str]) -> list[Term]:
     """Terms for stored codes, from the process-wide cache (no query, no task per field)."""
-    return [term(info, vocabulary, code) for code in codes]
+    return [term(cache, vocabulary, code) for code in codes]
 
 
-def term(info: Info, vocabulary: str, code: str) -> Term:
-    found = info.context.terms.view(vocabulary, code, Term.from_model)
+def term(cache: TermCache, vocabulary: str, code: str) -> Term:
+    """The term for a stored code. Records take theirs when they are built (`from_model`), so that
+    the field is a plain attribute for strawberry rather than a resolver call per record."""
+    found = cache.view(vocabulary, code, Term.from_model)
     if found is None:  # a code retired from the vocabulary after it was stored
         return Term(vocabulary=vocabulary, code=code, label=code, description=None, attributes={})
     return found
