@@ -1,5 +1,6 @@
 """create_app(): the FastAPI application, its lifespan, and the routes under it."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -76,6 +77,20 @@ class GraphQLEndpoint(GraphQLRouter):
         return await super().parse_http_body(request)
 
 
+def tune_garbage_collector(*, young_threshold: int) -> None:
+    """Keep the long-lived startup heap (modules, schema, ORM mappers, caches) out of collections.
+
+    A page of 50 nested initiatives allocates tens of thousands of short-lived objects, so full
+    collections came often, and each walked the whole startup heap: the slowest 5% of pages took
+    more than twice the median. Frozen objects are never traversed again; the larger
+    youngest-generation threshold makes the cheap collections less frequent too.
+    """
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(young_threshold, middle, oldest)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The coplab application for `settings` (the environment's by default)."""
     settings = settings or get_settings()
@@ -87,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = session_factory(engine)
         async with app.state.session_factory() as session:
             await app.state.term_cache.refresh_if_stale(session=session)
+        if settings.tune_gc:
+            tune_garbage_collector(young_threshold=settings.gc_young_threshold)
         yield
         await engine.dispose()
 

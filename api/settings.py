@@ -43,10 +43,18 @@ class Settings(BaseSettings):
 
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Garbage collection of the serving process (docs/performance.md): freeze what startup built and
+    # collect the youngest generation less often. Off by default in tests, whose one process builds
+    # hundreds of apps and should not keep each one's objects out of collection.
+    tune_gc: bool | None = None
+    gc_young_threshold: int = 5000
+
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'coplab.db'}"
+        if self.tune_gc is None:
+            self.tune_gc = self.environment is not Environment.TEST
         if self.environment is Environment.PRODUCTION and self.issuer.startswith("http://127.0.0.1"):
             raise ValueError("COPLAB_ISSUER must be set to the public URL in production")
         return self
