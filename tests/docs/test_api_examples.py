@@ -42,7 +42,7 @@ def test_the_documented_examples_do_what_the_document_says(tmp_path) -> None:
     )
     assert loaded.returncode == 0, loaded.stderr
 
-    with running_server(Settings(environment="development", database_url=database_url)) as base_url:
+    with running_server(Settings(environment="development", database_url=database_url, tune_gc=False)) as base_url:
         outputs = _run(_script(base_url), env)
 
     everything = [body for block in outputs for body in block]

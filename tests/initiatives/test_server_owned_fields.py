@@ -152,6 +152,7 @@ def production(settings: Settings):  # noqa: ANN201
             issuer="https://coplab.example",
             database_url=settings.database_url,
             data_dir=Path("/nonexistent"),
+            tune_gc=False,  # this is the test process, not a serving one
         )
     )
     with TestClient(app) as client:
