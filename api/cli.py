@@ -1,4 +1,4 @@
-"""The `coplab` command: serve, migrate, load vocabularies, bootstrap organisations and tokens."""
+"""The `coplab` command: serve, migrate, load vocabularies, bootstrap organisations, clients and tokens."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -18,6 +18,7 @@ from api.auth.principal import Role
 from api.auth.scopes import Scope
 from api.db import create_engine, session_factory, transaction
 from api.errors import DomainError
+from api.oauth import service as oauth
 from api.organisations import service as organisations
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User
 from api.settings import PROJECT_ROOT, get_settings
@@ -28,6 +29,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="People and their memberships.", no_args_is_help=True)
 token_app = typer.Typer(help="Access tokens for development and tests.", no_args_is_help=True)
+client_app = typer.Typer(help="OAuth clients of member organisations.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
 vocab_app = typer.Typer(help="Controlled vocabularies.", no_args_is_help=True)
 for sub, name in (
@@ -35,6 +37,7 @@ for sub, name in (
     (org_app, "org"),
     (user_app, "user"),
     (token_app, "token"),
+    (client_app, "client"),
     (schema_app, "schema"),
     (vocab_app, "vocabularies"),
 ):
@@ -170,6 +173,26 @@ def user_create(
 
     membership = _in_transaction(work)
     console.print(f"user {email} is {membership.role.name.lower()} of {org}")
+
+
+@client_app.command("create")
+def client_create(
+    org: Annotated[str, typer.Option(help="Organisation slug the client acts for.")],
+    name: Annotated[str, typer.Option(help="What the client is, e.g. 'hotline case system'.")],
+    scopes: Annotated[str, typer.Option(help="Space-separated scopes the client may request.")],
+) -> None:
+    """Register a machine client (client credentials) and print its id and secret, shown this once."""
+
+    async def work(session: AsyncSession) -> oauth.NewClient:
+        organisation = await _organisation(session, org)
+        return await oauth.create_machine_client(
+            session=session, actor=CLI_ACTOR, organisation_id=organisation.id, name=name, scopes=scopes.split()
+        )
+
+    created = _in_transaction(work)
+    console.print(f"client for {org} created; store the secret now, it is not shown again")
+    typer.echo(f"client_id={created.client.client_id}")
+    typer.echo(f"client_secret={created.secret}")
 
 
 @token_app.command("mint")

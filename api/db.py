@@ -93,7 +93,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def create_sync_engine(url: str) -> Engine:
-    """A synchronous engine for migrations and the CLI."""
+    """A synchronous engine for migrations, the CLI and the OAuth server's worker threads."""
     _ensure_sqlite_dir(url)
     engine = sa.create_engine(sync_url(url))
     if engine.dialect.name == "sqlite":

@@ -16,9 +16,10 @@ from api.auth.dependencies import bearer_token, principal_from_token
 from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
 from api.context import Context
-from api.db import create_engine, session_factory
+from api.db import create_engine, create_sync_engine, session_factory
 from api.http import BodySizeLimit, RequestId
 from api.loaders import Loaders
+from api.oauth.routes import router as oauth_router
 from api.schema import build_schema
 from api.settings import Settings, get_settings
 from api.vocabularies.cache import TermCache
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
+        # Authlib's grant logic is synchronous: it runs in worker threads with sessions of this engine.
+        app.state.sync_engine = create_sync_engine(settings.database_url)
         app.state.session_factory = session_factory(engine)
         async with app.state.session_factory() as session:
             await app.state.term_cache.refresh_if_stale(session=session)
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tune_garbage_collector(young_threshold=settings.gc_young_threshold)
         yield
         await engine.dispose()
+        app.state.sync_engine.dispose()
 
     app = FastAPI(
         title="coplab",
@@ -125,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_queries_via_get=False,
     )
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(oauth_router)
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict:

@@ -3,6 +3,7 @@
 from api.auth.models import SigningKey
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
+from api.oauth.models import OAuthClient
 from api.organisations.models import Membership, Organisation, User
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.vocabularies.models import Vocabulary, VocabularyTerm
@@ -15,6 +16,7 @@ __all__ = [
     "Initiative",
     "InitiativeClassification",
     "Membership",
+    "OAuthClient",
     "Organisation",
     "Participation",
     "PracticeClassification",

@@ -17,7 +17,10 @@ from api.auth.keys import ALGORITHM
 from api.auth.models import SigningKey
 from api.auth.principal import Role
 from api.auth.scopes import Scope
+from api.db import utcnow
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
+from api.oauth import secrets
+from api.oauth.models import OAuthClient
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User
 from api.settings import Settings
 from api.vocabularies.models import Vocabulary, VocabularyTerm
@@ -124,6 +127,26 @@ class Factory:
             lifetime_seconds=lifetime,
             now=now,
         )
+
+    def oauth_client(
+        self, organisation: Organisation, scopes: Iterable[str], *, revoked: bool = False
+    ) -> tuple[OAuthClient, str]:
+        """A machine client and its secret, as `coplab client create` registers them."""
+        secret = secrets.new_secret()
+        client = OAuthClient(
+            client_id=secrets.new_client_id(),
+            secret_hash=secrets.digest(secret),
+            organisation_id=organisation.id,
+            name="Case system",
+            scopes=sorted(scopes),
+            grant_types=["client_credentials"],
+            revoked_at=utcnow() if revoked else None,
+            created_by=ACTOR,
+            updated_by=ACTOR,
+        )
+        self.db.add(client)
+        self.db.commit()
+        return client, secret
 
     def initiative(
         self,

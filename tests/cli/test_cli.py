@@ -60,3 +60,38 @@ def test_schema_export_writes_the_sdl(tmp_path) -> None:
     result = _coplab("schema", "export", "--output", str(output), env=dict(os.environ))
     assert result.returncode == 0, result.stderr
     assert "type Query" in output.read_text()
+
+
+def test_a_client_registered_from_the_cli_gets_tokens_with_curl_like_requests(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {**os.environ, "COPLAB_DATABASE_URL": url}
+    for args in (
+        ("db", "upgrade"),
+        ("vocabularies", "load"),
+        ("org", "create", "iwf", "--name", "Internet Watch Foundation", "--type", "HOTLINE", "--country", "GB"),
+    ):
+        assert _coplab(*args, env=env).returncode == 0
+    refused = _coplab("client", "create", "--org", "iwf", "--name", "Case system", "--scopes", "lab:admin nope", env=env)
+    assert refused.returncode == 1
+    assert "scopes.1: INVALID_CODE" in refused.stderr and "scopes: FORBIDDEN" in refused.stderr
+
+    created = _coplab(
+        "client", "create", "--org", "iwf", "--name", "Case system", "--scopes", "initiatives:read", env=env
+    )
+    assert created.returncode == 0, created.stderr
+    credentials = dict(line.split("=", 1) for line in created.stdout.split())
+    assert credentials["client_id"].startswith("cpl_") and len(credentials["client_secret"]) >= 40
+
+    settings = Settings(environment="test", database_url=url)
+    with TestClient(create_app(settings), base_url="https://coplab.example") as client:
+        plain = client.post("http://coplab.example/oauth/token", data={"grant_type": "client_credentials"})
+        assert plain.status_code == 400 and plain.json()["error"] == "insecure_transport"
+        issued = client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(credentials["client_id"], credentials["client_secret"]),
+        )
+        assert issued.status_code == 200, issued.text
+        assert issued.json()["scope"] == "initiatives:read"
+        viewer = graphql(client, "{ viewer { kind organisation { slug } } }", token=issued.json()["access_token"])
+        assert viewer["data"]["viewer"] == {"kind": "client", "organisation": {"slug": "iwf"}}

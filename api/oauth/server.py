@@ -1,0 +1,118 @@
+"""Authlib's authorization server behind Starlette.
+
+Authlib ships no Starlette integration, so this is the thin adapter its Flask integration shows:
+the async route reads the request (form body, headers) and the signing key, then Authlib's
+synchronous grant logic runs in a worker thread with a synchronous database session, off the
+event loop.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from authlib.oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import InvalidScopeError, OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from joserfc.jwk import ECKey
+from sqlmodel import Session
+
+from api.auth import tokens
+from api.auth.dependencies import CLIENT_PREFIX
+from api.auth.scopes import Scope
+from api.oauth import service
+from api.settings import Settings
+
+
+class FormPayload(OAuth2Payload):
+    def __init__(self, form: list[tuple[str, str]]) -> None:
+        self._data = {key: value for key, value in reversed(form)}  # the first value of a repeated key
+        self._datalist: defaultdict[str, list] = defaultdict(list)
+        for key, value in form:
+            self._datalist[key].append(value)
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self._data
+
+    @property
+    def datalist(self) -> defaultdict[str, list]:
+        return self._datalist
+
+
+class StarletteOAuth2Request(OAuth2Request):
+    """A request already read by the async route: Authlib never touches the ASGI stream."""
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        uri: str,
+        headers: Mapping[str, str],
+        query: list[tuple[str, str]],
+        form: list[tuple[str, str]],
+        signing_key: ECKey,
+    ) -> None:
+        super().__init__(method=method, uri=uri, headers=headers)
+        self.payload = FormPayload(form if method == "POST" else query)
+        self._query = dict(query)
+        self._form = dict(form)
+        self.signing_key = signing_key
+
+    @property
+    def args(self) -> dict[str, str]:
+        return self._query
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self._form
+
+
+class MachineClientGrant(ClientCredentialsGrant):
+    """Client credentials for an organisation's own systems; the token acts for the client's organisation."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):  # noqa: ANN001, ANN201
+        server: CoplabAuthorizationServer = self.server
+        client = self.request.client
+        granted = client.get_allowed_scope(scope)  # what was asked for ∩ what the client may hold
+        if scope and not granted:
+            raise InvalidScopeError("The client may hold none of the requested scopes.")
+        lifetime = server.settings.access_token_lifetime_seconds
+        access_token = tokens.mint(
+            key=self.request.signing_key,
+            issuer=server.settings.issuer,
+            audience=server.settings.audience,
+            subject=f"{CLIENT_PREFIX}{client.client_id}",
+            client_id=client.client_id,
+            organisation_id=client.organisation_id,
+            scope=granted,
+            lifetime_seconds=lifetime,
+        )
+        return {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime, "scope": granted}
+
+
+class CoplabAuthorizationServer(AuthorizationServer):
+    """One per token request, bound to that request's database session: Authlib's hooks carry no
+    request (`query_client(client_id)`), and a per-request instance shares nothing between threads."""
+
+    def __init__(self, *, settings: Settings, session: Session) -> None:
+        super().__init__(scopes_supported=[s.value for s in Scope])
+        self.settings = settings
+        self.session = session
+        self.register_grant(MachineClientGrant)
+
+    def query_client(self, client_id: str) -> Any:  # noqa: ANN401
+        return service.usable_client(self.session, client_id)
+
+    def save_token(self, token: dict, request: OAuth2Request) -> None:
+        """Access tokens are self-contained JWTs: nothing to store for client credentials."""
+
+    def create_oauth2_request(self, request: StarletteOAuth2Request) -> StarletteOAuth2Request:
+        return request
+
+    def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]) -> tuple[int, Any, list]:  # noqa: ANN401
+        return status, body, headers
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
+        """No signal receivers."""
