@@ -19,6 +19,7 @@ from api.context import Context
 from api.db import create_engine, create_sync_engine, session_factory
 from api.http import BodySizeLimit, RequestId
 from api.loaders import Loaders
+from api.oauth.limits import FailureLimiter
 from api.oauth.routes import router as oauth_router
 from api.schema import build_schema
 from api.settings import Settings, get_settings
@@ -122,6 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.key_cache = KeyCache()
     app.state.term_cache = TermCache()
+    app.state.token_failures = FailureLimiter(
+        limit=settings.token_failure_limit, window_seconds=settings.token_failure_window_seconds
+    )
     graphql = GraphQLEndpoint(
         build_schema(settings),
         context_getter=get_context,

@@ -1,5 +1,6 @@
 """Every table, imported in one place so metadata (and Alembic) sees them all."""
 
+from api.audit.models import AuditEvent
 from api.auth.models import SigningKey
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
@@ -9,6 +10,7 @@ from api.practices.models import BestPractice, Endorsement, PracticeClassificati
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 __all__ = [
+    "AuditEvent",
     "BestPractice",
     "Endorsement",
     "EvidenceAssessment",

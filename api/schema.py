@@ -11,6 +11,7 @@ from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLim
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from api.audit import queries as audit_queries
 from api.context import Info
 from api.errors import ApiError
 from api.evidence import queries as evidence_queries
@@ -67,6 +68,7 @@ Query = merge_types(
         evidence_queries.Query,
         practice_queries.Query,
         vocabulary_queries.Query,
+        audit_queries.Query,
     ),
 )
 Mutation = merge_types(

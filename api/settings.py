@@ -43,6 +43,10 @@ class Settings(BaseSettings):
 
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Failed client authentications at the token endpoint, per client and per address (SECURITY.md 38).
+    token_failure_limit: int = 5
+    token_failure_window_seconds: int = 60
+
     # Garbage collection of the serving process (docs/performance.md): freeze what startup built and
     # collect the youngest generation less often. Off by default in tests, whose one process builds
     # hundreds of apps and should not keep each one's objects out of collection.

@@ -12,6 +12,7 @@ class Scope(StrEnum):
     PRACTICES_WRITE = "practices:write"
     ORG_READ = "org:read"
     ORG_ADMIN = "org:admin"
+    AUDIT_READ = "audit:read"
     LAB_ADMIN = "lab:admin"
 
 

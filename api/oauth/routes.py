@@ -1,13 +1,19 @@
 """HTTP endpoints of the authorization server: token (RFC 6749) and metadata (RFC 8414)."""
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.audit import service as audit_service
+from api.audit.models import AuditKind
 from api.auth import keys
+from api.auth.dependencies import CLIENT_PREFIX
 from api.auth.scopes import Scope
+from api.oauth import service as oauth_service
+from api.oauth.limits import FailureLimiter
 from api.oauth.server import CoplabAuthorizationServer, MachineClientGrant, StarletteOAuth2Request
 from api.settings import Settings
 
@@ -18,10 +24,43 @@ TOKEN_PATH = "/oauth/token"
 
 @router.post(TOKEN_PATH)
 async def token(request: Request) -> JSONResponse:
-    """Issue an access token. Authlib validates the grant in a worker thread."""
+    """Issue an access token. Authlib validates the grant in a worker thread; every issuance and
+    every failed client authentication goes to the audit log, and repeated failures are refused
+    for a while with 429."""
     state = request.app.state
     settings: Settings = state.settings
     form = await request.form()
+    fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    client_id = extract_basic_authorization(request.headers)[0] or dict(fields).get("client_id")
+    address = request.client.host if request.client else None
+    limited_keys = [f"client:{client_id}"] if client_id else []
+    if address:
+        limited_keys.append(f"address:{address}")
+    limiter: FailureLimiter = state.token_failures
+
+    def audit(kind: AuditKind, *, subject: str | None = None, scope: str | None = None) -> None:
+        with Session(state.sync_engine) as sync_session:
+            organisation_id = oauth_service.organisation_of(sync_session, client_id) if client_id else None
+            audit_service.record(
+                sync_session,
+                kind=kind,
+                organisation_id=organisation_id,
+                client_id=client_id,
+                subject=subject,
+                scope=scope,
+                remote_address=address,
+            )
+            sync_session.commit()
+
+    wait = limiter.retry_after(*limited_keys)
+    if wait is not None:
+        await run_in_threadpool(audit, AuditKind.RATE_LIMITED)
+        return JSONResponse(
+            {"error": "too_many_requests", "error_description": "Too many failed attempts; try again later."},
+            status_code=429,
+            headers={"Retry-After": str(wait), "Cache-Control": "no-store"},
+        )
+
     async with state.session_factory() as session:
         signing_key = await keys.active_key(session=session)
         await session.commit()  # the first key ever is created here
@@ -31,18 +70,25 @@ async def token(request: Request) -> JSONResponse:
             uri=str(request.url),
             headers=request.headers,  # case-insensitive, as Authlib reads "Authorization"
             query=list(request.query_params.multi_items()),
-            form=[(k, v) for k, v in form.multi_items() if isinstance(v, str)],
+            form=fields,
             signing_key=signing_key,
         )
     except OAuth2Error as error:  # plain http to a host that is not this machine
         return JSONResponse(dict(error.get_body()), status_code=error.status_code, headers=dict(error.get_headers()))
 
-    def respond() -> tuple[int, object, list]:
+    def respond() -> tuple[int, dict, list]:
         with Session(state.sync_engine) as sync_session:
             server = CoplabAuthorizationServer(settings=settings, session=sync_session)
-            return server.create_token_response(oauth_request)
+            status, body, headers = server.create_token_response(oauth_request)
+        if status == 200:
+            audit(AuditKind.TOKEN_ISSUED, subject=f"{CLIENT_PREFIX}{client_id}", scope=body.get("scope"))
+        elif body.get("error") == "invalid_client":
+            audit(AuditKind.CLIENT_AUTHENTICATION_FAILED)
+        return status, body, headers
 
     status, body, headers = await run_in_threadpool(respond)
+    if body.get("error") == "invalid_client":
+        limiter.failed(*limited_keys)
     return JSONResponse(body, status_code=status, headers=dict(headers))
 
 

@@ -65,3 +65,8 @@ def usable_client(session: Session, client_id: str) -> OAuthClient | None:
         )
     )
     return session.exec(statement).first()
+
+
+def organisation_of(session: Session, client_id: str) -> int | None:
+    """The organisation a client id belongs to, revoked or not: for the audit log of failures."""
+    return session.exec(select(OAuthClient.organisation_id).where(OAuthClient.client_id == client_id)).first()

@@ -1,0 +1,34 @@
+"""Audit queries."""
+
+import strawberry
+
+from api.audit import service
+from api.audit.models import AuditEvent as AuditEventRow
+from api.audit.types import AuditEvent
+from api.auth.checks import require_scope
+from api.auth.scopes import Scope
+from api.context import Info
+from api.pagination import Connection, SortKey, paginate
+
+NEWEST_FIRST = SortKey(AuditEventRow.occurred_at, True, "datetime")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="Your organisation's audit events, newest first (administrators, with `audit:read`)."
+    )
+    async def audit_events(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[AuditEvent]:
+        require_scope(info.context.principal, Scope.AUDIT_READ)
+        return await paginate(
+            session=info.context.session,
+            statement=service.readable(info.context.principal),
+            id_column=AuditEventRow.id,
+            key=NEWEST_FIRST,
+            first=first,
+            after=after,
+            to_node=AuditEvent.from_model,
+            lock=info.context.loaders.lock,
+        )
