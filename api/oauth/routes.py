@@ -38,23 +38,25 @@ async def token(request: Request) -> JSONResponse:
         limited_keys.append(f"address:{address}")
     limiter: FailureLimiter = state.token_failures
 
-    def audit(kind: AuditKind, *, subject: str | None = None, scope: str | None = None) -> None:
+    def audit(sync_session: Session, kind: AuditKind, *, subject: str | None = None, scope: str | None = None) -> None:
+        audit_service.record(
+            sync_session,
+            kind=kind,
+            organisation_id=oauth_service.organisation_of(sync_session, client_id) if client_id else None,
+            client_id=client_id,
+            subject=subject,
+            scope=scope,
+            remote_address=address,
+        )
+        sync_session.commit()
+
+    def refuse() -> None:
         with Session(state.sync_engine) as sync_session:
-            organisation_id = oauth_service.organisation_of(sync_session, client_id) if client_id else None
-            audit_service.record(
-                sync_session,
-                kind=kind,
-                organisation_id=organisation_id,
-                client_id=client_id,
-                subject=subject,
-                scope=scope,
-                remote_address=address,
-            )
-            sync_session.commit()
+            audit(sync_session, AuditKind.RATE_LIMITED)
 
     wait = limiter.retry_after(*limited_keys)
     if wait is not None:
-        await run_in_threadpool(audit, AuditKind.RATE_LIMITED)
+        await run_in_threadpool(refuse)
         return JSONResponse(
             {"error": "too_many_requests", "error_description": "Too many failed attempts; try again later."},
             status_code=429,
@@ -80,10 +82,10 @@ async def token(request: Request) -> JSONResponse:
         with Session(state.sync_engine) as sync_session:
             server = CoplabAuthorizationServer(settings=settings, session=sync_session)
             status, body, headers = server.create_token_response(oauth_request)
-        if status == 200:
-            audit(AuditKind.TOKEN_ISSUED, subject=f"{CLIENT_PREFIX}{client_id}", scope=body.get("scope"))
-        elif body.get("error") == "invalid_client":
-            audit(AuditKind.CLIENT_AUTHENTICATION_FAILED)
+            if status == 200:
+                audit(sync_session, AuditKind.TOKEN_ISSUED, subject=f"{CLIENT_PREFIX}{client_id}", scope=body.get("scope"))
+            elif body.get("error") == "invalid_client":
+                audit(sync_session, AuditKind.CLIENT_AUTHENTICATION_FAILED)
         return status, body, headers
 
     status, body, headers = await run_in_threadpool(respond)
