@@ -195,6 +195,17 @@ def client_create(
     typer.echo(f"client_secret={created.secret}")
 
 
+@client_app.command("revoke")
+def client_revoke(client_id: str) -> None:
+    """Revoke a client: no more tokens, and the access tokens it holds stop working at once."""
+
+    async def work(session: AsyncSession) -> None:
+        await oauth.revoke(session=session, actor=CLI_ACTOR, client_id=client_id)
+
+    _in_transaction(work)
+    console.print(f"client {client_id} revoked")
+
+
 @token_app.command("mint")
 def token_mint(
     org: Annotated[str, typer.Option(help="Organisation slug the token acts for.")],
@@ -211,7 +222,8 @@ def token_mint(
 
     async def work(session: AsyncSession) -> str:
         organisation = await _organisation(session, org)
-        subject = f"{CLIENT_PREFIX}coplab-cli"
+        client = await oauth.development_client(session=session, actor=CLI_ACTOR, organisation_id=organisation.id)
+        subject = f"{CLIENT_PREFIX}{client.client_id}"
         if user is not None:
             found = (await session.exec(select(User).where(User.email == user.lower()))).first()
             if found is None:
@@ -223,7 +235,7 @@ def token_mint(
             issuer=settings.issuer,
             audience=settings.audience,
             subject=subject,
-            client_id="coplab-cli",
+            client_id=client.client_id,
             organisation_id=organisation.id,
             scope=scopes,
             lifetime_seconds=lifetime or settings.access_token_lifetime_seconds,

@@ -121,12 +121,31 @@ class Factory:
             issuer=self.settings.issuer,
             audience=self.settings.audience,
             subject=f"user:{user.id}" if user else "client:test-client",
-            client_id="test-client",
+            client_id=self.token_client(organisation),
             organisation_id=organisation.id,
             scope=scope,
             lifetime_seconds=lifetime,
             now=now,
         )
+
+    def token_client(self, organisation: Organisation) -> str:
+        """The registered client that this factory's tokens name for `organisation` (the server
+        refuses tokens of unknown or revoked clients), like `coplab token mint`'s development client."""
+        client_id = f"test-client-{organisation.id}"
+        if self.db.exec(select(OAuthClient).where(OAuthClient.client_id == client_id)).first() is None:
+            self.db.add(
+                OAuthClient(
+                    client_id=client_id,
+                    organisation_id=organisation.id,
+                    name="Test tokens",
+                    scopes=sorted(s.value for s in Scope),
+                    grant_types=[],
+                    created_by=ACTOR,
+                    updated_by=ACTOR,
+                )
+            )
+            self.db.commit()
+        return client_id
 
     def oauth_client(
         self, organisation: Organisation, scopes: Iterable[str], *, revoked: bool = False

@@ -10,6 +10,7 @@ from api.auth import tokens
 from api.auth.keys import KeyCache
 from api.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from api.auth.scopes import parse_scopes
+from api.oauth import service as oauth
 from api.organisations.models import Membership, Organisation, OrganisationStatus
 from api.settings import Settings
 
@@ -43,6 +44,8 @@ async def principal_from_token(
     organisation = await session.get(Organisation, claims.organisation_id)
     if organisation is None or organisation.status is OrganisationStatus.SUSPENDED:
         raise tokens.InvalidToken("organisation missing or suspended")
+    if not await oauth.client_stands(session=session, client_id=claims.client_id, organisation_id=organisation.id):
+        raise tokens.InvalidToken("client revoked or unknown")
     role: Role | None
     user_id: int | None = None
     if claims.subject.startswith(USER_PREFIX):

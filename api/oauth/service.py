@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.scopes import Scope
+from api.db import utcnow
 from api.errors import DomainError, ErrorCode, Problem
 from api.oauth import secrets
 from api.oauth.models import OAuthClient
@@ -51,6 +52,52 @@ async def create_machine_client(
     session.add(client)
     await session.flush()
     return NewClient(client=client, secret=secret)
+
+
+async def client_stands(*, session: AsyncSession, client_id: str, organisation_id: int) -> bool:
+    """Whether tokens issued to `client_id` for the organisation still work: the client is registered
+    for it and not revoked. Checked on every request, so a revoked client's access tokens stop at once."""
+    statement = select(OAuthClient.id).where(
+        OAuthClient.client_id == client_id,
+        OAuthClient.organisation_id == organisation_id,
+        col(OAuthClient.revoked_at).is_(None),
+    )
+    return (await session.exec(statement)).first() is not None
+
+
+async def development_client(*, session: AsyncSession, actor: str, organisation_id: int) -> OAuthClient:
+    """The client that `coplab token mint` issues tokens for: registered like any other, so revoking it
+    stops those tokens, but with no secret and no grant, so no one can use it at the token endpoint."""
+    client_id = f"coplab-cli-{organisation_id}"
+    found = (await session.exec(select(OAuthClient).where(OAuthClient.client_id == client_id))).first()
+    if found is not None:
+        return found
+    client = OAuthClient(
+        client_id=client_id,
+        organisation_id=organisation_id,
+        name="coplab CLI (development tokens)",
+        scopes=[s.value for s in Scope],
+        grant_types=[],
+        created_by=actor,
+        updated_by=actor,
+    )
+    session.add(client)
+    await session.flush()
+    return client
+
+
+async def revoke(*, session: AsyncSession, actor: str, client_id: str) -> OAuthClient:
+    """Revoke a client: it gets no more tokens, and the ones it holds stop working. Flushes, never commits."""
+    client = (await session.exec(select(OAuthClient).where(OAuthClient.client_id == client_id))).first()
+    if client is None:
+        raise DomainError.one(["clientId"], ErrorCode.NOT_FOUND, f"No client {client_id}.")
+    if client.revoked_at is None:
+        client.revoked_at = utcnow()
+        client.updated_at = client.revoked_at
+        client.updated_by = actor
+        session.add(client)
+        await session.flush()
+    return client
 
 
 def usable_client(session: Session, client_id: str) -> OAuthClient | None:

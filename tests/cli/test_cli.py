@@ -95,3 +95,17 @@ def test_a_client_registered_from_the_cli_gets_tokens_with_curl_like_requests(tm
         assert issued.json()["scope"] == "initiatives:read"
         viewer = graphql(client, "{ viewer { kind organisation { slug } } }", token=issued.json()["access_token"])
         assert viewer["data"]["viewer"] == {"kind": "client", "organisation": {"slug": "iwf"}}
+
+        assert _coplab("client", "revoke", credentials["client_id"], env=env).returncode == 0
+        refused = client.post(
+            "/graphql", json={"query": "{ viewer { kind } }"}, headers={"Authorization": f"Bearer {issued.json()['access_token']}"}
+        )
+        assert refused.status_code == 401
+        again = client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(credentials["client_id"], credentials["client_secret"]),
+        )
+        assert again.status_code == 401 and again.json()["error"] == "invalid_client"
+    unknown = _coplab("client", "revoke", "cpl_nobody", env=env)
+    assert unknown.returncode == 1 and "clientId: NOT_FOUND" in unknown.stderr

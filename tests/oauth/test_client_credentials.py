@@ -10,7 +10,9 @@ from authlib.integrations.base_client.errors import OAuthError
 from joserfc import jwt
 from sqlmodel import select
 
+from api.auth import tokens
 from api.auth.keys import ALGORITHM
+from api.db import utcnow
 from api.initiatives.models import Initiative
 from api.organisations.models import OrganisationStatus
 from api.settings import Settings
@@ -130,3 +132,42 @@ def test_server_metadata_describes_the_token_endpoint(client, settings) -> None:
     assert metadata["jwks_uri"] == settings.issuer + "/.well-known/jwks.json"
     assert metadata["grant_types_supported"] == ["client_credentials"]
     assert "lab:admin" in metadata["scopes_supported"]
+
+
+def test_revoking_a_client_stops_the_access_tokens_it_holds_at_once(base_url, make, db) -> None:  # noqa: ANN001
+    organisation = make.organisation("hotline")
+    client, secret = make.oauth_client(organisation, ["initiatives:read", "initiatives:write"])
+    with _client(client.client_id, secret) as oauth:
+        access_token = oauth.fetch_token(f"{base_url}/oauth/token", grant_type="client_credentials")["access_token"]
+    assert _graphql(base_url, access_token, VIEWER)["data"]["viewer"]["kind"] == "client"
+
+    client.revoked_at = utcnow()
+    db.add(client)
+    db.commit()
+    refused = httpx.post(
+        f"{base_url}/graphql",
+        json={"query": CREATE, "variables": {"input": {"title": "After revocation", "status": "IMPLEMENTATION"}}},
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    assert db.exec(select(Initiative)).all() == []
+
+
+def test_a_token_naming_another_organisations_client_is_refused(client, make, settings) -> None:  # noqa: ANN001
+    mine, other = make.organisation("mine"), make.organisation("other")
+    theirs, _ = make.oauth_client(other, ["initiatives:read"])
+    forged = tokens.mint(
+        key=make._key(),
+        issuer=settings.issuer,
+        audience=settings.audience,
+        subject=f"client:{theirs.client_id}",
+        client_id=theirs.client_id,
+        organisation_id=mine.id,
+        scope="initiatives:read",
+        lifetime_seconds=600,
+    )
+    response = client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+    control = make.token(mine)  # the same organisation, with a client registered for it
+    assert client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {control}"}).status_code == 200

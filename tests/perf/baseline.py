@@ -141,6 +141,17 @@ async def _principal(connection: sa.ext.asyncio.AsyncConnection, request: Reques
     ).first()
     if organisation is None or organisation.status == "SUSPENDED":
         raise Unauthorised
+    client_stands = (
+        await connection.execute(
+            sa.text(
+                "SELECT 1 FROM oauth_client WHERE client_id = :client AND organisation_id = :org"
+                " AND revoked_at IS NULL"
+            ),
+            {"client": claims.client_id, "org": organisation.id},
+        )
+    ).first()
+    if client_stands is None:
+        raise Unauthorised
     user_id = None
     if claims.subject.startswith("user:"):
         user_id = int(claims.subject.removeprefix("user:"))

@@ -407,7 +407,7 @@ def run(args: argparse.Namespace) -> dict:
     settings = Settings(environment="production", issuer=ISSUER, database_url=url, data_dir=Path("/nonexistent"))
     member_token = tokens.mint(
         key=key, issuer=settings.issuer, audience=settings.audience,
-        subject=f"user:{report.member_user_id}", client_id="bench", organisation_id=report.member_organisation_id,
+        subject=f"user:{report.member_user_id}", client_id=synthetic.BENCH_CLIENT_ID, organisation_id=report.member_organisation_id,
         scope=MEMBER_SCOPES, lifetime_seconds=6 * 3600,
     )
     callers = {"anonymous": None, "member": member_token}

@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
             audience = Settings(environment="production", issuer=ISSUER, database_url=url).audience
             token = tokens.mint(key=key, issuer=ISSUER, audience=audience, subject=f"user:{report.member_user_id}",
-                                client_id="bench", organisation_id=report.member_organisation_id,
+                                client_id=synthetic.BENCH_CLIENT_ID, organisation_id=report.member_organisation_id,
                                 scope=MEMBER_SCOPES, lifetime_seconds=3600)
         asyncio.run(_profile(url, token, args.requests, args.pyinstrument, args.cprofile))
     return 0

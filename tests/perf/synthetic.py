@@ -28,6 +28,7 @@ from api.visibility import Visibility
 from tests.factories import load_vocabularies
 
 ACTOR = "bench"
+BENCH_CLIENT_ID = "bench"
 # A fixed "now" so that timestamps (and so the page order) do not depend on the day of the run.
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 CHUNK = 5_000
@@ -210,6 +211,11 @@ def build_rows(*, initiatives: int, seed: int) -> dict[str, list[dict]]:
     # The benchmark's member caller acts for organisation 1 (status MEMBER), through a user with a membership.
     users = [{"id": 1, "email": "bench@coplab.invalid", "name": "Bench User", **_audit(rng, NOW)}]
     memberships = [{"id": 1, "user_id": 1, "organisation_id": 1, "role": Role.EDITOR, **_audit(rng, NOW)}]
+    # The registered client its tokens name (the server refuses tokens of unknown clients).
+    clients = [{
+        "id": 1, "client_id": BENCH_CLIENT_ID, "secret_hash": None, "organisation_id": 1, "name": "Benchmark",
+        "scopes": [], "grant_types": [], "redirect_uris": [], "revoked_at": None, **_audit(rng, NOW),
+    }]
 
     initiative_rows: list[dict] = []
     classifications: list[dict] = []
@@ -278,6 +284,7 @@ def build_rows(*, initiatives: int, seed: int) -> dict[str, list[dict]]:
         "organisation": organisations,
         "user_account": users,
         "membership": memberships,
+        "oauth_client": clients,
         "initiative": initiative_rows,
         "initiative_classification": classifications,
         "participation": participations,
@@ -331,7 +338,7 @@ def load(url: str, *, initiatives: int, seed: int) -> tuple[LoadReport, ECKey]:
         connection.execute(tables["signing_key"].insert(), [key_row])
         if backend == "postgresql":
             # Ids were given explicitly: move the sequences past them.
-            for name in ("organisation", "user_account", "membership", "initiative", "participation",
+            for name in ("organisation", "user_account", "membership", "oauth_client", "initiative", "participation",
                          "evidence_assessment", "finding"):
                 connection.execute(sa.text(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"

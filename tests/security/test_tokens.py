@@ -44,6 +44,7 @@ class Forge:
         self.public = ECKey.import_key(json.loads(row.public_jwk))
         self.settings = make.settings
         self.organisation = organisation
+        self.client_id = make.token_client(organisation)
 
     def claims(self, **changes: object) -> dict:
         now = int(time.time())
@@ -51,7 +52,7 @@ class Forge:
             "iss": self.settings.issuer,
             "aud": self.settings.audience,
             "sub": "client:test-client",
-            "client_id": "test-client",
+            "client_id": self.client_id,
             "org": self.organisation.id,
             "scope": ALL_SCOPES,
             "jti": f"jti-{now}",
