@@ -37,6 +37,15 @@ async def principal_from_token(
     """Verify the token, then check the organisation and membership it names still stand."""
     if token is None:
         return ANONYMOUS
+    _, principal = await standing_token(token, session=session, keys=keys, settings=settings)
+    return principal
+
+
+async def standing_token(
+    token: str, *, session: AsyncSession, keys: KeyCache, settings: Settings
+) -> tuple[tokens.AccessTokenClaims, Principal]:
+    """The token's claims and principal, if it verifies and its client, organisation and (for a
+    person) membership still stand; `InvalidToken` otherwise. Requests and introspection share it."""
     kid = tokens.unverified_kid(token)
     claims = tokens.verify(
         token, keys=await keys.get(session=session, kid=kid), issuer=settings.issuer, audience=settings.audience
@@ -68,7 +77,7 @@ async def principal_from_token(
         role, kind = Role.ADMIN, PrincipalKind.CLIENT
     else:
         raise tokens.InvalidToken("unknown subject kind")
-    return Principal(
+    return claims, Principal(
         kind=kind,
         subject=claims.subject,
         organisation_id=organisation.id,

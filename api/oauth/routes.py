@@ -1,32 +1,48 @@
-"""HTTP endpoints of the authorization server: token (RFC 6749) and metadata (RFC 8414)."""
+"""HTTP endpoints of the authorization server: token (RFC 6749), introspection (RFC 7662) and
+metadata (RFC 8414)."""
+
+from collections.abc import Callable
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from joserfc.jwk import ECKey
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.audit import service as audit_service
 from api.audit.models import AuditKind
-from api.auth import keys
-from api.auth.dependencies import CLIENT_PREFIX
+from api.auth import keys, tokens
+from api.auth.dependencies import CLIENT_PREFIX, standing_token
 from api.auth.scopes import Scope
 from api.oauth import service as oauth_service
 from api.oauth.limits import FailureLimiter
-from api.oauth.server import CoplabAuthorizationServer, MachineClientGrant, StarletteOAuth2Request
+from api.oauth.server import (
+    CoplabAuthorizationServer,
+    MachineClientGrant,
+    OwnTokensIntrospection,
+    StandingToken,
+    StarletteOAuth2Request,
+)
 from api.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
 TOKEN_PATH = "/oauth/token"
+INTROSPECTION_PATH = "/oauth/introspect"
+
+Respond = Callable[[CoplabAuthorizationServer, StarletteOAuth2Request], tuple[int, dict, list]]
 
 
-@router.post(TOKEN_PATH)
-async def token(request: Request) -> JSONResponse:
-    """Issue an access token. Authlib validates the grant in a worker thread; every issuance and
-    every failed client authentication goes to the audit log, and repeated failures are refused
-    for a while with 429."""
+async def _client_authenticated(
+    request: Request, respond: Respond, *, signing_key: ECKey | None = None, introspected: StandingToken | None = None
+) -> JSONResponse:
+    """Run one client-authenticated Authlib endpoint in a worker thread.
+
+    Every issued token and every failed client authentication goes to the audit log, and repeated
+    failures for one client id or from one address are refused for a while with 429 (SECURITY.md 38).
+    """
     state = request.app.state
     settings: Settings = state.settings
     form = await request.form()
@@ -63,9 +79,6 @@ async def token(request: Request) -> JSONResponse:
             headers={"Retry-After": str(wait), "Cache-Control": "no-store"},
         )
 
-    async with state.session_factory() as session:
-        signing_key = await keys.active_key(session=session)
-        await session.commit()  # the first key ever is created here
     try:
         oauth_request = StarletteOAuth2Request(
             method=request.method,
@@ -78,20 +91,55 @@ async def token(request: Request) -> JSONResponse:
     except OAuth2Error as error:  # plain http to a host that is not this machine
         return JSONResponse(dict(error.get_body()), status_code=error.status_code, headers=dict(error.get_headers()))
 
-    def respond() -> tuple[int, dict, list]:
+    def run() -> tuple[int, dict, list]:
         with Session(state.sync_engine) as sync_session:
-            server = CoplabAuthorizationServer(settings=settings, session=sync_session)
-            status, body, headers = server.create_token_response(oauth_request)
-            if status == 200:
+            server = CoplabAuthorizationServer(settings=settings, session=sync_session, introspected=introspected)
+            status, body, headers = respond(server, oauth_request)
+            if status == 200 and "access_token" in body:
                 audit(sync_session, AuditKind.TOKEN_ISSUED, subject=f"{CLIENT_PREFIX}{client_id}", scope=body.get("scope"))
             elif body.get("error") == "invalid_client":
                 audit(sync_session, AuditKind.CLIENT_AUTHENTICATION_FAILED)
         return status, body, headers
 
-    status, body, headers = await run_in_threadpool(respond)
+    status, body, headers = await run_in_threadpool(run)
     if body.get("error") == "invalid_client":
         limiter.failed(*limited_keys)
     return JSONResponse(body, status_code=status, headers=dict(headers))
+
+
+@router.post(TOKEN_PATH)
+async def token(request: Request) -> JSONResponse:
+    """Issue an access token."""
+    async with request.app.state.session_factory() as session:
+        signing_key = await keys.active_key(session=session)
+        await session.commit()  # the first key ever is created here
+    return await _client_authenticated(
+        request, lambda server, oauth_request: server.create_token_response(oauth_request), signing_key=signing_key
+    )
+
+
+@router.post(INTROSPECTION_PATH)
+async def introspect(request: Request) -> JSONResponse:
+    """Whether a token is active, for clients of the organisation it was issued for (RFC 7662).
+
+    The token is checked here, with the same code as every API request (`standing_token`); Authlib
+    then authenticates the client and answers `{"active": false}` for another organisation's token,
+    exactly as for an unknown one."""
+    state = request.app.state
+    token_string = (await request.form()).get("token")
+    introspected = None
+    if isinstance(token_string, str) and token_string:
+        async with state.session_factory() as session:
+            try:
+                claims, _ = await standing_token(token_string, session=session, keys=state.key_cache, settings=state.settings)
+                introspected = StandingToken(token=token_string, claims=claims, settings=state.settings)
+            except tokens.InvalidToken:
+                introspected = None
+    return await _client_authenticated(
+        request,
+        lambda server, oauth_request: server.create_endpoint_response(OwnTokensIntrospection.ENDPOINT_NAME, oauth_request),
+        introspected=introspected,
+    )
 
 
 @router.get("/.well-known/oauth-authorization-server")
@@ -102,9 +150,11 @@ async def metadata(request: Request) -> dict:
     return {
         "issuer": issuer,
         "token_endpoint": issuer + TOKEN_PATH,
+        "introspection_endpoint": issuer + INTROSPECTION_PATH,
         "jwks_uri": issuer + "/.well-known/jwks.json",
         "grant_types_supported": [MachineClientGrant.GRANT_TYPE],
         "token_endpoint_auth_methods_supported": MachineClientGrant.TOKEN_ENDPOINT_AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": OwnTokensIntrospection.CLIENT_AUTH_METHODS,
         "scopes_supported": [s.value for s in Scope],
         # RFC 8414 requires the member; no response type is offered until the authorization endpoint is.
         "response_types_supported": [],

@@ -130,6 +130,7 @@ def test_server_metadata_describes_the_token_endpoint(client, settings) -> None:
     assert metadata["issuer"] == settings.issuer
     assert metadata["token_endpoint"] == settings.issuer + "/oauth/token"
     assert metadata["jwks_uri"] == settings.issuer + "/.well-known/jwks.json"
+    assert metadata["introspection_endpoint"] == settings.issuer + "/oauth/introspect"
     assert metadata["grant_types_supported"] == ["client_credentials"]
     assert "lab:admin" in metadata["scopes_supported"]
 

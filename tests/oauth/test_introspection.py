@@ -1,0 +1,54 @@
+"""Token introspection (RFC 7662) with Authlib's httpx client against a real server: a client learns
+about its own organisation's tokens only (SECURITY.md 17)."""
+
+from collections.abc import Iterator
+
+import pytest
+from authlib.integrations.httpx_client import OAuth2Client
+
+from api.db import utcnow
+from api.settings import Settings
+from tests.server import running_server
+
+
+@pytest.fixture
+def base_url(settings: Settings) -> Iterator[str]:
+    with running_server(settings) as url:
+        yield url
+
+
+def _token(base_url: str, client_id: str, secret: str) -> str:
+    with OAuth2Client(client_id=client_id, client_secret=secret) as oauth:
+        return oauth.fetch_token(f"{base_url}/oauth/token", grant_type="client_credentials")["access_token"]
+
+
+def _introspect(base_url: str, client_id: str, secret: str, token: str):  # noqa: ANN202
+    with OAuth2Client(client_id=client_id, client_secret=secret) as oauth:
+        return oauth.introspect_token(f"{base_url}/oauth/introspect", token=token)
+
+
+def test_a_client_introspects_its_organisations_tokens_and_nobody_elses(base_url, make, db, settings) -> None:  # noqa: ANN001
+    hotline, other = make.organisation("hotline"), make.organisation("other")
+    system, system_secret = make.oauth_client(hotline, ["initiatives:read", "initiatives:write"])
+    gateway, gateway_secret = make.oauth_client(hotline, ["initiatives:read"])
+    outsider, outsider_secret = make.oauth_client(other, ["initiatives:read"])
+    token = _token(base_url, system.client_id, system_secret)
+
+    answer = _introspect(base_url, gateway.client_id, gateway_secret, token)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["active"] is True
+    assert body["client_id"] == system.client_id
+    assert body["scope"] == "initiatives:read initiatives:write"
+    assert body["org"] == hotline.id and body["sub"] == f"client:{system.client_id}"
+    assert body["iss"] == settings.issuer and body["aud"] == settings.audience and body["exp"] > 0
+
+    foreign = _introspect(base_url, outsider.client_id, outsider_secret, token)
+    assert foreign.status_code == 200 and foreign.json() == {"active": False}  # as if it did not exist
+    assert _introspect(base_url, gateway.client_id, gateway_secret, "not-a-token").json() == {"active": False}
+    assert _introspect(base_url, gateway.client_id, "wrong", token).json()["error"] == "invalid_client"
+
+    system.revoked_at = utcnow()
+    db.add(system)
+    db.commit()
+    assert _introspect(base_url, gateway.client_id, gateway_secret, token).json() == {"active": False}
