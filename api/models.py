@@ -4,7 +4,7 @@ from api.audit.models import AuditEvent
 from api.auth.models import SigningKey
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
-from api.oauth.models import OAuthClient
+from api.oauth.models import OAuthClient, RevokedAccessToken
 from api.organisations.models import Membership, Organisation, User
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.vocabularies.models import Vocabulary, VocabularyTerm
@@ -23,6 +23,7 @@ __all__ = [
     "Participation",
     "PracticeClassification",
     "PracticeEvidence",
+    "RevokedAccessToken",
     "SigningKey",
     "User",
     "Vocabulary",

@@ -53,8 +53,10 @@ async def standing_token(
     organisation = await session.get(Organisation, claims.organisation_id)
     if organisation is None or organisation.status is OrganisationStatus.SUSPENDED:
         raise tokens.InvalidToken("organisation missing or suspended")
-    if not await oauth.client_stands(session=session, client_id=claims.client_id, organisation_id=organisation.id):
-        raise tokens.InvalidToken("client revoked or unknown")
+    if not await oauth.token_stands(
+        session=session, client_id=claims.client_id, organisation_id=organisation.id, jti=claims.token_id
+    ):
+        raise tokens.InvalidToken("token or client revoked, or client unknown")
     role: Role | None
     user_id: int | None = None
     if claims.subject.startswith(USER_PREFIX):

@@ -4,9 +4,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from authlib.oauth2.rfc6749 import ClientMixin
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from api.db import AuditColumns, UTCDateTime
+from api.db import AuditColumns, UTCDateTime, utcnow
 from api.oauth import secrets
 
 
@@ -56,3 +56,14 @@ class OAuthClient(AuditColumns, ClientMixin, table=True):
 
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
+
+
+class RevokedAccessToken(SQLModel, table=True):
+    """An access token revoked before it expired (RFC 7009), by its `jti`; useless once it has expired."""
+
+    __tablename__ = "revoked_access_token"
+
+    jti: str = Field(primary_key=True, max_length=64)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

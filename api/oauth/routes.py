@@ -1,5 +1,5 @@
-"""HTTP endpoints of the authorization server: token (RFC 6749), introspection (RFC 7662) and
-metadata (RFC 8414)."""
+"""HTTP endpoints of the authorization server: token (RFC 6749), revocation (RFC 7009),
+introspection (RFC 7662) and metadata (RFC 8414)."""
 
 from collections.abc import Callable
 
@@ -22,6 +22,7 @@ from api.oauth.server import (
     CoplabAuthorizationServer,
     MachineClientGrant,
     OwnTokensIntrospection,
+    OwnTokensRevocation,
     StandingToken,
     StarletteOAuth2Request,
 )
@@ -31,12 +32,13 @@ router = APIRouter(include_in_schema=False)
 
 TOKEN_PATH = "/oauth/token"
 INTROSPECTION_PATH = "/oauth/introspect"
+REVOCATION_PATH = "/oauth/revoke"
 
 Respond = Callable[[CoplabAuthorizationServer, StarletteOAuth2Request], tuple[int, dict, list]]
 
 
 async def _client_authenticated(
-    request: Request, respond: Respond, *, signing_key: ECKey | None = None, introspected: StandingToken | None = None
+    request: Request, respond: Respond, *, signing_key: ECKey | None = None, standing: StandingToken | None = None
 ) -> JSONResponse:
     """Run one client-authenticated Authlib endpoint in a worker thread.
 
@@ -93,7 +95,7 @@ async def _client_authenticated(
 
     def run() -> tuple[int, dict, list]:
         with Session(state.sync_engine) as sync_session:
-            server = CoplabAuthorizationServer(settings=settings, session=sync_session, introspected=introspected)
+            server = CoplabAuthorizationServer(settings=settings, session=sync_session, standing=standing)
             status, body, headers = respond(server, oauth_request)
             if status == 200 and "access_token" in body:
                 audit(sync_session, AuditKind.TOKEN_ISSUED, subject=f"{CLIENT_PREFIX}{client_id}", scope=body.get("scope"))
@@ -118,27 +120,40 @@ async def token(request: Request) -> JSONResponse:
     )
 
 
-@router.post(INTROSPECTION_PATH)
-async def introspect(request: Request) -> JSONResponse:
-    """Whether a token is active, for clients of the organisation it was issued for (RFC 7662).
-
-    The token is checked here, with the same code as every API request (`standing_token`); Authlib
-    then authenticates the client and answers `{"active": false}` for another organisation's token,
-    exactly as for an unknown one."""
+async def _standing(request: Request) -> StandingToken | None:
+    """The submitted `token`, if the API would accept it now: judged by the same code as every API
+    request, before Authlib authenticates the client."""
     state = request.app.state
     token_string = (await request.form()).get("token")
-    introspected = None
-    if isinstance(token_string, str) and token_string:
-        async with state.session_factory() as session:
-            try:
-                claims, _ = await standing_token(token_string, session=session, keys=state.key_cache, settings=state.settings)
-                introspected = StandingToken(token=token_string, claims=claims, settings=state.settings)
-            except tokens.InvalidToken:
-                introspected = None
+    if not isinstance(token_string, str) or not token_string:
+        return None
+    async with state.session_factory() as session:
+        try:
+            claims, _ = await standing_token(token_string, session=session, keys=state.key_cache, settings=state.settings)
+        except tokens.InvalidToken:
+            return None
+    return StandingToken(token=token_string, claims=claims, settings=state.settings)
+
+
+@router.post(INTROSPECTION_PATH)
+async def introspect(request: Request) -> JSONResponse:
+    """Whether a token is active, for clients of the organisation it was issued for (RFC 7662);
+    `{"active": false}` for another organisation's token, exactly as for an unknown one."""
     return await _client_authenticated(
         request,
         lambda server, oauth_request: server.create_endpoint_response(OwnTokensIntrospection.ENDPOINT_NAME, oauth_request),
-        introspected=introspected,
+        standing=await _standing(request),
+    )
+
+
+@router.post(REVOCATION_PATH)
+async def revoke(request: Request) -> JSONResponse:
+    """Revoke an access token of the client's organisation (RFC 7009); it stops working at once.
+    Another organisation's token is left alone and answered like an unknown one: 200."""
+    return await _client_authenticated(
+        request,
+        lambda server, oauth_request: server.create_endpoint_response(OwnTokensRevocation.ENDPOINT_NAME, oauth_request),
+        standing=await _standing(request),
     )
 
 
@@ -155,6 +170,8 @@ async def metadata(request: Request) -> dict:
         "grant_types_supported": [MachineClientGrant.GRANT_TYPE],
         "token_endpoint_auth_methods_supported": MachineClientGrant.TOKEN_ENDPOINT_AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": OwnTokensIntrospection.CLIENT_AUTH_METHODS,
+        "revocation_endpoint": issuer + REVOCATION_PATH,
+        "revocation_endpoint_auth_methods_supported": OwnTokensRevocation.CLIENT_AUTH_METHODS,
         "scopes_supported": [s.value for s in Scope],
         # RFC 8414 requires the member; no response type is offered until the authorization endpoint is.
         "response_types_supported": [],

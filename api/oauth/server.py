@@ -10,11 +10,13 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import InvalidScopeError, OAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from joserfc.jwk import ECKey
 from sqlmodel import Session
@@ -97,7 +99,8 @@ class MachineClientGrant(ClientCredentialsGrant):
 
 @dataclass(frozen=True)
 class StandingToken:
-    """An access token the API would accept right now, checked before Authlib runs."""
+    """An access token the API would accept right now, checked before Authlib runs (introspection and
+    revocation both start from it)."""
 
     token: str
     claims: tokens.AccessTokenClaims
@@ -117,7 +120,7 @@ class OwnTokensIntrospection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> StandingToken | None:
-        standing = self.server.introspected
+        standing = self.server.standing
         return standing if standing is not None and standing.token == token_string else None
 
     def check_permission(self, token: StandingToken, client: Any, request: OAuth2Request) -> bool:  # noqa: ANN401
@@ -139,17 +142,41 @@ class OwnTokensIntrospection(IntrospectionEndpoint):
         }
 
 
+class OwnTokensRevocation(RevocationEndpoint):
+    """RFC 7009 for a client of the organisation the token was issued for. Another organisation's
+    token is treated as an unknown one: `200` and nothing revoked (RFC 7009 §2.2)."""
+
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def authenticate_token(self, request: OAuth2Request, client: Any) -> StandingToken | None:  # noqa: ANN401
+        self.check_params(request, client)
+        standing = self.server.standing
+        if standing is None or standing.token != request.form["token"]:
+            return None
+        return standing if standing.claims.organisation_id == client.organisation_id else None
+
+    def revoke_token(self, token: StandingToken, request: OAuth2Request) -> None:
+        service.revoke_access_token(
+            self.server.session,
+            jti=token.claims.token_id,
+            organisation_id=token.claims.organisation_id,
+            expires_at=datetime.fromtimestamp(token.claims.expires_at, UTC),
+        )
+        self.server.session.commit()
+
+
 class CoplabAuthorizationServer(AuthorizationServer):
     """One per token request, bound to that request's database session: Authlib's hooks carry no
     request (`query_client(client_id)`), and a per-request instance shares nothing between threads."""
 
-    def __init__(self, *, settings: Settings, session: Session, introspected: StandingToken | None = None) -> None:
+    def __init__(self, *, settings: Settings, session: Session, standing: StandingToken | None = None) -> None:
         super().__init__(scopes_supported=[s.value for s in Scope])
         self.settings = settings
         self.session = session
-        self.introspected = introspected
+        self.standing = standing
         self.register_grant(MachineClientGrant)
         self.register_endpoint(OwnTokensIntrospection)
+        self.register_endpoint(OwnTokensRevocation)
 
     def query_client(self, client_id: str) -> Any:  # noqa: ANN401
         return service.usable_client(self.session, client_id)

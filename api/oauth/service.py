@@ -1,8 +1,10 @@
-"""Registering clients, and finding the ones that may still obtain tokens."""
+"""Registering and revoking clients, and whether a client or one of its tokens still stands."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -10,7 +12,7 @@ from api.auth.scopes import Scope
 from api.db import utcnow
 from api.errors import DomainError, ErrorCode, Problem
 from api.oauth import secrets
-from api.oauth.models import OAuthClient
+from api.oauth.models import OAuthClient, RevokedAccessToken
 from api.organisations.models import Organisation, OrganisationStatus
 
 MACHINE_GRANTS = ("client_credentials",)
@@ -54,15 +56,24 @@ async def create_machine_client(
     return NewClient(client=client, secret=secret)
 
 
-async def client_stands(*, session: AsyncSession, client_id: str, organisation_id: int) -> bool:
-    """Whether tokens issued to `client_id` for the organisation still work: the client is registered
-    for it and not revoked. Checked on every request, so a revoked client's access tokens stop at once."""
+async def token_stands(*, session: AsyncSession, client_id: str, organisation_id: int, jti: str) -> bool:
+    """Whether an access token still works: its client is registered for the organisation and not
+    revoked, and the token itself was not revoked. One statement, on every request, so revoking
+    either stops the token at once."""
     statement = select(OAuthClient.id).where(
         OAuthClient.client_id == client_id,
         OAuthClient.organisation_id == organisation_id,
         col(OAuthClient.revoked_at).is_(None),
+        ~sa.exists().where(RevokedAccessToken.jti == jti),
     )
     return (await session.exec(statement)).first() is not None
+
+
+def revoke_access_token(session: Session, *, jti: str, organisation_id: int, expires_at: datetime) -> None:
+    """Record a revoked access token (synchronous: Authlib calls it). Revoking twice changes nothing."""
+    if session.get(RevokedAccessToken, jti) is None:
+        session.add(RevokedAccessToken(jti=jti, organisation_id=organisation_id, expires_at=expires_at))
+        session.flush()
 
 
 async def development_client(*, session: AsyncSession, actor: str, organisation_id: int) -> OAuthClient:

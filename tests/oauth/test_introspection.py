@@ -1,12 +1,15 @@
-"""Token introspection (RFC 7662) with Authlib's httpx client against a real server: a client learns
+"""Token introspection (RFC 7662) and revocation (RFC 7009) with Authlib's httpx client against a real server: a client learns
 about its own organisation's tokens only (SECURITY.md 17)."""
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
+from sqlmodel import select
 
 from api.db import utcnow
+from api.oauth.models import RevokedAccessToken
 from api.settings import Settings
 from tests.server import running_server
 
@@ -52,3 +55,29 @@ def test_a_client_introspects_its_organisations_tokens_and_nobody_elses(base_url
     db.add(system)
     db.commit()
     assert _introspect(base_url, gateway.client_id, gateway_secret, token).json() == {"active": False}
+
+
+def test_a_client_revokes_its_organisations_tokens_and_cannot_touch_others(base_url, make, db) -> None:  # noqa: ANN001
+    hotline, other = make.organisation("hotline"), make.organisation("other")
+    system, system_secret = make.oauth_client(hotline, ["initiatives:read"])
+    outsider, outsider_secret = make.oauth_client(other, ["initiatives:read"])
+    mine = _token(base_url, system.client_id, system_secret)
+    theirs = _token(base_url, outsider.client_id, outsider_secret)
+
+    with OAuth2Client(client_id=system.client_id, client_secret=system_secret) as oauth:
+        foreign = oauth.revoke_token(f"{base_url}/oauth/revoke", token=theirs)
+        assert foreign.status_code == 200  # answered like an unknown token
+        assert oauth.revoke_token(f"{base_url}/oauth/revoke", token="not-a-token").status_code == 200
+        assert db.exec(select(RevokedAccessToken)).all() == []
+        assert _introspect(base_url, outsider.client_id, outsider_secret, theirs).json()["active"] is True
+
+        assert oauth.revoke_token(f"{base_url}/oauth/revoke", token=mine).status_code == 200
+    assert _introspect(base_url, system.client_id, system_secret, mine).json() == {"active": False}
+    refused = httpx.post(
+        f"{base_url}/graphql", json={"query": "{ viewer { kind } }"}, headers={"Authorization": f"Bearer {mine}"}
+    )
+    assert refused.status_code == 401
+    still = httpx.post(
+        f"{base_url}/graphql", json={"query": "{ viewer { kind } }"}, headers={"Authorization": f"Bearer {theirs}"}
+    )
+    assert still.status_code == 200 and still.json()["data"]["viewer"]["kind"] == "client"
