@@ -18,6 +18,8 @@ from api.evidence import queries as evidence_queries
 from api.evidence import mutations as evidence_mutations
 from api.evidence.types import EvidenceAssessment
 from api.initiatives import mutations as initiative_mutations
+from api.oauth import mutations as oauth_mutations
+from api.oauth import queries as oauth_queries
 from api.initiatives import queries as initiative_queries
 from api.initiatives.types import Initiative, Participation
 from api.input_errors import InputErrors
@@ -69,6 +71,7 @@ Query = merge_types(
         practice_queries.Query,
         vocabulary_queries.Query,
         audit_queries.Query,
+        oauth_queries.Query,
     ),
 )
 Mutation = merge_types(
@@ -78,6 +81,7 @@ Mutation = merge_types(
         evidence_mutations.Mutation,
         practice_mutations.Mutation,
         organisation_mutations.Mutation,
+        oauth_mutations.Mutation,
     ),
 )
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.db import utcnow
 from api.errors import DomainError, ErrorCode, Problem
@@ -25,15 +26,28 @@ class NewClient:
 
 
 async def create_machine_client(
-    *, session: AsyncSession, actor: str, organisation_id: int, name: str, scopes: Sequence[str]
+    *,
+    session: AsyncSession,
+    actor: str,
+    organisation_id: int,
+    name: str,
+    scopes: Sequence[str],
+    grantable: frozenset[Scope] | None = None,
 ) -> NewClient:
-    """A confidential client for an organisation's own systems (client credentials). Flushes, never commits."""
+    """A confidential client for an organisation's own systems (client credentials). With `grantable`
+    (an administrator's own scopes), the client may hold no scope beyond them. Flushes, never commits."""
     known = {s.value for s in Scope}
     problems = [
         Problem(("scopes", str(i)), ErrorCode.INVALID_CODE, f"`{s}` is not a scope.")
         for i, s in enumerate(scopes)
         if s not in known
     ]
+    if grantable is not None:
+        problems += [
+            Problem(("scopes", str(i)), ErrorCode.FORBIDDEN, f"Your token does not hold `{s}`, so you cannot grant it.")
+            for i, s in enumerate(scopes)
+            if s in known and Scope(s) not in grantable and s != Scope.LAB_ADMIN.value
+        ]
     if Scope.LAB_ADMIN.value in scopes:
         problems.append(Problem(("scopes",), ErrorCode.FORBIDDEN, "Machine clients cannot hold `lab:admin`."))
     if not name.strip():
@@ -97,11 +111,41 @@ async def development_client(*, session: AsyncSession, actor: str, organisation_
     return client
 
 
-async def revoke(*, session: AsyncSession, actor: str, client_id: str) -> OAuthClient:
-    """Revoke a client: it gets no more tokens, and the ones it holds stop working. Flushes, never commits."""
-    client = (await session.exec(select(OAuthClient).where(OAuthClient.client_id == client_id))).first()
-    if client is None:
+def managed_by(principal: Principal) -> sa.Select:
+    """The clients the principal may manage: its own organisation's, for administrators with `org:admin`."""
+    if principal.organisation_id is None or not principal.has_scope(Scope.ORG_ADMIN) or not principal.has_role(Role.ADMIN):
+        return select(OAuthClient).where(sa.false())
+    return select(OAuthClient).where(OAuthClient.organisation_id == principal.organisation_id)
+
+
+async def _managed(session: AsyncSession, principal: Principal | None, client_id: str) -> OAuthClient:
+    statement = managed_by(principal) if principal is not None else select(OAuthClient)
+    client = (await session.exec(statement.where(OAuthClient.client_id == client_id))).first()
+    if client is None:  # another organisation's client is answered exactly like a missing one
         raise DomainError.one(["clientId"], ErrorCode.NOT_FOUND, f"No client {client_id}.")
+    return client
+
+
+async def rotate_secret(*, session: AsyncSession, principal: Principal, client_id: str) -> NewClient:
+    """A new secret for a machine client; the old one stops working at once. Flushes, never commits."""
+    client = await _managed(session, principal, client_id)
+    if client.secret_hash is None or client.revoked_at is not None:
+        raise DomainError.one(["clientId"], ErrorCode.INVALID_VALUE, "Only an active client with a secret can get a new one.")
+    secret = secrets.new_secret()
+    client.secret_hash = secrets.digest(secret)
+    client.updated_at = utcnow()
+    client.updated_by = principal.subject
+    session.add(client)
+    await session.flush()
+    return NewClient(client=client, secret=secret)
+
+
+async def revoke(
+    *, session: AsyncSession, actor: str, client_id: str, principal: Principal | None = None
+) -> OAuthClient:
+    """Revoke a client: it gets no more tokens, and the ones it holds stop working. Without
+    `principal` (the CLI), any client. Flushes, never commits."""
+    client = await _managed(session, principal, client_id)
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         client.updated_at = client.revoked_at

@@ -1,0 +1,81 @@
+"""OAuth client mutations: an organisation's administrators register, rotate and revoke its clients."""
+
+import strawberry
+
+from api import mutations
+from api.auth.checks import require_role
+from api.auth.principal import Role
+from api.auth.scopes import Scope
+from api.context import Info
+from api.errors import UserError
+from api.oauth import service
+from api.oauth.types import OAuthClient, OAuthClientPayload, OAuthClientWithSecretPayload
+
+
+@strawberry.input(description="A machine client for your organisation's own systems (client credentials).")
+class CreateOAuthClientInput:
+    name: str = strawberry.field(description="What the client is, e.g. 'hotline case system'.")
+    scopes: list[str] = strawberry.field(description="Scopes it may request; at most those your own token holds.")
+
+
+@strawberry.input(description="One of your organisation's clients.")
+class OAuthClientInput:
+    client_id: str = strawberry.field(description="The client identifier.")
+
+
+def _with_secret(created: service.NewClient | None, errors: list[UserError]) -> OAuthClientWithSecretPayload:
+    return OAuthClientWithSecretPayload(
+        client=OAuthClient.from_model(created.client) if created else None,
+        client_secret=created.secret if created else None,
+        user_errors=errors,
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        name="createOAuthClient",
+        description="Register a machine client; its secret is in this answer only (`org:admin`, administrators).",
+    )
+    async def create_oauth_client(self, info: Info, input: CreateOAuthClientInput) -> OAuthClientWithSecretPayload:  # noqa: A002
+        principal = info.context.principal
+
+        async def work() -> service.NewClient:
+            require_role(principal, Role.ADMIN)
+            return await service.create_machine_client(
+                session=info.context.session,
+                actor=principal.subject,
+                organisation_id=principal.organisation_id,
+                name=input.name,
+                scopes=input.scopes,
+                grantable=principal.scopes,
+            )
+
+        return _with_secret(*await mutations.run(info, work, scope=Scope.ORG_ADMIN))
+
+    @strawberry.mutation(
+        name="rotateOAuthClientSecret",
+        description="Give a client a new secret; the old one stops working at once (`org:admin`).",
+    )
+    async def rotate_oauth_client_secret(self, info: Info, input: OAuthClientInput) -> OAuthClientWithSecretPayload:  # noqa: A002
+        async def work() -> service.NewClient:
+            return await service.rotate_secret(
+                session=info.context.session, principal=info.context.principal, client_id=input.client_id
+            )
+
+        return _with_secret(*await mutations.run(info, work, scope=Scope.ORG_ADMIN))
+
+    @strawberry.mutation(
+        name="revokeOAuthClient",
+        description="Revoke a client: no more tokens, and those it holds stop working (`org:admin`).",
+    )
+    async def revoke_oauth_client(self, info: Info, input: OAuthClientInput) -> OAuthClientPayload:  # noqa: A002
+        principal = info.context.principal
+
+        async def work():  # noqa: ANN202
+            return await service.revoke(
+                session=info.context.session, actor=principal.subject, client_id=input.client_id, principal=principal
+            )
+
+        row, errors = await mutations.run(info, work, scope=Scope.ORG_ADMIN)
+        return OAuthClientPayload(client=OAuthClient.from_model(row) if row else None, user_errors=errors)

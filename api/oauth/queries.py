@@ -1,0 +1,30 @@
+"""OAuth client queries."""
+
+import strawberry
+
+from api.auth.checks import require_scope
+from api.auth.scopes import Scope
+from api.context import Info
+from api.oauth import service
+from api.oauth.models import OAuthClient as OAuthClientRow
+from api.oauth.types import OAuthClient
+from api.pagination import Connection, SortKey, paginate
+
+NEWEST_FIRST = SortKey(OAuthClientRow.created_at, True, "datetime")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Your organisation's OAuth clients, newest first (administrators, with `org:admin`).")
+    async def oauth_clients(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[OAuthClient]:
+        require_scope(info.context.principal, Scope.ORG_ADMIN)
+        return await paginate(
+            session=info.context.session,
+            statement=service.managed_by(info.context.principal),
+            id_column=OAuthClientRow.id,
+            key=NEWEST_FIRST,
+            first=first,
+            after=after,
+            to_node=OAuthClient.from_model,
+            lock=info.context.loaders.lock,
+        )
