@@ -28,9 +28,18 @@ from api.oauth import service
 from api.settings import Settings
 
 
+# How confidential clients authenticate at every endpoint: HTTP Basic, or the credentials in the form.
+CONFIDENTIAL_CLIENT_AUTH = ["client_secret_basic", "client_secret_post"]
+
+
+def first_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Each parameter's first value; Authlib rejects repeats where they matter, through `datalist`."""
+    return {key: value for key, value in reversed(pairs)}
+
+
 class FormPayload(OAuth2Payload):
     def __init__(self, form: list[tuple[str, str]]) -> None:
-        self._data = {key: value for key, value in reversed(form)}  # the first value of a repeated key
+        self._data = first_values(form)
         self._datalist: defaultdict[str, list] = defaultdict(list)
         for key, value in form:
             self._datalist[key].append(value)
@@ -59,8 +68,8 @@ class StarletteOAuth2Request(OAuth2Request):
     ) -> None:
         super().__init__(method=method, uri=uri, headers=headers)
         self.payload = FormPayload(form if method == "POST" else query)
-        self._query = dict(query)
-        self._form = dict(form)
+        self._query = first_values(query)
+        self._form = first_values(form)
         self.signing_key = signing_key
 
     @property
@@ -75,7 +84,7 @@ class StarletteOAuth2Request(OAuth2Request):
 class MachineClientGrant(ClientCredentialsGrant):
     """Client credentials for an organisation's own systems; the token acts for the client's organisation."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_CLIENT_AUTH
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):  # noqa: ANN001, ANN201
         server: CoplabAuthorizationServer = self.server
@@ -117,7 +126,7 @@ class OwnTokensIntrospection(IntrospectionEndpoint):
     """RFC 7662 for a client of the organisation the token was issued for; anyone else's token is
     simply not active."""
 
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS = CONFIDENTIAL_CLIENT_AUTH
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> StandingToken | None:
         standing = self.server.standing
@@ -146,7 +155,7 @@ class OwnTokensRevocation(RevocationEndpoint):
     """RFC 7009 for a client of the organisation the token was issued for. Another organisation's
     token is treated as an unknown one: `200` and nothing revoked (RFC 7009 §2.2)."""
 
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS = CONFIDENTIAL_CLIENT_AUTH
 
     def authenticate_token(self, request: OAuth2Request, client: Any) -> StandingToken | None:  # noqa: ANN401
         self.check_params(request, client)
