@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ def gid(type_name: str, row_id: int) -> str:
 class Factory:
     db: Session
     settings: Settings
+    _token_clients: set[str] = field(default_factory=set)  # registered this test
 
     def organisation(
         self,
@@ -128,23 +129,22 @@ class Factory:
             now=now,
         )
 
+    def _register_client(self, organisation: Organisation, **fields: Any) -> OAuthClient:
+        client = OAuthClient(organisation_id=organisation.id, created_by=ACTOR, updated_by=ACTOR, **fields)
+        self.db.add(client)
+        self.db.commit()
+        return client
+
     def token_client(self, organisation: Organisation) -> str:
         """The registered client that this factory's tokens name for `organisation` (the server
         refuses tokens of unknown or revoked clients), like `coplab token mint`'s development client."""
         client_id = f"test-client-{organisation.id}"
-        if self.db.exec(select(OAuthClient).where(OAuthClient.client_id == client_id)).first() is None:
-            self.db.add(
-                OAuthClient(
-                    client_id=client_id,
-                    organisation_id=organisation.id,
-                    name="Test tokens",
-                    scopes=sorted(s.value for s in Scope),
-                    grant_types=[],
-                    created_by=ACTOR,
-                    updated_by=ACTOR,
+        if client_id not in self._token_clients:
+            if self.db.exec(select(OAuthClient).where(OAuthClient.client_id == client_id)).first() is None:
+                self._register_client(
+                    organisation, client_id=client_id, name="Test tokens", scopes=sorted(s.value for s in Scope), grant_types=[]
                 )
-            )
-            self.db.commit()
+            self._token_clients.add(client_id)
         return client_id
 
     def oauth_client(
@@ -152,19 +152,15 @@ class Factory:
     ) -> tuple[OAuthClient, str]:
         """A machine client and its secret, as `coplab client create` registers them."""
         secret = secrets.new_secret()
-        client = OAuthClient(
+        client = self._register_client(
+            organisation,
             client_id=secrets.new_client_id(),
             secret_hash=secrets.digest(secret),
-            organisation_id=organisation.id,
             name="Case system",
             scopes=sorted(scopes),
             grant_types=["client_credentials"],
             revoked_at=utcnow() if revoked else None,
-            created_by=ACTOR,
-            updated_by=ACTOR,
         )
-        self.db.add(client)
-        self.db.commit()
         return client, secret
 
     def initiative(

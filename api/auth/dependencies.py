@@ -50,12 +50,17 @@ async def standing_token(
     claims = tokens.verify(
         token, keys=await keys.get(session=session, kid=kid), issuer=settings.issuer, audience=settings.audience
     )
-    organisation = await session.get(Organisation, claims.organisation_id)
+    found = (
+        await session.exec(
+            select(Organisation, oauth.token_stands(client_id=claims.client_id, jti=claims.token_id)).where(
+                Organisation.id == claims.organisation_id
+            )
+        )
+    ).first()
+    organisation, stands = found if found is not None else (None, False)
     if organisation is None or organisation.status is OrganisationStatus.SUSPENDED:
         raise tokens.InvalidToken("organisation missing or suspended")
-    if not await oauth.token_stands(
-        session=session, client_id=claims.client_id, organisation_id=organisation.id, jti=claims.token_id
-    ):
+    if not stands:
         raise tokens.InvalidToken("token or client revoked, or client unknown")
     role: Role | None
     user_id: int | None = None

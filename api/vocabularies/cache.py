@@ -45,9 +45,6 @@ class TermCache:
         self._views = {}
         self._loaded_at = time.monotonic()
 
-    def get(self, vocabulary: str, code: str) -> CachedTerm | None:
-        return self._terms.get((vocabulary, code))
-
     def view(self, vocabulary: str, code: str, convert: Callable[[CachedTerm], Any]) -> Any | None:
         """`convert(term)`, made once per term until the next refresh: a page shows the same few
         terms hundreds of times, and the GraphQL object for one never changes between refreshes."""

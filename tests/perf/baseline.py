@@ -135,22 +135,18 @@ async def _principal(connection: sa.ext.asyncio.AsyncConnection, request: Reques
         raise Unauthorised from error
     organisation = (
         await connection.execute(
-            sa.text("SELECT id, status, is_secretariat FROM organisation WHERE id = :id"),
-            {"id": claims.organisation_id},
+            sa.text(
+                "SELECT o.id, o.status, o.is_secretariat, EXISTS (SELECT 1 FROM oauth_client c"
+                " WHERE c.client_id = :client AND c.organisation_id = o.id AND c.revoked_at IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti)) AS token_stands"
+                " FROM organisation o WHERE o.id = :id"
+            ),
+            {"id": claims.organisation_id, "client": claims.client_id, "jti": claims.token_id},
         )
     ).first()
     if organisation is None or organisation.status == "SUSPENDED":
         raise Unauthorised
-    client_stands = (
-        await connection.execute(
-            sa.text(
-                "SELECT 1 FROM oauth_client WHERE client_id = :client AND organisation_id = :org"
-                " AND revoked_at IS NULL"
-            ),
-            {"client": claims.client_id, "org": organisation.id},
-        )
-    ).first()
-    if client_stands is None:
+    if not organisation.token_stands:
         raise Unauthorised
     user_id = None
     if claims.subject.startswith("user:"):
