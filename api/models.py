@@ -4,14 +4,24 @@ from api.audit.models import AuditEvent
 from api.auth.models import SigningKey
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
-from api.oauth.models import OAuthClient, RevokedAccessToken
+from api.oauth.models import (
+    AuthorizationCode,
+    ConsentTicket,
+    OAuthClient,
+    OAuthGrant,
+    PasswordSetup,
+    RefreshToken,
+    RevokedAccessToken,
+)
 from api.organisations.models import Membership, Organisation, User
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 __all__ = [
     "AuditEvent",
+    "AuthorizationCode",
     "BestPractice",
+    "ConsentTicket",
     "Endorsement",
     "EvidenceAssessment",
     "Finding",
@@ -19,10 +29,13 @@ __all__ = [
     "InitiativeClassification",
     "Membership",
     "OAuthClient",
+    "OAuthGrant",
     "Organisation",
     "Participation",
+    "PasswordSetup",
     "PracticeClassification",
     "PracticeEvidence",
+    "RefreshToken",
     "RevokedAccessToken",
     "SigningKey",
     "User",

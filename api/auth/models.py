@@ -17,4 +17,8 @@ class SigningKey(SQLModel, table=True):
     private_jwk: str = Field(sa_type=sa.Text)
     public_jwk: str = Field(sa_type=sa.Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When it starts signing; published in the JWKS from `created_at` on, so verifiers that cache
+    # the key set know it before the first token it signs. None: from creation.
+    activates_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # No longer published nor trusted: every token it signed has expired.
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

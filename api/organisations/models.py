@@ -40,6 +40,8 @@ class User(AuditColumns, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)
     name: str = Field(max_length=200)
+    # argon2id; None until the person sets a password (an invited member, a person known only by e-mail).
+    password_hash: str | None = Field(default=None, max_length=200)
 
 
 class Membership(AuditColumns, table=True):
