@@ -13,8 +13,20 @@ from api.db import UTCDateTime, utcnow
 @strawberry.enum(description="What an audit event records.")
 class AuditKind(StrEnum):
     TOKEN_ISSUED = "TOKEN_ISSUED"
+    TOKEN_REFRESHED = "TOKEN_REFRESHED"
+    TOKEN_REVOKED = "TOKEN_REVOKED"
     CLIENT_AUTHENTICATION_FAILED = "CLIENT_AUTHENTICATION_FAILED"
     RATE_LIMITED = "RATE_LIMITED"
+    AUTHORIZATION_GRANTED = "AUTHORIZATION_GRANTED"
+    AUTHORIZATION_CODE_REUSED = "AUTHORIZATION_CODE_REUSED"
+    REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
+    SIGN_IN_FAILED = "SIGN_IN_FAILED"
+    PASSWORD_SET = "PASSWORD_SET"
+    SIGNING_KEY_ROTATED = "SIGNING_KEY_ROTATED"
+
+
+# Events about the whole server rather than one organisation: every organisation's admins see them.
+LAB_WIDE_KINDS = frozenset({AuditKind.SIGNING_KEY_ROTATED})
 
 
 class AuditEvent(SQLModel, table=True):

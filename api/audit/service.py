@@ -1,9 +1,9 @@
 """Recording audit events, and reading those an organisation's administrators may see."""
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from api.audit.models import AuditEvent, AuditKind
+from api.audit.models import LAB_WIDE_KINDS, AuditEvent, AuditKind
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 
@@ -33,11 +33,17 @@ def record(
 
 
 def readable(principal: Principal) -> sa.Select:
-    """The events of the caller's own organisation, for its administrators holding `audit:read`."""
+    """The events of the caller's own organisation and the server-wide ones (key rotations), for its
+    administrators holding `audit:read`."""
     if (
         principal.organisation_id is None
         or not principal.has_scope(Scope.AUDIT_READ)
         or not principal.has_role(Role.ADMIN)
     ):
         return select(AuditEvent).where(sa.false())
-    return select(AuditEvent).where(AuditEvent.organisation_id == principal.organisation_id)
+    return select(AuditEvent).where(
+        sa.or_(
+            AuditEvent.organisation_id == principal.organisation_id,
+            sa.and_(col(AuditEvent.organisation_id).is_(None), col(AuditEvent.kind).in_(LAB_WIDE_KINDS)),
+        )
+    )
