@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     issuer: str = "http://127.0.0.1:8000"
     audience: str = "coplab-api"
     access_token_lifetime_seconds: int = 900
+    # Refresh tokens rotate on every use; one unused this long lapses (idle), and no refresh token
+    # of a sign-in outlives the absolute lifetime, however often it rotates.
+    refresh_token_idle_seconds: int = 7 * 24 * 3600
+    refresh_token_absolute_seconds: int = 30 * 24 * 3600
+    authorization_code_seconds: int = 120
+    consent_ticket_seconds: int = 600
 
     # GraphQL limits (SECURITY.md 3, 31-37).
     max_query_depth: int = 10
@@ -46,6 +52,9 @@ class Settings(BaseSettings):
     # Failed client authentications at the token endpoint, per client and per address (SECURITY.md 38).
     token_failure_limit: int = 5
     token_failure_window_seconds: int = 60
+    # Failed sign-ins at the authorization page, per e-mail address and per address.
+    sign_in_failure_limit: int = 5
+    sign_in_failure_window_seconds: int = 300
 
     # Garbage collection of the serving process (docs/performance.md): freeze what startup built and
     # collect the youngest generation less often. Off by default in tests, whose one process builds

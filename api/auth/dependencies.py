@@ -52,7 +52,7 @@ async def standing_token(
     )
     found = (
         await session.exec(
-            select(Organisation, oauth.token_stands(client_id=claims.client_id, jti=claims.token_id)).where(
+            select(Organisation, oauth.token_stands(client_id=claims.client_id, jti=claims.token_id, grant_id=claims.grant_id)).where(
                 Organisation.id == claims.organisation_id
             )
         )

@@ -59,3 +59,21 @@ class Principal:
 
 
 ANONYMOUS = Principal(kind=PrincipalKind.ANONYMOUS, subject="anonymous")
+
+
+_READ = frozenset({Scope.INITIATIVES_READ, Scope.ASSESSMENTS_READ, Scope.PRACTICES_READ, Scope.ORG_READ})
+_WRITE = frozenset({Scope.INITIATIVES_WRITE, Scope.ASSESSMENTS_WRITE, Scope.PRACTICES_WRITE})
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.VIEWER: _READ,
+    Role.CONTRIBUTOR: _READ | _WRITE,
+    Role.EDITOR: _READ | _WRITE,
+    Role.ADMIN: _READ | _WRITE | {Scope.ORG_ADMIN, Scope.AUDIT_READ},
+}
+
+
+def scopes_for_role(role: Role, *, secretariat: bool) -> frozenset[Scope]:
+    """The scopes a person with `role` may be granted: the ceiling of what a sign-in can give them.
+    `lab:admin` only to administrators of the Lab's secretariat."""
+    if secretariat and role is Role.ADMIN:
+        return ROLE_SCOPES[role] | {Scope.LAB_ADMIN}
+    return ROLE_SCOPES[role]

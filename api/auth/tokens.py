@@ -27,6 +27,8 @@ class AccessTokenClaims:
     scope: str
     token_id: str
     expires_at: int
+    # The person's grant (refresh-token family) the token was issued under; None for machine clients.
+    grant_id: int | None = None
 
 
 def mint(
@@ -39,9 +41,11 @@ def mint(
     organisation_id: int,
     scope: str,
     lifetime_seconds: int,
+    grant_id: int | None = None,
     now: int | None = None,
 ) -> str:
-    """A signed access token for one organisation and a set of scopes."""
+    """A signed access token for one organisation and a set of scopes. A person's token names the
+    grant it was issued under (`sid`), so revoking the grant stops it."""
     issued_at = int(time.time()) if now is None else now
     claims = {
         "iss": issuer,
@@ -55,6 +59,8 @@ def mint(
         "nbf": issued_at,
         "exp": issued_at + lifetime_seconds,
     }
+    if grant_id is not None:
+        claims["sid"] = str(grant_id)
     header = {"alg": ALGORITHM, "kid": key.kid, "typ": TOKEN_TYPE}
     return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
 
@@ -100,6 +106,9 @@ def verify(token: str, *, keys: KeySet, issuer: str, audience: str, leeway: int 
     claims = decoded.claims
     if not isinstance(claims.get("org"), int) or not isinstance(claims.get("scope", ""), str):
         raise InvalidToken("bad org or scope claim")
+    grant_id = claims.get("sid")
+    if grant_id is not None and not (isinstance(grant_id, str) and grant_id.isdigit()):
+        raise InvalidToken("bad sid claim")
     return AccessTokenClaims(
         subject=claims["sub"],
         client_id=claims["client_id"],
@@ -107,4 +116,5 @@ def verify(token: str, *, keys: KeySet, issuer: str, audience: str, leeway: int 
         scope=claims.get("scope", ""),
         token_id=claims["jti"],
         expires_at=claims["exp"],
+        grant_id=int(grant_id) if grant_id is not None else None,
     )

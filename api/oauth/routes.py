@@ -14,13 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from api.audit import service as audit_service
 from api.audit.models import AuditKind
 from api.auth import keys, tokens
-from api.auth.dependencies import CLIENT_PREFIX, standing_token
+from api.auth.dependencies import standing_token
 from api.auth.scopes import Scope
 from api.oauth import service as oauth_service
 from api.oauth.limits import FailureLimiter
+from api.oauth.grants import MachineClientGrant, PersonCodeGrant, RotatingRefreshGrant, S256Required
 from api.oauth.server import (
     CoplabAuthorizationServer,
-    MachineClientGrant,
     OwnTokensIntrospection,
     OwnTokensRevocation,
     StandingToken,
@@ -30,6 +30,7 @@ from api.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
+AUTHORIZATION_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"
 INTROSPECTION_PATH = "/oauth/introspect"
 REVOCATION_PATH = "/oauth/revoke"
@@ -42,8 +43,10 @@ async def _client_authenticated(
 ) -> JSONResponse:
     """Run one client-authenticated Authlib endpoint in a worker thread.
 
-    Every issued token and every failed client authentication goes to the audit log, and repeated
-    failures for one client id or from one address are refused for a while with 429 (SECURITY.md 38).
+    The grants and endpoints audit what they issue and revoke; failed client authentications are
+    audited here, and repeated failures for one client id or from one address are refused for a
+    while with 429 (SECURITY.md 38). The session is committed whatever the answer: a refused
+    request may still have used up a code or revoked a grant, and that must stand.
     """
     state = request.app.state
     settings: Settings = state.settings
@@ -56,21 +59,19 @@ async def _client_authenticated(
         limited_keys.append(f"address:{address}")
     limiter: FailureLimiter = state.token_failures
 
-    def audit(sync_session: Session, kind: AuditKind, *, subject: str | None = None, scope: str | None = None) -> None:
+    def audit_failure(sync_session: Session, kind: AuditKind) -> None:
         audit_service.record(
             sync_session,
             kind=kind,
             organisation_id=oauth_service.organisation_of(sync_session, client_id) if client_id else None,
             client_id=client_id,
-            subject=subject,
-            scope=scope,
             remote_address=address,
         )
-        sync_session.commit()
 
     def refuse() -> None:
         with Session(state.sync_engine) as sync_session:
-            audit(sync_session, AuditKind.RATE_LIMITED)
+            audit_failure(sync_session, AuditKind.RATE_LIMITED)
+            sync_session.commit()
 
     wait = limiter.retry_after(*limited_keys)
     if wait is not None:
@@ -89,6 +90,7 @@ async def _client_authenticated(
             query=list(request.query_params.multi_items()),
             form=fields,
             signing_key=signing_key,
+            remote_address=address,
         )
     except OAuth2Error as error:  # plain http to a host that is not this machine
         return JSONResponse(dict(error.get_body()), status_code=error.status_code, headers=dict(error.get_headers()))
@@ -97,10 +99,9 @@ async def _client_authenticated(
         with Session(state.sync_engine) as sync_session:
             server = CoplabAuthorizationServer(settings=settings, session=sync_session, standing=standing)
             status, body, headers = respond(server, oauth_request)
-            if status == 200 and "access_token" in body:
-                audit(sync_session, AuditKind.TOKEN_ISSUED, subject=f"{CLIENT_PREFIX}{client_id}", scope=body.get("scope"))
-            elif body.get("error") == "invalid_client":
-                audit(sync_session, AuditKind.CLIENT_AUTHENTICATION_FAILED)
+            if body.get("error") == "invalid_client":
+                audit_failure(sync_session, AuditKind.CLIENT_AUTHENTICATION_FAILED)
+            sync_session.commit()
         return status, body, headers
 
     status, body, headers = await run_in_threadpool(run)
@@ -164,15 +165,22 @@ async def metadata(request: Request) -> dict:
     issuer = settings.issuer.rstrip("/")
     return {
         "issuer": issuer,
+        "authorization_endpoint": issuer + AUTHORIZATION_PATH,
         "token_endpoint": issuer + TOKEN_PATH,
         "introspection_endpoint": issuer + INTROSPECTION_PATH,
-        "jwks_uri": issuer + "/.well-known/jwks.json",
-        "grant_types_supported": [MachineClientGrant.GRANT_TYPE],
-        "token_endpoint_auth_methods_supported": MachineClientGrant.TOKEN_ENDPOINT_AUTH_METHODS,
-        "introspection_endpoint_auth_methods_supported": OwnTokensIntrospection.CLIENT_AUTH_METHODS,
         "revocation_endpoint": issuer + REVOCATION_PATH,
+        "jwks_uri": issuer + "/.well-known/jwks.json",
+        "response_types_supported": sorted(PersonCodeGrant.RESPONSE_TYPES),
+        "response_modes_supported": ["query"],
+        "grant_types_supported": [
+            MachineClientGrant.GRANT_TYPE,
+            PersonCodeGrant.GRANT_TYPE,
+            RotatingRefreshGrant.GRANT_TYPE,
+        ],
+        "code_challenge_methods_supported": S256Required.SUPPORTED_CODE_CHALLENGE_METHOD,
+        "authorization_response_iss_parameter_supported": True,
+        "token_endpoint_auth_methods_supported": PersonCodeGrant.TOKEN_ENDPOINT_AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": OwnTokensIntrospection.CLIENT_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": OwnTokensRevocation.CLIENT_AUTH_METHODS,
         "scopes_supported": [s.value for s in Scope],
-        # RFC 8414 requires the member; no response type is offered until the authorization endpoint is.
-        "response_types_supported": [],
     }

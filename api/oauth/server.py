@@ -13,23 +13,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import InvalidScopeError, OAuth2Payload, OAuth2Request
-from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from authlib.oauth2.rfc9207 import IssuerParameter
 from joserfc.jwk import ECKey
 from sqlmodel import Session
 
+from api.audit.models import AuditKind
 from api.auth import tokens
-from api.auth.dependencies import CLIENT_PREFIX
 from api.auth.scopes import Scope
-from api.oauth import service
+from api.oauth import service, store
+from api.oauth.grants import (
+    CONFIDENTIAL_CLIENT_AUTH,
+    PUBLIC_CLIENT_AUTH,
+    MachineClientGrant,
+    PersonCodeGrant,
+    RotatingRefreshGrant,
+    S256Required,
+    record,
+)
 from api.settings import Settings
-
-
-# How confidential clients authenticate at every endpoint: HTTP Basic, or the credentials in the form.
-CONFIDENTIAL_CLIENT_AUTH = ["client_secret_basic", "client_secret_post"]
 
 
 def first_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -64,13 +70,15 @@ class StarletteOAuth2Request(OAuth2Request):
         headers: Mapping[str, str],
         query: list[tuple[str, str]],
         form: list[tuple[str, str]],
-        signing_key: ECKey | None,
+        signing_key: ECKey | None = None,
+        remote_address: str | None = None,
     ) -> None:
         super().__init__(method=method, uri=uri, headers=headers)
         self.payload = FormPayload(form if method == "POST" else query)
         self._query = first_values(query)
         self._form = first_values(form)
         self.signing_key = signing_key
+        self.remote_address = remote_address
 
     @property
     def args(self) -> dict[str, str]:
@@ -79,31 +87,6 @@ class StarletteOAuth2Request(OAuth2Request):
     @property
     def form(self) -> dict[str, str]:
         return self._form
-
-
-class MachineClientGrant(ClientCredentialsGrant):
-    """Client credentials for an organisation's own systems; the token acts for the client's organisation."""
-
-    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_CLIENT_AUTH
-
-    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):  # noqa: ANN001, ANN201
-        server: CoplabAuthorizationServer = self.server
-        client = self.request.client
-        granted = client.get_allowed_scope(scope)  # what was asked for ∩ what the client may hold
-        if scope and not granted:
-            raise InvalidScopeError("The client may hold none of the requested scopes.")
-        lifetime = server.settings.access_token_lifetime_seconds
-        access_token = tokens.mint(
-            key=self.request.signing_key,
-            issuer=server.settings.issuer,
-            audience=server.settings.audience,
-            subject=f"{CLIENT_PREFIX}{client.client_id}",
-            client_id=client.client_id,
-            organisation_id=client.organisation_id,
-            scope=granted,
-            lifetime_seconds=lifetime,
-        )
-        return {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime, "scope": granted}
 
 
 @dataclass(frozen=True)
@@ -152,26 +135,60 @@ class OwnTokensIntrospection(IntrospectionEndpoint):
 
 
 class OwnTokensRevocation(RevocationEndpoint):
-    """RFC 7009 for a client of the organisation the token was issued for. Another organisation's
-    token is treated as an unknown one: `200` and nothing revoked (RFC 7009 §2.2)."""
+    """RFC 7009. An access token may be revoked by the client it was issued to, or by a confidential
+    client of its organisation; a refresh token by its own client only, and revoking it ends the
+    whole sign-in (its grant). Any other token is treated as an unknown one: `200` and nothing
+    revoked (RFC 7009 §2.2). Public clients revoke their own tokens with their client_id alone."""
 
-    CLIENT_AUTH_METHODS = CONFIDENTIAL_CLIENT_AUTH
+    CLIENT_AUTH_METHODS = CONFIDENTIAL_CLIENT_AUTH + PUBLIC_CLIENT_AUTH
 
-    def authenticate_token(self, request: OAuth2Request, client: Any) -> StandingToken | None:  # noqa: ANN401
+    def authenticate_token(
+        self, request: OAuth2Request, client: Any  # noqa: ANN401
+    ) -> StandingToken | store.PresentedRefreshToken | None:
         self.check_params(request, client)
+        value = request.form["token"]
         standing = self.server.standing
-        if standing is None or standing.token != request.form["token"]:
-            return None
-        return standing if standing.claims.organisation_id == client.organisation_id else None
+        if standing is not None and standing.token == value:
+            claims = standing.claims
+            issued_to_it = claims.client_id == client.client_id
+            same_organisation = not client.is_public and claims.organisation_id == client.organisation_id
+            return standing if issued_to_it or same_organisation else None
+        presented = store.find_refresh_token(self.server.session, value)
+        return presented if presented is not None and presented.check_client(client) else None
 
-    def revoke_token(self, token: StandingToken, request: OAuth2Request) -> None:
-        service.revoke_access_token(
-            self.server.session,
-            jti=token.claims.token_id,
-            organisation_id=token.claims.organisation_id,
-            expires_at=datetime.fromtimestamp(token.claims.expires_at, UTC),
-        )
-        self.server.session.commit()
+    def revoke_token(self, token: StandingToken | store.PresentedRefreshToken, request: OAuth2Request) -> None:
+        session = self.server.session
+        if isinstance(token, store.PresentedRefreshToken):
+            store.revoke_grant(session, token.grant.id)
+            organisation_id, subject = token.grant.organisation_id, f"user:{token.grant.user_id}"
+        else:
+            claims = token.claims
+            service.revoke_access_token(
+                session,
+                jti=claims.token_id,
+                organisation_id=claims.organisation_id,
+                expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
+            )
+            organisation_id, subject = claims.organisation_id, claims.subject
+        record(self.server, AuditKind.TOKEN_REVOKED, organisation_id=organisation_id, subject=subject, scope=None)
+
+
+class IssuerInRedirects(IssuerParameter):
+    """RFC 9207: every redirect from the authorization endpoint names this server (`iss`), so a
+    client talking to several servers cannot be tricked into sending a code to the wrong one."""
+
+    def __init__(self, issuer: str) -> None:
+        self.issuer = issuer
+
+    def get_issuer(self) -> str:
+        return self.issuer
+
+    def add_issuer_parameter(self, authorization_server: Any, response: tuple[int, Any, list]) -> None:  # noqa: ANN401
+        """Our responses are `(status, body, headers)` tuples: the Location header is rewritten in place."""
+        headers = response[2]
+        for index, (name, value) in enumerate(headers):
+            if name.lower() == "location":
+                headers[index] = (name, add_params_to_uri(value, {"iss": self.issuer}))
 
 
 class CoplabAuthorizationServer(AuthorizationServer):
@@ -183,17 +200,24 @@ class CoplabAuthorizationServer(AuthorizationServer):
         self.settings = settings
         self.session = session
         self.standing = standing
+        self.current_request: StarletteOAuth2Request | None = None
+        self.issuer_parameter = IssuerInRedirects(settings.issuer.rstrip("/"))
         self.register_grant(MachineClientGrant)
+        self.register_grant(PersonCodeGrant, [S256Required()])
+        self.register_grant(RotatingRefreshGrant)
         self.register_endpoint(OwnTokensIntrospection)
         self.register_endpoint(OwnTokensRevocation)
+        self.register_extension(self.issuer_parameter)
 
     def query_client(self, client_id: str) -> Any:  # noqa: ANN401
         return service.usable_client(self.session, client_id)
 
     def save_token(self, token: dict, request: OAuth2Request) -> None:
-        """Access tokens are self-contained JWTs: nothing to store for client credentials."""
+        """Nothing left to store: access tokens are self-contained JWTs, and the grants have already
+        stored what they issued besides (refresh tokens, as digests)."""
 
     def create_oauth2_request(self, request: StarletteOAuth2Request) -> StarletteOAuth2Request:
+        self.current_request = request
         return request
 
     def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]) -> tuple[int, Any, list]:  # noqa: ANN401

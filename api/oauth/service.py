@@ -13,7 +13,7 @@ from api.auth.scopes import Scope
 from api.db import utcnow
 from api.errors import DomainError, ErrorCode, Problem
 from api.oauth import secrets
-from api.oauth.models import OAuthClient, RevokedAccessToken
+from api.oauth.models import OAuthClient, OAuthGrant, RevokedAccessToken
 from api.organisations.models import Organisation, OrganisationStatus
 
 MACHINE_GRANTS = ("client_credentials",)
@@ -70,17 +70,28 @@ async def create_machine_client(
     return NewClient(client=client, secret=secret)
 
 
-def token_stands(*, client_id: str, jti: str) -> sa.ColumnElement[bool]:
+def token_stands(*, client_id: str, jti: str, grant_id: int | None) -> sa.ColumnElement[bool]:
     """Whether an access token still works: its client is registered for the organisation being
-    selected and not revoked, and the token itself was not revoked. A condition to select alongside
-    the organisation, so every request checks it without a statement of its own, and revoking either
-    stops the token at once."""
-    return sa.exists().where(
+    selected (or for all organisations) and not revoked, the token itself was not revoked, and a
+    person's token's grant was not revoked. A condition to select alongside the organisation, so
+    every request checks it without a statement of its own, and revoking any of them stops the
+    token at once."""
+    conditions = [
         OAuthClient.client_id == client_id,
-        OAuthClient.organisation_id == Organisation.id,
+        sa.or_(OAuthClient.organisation_id == Organisation.id, col(OAuthClient.all_organisations)),
         col(OAuthClient.revoked_at).is_(None),
         ~sa.exists().where(RevokedAccessToken.jti == jti),
-    )
+    ]
+    if grant_id is not None:
+        conditions.append(
+            sa.exists().where(
+                OAuthGrant.id == grant_id,
+                OAuthGrant.organisation_id == Organisation.id,
+                OAuthGrant.client_id == client_id,
+                col(OAuthGrant.revoked_at).is_(None),
+            )
+        )
+    return sa.exists().where(*conditions)
 
 
 def revoke_access_token(session: Session, *, jti: str, organisation_id: int, expires_at: datetime) -> None:

@@ -125,13 +125,17 @@ def test_other_grant_types_are_refused(base_url, make) -> None:  # noqa: ANN001
     assert "access_token" not in response.json()
 
 
-def test_server_metadata_describes_the_token_endpoint(client, settings) -> None:  # noqa: ANN001
+def test_server_metadata_describes_every_endpoint_and_grant(client, settings) -> None:  # noqa: ANN001
     metadata = client.get("/.well-known/oauth-authorization-server").json()
     assert metadata["issuer"] == settings.issuer
     assert metadata["token_endpoint"] == settings.issuer + "/oauth/token"
     assert metadata["jwks_uri"] == settings.issuer + "/.well-known/jwks.json"
     assert metadata["introspection_endpoint"] == settings.issuer + "/oauth/introspect"
-    assert metadata["grant_types_supported"] == ["client_credentials"]
+    assert metadata["authorization_endpoint"] == settings.issuer + "/oauth/authorize"
+    assert metadata["grant_types_supported"] == ["client_credentials", "authorization_code", "refresh_token"]
+    assert metadata["response_types_supported"] == ["code"]
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
+    assert metadata["authorization_response_iss_parameter_supported"] is True
     assert "lab:admin" in metadata["scopes_supported"]
 
 
