@@ -14,6 +14,7 @@ from strawberry.relay import to_base64
 
 from api.auth import tokens
 from api.auth.keys import ALGORITHM
+from api.auth.passwords import hash_password
 from api.auth.models import SigningKey
 from api.auth.principal import Role
 from api.auth.scopes import Scope
@@ -81,10 +82,15 @@ class Factory:
         self.db.commit()
         return organisation
 
-    def member(self, organisation: Organisation, email: str, role: Role = Role.ADMIN) -> User:
+    def member(
+        self, organisation: Organisation, email: str, role: Role = Role.ADMIN, *, password: str | None = None
+    ) -> User:
         user = self.db.exec(select(User).where(User.email == email)).first()
         if user is None:
             user = User(email=email, name=email.split("@")[0], created_by=ACTOR, updated_by=ACTOR)
+        if password is not None:
+            user.password_hash = hash_password(password)
+        if user.id is None or password is not None:
             self.db.add(user)
             self.db.commit()
         self.db.add(
@@ -160,6 +166,30 @@ class Factory:
             scopes=sorted(scopes),
             grant_types=["client_credentials"],
             revoked_at=utcnow() if revoked else None,
+        )
+        return client, secret
+
+    def web_client(
+        self,
+        organisation: Organisation,
+        scopes: Iterable[str],
+        redirect_uris: Iterable[str],
+        *,
+        public: bool = True,
+        all_organisations: bool = False,
+    ) -> tuple[OAuthClient, str | None]:
+        """A web app people sign in to (authorization code + PKCE), as `coplab client create --kind WEB_…`
+        registers it: public (no secret) or confidential."""
+        secret = None if public else secrets.new_secret()
+        client = self._register_client(
+            organisation,
+            client_id=secrets.new_client_id(),
+            secret_hash=secrets.digest(secret) if secret else None,
+            name="Registry web app",
+            scopes=sorted(scopes),
+            grant_types=["authorization_code", "refresh_token"],
+            redirect_uris=list(redirect_uris),
+            all_organisations=all_organisations,
         )
         return client, secret
 

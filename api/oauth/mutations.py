@@ -12,10 +12,16 @@ from api.oauth import service
 from api.oauth.types import OAuthClient, OAuthClientPayload, OAuthClientWithSecretPayload
 
 
-@strawberry.input(description="A machine client for your organisation's own systems (client credentials).")
+@strawberry.input(description="A client of your organisation: a system of its own, or a web app its staff sign in to.")
 class CreateOAuthClientInput:
     name: str = strawberry.field(description="What the client is, e.g. 'hotline case system'.")
     scopes: list[str] = strawberry.field(description="Scopes it may request; at most those your own token holds.")
+    kind: service.ClientKind = strawberry.field(
+        default=service.ClientKind.MACHINE, description="How it gets tokens; MACHINE by default."
+    )
+    redirect_uris: list[str] = strawberry.field(
+        default_factory=list, description="For web clients: where people are sent back after signing in (exact match)."
+    )
 
 
 @strawberry.input(description="One of your organisation's clients.")
@@ -35,19 +41,21 @@ def _with_secret(created: service.NewClient | None, errors: list[UserError]) -> 
 class Mutation:
     @strawberry.mutation(
         name="createOAuthClient",
-        description="Register a machine client; its secret is in this answer only (`org:admin`, administrators).",
+        description="Register a client; its secret (none for public clients) is in this answer only (`org:admin`, administrators).",
     )
     async def create_oauth_client(self, info: Info, input: CreateOAuthClientInput) -> OAuthClientWithSecretPayload:  # noqa: A002
         principal = info.context.principal
 
         async def work() -> service.NewClient:
             require_role(principal, Role.ADMIN)
-            return await service.create_machine_client(
+            return await service.create_client(
                 session=info.context.session,
                 actor=principal.subject,
                 organisation_id=principal.organisation_id,
                 name=input.name,
                 scopes=input.scopes,
+                kind=input.kind,
+                redirect_uris=input.redirect_uris,
                 grantable=principal.scopes,
             )
 

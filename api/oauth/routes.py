@@ -16,7 +16,9 @@ from api.audit.models import AuditKind
 from api.auth import keys, tokens
 from api.auth.dependencies import standing_token
 from api.auth.scopes import Scope
+from api.oauth import authorize
 from api.oauth import service as oauth_service
+from api.oauth.authorize import AUTHORIZATION_PATH
 from api.oauth.limits import FailureLimiter
 from api.oauth.grants import MachineClientGrant, PersonCodeGrant, RotatingRefreshGrant, S256Required
 from api.oauth.server import (
@@ -29,8 +31,8 @@ from api.oauth.server import (
 from api.settings import Settings
 
 router = APIRouter(include_in_schema=False)
+router.include_router(authorize.router)
 
-AUTHORIZATION_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"
 INTROSPECTION_PATH = "/oauth/introspect"
 REVOCATION_PATH = "/oauth/revoke"

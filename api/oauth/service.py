@@ -3,8 +3,11 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+import strawberry
 from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,25 +20,63 @@ from api.oauth.models import OAuthClient, OAuthGrant, RevokedAccessToken
 from api.organisations.models import Organisation, OrganisationStatus
 
 MACHINE_GRANTS = ("client_credentials",)
+WEB_GRANTS = ("authorization_code", "refresh_token")
+MAX_REDIRECT_URIS = 10
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+@strawberry.enum(description="What kind of client an OAuth client is, which decides how it gets tokens.")
+class ClientKind(StrEnum):
+    MACHINE = "MACHINE"  # an organisation's own system: client credentials, with a secret
+    WEB_CONFIDENTIAL = "WEB_CONFIDENTIAL"  # a server-side web app: authorization code + PKCE, with a secret
+    WEB_PUBLIC = "WEB_PUBLIC"  # a browser or native app: authorization code + PKCE, no secret
 
 
 @dataclass(frozen=True)
 class NewClient:
     client: OAuthClient
-    secret: str  # shown once, never stored
+    secret: str | None  # shown once, never stored; None for public clients
 
 
-async def create_machine_client(
+def redirect_uri_problems(uris: Sequence[str], *, kind: ClientKind) -> list[Problem]:
+    """Redirect URIs are matched exactly, so each must be complete: absolute, without a fragment,
+    https unless it points at this machine (a developer's app or a native app's loopback listener)."""
+    if kind is ClientKind.MACHINE:
+        return [Problem(("redirectUris",), ErrorCode.INVALID_VALUE, "Machine clients have no redirect URIs.")] if uris else []
+    if not uris:
+        return [Problem(("redirectUris",), ErrorCode.REQUIRED, "A web client needs at least one redirect URI.")]
+    if len(uris) > MAX_REDIRECT_URIS:
+        return [Problem(("redirectUris",), ErrorCode.TOO_MANY, f"At most {MAX_REDIRECT_URIS} redirect URIs.")]
+    problems = []
+    for index, uri in enumerate(uris):
+        parts = urlsplit(uri)
+        secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+        if len(uri) > 2000 or not parts.netloc or parts.fragment or "#" in uri or not secure:
+            problems.append(
+                Problem(
+                    ("redirectUris", str(index)),
+                    ErrorCode.INVALID_URL,
+                    "A redirect URI is an absolute https URL (http only on 127.0.0.1, [::1] or localhost) without a fragment.",
+                )
+            )
+    return problems
+
+
+async def create_client(
     *,
     session: AsyncSession,
     actor: str,
     organisation_id: int,
     name: str,
     scopes: Sequence[str],
+    kind: ClientKind = ClientKind.MACHINE,
+    redirect_uris: Sequence[str] = (),
+    all_organisations: bool = False,
     grantable: frozenset[Scope] | None = None,
 ) -> NewClient:
-    """A confidential client for an organisation's own systems (client credentials). With `grantable`
-    (an administrator's own scopes), the client may hold no scope beyond them. Flushes, never commits."""
+    """Register a client. With `grantable` (an administrator's own scopes), it may hold no scope
+    beyond them. `all_organisations` (a Lab-wide web app such as the Lab's frontend) is for the CLI
+    only. Flushes, never commits."""
     known = {s.value for s in Scope}
     problems = [
         Problem(("scopes", str(i)), ErrorCode.INVALID_CODE, f"`{s}` is not a scope.")
@@ -48,20 +89,27 @@ async def create_machine_client(
             for i, s in enumerate(scopes)
             if s in known and Scope(s) not in grantable and s != Scope.LAB_ADMIN.value
         ]
-    if Scope.LAB_ADMIN.value in scopes:
+    if Scope.LAB_ADMIN.value in scopes and kind is ClientKind.MACHINE:
         problems.append(Problem(("scopes",), ErrorCode.FORBIDDEN, "Machine clients cannot hold `lab:admin`."))
+    elif Scope.LAB_ADMIN.value in scopes and grantable is not None:
+        problems.append(Problem(("scopes",), ErrorCode.FORBIDDEN, "Only the Lab's operators register clients that may ask for `lab:admin`."))
     if not name.strip():
         problems.append(Problem(("name",), ErrorCode.BLANK, "A client needs a name."))
+    problems += redirect_uri_problems(redirect_uris, kind=kind)
+    if all_organisations and kind is ClientKind.MACHINE:
+        problems.append(Problem(("allOrganisations",), ErrorCode.INVALID_VALUE, "A machine client acts for its own organisation only."))
     if problems:
         raise DomainError(problems)
-    secret = secrets.new_secret()
+    secret = None if kind is ClientKind.WEB_PUBLIC else secrets.new_secret()
     client = OAuthClient(
         client_id=secrets.new_client_id(),
-        secret_hash=secrets.digest(secret),
+        secret_hash=secrets.digest(secret) if secret is not None else None,
         organisation_id=organisation_id,
         name=name.strip(),
         scopes=sorted(set(scopes)),
-        grant_types=list(MACHINE_GRANTS),
+        grant_types=list(MACHINE_GRANTS if kind is ClientKind.MACHINE else WEB_GRANTS),
+        redirect_uris=list(dict.fromkeys(redirect_uris)),
+        all_organisations=all_organisations,
         created_by=actor,
         updated_by=actor,
     )
@@ -92,6 +140,17 @@ def token_stands(*, client_id: str, jti: str, grant_id: int | None) -> sa.Column
             )
         )
     return sa.exists().where(*conditions)
+
+
+async def revoke_grants(*, session: AsyncSession, organisation_id: int, user_id: int | None = None) -> None:
+    """End people's sign-ins in an organisation (one person's, or everyone's), in one statement: their
+    refresh tokens stop at once, and their access tokens too (each names its grant). Flushes, never commits."""
+    condition = OAuthGrant.organisation_id == organisation_id
+    if user_id is not None:
+        condition = sa.and_(condition, OAuthGrant.user_id == user_id)
+    await session.exec(
+        sa.update(OAuthGrant).where(condition, col(OAuthGrant.revoked_at).is_(None)).values(revoked_at=utcnow())
+    )
 
 
 def revoke_access_token(session: Session, *, jti: str, organisation_id: int, expires_at: datetime) -> None:

@@ -14,6 +14,8 @@ class OAuthClient:
     name: str = strawberry.field(description="What the client is.")
     scopes: list[str] = strawberry.field(description="Scopes the client may request.")
     grant_types: list[str] = strawberry.field(description="OAuth grants the client may use.")
+    redirect_uris: list[str] = strawberry.field(description="Where people are sent back after signing in (web clients).")
+    is_public: bool = strawberry.field(description="A browser or native app without a secret (PKCE only).")
     created_at: datetime = strawberry.field(description="When the client was registered.")
     revoked_at: datetime | None = strawberry.field(description="When the client was revoked, if it was.")
 
@@ -24,6 +26,8 @@ class OAuthClient:
             name=row.name,
             scopes=list(row.scopes),
             grant_types=list(row.grant_types),
+            redirect_uris=list(row.redirect_uris),
+            is_public=row.is_public,
             created_at=row.created_at,
             revoked_at=row.revoked_at,
         )
@@ -32,7 +36,7 @@ class OAuthClient:
 @strawberry.type(description="A client with its secret. The secret is shown in this answer only; store it now.")
 class OAuthClientWithSecretPayload:
     client: OAuthClient | None = strawberry.field(description="The client, when the change was made.")
-    client_secret: str | None = strawberry.field(description="The new secret (shown once).")
+    client_secret: str | None = strawberry.field(description="The new secret (shown once); none for public clients.")
     user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
 
 

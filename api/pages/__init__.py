@@ -9,6 +9,7 @@ POST carries neither the cookie nor our origin, and is refused before anything i
 import hmac
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -24,22 +25,36 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 
-# No framing (clickjacking of the consent button), no referrer leaking the authorization request,
-# no caching of pages that carry one-time values, and nothing loaded from anywhere.
+# No framing (clickjacking of the consent button), no referrer leaking the authorization request to
+# another site, no caching of pages that carry one-time values, and nothing loaded from anywhere.
+# The referrer policy is `same-origin`, not `no-referrer`: under `no-referrer` browsers send
+# `Origin: null` with the page's own form posts, and the same-origin check would refuse them.
 PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
 
 
-def render(request: Request, template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
+def content_security_policy(form_redirects_to: str | None) -> str:
+    """Forms post to this server only; browsers apply `form-action` to the redirect that answers a
+    form too, so a page whose form ends in a redirect to a client names that client's origin."""
+    form_action = "'self'"
+    if form_redirects_to:
+        parts = urlsplit(form_redirects_to)
+        form_action += f" {parts.scheme}://{parts.netloc}"
+    return f"default-src 'none'; style-src 'unsafe-inline'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+
+
+def render(
+    request: Request, template: str, *, status_code: int = 200, form_redirects_to: str | None = None, **context: object
+) -> HTMLResponse:
     """A page with a fresh CSRF token in its forms and in the cookie that must come back with them."""
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
     html = _templates.get_template(template).render(csrf_token=token, **context)
-    response = HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+    headers = {**PAGE_HEADERS, "Content-Security-Policy": content_security_policy(form_redirects_to)}
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
     response.set_cookie(
         CSRF_COOKIE,
         token,
