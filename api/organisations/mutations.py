@@ -11,7 +11,7 @@ from api.auth.principal import Role
 from api.auth.scopes import Scope
 from api.context import Info
 from api.errors import DomainError, ErrorCode, UserError, unauthenticated
-from api.organisations import service
+from api.organisations import password_setup, service
 from api.organisations.models import OrganisationStatus
 from api.organisations.types import Membership, Organisation
 
@@ -75,9 +75,23 @@ class RemoveMemberInput:
     membership: relay.GlobalID = strawberry.field(description="The membership.")
 
 
+@strawberry.input(description="A fresh password-setup link for a member who has no password.")
+class IssuePasswordSetupLinkInput:
+    membership: relay.GlobalID = strawberry.field(description="The membership.")
+
+
 @strawberry.type(description="The membership after the change, or why nothing changed.")
 class MembershipPayload:
     membership: Membership | None = strawberry.field(description="The membership, when the change was made.")
+    password_setup_url: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The link with which the person sets a password, valid 7 days and usable once. Given only in the "
+            "answer to `addMember` or `issuePasswordSetupLink`, and shown nowhere else: coplab sends no e-mail, "
+            "pass it on to the person. Null when the person has a password, or also belongs to another "
+            "organisation (then only the Lab's secretariat receives one)."
+        ),
+    )
     user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
 
 
@@ -94,6 +108,15 @@ def _organisation_payload(info: Info, row, errors) -> OrganisationPayload:  # no
 
 def _membership_payload(row, errors) -> MembershipPayload:  # noqa: ANN001
     return MembershipPayload(membership=Membership.from_model(row) if row else None, user_errors=errors)
+
+
+def _member_link_payload(info: Info, result: service.MemberLink | None, errors) -> MembershipPayload:  # noqa: ANN001
+    code = result.password_setup_code if result else None
+    return MembershipPayload(
+        membership=Membership.from_model(result.membership) if result else None,
+        password_setup_url=password_setup.link(info.context.settings.issuer, code) if code else None,
+        user_errors=errors,
+    )
 
 
 @strawberry.type
@@ -153,7 +176,22 @@ class Mutation:
                 role=input.role,
             )
 
-        return _membership_payload(*await mutations.run(info, work))
+        return _member_link_payload(info, *await mutations.run(info, work))
+
+    @strawberry.mutation(
+        description="A fresh password-setup link for a member who has no password (`org:admin`); earlier links stop working."
+    )
+    async def issue_password_setup_link(self, info: Info, input: IssuePasswordSetupLinkInput) -> MembershipPayload:  # noqa: A002
+        principal = info.context.principal
+        require_scope(principal, Scope.ORG_ADMIN)
+
+        async def work():  # noqa: ANN202
+            membership_id = ids.decode(input.membership, "Membership", ["membership"])
+            return await service.issue_password_setup(
+                session=info.context.session, principal=principal, membership_id=membership_id
+            )
+
+        return _member_link_payload(info, *await mutations.run(info, work))
 
     @strawberry.mutation(description="Change a member's role (`org:admin`; never above your own).")
     async def change_member_role(self, info: Info, input: ChangeMemberRoleInput) -> MembershipPayload:  # noqa: A002

@@ -14,6 +14,8 @@ from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.db import contains_pattern, utcnow
 from api.errors import DomainError, ErrorCode, Problems, not_found
+from api.oauth import service as oauth
+from api.organisations import password_setup
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User
 from api.validation import Patch
 from api.vocabularies import service as vocabularies
@@ -229,6 +231,9 @@ async def set_status(
     organisation.status = status
     organisation.updated_at = utcnow()
     organisation.updated_by = principal.subject
+    if status is OrganisationStatus.SUSPENDED:
+        # Access tokens stop through the standing check on every request; refresh tokens stop here.
+        await oauth.revoke_grants(session=session, organisation_id=organisation.id)
     await session.flush()
     return organisation
 
@@ -274,6 +279,26 @@ def _check_role_ceiling(principal: Principal, role: Role) -> None:
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+@dataclass(frozen=True)
+class MemberLink:
+    """A membership, and the one-time code with which its person sets a password (None when no
+    link was issued). The code is shown once and never stored."""
+
+    membership: Membership
+    password_setup_code: str | None
+
+
+async def _password_setup_code(
+    session: AsyncSession, principal: Principal, membership: Membership
+) -> str | None:
+    user = await session.get(User, membership.user_id)
+    if user is None or not await password_setup.may_issue(
+        session=session, principal=principal, user=user, organisation_id=membership.organisation_id
+    ):
+        return None
+    return await password_setup.issue(session=session, user_id=user.id)
+
+
 async def add_member(
     *,
     session: AsyncSession,
@@ -282,8 +307,8 @@ async def add_member(
     email: str,
     name: str | None,
     role: Role,
-) -> Membership:
-    """Give a person a role in an organisation."""
+) -> MemberLink:
+    """Give a person a role in an organisation, with a password-setup code when they have no password."""
     await _administered(session, principal, organisation_id)
     problems = Problems()
     clean_email = validation.text(problems, ["email"], email, max_length=320, required=True)
@@ -305,7 +330,7 @@ async def add_member(
     )
     session.add(membership)
     await session.flush()
-    return membership
+    return MemberLink(membership, await _password_setup_code(session, principal, membership))
 
 
 async def _administered_membership(session: AsyncSession, principal: Principal, membership_id: int) -> Membership:
@@ -348,6 +373,25 @@ async def remove_member(*, session: AsyncSession, principal: Principal, membersh
         raise DomainError.one(["membership"], ErrorCode.ROLE_TOO_HIGH, "This member's role is above your own.")
     if membership.role is Role.ADMIN and await _remaining_admins(session, membership.organisation_id, membership.id) == 0:
         raise DomainError.one(["membership"], ErrorCode.LAST_ADMIN, "An organisation keeps at least one admin.")
+    await oauth.revoke_grants(
+        session=session, organisation_id=membership.organisation_id, user_id=membership.user_id
+    )
     await session.delete(membership)
     await session.flush()
     return membership
+
+
+async def issue_password_setup(*, session: AsyncSession, principal: Principal, membership_id: int) -> MemberLink:
+    """A fresh password-setup code for a member who has no password; earlier codes stop working."""
+    membership = await _administered_membership(session, principal, membership_id)
+    if not principal.is_lab_admin and principal.role is not None and membership.role > principal.role:
+        raise DomainError.one(["membership"], ErrorCode.ROLE_TOO_HIGH, "This member's role is above your own.")
+    code = await _password_setup_code(session, principal, membership)
+    if code is None:
+        raise DomainError.one(
+            ["membership"],
+            ErrorCode.FORBIDDEN,
+            "No link for this person: they have set a password, or they also belong to another organisation "
+            "(the Lab's secretariat can issue one then).",
+        )
+    return MemberLink(membership, code)
