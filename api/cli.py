@@ -1,6 +1,7 @@
 """The `coplab` command: serve, migrate, load vocabularies, bootstrap organisations, clients and tokens."""
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -8,17 +9,20 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import Progress
+from rich.table import Table
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import migrations
 from api.auth import keys, tokens
 from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
+from api.auth.passwords import hash_password, password_problems
 from api.auth.principal import Role
 from api.auth.scopes import Scope
 from api.db import create_engine, session_factory, transaction
 from api.errors import DomainError
 from api.oauth import service as oauth
+from api.organisations import password_setup
 from api.organisations import service as organisations
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User
 from api.settings import PROJECT_ROOT, get_settings
@@ -32,6 +36,7 @@ token_app = typer.Typer(help="Access tokens for development and tests.", no_args
 client_app = typer.Typer(help="OAuth clients of member organisations.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
 vocab_app = typer.Typer(help="Controlled vocabularies.", no_args_is_help=True)
+keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (org_app, "org"),
@@ -40,6 +45,7 @@ for sub, name in (
     (client_app, "client"),
     (schema_app, "schema"),
     (vocab_app, "vocabularies"),
+    (keys_app, "keys"),
 ):
     app.add_typer(sub, name=name)
 
@@ -148,14 +154,42 @@ async def _organisation(session: AsyncSession, slug: str) -> Organisation:
     return organisation
 
 
+def _new_password() -> str:
+    """A new password: prompted for twice (hidden) on a terminal, else the first line of stdin, so
+    scripts can pipe it. Exits with the problems when it is not acceptable."""
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    problems = password_problems(password)
+    if problems:
+        for problem in problems:
+            console.print(f"[red]{'.'.join(problem.field)}: {problem.code} — {problem.message}")
+        raise typer.Exit(1)
+    return hash_password(password)
+
+
+async def _store_password(session: AsyncSession, user: User, password_hash: str) -> None:
+    await password_setup.set_password(
+        session=session, actor=CLI_ACTOR, user=user, password_hash=password_hash, remote_address=None
+    )
+
+
 @user_app.command("create")
 def user_create(
     email: str,
     org: Annotated[str, typer.Option(help="Organisation slug.")],
     role: Annotated[str, typer.Option(help="viewer, contributor, editor or admin.")] = "admin",
     name: str | None = None,
+    password: Annotated[
+        bool, typer.Option("--password", help="Set the person's password (prompted for; read from stdin when piped).")
+    ] = False,
 ) -> None:
     """Register a person (if new) as a member of an organisation."""
+    if role.upper() not in Role.__members__:
+        console.print(f"[red]role: not one of {', '.join(r.name.lower() for r in Role)}")
+        raise typer.Exit(1)
+    password_hash = _new_password() if password else None
 
     async def work(session: AsyncSession) -> Membership:
         organisation = await _organisation(session, org)
@@ -169,30 +203,67 @@ def user_create(
         )
         session.add(membership)
         await session.flush()
+        if password_hash is not None:
+            await _store_password(session, user, password_hash)
         return membership
 
     membership = _in_transaction(work)
     console.print(f"user {email} is {membership.role.name.lower()} of {org}")
+    if password_hash is not None:
+        console.print(f"password set for {email}")
+
+
+@user_app.command("set-password")
+def user_set_password(email: str) -> None:
+    """Set a person's password (prompted for; read from stdin when piped). Their unused setup links stop working."""
+    password_hash = _new_password()
+
+    async def work(session: AsyncSession) -> None:
+        user = (await session.exec(select(User).where(User.email == email.lower()))).first()
+        if user is None:
+            console.print(f"[red]no user {email}")
+            raise typer.Exit(1)
+        await _store_password(session, user, password_hash)
+
+    _in_transaction(work)
+    console.print(f"password set for {email}")
 
 
 @client_app.command("create")
 def client_create(
-    org: Annotated[str, typer.Option(help="Organisation slug the client acts for.")],
+    org: Annotated[str, typer.Option(help="Organisation slug the client belongs to.")],
     name: Annotated[str, typer.Option(help="What the client is, e.g. 'hotline case system'.")],
     scopes: Annotated[str, typer.Option(help="Space-separated scopes the client may request.")],
+    kind: Annotated[
+        oauth.ClientKind, typer.Option(help="MACHINE (client credentials), WEB_CONFIDENTIAL or WEB_PUBLIC (sign-in with PKCE).")
+    ] = oauth.ClientKind.MACHINE,
+    redirect_uri: Annotated[list[str] | None, typer.Option(help="A redirect URI of a web client (repeatable).")] = None,
+    all_organisations: Annotated[
+        bool, typer.Option(help="A Lab-wide web app: people of any organisation sign in through it.")
+    ] = False,
 ) -> None:
-    """Register a machine client (client credentials) and print its id and secret, shown this once."""
+    """Register a client and print its id and secret (shown this once; public clients have none)."""
 
     async def work(session: AsyncSession) -> oauth.NewClient:
         organisation = await _organisation(session, org)
-        return await oauth.create_machine_client(
-            session=session, actor=CLI_ACTOR, organisation_id=organisation.id, name=name, scopes=scopes.split()
+        return await oauth.create_client(
+            session=session,
+            actor=CLI_ACTOR,
+            organisation_id=organisation.id,
+            name=name,
+            scopes=scopes.split(),
+            kind=kind,
+            redirect_uris=redirect_uri or [],
+            all_organisations=all_organisations,
         )
 
     created = _in_transaction(work)
-    console.print(f"client for {org} created; store the secret now, it is not shown again")
     typer.echo(f"client_id={created.client.client_id}")
-    typer.echo(f"client_secret={created.secret}")
+    if created.secret is not None:
+        console.print(f"client for {org} created; store the secret now, it is not shown again")
+        typer.echo(f"client_secret={created.secret}")
+    else:
+        console.print(f"public client for {org} created; it has no secret and signs people in with PKCE")
 
 
 @client_app.command("revoke")
@@ -242,6 +313,58 @@ def token_mint(
         )
 
     typer.echo(_in_transaction(work))
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    activate_in: Annotated[
+        int | None,
+        typer.Option(min=0, help="Seconds the next key is published before it signs (default COPLAB_KEY_PUBLISH_SECONDS)."),
+    ] = None,
+) -> None:
+    """Publish the next signing key, and retire keys whose tokens have all expired."""
+    settings = get_settings()
+    activate_in_seconds = settings.key_publish_seconds if activate_in is None else activate_in
+
+    async def work(session: AsyncSession) -> keys.Rotation:
+        return await keys.rotate(
+            session=session,
+            actor=CLI_ACTOR,
+            activate_in_seconds=activate_in_seconds,
+            # A superseded key verifies until the last token it signed has expired, with the leeway of `verify`.
+            retire_after_seconds=settings.access_token_lifetime_seconds + 60,
+        )
+
+    rotation = _in_transaction(work)
+    for kid in rotation.retired:
+        console.print(f"retired key {kid}: every token it signed has expired", soft_wrap=True)
+    console.print(
+        f"published key {rotation.next_kid}; it signs from {rotation.activates_at.isoformat(timespec='seconds')}",
+        soft_wrap=True,
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every signing key and its state: next, active, verifying-only or retired."""
+
+    async def work(session: AsyncSession) -> list[keys.KeyStatus]:
+        return await keys.statuses(session=session)
+
+    statuses = _in_transaction(work)
+    if not statuses:
+        console.print("no signing keys yet: the first token request creates one")
+        return
+    table = Table("kid", "state", "created", "signs from", "retired")
+    for key in statuses:
+        table.add_row(
+            key.kid,
+            key.state.value,
+            key.created_at.isoformat(timespec="seconds"),
+            key.activates_at.isoformat(timespec="seconds"),
+            key.retired_at.isoformat(timespec="seconds") if key.retired_at else "",
+        )
+    Console(width=200).print(table)
 
 
 SCHEMA_FILE = PROJECT_ROOT / "schema" / "schema.graphql"

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
 
+from api import log_redaction
 from api.auth import keys as signing_keys
 from api.auth.dependencies import bearer_token, principal_from_token
 from api.auth.keys import KeyCache
@@ -21,6 +22,7 @@ from api.http import BodySizeLimit, RequestId
 from api.loaders import Loaders
 from api.oauth.limits import FailureLimiter
 from api.oauth.routes import router as oauth_router
+from api.organisations.pages import router as account_router
 from api.schema import build_schema
 from api.settings import Settings, get_settings
 from api.vocabularies.cache import TermCache
@@ -96,6 +98,7 @@ def tune_garbage_collector(*, young_threshold: int) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The coplab application for `settings` (the environment's by default)."""
     settings = settings or get_settings()
+    log_redaction.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -126,6 +129,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_failures = FailureLimiter(
         limit=settings.token_failure_limit, window_seconds=settings.token_failure_window_seconds
     )
+    app.state.sign_in_failures = FailureLimiter(
+        limit=settings.sign_in_failure_limit, window_seconds=settings.sign_in_failure_window_seconds
+    )
     graphql = GraphQLEndpoint(
         build_schema(settings),
         context_getter=get_context,
@@ -134,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(graphql, prefix="/graphql")
     app.include_router(oauth_router)
+    app.include_router(account_router)
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict:

@@ -3,8 +3,9 @@
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     issuer: str = "http://127.0.0.1:8000"
     audience: str = "coplab-api"
     access_token_lifetime_seconds: int = 900
+    # How long `coplab keys rotate` publishes the next signing key before it signs: verifiers that
+    # cache the JWKS learn the next key before it signs anything.
+    key_publish_seconds: int = 3600
     # Refresh tokens rotate on every use; one unused this long lapses (idle), and no refresh token
     # of a sign-in outlives the absolute lifetime, however often it rotates.
     refresh_token_idle_seconds: int = 7 * 24 * 3600
@@ -48,6 +52,33 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
 
     cors_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, origins: list[str]) -> list[str]:
+        # Browsers compare the whole origin; a wildcard would let any site read the API's answers.
+        for origin in origins:
+            parts = urlsplit(origin)
+            try:
+                port_ok = parts.port is None or parts.port > 0
+            except ValueError:
+                port_ok = False
+            exact = (
+                parts.scheme in {"http", "https"}
+                and parts.hostname is not None
+                and "*" not in origin
+                and origin == origin.lower()
+                and port_ok
+                and origin == f"{parts.scheme}://{parts.netloc}"
+                and not parts.username
+                and not parts.password
+            )
+            if not exact:
+                raise ValueError(
+                    f"COPLAB_CORS_ORIGINS: {origin!r} is not an origin; list each allowed origin exactly as "
+                    "scheme://host[:port] in lowercase (no '*', path, query or trailing slash)"
+                )
+        return origins
 
     # Failed client authentications at the token endpoint, per client and per address (SECURITY.md 38).
     token_failure_limit: int = 5

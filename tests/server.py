@@ -19,10 +19,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings) -> Iterator[str]:
-    """Serve the app for `settings`; yields its base URL and stops it afterwards."""
+def running_server(settings: Settings, *, log_level: str = "warning") -> Iterator[str]:
+    """Serve the app for `settings`; yields its base URL and stops it afterwards. `log_level="info"`
+    turns on uvicorn's access log, as `coplab serve` runs."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level=log_level))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -9,7 +9,8 @@ from api.db import UTCDateTime, utcnow
 
 
 class SigningKey(SQLModel, table=True):
-    """An ES256 key pair; the newest unretired key signs, every unexpired one verifies."""
+    """An ES256 key pair. The newest unretired key whose activation has come signs; every unretired
+    key is published and verifies (`coplab keys rotate`)."""
 
     __tablename__ = "signing_key"
 

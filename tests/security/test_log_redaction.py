@@ -1,0 +1,152 @@
+"""Tokens never reach the logs (SECURITY.md 26): uvicorn's access log prints each request line with
+its query string, so credential-bearing parameters are redacted in every server log record."""
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from uvicorn.logging import AccessFormatter
+
+from api.log_redaction import REDACTED, redact
+from api.settings import Settings
+from tests.server import free_port, running_server
+
+VIEWER = {"query": "{ viewer { kind } }"}
+ONE_TIME_CODE = "one-time-code-4f1c9e"
+# The test's own HTTP client logs the URLs it requests; it is not the server.
+CLIENT_LOGGERS = ("httpx", "httpcore")
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith(CLIENT_LOGGERS):
+            self.records.append(record)
+
+
+@contextmanager
+def collected() -> Iterator[Collect]:
+    """Every record the server's loggers emit, at every level: root and uvicorn's own loggers, which
+    do not propagate. Attached after uvicorn configured its logging, which replaces handlers."""
+    handler = Collect()
+    loggers = [logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.access")]
+    coplab = logging.getLogger("coplab")
+    level = coplab.level
+    for logger in loggers:
+        logger.addHandler(handler)
+    coplab.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+        coplab.setLevel(level)
+
+
+def _text(record: logging.LogRecord) -> str:
+    """Everything of the record a handler could write."""
+    rendered = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record) if (
+        record.name == "uvicorn.access"
+    ) else logging.Formatter().format(record)
+    return "\n".join([rendered, str(record.msg), repr(record.args)])
+
+
+def _token(base_url: str, client_id: str, secret: str) -> str:
+    response = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def test_a_token_in_the_query_string_is_logged_redacted(make, settings: Settings) -> None:  # noqa: ANN001
+    client, secret = make.oauth_client(make.organisation("hotline"), ["initiatives:read"])
+    with running_server(settings, log_level="info") as base_url, collected() as logs:
+        token = _token(base_url, client.client_id, secret)
+        # The token is valid, but not read from the query string: the caller stays anonymous.
+        response = httpx.post(f"{base_url}/graphql?access_token={token}", json=VIEWER)
+        assert response.status_code == 200 and response.json()["data"]["viewer"]["kind"] == "anonymous"
+        bearer = httpx.post(f"{base_url}/graphql", json=VIEWER, headers={"Authorization": f"Bearer {token}"})
+        assert bearer.json()["data"]["viewer"]["kind"] == "client"
+        assert httpx.get(f"{base_url}/health?code={ONE_TIME_CODE}&state=kept").status_code == 200
+        refused = httpx.post(f"{base_url}/graphql?token={token}", json=VIEWER, headers={"Authorization": "Bearer x.y.z"})
+        assert refused.status_code == 401  # logged by coplab too ("rejected bearer token")
+
+    texts = [_text(record) for record in logs.records]
+    access = [text for record, text in zip(logs.records, texts, strict=True) if record.name == "uvicorn.access"]
+    # The requests were logged…
+    assert any('"POST /oauth/token HTTP/1.1" 200' in text for text in access), access
+    assert any('"POST /graphql?access_token=' in text for text in access), access
+    assert any(record.name.startswith("coplab") for record in logs.records)
+    # …with no credential in any record…
+    for credential in (token, secret, ONE_TIME_CODE):
+        assert not [text for text in texts if credential in text]
+    # …and what they were is still readable.
+    assert any(f'"POST /graphql?access_token={REDACTED} HTTP/1.1" 200' in text for text in access), access
+    assert any(f'"GET /health?code={REDACTED}&state=kept HTTP/1.1" 200' in text for text in access), access
+    assert any(f'"POST /graphql?token={REDACTED} HTTP/1.1" 401' in text for text in access), access
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`coplab serve` in a process of its own, on the test database; its output is what an operator sees."""
+    port = free_port()
+    env = {**os.environ, "COPLAB_DATABASE_URL": settings.database_url, "COPLAB_ENVIRONMENT": "test", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--no-prepare", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                if httpx.get(f"{base_url}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("coplab serve did not start")
+            time.sleep(0.1)
+        yield base_url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_coplab_serve_writes_no_token_to_its_output(make, served) -> None:  # noqa: ANN001
+    base_url, process = served
+    client, secret = make.oauth_client(make.organisation("ngo"), ["initiatives:read"])
+    token = _token(base_url, client.client_id, secret)
+    assert httpx.post(f"{base_url}/graphql?access_token={token}", json=VIEWER).status_code == 200
+    process.terminate()
+    output, _ = process.communicate(timeout=15)
+    assert "POST /oauth/token HTTP/1.1" in output and "POST /graphql?access_token=" in output, output
+    assert token not in output and secret not in output
+    assert f"POST /graphql?access_token={REDACTED} HTTP/1.1" in output
+
+
+@pytest.mark.parametrize(
+    ("logged", "expected"),
+    [
+        ("/graphql?access_token=abc", f"/graphql?access_token={REDACTED}"),
+        ("/cb?state=s&code=abc&x=1", f"/cb?state=s&code={REDACTED}&x=1"),
+        ("/t?refresh_token=a;code_verifier=b", f"/t?refresh_token={REDACTED};code_verifier={REDACTED}"),
+        ("/t?client_secret=a&password=b&token=c", f"/t?client_secret={REDACTED}&password={REDACTED}&token={REDACTED}"),
+        ("/t?access%5Ftoken=abc&Access_Token=def", f"/t?access%5Ftoken={REDACTED}&Access_Token={REDACTED}"),
+        ("/t?barcode=1&tokens=2&postcode=3", "/t?barcode=1&tokens=2&postcode=3"),
+        ("no query string at all", "no query string at all"),
+    ],
+)
+def test_redact_replaces_only_the_values_of_secret_parameters(logged: str, expected: str) -> None:
+    assert redact(logged) == expected
