@@ -62,3 +62,8 @@ def install() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecrets) for f in logger.filters):
             logger.addFilter(RedactSecrets())
+    # Authlib logs every token it issues, refresh tokens included, at DEBUG ("Issue token {…}"):
+    # that level never passes, even when an operator turns DEBUG on for everything.
+    authlib = logging.getLogger("authlib")
+    if authlib.level == logging.NOTSET or authlib.level < logging.INFO:
+        authlib.setLevel(logging.INFO)

@@ -150,3 +150,18 @@ def test_coplab_serve_writes_no_token_to_its_output(make, served) -> None:  # no
 )
 def test_redact_replaces_only_the_values_of_secret_parameters(logged: str, expected: str) -> None:
     assert redact(logged) == expected
+
+
+def test_issued_tokens_stay_out_of_the_log_even_with_everything_at_debug(make, settings: Settings) -> None:  # noqa: ANN001
+    """Authlib logs each token it issues at DEBUG; an operator turning DEBUG on for every logger
+    must still not get them."""
+    client, secret = make.oauth_client(make.organisation("hotline"), ["initiatives:read"])
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        with running_server(settings) as base_url, collected() as logs:
+            token = _token(base_url, client.client_id, secret)
+    finally:
+        root.setLevel(level)
+    assert not [r for r in logs.records if token in _text(r) or token[-20:] in _text(r)]
