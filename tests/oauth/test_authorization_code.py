@@ -20,7 +20,7 @@ from api.oauth.models import AuthorizationCode, OAuthGrant, RefreshToken
 from api.organisations.models import Membership, OrganisationStatus
 from api.settings import Settings
 from tests.factories import gid, set_columns
-from tests.oauth.sign_in import Browser, query
+from tests.oauth.sign_in import Browser, forms, query
 from tests.server import running_server
 
 APP = "https://app.coplab.example/callback"
@@ -101,7 +101,8 @@ def test_a_person_in_two_organisations_picks_one_and_gets_what_their_role_there_
         url, state = oauth.create_authorization_url(f"{base_url}/oauth/authorize", code_verifier=verifier)
         consent = browser.sign_in(url, "ana@example.org", PASSWORD)
         assert consent.status_code == 200
-        assert "Hotline" in consent.text or "hotline" in consent.text
+        offered = forms(consent.text).radios["organisation"]  # her two organisations, not the Lab's
+        assert sorted(offered) == sorted([str(world.hotline.id), str(world.ministry.id)])
         callback = browser.submit(consent, {"organisation": str(world.ministry.id), "decision": "allow"})
         location = callback.headers["location"]
         assert query(location)["iss"] == settings.issuer.rstrip("/")  # RFC 9207
@@ -408,3 +409,18 @@ def test_password_guessing_is_rate_limited_and_audited(base_url, browser, world,
     ] * 2  # Ana belongs to two organisations: each one's admins see it
     assert {e.organisation_id for e in events} == {world.hotline.id, world.ministry.id}
     assert all(PASSWORD not in (e.subject or "") for e in events)
+
+
+def test_a_confidential_client_of_the_organisation_introspects_a_persons_token(base_url, browser, world, make) -> None:  # noqa: ANN001
+    system, secret = make.oauth_client(world.hotline, ["initiatives:read"])
+    elsewhere, other_secret = make.oauth_client(world.ministry, ["initiatives:read"])
+    with _oauth(base_url, world.app.client_id) as oauth:
+        token = _sign_in(base_url, browser, oauth, organisation=world.hotline.id)
+    answer = httpx.post(f"{base_url}/oauth/introspect", data={"token": token["access_token"]}, auth=(system.client_id, secret))
+    assert answer.json()["active"] is True
+    assert answer.json()["sub"] == f"user:{world.ana.id}" and answer.json()["org"] == world.hotline.id
+    assert answer.json()["client_id"] == world.app.client_id and answer.json()["scope"] == SCOPES
+    not_theirs = httpx.post(
+        f"{base_url}/oauth/introspect", data={"token": token["access_token"]}, auth=(elsewhere.client_id, other_secret)
+    )
+    assert not_theirs.json() == {"active": False}
