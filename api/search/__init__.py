@@ -1,0 +1,1 @@
+"""Full-text search of initiatives: one interface (`backend.SearchBackend`), two engines."""

@@ -1,0 +1,37 @@
+"""What a search document of an initiative holds, and how each engine is told to treat it."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IndexSchema:
+    uid: str
+    # Searched fields, most important first: a match in an earlier one ranks higher.
+    searchable: tuple[str, ...]
+    filterable: tuple[str, ...]
+    sortable: tuple[str, ...]
+    facets: tuple[str, ...]  # the filterable fields that searches may count
+    max_total_hits: int  # how far a search may page (Meilisearch's pagination.maxTotalHits)
+
+
+INITIATIVES = IndexSchema(
+    uid="initiatives",
+    searchable=("title", "summary", "organisations", "description"),
+    filterable=(
+        # what the caller asks for
+        "status",
+        "harms",
+        "intervention_types",
+        "countries",
+        "stakeholder_types",
+        "ratings",
+        "lead_organisation",
+        # the access filter (never offered to callers)
+        "visibility",
+        "owners",
+        "lead_listed",
+    ),
+    sortable=("title_sort", "updated_at"),
+    facets=("status", "harms", "intervention_types", "countries", "stakeholder_types", "ratings"),
+    max_total_hits=10_000,
+)
