@@ -1,0 +1,314 @@
+"""The embedded search engine: in-process, no server, and held to the same contract as Meilisearch.
+
+Ranking follows Meilisearch's rules, in its order, as a bucket sort over bitmaps:
+1. words: documents matching more of the query words first (with `last`, words are dropped from
+   the end of the query; with `all`, every word is required);
+2. typo: fewer typos first;
+3. attribute: a match in an earlier searchable field first (title, summary, organisations,
+   description);
+4. sort, when asked for; then the order documents were added.
+Proximity and exactness, which Meilisearch also applies, are not implemented (docs/search.md).
+"""
+
+import math
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from pyroaring import BitMap
+
+from api.search.backend import (
+    Document,
+    Hit,
+    IndexStats,
+    MatchingStrategy,
+    MatchRange,
+    SearchRequest,
+    SearchResult,
+    Snippet,
+    SortField,
+)
+from api.search.embedded.index import Index, filter_key
+from api.search.embedded.text import terms, tokens
+from api.search.filters import AnyOf, All, Either, Equals, Filter, Not
+from api.search.schema import INITIATIVES, IndexSchema
+
+MAX_VALUES_PER_FACET = 100
+CROP_MARKER = "…"
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """A query word, the indexed words it matches (with their typo counts), and the documents
+    that contain it: with at most `t` typos in `by_typos[t]`, in field `f` in `by_field[f]`."""
+
+    word: str
+    is_prefix: bool
+    matched: dict[str, int]
+    by_typos: tuple[BitMap, BitMap, BitMap]
+    by_field: tuple[BitMap, ...]
+
+    @property
+    def documents(self) -> BitMap:
+        return self.by_typos[2]
+
+
+class EmbeddedBackend:
+    """The default engine: everything in memory, rebuilt from the database when the process starts."""
+
+    name = "embedded"
+
+    def __init__(self, schema: IndexSchema = INITIATIVES) -> None:
+        self.schema = schema
+        self._index = Index(schema)
+        self._lock = threading.RLock()
+
+    # Writes
+
+    def ensure_index(self) -> None:
+        """Nothing to create: the index exists from the start."""
+
+    def upsert(self, documents: Iterable[Document]) -> None:
+        with self._lock:
+            for document in documents:
+                self._index.put(document)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        with self._lock:
+            for document_id in ids:
+                self._index.remove(str(document_id))
+
+    def wait(self) -> None:
+        """Writes are searchable as soon as `upsert` returns."""
+
+    def rebuild(self, documents: Iterable[Document]) -> None:
+        fresh = Index(self.schema)
+        for document in documents:
+            fresh.put(document)
+        with self._lock:
+            self._index = fresh  # searches see the old index or the new one, never a partial one
+
+    # Reads
+
+    def document_ids(self) -> set[str]:
+        with self._lock:
+            return set(self._index.number_of)
+
+    def get_documents(self, ids: Iterable[str]) -> list[Document]:
+        with self._lock:
+            index = self._index
+            return [dict(index.documents[index.number_of[i]]) for i in ids if i in index.number_of]
+
+    def stats(self) -> IndexStats:
+        with self._lock:
+            return IndexStats(documents=len(self._index.documents), is_indexing=False)
+
+    def health(self) -> bool:
+        return True
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        with self._lock:
+            index = self._index
+            allowed = self._evaluate(index, request.filter)
+            query = terms(request.query)
+            words = [self._query_word(index, w, is_prefix=i == len(query) - 1) for i, w in enumerate(query)]
+            candidates, buckets = self._rank(index, words, allowed, request)
+            total = len(candidates)
+            offset = (request.page - 1) * request.hits_per_page
+            page = _take(buckets, offset, request.hits_per_page)
+            facets = {name: self._facet_counts(index, name, candidates) for name in request.facets}
+            hits = [self._hit(index, number, words, request) for number in page]
+        return SearchResult(
+            hits=hits,
+            total_hits=total,
+            total_pages=math.ceil(total / request.hits_per_page) if request.hits_per_page else 0,
+            page=request.page,
+            hits_per_page=request.hits_per_page,
+            facet_distribution=facets,
+            processing_time_ms=round((time.perf_counter() - started) * 1000),
+        )
+
+    # Filtering
+
+    def _evaluate(self, index: Index, tree: Filter) -> BitMap:
+        match tree:
+            case Equals(field, value):
+                return BitMap(index.filters[field].get(filter_key(value), BitMap()))
+            case AnyOf(field, values):
+                found = [index.filters[field].get(filter_key(v)) for v in values]
+                return BitMap.union(BitMap(), *[b for b in found if b is not None])
+            case All(parts):
+                result = BitMap(index.all)
+                for part in parts:
+                    result &= self._evaluate(index, part)
+                return result
+            case Either(parts):
+                return BitMap.union(BitMap(), *[self._evaluate(index, p) for p in parts])
+            case Not(part):
+                return index.all - self._evaluate(index, part)
+        raise TypeError(f"not a filter: {tree!r}")
+
+    # Matching and ranking
+
+    def _query_word(self, index: Index, word: str, *, is_prefix: bool) -> QueryWord:
+        matched = index.vocabulary.matches(word, prefix=is_prefix)
+        fields = len(self.schema.searchable)
+        by_typos = [BitMap(), BitMap(), BitMap()]
+        by_field = [BitMap() for _ in range(fields)]
+        for term, typos in matched.items():
+            per_field = index.postings[term]
+            for position, documents in enumerate(per_field):
+                by_field[position] |= documents
+                for level in range(typos, 3):
+                    by_typos[level] |= documents
+        return QueryWord(word, is_prefix, matched, tuple(by_typos), tuple(by_field))
+
+    def _rank(
+        self, index: Index, words: Sequence[QueryWord], allowed: BitMap, request: SearchRequest
+    ) -> tuple[BitMap, Iterator[BitMap | list[int]]]:
+        """Every matching document, and the buckets that order them, best first."""
+        if not words:  # no words: everything the filter lets through
+            return allowed, iter([self._sorted(index, allowed, request.sort)])
+        required = len(words) if request.matching_strategy is MatchingStrategy.ALL else 1
+        levels = []  # documents matching the first n words, for n from all of them down to `required`
+        seen = BitMap()
+        for n in range(len(words), required - 1, -1):
+            having = BitMap(allowed)
+            for word in words[:n]:
+                having &= word.documents
+            levels.append((n, having - seen))
+            seen |= having
+        candidates = seen
+
+        def buckets() -> Iterator[BitMap | list[int]]:
+            for n, documents in levels:
+                if not documents:
+                    continue
+                for by_typos in _typo_buckets(words[:n], documents):
+                    for by_field in _field_buckets(words[:n], by_typos):
+                        yield self._sorted(index, by_field, request.sort) if request.sort else by_field
+
+        return candidates, buckets()
+
+    def _sorted(self, index: Index, documents: BitMap, sort: Sequence[SortField]) -> BitMap | list[int]:
+        if not sort:
+            return documents
+        ranks = [(index.sort_rank(s.field), s.descending) for s in sort]
+        missing = len(index.documents)
+
+        def key(number: int) -> tuple:
+            parts = []
+            for rank_of, descending in ranks:
+                rank = rank_of[number]
+                # Documents without the field come last either way.
+                parts.append((rank >= missing, -rank if descending else rank))
+            return tuple(parts)
+
+        return sorted(documents, key=key)
+
+    def _facet_counts(self, index: Index, name: str, candidates: BitMap) -> dict[str, int]:
+        counts = {}
+        for (_, value), documents in index.filters[name].items():
+            count = documents.intersection_cardinality(candidates)
+            if count:
+                counts[str(value).lower() if isinstance(value, bool) else str(value)] = count
+        return dict(sorted(counts.items())[:MAX_VALUES_PER_FACET])
+
+    # Showing matches
+
+    def _hit(self, index: Index, number: int, words: Sequence[QueryWord], request: SearchRequest) -> Hit:
+        document = index.documents[number]
+        snippets = {}
+        for name in dict.fromkeys((*request.highlight, *request.crop)):
+            value = document.get(name)
+            if value is None:
+                continue
+            text = " · ".join(map(str, value)) if isinstance(value, list) else str(value)
+            matches = _match_ranges(text, words)
+            snippet = Snippet(text, matches)
+            if name in request.crop:
+                snippet = _crop(snippet, request.crop_length)
+            snippets[name] = snippet
+        return Hit(id=str(document["id"]), snippets=snippets)
+
+
+def _typo_buckets(words: Sequence[QueryWord], documents: BitMap) -> Iterator[BitMap]:
+    """`documents` split by their total number of typos over `words`, fewest first."""
+    by_cost = {0: documents}
+    for word in words:
+        exact, one, two = word.by_typos
+        next_cost: dict[int, BitMap] = {}
+        for cost, having in by_cost.items():
+            for extra, level in ((0, exact), (1, one - exact), (2, two - one)):
+                part = having & level
+                if part:
+                    next_cost[cost + extra] = next_cost.get(cost + extra, BitMap()) | part
+        by_cost = next_cost
+    for cost in sorted(by_cost):
+        yield by_cost[cost]
+
+
+def _field_buckets(words: Sequence[QueryWord], documents: BitMap) -> Iterator[BitMap]:
+    """`documents` by the earliest searchable field any query word is found in."""
+    left = BitMap(documents)
+    fields = len(words[0].by_field)
+    for position in range(fields):
+        here = BitMap.union(BitMap(), *[w.by_field[position] for w in words]) & left
+        if here:
+            yield here
+            left -= here
+    if left:
+        yield left
+
+
+def _take(buckets: Iterator[BitMap | list[int]], offset: int, limit: int) -> list[int]:
+    """The `limit` documents after the first `offset`, walking the buckets in order."""
+    page: list[int] = []
+    for bucket in buckets:
+        if offset >= len(bucket):
+            offset -= len(bucket)
+            continue
+        wanted = bucket[offset : offset + limit - len(page)]
+        page.extend(wanted)
+        offset = 0
+        if len(page) >= limit:
+            break
+    return page
+
+
+def _match_ranges(text: str, words: Sequence[QueryWord]) -> tuple[MatchRange, ...]:
+    """Where query words matched in `text`: whole words, or the matched part of a prefix match."""
+    ranges = []
+    for token in tokens(text):
+        for word in words:
+            if token.term not in word.matched:
+                continue
+            if word.is_prefix and token.term != word.word and token.term.startswith(word.word) and word.matched[token.term] == 0:
+                ranges.append(MatchRange(token.start, len(word.word)))
+            else:
+                ranges.append(MatchRange(token.start, token.end - token.start))
+            break
+    return tuple(ranges)
+
+
+def _crop(snippet: Snippet, length: int) -> Snippet:
+    """About `length` words around the first match, with "…" where text was cut."""
+    spans = list(tokens(snippet.text))
+    if len(spans) <= length:
+        return snippet
+    first = snippet.matches[0].start if snippet.matches else 0
+    center = next((i for i, t in enumerate(spans) if t.end > first), 0)
+    begin = max(0, min(center - length // 2, len(spans) - length))
+    end = begin + length
+    start_char = spans[begin].start
+    end_char = spans[end - 1].end
+    prefix = CROP_MARKER if begin > 0 else ""
+    suffix = CROP_MARKER if end < len(spans) else ""
+    text = prefix + snippet.text[start_char:end_char] + suffix
+    shift = len(prefix) - start_char
+    matches = tuple(
+        MatchRange(m.start + shift, m.length) for m in snippet.matches if start_char <= m.start < end_char
+    )
+    return Snippet(text, matches)

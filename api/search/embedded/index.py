@@ -1,0 +1,109 @@
+"""The embedded engine's index: documents, word postings per field and filter values, all as
+roaring bitmaps of internal document numbers, so that matching, filtering and facet counting are
+set operations done in C."""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from pyroaring import BitMap
+
+from api.search.embedded.text import terms
+from api.search.embedded.typos import Vocabulary
+from api.search.schema import IndexSchema
+
+FilterKey = tuple[str, Any]  # (type name, value): `True` and `1` are different filter values
+
+
+def filter_key(value: Any) -> FilterKey:  # noqa: ANN401
+    return (type(value).__name__, value)
+
+
+def _values(value: Any) -> list[Any]:  # noqa: ANN401
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple | set) else [value]
+
+
+class Index:
+    """One index. Not thread-safe by itself: the engine serialises writes and swaps whole indexes."""
+
+    def __init__(self, schema: IndexSchema) -> None:
+        self.schema = schema
+        self.documents: dict[int, Mapping[str, Any]] = {}
+        self.number_of: dict[str, int] = {}  # document id → internal number
+        self.all = BitMap()
+        self.vocabulary = Vocabulary()
+        # word → field position → documents; the field position is the rank in `schema.searchable`
+        self.postings: dict[str, list[BitMap]] = {}
+        self.filters: defaultdict[str, dict[FilterKey, BitMap]] = defaultdict(dict)
+        self._next = 0
+        self._sort_ranks: dict[str, dict[int, int]] = {}
+
+    def _words_of(self, document: Mapping[str, Any]) -> list[tuple[str, int]]:
+        found = set()
+        for position, name in enumerate(self.schema.searchable):
+            for value in _values(document.get(name)):
+                found.update((term, position) for term in terms(str(value)))
+        return sorted(found)
+
+    def put(self, document: Mapping[str, Any]) -> None:
+        """Add or replace a whole document."""
+        document_id = str(document["id"])
+        if document_id in self.number_of:
+            self.remove(document_id)
+        number = self._next
+        self._next += 1
+        self.number_of[document_id] = number
+        self.documents[number] = dict(document)
+        self.all.add(number)
+        fields = len(self.schema.searchable)
+        for term, position in self._words_of(document):
+            per_field = self.postings.get(term)
+            if per_field is None:
+                per_field = self.postings[term] = [BitMap() for _ in range(fields)]
+                self.vocabulary.add(term)
+            per_field[position].add(number)
+        for name in self.schema.filterable:
+            for value in _values(document.get(name)):
+                self.filters[name].setdefault(filter_key(value), BitMap()).add(number)
+        self._sort_ranks.clear()
+
+    def remove(self, document_id: str) -> None:
+        number = self.number_of.pop(document_id, None)
+        if number is None:
+            return
+        document = self.documents.pop(number)
+        self.all.discard(number)
+        for term, position in self._words_of(document):
+            per_field = self.postings[term]
+            per_field[position].discard(number)
+            if not any(per_field):
+                del self.postings[term]
+                self.vocabulary.discard(term)
+        for name in self.schema.filterable:
+            for value in _values(document.get(name)):
+                key = filter_key(value)
+                bitmap = self.filters[name].get(key)
+                if bitmap is not None:
+                    bitmap.discard(number)
+                    if not bitmap:
+                        del self.filters[name][key]
+        self._sort_ranks.clear()
+
+    def containing(self, term: str) -> BitMap:
+        per_field = self.postings.get(term)
+        return BitMap.union(*per_field) if per_field else BitMap()
+
+    def sort_rank(self, field: str) -> dict[int, int]:
+        """Each document's place in ascending order of `field` (documents without it last)."""
+        ranks = self._sort_ranks.get(field)
+        if ranks is None:
+            present = [(v, n) for n, d in self.documents.items() if (v := d.get(field)) is not None]
+            present.sort(key=lambda pair: (pair[0], pair[1]))
+            ranks = {n: rank for rank, (_, n) in enumerate(present)}
+            missing = len(ranks)
+            for n in self.documents:
+                ranks.setdefault(n, missing)
+            self._sort_ranks[field] = ranks
+        return ranks

@@ -1,0 +1,79 @@
+"""Which indexed words a query word matches, and with how many typos, by Meilisearch's rules:
+no typo in words under 5 letters, one up to 8 letters, two from 9; a typo on the first letter
+counts as two; the last query word also matches as a prefix (with no typo counted)."""
+
+from bisect import bisect_left
+from collections import defaultdict
+
+from rapidfuzz.distance import OSA
+
+ONE_TYPO_FROM = 5
+TWO_TYPOS_FROM = 9
+
+
+def allowed_typos(word: str) -> int:
+    if len(word) >= TWO_TYPOS_FROM:
+        return 2
+    return 1 if len(word) >= ONE_TYPO_FROM else 0
+
+
+class Vocabulary:
+    """Every indexed word, by first letter and length (typo candidates) and sorted (prefixes)."""
+
+    def __init__(self) -> None:
+        self._by_first_and_length: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
+        self._by_tail: defaultdict[str, set[str]] = defaultdict(set)  # words by all but their first letter
+        self._sorted: list[str] | None = []
+        self._all: set[str] = set()
+
+    def add(self, term: str) -> None:
+        if term in self._all:
+            return
+        self._all.add(term)
+        self._by_first_and_length[(term[0], len(term))].add(term)
+        self._by_tail[term[1:]].add(term)
+        self._sorted = None
+
+    def discard(self, term: str) -> None:
+        if term not in self._all:
+            return
+        self._all.discard(term)
+        self._by_first_and_length[(term[0], len(term))].discard(term)
+        self._by_tail[term[1:]].discard(term)
+        self._sorted = None
+
+    def __contains__(self, term: str) -> bool:
+        return term in self._all
+
+    def with_prefix(self, prefix: str) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self._all)
+        found = []
+        at = bisect_left(self._sorted, prefix)
+        while at < len(self._sorted) and self._sorted[at].startswith(prefix):
+            found.append(self._sorted[at])
+            at += 1
+        return found
+
+    def matches(self, word: str, *, prefix: bool) -> dict[str, int]:
+        """Indexed words `word` matches, each with its typo count (0, 1 or 2)."""
+        found: dict[str, int] = {}
+        if prefix:
+            found.update((term, 0) for term in self.with_prefix(word))
+        elif word in self._all:
+            found[word] = 0
+        budget = allowed_typos(word)
+        if budget == 0:
+            return found
+        for length in range(len(word) - budget, len(word) + budget + 1):
+            for term in self._by_first_and_length.get((word[0], length), ()):
+                if term not in found:
+                    typos = OSA.distance(word, term, score_cutoff=budget)
+                    if typos <= budget:
+                        found[term] = typos
+        if budget == 2:
+            # A different first letter spends both typos: the rest must match exactly.
+            for term in self._by_tail.get(word[1:], ()):
+                if term[0] != word[0] and term not in found:
+                    found[term] = 2
+        return found
