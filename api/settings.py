@@ -53,6 +53,11 @@ class Settings(BaseSettings):
 
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Search: the embedded engine unless a Meilisearch server is configured (docs/search.md).
+    meilisearch_url: str | None = None
+    meilisearch_api_key: str | None = None
+    search_index_uid: str = "initiatives"
+
     @field_validator("cors_origins")
     @classmethod
     def _exact_origins(cls, origins: list[str]) -> list[str]:

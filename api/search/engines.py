@@ -1,0 +1,17 @@
+"""Which search engine this process uses: Meilisearch when `COPLAB_MEILISEARCH_URL` is set, the
+embedded engine otherwise."""
+
+from api.search.backend import SearchBackend
+from api.settings import Settings
+
+
+def create_backend(settings: Settings) -> SearchBackend:
+    if settings.meilisearch_url:
+        from api.search.meilisearch_backend import MeilisearchBackend
+
+        return MeilisearchBackend(
+            settings.meilisearch_url, settings.meilisearch_api_key, index_uid=settings.search_index_uid
+        )
+    from api.search.embedded import EmbeddedBackend
+
+    return EmbeddedBackend()
