@@ -8,6 +8,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from api.auth.principal import Principal
 from api.loaders import Loaders
+from api.search.backend import SearchBackend
 from api.settings import Settings
 from api.vocabularies.cache import TermCache
 
@@ -20,6 +21,7 @@ class Context(BaseContext):
     settings: Settings
     request_id: str
     terms: TermCache
+    search: SearchBackend
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -24,6 +24,7 @@ from api.oauth.limits import FailureLimiter
 from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
 from api.schema import build_schema
+from api.search.engines import create_backend
 from api.settings import Settings, get_settings
 from api.vocabularies.cache import TermCache
 
@@ -52,6 +53,7 @@ async def get_context(request: Request) -> AsyncIterator[Context]:
             settings=state.settings,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
             terms=state.term_cache,
+            search=state.search,
         )
 
 
@@ -126,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.key_cache = KeyCache()
     app.state.term_cache = TermCache()
+    app.state.search = create_backend(settings)
     app.state.token_failures = FailureLimiter(
         limit=settings.token_failure_limit, window_seconds=settings.token_failure_window_seconds
     )
