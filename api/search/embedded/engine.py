@@ -30,7 +30,7 @@ from api.search.backend import (
     SortField,
 )
 from api.search.embedded.index import Index, filter_key
-from api.search.embedded.text import terms, tokens
+from api.search.embedded.text import Token, terms, tokens
 from api.search.filters import AnyOf, All, Either, Equals, Filter, Not
 from api.search.schema import INITIATIVES, IndexSchema
 
@@ -192,9 +192,12 @@ class EmbeddedBackend:
 
         return candidates, buckets()
 
-    def _sorted(self, index: Index, documents: BitMap, sort: Sequence[SortField]) -> BitMap | list[int]:
+    def _sorted(self, index: Index, documents: BitMap, sort: Sequence[SortField]) -> "BitMap | list[int] | Ordered":
         if not sort:
             return documents
+        if len(sort) == 1 and len(documents) * 16 > len(index.documents):
+            # Most documents: walk the field's global order and keep ours, instead of sorting them.
+            return Ordered(documents, index.sort_order(sort[0].field, descending=sort[0].descending))
         ranks = [(index.sort_rank(s.field), s.descending) for s in sort]
         missing = len(index.documents)
 
@@ -226,10 +229,10 @@ class EmbeddedBackend:
             if value is None:
                 continue
             text = " · ".join(map(str, value)) if isinstance(value, list) else str(value)
-            matches = _match_ranges(text, words)
-            snippet = Snippet(text, matches)
+            spans = tokens(text)
+            snippet = Snippet(text, _match_ranges(spans, words))
             if name in request.crop:
-                snippet = _crop(snippet, request.crop_length)
+                snippet = _crop(snippet, spans, request.crop_length)
             snippets[name] = snippet
         return Hit(id=str(document["id"]), snippets=snippets)
 
@@ -263,7 +266,30 @@ def _field_buckets(words: Sequence[QueryWord], documents: BitMap) -> Iterator[Bi
         yield left
 
 
-def _take(buckets: Iterator[BitMap | list[int]], offset: int, limit: int) -> list[int]:
+class Ordered:
+    """A set of documents in the order of a precomputed sequence of all documents."""
+
+    def __init__(self, members: BitMap, order: Sequence[int]) -> None:
+        self.members = members
+        self.order = order
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __getitem__(self, window: slice) -> list[int]:
+        wanted, skip, found = window.stop - window.start, window.start, []
+        for number in self.order:
+            if number in self.members:
+                if skip:
+                    skip -= 1
+                    continue
+                found.append(number)
+                if len(found) == wanted:
+                    break
+        return found
+
+
+def _take(buckets: Iterator[BitMap | list[int] | Ordered], offset: int, limit: int) -> list[int]:
     """The `limit` documents after the first `offset`, walking the buckets in order."""
     page: list[int] = []
     for bucket in buckets:
@@ -278,10 +304,10 @@ def _take(buckets: Iterator[BitMap | list[int]], offset: int, limit: int) -> lis
     return page
 
 
-def _match_ranges(text: str, words: Sequence[QueryWord]) -> tuple[MatchRange, ...]:
-    """Where query words matched in `text`: whole words, or the matched part of a prefix match."""
+def _match_ranges(spans: Sequence[Token], words: Sequence[QueryWord]) -> tuple[MatchRange, ...]:
+    """Where query words matched among a text's words: whole words, or the matched part of a prefix match."""
     ranges = []
-    for token in tokens(text):
+    for token in spans:
         for word in words:
             if token.term not in word.matched:
                 continue
@@ -293,9 +319,8 @@ def _match_ranges(text: str, words: Sequence[QueryWord]) -> tuple[MatchRange, ..
     return tuple(ranges)
 
 
-def _crop(snippet: Snippet, length: int) -> Snippet:
+def _crop(snippet: Snippet, spans: Sequence[Token], length: int) -> Snippet:
     """About `length` words around the first match, with "…" where text was cut."""
-    spans = list(tokens(snippet.text))
     if len(spans) <= length:
         return snippet
     first = snippet.matches[0].start if snippet.matches else 0

@@ -39,6 +39,7 @@ class Index:
         self.filters: defaultdict[str, dict[FilterKey, BitMap]] = defaultdict(dict)
         self._next = 0
         self._sort_ranks: dict[str, dict[int, int]] = {}
+        self._sort_orders: dict[tuple[str, bool], list[int]] = {}
 
     def _words_of(self, document: Mapping[str, Any]) -> list[tuple[str, int]]:
         found = set()
@@ -68,6 +69,7 @@ class Index:
             for value in _values(document.get(name)):
                 self.filters[name].setdefault(filter_key(value), BitMap()).add(number)
         self._sort_ranks.clear()
+        self._sort_orders.clear()
 
     def remove(self, document_id: str) -> None:
         number = self.number_of.pop(document_id, None)
@@ -90,6 +92,7 @@ class Index:
                     if not bitmap:
                         del self.filters[name][key]
         self._sort_ranks.clear()
+        self._sort_orders.clear()
 
     def containing(self, term: str) -> BitMap:
         per_field = self.postings.get(term)
@@ -107,3 +110,14 @@ class Index:
                 ranks.setdefault(n, missing)
             self._sort_ranks[field] = ranks
         return ranks
+
+    def sort_order(self, field: str, *, descending: bool) -> list[int]:
+        """Every document in the order of `field` (documents without it last, either way)."""
+        order = self._sort_orders.get((field, descending))
+        if order is None:
+            ranks = self.sort_rank(field)
+            present = sorted((n for n, d in self.documents.items() if d.get(field) is not None), key=ranks.__getitem__)
+            absent = [n for n, d in self.documents.items() if d.get(field) is None]
+            order = (present[::-1] if descending else present) + absent
+            self._sort_orders[(field, descending)] = order
+        return order

@@ -3,14 +3,17 @@ original text so matches can be shown where they are."""
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower case, without diacritics: "Protección" → "proteccion"."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -22,9 +25,8 @@ class Token:
     end: int
 
 
-def tokens(text: str) -> Iterator[Token]:
-    for match in _WORD.finditer(text):
-        yield Token(fold(match.group()), match.start(), match.end())
+def tokens(text: str) -> list[Token]:
+    return [Token(fold(match.group()), match.start(), match.end()) for match in _WORD.finditer(text)]
 
 
 def terms(text: str) -> list[str]:
