@@ -11,6 +11,9 @@ from typing import Any, Protocol
 
 from api.search.filters import EVERYTHING, Filter
 
+# How a list field (the organisations' names) reads as one text in snippets, on every engine.
+LIST_SEPARATOR = "; "
+
 Document = Mapping[str, Any]  # an `id` (string) and the fields of `schema.INITIATIVES`
 
 

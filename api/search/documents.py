@@ -18,6 +18,15 @@ CLASSIFIED = {"harm": "harms", "intervention-type": "intervention_types", "count
 LISTED_STATUSES = (OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER)
 
 
+# Meilisearch's highlight markers (api/search/meilisearch_backend.py): kept out of indexed text so
+# that a stray one cannot shift the match ranges of a snippet.
+_MARKERS = str.maketrans("", "", "\ue000\ue001")
+
+
+def _text(value: str | None) -> str | None:
+    return value.translate(_MARKERS) if value is not None else None
+
+
 def document_id(initiative_id: int) -> str:
     return str(initiative_id)
 
@@ -99,10 +108,10 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
         documents.append(
             {
                 "id": document_id(initiative.id),
-                "title": initiative.title,
-                "summary": initiative.summary,
-                "organisations": [name for o in everyone for name in _names(o)],
-                "description": initiative.description,
+                "title": _text(initiative.title),
+                "summary": _text(initiative.summary),
+                "organisations": [_text(name) for o in everyone for name in _names(o)],
+                "description": _text(initiative.description),
                 "status": initiative.status,
                 "harms": sorted(classified[initiative.id]["harms"]),
                 "intervention_types": sorted(classified[initiative.id]["intervention_types"]),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pyroaring import BitMap
 
 from api.search.backend import (
+    LIST_SEPARATOR,
     Document,
     Hit,
     IndexStats,
@@ -198,16 +199,16 @@ class EmbeddedBackend:
         if len(sort) == 1 and len(documents) * 16 > len(index.documents):
             # Most documents: walk the field's global order and keep ours, instead of sorting them.
             return Ordered(documents, index.sort_order(sort[0].field, descending=sort[0].descending))
-        ranks = [(index.sort_rank(s.field), s.descending) for s in sort]
-        missing = len(index.documents)
+        ranks = [(s.field, index.sort_rank(s.field), s.descending) for s in sort]
 
         def key(number: int) -> tuple:
+            document = index.documents[number]
             parts = []
-            for rank_of, descending in ranks:
+            for field, rank_of, descending in ranks:
                 rank = rank_of[number]
                 # Documents without the field come last either way.
-                parts.append((rank >= missing, -rank if descending else rank))
-            return tuple(parts)
+                parts.append((document.get(field) is None, -rank if descending else rank))
+            return (*parts, number)
 
         return sorted(documents, key=key)
 
@@ -228,7 +229,7 @@ class EmbeddedBackend:
             value = document.get(name)
             if value is None:
                 continue
-            text = " · ".join(map(str, value)) if isinstance(value, list) else str(value)
+            text = LIST_SEPARATOR.join(map(str, value)) if isinstance(value, list) else str(value)
             spans = tokens(text)
             snippet = Snippet(text, _match_ranges(spans, words))
             if name in request.crop:

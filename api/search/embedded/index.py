@@ -99,25 +99,24 @@ class Index:
         return BitMap.union(*per_field) if per_field else BitMap()
 
     def sort_rank(self, field: str) -> dict[int, int]:
-        """Each document's place in ascending order of `field` (documents without it last)."""
+        """Each document's rank by `field`, equal values sharing one (documents without it: after all)."""
         ranks = self._sort_ranks.get(field)
         if ranks is None:
-            present = [(v, n) for n, d in self.documents.items() if (v := d.get(field)) is not None]
-            present.sort(key=lambda pair: (pair[0], pair[1]))
-            ranks = {n: rank for rank, (_, n) in enumerate(present)}
-            missing = len(ranks)
-            for n in self.documents:
-                ranks.setdefault(n, missing)
+            values = sorted({v for d in self.documents.values() if (v := d.get(field)) is not None})
+            position = {v: i for i, v in enumerate(values)}
+            ranks = {n: position.get(d.get(field), len(values)) for n, d in self.documents.items()}
             self._sort_ranks[field] = ranks
         return ranks
 
     def sort_order(self, field: str, *, descending: bool) -> list[int]:
-        """Every document in the order of `field` (documents without it last, either way)."""
+        """Every document in the order of `field`, ties in the order they were added, documents
+        without the field last either way."""
         order = self._sort_orders.get((field, descending))
         if order is None:
             ranks = self.sort_rank(field)
-            present = sorted((n for n, d in self.documents.items() if d.get(field) is not None), key=ranks.__getitem__)
+            present = [n for n, d in self.documents.items() if d.get(field) is not None]
+            present.sort(key=lambda n: (-ranks[n] if descending else ranks[n], n))
             absent = [n for n, d in self.documents.items() if d.get(field) is None]
-            order = (present[::-1] if descending else present) + absent
+            order = present + absent
             self._sort_orders[(field, descending)] = order
         return order
