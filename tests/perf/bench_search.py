@@ -1,0 +1,293 @@
+"""Benchmark: searching initiatives with the embedded engine, at several registry sizes.
+
+    .venv/bin/python -m tests.perf.bench_search                        # 10,000 and 100,000 initiatives
+    .venv/bin/python -m tests.perf.bench_search --initiatives 10000 --runs 30
+
+For each size, on a fresh SQLite registry of synthetic initiatives (tests/perf/synthetic.py):
+- index build: search documents from the database (`api/search/documents.py`), then the engine's
+  rebuild; the size is the resident memory the index adds to the process;
+- write-to-searchable lag: `createInitiative` through GraphQL on a real server (its in-process
+  indexer), then `searchInitiatives` polled until the new initiative is found;
+- p50/p95 of each kind of search, two ways in the same run: the raw engine call in this process
+  (`EmbeddedBackend.search`, the baseline) and `searchInitiatives` over HTTP on the server, for a
+  member organisation's user, so the access filter is always part of the search.
+
+Targets (issue 5, docs/performance.md): at 100,000 initiatives, p95 under 50 ms for a two-word
+query with a typo, the access filter and four facets; our overhead over the raw engine call under
+1.5x; write-to-searchable under 1 s. Nothing here is asserted: the figures are printed and go into
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from api.auth import tokens
+from api.auth.principal import Principal, PrincipalKind
+from api.auth.scopes import parse_scopes
+from api.db import create_engine, session_factory
+from api.search import documents
+from api.search.access import access_filter
+from api.search.backend import SearchRequest
+from api.search.embedded import EmbeddedBackend
+from api.search.filters import AnyOf, all_of
+from api.settings import PROJECT_ROOT, Settings
+from tests.perf import synthetic
+from tests.perf.bench_initiatives_page import free_port, machine, source_tree, summary
+
+ISSUER = "https://bench.coplab.invalid"
+SCOPES = "initiatives:read initiatives:write"
+FACETS = ("status", "harms", "intervention_types", "countries")
+GRAPHQL_FACETS = ["STATUS", "HARMS", "INTERVENTION_TYPES", "COUNTRIES"]
+HIGHLIGHTED = ("title", "summary", "organisations")
+CROPPED = ("description",)
+
+SEARCH = """
+query($q: String!, $filter: SearchFilter, $facets: [SearchFacet!]) {
+  searchInitiatives(query: $q, filter: $filter, facets: $facets, hitsPerPage: 20) {
+    totalHits
+    processingTimeMs
+    hits { initiative { id title } highlights { field text matches { start length } } }
+    facetDistribution { facet values { value count } }
+  }
+}
+"""
+CREATE = """
+mutation($input: CreateInitiativeInput!) {
+  createInitiative(input: $input) { initiative { id } userErrors { code } }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One kind of search: the words typed (several for typed-as-you-go) and what narrows it."""
+
+    name: str
+    queries: tuple[str, ...]
+    statuses: tuple[str, ...] = ()
+    facets: bool = False
+
+
+CASES = (
+    Case("typed as you go: h, he, hel, help, helpl, helpli", ("h", "he", "hel", "help", "helpl", "helpli")),
+    Case("typo: 'groming'", ("groming",)),
+    Case("two words with a typo + access + 4 facets", ("groming detection",), facets=True),
+    Case("filtered: 'helpline' + status", ("helpline",), statuses=("IMPLEMENTATION", "FINALISATION")),
+    Case("empty query + access + 4 facets", ("",), facets=True),
+)
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+async def all_documents(url: str) -> list[dict]:
+    engine = create_engine(url)
+    found: list[dict] = []
+    try:
+        async with session_factory(engine)() as session:
+            async for batch in documents.every_initiative_id(session=session):
+                built, _ = await documents.build(session=session, initiative_ids=batch)
+                found += built
+    finally:
+        await engine.dispose()
+    return found
+
+
+def start_server(url: str, *, timeout: float) -> tuple[subprocess.Popen, str]:
+    """The real app under uvicorn; ready once its index holds the registry (it rebuilds at startup)."""
+    port = free_port()
+    env = {**os.environ, "COPLAB_DATABASE_URL": url, "COPLAB_ISSUER": ISSUER, "COPLAB_ENVIRONMENT": "production"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port), "--log-level", "warning"],
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return process, base_url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"the server did not start within {timeout:.0f} s")
+
+
+def graphql(client: httpx.Client, base_url: str, token: str, query: str, variables: dict) -> dict:
+    response = client.post(
+        f"{base_url}/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
+    )
+    response.raise_for_status()
+    body = response.json()
+    if body.get("errors"):
+        raise SystemExit(f"GraphQL errors: {body['errors']}")
+    return body["data"]
+
+
+def engine_request(case: Case, query: str, principal: Principal) -> SearchRequest:
+    caller = AnyOf("status", case.statuses) if case.statuses else None
+    return SearchRequest(
+        query=query,
+        filter=all_of(caller, access_filter(principal)),
+        facets=FACETS if case.facets else (),
+        hits_per_page=20,
+        highlight=HIGHLIGHTED,
+        crop=CROPPED,
+    )
+
+
+def graphql_variables(case: Case, query: str) -> dict:
+    return {
+        "q": query,
+        "filter": {"statuses": list(case.statuses)} if case.statuses else None,
+        "facets": GRAPHQL_FACETS if case.facets else [],
+    }
+
+
+def measure(size: int, args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="coplab-search-bench-") as directory:
+        url = f"sqlite:///{Path(directory) / 'bench.db'}"
+        print(f"[{size}] loading the synthetic registry ...", flush=True)
+        report, key = synthetic.load(url, initiatives=size, seed=args.seed)
+
+        started = time.perf_counter()
+        docs = asyncio.run(all_documents(url))
+        seconds_documents = time.perf_counter() - started
+        gc.collect()
+        before = rss_bytes()
+        engine = EmbeddedBackend()
+        started = time.perf_counter()
+        engine.rebuild(docs)
+        seconds_index = time.perf_counter() - started
+        gc.collect()
+        index_bytes = rss_bytes() - before
+        print(f"[{size}] {len(docs)} documents built in {seconds_documents:.1f} s, indexed in {seconds_index:.1f} s", flush=True)
+
+        principal = Principal(
+            kind=PrincipalKind.USER,
+            subject=f"user:{report.member_user_id}",
+            organisation_id=report.member_organisation_id,
+            organisation_is_member=True,
+            scopes=parse_scopes(SCOPES),
+        )
+        token = tokens.mint(
+            key=key,
+            issuer=ISSUER,
+            audience=Settings().audience,
+            subject=f"user:{report.member_user_id}",
+            client_id=synthetic.BENCH_CLIENT_ID,
+            organisation_id=report.member_organisation_id,
+            scope=SCOPES,
+            lifetime_seconds=6 * 3600,
+        )
+        result: dict = {
+            "initiatives": size,
+            "documents": len(docs),
+            "seconds_documents": round(seconds_documents, 2),
+            "seconds_index": round(seconds_index, 2),
+            "index_megabytes": round(index_bytes / 2**20, 1),
+            "searches": {},
+        }
+        started = time.perf_counter()
+        process, base_url = start_server(url, timeout=args.startup_timeout)
+        result["seconds_server_ready"] = round(time.perf_counter() - started, 2)
+        try:
+            with httpx.Client(timeout=60) as client:
+                result["write_to_searchable_ms"] = summary(write_lags(client, base_url, token, args.writes))
+                for case in CASES:
+                    raw, ours, hits = [], [], None
+                    for run in range(args.warmup + args.runs):
+                        for query in case.queries:
+                            request = engine_request(case, query, principal)
+                            t0 = time.perf_counter()
+                            answer = engine.search(request)
+                            raw_ms = (time.perf_counter() - t0) * 1000
+                            t0 = time.perf_counter()
+                            data = graphql(client, base_url, token, SEARCH, graphql_variables(case, query))
+                            ours_ms = (time.perf_counter() - t0) * 1000
+                            if run >= args.warmup:
+                                raw.append(raw_ms)
+                                ours.append(ours_ms)
+                            hits = (answer.total_hits, data["searchInitiatives"]["totalHits"])
+                    result["searches"][case.name] = {
+                        "raw_engine_ms": summary(raw),
+                        "graphql_ms": summary(ours),
+                        "total_hits_engine_vs_graphql": hits,
+                    }
+                    print(
+                        f"[{size}] {case.name}: engine p50/p95 {summary(raw)['p50']:.1f}/{summary(raw)['p95']:.1f} ms, "
+                        f"GraphQL {summary(ours)['p50']:.1f}/{summary(ours)['p95']:.1f} ms, hits {hits}",
+                        flush=True,
+                    )
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        return result
+
+
+def write_lags(client: httpx.Client, base_url: str, token: str, writes: int) -> list[float]:
+    """Milliseconds from a write's answer to the moment a search finds it."""
+    lags = []
+    for _ in range(writes):
+        word = "zq" + uuid.uuid4().hex[:10]
+        data = graphql(
+            client, base_url, token, CREATE, {"input": {"title": f"Benchmark {word}", "status": "PIPELINE"}}
+        )
+        assert data["createInitiative"]["userErrors"] == [], data
+        written = time.perf_counter()
+        while True:
+            found = graphql(client, base_url, token, SEARCH, {"q": word, "filter": None, "facets": []})
+            if found["searchInitiatives"]["totalHits"]:
+                lags.append((time.perf_counter() - written) * 1000)
+                break
+            if time.perf_counter() - written > 30:
+                raise SystemExit(f"a write was not searchable after 30 s ({word})")
+            time.sleep(0.01)
+    return lags
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--initiatives", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--writes", type=int, default=20)
+    parser.add_argument("--startup-timeout", type=float, default=600)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    results = {
+        "machine": machine(),
+        "source": source_tree(),
+        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+        "sizes": [measure(size, args) for size in args.initiatives],
+    }
+    text = json.dumps(results, indent=2)
+    if args.json:
+        args.json.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
