@@ -30,6 +30,7 @@ from api.organisations.types import Membership, Organisation
 from api.practices import mutations as practice_mutations
 from api.practices import queries as practice_queries
 from api.practices.types import BestPractice
+from api.search import queries as search_queries
 from api.settings import Settings
 from api.vocabularies import queries as vocabulary_queries
 
@@ -69,6 +70,7 @@ Query = merge_types(
         initiative_queries.Query,
         evidence_queries.Query,
         practice_queries.Query,
+        search_queries.Query,
         vocabulary_queries.Query,
         audit_queries.Query,
         oauth_queries.Query,

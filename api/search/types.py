@@ -1,0 +1,127 @@
+"""GraphQL types for searching initiatives: the filter, facets and orderings a caller may ask for,
+and hits with their highlights as plain text plus match ranges (never HTML)."""
+
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+
+from api.initiatives.types import Initiative
+from api.search.backend import MatchingStrategy as EngineMatchingStrategy
+from api.search.backend import LIST_SEPARATOR, SortField
+from api.search.schema import INITIATIVES
+
+MatchingStrategy = strawberry.enum(
+    EngineMatchingStrategy,
+    name="MatchingStrategy",
+    description="Which query words a hit must contain: LAST drops words from the end until something "
+    "matches (the default); ALL requires every word.",
+)
+
+
+@strawberry.enum(description="Fields of initiatives that a search can count hits by.")
+class SearchFacet(Enum):
+    STATUS = "status"
+    HARMS = "harms"
+    INTERVENTION_TYPES = "intervention_types"
+    COUNTRIES = "countries"
+    STAKEHOLDER_TYPES = "stakeholder_types"
+    RATINGS = "ratings"
+
+
+# The enum is the index schema's facet list, named for GraphQL; a facet added there must be added here.
+assert {f.value for f in SearchFacet} == set(INITIATIVES.facets), "SearchFacet and INITIATIVES.facets differ"
+
+# The vocabulary behind each facet's values (countries are ISO 3166-1 codes).
+FACET_VOCABULARIES = {
+    SearchFacet.STATUS: "initiative-status",
+    SearchFacet.HARMS: "harm",
+    SearchFacet.INTERVENTION_TYPES: "intervention-type",
+    SearchFacet.STAKEHOLDER_TYPES: "stakeholder-type",
+    SearchFacet.RATINGS: "evidence-rating",
+}
+
+
+@strawberry.enum(description="Orderings for search hits. With words, they break ties between equally relevant hits.")
+class SearchSort(Enum):
+    TITLE_ASC = "TITLE_ASC"
+    TITLE_DESC = "TITLE_DESC"
+    UPDATED_AT_DESC = "UPDATED_AT_DESC"
+    UPDATED_AT_ASC = "UPDATED_AT_ASC"
+
+
+SORT_FIELDS = {
+    SearchSort.TITLE_ASC: SortField("title_sort"),
+    SearchSort.TITLE_DESC: SortField("title_sort", descending=True),
+    SearchSort.UPDATED_AT_DESC: SortField("updated_at", descending=True),
+    SearchSort.UPDATED_AT_ASC: SortField("updated_at"),
+}
+
+
+@strawberry.input(description="Narrows a search; values within one list are alternatives, lists combine.")
+class SearchFilter:
+    statuses: list[str] | None = strawberry.field(default=None, description="Initiative status codes.")
+    harms: list[str] | None = strawberry.field(default=None, description="Harm codes.")
+    intervention_types: list[str] | None = strawberry.field(default=None, description="Intervention type codes.")
+    countries: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes covered.")
+    stakeholder_types: list[str] | None = strawberry.field(
+        default=None, description="Stakeholder type codes of the lead organisation or a partner."
+    )
+    ratings: list[str] | None = strawberry.field(
+        default=None, description="Evidence rating codes of at least one finding of a public assessment."
+    )
+    lead_organisation: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Led by one of these organisations (global ids)."
+    )
+
+
+@strawberry.type(name="MatchRange", description="Where a query word matched in a highlight's text.")
+class MatchRangeType:
+    start: int = strawberry.field(description="Offset of the match in `text`, in Unicode characters (code points).")
+    length: int = strawberry.field(description="Length of the match, in Unicode characters (code points).")
+
+
+@strawberry.type(description="A field of a hit as plain text (escape it when rendering) with the ranges that matched.")
+class Highlight:
+    field: str = strawberry.field(
+        description=f"`title`, `summary`, `organisations` (names joined by `{LIST_SEPARATOR}`) or `description` "
+        "(cropped around the first match, `…` where text was cut)."
+    )
+    text: str = strawberry.field(description="The field's text: plain text, never HTML.")
+    matches: list[MatchRangeType] = strawberry.field(description="Where query words matched in `text`, in order.")
+
+
+@strawberry.type(description="One initiative found by a search, with its highlighted fields.")
+class SearchHit:
+    initiative: Initiative = strawberry.field(description="The initiative.")
+    highlights: list[Highlight] = strawberry.field(
+        description="Title, summary, organisations and description (those the initiative has), in that order."
+    )
+
+
+@strawberry.type(description="How many hits have one value of a facet.")
+class FacetValue:
+    value: str = strawberry.field(description="The stored code (a vocabulary code or an ISO country code).")
+    label: str = strawberry.field(description="Human-readable label of the code (English).")
+    count: int = strawberry.field(description="Hits with this value, over every page.")
+
+
+@strawberry.type(description="Hit counts for one facet.")
+class FacetDistribution:
+    facet: SearchFacet = strawberry.field(description="The facet.")
+    values: list[FacetValue] = strawberry.field(
+        description="Values found among the hits, ordered by value (at most 100); empty when no hit has one."
+    )
+
+
+@strawberry.type(description="One page of search hits, with totals and facet counts over every page.")
+class SearchInitiativesResult:
+    hits: list[SearchHit] = strawberry.field(description="This page's hits, best first.")
+    total_hits: int = strawberry.field(description="Every initiative you may see that matches, across all pages.")
+    total_pages: int = strawberry.field(description="How many pages of `hitsPerPage` the hits fill.")
+    page: int = strawberry.field(description="This page's number, from 1.")
+    hits_per_page: int = strawberry.field(description="The page size asked for.")
+    facet_distribution: list[FacetDistribution] = strawberry.field(
+        description="One entry per requested facet, in the order requested, counted over every match you may see."
+    )
+    processing_time_ms: int = strawberry.field(description="How long the search engine took, in milliseconds.")
