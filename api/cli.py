@@ -4,13 +4,13 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import migrations
@@ -25,6 +25,8 @@ from api.oauth import service as oauth
 from api.organisations import password_setup
 from api.organisations import service as organisations
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User
+from api.search.backend import SearchUnavailable
+from api.search.indexer import describe
 from api.settings import PROJECT_ROOT, get_settings
 from api.vocabularies import service as vocabularies
 
@@ -37,6 +39,7 @@ client_app = typer.Typer(help="OAuth clients of member organisations.", no_args_
 schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
 vocab_app = typer.Typer(help="Controlled vocabularies.", no_args_is_help=True)
 keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
+search_app = typer.Typer(help="The search index of initiatives (docs/search-indexing.md).", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (org_app, "org"),
@@ -46,6 +49,7 @@ for sub, name in (
     (schema_app, "schema"),
     (vocab_app, "vocabularies"),
     (keys_app, "keys"),
+    (search_app, "search"),
 ):
     app.add_typer(sub, name=name)
 
@@ -384,6 +388,159 @@ def schema_export(output: Annotated[Path, typer.Option(help="Where to write the 
     output.write_text(schema_sdl(), encoding="utf-8")
     console.print(f"wrote {output}")
 
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+EMBEDDED_NOTE = (
+    "The embedded engine keeps its index in the memory of the API process, which rebuilds it from the "
+    "database when it starts and keeps it current itself"
+)
+
+
+def _search_parts() -> tuple["Settings", "SearchBackend"]:
+    from api.search.engines import create_backend
+
+    settings = get_settings()
+    return settings, create_backend(settings)
+
+
+@search_app.command("worker")
+def search_worker() -> None:
+    """Index the search outbox until interrupted, retrying while the engine is down (Meilisearch only).
+
+    Stops on Ctrl-C or SIGTERM. For deployments with several API processes, which share one Meilisearch: run one worker, and
+    set COPLAB_SEARCH_INDEXER_IN_PROCESS=false for the API processes."""
+    import signal
+    from types import SimpleNamespace
+
+    from api.search.indexer import run_indexer
+
+    settings, backend = _search_parts()
+    if backend.name == "embedded":
+        console.print(f"[red]{EMBEDDED_NOTE}; a worker in another process cannot reach that index. "
+                      "Configure COPLAB_MEILISEARCH_URL to run a worker.")
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        engine = create_engine(settings.database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        state = SimpleNamespace(settings=settings, search=backend, indexer_session_factory=session_factory(engine))
+        console.print(f"indexing the search outbox into {backend.name}; Ctrl-C stops")
+        try:
+            await run_indexer(state, stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+    console.print("search worker stopped")
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the database, without downtime.
+
+    With Meilisearch, a fresh index is built beside the live one and swapped in, so searches go on
+    meanwhile; changes made during the rebuild are queued again for the indexer. The embedded
+    engine's index lives in the API process, which rebuilds it when it starts."""
+    from datetime import timedelta
+
+    from api.db import utcnow
+    from api.search.indexer import rebuild, requeue_changed_since
+
+    settings, backend = _search_parts()
+
+    async def main() -> tuple[int, int]:
+        engine = create_engine(settings.database_url)
+        sessions = session_factory(engine)
+        # A transaction open before the start may commit older timestamps after it: look back a minute.
+        started = utcnow() - timedelta(minutes=1)
+        try:
+            async with sessions() as session:
+                total = await _count_initiatives(session)
+            with Progress(console=console) as progress:
+                task = progress.add_task("documents", total=total)
+                count = await rebuild(sessions=sessions, backend=backend, progress=lambda n: progress.advance(task, n))
+            requeued = await requeue_changed_since(sessions=sessions, since=started)
+            return count, requeued
+        finally:
+            await engine.dispose()
+
+    try:
+        count, requeued = asyncio.run(main())
+    except SearchUnavailable as error:
+        console.print(f"[red]the search engine failed: {describe(error)}; the live index is unchanged")
+        raise typer.Exit(1) from None
+    console.print(f"rebuilt the {backend.name} index: {count} documents; {requeued} changed meanwhile, queued again")
+    if backend.name == "embedded":
+        console.print(f"Note: {EMBEDDED_NOTE}; this command built an index in its own process only, "
+                      "which changes nothing a running server serves.")
+
+
+async def _count_initiatives(session: AsyncSession) -> int:
+    from sqlalchemy import func
+
+    from api.initiatives.models import Initiative
+
+    statement = select(func.count()).select_from(Initiative).where(col(Initiative.deleted_at).is_(None))
+    return (await session.exec(statement)).one()
+
+
+@search_app.command("check")
+def search_check(
+    show: Annotated[int, typer.Option(help="How many ids of each kind of difference to list.")] = 20,
+) -> None:
+    """Compare the database with the search index: missing, extra and different documents.
+
+    Exits 1 when they differ. Meaningful with Meilisearch; the embedded engine's index lives in the
+    API process, so with it this can only check an index built here and now."""
+    from api.search.consistency import compare
+    from api.search.indexer import pending, rebuild
+
+    settings, backend = _search_parts()
+
+    async def main() -> tuple["Differences", int]:
+        engine = create_engine(settings.database_url)
+        sessions = session_factory(engine)
+        try:
+            if backend.name == "embedded":
+                await rebuild(sessions=sessions, backend=backend)
+            async with sessions() as session:
+                total = await _count_initiatives(session)
+            with Progress(console=console) as progress:
+                task = progress.add_task("compared", total=total)
+                differences = await compare(sessions=sessions, backend=backend, progress=lambda n: progress.advance(task, n))
+            return differences, await pending(sessions=sessions)
+        finally:
+            await engine.dispose()
+
+    if backend.name == "embedded":
+        console.print(f"Note: {EMBEDDED_NOTE}. This check builds a fresh index here and compares it: it tests "
+                      "document building and the engine, not what a running server holds.")
+    try:
+        differences, waiting = asyncio.run(main())
+    except SearchUnavailable as error:
+        console.print(f"[red]the search engine failed: {describe(error)}")
+        raise typer.Exit(2) from None
+    for label, ids in (("missing from the index", differences.missing), ("in the index but not in the database",
+                       differences.extra), ("different from the database", differences.different)):
+        if ids:
+            listed = ", ".join(ids[:show]) + (" …" if len(ids) > show else "")
+            console.print(f"{len(ids)} {label}: {listed}")
+    if waiting:
+        console.print(f"{waiting} changes are still waiting in the search outbox; differences in those are expected until the indexer catches up")
+    if not differences.in_sync:
+        raise typer.Exit(1)
+    console.print(f"in sync: {differences.checked} documents")
+
+
+if TYPE_CHECKING:
+    from api.search.backend import SearchBackend
+    from api.search.consistency import Differences
+    from api.settings import Settings
 
 if __name__ == "__main__":
     app()

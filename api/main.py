@@ -1,5 +1,6 @@
 """create_app(): the FastAPI application, its lifespan, and the routes under it."""
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
 from api.schema import build_schema
 from api.search.engines import create_backend
+from api.search.indexer import run_indexer
 from api.settings import Settings, get_settings
 from api.vocabularies.cache import TermCache
 
@@ -111,9 +113,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = session_factory(engine)
         async with app.state.session_factory() as session:
             await app.state.term_cache.refresh_if_stale(session=session)
+        indexer = stop_indexer = None
+        if settings.search_indexer_in_process:
+            # Its own engine (and pool): background indexing never waits for, nor counts among, requests' connections.
+            app.state.indexer_engine = create_engine(settings.database_url)
+            app.state.indexer_session_factory = session_factory(app.state.indexer_engine)
+            stop_indexer = asyncio.Event()
+            indexer = asyncio.create_task(run_indexer(app.state, stop_indexer), name="coplab-search-indexer")
         if settings.tune_gc:
             tune_garbage_collector(young_threshold=settings.gc_young_threshold)
         yield
+        if indexer is not None and stop_indexer is not None:
+            stop_indexer.set()
+            try:
+                await asyncio.wait_for(indexer, timeout=10)
+            except TimeoutError:
+                log.warning("search indexer did not stop within 10 s; cancelled")
+            await app.state.indexer_engine.dispose()
         await engine.dispose()
         app.state.sync_engine.dispose()
 

@@ -15,6 +15,8 @@ from api.oauth.models import (
 )
 from api.organisations.models import Membership, Organisation, User
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
+from api.search import outbox as _outbox  # noqa: F401  (the listener that fills the search outbox)
+from api.search.models import SearchOutbox
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "PracticeEvidence",
     "RefreshToken",
     "RevokedAccessToken",
+    "SearchOutbox",
     "SigningKey",
     "User",
     "Vocabulary",

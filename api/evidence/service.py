@@ -23,6 +23,7 @@ from api.initiatives.models import Initiative, Participation
 from api.loaders import grouped
 from api.organisations import service as organisations
 from api.pagination import SortKey
+from api.search import outbox as search_outbox
 from api.visibility import Visibility, visible_to
 from api.vocabularies import service as vocabularies
 
@@ -350,6 +351,9 @@ def _stamp(assessment: EvidenceAssessment, principal: Principal) -> None:
 async def _replace_findings(
     session: AsyncSession, principal: Principal, assessment_id: int, findings: Sequence[dict[str, object]]
 ) -> None:
+    # The bulk delete bypasses the ORM events that fill the search outbox (ratings are in the document).
+    assessment = await session.get(EvidenceAssessment, assessment_id)
+    search_outbox.enqueue(session, [assessment.initiative_id])
     await session.exec(delete(Finding).where(Finding.assessment_id == assessment_id))
     session.add_all(
         Finding(**values, assessment_id=assessment_id, created_by=principal.subject, updated_by=principal.subject)

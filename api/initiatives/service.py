@@ -22,6 +22,7 @@ from api.loaders import codes_by_scheme, grouped
 from api.organisations import service as organisations
 from api.organisations.models import Organisation
 from api.pagination import SortKey
+from api.search import outbox as search_outbox
 from api.validation import Patch
 from api.visibility import Visibility, visible_to
 from api.vocabularies import service as vocabularies
@@ -288,6 +289,9 @@ def _camel(name: str) -> str:
 
 
 async def _replace_classifications(session: AsyncSession, initiative_id: int, codes: dict[str, list[str]]) -> None:
+    if codes:
+        # The bulk delete below bypasses the ORM events that fill the search outbox.
+        search_outbox.enqueue(session, [initiative_id])
     for scheme, scheme_codes in codes.items():
         await session.exec(
             delete(InitiativeClassification).where(
