@@ -30,6 +30,7 @@ from api.organisations.types import Membership, Organisation
 from api.practices import mutations as practice_mutations
 from api.practices import queries as practice_queries
 from api.practices.types import BestPractice
+from api.search import mutations as search_mutations
 from api.search import queries as search_queries
 from api.settings import Settings
 from api.vocabularies import queries as vocabulary_queries
@@ -84,6 +85,7 @@ Mutation = merge_types(
         practice_mutations.Mutation,
         organisation_mutations.Mutation,
         oauth_mutations.Mutation,
+        search_mutations.Mutation,
     ),
 )
 

@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     meilisearch_url: str | None = None
     meilisearch_api_key: str | None = None
     search_index_uid: str = "initiatives"
+    # For `searchToken`: a Meilisearch search key (never the master key) and its uid, which sign the
+    # short-lived tenant tokens a browser searches Meilisearch with directly.
+    meilisearch_search_key: str | None = None
+    meilisearch_search_key_uid: str | None = None
+    search_token_seconds: int = 600
+    # The indexer that drains the search outbox (docs/search-indexing.md): inside each API process by
+    # default; turn it off where `coplab search worker` runs instead (several API processes).
+    search_indexer_in_process: bool = True
+    search_poll_seconds: float = 0.2
+    search_batch_size: int = 200
+    # While the engine fails, retry after this long, doubling up to the maximum.
+    search_retry_initial_seconds: float = 0.2
+    search_retry_max_seconds: float = 30.0
 
     @field_validator("cors_origins")
     @classmethod
