@@ -11,6 +11,8 @@ Proximity and exactness, which Meilisearch also applies, are not implemented (do
 """
 
 import math
+from collections import deque
+from itertools import islice
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,7 +33,7 @@ from api.search.backend import (
     SortField,
 )
 from api.search.embedded.index import Index, filter_key
-from api.search.embedded.text import Token, terms, tokens
+from api.search.embedded.text import WORD, Token, terms, tokens
 from api.search.filters import AnyOf, All, Either, Equals, Filter, Not
 from api.search.schema import INITIATIVES, IndexSchema
 
@@ -230,11 +232,13 @@ class EmbeddedBackend:
             if value is None:
                 continue
             text = LIST_SEPARATOR.join(map(str, value)) if isinstance(value, list) else str(value)
-            spans = tokens(text)
-            snippet = Snippet(text, _match_ranges(spans, words))
+            # The postings say whether any query word is in this field: if none is, nothing to find.
+            position = self.schema.searchable.index(name) if name in self.schema.searchable else None
+            found_here = position is None or any(number in w.by_field[position] for w in words)
             if name in request.crop:
-                snippet = _crop(snippet, spans, request.crop_length)
-            snippets[name] = snippet
+                snippets[name] = _cropped(text, words if found_here else (), request.crop_length)
+            else:
+                snippets[name] = Snippet(text, _match_ranges(tokens(text), words) if found_here else ())
         return Hit(id=str(document["id"]), snippets=snippets)
 
 
@@ -305,36 +309,50 @@ def _take(buckets: Iterator[BitMap | list[int] | Ordered], offset: int, limit: i
     return page
 
 
-def _match_ranges(spans: Sequence[Token], words: Sequence[QueryWord]) -> tuple[MatchRange, ...]:
-    """Where query words matched among a text's words: whole words, or the matched part of a prefix match."""
-    ranges = []
-    for token in spans:
-        for word in words:
-            if token.term not in word.matched:
-                continue
-            if word.is_prefix and token.term != word.word and token.term.startswith(word.word) and word.matched[token.term] == 0:
-                ranges.append(MatchRange(token.start, len(word.word)))
+def _match_range(token: Token, words: Sequence[QueryWord]) -> MatchRange | None:
+    """Where a query word matched this word: all of it, or the typed part of a prefix match."""
+    for word in words:
+        typos = word.matched.get(token.term)
+        if typos is None:
+            continue
+        if word.is_prefix and typos == 0 and token.term != word.word and token.term.startswith(word.word):
+            return MatchRange(token.start, len(word.word))
+        return MatchRange(token.start, token.end - token.start)
+    return None
+
+
+def _match_ranges(spans: Iterable[Token], words: Sequence[QueryWord]) -> tuple[MatchRange, ...]:
+    return tuple(r for token in spans if (r := _match_range(token, words)) is not None)
+
+
+def _cropped(text: str, words: Sequence[QueryWord], length: int) -> Snippet:
+    """About `length` words around the first match (the first `length` words without one), with "…"
+    where text was cut. Reads the text only as far as the window reaches."""
+    spans: list[Token] = []
+    if words:
+        # Enough words before the match to fill the window when the match is near the end.
+        before: deque[Token] = deque(maxlen=max(length - 1, 0))
+        window: list[Token] = []
+        for token in tokens(text):
+            if window or _match_range(token, words) is not None:
+                window.append(token)
+                if min(len(before), length // 2) + len(window) >= length:
+                    break
             else:
-                ranges.append(MatchRange(token.start, token.end - token.start))
-            break
-    return tuple(ranges)
-
-
-def _crop(snippet: Snippet, spans: Sequence[Token], length: int) -> Snippet:
-    """About `length` words around the first match, with "…" where text was cut."""
-    if len(spans) <= length:
-        return snippet
-    first = snippet.matches[0].start if snippet.matches else 0
-    center = next((i for i, t in enumerate(spans) if t.end > first), 0)
-    begin = max(0, min(center - length // 2, len(spans) - length))
-    end = begin + length
-    start_char = spans[begin].start
-    end_char = spans[end - 1].end
-    prefix = CROP_MARKER if begin > 0 else ""
-    suffix = CROP_MARKER if end < len(spans) else ""
-    text = prefix + snippet.text[start_char:end_char] + suffix
+                before.append(token)
+        if window:
+            keep = max(0, length - len(window))
+            spans = [*list(before)[len(before) - keep :], *window] if keep else window[:length]
+    if not spans:
+        spans = list(islice(tokens(text), length))
+    if not spans:
+        return Snippet(text, ())
+    start_char, end_char = spans[0].start, spans[-1].end
+    prefix = CROP_MARKER if WORD.search(text, 0, start_char) else ""
+    suffix = CROP_MARKER if WORD.search(text, end_char) else ""
+    # Where nothing was cut, the text keeps its own beginning or end (punctuation included).
+    start_char = start_char if prefix else 0
+    end_char = end_char if suffix else len(text)
     shift = len(prefix) - start_char
-    matches = tuple(
-        MatchRange(m.start + shift, m.length) for m in snippet.matches if start_char <= m.start < end_char
-    )
-    return Snippet(text, matches)
+    matches = tuple(MatchRange(r.start + shift, r.length) for r in _match_ranges(spans, words))
+    return Snippet(prefix + text[start_char:end_char] + suffix, matches)

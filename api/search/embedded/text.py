@@ -3,10 +3,11 @@ original text so matches can be shown where they are."""
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import NamedTuple
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @lru_cache(maxsize=200_000)
@@ -18,16 +19,17 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     term: str  # folded
     start: int  # in the original text
     end: int
 
 
-def tokens(text: str) -> list[Token]:
-    return [Token(fold(match.group()), match.start(), match.end()) for match in _WORD.finditer(text)]
+def tokens(text: str, start: int = 0) -> Iterator[Token]:
+    """The words of `text` from `start` on, lazily: a snippet stops reading once it has enough."""
+    for match in WORD.finditer(text, start):
+        yield Token(fold(match.group()), match.start(), match.end())
 
 
 def terms(text: str) -> list[str]:
-    return [t.term for t in tokens(text)]
+    return [fold(word) for word in WORD.findall(text)]
