@@ -11,8 +11,6 @@ Proximity and exactness, which Meilisearch also applies, are not implemented (do
 """
 
 import math
-from collections import deque
-from itertools import islice
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -33,12 +31,12 @@ from api.search.backend import (
     SortField,
 )
 from api.search.embedded.index import Index, filter_key
-from api.search.embedded.text import WORD, Token, terms, tokens
+from api.search.embedded.snippets import Highlighter
+from api.search.embedded.text import terms
 from api.search.filters import AnyOf, All, Either, Equals, Filter, Not
 from api.search.schema import INITIATIVES, IndexSchema
 
 MAX_VALUES_PER_FACET = 100
-CROP_MARKER = "…"
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,8 @@ class EmbeddedBackend:
             offset = (request.page - 1) * request.hits_per_page
             page = _take(buckets, offset, request.hits_per_page)
             facets = {name: self._facet_counts(index, name, candidates) for name in request.facets}
-            hits = [self._hit(index, number, words, request) for number in page]
+            highlighter = Highlighter(words)
+            hits = [self._hit(index, number, words, highlighter, request) for number in page]
         return SearchResult(
             hits=hits,
             total_hits=total,
@@ -224,7 +223,9 @@ class EmbeddedBackend:
 
     # Showing matches
 
-    def _hit(self, index: Index, number: int, words: Sequence[QueryWord], request: SearchRequest) -> Hit:
+    def _hit(
+        self, index: Index, number: int, words: Sequence[QueryWord], highlighter: Highlighter, request: SearchRequest
+    ) -> Hit:
         document = index.documents[number]
         snippets = {}
         for name in dict.fromkeys((*request.highlight, *request.crop)):
@@ -236,9 +237,9 @@ class EmbeddedBackend:
             position = self.schema.searchable.index(name) if name in self.schema.searchable else None
             found_here = position is None or any(number in w.by_field[position] for w in words)
             if name in request.crop:
-                snippets[name] = _cropped(text, words if found_here else (), request.crop_length)
+                snippets[name] = highlighter.cropped(text, request.crop_length, any_match=bool(words) and found_here)
             else:
-                snippets[name] = Snippet(text, _match_ranges(tokens(text), words) if found_here else ())
+                snippets[name] = highlighter.highlighted(text) if found_here and words else Snippet(text, ())
         return Hit(id=str(document["id"]), snippets=snippets)
 
 
@@ -307,52 +308,3 @@ def _take(buckets: Iterator[BitMap | list[int] | Ordered], offset: int, limit: i
         if len(page) >= limit:
             break
     return page
-
-
-def _match_range(token: Token, words: Sequence[QueryWord]) -> MatchRange | None:
-    """Where a query word matched this word: all of it, or the typed part of a prefix match."""
-    for word in words:
-        typos = word.matched.get(token.term)
-        if typos is None:
-            continue
-        if word.is_prefix and typos == 0 and token.term != word.word and token.term.startswith(word.word):
-            return MatchRange(token.start, len(word.word))
-        return MatchRange(token.start, token.end - token.start)
-    return None
-
-
-def _match_ranges(spans: Iterable[Token], words: Sequence[QueryWord]) -> tuple[MatchRange, ...]:
-    return tuple(r for token in spans if (r := _match_range(token, words)) is not None)
-
-
-def _cropped(text: str, words: Sequence[QueryWord], length: int) -> Snippet:
-    """About `length` words around the first match (the first `length` words without one), with "…"
-    where text was cut. Reads the text only as far as the window reaches."""
-    spans: list[Token] = []
-    if words:
-        # Enough words before the match to fill the window when the match is near the end.
-        before: deque[Token] = deque(maxlen=max(length - 1, 0))
-        window: list[Token] = []
-        for token in tokens(text):
-            if window or _match_range(token, words) is not None:
-                window.append(token)
-                if min(len(before), length // 2) + len(window) >= length:
-                    break
-            else:
-                before.append(token)
-        if window:
-            keep = max(0, length - len(window))
-            spans = [*list(before)[len(before) - keep :], *window] if keep else window[:length]
-    if not spans:
-        spans = list(islice(tokens(text), length))
-    if not spans:
-        return Snippet(text, ())
-    start_char, end_char = spans[0].start, spans[-1].end
-    prefix = CROP_MARKER if WORD.search(text, 0, start_char) else ""
-    suffix = CROP_MARKER if WORD.search(text, end_char) else ""
-    # Where nothing was cut, the text keeps its own beginning or end (punctuation included).
-    start_char = start_char if prefix else 0
-    end_char = end_char if suffix else len(text)
-    shift = len(prefix) - start_char
-    matches = tuple(MatchRange(r.start + shift, r.length) for r in _match_ranges(spans, words))
-    return Snippet(prefix + text[start_char:end_char] + suffix, matches)

@@ -5,7 +5,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import NamedTuple
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -19,16 +18,19 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-class Token(NamedTuple):
-    term: str  # folded
-    start: int  # in the original text
-    end: int
+# A word of a text: (folded word, start, end), offsets in the original text. A plain tuple: snippets
+# make thousands of them per search.
+Token = tuple[str, int, int]
 
 
 def tokens(text: str, start: int = 0) -> Iterator[Token]:
     """The words of `text` from `start` on, lazily: a snippet stops reading once it has enough."""
-    for match in WORD.finditer(text, start):
-        yield Token(fold(match.group()), match.start(), match.end())
+    if text.isascii():  # lower-casing ASCII keeps every offset: fold the whole text at once
+        for match in WORD.finditer(text.lower(), start):
+            yield match.group(), match.start(), match.end()
+    else:
+        for match in WORD.finditer(text, start):
+            yield fold(match.group()), match.start(), match.end()
 
 
 def terms(text: str) -> list[str]:
