@@ -55,6 +55,30 @@ class QueryWord:
         return self.by_typos[2]
 
 
+@dataclass(frozen=True)
+class SnippetPlan:
+    """What every hit of one search shows, worked out once: each field, the documents with a query
+    word in it (None: not a searched field, so look), and whether it is cropped."""
+
+    fields: tuple[tuple[str, BitMap | None, bool], ...]
+    highlighter: Highlighter
+    crop_length: int
+
+    @classmethod
+    def of(cls, schema: IndexSchema, words: Sequence[QueryWord], request: SearchRequest) -> "SnippetPlan":
+        fields = []
+        for name in dict.fromkeys((*request.highlight, *request.crop)):
+            if not words:
+                matched: BitMap | None = BitMap()
+            elif name in schema.searchable:
+                position = schema.searchable.index(name)
+                matched = BitMap.union(*[w.by_field[position] for w in words])
+            else:
+                matched = None
+            fields.append((name, matched, name in request.crop))
+        return cls(tuple(fields), Highlighter(words), request.crop_length)
+
+
 class EmbeddedBackend:
     """The default engine: everything in memory, rebuilt from the database when the process starts."""
 
@@ -120,8 +144,8 @@ class EmbeddedBackend:
             offset = (request.page - 1) * request.hits_per_page
             page = _take(buckets, offset, request.hits_per_page)
             facets = {name: self._facet_counts(index, name, candidates) for name in request.facets}
-            highlighter = Highlighter(words)
-            hits = [self._hit(index, number, words, highlighter, request) for number in page]
+            plan = SnippetPlan.of(self.schema, words, request)
+            hits = [self._hit(index, number, plan) for number in page]
         return SearchResult(
             hits=hits,
             total_hits=total,
@@ -223,23 +247,20 @@ class EmbeddedBackend:
 
     # Showing matches
 
-    def _hit(
-        self, index: Index, number: int, words: Sequence[QueryWord], highlighter: Highlighter, request: SearchRequest
-    ) -> Hit:
+    def _hit(self, index: Index, number: int, plan: "SnippetPlan") -> Hit:
         document = index.documents[number]
         snippets = {}
-        for name in dict.fromkeys((*request.highlight, *request.crop)):
+        for name, matched_here, crop in plan.fields:
             value = document.get(name)
             if value is None:
                 continue
             text = LIST_SEPARATOR.join(map(str, value)) if isinstance(value, list) else str(value)
             # The postings say whether any query word is in this field: if none is, nothing to find.
-            position = self.schema.searchable.index(name) if name in self.schema.searchable else None
-            found_here = position is None or any(number in w.by_field[position] for w in words)
-            if name in request.crop:
-                snippets[name] = highlighter.cropped(text, request.crop_length, any_match=bool(words) and found_here)
+            found_here = matched_here is None or number in matched_here
+            if crop:
+                snippets[name] = plan.highlighter.cropped(text, plan.crop_length, any_match=found_here)
             else:
-                snippets[name] = highlighter.highlighted(text) if found_here and words else Snippet(text, ())
+                snippets[name] = plan.highlighter.highlighted(text) if found_here else Snippet(text, ())
         return Hit(id=str(document["id"]), snippets=snippets)
 
 

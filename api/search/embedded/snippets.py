@@ -66,7 +66,13 @@ class Highlighter:
         if first is None:
             spans = [("", m.start(), m.end()) for m in islice(WORD.finditer(text), length)]
         else:
-            before = [(m.start(), m.end()) for m in WORD.finditer(text, 0, first)][-(length - 1) :] if length > 1 else []
+            # Words before the match, read back only as far as the window can reach (generously:
+            # a word is rarely over twelve characters with its space).
+            reach = max(0, first - 12 * length)
+            before = [(m.start(), m.end()) for m in WORD.finditer(text, reach, first)]
+            if reach and before and before[0][0] == reach and WORD.match(text, reach - 1):
+                before = before[1:]  # began inside a word
+            before = before[-(length - 1) :] if length > 1 else []
             after = [(m.start(), m.end()) for m in islice(WORD.finditer(text, first), length)]
             # Centred on the match, shifted back when the text ends soon after it.
             taken_before = min(len(before), length // 2)
