@@ -16,7 +16,6 @@ from api.db import utcnow
 from api.initiatives.models import Initiative
 from api.organisations.models import OrganisationStatus
 from api.settings import Settings
-from tests.factories import gid
 from tests.server import running_server
 
 CREATE = """

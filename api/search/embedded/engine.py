@@ -24,7 +24,6 @@ from api.search.backend import (
     Hit,
     IndexStats,
     MatchingStrategy,
-    MatchRange,
     SearchRequest,
     SearchResult,
     Snippet,
