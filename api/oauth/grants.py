@@ -151,11 +151,17 @@ class PersonCodeGrant(AuthorizationCodeGrant):
     def query_authorization_code(self, code: str, client: OAuthClient) -> AuthorizationCode | None:
         server: CoplabAuthorizationServer = self.server
         redemption = store.redeem_code(server.session, code=code, client_id=client.client_id)
-        if redemption.reused:
-            row_grant = redemption.reused_grant_id
-            if row_grant is not None:
-                store.revoke_grant(server.session, row_grant)
-            record(server, AuditKind.AUTHORIZATION_CODE_REUSED, organisation_id=client.organisation_id, subject="", scope=None)
+        reused = redemption.reused
+        if reused is not None:
+            if reused.grant_id is not None:
+                store.revoke_grant(server.session, reused.grant_id)
+            record(
+                server,
+                AuditKind.AUTHORIZATION_CODE_REUSED,
+                organisation_id=reused.organisation_id,
+                subject=f"user:{reused.user_id}",
+                scope=None,
+            )
             server.session.commit()  # the refusal below must not undo the revocation
         return redemption.code
 

@@ -93,11 +93,10 @@ def save_code(
 
 @dataclass(frozen=True)
 class CodeRedemption:
-    """The outcome of presenting a code: the code to exchange, or whether it was a reuse."""
+    """The outcome of presenting a code: the code to exchange, or the code presented again."""
 
     code: AuthorizationCode | None
-    reused_grant_id: int | None = None
-    reused: bool = False
+    reused: AuthorizationCode | None = None
 
 
 def redeem_code(session: Session, *, code: str, client_id: str) -> CodeRedemption:
@@ -119,7 +118,7 @@ def redeem_code(session: Session, *, code: str, client_id: str) -> CodeRedemptio
     )
     if claimed.rowcount != 1:
         session.refresh(row)
-        return CodeRedemption(code=None, reused=True, reused_grant_id=row.grant_id)
+        return CodeRedemption(code=None, reused=row)
     session.refresh(row)
     return CodeRedemption(code=row)
 

@@ -173,7 +173,8 @@ def test_an_authorization_code_used_twice_is_refused_and_revokes_what_the_first_
     assert _graphql(base_url, token["access_token"], VIEWER).status_code == 401
     db.expire_all()
     assert db.exec(select(OAuthGrant)).one().revoked_at is not None
-    assert [e.kind for e in db.exec(select(AuditEvent).where(AuditEvent.kind == AuditKind.AUTHORIZATION_CODE_REUSED))]
+    reused = db.exec(select(AuditEvent).where(AuditEvent.kind == AuditKind.AUTHORIZATION_CODE_REUSED)).one()
+    assert (reused.organisation_id, reused.subject) == (world.hotline.id, f"user:{world.ana.id}")
 
 
 def _authorization_redirect(base_url: str, params: dict[str, str]) -> httpx.Response:

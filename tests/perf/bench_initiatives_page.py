@@ -275,18 +275,22 @@ def start_server(database_url: str) -> tuple[subprocess.Popen, str]:
          "--port", str(port), "--issuer", ISSUER],
         cwd=PROJECT_ROOT,
     )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    return process, wait_until_healthy(process, f"http://127.0.0.1:{port}", timeout=60)
+
+
+def wait_until_healthy(process: subprocess.Popen, base_url: str, *, timeout: float) -> str:
+    """`base_url` once the server answers /health; exits if it dies or takes longer than `timeout`."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the server exited with code {process.returncode}")
         try:
             if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                return process, base_url
+                return base_url
         except httpx.TransportError:
             time.sleep(0.2)
     process.terminate()
-    raise SystemExit("the server did not start within 60 s")
+    raise SystemExit(f"the server did not start within {timeout:.0f} s")
 
 
 def stop_server(process: subprocess.Popen) -> None:

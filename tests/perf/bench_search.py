@@ -48,7 +48,7 @@ from api.search.embedded import EmbeddedBackend
 from api.search.filters import AnyOf, all_of
 from api.settings import PROJECT_ROOT, Settings
 from tests.perf import synthetic
-from tests.perf.bench_initiatives_page import free_port, machine, source_tree, summary
+from tests.perf.bench_initiatives_page import free_port, machine, source_tree, summary, wait_until_healthy
 
 ISSUER = "https://bench.coplab.invalid"
 SCOPES = "initiatives:read initiatives:write"
@@ -112,7 +112,7 @@ async def all_documents(url: str) -> list[dict]:
 
 
 def start_server(url: str, *, timeout: float) -> tuple[subprocess.Popen, str]:
-    """The real app under uvicorn; ready once its index holds the registry (it rebuilds at startup)."""
+    """The real app under uvicorn, once it answers (it fills its index in the background)."""
     port = free_port()
     env = {**os.environ, "COPLAB_DATABASE_URL": url, "COPLAB_ISSUER": ISSUER, "COPLAB_ENVIRONMENT": "production"}
     process = subprocess.Popen(
@@ -120,19 +120,7 @@ def start_server(url: str, *, timeout: float) -> tuple[subprocess.Popen, str]:
         cwd=PROJECT_ROOT,
         env=env,
     )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with code {process.returncode}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                return process, base_url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"the server did not start within {timeout:.0f} s")
+    return process, wait_until_healthy(process, f"http://127.0.0.1:{port}", timeout=timeout)
 
 
 def graphql(client: httpx.Client, base_url: str, token: str, query: str, variables: dict) -> dict:
