@@ -17,6 +17,7 @@ from api.organisations.models import Membership, Organisation, User
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.search import outbox as _outbox  # noqa: F401  (the listener that fills the search outbox)
 from api.search.models import SearchOutbox
+from api.seeding.models import SeedRecord
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "RefreshToken",
     "RevokedAccessToken",
     "SearchOutbox",
+    "SeedRecord",
     "SigningKey",
     "User",
     "Vocabulary",

@@ -24,6 +24,8 @@ class EvidenceAssessment(AuditColumns, table=True):
     reference_doi: str | None = Field(default=None, max_length=200)
     reference_url: str | None = Field(default=None, max_length=2000)
     published_on: date | None = None
+    # The period the figures cover, as the source gives it ("2021", "2021-2022").
+    period: str | None = Field(default=None, max_length=100)
     limitations: str | None = Field(default=None, sa_type=sa.Text)
     conflicts_of_interest: str | None = Field(default=None, sa_type=sa.Text)
     visibility: str = Field(default=Visibility.PUBLIC, sa_type=sa.Enum(Visibility, native_enum=False, length=20))

@@ -12,7 +12,8 @@ from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.models import Finding as FindingRow
 from api.ids import node_ints
 from api.initiatives import loaders as initiative_loaders
-from api.initiatives.types import Initiative, Provenance, provenance_list
+from api.initiatives.types import Initiative
+from api.provenance import Provenance, provenance_list
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
 from api.visibility import Visibility
@@ -67,6 +68,7 @@ class EvidenceAssessment(relay.Node):
     reference_doi: str | None = strawberry.field(description="DOI of the study.")
     reference_url: str | None = strawberry.field(description="URL of the study or report.")
     published_on: date | None = strawberry.field(description="Publication date.")
+    period: str | None = strawberry.field(description="The period the figures cover, as the source gives it.")
     limitations: str | None = strawberry.field(description="Limitations the assessors note.")
     conflicts_of_interest: str | None = strawberry.field(description="Declared conflicts of interest.")
     visibility: Visibility = strawberry.field(description="Who may read this record.")
@@ -88,6 +90,7 @@ class EvidenceAssessment(relay.Node):
             reference_doi=row.reference_doi,
             reference_url=row.reference_url,
             published_on=row.published_on,
+            period=row.period,
             limitations=row.limitations,
             conflicts_of_interest=row.conflicts_of_interest,
             visibility=Visibility(row.visibility),

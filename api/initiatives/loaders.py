@@ -29,6 +29,10 @@ async def participations_of(
     return await service.participations_of(session=session, principal=principal, initiative_ids=keys)
 
 
+async def parts_of(keys: Sequence[int], *, session: AsyncSession, principal: Principal) -> list[list[Initiative]]:
+    return await service.parts_of(session=session, principal=principal, initiative_ids=keys)
+
+
 async def classifications_of(
     keys: Sequence[int], *, session: AsyncSession, principal: Principal
 ) -> list[dict[str, list[str]]]:
@@ -64,7 +68,7 @@ async def prefetch_page(
 
     organisation_ids: set[int] = set()
     if wants("leadOrganisation"):
-        organisation_ids.update(row.lead_organisation_id for row in rows)
+        organisation_ids.update(row.lead_organisation_id for row in rows if row.lead_organisation_id is not None)
     participations = [p for group in loaded.get("participations", []) for p in group]
     if wants("participations.organisation"):
         organisation_ids.update(p.organisation_id for p in participations)

@@ -27,7 +27,11 @@ class Initiative(AuditColumns, table=True):
     title: str = Field(max_length=300)
     summary: str | None = Field(default=None, max_length=2000)
     description: str | None = Field(default=None, sa_type=sa.Text)
-    lead_organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    # None only where the registry's sources name no lead (seed/registry/initiatives.yaml); such an
+    # initiative is public, owned by no organisation and edited only through the seed files.
+    lead_organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    # The initiative this one is a component of (the French Safer Internet Centre's three parts).
+    part_of_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
     status: str = Field(max_length=40, index=True)
     visibility: str = Field(
         default=Visibility.PUBLIC,
@@ -37,6 +41,8 @@ class Initiative(AuditColumns, table=True):
     planned_start: date | None = None
     planned_end: date | None = None
     actual_start: date | None = None
+    # How much of actual_start the sources give: YEAR or MONTH store the first day; None means the day.
+    actual_start_precision: str | None = Field(default=None, max_length=10)
     actual_end: date | None = None
     links: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
     provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)

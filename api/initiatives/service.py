@@ -45,10 +45,13 @@ def _is_partner(organisation_id: int) -> sa.ColumnElement[bool]:
 
 
 def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:
-    """Not deleted, led by a readable organisation, and visible under the record's visibility."""
+    """Not deleted, led by a readable organisation (or by none named), and visible under its visibility."""
     return sa.and_(
         col(Initiative.deleted_at).is_(None),
-        col(Initiative.lead_organisation_id).in_(organisations.readable_ids(principal)),
+        sa.or_(
+            col(Initiative.lead_organisation_id).is_(None),
+            col(Initiative.lead_organisation_id).in_(organisations.readable_ids(principal)),
+        ),
         visible_to(
             principal,
             scope=Scope.INITIATIVES_READ,
@@ -441,6 +444,15 @@ async def participations_of(
     )
     rows = (await session.exec(statement.order_by(Participation.id))).all()
     return grouped(initiative_ids, rows, lambda row: row.initiative_id)
+
+
+async def parts_of(
+    *, session: AsyncSession, principal: Principal, initiative_ids: Sequence[int]
+) -> list[list[Initiative]]:
+    """The readable components of each initiative, by title."""
+    statement = readable(principal).where(col(Initiative.part_of_id).in_(initiative_ids))
+    rows = (await session.exec(statement.order_by(Initiative.title, Initiative.id))).all()
+    return grouped(initiative_ids, rows, lambda row: row.part_of_id)
 
 
 async def classifications_of(

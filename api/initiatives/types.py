@@ -3,7 +3,8 @@
 from collections.abc import Callable
 from functools import partial
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -17,6 +18,7 @@ from api.initiatives.models import Initiative as InitiativeRow
 from api.initiatives.models import Participation as ParticipationRow
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
+from api.provenance import Provenance, provenance_list
 from api.pagination import Connection, paginate
 from api.selection import selected_paths
 from api.visibility import Visibility
@@ -36,14 +38,11 @@ class Link:
     url: str = strawberry.field(description="Absolute http(s) URL.")
 
 
-@strawberry.type(description="Where a fact came from: a source document and, where known, the passage.")
-class Provenance:
-    source: str = strawberry.field(description="The source document.")
-    passage: str | None = strawberry.field(description="The passage the fact was taken from.")
-
-
-def provenance_list(items: list[dict[str, str]] | None) -> list[Provenance]:
-    return [Provenance(source=p.get("source", ""), passage=p.get("passage")) for p in items or []]
+@strawberry.enum(description="How much of a date its source gives.")
+class DatePrecision(Enum):
+    DAY = "DAY"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
 
 
 @strawberry.type(description="An initiative against online child sexual exploitation and abuse.")
@@ -56,7 +55,12 @@ class Initiative(relay.Node):
     status: Term = strawberry.field(description="Status (vocabulary `initiative-status`).")
     planned_start: date | None = strawberry.field(description="Planned start date.")
     planned_end: date | None = strawberry.field(description="Planned end date.")
-    actual_start: date | None = strawberry.field(description="Actual start date.")
+    actual_start: date | None = strawberry.field(
+        description="Actual start date; the first day of the month or year when `actualStartPrecision` says so."
+    )
+    actual_start_precision: DatePrecision | None = strawberry.field(
+        description="How much of `actualStart` the sources give (null when there is no date)."
+    )
     actual_end: date | None = strawberry.field(description="Actual end date.")
     links: list[Link] = strawberry.field(description="Links to more information.")
     provenance: list[Provenance] = strawberry.field(description="Where the record's facts came from.")
@@ -76,6 +80,9 @@ class Initiative(relay.Node):
             planned_start=row.planned_start,
             planned_end=row.planned_end,
             actual_start=row.actual_start,
+            actual_start_precision=(
+                DatePrecision(row.actual_start_precision or "DAY") if row.actual_start is not None else None
+            ),
             actual_end=row.actual_end,
             links=[Link(label=link.get("label", ""), url=link["url"]) for link in row.links or []],
             provenance=provenance_list(row.provenance),
@@ -89,12 +96,34 @@ class Initiative(relay.Node):
         rows = await info.context.loaders(loaders.initiative_by_id).load_many([i or 0 for i in node_ints(node_ids)])
         return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
 
-    @strawberry.field(description="The organisation that leads the initiative.")
-    def lead_organisation(self, info: Info) -> Organisation:
+    @strawberry.field(
+        description="The organisation that leads the initiative; null where the registry's sources name none."
+    )
+    def lead_organisation(self, info: Info) -> Organisation | None:
+        if self._row.lead_organisation_id is None:
+            return None
         return info.context.loaders.resolve(
             organisation_loaders.organisation_by_id,
             self._row.lead_organisation_id,
             partial(Organisation.from_model, term_cache=info.context.terms),
+        )
+
+    @strawberry.field(description="The initiative this one is a component of, if any (and readable).")
+    def part_of(self, info: Info) -> Optional["Initiative"]:
+        if self._row.part_of_id is None:
+            return None
+        return info.context.loaders.resolve(
+            loaders.initiative_by_id,
+            self._row.part_of_id,
+            lambda row: Initiative.from_model(row, info.context.terms) if row is not None else None,
+        )
+
+    @strawberry.field(description="The readable initiatives that are components of this one.")
+    def parts(self, info: Info) -> list["Initiative"]:
+        return info.context.loaders.resolve(
+            loaders.parts_of,
+            self.id,
+            lambda rows: [Initiative.from_model(r, info.context.terms) for r in rows],
         )
 
     @strawberry.field(description="Organisations taking part, with their roles.")

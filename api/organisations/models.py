@@ -32,6 +32,8 @@ class Organisation(AuditColumns, table=True):
         default=OrganisationStatus.PENDING, sa_type=sa.Enum(OrganisationStatus, native_enum=False, length=20)
     )
     is_secretariat: bool = Field(default=False)
+    # Where the record's facts came from: [{"source": document, "passage": text, "note": text}, ...].
+    provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
 
 
 class User(AuditColumns, table=True):

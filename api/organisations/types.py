@@ -15,6 +15,7 @@ from api.organisations.models import Membership as MembershipRow
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.models import OrganisationStatus
 from api.pagination import Connection
+from api.provenance import Provenance, provenance_list
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Country, Term, term
 
@@ -35,6 +36,7 @@ class Organisation(relay.Node):
     stakeholder_type: Term = strawberry.field(description="Stakeholder type (vocabulary `stakeholder-type`).")
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
+    provenance: list[Provenance] = strawberry.field(description="Where the record's facts came from.")
     _row: strawberry.Private[OrganisationRow]
 
     @classmethod
@@ -51,6 +53,7 @@ class Organisation(relay.Node):
             stakeholder_type=term(term_cache, "stakeholder-type", row.stakeholder_type),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            provenance=provenance_list(row.provenance),
             _row=row,
         )
 

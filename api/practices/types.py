@@ -10,7 +10,7 @@ from api.context import Info
 from api.errors import DomainError
 from api.evidence.types import EvidenceAssessment
 from api.ids import decode_many, node_ints
-from api.initiatives.types import Provenance, provenance_list
+from api.provenance import Provenance, provenance_list
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
 from api.pagination import Connection, paginate

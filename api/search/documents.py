@@ -66,7 +66,9 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
         )
     ).all():
         partners[initiative_id].append(organisation_id)
-    organisation_ids = {i.lead_organisation_id for i in initiatives} | {o for os in partners.values() for o in os}
+    organisation_ids = {i.lead_organisation_id for i in initiatives if i.lead_organisation_id is not None} | {
+        o for os in partners.values() for o in os
+    }
     organisations = {
         o.id: o
         for o in (await session.exec(select(Organisation).where(col(Organisation.id).in_(organisation_ids)))).all()
@@ -102,9 +104,9 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
 
     documents = []
     for initiative in initiatives:
-        lead = organisations[initiative.lead_organisation_id]
+        lead = organisations.get(initiative.lead_organisation_id) if initiative.lead_organisation_id else None
         taking_part = [organisations[o] for o in dict.fromkeys(partners[initiative.id]) if o in organisations]
-        everyone = [lead, *[o for o in taking_part if o.id != lead.id]]
+        everyone = [*([lead] if lead else []), *[o for o in taking_part if lead is None or o.id != lead.id]]
         documents.append(
             {
                 "id": document_id(initiative.id),
@@ -118,10 +120,11 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
                 "countries": sorted(classified[initiative.id]["countries"]),
                 "stakeholder_types": sorted({o.stakeholder_type for o in everyone}),
                 "ratings": sorted(ratings[initiative.id]),
-                "lead_organisation": lead.id,
+                "lead_organisation": lead.id if lead else None,
                 "visibility": str(initiative.visibility),
                 "owners": sorted({o.id for o in everyone}),
-                "lead_listed": lead.status in LISTED_STATUSES,
+                # An initiative whose sources name no lead has no lead to be unlisted.
+                "lead_listed": lead is None or lead.status in LISTED_STATUSES,
                 "title_sort": initiative.title.casefold(),
                 "updated_at": int(initiative.updated_at.timestamp()),
             }
