@@ -114,12 +114,17 @@ def serve(
     port: int = 8000,
     reload: bool = False,
     prepare: Annotated[bool, typer.Option(help="Migrate and load vocabularies first.")] = True,
+    seed: Annotated[
+        bool, typer.Option(help="Load the Lab's registry (seed/registry) into a database that holds no organisation.")
+    ] = True,
 ) -> None:
     """Start the API server (GraphQL at /graphql)."""
     import uvicorn
 
     if prepare:
         prepare_database()
+    if seed:
+        seed_commands.seed_if_empty()
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, reload=reload, proxy_headers=True)
 
 
@@ -536,6 +541,15 @@ def search_check(
         raise typer.Exit(1)
     console.print(f"in sync: {differences.checked} documents")
 
+
+# --- the registry's data: seeding, export and import -------------------------------------------------
+
+from api.exports import commands as export_commands  # noqa: E402  (they use the helpers above)
+from api.seeding import commands as seed_commands  # noqa: E402
+
+app.command("seed")(seed_commands.seed)
+app.command("export")(export_commands.export)
+app.command("import")(export_commands.import_)
 
 if TYPE_CHECKING:
     from api.search.backend import SearchBackend

@@ -1,0 +1,145 @@
+"""`coplab seed` (registered in api/cli.py): the Lab's registry from seed/registry, or a synthetic one."""
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlmodel import select
+
+from api.db import create_engine, session_factory
+from api.organisations.models import Organisation
+from api.seeding import registry as seeding
+from api.seeding.validate import Registry, SeedInvalid, read_registry
+from api.settings import get_settings
+from api.vocabularies import service as vocabularies
+
+console = Console(stderr=True)
+SYNTHETIC_ACTOR = "seed:synthetic"
+
+
+def seed(
+    synthetic: Annotated[
+        int | None, typer.Option(help="Generate this many synthetic initiatives instead (benchmarks, demos).")
+    ] = None,
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed of --synthetic: same seed, same data.")] = 1,
+    alongside_registry: Annotated[
+        bool, typer.Option(help="Allow the real registry and synthetic data in one database.")
+    ] = False,
+    directory: Annotated[Path | None, typer.Option(help="The registry files (default: seed/registry).")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Check the files and report what would change; write nothing.")] = False,
+) -> None:
+    """Load the Lab's registry from seed/registry: checked first, all or nothing, idempotent.
+
+    A second run changes nothing and says so; after a file is edited, only the fields it changed are
+    written. Records members changed since keep their changes in every field the file did not change."""
+    from api.cli import prepare_database
+
+    prepare_database()
+    if synthetic is not None:
+        _seed_synthetic(synthetic, seed_value, alongside_registry)
+        return
+    settings = get_settings()
+    try:
+        registry = read_registry(directory or settings.seed_dir / "registry", _vocabulary_files())
+    except SeedInvalid as invalid:
+        for problem in invalid.problems:
+            console.print(f"[red]{problem}", highlight=False)
+        count = len(invalid.problems)
+        console.print(f"[red]{count} problem{'s' if count > 1 else ''}; nothing was loaded")
+        raise typer.Exit(1) from None
+    try:
+        report = asyncio.run(_load(registry, alongside_registry=alongside_registry, dry_run=dry_run))
+    except seeding.SeedRefused as refused:
+        console.print(f"[red]{refused}")
+        raise typer.Exit(1) from None
+    print_report(report, registry, dry_run=dry_run)
+
+
+def _vocabulary_files() -> list[dict]:
+    return vocabularies.read_files(get_settings().seed_dir / "vocabularies")
+
+
+async def _load(registry: Registry, *, alongside_registry: bool, dry_run: bool) -> seeding.SeedReport:
+    engine = create_engine(get_settings().database_url)
+    total = sum(len(kind.records(registry)) for kind in seeding.KINDS)
+    try:
+        async with session_factory(engine)() as session:
+            if not alongside_registry and await _holds_synthetic(session):
+                raise seeding.SeedRefused(
+                    "this database holds synthetic data; load the registry into another database, "
+                    "or pass --alongside-registry to mix them"
+                )
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("registry", total=total)
+                report = await seeding.load(
+                    session=session, registry=registry, progress=lambda _kind, n: progress.advance(task, n)
+                )
+            if dry_run:
+                await session.rollback()
+            else:
+                await session.commit()
+            return report
+    finally:
+        await engine.dispose()
+
+
+async def _holds_synthetic(session) -> bool:  # noqa: ANN001
+    statement = select(Organisation.id).where(Organisation.created_by == SYNTHETIC_ACTOR).limit(1)
+    return (await session.exec(statement)).first() is not None
+
+
+def print_report(report: seeding.SeedReport, registry: Registry, *, dry_run: bool = False) -> None:
+    totals = ", ".join(f"{len(kind.records(registry))} {kind.name}s" for kind in seeding.KINDS)
+    if not report.changed:
+        console.print(f"nothing changed: the registry already matches the seed files ({totals})")
+        _print_left_alone(report)
+        return
+    table = Table("", "created", "updated", "linked", "unchanged", title="would change" if dry_run else "seeded")
+    for name, kind in report.kinds.items():
+        table.add_row(name, str(len(kind.created)), str(len(kind.updated)), str(len(kind.adopted)), str(kind.unchanged))
+    console.print(table)
+    for name, kind in report.kinds.items():
+        for key, fields in kind.updated.items():
+            console.print(f"  {name} {key}: {', '.join(fields)}", highlight=False)
+        for key in kind.adopted:
+            console.print(f"  {name} {key}: already in the registry; linked, only its empty fields filled")
+    _print_left_alone(report)
+    if dry_run:
+        console.print("dry run: nothing was written")
+
+
+def _print_left_alone(report: seeding.SeedReport) -> None:
+    for name, kind in report.kinds.items():
+        for key in kind.deleted_in_registry:
+            console.print(f"  {name} {key}: deleted in the registry since it was loaded; left deleted")
+        for key in kind.not_in_files:
+            console.print(f"  {name} {key}: no longer in the seed files; left in the registry")
+
+
+def seed_if_empty() -> None:
+    """Load the registry into a database that holds no organisation yet (what `coplab serve` does first)."""
+    registry = read_registry(get_settings().seed_dir / "registry", _vocabulary_files())
+
+    async def main() -> seeding.SeedReport | None:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with session_factory(engine)() as session:
+                if not await seeding.registry_is_empty(session):
+                    return None
+                report = await seeding.load(session=session, registry=registry)
+                await session.commit()
+                return report
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(main())
+    if report is not None:
+        print_report(report, registry)
+
+
+def _seed_synthetic(initiatives: int, seed_value: int, alongside_registry: bool) -> None:
+    raise NotImplementedError  # wired to api.seeding.synthetic once it lands

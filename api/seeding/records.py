@@ -1,0 +1,127 @@
+"""The shape of each seed/registry file's records, as pydantic models.
+
+Unknown fields are refused (a misspelt field would otherwise be dropped without a word). The checks that
+need more than a record's own shape (codes, countries, URLs, references) are in `validate.py`.
+"""
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.organisations.models import OrganisationStatus
+from api.visibility import Visibility
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# A date as far as the source gives it: a year, a month, or a day (ISO 8601).
+PartialDate = Annotated[str, StringConstraints(pattern=r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")]
+DOCUMENT_NAME = re.compile(r"^[\w.-]+\.txt$")
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Record):
+    document: Annotated[str, StringConstraints(pattern=DOCUMENT_NAME.pattern)]
+    passage: Text | None = None
+    note: Text | None = None
+
+
+class OrganisationRecord(Record):
+    key: Key
+    name: Annotated[Text, StringConstraints(max_length=300)]
+    acronym: Annotated[Text, StringConstraints(max_length=40)] | None = None
+    aliases: list[Annotated[Text, StringConstraints(max_length=300)]] = []
+    stakeholder_type: str
+    # Organisations the documents show creating the Lab are members; the others are named in its records.
+    status: Literal[OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER] = OrganisationStatus.OBSERVER
+    country: str | None = None
+    website: str | None = None
+    description: Text | None = None
+    provenance: Annotated[list[Source], Field(min_length=1)]
+
+
+class Participant(Record):
+    organisation: Key
+    role: str
+
+
+class Link(Record):
+    label: Annotated[Text, StringConstraints(max_length=200)]
+    url: str
+
+
+class InitiativeRecord(Record):
+    key: Key
+    title: Annotated[Text, StringConstraints(max_length=300)]
+    summary: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+    description: Text | None = None
+    lead: Key | None
+    # Why no lead is recorded: required when lead is null, kept with the record's provenance.
+    lead_note: Text | None = None
+    part_of: Key | None = None
+    participants: list[Participant] = []
+    status: str
+    intervention_types: list[str] = []
+    harms: list[str] = []
+    mnr_capabilities: list[str] = []
+    target_groups: list[str] = []
+    regions: list[str] = []
+    countries: list[str] = []
+    languages: list[str] = []
+    started: PartialDate | None = None
+    links: list[Link] = []
+    visibility: Visibility = Visibility.PUBLIC
+    provenance: Annotated[list[Source], Field(min_length=1)]
+
+
+class FindingRecord(Record):
+    outcome: str
+    effect_direction: str
+    rating: str
+    certainty: str
+    note: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+
+
+class AssessmentRecord(Record):
+    key: Key
+    initiative: Key
+    assessing_organisation: Key
+    title: Annotated[Text, StringConstraints(max_length=300)]
+    independence: str
+    study_design: str
+    conflicts_of_interest: Text | None = None
+    reference_url: str | None = None
+    period: Annotated[Text, StringConstraints(max_length=100)] | None = None
+    limitations: Text | None = None
+    findings: Annotated[list[FindingRecord], Field(min_length=1)]
+    visibility: Visibility = Visibility.PUBLIC
+    provenance: Annotated[list[Source], Field(min_length=1)]
+
+
+class PracticeRecord(Record):
+    key: Key
+    title: Annotated[Text, StringConstraints(max_length=300)]
+    statement: Annotated[Text, StringConstraints(max_length=4000)]
+    rationale: Text | None = None
+    proposed_by: Key
+    # Why this organisation is recorded as the proposer, kept with the record's provenance.
+    proposed_by_note: Text | None = None
+    evidence_basis: str
+    evidence: list[Key] = []
+    endorsed_by: list[Key] = []
+    harms: list[str] = []
+    intervention_types: list[str] = []
+    visibility: Visibility = Visibility.PUBLIC
+    provenance: Annotated[list[Source], Field(min_length=1)]
+
+
+# File name -> the record type it holds, in loading order (each file refers only to those before it).
+FILES: dict[str, type[Record]] = {
+    "organisations.yaml": OrganisationRecord,
+    "initiatives.yaml": InitiativeRecord,
+    "evidence.yaml": AssessmentRecord,
+    "practices.yaml": PracticeRecord,
+}

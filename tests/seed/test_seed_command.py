@@ -1,0 +1,209 @@
+"""`coplab seed`, run as a user would (a subprocess), on every backend the fixtures give.
+
+The registry files are loaded whole or not at all, a second run changes nothing, an edited file
+changes only what it changed, and every problem names its file, record and field.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from api.settings import PROJECT_ROOT
+
+REGISTRY = PROJECT_ROOT / "seed" / "registry"
+SEEDED_TABLES = (
+    "organisation", "initiative", "initiative_classification", "participation", "evidence_assessment", "finding",
+    "best_practice", "practice_classification", "practice_evidence", "endorsement", "seed_record",
+)
+
+
+def coplab(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COPLAB_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def seeded(database_url: str, *args: str) -> str:
+    result = coplab(database_url, "seed", *args)
+    assert result.returncode == 0, result.stderr
+    return " ".join(result.stderr.split())
+
+
+def snapshot(engine: sa.Engine) -> dict[str, list[dict]]:
+    """Every row of the tables the seed writes, in primary-key order."""
+    tables = sa.MetaData()
+    tables.reflect(engine, only=SEEDED_TABLES)
+    with engine.connect() as connection:
+        return {
+            name: [dict(row._mapping) for row in connection.execute(
+                sa.select(table).order_by(*table.primary_key.columns)
+            )]
+            for name, table in tables.tables.items()
+        }
+
+
+def count(engine: sa.Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def copy_registry(tmp_path: Path) -> Path:
+    target = tmp_path / "registry"
+    shutil.copytree(REGISTRY, target)
+    return target
+
+
+def edit(directory: Path, file: str, key: str, **changes: object) -> None:
+    """Change fields of one record of a registry file."""
+    path = directory / file
+    records = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record = next(r for r in records if r["key"] == key)
+    for name, value in changes.items():
+        record[name] = value
+    path.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_seed_loads_the_registry_and_a_second_run_changes_nothing(database_url, engine) -> None:
+    first = seeded(database_url)
+    assert "107" in first and "created" in first
+    counts = {table: count(engine, table) for table in ("organisation", "initiative", "evidence_assessment",
+                                                         "finding", "best_practice", "seed_record")}
+    assert counts == {"organisation": 107, "initiative": 16, "evidence_assessment": 15, "finding": 18,
+                      "best_practice": 7, "seed_record": 107 + 16 + 15 + 7}
+    before = snapshot(engine)
+
+    second = seeded(database_url)
+    assert "nothing changed" in second
+    assert snapshot(engine) == before
+
+
+def test_an_edited_file_changes_only_what_it_changed(database_url, engine, tmp_path) -> None:
+    seeded(database_url)
+    # A member has since edited the summary of Project Arachnid; the file never changed that field.
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "UPDATE initiative SET summary = 'Edited by its lead' WHERE id = "
+            "(SELECT record_id FROM seed_record WHERE kind = 'initiative' AND key = 'project-arachnid')"
+        ))
+    before = snapshot(engine)
+    files = copy_registry(tmp_path)
+    records = yaml.safe_load((files / "initiatives.yaml").read_text(encoding="utf-8"))
+    arachnid = next(r for r in records if r["key"] == "project-arachnid")
+    edit(files, "initiatives.yaml", "project-arachnid",
+         title="Project Arachnid (web crawler)", harms=arachnid["harms"][1:] + ["CSAM-AI"])
+
+    report = seeded(database_url, "--directory", str(files))
+    assert "initiative project-arachnid: title, harms" in report
+
+    after = snapshot(engine)
+    with engine.connect() as connection:
+        row = connection.execute(sa.text(
+            "SELECT i.id, i.title, i.summary FROM initiative i JOIN seed_record s ON s.record_id = i.id "
+            "WHERE s.kind = 'initiative' AND s.key = 'project-arachnid'"
+        )).one()
+        harms = set(connection.execute(sa.text(
+            "SELECT code FROM initiative_classification WHERE initiative_id = :id AND scheme = 'harm'"
+        ), {"id": row.id}).scalars())
+    assert row.title == "Project Arachnid (web crawler)"
+    assert row.summary == "Edited by its lead"  # the member's edit stays
+    assert harms == set(arachnid["harms"][1:]) | {"CSAM-AI"}
+    # Nothing else moved: every other table is as it was, and so is every other initiative.
+    for table in ("organisation", "evidence_assessment", "finding", "best_practice", "endorsement"):
+        assert after[table] == before[table], table
+    others = [r for r in before["initiative"] if r["id"] != row.id]
+    assert [r for r in after["initiative"] if r["id"] != row.id] == others
+
+
+def test_a_record_that_left_the_files_stays_and_is_reported(database_url, engine, tmp_path) -> None:
+    seeded(database_url)
+    files = copy_registry(tmp_path)
+    practices = yaml.safe_load((files / "practices.yaml").read_text(encoding="utf-8"))
+    gone = practices.pop()
+    (files / "practices.yaml").write_text(yaml.safe_dump(practices, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    report = seeded(database_url, "--directory", str(files))
+    assert f"practice {gone['key']}: no longer in the seed files; left in the registry" in report
+    assert count(engine, "best_practice") == 7
+
+
+BROKEN = [
+    ("initiatives.yaml", "project-arachnid", {"harms": ["CSAM-KNOWN", "NOT-A-HARM"]},
+     "initiatives.yaml: record 'project-arachnid', field harms.1: 'NOT-A-HARM' is not a code of `harm`"),
+    ("initiatives.yaml", "ncmec-cybertipline", {"lead": "no-such-organisation"},
+     "initiatives.yaml: record 'ncmec-cybertipline', field lead: no organisation has the key 'no-such-organisation'"),
+    ("organisations.yaml", "inhope", {"country": "XX"},
+     "organisations.yaml: record 'inhope', field country: 'XX': Not an ISO 3166-1 alpha-2 country code."),
+    ("organisations.yaml", "iwf", {"website": "iwf.org.uk"},
+     "organisations.yaml: record 'iwf', field website: 'iwf.org.uk': Must be an absolute http or https URL."),
+    ("evidence.yaml", "csam-publication-rate", {"findings": [{"outcome": "PREVALENCE", "effect_direction": "UNCLEAR",
+                                                             "rating": "SUPERB", "certainty": "LOW"}]},
+     "evidence.yaml: record 'csam-publication-rate', field findings.0.rating: 'SUPERB' is not a code of `evidence-rating`"),
+    ("practices.yaml", "notice-and-take-down-at-source", {"evidence": ["inhope-network-size", "no-such-evidence"]},
+     "practices.yaml: record 'notice-and-take-down-at-source', field evidence.1: no evidence assessment has the key "
+     "'no-such-evidence'"),
+    ("initiatives.yaml", "project-arachnid", {"started": "2017-02-30"},
+     "initiatives.yaml: record 'project-arachnid', field started: '2017-02-30' is not a real date"),
+    ("initiatives.yaml", "project-arachnid", {"languages": ["en"], "launched": "2017"},
+     "initiatives.yaml: record 'project-arachnid', field launched: Extra inputs are not permitted"),
+]
+
+
+@pytest.mark.parametrize(("file", "key", "changes", "message"), BROKEN, ids=[b[3].split(",")[0] + b[3].split(",")[1]
+                                                                              for b in BROKEN])
+def test_a_problem_names_file_record_and_field_and_nothing_is_loaded(database_url, engine, tmp_path, file, key,
+                                                                       changes, message) -> None:
+    files = copy_registry(tmp_path)
+    edit(files, file, key, **changes)
+    result = coplab(database_url, "seed", "--directory", str(files))
+    assert result.returncode == 1
+    assert message in " ".join(result.stderr.split())
+    assert "nothing was loaded" in result.stderr
+    assert count(engine, "organisation") == 0  # not even the valid records
+
+
+def test_a_broken_edit_leaves_a_seeded_registry_as_it_was(database_url, engine, tmp_path) -> None:
+    seeded(database_url)
+    before = snapshot(engine)
+    files = copy_registry(tmp_path)
+    edit(files, "initiatives.yaml", "project-arachnid", title="A new title")  # valid on its own
+    edit(files, "initiatives.yaml", "inhope-notice-and-take-down", lead=None)  # no lead and no lead_note
+    result = coplab(database_url, "seed", "--directory", str(files))
+    assert result.returncode == 1
+    assert "record 'inhope-notice-and-take-down', field lead_note" in " ".join(result.stderr.split())
+    assert snapshot(engine) == before
+
+
+def test_all_problems_are_reported_at_once(database_url, tmp_path) -> None:
+    files = copy_registry(tmp_path)
+    edit(files, "organisations.yaml", "inhope", stakeholder_type="NOPE")
+    edit(files, "practices.yaml", "notice-and-take-down-at-source", harms=["NOPE"])
+    result = coplab(database_url, "seed", "--directory", str(files))
+    assert result.returncode == 1
+    assert "2 problems; nothing was loaded" in result.stderr
+
+
+def test_dry_run_reports_and_writes_nothing(database_url, engine) -> None:
+    report = seeded(database_url, "--dry-run")
+    assert "would change" in report and "dry run: nothing was written" in report
+    assert count(engine, "organisation") == 0
+
+
+def test_an_organisation_made_before_the_seed_is_linked_and_keeps_its_own_values(database_url, engine) -> None:
+    made = coplab(database_url, "org", "create", "inhope", "--name", "INHOPE (our own name)", "--type", "INGO")
+    assert made.returncode == 0, made.stderr
+    report = seeded(database_url)
+    assert "organisation inhope: already in the registry; linked, only its empty fields filled" in report
+    with engine.connect() as connection:
+        row = connection.execute(sa.text("SELECT name, website, provenance FROM organisation WHERE slug = 'inhope'")).one()
+    assert row.name == "INHOPE (our own name)"
+    assert row.website == "https://www.inhope.org"
+    assert row.provenance  # filled from the file
+    assert count(engine, "organisation") == 107
+    assert "nothing changed" in seeded(database_url)
