@@ -1,0 +1,186 @@
+"""The seeded registry as its users meet it: through GraphQL, anonymously, each record with its source.
+
+The first test starts the server with the README's run command (`coplab serve`) on an empty database
+and queries it over HTTP; the others query a registry loaded with `coplab seed`.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from tests.factories import graphql
+from tests.seed.test_registry_files import (
+    EXPECTED_INITIATIVES,
+    EXPECTED_ORGANISATIONS,
+    SEED_DOCUMENTS,
+    normalise,
+)
+from tests.seed.test_seed_command import seeded
+from tests.server import free_port
+
+ORGANISATIONS = """query ($after: String) {
+  organisations(first: 100, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { slug name acronym aliases status provenance { source passage } } }
+  }
+}"""
+INITIATIVES = """{
+  initiatives(first: 100, orderBy: TITLE_ASC) {
+    edges { node {
+      title actualStart actualStartPrecision
+      leadOrganisation { slug }
+      partOf { title }
+      parts { title }
+      participations { organisation { slug } role { code } }
+      provenance { source passage note }
+      assessments { title period provenance { source } findings { rating { code } certainty { code } notes } }
+    } }
+  }
+}"""
+PRACTICES = """{
+  bestPractices(first: 100) {
+    edges { node {
+      title organisation { slug } endorsementCount evidenceBasis { code }
+      evidence { title }
+      provenance { source passage note }
+    } }
+  }
+}"""
+
+
+def all_organisations(client) -> list[dict]:  # noqa: ANN001
+    found, after = [], None
+    while True:
+        page = graphql(client, ORGANISATIONS, {"after": after})["data"]["organisations"]
+        found += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return found
+        after = page["pageInfo"]["endCursor"]
+
+
+def test_the_readme_run_command_serves_the_seeded_registry(database_url, tmp_path) -> None:
+    port = free_port()
+    env = {**os.environ, "COPLAB_DATABASE_URL": database_url, "COPLAB_DATA_DIR": str(tmp_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                response = httpx.post(f"{base}/graphql", json={"query": "{ initiatives(first: 50) { edges { node { title provenance { source } } } } }"})
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        titles = {edge["node"]["title"] for edge in response.json()["data"]["initiatives"]["edges"]}
+        assert set(EXPECTED_INITIATIVES) <= titles
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def client(database_url):  # noqa: ANN001, ANN201
+    seeded(database_url)
+    with TestClient(create_app(Settings(environment="test", database_url=database_url))) as client:
+        yield client
+
+
+def test_every_organisation_the_documents_name_is_there_with_its_source(client) -> None:
+    organisations = all_organisations(client)
+    assert len(organisations) == 107
+    labels = {
+        normalise(label)
+        for o in organisations
+        for label in [o["name"], *(o["aliases"]), *([o["acronym"]] if o["acronym"] else [])]
+    }
+    missing = [name for name in EXPECTED_ORGANISATIONS if normalise(name) not in labels]
+    assert not missing
+    for o in organisations:
+        assert o["provenance"] and all(p["source"] in SEED_DOCUMENTS and p["passage"] for p in o["provenance"]), o
+    statuses = {o["slug"]: o["status"] for o in organisations}
+    assert statuses["google"] == "MEMBER" and statuses["inhope"] == "OBSERVER"
+
+
+def test_every_initiative_is_there_with_its_source_lead_parts_and_evidence(client) -> None:
+    initiatives = {e["node"]["title"]: e["node"] for e in graphql(client, INITIATIVES)["data"]["initiatives"]["edges"]}
+    assert sorted(initiatives) == sorted(EXPECTED_INITIATIVES)
+    for node in initiatives.values():
+        assert any(p["source"] in SEED_DOCUMENTS and p["passage"] for p in node["provenance"]), node["title"]
+
+    centre = initiatives["French Safer Internet Centre"]
+    assert centre["leadOrganisation"] is None
+    assert any(p["source"] == "seed/registry/initiatives.yaml" and "no lead" in p["note"] for p in centre["provenance"])
+    assert sorted(p["title"] for p in centre["parts"]) == [
+        "Internet Sans Crainte", "Net Ecoute helpline", "Point de Contact reporting hotline",
+    ]
+    assert initiatives["Internet Sans Crainte"]["partOf"] == {"title": "French Safer Internet Centre"}
+    assert (centre["actualStart"], centre["actualStartPrecision"]) == ("2009-07-01", "DAY")
+    network = initiatives["INHOPE hotline network notice and take-down"]
+    assert (network["actualStart"], network["actualStartPrecision"]) == ("1999-01-01", "YEAR")
+    assert network["leadOrganisation"] == {"slug": "inhope"}
+    assert {"organisation": {"slug": "iwf"}, "role": {"code": "IMPLEMENTING"}} in network["participations"]
+
+    assessments = [a for node in initiatives.values() for a in node["assessments"]]
+    assert len(assessments) == 15
+    assert sum(len(a["findings"]) for a in assessments) == 18
+    for assessment in assessments:
+        assert all(p["source"] in SEED_DOCUMENTS for p in assessment["provenance"])
+        for finding in assessment["findings"]:
+            # The documents' figures are monitoring data: never rated above EMERGING.
+            assert finding["rating"]["code"] in {"EMERGING", "NOT-RATED"}
+            assert finding["certainty"]["code"] in {"LOW", "VERY-LOW"}
+    grooming = next(a for a in assessments if a["title"].startswith("Reports of grooming"))
+    assert grooming["period"] == "2022"
+
+
+def test_best_practices_cite_their_evidence_and_endorsers(client) -> None:
+    practices = {e["node"]["title"]: e["node"] for e in graphql(client, PRACTICES)["data"]["bestPractices"]["edges"]}
+    assert len(practices) == 7
+    for node in practices.values():
+        if node["evidenceBasis"]["code"] == "ASSESSMENTS":
+            assert node["evidence"], node["title"]
+        assert node["endorsementCount"] > 0
+        assert any(p["source"] in SEED_DOCUMENTS for p in node["provenance"])
+    detection = next(p for title, p in practices.items() if title.startswith("Keep a legal basis"))
+    assert detection["organisation"] == {"slug": "ecpat-international"}
+    assert detection["endorsementCount"] >= 84
+    assert len(detection["evidence"]) == 3
+    assert any(p["source"] == "seed/registry/practices.yaml" and p["note"] for p in detection["provenance"])
+
+
+def test_an_initiative_with_no_lead_is_found_and_edited_by_no_organisation(client, db, make) -> None:  # noqa: ANN001
+    from sqlmodel import select
+
+    from api.initiatives.models import Initiative
+    from api.organisations.models import Organisation
+    from tests.factories import gid
+
+    centre = db.exec(select(Initiative).where(Initiative.title == "French Safer Internet Centre")).one()
+    point_de_contact = db.exec(select(Organisation).where(Organisation.slug == "point-de-contact")).one()
+    token = make.token(point_de_contact)  # a participant of the centre, with every scope
+    changed = graphql(
+        client,
+        'mutation ($id: ID!) { updateInitiative(input: {id: $id, title: "Taken over"}) '
+        "{ initiative { title } userErrors { field code } } }",
+        {"id": gid("Initiative", centre.id)},
+        token=token,
+    )["data"]["updateInitiative"]
+    assert changed == {"initiative": None, "userErrors": [{"field": ["input", "id"], "code": "NOT_FOUND"}]}
+    db.refresh(centre)
+    assert centre.title == "French Safer Internet Centre"
+
+    found = graphql(client, '{ searchInitiatives(query: "Safer Internet Centre") { totalHits hits { initiative { title } } } }')
+    titles = [hit["initiative"]["title"] for hit in found["data"]["searchInitiatives"]["hits"]]
+    assert "French Safer Internet Centre" in titles
