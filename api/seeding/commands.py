@@ -13,12 +13,12 @@ from sqlmodel import select
 from api.db import create_engine, session_factory
 from api.organisations.models import Organisation
 from api.seeding import registry as seeding
+from api.seeding import synthetic
 from api.seeding.validate import Registry, SeedInvalid, read_registry
 from api.settings import get_settings
 from api.vocabularies import service as vocabularies
 
 console = Console(stderr=True)
-SYNTHETIC_ACTOR = "seed:synthetic"
 
 
 def seed(
@@ -88,7 +88,7 @@ async def _load(registry: Registry, *, alongside_registry: bool, dry_run: bool) 
 
 
 async def _holds_synthetic(session) -> bool:  # noqa: ANN001
-    statement = select(Organisation.id).where(Organisation.created_by == SYNTHETIC_ACTOR).limit(1)
+    statement = select(Organisation.id).where(Organisation.created_by == synthetic.ACTOR).limit(1)
     return (await session.exec(statement)).first() is not None
 
 
@@ -142,4 +142,24 @@ def seed_if_empty() -> None:
 
 
 def _seed_synthetic(initiatives: int, seed_value: int, alongside_registry: bool) -> None:
-    raise NotImplementedError  # wired to api.seeding.synthetic once it lands
+    with Progress(console=console, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def advance(table: str, rows_done: int) -> None:
+            task = tasks.setdefault(table, progress.add_task(table, total=None))
+            progress.update(task, completed=rows_done)
+
+        try:
+            counts = synthetic.load_synthetic(
+                url=get_settings().database_url,
+                initiatives=initiatives,
+                seed=seed_value,
+                alongside_registry=alongside_registry,
+                progress=advance,
+            )
+        except synthetic.SyntheticRefused as refused:
+            console.print(f"[red]{refused}")
+            raise typer.Exit(1) from None
+    rows = ", ".join(f"{count} {table}" for table, count in counts.items())
+    console.print(f"synthetic registry (seed {seed_value}, marked {synthetic.ACTOR!r}): {rows}")
+    console.print(synthetic.SEARCH_REINDEX_NOTE)

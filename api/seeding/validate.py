@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from api import validation
 from api.errors import Problems
+from api.visibility import Visibility
 from api.seeding.records import (
     FILES,
     AssessmentRecord,
@@ -145,6 +146,9 @@ def _check(registry: Registry, vocabularies: dict[str, set[str]], unparsed: set[
         yield from refs(file, i.key, "lead", organisations, "organisation", i.lead)
         if i.lead is None and i.lead_note is None:
             yield SeedProblem(file, i.key, "lead_note", "say why no lead is recorded when lead is null")
+        if i.lead is None and i.visibility != Visibility.PUBLIC:
+            # Non-public records are shared through their lead; with none, no organisation could own it.
+            yield SeedProblem(file, i.key, "visibility", "an initiative with no lead must be PUBLIC")
         yield from refs(file, i.key, "part_of", initiatives - {i.key}, "other initiative", i.part_of)
         yield from _repeats(file, i.key, "participants", [(p.organisation, p.role) for p in i.participants])
         if i.started is not None and partial_date(i.started) is None:

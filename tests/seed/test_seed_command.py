@@ -150,6 +150,8 @@ BROKEN = [
      "'no-such-evidence'"),
     ("initiatives.yaml", "project-arachnid", {"started": "2017-02-30"},
      "initiatives.yaml: record 'project-arachnid', field started: '2017-02-30' is not a real date"),
+    ("initiatives.yaml", "internet-sans-crainte", {"visibility": "MEMBERS"},
+     "initiatives.yaml: record 'internet-sans-crainte', field visibility: an initiative with no lead must be PUBLIC"),
     ("initiatives.yaml", "project-arachnid", {"languages": ["en"], "launched": "2017"},
      "initiatives.yaml: record 'project-arachnid', field launched: Extra inputs are not permitted"),
 ]
@@ -207,3 +209,24 @@ def test_an_organisation_made_before_the_seed_is_linked_and_keeps_its_own_values
     assert row.provenance  # filled from the file
     assert count(engine, "organisation") == 107
     assert "nothing changed" in seeded(database_url)
+
+
+def test_synthetic_data_and_the_registry_are_not_mixed_unless_asked(database_url, engine) -> None:
+    made = seeded(database_url, "--synthetic", "40", "--seed", "2")
+    assert "seed:synthetic" in made
+    synthetic_rows = count(engine, "initiative")
+    assert synthetic_rows == 40
+
+    refused = coplab(database_url, "seed")
+    assert refused.returncode == 1 and "--alongside-registry" in " ".join(refused.stderr.split())
+    assert count(engine, "initiative") == synthetic_rows and count(engine, "seed_record") == 0
+
+    seeded(database_url, "--alongside-registry")
+    assert count(engine, "initiative") == synthetic_rows + 16
+
+
+def test_synthetic_data_is_refused_beside_the_registry_unless_asked(database_url, engine) -> None:
+    seeded(database_url)
+    refused = coplab(database_url, "seed", "--synthetic", "40")
+    assert refused.returncode == 1 and "--alongside-registry" in " ".join(refused.stderr.split())
+    assert count(engine, "initiative") == 16
