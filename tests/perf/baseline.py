@@ -200,7 +200,8 @@ def _visible(principal: Principal, scope: AuthScope, column: str, owned: list[st
 def _initiative_where(principal: Principal) -> str:
     return (
         "i.deleted_at IS NULL"
-        f" AND {_organisation_readable(principal, 'lo')}"
+        # An initiative whose sources name no lead (the Lab's registry) is read like any public one.
+        f" AND (i.lead_organisation_id IS NULL OR {_organisation_readable(principal, 'lo')})"
         " AND "
         + _visible(
             principal,
@@ -260,7 +261,7 @@ async def initiatives_page(request: Request) -> Response:
                     " i.visibility, i.updated_at, lo.id AS lead_id, lo.name AS lead_name, lo.slug AS lead_slug,"
                     " lo.stakeholder_type AS lead_type, coalesce(stt.label, lo.stakeholder_type) AS lead_type_label"
                     " FROM initiative i"
-                    " JOIN organisation lo ON lo.id = i.lead_organisation_id"
+                    " LEFT JOIN organisation lo ON lo.id = i.lead_organisation_id"
                     " LEFT JOIN vocabulary_term ist ON ist.vocabulary = 'initiative-status' AND ist.code = i.status"
                     " LEFT JOIN vocabulary_term stt"
                     "   ON stt.vocabulary = 'stakeholder-type' AND stt.code = lo.stakeholder_type"
@@ -274,7 +275,7 @@ async def initiatives_page(request: Request) -> Response:
         total = (
             await connection.execute(
                 sa.text(
-                    "SELECT count(*) FROM initiative i JOIN organisation lo ON lo.id = i.lead_organisation_id"
+                    "SELECT count(*) FROM initiative i LEFT JOIN organisation lo ON lo.id = i.lead_organisation_id"
                     f" WHERE {where}"
                 ),
                 params,
@@ -336,7 +337,9 @@ async def initiatives_page(request: Request) -> Response:
                     "name": row.lead_name,
                     "slug": row.lead_slug,
                     "stakeholderType": {"code": row.lead_type, "label": row.lead_type_label},
-                },
+                }
+                if row.lead_id is not None
+                else None,
                 "participations": participations[row.id],
                 "assessments": assessments[row.id],
             },
