@@ -19,6 +19,7 @@ from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
 from api.context import Context
 from api.db import create_engine, create_sync_engine, session_factory
+from api.exports.routes import exports_router
 from api.http import BodySizeLimit, RequestId
 from api.loaders import Loaders
 from api.oauth.limits import FailureLimiter
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graphql, prefix="/graphql")
     app.include_router(oauth_router)
     app.include_router(account_router)
+    app.include_router(exports_router(settings))
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict:

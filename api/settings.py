@@ -98,6 +98,9 @@ class Settings(BaseSettings):
                 )
         return origins
 
+    # The public export served at /exports/ (docs/exports.md) is written again once older than this.
+    exports_max_age_seconds: int = Field(default=600, ge=0)
+
     # Failed client authentications at the token endpoint, per client and per address (SECURITY.md 38).
     token_failure_limit: int = 5
     token_failure_window_seconds: int = 60

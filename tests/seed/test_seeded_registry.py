@@ -181,6 +181,11 @@ def test_an_initiative_with_no_lead_is_found_and_edited_by_no_organisation(clien
     db.refresh(centre)
     assert centre.title == "French Safer Internet Centre"
 
+    # The server's indexer builds its index from the database after start; wait until it holds all 16.
+    deadline = time.monotonic() + 120
+    while graphql(client, '{ searchInitiatives { totalHits } }')["data"]["searchInitiatives"]["totalHits"] < 16:
+        assert time.monotonic() < deadline, "the search index never caught up with the database"
+        time.sleep(0.1)
     found = graphql(client, '{ searchInitiatives(query: "Safer Internet Centre") { totalHits hits { initiative { title } } } }')
     titles = [hit["initiative"]["title"] for hit in found["data"]["searchInitiatives"]["hits"]]
     assert "French Safer Internet Centre" in titles

@@ -1,0 +1,166 @@
+"""A varied registry to export: public and hidden records of every kind, and the helpers the export tests share."""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
+from typer.testing import CliRunner, Result
+
+from api.cli import app
+from api.evidence.models import Finding
+from api.initiatives.models import Initiative, Participation
+from api.organisations.models import OrganisationStatus
+from api.seeding.models import SeedRecord
+from api.settings import get_settings
+from tests.factories import ACTOR, Factory, classify, set_columns
+
+# Every table an import writes, and those it must leave alone.
+IMPORTED_TABLES = (
+    "organisation",
+    "initiative",
+    "initiative_classification",
+    "participation",
+    "evidence_assessment",
+    "finding",
+    "best_practice",
+    "practice_classification",
+    "practice_evidence",
+    "endorsement",
+    "seed_record",
+)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The ids of what `build` made, by what the tests expect of them."""
+
+    hotline: int
+    ngo: int
+    public_organisations: set[int]
+    pending_organisation: int
+    public_initiatives: set[int]
+    hidden_initiatives: set[int]  # non-public, deleted, or led by the PENDING organisation
+    part: int
+    whole: int
+    orphan: int  # part of a hidden initiative
+    members_only: int
+    public_assessment: int
+    hidden_assessments: set[int]
+    public_practice: int
+    hidden_practice: int
+    public_finding_count: int
+
+
+def build(make: Factory, db: Session) -> Registry:
+    """Two admitted organisations, a PENDING one, and records of each kind, public and not."""
+    hotline = make.organisation("hotline-a", stakeholder_type="HOTLINE", country="GB")
+    set_columns(
+        db,
+        hotline,
+        aliases=["Hotline A", "HLA"],
+        provenance=[{"source": "annual-report-2023.pdf", "passage": "Founded in 1996.", "note": "p. 4"}],
+        description='Reports, "quoted", with commas;\nand a second line — ünïcödé.',
+    )
+    ngo = make.organisation("ngo-b", status=OrganisationStatus.OBSERVER, country="DE")
+    pending = make.organisation("pending-c", status=OrganisationStatus.PENDING)
+
+    whole = make.initiative(hotline, "Protección en línea", harms=["CSAM-NEW", "CSAM-KNOWN"], partners=[(ngo, "FUNDING")])
+    set_columns(
+        db,
+        whole,
+        planned_start=date(2020, 3, 1),
+        links=[{"label": "Home", "url": "https://example.org/a"}],
+        provenance=[{"source": "seed", "passage": "Launched 2020."}],
+    )
+    classify(db, whole, "intervention-type", "DET-HASH", "DET-CLS")
+    classify(db, whole, "mnr-capability", "MNR-01")
+    classify(db, whole, "target-group", "CHILDREN")
+    classify(db, whole, "region", "EU")
+    classify(db, whole, "country", "FR", "DE")
+    classify(db, whole, "language", "fr")
+    db.add(Participation(initiative_id=whole.id, organisation_id=pending.id, role="ACCOUNTABLE", created_by=ACTOR, updated_by=ACTOR))
+    db.commit()
+    part = make.initiative(ngo, "A component")
+    set_columns(db, part, part_of_id=whole.id, actual_start=date(2019, 1, 1), actual_start_precision="YEAR")
+    unled = Initiative(title="Named by no lead", status="IMPLEMENTATION", created_by=ACTOR, updated_by=ACTOR)
+    db.add(unled)
+    db.commit()
+
+    members_only = make.initiative(hotline, "Members only", visibility="MEMBERS")
+    own_only = make.initiative(ngo, "Organisation only", visibility="ORGANISATION")
+    deleted = make.initiative(hotline, "Deleted")
+    set_columns(db, deleted, deleted_at=datetime(2024, 5, 1, 12, 30, tzinfo=UTC))
+    of_pending = make.initiative(pending, "Led by a pending organisation")
+    # Public, but a component of a members-only initiative: anonymous callers see no `partOf`.
+    orphan = make.initiative(ngo, "Part of a hidden whole")
+    set_columns(db, orphan, part_of_id=members_only.id)
+
+    assessment = make.assessment(whole, ngo, "Evaluation", ratings=("EMERGING", "PROMISING"))
+    set_columns(db, assessment, period="2021-2022", published_on=date(2023, 2, 1), sample_size=120)
+    finding = db.exec(select(Finding).where(Finding.assessment_id == assessment.id).order_by(Finding.id)).first()
+    set_columns(db, finding, effect_size=0.35, effect_size_metric="Cohen's d")
+    members_assessment = make.assessment(whole, hotline, "Internal review", visibility="MEMBERS")
+    of_hidden = make.assessment(members_only, hotline, "Review of a members-only initiative")
+
+    practice = make.practice(
+        hotline,
+        "Hash matching",
+        evidence_basis="ASSESSMENTS",
+        harms=["CSAM-KNOWN"],
+        intervention_types=["DET-HASH"],
+        evidence=[assessment.id, members_assessment.id],
+        endorsed_by=[ngo, pending],
+    )
+    hidden_practice = make.practice(ngo, "Draft", visibility="MEMBERS")
+
+    db.add_all(
+        SeedRecord(kind="organisation", key=key, record_id=hotline.id, content={"slug": key, "n": 1})
+        for key in ("b-key", "B-key", "a-key")
+    )
+    db.commit()
+    return Registry(
+        hotline=hotline.id,
+        ngo=ngo.id,
+        public_organisations={hotline.id, ngo.id},
+        pending_organisation=pending.id,
+        public_initiatives={whole.id, part.id, unled.id, orphan.id},
+        hidden_initiatives={members_only.id, own_only.id, deleted.id, of_pending.id},
+        part=part.id,
+        whole=whole.id,
+        orphan=orphan.id,
+        members_only=members_only.id,
+        public_assessment=assessment.id,
+        hidden_assessments={members_assessment.id, of_hidden.id},
+        public_practice=practice.id,
+        hidden_practice=hidden_practice.id,
+        public_finding_count=2,
+    )
+
+
+def coplab(database_url: str, *args: str) -> Result:
+    """Run `coplab ARGS` on `database_url`, as a user would (settings are read afresh, then forgotten)."""
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, list(args), env={"COPLAB_DATABASE_URL": database_url})
+    finally:
+        get_settings.cache_clear()
+
+
+def records(directory: Path, entity: str) -> list[dict[str, Any]]:
+    """The records of one JSON Lines file."""
+    return [json.loads(line) for line in (directory / f"{entity}.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def manifest(directory: Path) -> dict[str, Any]:
+    return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+
+
+def row_counts(engine: sa.Engine) -> dict[str, int]:
+    """Rows per imported table (and the search outbox)."""
+    tables = [SQLModel.metadata.tables[name] for name in (*IMPORTED_TABLES, "search_outbox")]
+    with engine.connect() as connection:
+        return {t.name: connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in tables}
