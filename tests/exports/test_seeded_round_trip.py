@@ -5,7 +5,7 @@ from tests.exports.registry import manifest, row_counts
 from tests.seed.test_seed_command import seeded
 
 
-def test_the_seeded_registry_moves_between_databases_unchanged(database_url, target_url, target, tmp_path) -> None:  # noqa: ANN001
+def test_the_seeded_registry_moves_between_databases_unchanged(database_url, engine, target_url, target, tmp_path) -> None:  # noqa: ANN001, ARG001  (engine: emptied afterwards)
     seeded(database_url)
     first, second, public = tmp_path / "first", tmp_path / "second", tmp_path / "public"
     _export(database_url, first, "--all")

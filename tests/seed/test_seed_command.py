@@ -182,13 +182,14 @@ def test_a_broken_edit_leaves_a_seeded_registry_as_it_was(database_url, engine, 
     assert snapshot(engine) == before
 
 
-def test_all_problems_are_reported_at_once(database_url, tmp_path) -> None:
+def test_all_problems_are_reported_at_once(database_url, engine, tmp_path) -> None:
     files = copy_registry(tmp_path)
     edit(files, "organisations.yaml", "inhope", stakeholder_type="NOPE")
     edit(files, "practices.yaml", "notice-and-take-down-at-source", harms=["NOPE"])
     result = coplab(database_url, "seed", "--directory", str(files))
     assert result.returncode == 1
     assert "2 problems; nothing was loaded" in result.stderr
+    assert count(engine, "organisation") == 0
 
 
 def test_dry_run_reports_and_writes_nothing(database_url, engine) -> None:

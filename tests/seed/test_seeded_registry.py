@@ -65,7 +65,7 @@ def all_organisations(client) -> list[dict]:  # noqa: ANN001
         after = page["pageInfo"]["endCursor"]
 
 
-def test_the_readme_run_command_serves_the_seeded_registry(database_url, tmp_path) -> None:
+def test_the_readme_run_command_serves_the_seeded_registry(database_url, engine, tmp_path) -> None:  # noqa: ARG001  (engine: emptied afterwards)
     port = free_port()
     env = {**os.environ, "COPLAB_DATABASE_URL": database_url, "COPLAB_DATA_DIR": str(tmp_path)}
     server = subprocess.Popen(
@@ -91,7 +91,7 @@ def test_the_readme_run_command_serves_the_seeded_registry(database_url, tmp_pat
 
 
 @pytest.fixture
-def client(database_url):  # noqa: ANN001, ANN201
+def client(database_url, engine):  # noqa: ANN001, ANN201, ARG001  (engine: the registry is emptied afterwards)
     seeded(database_url)
     with TestClient(create_app(Settings(environment="test", database_url=database_url))) as client:
         yield client
