@@ -30,8 +30,9 @@ class Scope(StrEnum):
 
 
 AUDIT = ("created_at", "updated_at", "created_by", "updated_by")
-# Principals' subjects (internal names such as "user:12") and soft deletion stay out of the public files.
-PRIVATE_COLUMNS = frozenset({"created_by", "updated_by", "endorsed_by", "deleted_at"})
+# Principals' subjects (internal names such as "user:12"), soft deletion and the secretariat flag (which
+# the API does not show) stay out of the public files.
+PRIVATE_COLUMNS = frozenset({"created_by", "updated_by", "endorsed_by", "deleted_at", "is_secretariat"})
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,16 @@ from api.exports.entities import Embedded, Entity, Scope, file_names, in_scope
 from api.exports.formats import sha256_of
 from api.exports.writer import FORMAT, MANIFEST
 
-# What a public export leaves out, filled in on import: the principal that wrote each row is unknown.
+# What a public export leaves out, filled in on import: the principal that wrote each row is unknown, and
+# no imported organisation becomes the secretariat.
 IMPORT_ACTOR = "import"
-PUBLIC_DEFAULTS = {"created_by": IMPORT_ACTOR, "updated_by": IMPORT_ACTOR, "endorsed_by": IMPORT_ACTOR, "deleted_at": None}
+PUBLIC_DEFAULTS = {
+    "created_by": IMPORT_ACTOR,
+    "updated_by": IMPORT_ACTOR,
+    "endorsed_by": IMPORT_ACTOR,
+    "deleted_at": None,
+    "is_secretariat": False,
+}
 MAX_PROBLEMS = 50
 
 

@@ -104,7 +104,7 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
 
     documents = []
     for initiative in initiatives:
-        lead = organisations.get(initiative.lead_organisation_id) if initiative.lead_organisation_id else None
+        lead = organisations[initiative.lead_organisation_id] if initiative.lead_organisation_id is not None else None
         taking_part = [organisations[o] for o in dict.fromkeys(partners[initiative.id]) if o in organisations]
         everyone = [*([lead] if lead else []), *[o for o in taking_part if lead is None or o.id != lead.id]]
         documents.append(

@@ -42,39 +42,51 @@ def seed(
     if synthetic is not None:
         _seed_synthetic(synthetic, seed_value, alongside_registry)
         return
-    settings = get_settings()
+    loaded = _run_load(directory or _registry_files(), alongside_registry=alongside_registry, dry_run=dry_run)
+    if loaded is not None:
+        print_report(*loaded, dry_run=dry_run)
+
+
+def _registry_files() -> Path:
+    return get_settings().seed_dir / "registry"
+
+
+def _run_load(
+    directory: Path, *, alongside_registry: bool, dry_run: bool = False, only_into_empty: bool = False
+) -> tuple[seeding.SeedReport, Registry] | None:
+    """Read the files and load them, reporting problems and refusals; None when `only_into_empty` and the
+    database holds organisations (the files are then not even read)."""
     try:
-        registry = read_registry(directory or settings.seed_dir / "registry", _vocabulary_files())
+        return asyncio.run(
+            _load(directory, alongside_registry=alongside_registry, dry_run=dry_run, only_into_empty=only_into_empty)
+        )
     except SeedInvalid as invalid:
         for problem in invalid.problems:
             console.print(f"[red]{problem}", highlight=False)
         count = len(invalid.problems)
         console.print(f"[red]{count} problem{'s' if count > 1 else ''}; nothing was loaded")
         raise typer.Exit(1) from None
-    try:
-        report = asyncio.run(_load(registry, alongside_registry=alongside_registry, dry_run=dry_run))
     except seeding.SeedRefused as refused:
         console.print(f"[red]{refused}")
         raise typer.Exit(1) from None
-    print_report(report, registry, dry_run=dry_run)
 
 
-def _vocabulary_files() -> list[dict]:
-    return vocabularies.read_files(get_settings().seed_dir / "vocabularies")
-
-
-async def _load(registry: Registry, *, alongside_registry: bool, dry_run: bool) -> seeding.SeedReport:
+async def _load(
+    directory: Path, *, alongside_registry: bool, dry_run: bool, only_into_empty: bool
+) -> tuple[seeding.SeedReport, Registry] | None:
     engine = create_engine(get_settings().database_url)
-    total = sum(len(kind.records(registry)) for kind in seeding.KINDS)
     try:
         async with session_factory(engine)() as session:
+            if only_into_empty and not await seeding.registry_is_empty(session):
+                return None
             if not alongside_registry and await _holds_synthetic(session):
                 raise seeding.SeedRefused(
                     "this database holds synthetic data; load the registry into another database, "
                     "or pass --alongside-registry to mix them"
                 )
+            registry = read_registry(directory, vocabularies.read_files(get_settings().seed_dir / "vocabularies"))
             with Progress(console=console, transient=True) as progress:
-                task = progress.add_task("registry", total=total)
+                task = progress.add_task("registry", total=sum(len(k.records(registry)) for k in seeding.KINDS))
                 report = await seeding.load(
                     session=session, registry=registry, progress=lambda _kind, n: progress.advance(task, n)
                 )
@@ -82,7 +94,7 @@ async def _load(registry: Registry, *, alongside_registry: bool, dry_run: bool) 
                 await session.rollback()
             else:
                 await session.commit()
-            return report
+            return report, registry
     finally:
         await engine.dispose()
 
@@ -122,23 +134,9 @@ def _print_left_alone(report: seeding.SeedReport) -> None:
 
 def seed_if_empty() -> None:
     """Load the registry into a database that holds no organisation yet (what `coplab serve` does first)."""
-    registry = read_registry(get_settings().seed_dir / "registry", _vocabulary_files())
-
-    async def main() -> seeding.SeedReport | None:
-        engine = create_engine(get_settings().database_url)
-        try:
-            async with session_factory(engine)() as session:
-                if not await seeding.registry_is_empty(session):
-                    return None
-                report = await seeding.load(session=session, registry=registry)
-                await session.commit()
-                return report
-        finally:
-            await engine.dispose()
-
-    report = asyncio.run(main())
-    if report is not None:
-        print_report(report, registry)
+    loaded = _run_load(_registry_files(), alongside_registry=False, only_into_empty=True)
+    if loaded is not None:
+        print_report(*loaded)
 
 
 def _seed_synthetic(initiatives: int, seed_value: int, alongside_registry: bool) -> None:

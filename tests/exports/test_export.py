@@ -129,7 +129,7 @@ def test_records_embed_classifications_and_write_values_in_both_formats(database
     hotline = next(r for r in _csv_rows(out / "organisations.csv") if r["slug"] == "hotline-a")
     assert hotline["description"] == 'Reports, "quoted", with commas;\nand a second line — ünïcödé.'
     assert hotline["aliases"] == "Hotline A; HLA"
-    assert hotline["is_secretariat"] == "false"
+    assert "is_secretariat" not in hotline  # the API does not show it either
     assert '"passage":"Founded in 1996."' in hotline["provenance"]
     assert {f["effect_size"] for f in _csv_rows(out / "findings.csv")} == {"0.35", ""}
 
@@ -140,6 +140,7 @@ def test_export_all_holds_every_row_in_files_only_the_owner_reads(database_url, 
     _export(database_url, out, "--all")
     assert set(_ids(out, "initiatives")) == registry.public_initiatives | registry.hidden_initiatives
     assert registry.pending_organisation in _ids(out, "organisations")
+    assert {r["is_secretariat"] for r in records(out, "organisations")} == {False}
     assert set(_ids(out, "evidence_assessments")) == {registry.public_assessment} | registry.hidden_assessments
     assert set(_ids(out, "best_practices")) == {registry.public_practice, registry.hidden_practice}
     orphan = next(r for r in records(out, "initiatives") if r["id"] == registry.orphan)

@@ -231,3 +231,13 @@ def test_synthetic_data_is_refused_beside_the_registry_unless_asked(database_url
     refused = coplab(database_url, "seed", "--synthetic", "40")
     assert refused.returncode == 1 and "--alongside-registry" in " ".join(refused.stderr.split())
     assert count(engine, "initiative") == 16
+
+
+def test_serve_loads_the_registry_only_into_a_database_without_organisations(database_url, engine) -> None:
+    first_start = [sys.executable, "-c", "from api.seeding.commands import seed_if_empty; seed_if_empty()"]
+    env = {**os.environ, "COPLAB_DATABASE_URL": database_url}
+    made = coplab(database_url, "org", "create", "our-own", "--name", "Our own", "--type", "NGO")
+    assert made.returncode == 0, made.stderr
+    result = subprocess.run(first_start, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert count(engine, "organisation") == 1 and count(engine, "seed_record") == 0
