@@ -123,8 +123,8 @@ ENTITIES: tuple[Entity, ...] = (
     Entity(
         "organisations",
         Organisation.__table__,
-        ("id", "slug", "name", "acronym", "aliases", "stakeholder_type", "country", "website", "description",
-         "status", "is_secretariat", "provenance", *AUDIT),
+        ("id", "slug", "name", "acronym", "aliases", "misspellings", "stakeholder_type", "country", "website",
+         "description", "status", "is_secretariat", "provenance", *AUDIT),
         readable=organisations.readable,
     ),
     Entity(

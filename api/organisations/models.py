@@ -24,6 +24,9 @@ class Organisation(AuditColumns, table=True):
     name: str = Field(max_length=300)
     acronym: str | None = Field(default=None, max_length=40)
     aliases: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # Spellings found in sources that are damaged (text extraction, typos): search matches them so a
+    # reader who copies one finds the organisation, but they are never shown as its names.
+    misspellings: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     stakeholder_type: str = Field(max_length=40, index=True)
     country: str | None = Field(default=None, max_length=2, index=True)
     website: str | None = Field(default=None, max_length=2000)

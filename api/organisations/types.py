@@ -30,6 +30,10 @@ class Organisation(relay.Node):
     name: str = strawberry.field(description="The organisation's own name.")
     acronym: str | None = strawberry.field(description="Acronym, e.g. IWF.")
     aliases: list[str] = strawberry.field(description="Other names and spellings it is known by.")
+    misspellings: list[str] = strawberry.field(
+        description="Damaged spellings of its name found in sources (text extraction errors, typos): search "
+        "finds the organisation by them, but they are not its names and no highlight shows them."
+    )
     website: str | None = strawberry.field(description="Home page.")
     description: str | None = strawberry.field(description="What the organisation does.")
     status: OrganisationStatus = strawberry.field(description="Standing in the Lab.")
@@ -47,6 +51,7 @@ class Organisation(relay.Node):
             name=row.name,
             acronym=row.acronym,
             aliases=list(row.aliases or []),
+            misspellings=list(row.misspellings or []),
             website=row.website,
             description=row.description,
             status=row.status,

@@ -23,7 +23,7 @@ from api.organisations.models import Organisation
 from api.search.models import SearchOutbox
 
 # The organisation's columns a search document includes (names, stakeholder type, whether listed).
-ORGANISATION_FIELDS = ("name", "acronym", "aliases", "stakeholder_type", "status")
+ORGANISATION_FIELDS = ("name", "acronym", "aliases", "misspellings", "stakeholder_type", "status")
 OUTBOX = SearchOutbox.__table__
 
 

@@ -34,6 +34,8 @@ class OrganisationRecord(Record):
     name: Annotated[Text, StringConstraints(max_length=300)]
     acronym: Annotated[Text, StringConstraints(max_length=40)] | None = None
     aliases: list[Annotated[Text, StringConstraints(max_length=300)]] = []
+    # Damaged spellings in the documents (text extraction, typos): searchable, never shown as names.
+    misspellings: list[Annotated[Text, StringConstraints(max_length=300)]] = []
     stakeholder_type: str
     # Organisations the documents show creating the Lab are members; the others are named in its records.
     status: Literal[OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER] = OrganisationStatus.OBSERVER

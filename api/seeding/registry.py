@@ -84,6 +84,7 @@ def organisation_content(o: OrganisationRecord) -> Content:
         "name": o.name,
         "acronym": o.acronym,
         "aliases": list(o.aliases),
+        "misspellings": list(o.misspellings),
         "stakeholder_type": o.stakeholder_type,
         "status": str(o.status),
         "country": o.country.upper() if o.country else None,

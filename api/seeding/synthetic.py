@@ -172,7 +172,7 @@ class _Generator:
         name = _fill(rng, rng.choice(patterns), country)
         slug = _slug(name, org_id, taken)
         return {
-            "id": org_id, "slug": slug, "name": name, "acronym": None, "aliases": [],
+            "id": org_id, "slug": slug, "name": name, "acronym": None, "aliases": [], "misspellings": [],
             "stakeholder_type": code, "country": country if code not in ("INGO", "IGO") else None,
             "website": f"https://{slug}.example.org", "description": f"{name} works on {rng.choice(TOPICS).lower()}.",
             # Organisation 1 is a member: the benchmark's member caller acts for it.

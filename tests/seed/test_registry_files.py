@@ -159,7 +159,7 @@ def test_records_have_required_fields(file):
 def test_list_fields_are_lists():
     problems = []
     for file, fields in [
-        ("organisations.yaml", ["aliases"]),
+        ("organisations.yaml", ["aliases", "misspellings"]),
         ("initiatives.yaml", ["participants", "intervention_types", "harms", "mnr_capabilities", "countries",
                               "regions", "target_groups", "languages", "links"]),
         ("evidence.yaml", ["findings"]),
@@ -185,7 +185,8 @@ def test_organisation_names_and_aliases_are_unambiguous():
     seen: dict[str, str] = {}
     problems = []
     for o in ORGANISATIONS:
-        for label in {o["name"], *(o.get("aliases") or []), *([o["acronym"]] if o.get("acronym") else [])}:
+        for label in {o["name"], *(o.get("aliases") or []), *(o.get("misspellings") or []),
+                      *([o["acronym"]] if o.get("acronym") else [])}:
             owner = seen.setdefault(normalise(label), o["key"])
             if owner != o["key"]:
                 problems.append(f"{label!r} names both {owner!r} and {o['key']!r}")
@@ -361,7 +362,11 @@ def test_passages_are_quoted_verbatim():
 def test_every_named_organisation_is_present():
     labels = set()
     for o in ORGANISATIONS:
-        labels |= {normalise(x) for x in [o["name"], *(o.get("aliases") or []), o.get("acronym") or ""] if x}
+        labels |= {
+            normalise(x)
+            for x in [o["name"], *(o.get("aliases") or []), *(o.get("misspellings") or []), o.get("acronym") or ""]
+            if x
+        }
     missing = [name for name in EXPECTED_ORGANISATIONS if normalise(name) not in labels]
     assert not missing, f"organisations named in the seed documents but missing from organisations.yaml: {missing}"
 

@@ -28,7 +28,7 @@ from tests.server import free_port
 ORGANISATIONS = """query ($after: String) {
   organisations(first: 100, after: $after) {
     pageInfo { hasNextPage endCursor }
-    edges { node { slug name acronym aliases status provenance { source passage } } }
+    edges { node { slug name acronym aliases misspellings status provenance { source passage } } }
   }
 }"""
 INITIATIVES = """{
@@ -103,7 +103,7 @@ def test_every_organisation_the_documents_name_is_there_with_its_source(client) 
     labels = {
         normalise(label)
         for o in organisations
-        for label in [o["name"], *(o["aliases"]), *([o["acronym"]] if o["acronym"] else [])]
+        for label in [o["name"], *o["aliases"], *o["misspellings"], *([o["acronym"]] if o["acronym"] else [])]
     }
     missing = [name for name in EXPECTED_ORGANISATIONS if normalise(name) not in labels]
     assert not missing
