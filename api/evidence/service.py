@@ -46,11 +46,11 @@ def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:
     """Not deleted, about a readable initiative, by a readable organisation, and visible itself."""
     return sa.and_(
         col(EvidenceAssessment.initiative_id).in_(initiatives.readable_ids(principal)),
-        _visible_on_readable_initiative(principal),
+        visible_on_readable_initiative(principal),
     )
 
 
-def _visible_on_readable_initiative(principal: Principal) -> sa.ColumnElement[bool]:
+def visible_on_readable_initiative(principal: Principal) -> sa.ColumnElement[bool]:
     """The rule for assessments of an initiative already known to be readable."""
     return sa.and_(
         col(EvidenceAssessment.deleted_at).is_(None),
@@ -97,7 +97,7 @@ async def assessments_of(
     # The keys come from initiatives the caller has just read, so the initiative check of
     # `readable` would only repeat itself (SQLite evaluates it over every readable initiative).
     statement = select(EvidenceAssessment).where(
-        col(EvidenceAssessment.initiative_id).in_(initiative_ids), _visible_on_readable_initiative(principal)
+        col(EvidenceAssessment.initiative_id).in_(initiative_ids), visible_on_readable_initiative(principal)
     )
     rows = (await session.exec(statement.order_by(EvidenceAssessment.id))).all()
     return grouped(initiative_ids, rows, lambda row: row.initiative_id)

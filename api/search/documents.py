@@ -1,16 +1,27 @@
 """An initiative's search document, built from the database: what it is called and says, who leads
-and takes part, how it is classified, how its public evidence is rated, and who may see it."""
+and takes part, how it is classified, how its public evidence is rated, and who may see it.
+
+One document serves every caller, so what it shows and counts is what anyone who may read the
+initiative may see of it, by the API's own rules: partners and assessing organisations only when
+an anonymous caller may read them (`organisations.readable`), ratings only from assessments an
+anonymous caller may read on a readable initiative (`evidence.visible_on_readable_initiative`).
+The lead is always in: when it is not listed, only the lead itself and the secretariat may see the
+document at all (the access filter's `lead_listed`), and both may read the lead. The access fields
+(`owners`) name every lead and partner, as the database's rule does; they are never shown.
+"""
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.auth.principal import ANONYMOUS
+from api.evidence import service as evidence
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
+from api.organisations import service as organisations_service
 from api.organisations.models import Organisation, OrganisationStatus
-from api.visibility import Visibility
 
 BATCH = 500
 # Classification schemes that become filterable document fields.
@@ -31,8 +42,30 @@ def document_id(initiative_id: int) -> str:
     return str(initiative_id)
 
 
-def _names(organisation: Organisation) -> list[str]:
-    return [organisation.name, *([organisation.acronym] if organisation.acronym else []), *organisation.aliases]
+def _once(texts: Iterable[str], *, besides: Iterable[str] = ()) -> list[str]:
+    """Each text once, compared without regard to case, in the order given (so the first spelling,
+    the canonical one, is kept); texts equal to one of `besides` are left out."""
+    seen = {t.casefold() for t in besides}
+    kept = []
+    for text in texts:
+        if text.casefold() not in seen:
+            seen.add(text.casefold())
+            kept.append(text)
+    return kept
+
+
+def _names(organisations: Sequence[Organisation]) -> list[str]:
+    """Every organisation's name, acronym and aliases, each once."""
+    return _once(
+        _text(name)  # type: ignore[misc]
+        for o in organisations
+        for name in (o.name, *([o.acronym] if o.acronym else []), *(o.aliases or []))
+    )
+
+
+def _misspellings(organisations: Sequence[Organisation], names: Sequence[str]) -> list[str]:
+    """Damaged spellings of their names: searched, never highlighted (`schema.INITIATIVES.unshown`)."""
+    return _once((_text(m) for o in organisations for m in (o.misspellings or [])), besides=names)  # type: ignore[misc]
 
 
 async def build(*, session: AsyncSession, initiative_ids: Sequence[int]) -> tuple[list[dict], list[str]]:
@@ -73,6 +106,13 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
         o.id: o
         for o in (await session.exec(select(Organisation).where(col(Organisation.id).in_(organisation_ids)))).all()
     }
+    public = set(
+        (
+            await session.exec(
+                organisations_service.readable_ids(ANONYMOUS).where(col(Organisation.id).in_(organisation_ids))
+            )
+        ).all()
+    )
 
     classified: defaultdict[int, defaultdict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for initiative_id, scheme, code in (
@@ -87,7 +127,8 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
     ).all():
         classified[initiative_id][CLASSIFIED[scheme]].append(code)
 
-    # Only public evidence is rated in the index: a rating facet must not reveal a non-public assessment.
+    # Only evidence an anonymous reader of the initiative may read is rated in the index: a rating
+    # facet must not reveal a non-public assessment, nor one by an organisation that is not listed.
     ratings: defaultdict[int, set[str]] = defaultdict(set)
     for initiative_id, rating in (
         await session.exec(
@@ -95,8 +136,7 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
             .join(Finding, col(Finding.assessment_id) == EvidenceAssessment.id)
             .where(
                 col(EvidenceAssessment.initiative_id).in_(present),
-                col(EvidenceAssessment.deleted_at).is_(None),
-                EvidenceAssessment.visibility == Visibility.PUBLIC,
+                evidence.visible_on_readable_initiative(ANONYMOUS),
             )
         )
     ).all():
@@ -107,18 +147,21 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
         lead = organisations[initiative.lead_organisation_id] if initiative.lead_organisation_id is not None else None
         taking_part = [organisations[o] for o in dict.fromkeys(partners[initiative.id]) if o in organisations]
         everyone = [*([lead] if lead else []), *[o for o in taking_part if lead is None or o.id != lead.id]]
+        shown = [o for o in everyone if o is lead or o.id in public]
+        names = _names(shown)
         documents.append(
             {
                 "id": document_id(initiative.id),
                 "title": _text(initiative.title),
                 "summary": _text(initiative.summary),
-                "organisations": [_text(name) for o in everyone for name in _names(o)],
+                "organisations": names,
+                "misspellings": _misspellings(shown, names),
                 "description": _text(initiative.description),
                 "status": initiative.status,
                 "harms": sorted(classified[initiative.id]["harms"]),
                 "intervention_types": sorted(classified[initiative.id]["intervention_types"]),
                 "countries": sorted(classified[initiative.id]["countries"]),
-                "stakeholder_types": sorted({o.stakeholder_type for o in everyone}),
+                "stakeholder_types": sorted({o.stakeholder_type for o in shown}),
                 "ratings": sorted(ratings[initiative.id]),
                 "lead_organisation": lead.id if lead else None,
                 "visibility": str(initiative.visibility),

@@ -256,6 +256,7 @@ class MeilisearchBackend:
         if unknown_sort:
             raise ValueError(f"not sortable: {sorted(unknown_sort)}")
         formatted_fields = list(dict.fromkeys((*request.highlight, *request.crop)))
+        self._schema.refuse_unshown(formatted_fields)
         body: dict[str, Any] = {
             "page": request.page,
             "hitsPerPage": request.hits_per_page,

@@ -39,6 +39,9 @@ HIGHLIGHTED = ("title", "summary", "organisations")
 CROPPED = ("description",)
 MAX_QUERY_LENGTH = 500
 MAX_FILTER_VALUES = 50
+# A highlight lists at most this many match ranges (the first ones): enough to mark a field, and a
+# bound the node budget can count (api/node_budget.py).
+MAX_MATCHES_PER_HIGHLIGHT = 20
 
 # Filter input field → (search document field, vocabulary); countries and organisations are checked apart.
 VOCABULARY_FILTERS = {
@@ -159,7 +162,10 @@ def _highlights(hit: Hit) -> list[Highlight]:
         Highlight(
             field=name,
             text=snippet.text,
-            matches=[MatchRangeType(start=m.start, length=m.length) for m in snippet.matches],
+            matches=[
+                MatchRangeType(start=m.start, length=m.length)
+                for m in sorted(snippet.matches, key=lambda m: m.start)[:MAX_MATCHES_PER_HIGHLIGHT]
+            ],
         )
         for name in (*HIGHLIGHTED, *CROPPED)
         if (snippet := hit.snippets.get(name)) is not None

@@ -1,5 +1,6 @@
 """What a search document of an initiative holds, and how each engine is told to treat it."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -12,11 +13,19 @@ class IndexSchema:
     sortable: tuple[str, ...]
     facets: tuple[str, ...]  # the filterable fields that searches may count
     max_total_hits: int  # how far a search may page (Meilisearch's pagination.maxTotalHits)
+    # Searched fields no snippet may show: an engine refuses to highlight or crop them.
+    unshown: tuple[str, ...] = ()
+
+    def refuse_unshown(self, fields: Iterable[str]) -> None:
+        shown = set(fields) & set(self.unshown)
+        if shown:
+            raise ValueError(f"searched but never shown: {sorted(shown)}")
 
 
 INITIATIVES = IndexSchema(
     uid="initiatives",
-    searchable=("title", "summary", "organisations", "description"),
+    # `misspellings` (damaged spellings of the organisations' names) ranks with the names it stands for.
+    searchable=("title", "summary", "organisations", "misspellings", "description"),
     filterable=(
         # what the caller asks for
         "status",
@@ -34,4 +43,5 @@ INITIATIVES = IndexSchema(
     sortable=("title_sort", "updated_at"),
     facets=("status", "harms", "intervention_types", "countries", "stakeholder_types", "ratings"),
     max_total_hits=10_000,
+    unshown=("misspellings",),
 )

@@ -88,7 +88,9 @@ class Highlight:
         "(cropped around the first match, `…` where text was cut)."
     )
     text: str = strawberry.field(description="The field's text: plain text, never HTML.")
-    matches: list[MatchRangeType] = strawberry.field(description="Where query words matched in `text`, in order.")
+    matches: list[MatchRangeType] = strawberry.field(
+        description="Where query words matched in `text`, in order: the first 20."
+    )
 
 
 @strawberry.type(description="One initiative found by a search, with its highlighted fields.")

@@ -97,7 +97,7 @@ def sent(mock):
 
 
 EXPECTED_SETTINGS = {
-    "searchableAttributes": ["title", "summary", "organisations", "description"],
+    "searchableAttributes": ["title", "summary", "organisations", "misspellings", "description"],
     "filterableAttributes": [
         "id",
         "status",
@@ -449,6 +449,20 @@ def test_search_refuses_a_facet_or_sort_the_index_does_not_offer(mock, backend):
     with pytest.raises(ValueError, match="not sortable"):
         backend.search(SearchRequest(sort=(SortField("summary"),)))
     assert len(mock.calls) == 0
+
+
+def test_search_never_asks_for_misspellings_to_be_highlighted_cropped_or_returned(mock, backend):
+    """Misspellings are in `searchableAttributes` (above) so that they match, but no request may
+    show them: the adapter refuses to highlight or crop them, and retrieves only the shown fields."""
+    for request in (SearchRequest(highlight=("organisations", "misspellings")), SearchRequest(crop=("misspellings",))):
+        with pytest.raises(ValueError, match="never shown"):
+            backend.search(request)
+    assert len(mock.calls) == 0
+    mock.add(responses.POST, f"{URL}/indexes/initiatives/search", json=search_answer([]))
+    backend.search(SearchRequest(query="ihnope", highlight=("title", "organisations"), crop=("description",)))
+    body = sent(mock)[0][2]
+    assert body["attributesToRetrieve"] == ["id", "title", "organisations", "description"]
+    assert body["attributesToHighlight"] == ["title", "organisations", "description"]
 
 
 # rebuild

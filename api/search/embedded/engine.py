@@ -133,6 +133,7 @@ class EmbeddedBackend:
 
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
+        self.schema.refuse_unshown((*request.highlight, *request.crop))
         with self._lock:
             index = self._index
             allowed = self._evaluate(index, request.filter)

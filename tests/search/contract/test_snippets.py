@@ -4,6 +4,8 @@ the start of a word matched by prefix), and a cropped field is shortened around 
 
 import re
 
+import pytest
+
 from api.search.backend import MatchRange, Snippet
 from tests.search.contract.support import index, initiative, search
 
@@ -109,3 +111,17 @@ def test_crop_keeps_a_short_text_whole(engine) -> None:  # noqa: ANN001
 
     assert hit.snippets["summary"].text == "A sextortion helpline."
     assert matched(hit.snippets["summary"]) == ["sextortion"]
+
+
+def test_a_field_searched_but_never_shown_matches_and_is_never_highlighted(engine) -> None:  # noqa: ANN001
+    """Damaged spellings of organisation names are matched like any searched field, but no snippet
+    may show them: an engine refuses to highlight or crop them."""
+    index(engine, [initiative("1", misspellings=["Terre des Hommes ltalia"]), initiative("2")])
+
+    [hit] = search(engine, "ltalia", highlight=("title", "summary", "organisations"), crop=("description",)).hits
+
+    assert hit.id == "1"
+    assert "misspellings" not in hit.snippets
+    for request in ({"highlight": ("misspellings",)}, {"crop": ("misspellings",)}):
+        with pytest.raises(ValueError, match="never shown"):
+            search(engine, "ltalia", **request)
