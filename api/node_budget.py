@@ -19,7 +19,9 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
+    GraphQLList,
     GraphQLNamedType,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
@@ -30,11 +32,12 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     get_named_type,
+    is_composite_type,
     value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
 
-from api.pagination import DEFAULT_PAGE_SIZE
+from api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 T = TypeVar("T")
 
@@ -192,13 +195,45 @@ class QueryShape(SchemaExtension):
 
 # --- node budget ---------------------------------------------------------------------------------
 
+# Fields returning one page of items, the list field in it that holds the items, and the argument
+# giving the page size. Every connection pages its `edges` by `first`.
+PAGES = {"SearchInitiativesResult": ("hits", "hitsPerPage")}
+CONNECTION_PAGE = ("edges", "first")
+
+# How many items a list field without a page argument can hold, where something bounds it: an
+# input limit enforced on every write, a schema enum, an engine limit. A list of objects named in
+# neither table (participations, assessments, parts, members, endorsements, provenance, the terms of
+# a vocabulary, user errors) counts as a full page, `MAX_PAGE_SIZE` items.
+CLASSIFICATION_CODES = 50  # `validation.codes_list`: at most 50 codes per classification
+LIST_BOUNDS = {
+    "Initiative.links": 20,  # initiatives.service.MAX_LINKS
+    "EvidenceAssessment.findings": 50,  # evidence.service.MAX_FINDINGS
+    "BestPractice.evidence": 50,  # practices.service.MAX_EVIDENCE
+    **{
+        f"{owner}.{name}": CLASSIFICATION_CODES
+        for owner, names in {
+            "Initiative": ("interventionTypes", "harms", "mnrCapabilities", "targetGroups", "regions", "countries",
+                           "languages"),
+            "BestPractice": ("harms", "interventionTypes"),
+        }.items()
+        for name in names
+    },
+    "SearchInitiativesResult.facetDistribution": 6,  # one per `SearchFacet`, each counted once
+    "FacetDistribution.values": 300,  # Meilisearch's maxValuesPerFacet (the embedded engine: 100)
+    "SearchHit.highlights": 4,  # title, summary, organisations, description
+    "Highlight.matches": 20,  # search.queries.MAX_MATCHES_PER_HIGHLIGHT
+}
+
 
 class NodeBudget(SchemaExtension):
-    """Worst case = sum over every connection of the product of `first` along its path (and of the
-    number of ids along `nodes(ids:)`)."""
+    """Worst case = every list of objects counted by how many items it can hold, multiplied along
+    its path: a connection by `first`, search hits by `hitsPerPage`, `nodes(ids:)` by its ids, any
+    other list by its bound (`LIST_BOUNDS`, or a full page). A page counts its size even when no item
+    is selected (the resolver loads it)."""
 
-    def __init__(self, *, max_nodes: int) -> None:
+    def __init__(self, *, max_nodes: int, max_page_size: int = MAX_PAGE_SIZE) -> None:
         self.max_nodes = max_nodes
+        self.max_page_size = max_page_size
 
     def on_execute(self) -> Iterator[None]:
         # Runs after parsing and validation, before any resolver: raising here stops execution.
@@ -218,9 +253,9 @@ class NodeBudget(SchemaExtension):
                 if d.default_value is not None
             }
             variables.update(ctx.variables or {})
-            counter = _NodeCounter(schema, variables)
+            counter = _NodeCounter(schema, variables, max_page_size=self.max_page_size)
             measures = _measure_fragments(fragments, counter.fragment_cost)
-            cost = counter.cost(operation.selection_set, schema.get_root_type(operation.operation), measures)
+            cost = counter.cost(operation.selection_set, schema.get_root_type(operation.operation), measures).total
             if cost > self.max_nodes:
                 shown = cost if cost < 10**12 else f"more than {10**12}"
                 raise GraphQLError(
@@ -229,12 +264,43 @@ class NodeBudget(SchemaExtension):
                 )
 
 
+@dataclass(frozen=True)
+class _Cost:
+    """Nodes a selection set could return per instance of its parent type: `fixed`, plus `per_item`
+    for each item of the page when the parent is a page type (what is selected inside its items)."""
+
+    fixed: int = 0
+    per_item: int = 0
+
+    def __add__(self, other: "_Cost") -> "_Cost":
+        return _Cost(self.fixed + other.fixed, self.per_item + other.per_item)
+
+    @property
+    def total(self) -> int:
+        return self.fixed
+
+
+def _page_of(child: GraphQLNamedType) -> tuple[str, str] | None:
+    """(item list field, page size argument) when `child` is a page type."""
+    if child.name.endswith("Connection"):
+        return CONNECTION_PAGE
+    return PAGES.get(child.name)
+
+
+def _is_list(definition) -> bool:  # noqa: ANN001
+    kind = definition.type
+    while isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    return isinstance(kind, GraphQLList)
+
+
 class _NodeCounter:
     """Nodes a selection could return per instance of its parent type."""
 
-    def __init__(self, schema: GraphQLSchema, variables: Mapping[str, Any]) -> None:
+    def __init__(self, schema: GraphQLSchema, variables: Mapping[str, Any], *, max_page_size: int) -> None:
         self.schema = schema
         self.variables = variables
+        self.max_page_size = max_page_size
 
     def _argument(self, field: FieldNode, name: str) -> tuple[bool, Any]:
         for argument in field.arguments or ():
@@ -249,43 +315,55 @@ class _NodeCounter:
                 return True, value
         return False, None
 
-    def _multiplier(self, field: FieldNode, definition, child: GraphQLNamedType) -> int:  # noqa: ANN001
-        if child.name.endswith("Connection"):
-            given, first = self._argument(field, "first")
-            if not given:
-                default = definition.args["first"].default_value if "first" in definition.args else None
-                first = default if isinstance(default, int) else DEFAULT_PAGE_SIZE
-            return max(first, 0) if isinstance(first, int) else DEFAULT_PAGE_SIZE
-        given, ids = self._argument(field, "ids")
-        if given:  # `nodes(ids:)`: one subtree per id
-            return len(ids) if isinstance(ids, list) else 1
-        return 1
+    def _page_size(self, field: FieldNode, definition, argument: str) -> int:  # noqa: ANN001
+        given, size = self._argument(field, argument)
+        if not given or size is None:
+            default = definition.args[argument].default_value if argument in definition.args else None
+            size = default if isinstance(default, int) else DEFAULT_PAGE_SIZE
+        # A value the resolver will refuse anyway counts as the largest page it could mean.
+        return max(size, 0) if isinstance(size, int) else self.max_page_size
 
-    def fragment_cost(self, fragment: FragmentDefinitionNode, measures: Mapping[str, int]) -> int:
+    def _list_bound(self, field: FieldNode, parent: GraphQLNamedType, definition) -> int:  # noqa: ANN001
+        if "ids" in definition.args:  # `nodes(ids:)`: one subtree per id
+            given, ids = self._argument(field, "ids")
+            return len(ids) if given and isinstance(ids, list) else self.max_page_size
+        return LIST_BOUNDS.get(f"{parent.name}.{field.name.value}", self.max_page_size)
+
+    def fragment_cost(self, fragment: FragmentDefinitionNode, measures: Mapping[str, _Cost]) -> _Cost:
         return self.cost(fragment.selection_set, self.schema.get_type(fragment.type_condition.name.value), measures)
 
     def cost(
-        self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None, measures: Mapping[str, int]
-    ) -> int:
+        self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None, measures: Mapping[str, _Cost]
+    ) -> _Cost:
         if selection_set is None or not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)):
-            return 0
+            return _Cost()
         fields = parent.fields if not isinstance(parent, GraphQLUnionType) else {}
-        total = 0
+        page_items = (_page_of(parent) or (None, None))[0]
+        total = _Cost()
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 definition = fields.get(selection.name.value)
                 if definition is None:
                     continue
                 child = get_named_type(definition.type)
-                factor = self._multiplier(selection, definition, child)
-                if child.name.endswith("Connection"):
-                    total += factor
-                total += factor * self.cost(selection.selection_set, child, measures)
+                below = self.cost(selection.selection_set, child, measures)
+                page = _page_of(child)
+                if selection.name.value == page_items:
+                    # The items of the page this type is: the page field multiplies them by its size.
+                    total += _Cost(per_item=below.total)
+                elif page is not None:
+                    size = self._page_size(selection, definition, page[1])
+                    total += _Cost(fixed=size + below.fixed + size * below.per_item)
+                elif _is_list(definition) and is_composite_type(child):
+                    bound = self._list_bound(selection, parent, definition)
+                    total += _Cost(fixed=bound + bound * below.total)
+                else:
+                    total += _Cost(fixed=below.total)
             elif isinstance(selection, InlineFragmentNode):
                 target = parent
                 if selection.type_condition is not None:
                     target = self.schema.get_type(selection.type_condition.name.value) or parent
                 total += self.cost(selection.selection_set, target, measures)
             else:
-                total += measures.get(selection.name.value, 0)
+                total += measures.get(selection.name.value, _Cost())
         return total

@@ -152,7 +152,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ),
         # After QueryShape: a repeated document's validation result comes from the cache.
         lambda: CachedValidation(maxsize=256),
-        lambda: NodeBudget(max_nodes=settings.max_node_budget),
+        lambda: NodeBudget(max_nodes=settings.max_node_budget, max_page_size=settings.max_page_size),
         InputErrors,
         MaskUnexpectedErrors,
     ]

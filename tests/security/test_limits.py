@@ -1,6 +1,7 @@
 """Resource exhaustion (SECURITY.md 31-37): depth, aliases, tokens, circular fragments, batches,
 production mode and the node budget, each rejected before any resolver runs."""
 
+import time
 
 import pytest
 from graphql import get_introspection_query
@@ -358,6 +359,66 @@ def test_the_budget_rejects_a_huge_first_at_once(client, statements) -> None:  #
     body = graphql(client, "{ organisations(first: 2147483647) { totalCount } }")
     assert codes(body) == ["QUERY_TOO_COSTLY"]
     assert statements.count == 0
+
+
+# Search hits are a list: each one carries an initiative, its lists and its highlights.
+HITS_COSTLY = """{ searchInitiatives(hitsPerPage: 100) { hits { initiative {
+                   participations { organisation { initiatives(first: 100) { totalCount } } } } } } }"""
+
+
+def test_the_budget_counts_every_search_hit_and_the_lists_inside_it(client, make, statements) -> None:  # noqa: ANN001
+    """100 hits × (100 participations × (1 + a page of 100)) is about a million nodes, not one list's 100."""
+    lead = make.organisation("lead")
+    make.initiative(lead, partners=[(make.organisation("partner"), "IMPLEMENTING")])
+    statements.count = 0
+    body = graphql(client, HITS_COSTLY)
+    assert body["data"] is None
+    assert codes(body) == ["QUERY_TOO_COSTLY"], body
+    assert body["errors"][0]["extensions"]["cost"] == 100 + 100 * (100 + 100 * 100)
+    assert statements.count == 0
+    _alive(client)
+
+
+def test_the_budget_counts_highlights_facets_and_fragments_of_hits(client, statements) -> None:  # noqa: ANN001
+    """Shaped like a query that got 194,080 nodes past a budget of 20,000: aliased searches whose
+    hits, spread from a fragment, select highlights with their matches and an initiative's lists."""
+    searches = " ".join(
+        f'a{i}: searchInitiatives(query: "hotline", hitsPerPage: 100) {{ hits {{ ...Hit }} '
+        "facetDistribution { values { value } } }"
+        for i in range(10)
+    )
+    query = f"""{{ {searches} }}
+      fragment Hit on SearchHit {{
+        highlights {{ text matches {{ start length }} }}
+        initiative {{ harms {{ code }} participations {{ organisation {{ name aliases }} }} }}
+      }}"""
+    body = graphql(client, query)
+    assert codes(body) == ["QUERY_TOO_COSTLY"], body
+    # Per search: 100 hits × (4 highlights × (1 + 20 matches) + 50 harms + 100 participations), plus
+    # 6 facets × (1 + 300 values).
+    assert body["errors"][0]["extensions"]["cost"] == 10 * (100 + 100 * (4 * 21 + 50 + 100) + 6 * 301)
+    assert statements.count == 0
+
+
+def test_ordinary_search_pages_run_within_the_budget(client, make) -> None:  # noqa: ANN001
+    lead = make.organisation("lead")
+    make.initiative(lead, "Hotline cooperation")
+    facets = "facetDistribution { facet values { value count } }"
+    highlights = "highlights { field text matches { start length } }"
+    for query in (
+        # A page of 20 (the default) with each hit's lists: 20 × 234 + 20, plus 6 × 301 for facets.
+        f"""{{ searchInitiatives(query: "hotline", facets: [STATUS, HARMS]) {{ totalHits {facets}
+               hits {{ initiative {{ title harms {{ code }} participations {{ role {{ code }} }} }} {highlights} }} }} }}""",
+        # The largest page with titles and highlights: 100 × 85, plus the facets.
+        f"""{{ searchInitiatives(query: "hotline", hitsPerPage: 100, facets: [STATUS]) {{ {facets}
+               hits {{ initiative {{ title }} {highlights} }} }} }}""",
+    ):
+        deadline = time.monotonic() + 15  # the app's indexer picks the initiative up within a second
+        while not (body := graphql(client, query)).get("data", {}).get("searchInitiatives", {}).get("hits"):
+            assert "errors" not in body, body
+            assert time.monotonic() < deadline, body
+            time.sleep(0.05)
+        assert body["data"]["searchInitiatives"]["hits"][0]["initiative"]["title"] == "Hotline cooperation"
 
 
 def test_nodes_takes_at_most_100_ids(client, make) -> None:  # noqa: ANN001
