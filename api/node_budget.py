@@ -218,6 +218,9 @@ LIST_BOUNDS = {
         }.items()
         for name in names
     },
+}
+# The lists of a search result, each item a node as a page's items are (the engine builds every one).
+SEARCH_LISTS = {
     "SearchInitiativesResult.facetDistribution": 6,  # one per `SearchFacet`, each counted once
     "FacetDistribution.values": 300,  # Meilisearch's maxValuesPerFacet (the embedded engine: 100)
     "SearchHit.highlights": 4,  # title, summary, organisations, description
@@ -226,10 +229,11 @@ LIST_BOUNDS = {
 
 
 class NodeBudget(SchemaExtension):
-    """Worst case = every list of objects counted by how many items it can hold, multiplied along
-    its path: a connection by `first`, search hits by `hitsPerPage`, `nodes(ids:)` by its ids, any
-    other list by its bound (`LIST_BOUNDS`, or a full page). A page counts its size even when no item
-    is selected (the resolver loads it)."""
+    """Worst case = the items of every page (a connection's `first`, search hits' `hitsPerPage`) and
+    of a search result's lists (`SEARCH_LISTS`), each multiplied by how many items every list on
+    its path can hold: pages by their size, `nodes(ids:)` by its ids, other lists by their bound
+    (`LIST_BOUNDS`, or a full page). A page counts its size even when no item is selected (the
+    resolver loads it)."""
 
     def __init__(self, *, max_nodes: int, max_page_size: int = MAX_PAGE_SIZE) -> None:
         self.max_nodes = max_nodes
@@ -323,11 +327,15 @@ class _NodeCounter:
         # A value the resolver will refuse anyway counts as the largest page it could mean.
         return max(size, 0) if isinstance(size, int) else self.max_page_size
 
-    def _list_bound(self, field: FieldNode, parent: GraphQLNamedType, definition) -> int:  # noqa: ANN001
+    def _list_bound(self, field: FieldNode, parent: GraphQLNamedType, definition) -> tuple[int, bool]:  # noqa: ANN001
+        """How many items the list can hold, and whether each is a node itself."""
         if "ids" in definition.args:  # `nodes(ids:)`: one subtree per id
             given, ids = self._argument(field, "ids")
-            return len(ids) if given and isinstance(ids, list) else self.max_page_size
-        return LIST_BOUNDS.get(f"{parent.name}.{field.name.value}", self.max_page_size)
+            return (len(ids) if given and isinstance(ids, list) else self.max_page_size), False
+        key = f"{parent.name}.{field.name.value}"
+        if key in SEARCH_LISTS:
+            return SEARCH_LISTS[key], True
+        return LIST_BOUNDS.get(key, self.max_page_size), False
 
     def fragment_cost(self, fragment: FragmentDefinitionNode, measures: Mapping[str, _Cost]) -> _Cost:
         return self.cost(fragment.selection_set, self.schema.get_type(fragment.type_condition.name.value), measures)
@@ -355,8 +363,8 @@ class _NodeCounter:
                     size = self._page_size(selection, definition, page[1])
                     total += _Cost(fixed=size + below.fixed + size * below.per_item)
                 elif _is_list(definition) and is_composite_type(child):
-                    bound = self._list_bound(selection, parent, definition)
-                    total += _Cost(fixed=bound + bound * below.total)
+                    bound, nodes = self._list_bound(selection, parent, definition)
+                    total += _Cost(fixed=(bound if nodes else 0) + bound * below.total)
                 else:
                     total += _Cost(fixed=below.total)
             elif isinstance(selection, InlineFragmentNode):
