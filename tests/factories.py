@@ -221,6 +221,8 @@ class Factory:
                     initiative_id=initiative.id,
                     organisation_id=organisation.id,
                     role=role,
+                    confirmed_at=utcnow(),
+                    confirmed_by=ACTOR,
                     created_by=ACTOR,
                     updated_by=ACTOR,
                 )

@@ -32,7 +32,7 @@ class Scope(StrEnum):
 AUDIT = ("created_at", "updated_at", "created_by", "updated_by")
 # Principals' subjects (internal names such as "user:12"), soft deletion and the secretariat flag (which
 # the API does not show) stay out of the public files.
-PRIVATE_COLUMNS = frozenset({"created_by", "updated_by", "endorsed_by", "deleted_at", "is_secretariat"})
+PRIVATE_COLUMNS = frozenset({"created_by", "updated_by", "endorsed_by", "confirmed_by", "deleted_at", "is_secretariat"})
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ ENTITIES: tuple[Entity, ...] = (
     Entity(
         "participations",
         Participation.__table__,
-        ("id", "initiative_id", "organisation_id", "role", *AUDIT),
+        ("id", "initiative_id", "organisation_id", "role", "confirmed_at", "confirmed_by", *AUDIT),
         readable=initiatives.readable_participations,
     ),
     Entity(

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 LIST_SEPARATOR = "; "
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(…), +cmd|…, @SUM(…));
+# OWASP's advice for CSV files: such text cells start with a single quote, shown as text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def json_value(value: Any) -> Any:
@@ -34,18 +37,27 @@ def json_line(record: dict[str, Any]) -> str:
 
 
 def csv_cell(value: Any) -> str:
-    """A JSON value as a CSV cell: lists of strings joined with "; ", lists of objects as JSON text."""
+    """A JSON value as a CSV cell: lists of strings joined with "; ", lists of objects as JSON text, and
+    text that a spreadsheet would run as a formula behind a single quote. Numbers are never quoted: a
+    negative effect size stays a number."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list) and all(isinstance(item, str | int) and not isinstance(item, bool) for item in value):
-        return LIST_SEPARATOR.join(str(item) for item in value)
+        return inert_text(LIST_SEPARATOR.join(str(item) for item in value))
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     if isinstance(value, float):
         return json.dumps(value, allow_nan=False)
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return inert_text(str(value))
+
+
+def inert_text(text: str) -> str:
+    """Text a spreadsheet shows as it is rather than evaluating."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 class HashedWriter:

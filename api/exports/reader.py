@@ -22,6 +22,7 @@ PUBLIC_DEFAULTS = {
     "created_by": IMPORT_ACTOR,
     "updated_by": IMPORT_ACTOR,
     "endorsed_by": IMPORT_ACTOR,
+    "confirmed_by": IMPORT_ACTOR,
     "deleted_at": None,
     "is_secretariat": False,
 }

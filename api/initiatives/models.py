@@ -67,3 +67,7 @@ class Participation(AuditColumns, table=True):
     initiative_id: int = Field(foreign_key="initiative.id", index=True, ondelete="CASCADE")
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     role: str = Field(max_length=40)
+    # Named by the lead, a participation is proposed until the partner organisation confirms it;
+    # only confirmed ones are shown beyond the two organisations (docs/access.md, "Partners").
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    confirmed_by: str | None = Field(default=None, max_length=200)

@@ -107,6 +107,16 @@ class RemoveParticipationInput:
     id: relay.GlobalID = strawberry.field(description="The participation.")
 
 
+@strawberry.input(description="A participation naming your organisation, to confirm.")
+class ConfirmParticipationInput:
+    id: relay.GlobalID = strawberry.field(description="The participation (your organisation's).")
+
+
+@strawberry.input(description="A participation naming your organisation, to decline or withdraw.")
+class WithdrawParticipationInput:
+    id: relay.GlobalID = strawberry.field(description="The participation (your organisation's).")
+
+
 @strawberry.type(description="The participation after the change, or why nothing changed.")
 class ParticipationPayload:
     participation: Participation | None = strawberry.field(description="The participation.")
@@ -174,7 +184,37 @@ class Mutation:
         row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
         return ParticipationPayload(participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors)
 
-    @strawberry.mutation(description="Remove an organisation's participation.")
+    @strawberry.mutation(
+        description="Confirm that your organisation takes part as proposed by the initiative's lead; until then "
+        "the participation is shown only to the two organisations (contributors and up, `initiatives:write`)."
+    )
+    async def confirm_participation(self, info: Info, input: ConfirmParticipationInput) -> ParticipationPayload:  # noqa: A002
+        async def work():  # noqa: ANN202
+            return await service.confirm_participation(
+                session=info.context.session,
+                principal=info.context.principal,
+                participation_id=ids.decode(input.id, "Participation", ["id"]),
+            )
+
+        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
+        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors)
+
+    @strawberry.mutation(
+        description="Decline or withdraw your organisation's participation, proposed or confirmed: it is deleted "
+        "(contributors and up, `initiatives:write`)."
+    )
+    async def withdraw_participation(self, info: Info, input: WithdrawParticipationInput) -> ParticipationPayload:  # noqa: A002
+        async def work():  # noqa: ANN202
+            return await service.withdraw_participation(
+                session=info.context.session,
+                principal=info.context.principal,
+                participation_id=ids.decode(input.id, "Participation", ["id"]),
+            )
+
+        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
+        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Remove an organisation's participation from an initiative your organisation leads.")
     async def remove_participation(self, info: Info, input: RemoveParticipationInput) -> ParticipationPayload:  # noqa: A002
         async def work():  # noqa: ANN202
             return await service.remove_participation(

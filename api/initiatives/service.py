@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
@@ -41,6 +42,22 @@ ISO_SCHEMES = {"countries": ("country", validation.country), "languages": ("lang
 def _is_partner(organisation_id: int) -> sa.ColumnElement[bool]:
     return sa.exists().where(
         Participation.initiative_id == Initiative.id, Participation.organisation_id == organisation_id
+    )
+
+
+def shown_participation(principal: Principal) -> sa.ColumnElement[bool]:
+    """A confirmed participation is shown to whoever reads the initiative; a proposed one only to the
+    organisation named and to the initiative's lead, until the named organisation confirms it."""
+    confirmed = col(Participation.confirmed_at).is_not(None)
+    organisation_id = principal.organisation_id
+    if organisation_id is None:
+        return confirmed
+    # Aliased, so that inside a query over initiatives this names the participation's own initiative.
+    led = aliased(Initiative)
+    return sa.or_(
+        confirmed,
+        Participation.organisation_id == organisation_id,
+        col(Participation.initiative_id).in_(select(led.id).where(led.lead_organisation_id == organisation_id)),
     )
 
 
@@ -139,6 +156,7 @@ def filtered(principal: Principal, where: InitiativeFilter) -> sa.Select:
                 sa.exists().where(
                     Participation.initiative_id == Initiative.id,
                     col(Participation.organisation_id).in_(where.organisation_ids),
+                    shown_participation(principal),
                 ),
             )
         )
@@ -397,10 +415,15 @@ async def add_participation(
     ).first()
     if duplicate is not None:
         raise DomainError.one(["role"], ErrorCode.DUPLICATE, "This organisation already takes part in this role.")
+    # Another organisation's name is shown with the initiative only once it confirms; the lead's own
+    # organisation consents by naming itself.
+    own = organisation_id == principal.organisation_id
     participation = Participation(
         initiative_id=initiative.id,
         organisation_id=organisation_id,
         role=checked_role,
+        confirmed_at=utcnow() if own else None,
+        confirmed_by=principal.subject if own else None,
         created_by=principal.subject,
         updated_by=principal.subject,
     )
@@ -411,11 +434,61 @@ async def add_participation(
 
 
 def readable_participations(principal: Principal) -> sa.Select:
-    """Participations of readable initiatives, by readable organisations."""
+    """Participations of readable initiatives, by readable organisations, shown to the principal."""
     return select(Participation).where(
         col(Participation.initiative_id).in_(readable_ids(principal)),
         col(Participation.organisation_id).in_(organisations.readable_ids(principal)),
+        shown_participation(principal),
     )
+
+
+async def _own_participation(
+    session: AsyncSession, principal: Principal, participation_id: int, doing: str
+) -> Participation:
+    """The principal's organisation's own participation. One the principal may not see is NOT_FOUND,
+    exactly like a missing one; one it sees but that names another organisation is FORBIDDEN."""
+    require_scope(principal, Scope.INITIATIVES_WRITE)
+    participation = (
+        await session.exec(readable_participations(principal).where(Participation.id == participation_id))
+    ).first()
+    if participation is None:
+        raise not_found(["id"], "participation")
+    if participation.organisation_id != principal.organisation_id:
+        raise DomainError.one(
+            ["id"], ErrorCode.FORBIDDEN, f"Only the organisation taking part {doing} its participation."
+        )
+    require_role(principal, Role.CONTRIBUTOR, "id")
+    return participation
+
+
+async def _participations_changed(session: AsyncSession, initiative_id: int) -> None:
+    """The initiative's participations changed (its `updatedAt` says so); who last changed the
+    initiative's own fields stays as it was."""
+    initiative = await session.get(Initiative, initiative_id)
+    if initiative is not None:
+        initiative.updated_at = utcnow()
+
+
+async def confirm_participation(*, session: AsyncSession, principal: Principal, participation_id: int) -> Participation:
+    """The organisation named as a partner agrees to be shown as one. Confirming again changes nothing."""
+    participation = await _own_participation(session, principal, participation_id, "confirms")
+    if participation.confirmed_at is None:
+        participation.confirmed_at = utcnow()
+        participation.confirmed_by = principal.subject
+        participation.updated_at = participation.confirmed_at
+        participation.updated_by = principal.subject
+        await _participations_changed(session, participation.initiative_id)
+        await session.flush()
+    return participation
+
+
+async def withdraw_participation(*, session: AsyncSession, principal: Principal, participation_id: int) -> Participation:
+    """The organisation named as a partner declines a proposed participation or withdraws a confirmed one."""
+    participation = await _own_participation(session, principal, participation_id, "withdraws")
+    await session.delete(participation)
+    await _participations_changed(session, participation.initiative_id)
+    await session.flush()
+    return participation
 
 
 async def remove_participation(*, session: AsyncSession, principal: Principal, participation_id: int) -> Participation:
@@ -441,6 +514,7 @@ async def participations_of(
     statement = select(Participation).where(
         col(Participation.initiative_id).in_(initiative_ids),
         col(Participation.organisation_id).in_(organisations.readable_ids(principal)),
+        shown_participation(principal),
     )
     rows = (await session.exec(statement.order_by(Participation.id))).all()
     return grouped(initiative_ids, rows, lambda row: row.initiative_id)

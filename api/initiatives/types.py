@@ -203,6 +203,13 @@ class Participation(relay.Node):
             found = {r.id: r for r in (await info.context.session.exec(statement)).all()}
         return [cls.from_model(found[i], info.context.terms) if i in found else None for i in ids]
 
+    @strawberry.field(
+        description="When the organisation taking part confirmed it; null while only proposed by the lead "
+        "(then shown only to the two organisations)."
+    )
+    def confirmed_at(self) -> datetime | None:
+        return self._row.confirmed_at
+
     @strawberry.field(description="The organisation taking part.")
     def organisation(self, info: Info) -> Organisation:
         return info.context.loaders.resolve(

@@ -94,7 +94,9 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
     for initiative_id, organisation_id in (
         await session.exec(
             select(Participation.initiative_id, Participation.organisation_id).where(
-                col(Participation.initiative_id).in_(present)
+                col(Participation.initiative_id).in_(present),
+                # A partner the lead only proposed is not shown until it confirms (docs/access.md).
+                col(Participation.confirmed_at).is_not(None),
             )
         )
     ).all():

@@ -193,8 +193,15 @@ async def _first(session: AsyncSession, model: type[SQLModel], **where: Any) -> 
 
 async def _add_participant(session: AsyncSession, row_id: int, item: list[str], refs: Refs) -> None:
     where = {"initiative_id": row_id, "organisation_id": refs("organisation", item[0]), "role": item[1]}
-    if await _first(session, Participation, **where) is None:
-        session.add(Participation(**where, created_by=SEED_ACTOR, updated_by=SEED_ACTOR))
+    # The registry's sources document each partnership: it stands confirmed, also where the lead had
+    # proposed it already.
+    existing = await _first(session, Participation, **where)
+    if existing is None:
+        session.add(
+            Participation(**where, confirmed_at=utcnow(), confirmed_by=SEED_ACTOR, created_by=SEED_ACTOR, updated_by=SEED_ACTOR)
+        )
+    elif existing.confirmed_at is None:
+        existing.confirmed_at, existing.confirmed_by = utcnow(), SEED_ACTOR
 
 
 async def _remove_participant(session: AsyncSession, row_id: int, item: list[str], refs: Refs) -> None:

@@ -233,9 +233,10 @@ class _Generator:
         rng = self.rng
         partners = rng.sample(_OtherOrganisations(self.n_orgs, lead), rng.randint(0, 4))
         for org in partners:
+            audit = _audit(rng, updated_at)
             out.append({
                 "id": self._next_id("participation"), "initiative_id": initiative_id, "organisation_id": org,
-                "role": rng.choice(ROLES), **_audit(rng, updated_at),
+                "role": rng.choice(ROLES), **audit, "confirmed_at": audit["created_at"], "confirmed_by": ACTOR,
             })
         return partners
 

@@ -1,70 +1,158 @@
-"""Every shell example in docs/api.md runs, in order, against a real server, and says what the doc says."""
+"""docs/api.md, block by block as written, against `coplab serve` started as the README starts it: a
+fresh database that the server migrates and fills with the Lab's registry, on SQLite and PostgreSQL."""
 
 import json
 import os
 import re
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
-from api.settings import PROJECT_ROOT, Settings
-from tests.server import running_server
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from api.db import create_sync_engine
+from api.initiatives.models import Initiative
+from api.settings import PROJECT_ROOT
+from tests.conftest import POSTGRES_URL, _private_postgres_schema
+from tests.server import free_port
 
 DOC = PROJECT_ROOT / "docs" / "api.md"
-MARK = "### example output ###"
+MARK = "### block done ###"
+TITLE = "Escalation of hotline reports across borders"
 
 
-def _script(base_url: str) -> list[str]:
+def _blocks(base_url: str) -> list[str]:
     blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
-    assert len(blocks) >= 10
     coplab = f"{sys.executable} -m api.cli"
     return [b.replace("http://127.0.0.1:8000", base_url).replace(".venv/bin/coplab", coplab) for b in blocks]
 
 
-def _run(blocks: list[str], env: dict[str, str]) -> list[list[dict]]:
-    script = "set -e\n" + "".join(f"{block}\necho '{MARK}'\n" for block in blocks)
-    result = subprocess.run(
-        ["bash", "-c", script], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    outputs = result.stdout.split(MARK)[: len(blocks)]
-    return [[json.loads(line) for line in out.splitlines() if line.startswith("{")] for out in outputs]
+def _json_documents(text: str) -> list[dict]:
+    """The JSON objects a block printed, one after another."""
+    decoder, found, at = json.JSONDecoder(), [], text.find("{")
+    while at != -1:
+        document, end = decoder.raw_decode(text, at)
+        found.append(document)
+        at = text.find("{", end)
+    return found
 
 
-def test_the_documented_examples_do_what_the_document_says(tmp_path) -> None:
-    database_url = f"sqlite:///{tmp_path / 'docs.db'}"
-    env = {**os.environ, "COPLAB_DATABASE_URL": database_url}
-    prepared = subprocess.run(
-        [sys.executable, "-m", "api.cli", "db", "upgrade"], env=env, capture_output=True, text=True, check=False
-    )
-    assert prepared.returncode == 0, prepared.stderr
-    loaded = subprocess.run(
-        [sys.executable, "-m", "api.cli", "vocabularies", "load"], env=env, capture_output=True, text=True, check=False
-    )
-    assert loaded.returncode == 0, loaded.stderr
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: nothing migrated, nothing loaded."""
+    drop: Callable[[], None] = lambda: None  # noqa: E731
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL not configured: set COPLAB_TEST_DATABASE_URL to run these")
+        url, drop = _private_postgres_schema(POSTGRES_URL)
+    else:
+        url = f"sqlite:///{tmp_path / 'coplab.db'}"
+    yield url
+    drop()
 
-    with running_server(Settings(environment="development", database_url=database_url, tune_gc=False)) as base_url:
-        outputs = _run(_script(base_url), env)
+
+def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """`coplab serve --port PORT`, as the README runs it; returns once it answers."""
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            env=env, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 180  # it migrates and loads the registry first
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"coplab serve stopped: {log.read_text()}")
+        try:
+            if httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"}).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise AssertionError(f"coplab serve did not answer: {log.read_text()}")
+
+
+def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_database: str, tmp_path: Path) -> None:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "COPLAB_DATABASE_URL": fresh_database,
+        "COPLAB_DATA_DIR": str(tmp_path / "var"),
+        "COPLAB_ENVIRONMENT": "development",
+        "COPLAB_ISSUER": base_url,  # the server and the CLI's tokens agree, as docs/auth.md says
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    server = _serve(env, port, tmp_path / "server.log")
+    try:
+        blocks = _blocks(base_url)
+        script = "set -euo pipefail\n" + "".join(f"{block}\necho '{MARK}'\n" for block in blocks)
+        result = subprocess.run(
+            ["bash", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    outputs = [_json_documents(text) for text in result.stdout.split(MARK)]
+    assert len(outputs) == len(blocks) + 1 and outputs[-1] == []
 
     everything = [body for block in outputs for body in block]
     assert all("errors" not in body for body in everything), [b for b in everything if "errors" in b]
-    viewer, created, refused, (organisation, partner), (assessment,), (read,), (hidden, deleted) = outputs[1:8]
-    assert viewer[0]["data"]["viewer"]["organisation"]["slug"] == "inhope"
-    assert created[0]["data"]["createInitiative"]["initiative"]["id"] == "SW5pdGlhdGl2ZTox"
-    codes = [e["code"] for e in refused[0]["data"]["createInitiative"]["userErrors"]]
+    assert outputs[0] == []  # tokens and helpers print nothing
+    (viewer,), (created,), (refused,), (proposed, confirmed), (assessment,), (read,), (hidden, deleted) = outputs[1:8]
+    assert viewer["data"]["viewer"]["organisation"]["slug"] == "inhope"
+
+    initiative = created["data"]["createInitiative"]
+    assert initiative["userErrors"] == [] and initiative["initiative"]["visibility"] == "ORGANISATION"
+    initiative_id = initiative["initiative"]["id"]
+    codes = [e["code"] for e in refused["data"]["createInitiative"]["userErrors"]]
     assert sorted(codes) == ["INVALID_CODE", "INVALID_COUNTRY", "INVALID_DATE_RANGE"]
-    assert organisation["data"]["organisation"]["id"] == "T3JnYW5pc2F0aW9uOjI="
-    assert partner["data"]["addParticipation"]["userErrors"] == []
+
+    proposal = proposed["data"]["addParticipation"]
+    assert proposal["userErrors"] == [] and proposal["participation"]["confirmedAt"] is None
+    assert proposal["participation"]["organisation"] == {"slug": "iwf"}
+    confirmation = confirmed["data"]["confirmParticipation"]
+    assert confirmation["userErrors"] == [] and confirmation["participation"]["confirmedAt"] is not None
     assert assessment["data"]["createEvidenceAssessment"]["userErrors"] == []
-    initiative = read["data"]["initiative"]
-    assert initiative["participations"][0]["organisation"]["name"] == "Internet Watch Foundation"
-    assert initiative["assessments"][0]["findings"] == [{"rating": {"code": "EMERGING"}}]
-    assert hidden["data"] == {"initiative": None, "node": None, "initiatives": {"totalCount": 0}}
+    nested = read["data"]["initiative"]
+    assert nested["title"] == TITLE
+    assert [p["organisation"]["name"] for p in nested["participations"]] == ["Internet Watch Foundation"]
+    assert nested["assessments"][0]["findings"] == [{"rating": {"code": "EMERGING"}}]
+    assert hidden["data"] == {"initiative": None, "node": None}
     assert deleted["data"]["deleteInitiative"] == {"deletedId": None, "userErrors": [{"field": ["input", "id"], "code": "NOT_FOUND"}]}
-    (listed, organisations) = outputs[8]
-    assert listed["data"]["initiatives"]["totalCount"] == 0  # the only initiative is not public
-    assert organisations["data"]["organisations"]["totalCount"] == 1
-    (practice, practices) = outputs[9]
+
+    listed, first_page, second_page = outputs[8]
+    titles = [e["node"]["title"] for e in listed["data"]["initiatives"]["edges"]]
+    assert titles and TITLE not in titles  # the registry's public ones; not INHOPE's own
+    hotlines = first_page["data"]["organisations"]
+    assert hotlines["totalCount"] > 2 and hotlines["pageInfo"]["hasNextPage"]
+    page_one = [e["node"]["slug"] for e in hotlines["edges"]]
+    page_two = [e["node"]["slug"] for e in second_page["data"]["organisations"]["edges"]]
+    assert len(page_one) == 2 and page_two and not set(page_one) & set(page_two)  # the next page, not the same
+    assert len(page_one + page_two) == min(hotlines["totalCount"], 4)
+
+    practice, practices = outputs[9]
     assert practice["data"]["createBestPractice"]["userErrors"] == []
-    assert practices["data"]["bestPractices"]["totalCount"] == 1
-    vocabularies = outputs[10][0]["data"]["vocabularies"]
-    assert {v["code"] for v in vocabularies} == {"harm", "evidence-rating"}
+    newest = practices["data"]["bestPractices"]
+    assert newest["edges"][0]["node"]["title"] == practice["data"]["createBestPractice"]["bestPractice"]["title"]
+    assert newest["totalCount"] > 1  # the registry's practices are listed too
+    (vocabularies,) = outputs[10]
+    assert {v["code"] for v in vocabularies["data"]["vocabularies"]} == {"harm", "evidence-rating"}
+
+    anonymous, thorn, iwf = (body["data"]["searchInitiatives"] for body in outputs[11])
+    assert anonymous["totalHits"] == 0 and anonymous["hits"] == []
+    assert thorn["totalHits"] == 0 and thorn["hits"] == []
+    assert iwf["totalHits"] == 1 and iwf["hits"] == [{"initiative": {"id": initiative_id, "title": TITLE}}]
+
+    engine = create_sync_engine(fresh_database)
+    with Session(engine) as session:
+        # The registry was loaded, and the one initiative the examples wrote is the one the ids named.
+        written = session.exec(select(Initiative).where(Initiative.created_by != "seed:registry")).all()
+        assert [i.title for i in written] == [TITLE]
+        assert len(session.exec(select(Initiative)).all()) > 1
+    engine.dispose()

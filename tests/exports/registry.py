@@ -82,9 +82,17 @@ def build(make: Factory, db: Session) -> Registry:
     classify(db, whole, "region", "EU")
     classify(db, whole, "country", "FR", "DE")
     classify(db, whole, "language", "fr")
-    db.add(Participation(initiative_id=whole.id, organisation_id=pending.id, role="ACCOUNTABLE", created_by=ACTOR, updated_by=ACTOR))
+    db.add(
+        Participation(
+            initiative_id=whole.id, organisation_id=pending.id, role="ACCOUNTABLE",
+            confirmed_at=datetime(2024, 2, 1, tzinfo=UTC), confirmed_by=ACTOR, created_by=ACTOR, updated_by=ACTOR,
+        )
+    )
     db.commit()
     part = make.initiative(ngo, "A component")
+    # Proposed by the lead, not yet confirmed by the hotline: in `--all` only.
+    db.add(Participation(initiative_id=part.id, organisation_id=hotline.id, role="IMPLEMENTING", created_by=ACTOR, updated_by=ACTOR))
+    db.commit()
     set_columns(db, part, part_of_id=whole.id, actual_start=date(2019, 1, 1), actual_start_precision="YEAR")
     unled = Initiative(title="Named by no lead", status="IMPLEMENTATION", created_by=ACTOR, updated_by=ACTOR)
     db.add(unled)

@@ -148,7 +148,10 @@ def test_export_all_holds_every_row_in_files_only_the_owner_reads(database_url, 
     deleted = [r for r in records(out, "initiatives") if r["title"] == "Deleted"]
     assert deleted[0]["deleted_at"] == "2024-05-01T12:30:00.000000Z"
     assert {r["created_by"] for r in records(out, "initiatives")} == {"test"}
-    assert len(records(out, "participations")) == 2 and len(records(out, "endorsements")) == 2
+    participations = records(out, "participations")
+    assert len(participations) == 3 and len(records(out, "endorsements")) == 2
+    # The proposal the hotline has not confirmed is in the backup, marked as such.
+    assert [p["confirmed_at"] for p in participations if p["organisation_id"] == registry.hotline] == [None]
     [practice] = [r for r in records(out, "best_practices") if r["id"] == registry.public_practice]
     assert len(practice["evidence"]) == 2
     # Ordered by primary key, text compared by code point on every backend.

@@ -162,8 +162,11 @@ def test_nothing_is_lost_through_an_engine_outage(database_url, engine, make) ->
         added = mutate(
             client, "addParticipation",
             {"initiative": before[2], "organisation": gid("Organisation", iwf.id), "role": "FUNDING"}, token,
+            "participation { id }",
         )
         assert user_errors(added) == []
+        confirmed = mutate(client, "confirmParticipation", {"id": added["participation"]["id"]}, make.token(iwf))
+        assert user_errors(confirmed) == []
         assert user_errors(mutate(client, "updateOrganisation", {"id": gid("Organisation", iwf.id), "name": "IWF"},
                                   make.token(iwf))) == []
         wait_until(lambda: flaky.refused >= 3)  # the indexer kept trying, and kept the rows
