@@ -129,9 +129,9 @@ class CachedValidation(ValidationCache):
             yield
 
 
-class ErrorCodes(SchemaExtension):
-    """Gives every error that has no `extensions.code` its stable one (see `api.errors.error_code`):
-    graphql-core's own errors come with prose only."""
+class ValidationErrorCodes(SchemaExtension):
+    """GRAPHQL_VALIDATION_FAILED for graphql-core's validation errors, which come with prose only;
+    the other errors without a code get theirs in Schema.process_errors."""
 
     def on_validate(self) -> Iterator[None]:
         yield
@@ -140,26 +140,23 @@ class ErrorCodes(SchemaExtension):
             if not error.extensions.get("code"):
                 error.extensions = {**error.extensions, "code": "GRAPHQL_VALIDATION_FAILED"}
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        for error in getattr(result, "errors", None) or []:
-            if not error.extensions.get("code"):
-                error.extensions = {**error.extensions, "code": error_code(error)}
-
 
 class Schema(strawberry.Schema):
     """strawberry's Schema, hiding every "Did you mean" suggestion when field suggestions are off:
     strawberry strips them only from unknown fields, while unknown arguments, input fields, types
     and enum values would still spell out the schema that production keeps from introspection.
 
-    Errors are logged by what they are: a request the client got wrong is one line at INFO, never a
-    traceback (a fuzzing client would otherwise fill the log); an unexpected exception is logged
-    with its traceback and the request id the client was given."""
+    strawberry hands every error of a result to `process_errors` once, before masking: here each
+    gets its stable `extensions.code` if it has none (see `api.errors.error_code`), and is logged
+    by what it is: a request the client got wrong is one line at INFO, never a traceback (a fuzzing
+    client would otherwise fill the log); an unexpected exception is logged with its traceback and
+    the request id the client was given."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         request_id = getattr(getattr(execution_context, "context", None), "request_id", "unknown")
         for error in errors:
+            if not error.extensions.get("code"):
+                error.extensions = {**error.extensions, "code": error_code(error)}
             if is_unexpected(error):
                 log.error("unexpected error, request id %s", request_id, exc_info=error.original_error)
             else:
@@ -192,7 +189,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         InputErrors,
         PageSizes,
         MaskUnexpectedErrors,
-        ErrorCodes,
+        ValidationErrorCodes,
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
