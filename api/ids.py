@@ -1,8 +1,9 @@
 """Relay global ids: decoding the ones clients send back.
 
 A global id is base64 of `TypeName:row id`. One that could never have come from this API (not
-base64, a type that is not a record type, a row id that is not a whole number from 0 to 2^63-1,
-the largest a SQLite or PostgreSQL bigint holds) is INVALID_ID wherever it is accepted; so is a
+base64, a type that is not a record type, a row id that is not a whole number from 0 to 2^31-1,
+the largest the INTEGER primary keys hold on PostgreSQL, where a larger number in a query is an
+error of the database rather than no match) is INVALID_ID wherever it is accepted; so is a
 well-formed id of another type than the field takes. A valid id of a record that is missing or
 hidden from the caller is a different matter: NOT_FOUND, or null, never telling the two apart.
 """
@@ -13,13 +14,13 @@ from strawberry import relay
 
 from api.errors import ApiError, DomainError, ErrorCode
 
-MAX_ROW_ID = 2**63 - 1
+MAX_ROW_ID = 2**31 - 1
 
 
 def row_id(node_id: str) -> int | None:
     """The row id a global id's node id names, or None if it names none: ASCII digits only (no
-    sign, no spaces, no other numerals), within a bigint."""
-    if not (node_id.isascii() and node_id.isdigit()) or len(node_id) > 19:
+    sign, no spaces, no other numerals), within an INTEGER column."""
+    if not (node_id.isascii() and node_id.isdigit()) or len(node_id) > 10:
         return None
     value = int(node_id)
     return value if value <= MAX_ROW_ID else None

@@ -2,7 +2,7 @@
 
 A cursor is base64url of JSON `[order, value, row id]`; one this server could not have issued for
 the list and order it is given to (not base64 or JSON, another shape, a value of the wrong type, a
-number past 2^63, another order's cursor) is a top-level INVALID_CURSOR error, never a query.
+row id past 2^31-1, another order's cursor) is a top-level INVALID_CURSOR error, never a query.
 """
 
 import asyncio

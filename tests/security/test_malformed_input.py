@@ -79,6 +79,7 @@ MALFORMED_IDS = {
     "not an integer": _b64("Organisation:x"),
     "negative": _b64("Organisation:-1"),
     "signed": _b64("Organisation:+1"),
+    "past 2^31-1": _b64(f"Organisation:{2**31}"),
     "past 2^63-1": _b64(f"Organisation:{2**63}"),
     "past 2^64": _b64(f"Organisation:{2**64}"),
     "non-ASCII digits": _b64("Organisation:١٢"),
@@ -107,7 +108,7 @@ def test_a_malformed_id_is_invalid_id_everywhere(client, make, caplog, query: st
 
 
 def test_a_valid_id_of_a_missing_record_is_still_null_or_nothing(client) -> None:
-    missing = gid("Organisation", 2**63 - 1)
+    missing = gid("Organisation", 2**31 - 1)
     assert graphql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": missing}) == {"data": {"node": None}}
     body = graphql(client, "query($id: ID!) { initiatives(filter: {organisations: [$id]}) { totalCount } }", {"id": missing})
     assert body == {"data": {"initiatives": {"totalCount": 0}}}
@@ -262,3 +263,17 @@ def test_input_errors_are_one_line_and_unexpected_ones_keep_their_traceback(clie
     assert len(logged) == 1 and "INVALID_ID" in logged[0].getMessage()
     assert logged[0].levelno == logging.INFO and logged[0].exc_info is None and "\n" not in logged[0].getMessage()
     _no_tracebacks(caplog)
+
+
+def test_an_id_that_is_not_base64_in_a_mutation_is_refused_and_nothing_changes(client, make, db) -> None:
+    lead = make.organisation("lead")
+    initiative = make.initiative(lead, "Kept as it is")
+    body = graphql(
+        client,
+        "mutation($i: UpdateInitiativeInput!) { updateInitiative(input: $i) { initiative { id } userErrors { field code } } }",
+        {"i": {"id": "not an id", "title": "Changed"}},
+        token=make.token(lead),
+    )
+    assert codes(body) == ["INVALID_ID"] and body["data"] is None
+    db.refresh(initiative)
+    assert initiative.title == "Kept as it is"
