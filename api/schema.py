@@ -7,7 +7,14 @@ from collections.abc import Iterator
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import SchemaExtension, DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -15,7 +22,6 @@ from strawberry.types import ExecutionContext
 from api.audit import queries as audit_queries
 from api.context import Info
 from api.errors import ApiError, error_code, is_unexpected
-from api.ids import check_node_id
 from api.evidence import queries as evidence_queries
 from api.evidence import mutations as evidence_mutations
 from api.evidence.types import EvidenceAssessment
@@ -24,6 +30,7 @@ from api.oauth import mutations as oauth_mutations
 from api.oauth import queries as oauth_queries
 from api.initiatives import queries as initiative_queries
 from api.initiatives.types import Initiative, Participation
+from api.ids import RECORD_TYPES, check_node_id
 from api.input_errors import InputErrors
 from api.node_budget import NodeBudget, QueryShape
 from api.pagination import PageSizes
@@ -43,6 +50,8 @@ log = logging.getLogger("coplab.graphql")
 NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t for t in (Organisation, Membership, Initiative, Participation, EvidenceAssessment, BestPractice)
 }
+if set(NODE_TYPES) != RECORD_TYPES:
+    raise RuntimeError("api.ids.RECORD_TYPES must name every Node type")
 MAX_NODES_PER_REQUEST = 100
 
 
@@ -56,7 +65,7 @@ class NodeQuery:
         description="Any record by its global id; null if missing or not yours to see, INVALID_ID if no record could have it."
     )
     async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:  # noqa: A002
-        check_node_id(id, list(NODE_TYPES), ["id"])
+        check_node_id(id, ["id"])
         return await _resolve(info, id)
 
     @strawberry.field(description="Records by global ids (at most 100), in order; null where missing or hidden.")
@@ -64,7 +73,7 @@ class NodeQuery:
         if len(ids) > MAX_NODES_PER_REQUEST:
             raise ApiError("BAD_USER_INPUT", f"At most {MAX_NODES_PER_REQUEST} ids.")
         for index, global_id in enumerate(ids):
-            check_node_id(global_id, list(NODE_TYPES), ["ids", str(index)])
+            check_node_id(global_id, ["ids", str(index)])
         return list(await asyncio.gather(*(_resolve(info, i) for i in ids)))
 
 

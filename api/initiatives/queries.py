@@ -15,6 +15,8 @@ class Query:
     @strawberry.field(description="An initiative by its global id; null if missing or not yours to see.")
     async def initiative(self, info: Info, id: relay.GlobalID) -> Initiative | None:  # noqa: A002
         key = decode_argument(id, "Initiative", ["id"])
+        if key is None:
+            return None
         row = await info.context.loaders(loaders.initiative_by_id).load(key)
         return Initiative.from_model(row, info.context.terms) if row else None
 
