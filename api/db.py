@@ -1,6 +1,9 @@
 """Database engines, sessions, the constraint naming convention and audit columns."""
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextvars
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -110,8 +113,75 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:  # noqa: ANN003
     return engine
 
 
+# The session whose operation the current task is running, so an operation calling another of the
+# same session (`scalar` calls `execute`) runs it directly instead of waiting for itself.
+_operating: contextvars.ContextVar["AsyncSession | None"] = contextvars.ContextVar("operating_session", default=None)
+
+# Every AsyncSession method that talks to the database.
+_DATABASE_OPERATIONS = (
+    "exec", "execute", "scalar", "scalars", "get", "get_one", "stream", "stream_scalars", "flush", "commit",
+    "rollback", "refresh", "run_sync", "delete", "delete_all", "merge", "merge_all", "connection",
+)
+
+
+class CompletingSession(AsyncSession):
+    """An AsyncSession whose database operations, once started, run to their end.
+
+    graphql-core cancels the sibling fields of a field whose error reaches a shared parent, and
+    strawberry's DataLoader cancels a batch nobody waits for any more. A statement cancelled
+    halfway leaves its connection in an unknown state: SQLAlchemy invalidates it, and the
+    request's session fails when it closes ("Cannot operate on a closed database", "the connection
+    is closed") while the answer has already gone out. Here a cancelled caller only stops waiting:
+    its operation completes, operations of one session run one at a time, and closing waits for
+    any still running."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self._one_at_a_time = asyncio.Lock()
+        self._running: set[asyncio.Future] = set()
+
+    async def _complete(self, operation: Callable[..., Awaitable], *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if _operating.get() is self:
+            return await operation(*args, **kwargs)
+
+        async def run():  # noqa: ANN202
+            _operating.set(self)  # in this task's own copy of the context
+            async with self._one_at_a_time:
+                return await operation(*args, **kwargs)
+
+        task = asyncio.ensure_future(run())
+        self._running.add(task)
+        task.add_done_callback(self._finished)
+        return await asyncio.shield(task)
+
+    def _finished(self, task: asyncio.Future) -> None:
+        self._running.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved here: a caller that was cancelled never sees it
+
+    async def close(self) -> None:
+        while self._running:
+            await asyncio.wait(list(self._running))
+        await super().close()
+
+
+def _completing(name: str) -> Callable:
+    inherited = getattr(AsyncSession, name)
+
+    @functools.wraps(inherited)
+    async def operation(self: CompletingSession, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return await self._complete(functools.partial(inherited, self), *args, **kwargs)
+
+    return operation
+
+
+for _name in _DATABASE_OPERATIONS:
+    if hasattr(AsyncSession, _name):
+        setattr(CompletingSession, _name, _completing(_name))
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, class_=CompletingSession, expire_on_commit=False, autoflush=False)
 
 
 @asynccontextmanager

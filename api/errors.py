@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.relay.types import InvalidGlobalIDError
 
 
 @strawberry.enum(description="Stable machine-readable codes for user errors.")
@@ -88,10 +89,14 @@ class UserError:
 
 
 class ApiError(GraphQLError):
-    """A top-level error with a stable `extensions.code`: authentication, scope, or a bad argument."""
+    """A top-level error with a stable `extensions.code`: authentication, scope, or a bad argument
+    (with `field`, the path to the argument's value that is wrong)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, extensions={"code": code})
+    def __init__(self, code: str, message: str, *, field: Sequence[str] | None = None) -> None:
+        extensions: dict = {"code": str(code)}
+        if field is not None:
+            extensions["field"] = list(field)
+        super().__init__(message, extensions=extensions)
 
 
 def unauthenticated() -> ApiError:
@@ -100,3 +105,25 @@ def unauthenticated() -> ApiError:
 
 def missing_scope(scope: str) -> ApiError:
     return ApiError("FORBIDDEN", f"The access token lacks the scope {scope}.")
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """An exception of the server's own rather than an answer to a bad request."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def error_code(error: GraphQLError) -> str:
+    """The stable code of any error: its own, or one by what kind of error it is."""
+    code = (error.extensions or {}).get("code")
+    if code:
+        return str(code)
+    if isinstance(error, GraphQLSyntaxError) or isinstance(error.original_error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    if isinstance(error.original_error, InvalidGlobalIDError):
+        return ErrorCode.INVALID_ID
+    if is_unexpected(error):
+        return "INTERNAL_SERVER_ERROR"
+    # Errors of the document itself are coded during validation; what is left before execution is
+    # a variable's value, and during execution an argument's.
+    return "BAD_USER_INPUT"

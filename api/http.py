@@ -1,10 +1,14 @@
-"""ASGI middleware: request ids, and the request body size limit enforced before parsing."""
+"""The HTTP edge: request ids, the body size limit enforced before parsing, and request bodies
+that are not JSON answered as GraphQL-shaped 400s with a stable code."""
 
 import contextvars
 import json
 import logging
 import uuid
+from typing import Any
 
+from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's router answers as 4xx
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("coplab")
@@ -114,7 +118,9 @@ class BodySizeLimit:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps({"errors": [{"message": f"Request body over {self.max_bytes} bytes."}]}).encode()
+        body = json.dumps(
+            {"errors": [{"message": f"Request body over {self.max_bytes} bytes.", "extensions": {"code": "BODY_TOO_LARGE"}}]}
+        ).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -123,3 +129,70 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+# A GraphQL request nests a few levels (an input object holding lists of objects); far deeper JSON
+# is refused before anything walks it, well before the parser's own recursion limit.
+MAX_JSON_DEPTH = 64
+CODES_BY_STATUS = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
+
+
+class BadRequestBody(GraphQLHTTPException):
+    """A 400 for a body that cannot be read as a GraphQL request, with its stable code."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(400, reason)
+        self.code = code
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def decode_request_json(data: str | bytes) -> Any:
+    """The JSON value of a request body: UTF-8 text (RFC 8259), at most MAX_JSON_DEPTH levels deep."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BadRequestBody("INVALID_JSON", f"The body is not valid UTF-8 text (byte {error.start}).") from None
+    too_deep = BadRequestBody("JSON_TOO_DEEP", f"The body nests JSON more than {MAX_JSON_DEPTH} levels deep.")
+    try:
+        value = json.loads(data)
+    except json.JSONDecodeError as error:
+        raise BadRequestBody(
+            "INVALID_JSON", f"The body is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+        ) from None
+    except RecursionError:
+        raise too_deep from None
+    if _nested_deeper_than(value, MAX_JSON_DEPTH):
+        raise too_deep
+    return value
+
+
+def http_error_response(error: GraphQLHTTPException) -> Response:
+    """strawberry's plain-text 4xx as a body shaped like every other GraphQL error."""
+    code = getattr(error, "code", None) or CODES_BY_STATUS.get(error.status_code, "BAD_REQUEST")
+    log.info("refused request: %s %s", code, error.reason)
+    return JSONResponse({"errors": [{"message": error.reason, "extensions": {"code": code}}]}, status_code=error.status_code)
+
+
+class GraphQLRequestBody:
+    """For strawberry's GraphQLRouter: bodies decoded strictly, and its refusals answered as JSON."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
+
+    async def run(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().run(*args, **kwargs)  # type: ignore[misc]
+        except GraphQLHTTPException as error:
+            return http_error_response(error)

@@ -20,7 +20,7 @@ from api.auth.tokens import InvalidToken
 from api.context import Context
 from api.db import create_engine, create_sync_engine, session_factory
 from api.exports.routes import exports_router
-from api.http import BodySizeLimit, RequestId
+from api.http import BodySizeLimit, GraphQLRequestBody, RequestId
 from api.loaders import Loaders
 from api.oauth.limits import FailureLimiter
 from api.oauth.routes import router as oauth_router
@@ -76,7 +76,7 @@ def check_request_shape(data: object) -> None:
                 raise GraphQLHTTPException(400, f"`{name}` must be {'a string' if kind is str else 'an object'}.")
 
 
-class GraphQLEndpoint(GraphQLRouter):
+class GraphQLEndpoint(GraphQLRequestBody, GraphQLRouter):
     """strawberry's router with the request body's shape checked first."""
 
     async def parse_http_body(self, request):  # noqa: ANN001, ANN201

@@ -1,20 +1,30 @@
-"""Relay connections over SQL: keyset pagination, `first` bounded, `totalCount` on demand."""
+"""Relay connections over SQL: keyset pagination, `first` bounded, `totalCount` on demand.
+
+A cursor is base64url of JSON `[order, value, row id]`; one this server could not have issued for
+the list and order it is given to (not base64 or JSON, another shape, a value of the wrong type, a
+row id past 2^31-1, another order's cursor) is a top-level INVALID_CURSOR error, never a query.
+"""
 
 import asyncio
 import base64
+import binascii
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 import strawberry
+from graphql import ExecutionResult, FieldNode, GraphQLError, IntValueNode, TypeInfo, TypeInfoVisitor, VariableNode, Visitor, visit
+from graphql.utilities import get_operation_ast
 from strawberry import relay
+from strawberry.extensions import SchemaExtension
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import ApiError
+from api.ids import MAX_ROW_ID
 
 NodeT = TypeVar("NodeT")
 MAX_PAGE_SIZE = 100
@@ -39,32 +49,125 @@ class SortKey:
     kind: str  # "datetime" | "date" | "str" | "int"
 
 
-def _encode(values: Sequence[Any]) -> str:
+MAX_CURSOR_LENGTH = 2000  # a title of 500 characters, escaped and encoded, fits well within
+
+
+def _order(key: SortKey) -> str:
+    return f"{key.column.key}:{'desc' if key.descending else 'asc'}"
+
+
+def _encode(key: SortKey, values: Sequence[Any]) -> str:
     plain = [v.isoformat() if isinstance(v, (date, datetime)) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps([_order(key), *plain], separators=(",", ":")).encode()).decode()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ROW_ID
+
+
+def _value(value: Any, kind: str) -> Any:
+    """The sort value a cursor holds, as the column compares it; ValueError if it cannot be one."""
+    if value is None:
+        return None
+    if kind == "int" and _is_int(value):
+        return value
+    if kind == "str" and isinstance(value, str):
+        return value
+    if kind in ("datetime", "date") and isinstance(value, str):
+        if kind == "date":
+            return date.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is not None:  # the server only ever stores and issues UTC times
+            return parsed
+    raise ValueError(f"not a {kind}")
 
 
 def _decode(cursor: str, key: SortKey) -> tuple[Any, int]:
     try:
-        value, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if value is not None and key.kind == "datetime":
-            value = datetime.fromisoformat(value)
-        elif value is not None and key.kind == "date":
-            value = date.fromisoformat(value)
-        if not isinstance(row_id, int):
-            raise ValueError
-    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ApiError("BAD_USER_INPUT", "The `after` cursor is not valid for this list.") from error
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
+        order, value, row_id = json.loads(base64.b64decode(cursor, altchars=b"-_", validate=True).decode("utf-8"))
+        if order != _order(key) or not _is_int(row_id):
+            raise ValueError("another list's cursor")
+        value = _value(value, key.kind)
+    except (ValueError, TypeError, RecursionError, binascii.Error) as error:
+        raise ApiError(
+            "INVALID_CURSOR", "The `after` cursor was not issued for this list and order; start again without it.",
+            field=["after"],
+        ) from error
     return value, row_id
+
+
+def first_problem(first: int) -> str | None:
+    if first < 1 or first > MAX_PAGE_SIZE:
+        return f"`first` must be between 1 and {MAX_PAGE_SIZE}, not {first}."
+    return None
 
 
 def check_first(first: int | None) -> int:
     """`first` between 1 and 100 (SECURITY.md 3); otherwise a top-level validation error."""
     if first is None:
         return DEFAULT_PAGE_SIZE
-    if first < 1 or first > MAX_PAGE_SIZE:
-        raise ApiError("BAD_USER_INPUT", f"`first` must be between 1 and {MAX_PAGE_SIZE}.")
+    problem = first_problem(first)
+    if problem is not None:
+        raise ApiError("BAD_USER_INPUT", problem, field=["first"])
     return first
+
+
+class _FirstArguments(Visitor):
+    """Every `first` given to a field of the operation, as a literal or a variable."""
+
+    def __init__(self, type_info: TypeInfo, variables: dict[str, Any]) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.variables = variables
+        self.errors: list[GraphQLError] = []
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        field = self.type_info.get_field_def()
+        parent = self.type_info.get_parent_type()
+        if field is None or "first" not in field.args:
+            return
+        for argument in node.arguments or ():
+            if argument.name.value != "first":
+                continue
+            value: Any = None
+            if isinstance(argument.value, IntValueNode):
+                value = int(argument.value.value)
+            elif isinstance(argument.value, VariableNode):
+                value = self.variables.get(argument.value.name.value)
+            if isinstance(value, int) and not isinstance(value, bool) and (problem := first_problem(value)):
+                where = f"{parent.name}.{node.name.value}" if parent else node.name.value
+                self.errors.append(
+                    GraphQLError(
+                        f"{problem[:-1]} (on {where}).",
+                        nodes=[argument],
+                        extensions={"code": "BAD_USER_INPUT", "field": [node.name.value, "first"]},
+                    )
+                )
+
+
+class PageSizes(SchemaExtension):
+    """Every `first` of the operation, nested connections included, checked before anything runs:
+    an out-of-range page size refuses the whole request (data null), so no part of it reaches the
+    database. (Out-of-range literals that are not 32-bit integers are refused by validation, and
+    variables by their coercion, before this.)"""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if context.result is None and document is not None:
+            operation = get_operation_ast(document, context.operation_name)
+            if operation is not None:
+                schema = context.schema._schema
+                type_info = TypeInfo(schema)
+                visitor = _FirstArguments(type_info, context.variables or {})
+                fragments = [d for d in document.definitions if d.kind == "fragment_definition"]
+                for definition in (operation, *fragments):
+                    visit(definition, TypeInfoVisitor(type_info, visitor))
+                if visitor.errors:
+                    context.result = ExecutionResult(data=None, errors=visitor.errors)
+        yield
 
 
 async def paginate(
@@ -103,7 +206,7 @@ async def paginate(
     rows = rows[:size]
     key_name = key.column.key
     edges = [
-        relay.Edge(cursor=_encode([getattr(row, key_name), row.id]), node=to_node(row)) for row in rows
+        relay.Edge(cursor=_encode(key, [getattr(row, key_name), row.id]), node=to_node(row)) for row in rows
     ]
 
     async def count() -> int:

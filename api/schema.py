@@ -7,13 +7,21 @@ from collections.abc import Iterator
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import DisableIntrospection, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from api.audit import queries as audit_queries
 from api.context import Info
-from api.errors import ApiError
+from api.errors import ApiError, error_code, is_unexpected
 from api.evidence import queries as evidence_queries
 from api.evidence import mutations as evidence_mutations
 from api.evidence.types import EvidenceAssessment
@@ -22,8 +30,10 @@ from api.oauth import mutations as oauth_mutations
 from api.oauth import queries as oauth_queries
 from api.initiatives import queries as initiative_queries
 from api.initiatives.types import Initiative, Participation
+from api.ids import RECORD_TYPES, check_node_id
 from api.input_errors import InputErrors
 from api.node_budget import NodeBudget, QueryShape
+from api.pagination import PageSizes
 from api.organisations import mutations as organisation_mutations
 from api.organisations import queries as organisation_queries
 from api.organisations.types import Membership, Organisation
@@ -40,26 +50,30 @@ log = logging.getLogger("coplab.graphql")
 NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t for t in (Organisation, Membership, Initiative, Participation, EvidenceAssessment, BestPractice)
 }
+if set(NODE_TYPES) != RECORD_TYPES:
+    raise RuntimeError("api.ids.RECORD_TYPES must name every Node type")
 MAX_NODES_PER_REQUEST = 100
 
 
 async def _resolve(info: Info, global_id: relay.GlobalID) -> relay.Node | None:
-    node_type = NODE_TYPES.get(global_id.type_name)
-    if node_type is None:
-        return None
-    return (await node_type.resolve_nodes(info=info, node_ids=[global_id.node_id]))[0]
+    return (await NODE_TYPES[global_id.type_name].resolve_nodes(info=info, node_ids=[global_id.node_id]))[0]
 
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Any record by its global id; null if missing or not yours to see.")
+    @strawberry.field(
+        description="Any record by its global id; null if missing or not yours to see, INVALID_ID if no record could have it."
+    )
     async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:  # noqa: A002
+        check_node_id(id, ["id"])
         return await _resolve(info, id)
 
     @strawberry.field(description="Records by global ids (at most 100), in order; null where missing or hidden.")
     async def nodes(self, info: Info, ids: list[relay.GlobalID]) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES_PER_REQUEST:
             raise ApiError("BAD_USER_INPUT", f"At most {MAX_NODES_PER_REQUEST} ids.")
+        for index, global_id in enumerate(ids):
+            check_node_id(global_id, ["ids", str(index)])
         return list(await asyncio.gather(*(_resolve(info, i) for i in ids)))
 
 
@@ -99,13 +113,11 @@ class MaskUnexpectedErrors(MaskErrors):
 
     @staticmethod
     def _should_mask(error: GraphQLError) -> bool:
-        original = error.original_error
-        return original is not None and not isinstance(original, GraphQLError)
+        return is_unexpected(error)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "unknown")
-        log.error("unexpected error, request id %s", request_id, exc_info=error.original_error)
+        # Schema.process_errors has logged the details already.
+        request_id = getattr(self.execution_context.context, "request_id", "unknown")
         return GraphQLError(
             f"Internal server error. Request id: {request_id}",
             nodes=error.nodes,
@@ -126,10 +138,40 @@ class CachedValidation(ValidationCache):
             yield
 
 
+class ValidationErrorCodes(SchemaExtension):
+    """GRAPHQL_VALIDATION_FAILED for graphql-core's validation errors, which come with prose only;
+    the other errors without a code get theirs in Schema.process_errors."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        # Whatever is wrong by now is wrong with the document itself.
+        for error in self.execution_context.pre_execution_errors or []:
+            if not error.extensions.get("code"):
+                error.extensions = {**error.extensions, "code": "GRAPHQL_VALIDATION_FAILED"}
+
+
 class Schema(strawberry.Schema):
     """strawberry's Schema, hiding every "Did you mean" suggestion when field suggestions are off:
     strawberry strips them only from unknown fields, while unknown arguments, input fields, types
-    and enum values would still spell out the schema that production keeps from introspection."""
+    and enum values would still spell out the schema that production keeps from introspection.
+
+    strawberry hands every error of a result to `process_errors` once, before masking: here each
+    gets its stable `extensions.code` if it has none (see `api.errors.error_code`), and is logged
+    by what it is: a request the client got wrong is one line at INFO, never a traceback (a fuzzing
+    client would otherwise fill the log); an unexpected exception is logged with its traceback and
+    the request id the client was given."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        request_id = getattr(getattr(execution_context, "context", None), "request_id", "unknown")
+        for error in errors:
+            if not error.extensions.get("code"):
+                error.extensions = {**error.extensions, "code": error_code(error)}
+            if is_unexpected(error):
+                log.error("unexpected error, request id %s", request_id, exc_info=error.original_error)
+            else:
+                where = ".".join(str(p) for p in error.path or []) or "request"
+                first_line = error.message.splitlines()[0] if error.message else ""
+                log.info("request error, request id %s: %s at %s: %s", request_id, error_code(error), where, first_line[:200])
 
     @staticmethod
     def remove_field_suggestion(error: GraphQLError) -> None:
@@ -154,7 +196,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: CachedValidation(maxsize=256),
         lambda: NodeBudget(max_nodes=settings.max_node_budget, max_page_size=settings.max_page_size),
         InputErrors,
+        PageSizes,
         MaskUnexpectedErrors,
+        ValidationErrorCodes,
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)

@@ -6,11 +6,10 @@ import strawberry
 from sqlmodel import col
 
 from api.context import Info
-from api.errors import DomainError
 from api.evidence import service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.types import EvidenceAssessment, EvidenceAssessmentOrder
-from api.ids import decode_many
+from api.ids import decode_arguments
 from api.pagination import Connection, paginate
 
 
@@ -39,15 +38,12 @@ class Query:
     ) -> Connection[EvidenceAssessment]:
         f = filter or EvidenceAssessmentFilter()
         statement = service.readable(info.context.principal)
-        try:
-            if f.initiatives:
-                ids = decode_many(f.initiatives, "Initiative", ["filter", "initiatives"])
-                statement = statement.where(col(AssessmentRow.initiative_id).in_(ids))
-            if f.assessing_organisations:
-                ids = decode_many(f.assessing_organisations, "Organisation", ["filter", "assessingOrganisations"])
-                statement = statement.where(col(AssessmentRow.assessing_organisation_id).in_(ids))
-        except DomainError:  # an id of another type matches nothing
-            statement = statement.where(col(AssessmentRow.id).is_(None))
+        if f.initiatives:
+            ids = decode_arguments(f.initiatives, "Initiative", ["filter", "initiatives"])
+            statement = statement.where(col(AssessmentRow.initiative_id).in_(ids))
+        if f.assessing_organisations:
+            ids = decode_arguments(f.assessing_organisations, "Organisation", ["filter", "assessingOrganisations"])
+            statement = statement.where(col(AssessmentRow.assessing_organisation_id).in_(ids))
         if f.study_designs:
             statement = statement.where(col(AssessmentRow.study_design).in_(f.study_designs))
         if f.ratings:

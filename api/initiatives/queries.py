@@ -4,6 +4,7 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
+from api.ids import decode_argument
 from api.initiatives import loaders
 from api.initiatives.types import Initiative, InitiativeFilter, InitiativeOrder, list_initiatives
 from api.pagination import Connection
@@ -13,11 +14,8 @@ from api.pagination import Connection
 class Query:
     @strawberry.field(description="An initiative by its global id; null if missing or not yours to see.")
     async def initiative(self, info: Info, id: relay.GlobalID) -> Initiative | None:  # noqa: A002
-        if id.type_name != "Initiative":
-            return None
-        try:
-            key = int(id.node_id)
-        except ValueError:
+        key = decode_argument(id, "Initiative", ["id"])
+        if key is None:
             return None
         row = await info.context.loaders(loaders.initiative_by_id).load(key)
         return Initiative.from_model(row, info.context.terms) if row else None

@@ -10,9 +10,8 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
-from api.errors import DomainError
 from api.evidence import loaders as evidence_loaders
-from api.ids import decode_many, node_ints
+from api.ids import decode_arguments, node_ints
 from api.initiatives import loaders, service
 from api.initiatives.models import Initiative as InitiativeRow
 from api.initiatives.models import Participation as ParticipationRow
@@ -257,10 +256,7 @@ async def list_initiatives(
 ) -> Connection[Initiative]:
     """One page of readable initiatives; also behind `Organisation.initiatives`."""
     f = filter or InitiativeFilter()
-    try:
-        organisation_ids = decode_many(f.organisations or [], "Organisation", ["filter", "organisations"])
-    except DomainError:  # an id of another type matches nothing
-        organisation_ids = [-1]
+    organisation_ids = decode_arguments(f.organisations or [], "Organisation", ["filter", "organisations"])
     if organisation_id is not None:
         organisation_ids = [organisation_id] if not f.organisations or organisation_id in organisation_ids else [-1]
     where = service.InitiativeFilter(

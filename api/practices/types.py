@@ -7,9 +7,8 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
-from api.errors import DomainError
 from api.evidence.types import EvidenceAssessment
-from api.ids import decode_many, node_ints
+from api.ids import decode_arguments, node_ints
 from api.provenance import Provenance, provenance_list
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
@@ -130,10 +129,7 @@ class BestPracticeFilter:
 
 
 def _organisation_ids(global_ids: list[relay.GlobalID] | None, field: list[str]) -> list[int]:
-    try:
-        return decode_many(global_ids or [], "Organisation", field)
-    except DomainError:  # an id of another type matches nothing
-        return [-1]
+    return decode_arguments(global_ids or [], "Organisation", field)
 
 
 async def list_practices(

@@ -145,7 +145,7 @@ def test_an_unrelated_organisation_may_assess_as_independent(client, make, db) -
 
 @pytest.mark.parametrize(
     "target",
-    ["missing", "organisation-only-of-another", "deleted", "not-an-initiative-id", "malformed-id"],
+    ["missing", "organisation-only-of-another", "deleted", "not-an-initiative-id"],
 )
 def test_initiatives_the_caller_cannot_read_are_not_found(client, make, db, target: str) -> None:
     mine = make.organisation("mine")
@@ -160,7 +160,6 @@ def test_initiatives_the_caller_cannot_read_are_not_found(client, make, db, targ
         "organisation-only-of-another": gid("Initiative", hidden.id),
         "deleted": gid("Initiative", deleted.id),
         "not-an-initiative-id": gid("Organisation", other.id),
-        "malformed-id": gid("Initiative", "abc"),
     }[target]
 
     payload = graphql(
@@ -168,6 +167,17 @@ def test_initiatives_the_caller_cannot_read_are_not_found(client, make, db, targ
     )["data"]["createEvidenceAssessment"]
     assert payload["evidenceAssessment"] is None
     assert problems(payload) == [(["input", "initiative"], "NOT_FOUND")]
+    assert stored_counts(db) == (0, 0)
+
+
+def test_a_malformed_initiative_id_is_invalid_id_and_nothing_is_written(client, make, db) -> None:
+    mine = make.organisation("mine")
+    initiative = make.initiative(mine, "Pilot")
+    payload = graphql(
+        client, CREATE, {"input": {**create_input(initiative), "initiative": gid("Initiative", "abc")}}, make.token(mine)
+    )["data"]["createEvidenceAssessment"]
+    assert payload["evidenceAssessment"] is None
+    assert problems(payload) == [(["input", "initiative"], "INVALID_ID")]
     assert stored_counts(db) == (0, 0)
 
 

@@ -66,4 +66,4 @@ def test_a_cursor_of_another_order_is_refused(client, make) -> None:
         make.assessment(initiative, lead, title, independence="SELF")
     cursor = graphql(client, PAGE, {"order": "CREATED_AT_DESC"})["data"]["evidenceAssessments"]["pageInfo"]["endCursor"]
     body = graphql(client, PAGE, {"order": "PUBLISHED_ON_DESC", "after": cursor})
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"

@@ -147,7 +147,7 @@ def test_an_unknown_role_is_a_validation_error(client, db, token, analyst) -> No
     "target",
     [
         pytest.param(lambda own, foreign: gid("Membership", 999_999), id="missing"),
-        pytest.param(lambda own, foreign: gid("User", own.user_id), id="id of another type"),
+        pytest.param(lambda own, foreign: gid("Organisation", own.organisation_id), id="id of another type"),
         pytest.param(lambda own, foreign: gid("Membership", foreign.id), id="another organisation's member"),
     ],
 )
