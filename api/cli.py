@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import col, select
@@ -142,9 +143,9 @@ def serve(
         settings = get_settings()
     except ValidationError as error:
         for problem in error.errors():
-            console.print(f"[red]{problem['msg'].removeprefix('Value error, ')}", soft_wrap=True)
+            console.print(f"[red]{escape(problem['msg'].removeprefix('Value error, '))}", soft_wrap=True)
         raise typer.Exit(1) from None
-    console.print(f"issuer {settings.issuer}", soft_wrap=True)
+    console.print(f"issuer {escape(settings.issuer)}", soft_wrap=True)
     if host in WILDCARD_HOSTS and settings.issuer == os.environ["COPLAB_SERVE_URL"]:
         console.print(
             "listening on every interface: clients on other machines need COPLAB_ISSUER set to the address they use",
@@ -336,7 +337,7 @@ def token_mint(
             settings = settings.model_validate({**settings.model_dump(), "issuer": issuer})
         except ValidationError as error:
             for problem in error.errors():
-                console.print(f"[red]{problem['msg'].removeprefix('Value error, ')}", soft_wrap=True)
+                console.print(f"[red]{escape(problem['msg'].removeprefix('Value error, '))}", soft_wrap=True)
             raise typer.Exit(1) from None
     unknown = set(scopes.split()) - {s.value for s in Scope}
     if unknown:
@@ -366,7 +367,7 @@ def token_mint(
 
     token = _in_transaction(work)
     console.print(
-        f"issuer {settings.issuer}: only a server with this issuer accepts the token (--issuer to change it)",
+        f"issuer {escape(settings.issuer)}: only a server with this issuer accepts the token (--issuer to change it)",
         soft_wrap=True,
     )
     typer.echo(token)
