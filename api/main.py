@@ -33,6 +33,7 @@ from api.vocabularies.cache import TermCache
 
 log = logging.getLogger("coplab")
 
+
 async def get_context(request: Request) -> AsyncIterator[Context]:
     """One database session and one principal per request; the session closes with the request."""
     state = request.app.state
@@ -44,7 +45,7 @@ async def get_context(request: Request) -> AsyncIterator[Context]:
         except InvalidToken as error:
             # The details are logged for operators; the client learns what kind of problem it is.
             log.info("rejected bearer token: %s", error)
-            raise error from None
+            raise  # answered by `invalid_token_response`
         await state.term_cache.refresh_if_stale(session=session)
         yield Context(
             session=session,

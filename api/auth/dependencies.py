@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.auth import tokens
-from api.auth.tokens import TokenProblem
 from api.auth.keys import KeyCache
 from api.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from api.auth.scopes import parse_scopes
+from api.auth.tokens import TokenProblem
 from api.oauth import service as oauth
 from api.organisations.models import Membership, Organisation, OrganisationStatus
 from api.settings import Settings

@@ -61,11 +61,12 @@ class InvalidToken(Exception):
     def __init__(self, problem: TokenProblem, detail: str = "", *, description: str | None = None) -> None:
         super().__init__(f"{problem}: {detail}" if detail else str(problem))
         self.problem = problem
-        self.description = description or problem.description
+        # Quoted in the `WWW-Authenticate` header, where a quote or a line break would end it.
+        self.description = _printable(description or problem.description, limit=400)
 
 
 def _printable(value: object, limit: int = 100) -> str:
-    """A claim's value, safe inside a quoted header parameter (RFC 6750 allows no quote or backslash)."""
+    """Text safe inside a quoted header parameter: printable ASCII without quote or backslash (RFC 6750)."""
     text = "".join(c for c in str(value) if " " <= c <= "~" and c not in '"\\')
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -158,8 +159,9 @@ def _claims_problem(error: ClaimError, claims: dict, *, issuer: str, audience: s
 
 def verify(token: str, *, keys: KeySet, issuer: str, audience: str, leeway: int = LEEWAY_SECONDS) -> AccessTokenClaims:
     """Check signature (ES256 only), `typ`, `iss`, `aud`, `exp` and `nbf`; return the claims."""
-    if not any(key.kid == unverified_kid(token) for key in keys):
-        raise InvalidToken(TokenProblem.UNKNOWN_KEY, f"kid {unverified_kid(token)!r}")
+    kid = unverified_kid(token)
+    if not any(key.kid == kid for key in keys):
+        raise InvalidToken(TokenProblem.UNKNOWN_KEY, f"kid {kid[:80]!r}")
     try:
         decoded = jwt.decode(token, keys, algorithms=[ALGORITHM], registry=JWSRegistry(algorithms=[ALGORITHM]))
     except (DecodeError, ValueError) as error:
