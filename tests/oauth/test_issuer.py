@@ -72,6 +72,7 @@ def coplab_serve(env: dict[str, str], *args: str) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()  # else reading its output waits for an end that never comes
                 raise RuntimeError(f"coplab serve did not start: {process.stderr.read().decode()[-2000:]}")
             time.sleep(0.1)
         yield base

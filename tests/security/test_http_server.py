@@ -206,7 +206,7 @@ def production_server(database_url: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine starts it slowly
         while True:
             try:
                 if httpx.get(f"{base}/health", timeout=2).status_code == 200:
@@ -214,6 +214,7 @@ def production_server(database_url: str) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()  # else reading its output waits for an end that never comes
                 raise RuntimeError(f"coplab serve did not start: {process.stderr.read().decode()[-2000:]}")
             time.sleep(0.1)
         yield base
