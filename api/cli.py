@@ -1,13 +1,16 @@
 """The `coplab` command: serve, migrate, load vocabularies, bootstrap organisations, clients and tokens."""
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import col, select
@@ -108,6 +111,16 @@ def prepare_database() -> None:
     vocabularies_load()
 
 
+# Binding to every interface names no address a client can use; this machine's clients use loopback.
+WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
+
+
+def served_at(host: str, port: int) -> str:
+    """The base URL clients on this machine reach `coplab serve --host HOST --port PORT` at."""
+    host = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
@@ -118,9 +131,26 @@ def serve(
         bool, typer.Option(help="Load the Lab's registry (seed/registry) into a database that holds no organisation.")
     ] = True,
 ) -> None:
-    """Start the API server (GraphQL at /graphql)."""
+    """Start the API server (GraphQL at /graphql). Its OAuth issuer is COPLAB_ISSUER if set (required in
+    production), else the address it listens on."""
     import uvicorn
 
+    # The application reads its settings from the environment, in this process and in the one
+    # `--reload` starts, so the listening address reaches the issuer the same way.
+    os.environ["COPLAB_SERVE_URL"] = served_at(host, port)
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            console.print(f"[red]{escape(problem['msg'].removeprefix('Value error, '))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"issuer {escape(settings.issuer)}", soft_wrap=True)
+    if host in WILDCARD_HOSTS and settings.issuer == os.environ["COPLAB_SERVE_URL"]:
+        console.print(
+            "listening on every interface: clients on other machines need COPLAB_ISSUER set to the address they use",
+            soft_wrap=True,
+        )
     if prepare:
         prepare_database()
     if seed:
@@ -291,10 +321,24 @@ def token_mint(
     org: Annotated[str, typer.Option(help="Organisation slug the token acts for.")],
     scopes: Annotated[str, typer.Option(help="Space-separated scopes, e.g. 'initiatives:read initiatives:write'.")],
     user: Annotated[str | None, typer.Option(help="Act as this member (by e-mail); else as a machine client.")] = None,
-    lifetime: Annotated[int | None, typer.Option(help="Seconds until expiry.")] = None,
+    lifetime: Annotated[
+        int | None, typer.Option(min=1, help="Seconds until expiry (default COPLAB_ACCESS_TOKEN_LIFETIME_SECONDS).")
+    ] = None,
+    issuer: Annotated[
+        str | None,
+        typer.Option(help="The issuer of the server the token is for, e.g. http://127.0.0.1:8123 (default COPLAB_ISSUER)."),
+    ] = None,
 ) -> None:
-    """Print a signed access token (RFC 9068) for an organisation."""
+    """Print a signed access token (RFC 9068) for an organisation. A server accepts it only if its
+    issuer is the token's: the issuer used is printed on standard error."""
     settings = get_settings()
+    if issuer is not None:
+        try:
+            settings = settings.model_validate({**settings.model_dump(), "issuer": issuer})
+        except ValidationError as error:
+            for problem in error.errors():
+                console.print(f"[red]{escape(problem['msg'].removeprefix('Value error, '))}", soft_wrap=True)
+            raise typer.Exit(1) from None
     unknown = set(scopes.split()) - {s.value for s in Scope}
     if unknown:
         console.print(f"[red]unknown scopes: {' '.join(sorted(unknown))}")
@@ -321,7 +365,12 @@ def token_mint(
             lifetime_seconds=lifetime or settings.access_token_lifetime_seconds,
         )
 
-    typer.echo(_in_transaction(work))
+    token = _in_transaction(work)
+    console.print(
+        f"issuer {escape(settings.issuer)}: only a server with this issuer accepts the token (--issuer to change it)",
+        soft_wrap=True,
+    )
+    typer.echo(token)
 
 
 @keys_app.command("rotate")

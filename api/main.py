@@ -7,18 +7,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's router turns into a 400
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
 
 from api import log_redaction
 from api.auth import keys as signing_keys
-from api.auth.dependencies import bearer_token, principal_from_token
+from api.auth.dependencies import bearer_token, invalid_token_response, principal_from_token
 from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
 from api.context import Context
-from api.db import create_engine, create_sync_engine, session_factory
+from api.db import create_engine, create_sync_engine, session_factory, transaction
 from api.exports.routes import exports_router
 from api.http import BodySizeLimit, GraphQLRequestBody, RequestId
 from api.loaders import Loaders
@@ -33,8 +33,6 @@ from api.vocabularies.cache import TermCache
 
 log = logging.getLogger("coplab")
 
-INVALID_TOKEN_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-
 
 async def get_context(request: Request) -> AsyncIterator[Context]:
     """One database session and one principal per request; the session closes with the request."""
@@ -45,9 +43,9 @@ async def get_context(request: Request) -> AsyncIterator[Context]:
                 bearer_token(request), session=session, keys=state.key_cache, settings=state.settings
             )
         except InvalidToken as error:
-            # The reason is logged for operators; the client learns only that the token is invalid.
+            # The details are logged for operators; the client learns what kind of problem it is.
             log.info("rejected bearer token: %s", error)
-            raise HTTPException(401, detail="invalid_token", headers=INVALID_TOKEN_HEADERS) from None
+            raise  # answered by `invalid_token_response`
         await state.term_cache.refresh_if_stale(session=session)
         yield Context(
             session=session,
@@ -114,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = session_factory(engine)
         async with app.state.session_factory() as session:
             await app.state.term_cache.refresh_if_stale(session=session)
+        async with transaction(app.state.session_factory) as session:
+            await signing_keys.active_key(session=session)  # so the published key set is never empty
         indexer = stop_indexer = None
         if settings.search_indexer_in_process:
             # Its own engine (and pool): background indexing never waits for, nor counts among, requests' connections.
@@ -143,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None if settings.is_production else "/openapi.json",
     )
     app.state.settings = settings
+    app.add_exception_handler(InvalidToken, invalid_token_response)
     app.state.key_cache = KeyCache()
     app.state.term_cache = TermCache()
     app.state.search = create_backend(settings)

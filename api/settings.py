@@ -17,6 +17,24 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+DEFAULT_ISSUER = "http://127.0.0.1:8000"  # `coplab serve` without --host or --port
+
+
+def _issuer_url(url: str) -> str:
+    """The issuer as metadata, tokens and redirects all name it: scheme, host, port and an optional
+    path, without a trailing slash (RFC 8414 forbids a query or fragment)."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  (raises for a port that is not a number)
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment or "#" in url:
+        raise ValueError(
+            f"COPLAB_ISSUER: {url!r} is not a base URL; give scheme://host[:port][/path], e.g. https://registry.example.org"
+        )
+    return url.rstrip("/")
+
+
 class Settings(BaseSettings):
     """Runtime configuration, read from `COPLAB_*` environment variables."""
 
@@ -27,8 +45,11 @@ class Settings(BaseSettings):
     database_url: str = ""
     seed_dir: Path = PROJECT_ROOT / "seed"
 
-    # Tokens (RFC 9068). The issuer is this server's public base URL.
-    issuer: str = "http://127.0.0.1:8000"
+    # Tokens (RFC 9068). The issuer is this server's public base URL: COPLAB_ISSUER where clients
+    # reach the server through a proxy (required in production); otherwise the address `coplab serve`
+    # listens on (`serve_url`, which it sets itself), else the default address (docs/auth.md).
+    issuer: str = ""
+    serve_url: str = ""
     audience: str = "coplab-api"
     access_token_lifetime_seconds: int = 900
     # How long `coplab keys rotate` publishes the next signing key before it signs: verifiers that
@@ -120,8 +141,14 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'coplab.db'}"
         if self.tune_gc is None:
             self.tune_gc = self.environment is not Environment.TEST
-        if self.environment is Environment.PRODUCTION and self.issuer.startswith("http://127.0.0.1"):
-            raise ValueError("COPLAB_ISSUER must be set to the public URL in production")
+        if not self.issuer:
+            if self.environment is Environment.PRODUCTION:
+                raise ValueError(
+                    "COPLAB_ISSUER is not set: in production set it to the public URL clients reach this "
+                    "server at, e.g. COPLAB_ISSUER=https://registry.example.org (docs/auth.md)"
+                )
+            self.issuer = self.serve_url or DEFAULT_ISSUER
+        self.issuer = _issuer_url(self.issuer)
         return self
 
     @property

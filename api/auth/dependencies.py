@@ -5,11 +5,13 @@ import logging
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from api.auth import tokens
 from api.auth.keys import KeyCache
 from api.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from api.auth.scopes import parse_scopes
+from api.auth.tokens import TokenProblem
 from api.oauth import service as oauth
 from api.organisations.models import Membership, Organisation, OrganisationStatus
 from api.settings import Settings
@@ -27,8 +29,23 @@ def bearer_token(request: Request) -> str | None:
         return None
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise tokens.InvalidToken("not a bearer token")
+        raise tokens.InvalidToken(TokenProblem.MALFORMED_HEADER, f"scheme {scheme[:20]!r}")
     return value.strip()
+
+
+async def invalid_token_response(_request: Request, error: tokens.InvalidToken) -> JSONResponse:
+    """The 401 for a refused bearer token: RFC 6750's challenge with a short description, and a body
+    shaped like every other GraphQL error, with a stable code and the reason."""
+    challenge = f'Bearer error="invalid_token", error_description="{error.description}"'
+    body = {
+        "errors": [
+            {
+                "message": error.description,
+                "extensions": {"code": "UNAUTHENTICATED", "reason": error.problem.value},
+            }
+        ]
+    }
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": challenge})
 
 
 async def principal_from_token(
@@ -59,16 +76,16 @@ async def standing_token(
     ).first()
     organisation, stands = found if found is not None else (None, False)
     if organisation is None or organisation.status is OrganisationStatus.SUSPENDED:
-        raise tokens.InvalidToken("organisation missing or suspended")
+        raise tokens.InvalidToken(TokenProblem.ORGANISATION_INACTIVE, "organisation missing or suspended")
     if not stands:
-        raise tokens.InvalidToken("token or client revoked, or client unknown")
+        raise tokens.InvalidToken(TokenProblem.REVOKED, "token, grant or client revoked, or client unknown")
     role: Role | None
     user_id: int | None = None
     if claims.subject.startswith(USER_PREFIX):
         try:
             user_id = int(claims.subject.removeprefix(USER_PREFIX))
         except ValueError as error:
-            raise tokens.InvalidToken("bad subject") from error
+            raise tokens.InvalidToken(TokenProblem.INVALID_CLAIMS, "bad subject") from error
         membership = (
             await session.exec(
                 select(Membership).where(
@@ -77,13 +94,13 @@ async def standing_token(
             )
         ).first()
         if membership is None:
-            raise tokens.InvalidToken("no longer a member")
+            raise tokens.InvalidToken(TokenProblem.NOT_A_MEMBER, "no longer a member")
         role, kind = membership.role, PrincipalKind.USER
     elif claims.subject.startswith(CLIENT_PREFIX):
         # An organisation's machine client acts with every role; its scopes are what limit it.
         role, kind = Role.ADMIN, PrincipalKind.CLIENT
     else:
-        raise tokens.InvalidToken("unknown subject kind")
+        raise tokens.InvalidToken(TokenProblem.INVALID_CLAIMS, "unknown subject kind")
     return claims, Principal(
         kind=kind,
         subject=claims.subject,

@@ -138,6 +138,9 @@ def token_stands(*, client_id: str, jti: str, grant_id: int | None) -> sa.Column
                 OAuthGrant.client_id == client_id,
                 col(OAuthGrant.revoked_at).is_(None),
             )
+            # Nested two levels down, this would otherwise select its own `organisation` rows and
+            # accept a grant of any organisation.
+            .correlate(Organisation)
         )
     return sa.exists().where(*conditions)
 

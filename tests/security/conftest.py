@@ -1,5 +1,6 @@
 """Helpers for the security tests: reading what is stored, counting SQL, a real uvicorn server."""
 
+import re
 import socket
 import threading
 import time
@@ -20,7 +21,22 @@ from api.main import create_app
 from api.organisations.models import Membership
 from api.settings import Settings
 
-INVALID_TOKEN = 'Bearer error="invalid_token"'
+# RFC 6750's challenge: a quoted description holds no quote, backslash or control character.
+INVALID_TOKEN_CHALLENGE = re.compile(r'Bearer error="invalid_token", error_description="([ !#-\[\]-~]+)"')
+
+
+def invalid_token_reason(response: Any) -> str:  # noqa: ANN401
+    """The reason of a 401 for a refused bearer token, once its challenge and its body are checked to
+    say the same thing, the body shaped like every other GraphQL error."""
+    assert response.status_code == 401, response.text
+    challenge = INVALID_TOKEN_CHALLENGE.fullmatch(response.headers["www-authenticate"])
+    assert challenge, response.headers["www-authenticate"]
+    body = response.json()
+    assert list(body) == ["errors"] and len(body["errors"]) == 1, body
+    [error] = body["errors"]
+    assert error["message"] == challenge[1]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    return error["extensions"]["reason"]
 
 
 def stored(db: Session, table: sa.Table, **where: Any) -> list[dict[str, Any]]:
