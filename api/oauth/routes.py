@@ -123,7 +123,7 @@ async def _client_authenticated(
                 sync_session,
                 kind=kind,
                 organisation_id=organisation_id,
-                client_id=client_id[: oauth_service.MAX_CLIENT_ID_LENGTH] if client_id else None,
+                client_id=client_id,
                 remote_address=address,
             )
 

@@ -245,6 +245,17 @@ def test_one_source_cannot_spread_password_guesses_over_many_addresses(base_url,
     assert _signs_in(base_url, person, ELSEWHERE)["access_token"]
 
 
+def test_an_address_that_cannot_be_anyones_is_a_wrong_sign_in_not_an_error(base_url, client, make, person) -> None:  # noqa: ANN001
+    url = _authorization_url(person.app.client_id, generate_token(48))
+    browser = Browser(base_url, source=PROBER)
+    try:
+        for email in ["ana\x00@example.org", "ana@example.org\x1b", "a" * 400 + "@example.org"]:
+            wrong = browser.sign_in(url, email, PASSWORD)
+            assert wrong.status_code == 401 and "not right" in wrong.text, email
+    finally:
+        browser.close()
+
+
 # The counts themselves
 
 
