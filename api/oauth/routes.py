@@ -58,8 +58,8 @@ def presented_client(headers: Mapping[str, str], form: list[tuple[str, str]]) ->
     the form's `client_id`. A request that could make Authlib check a secret for a client other
     than the one it names first (a Basic header with a user name and no secret, then a secret in
     the form; a repeated `client_id`) is refused before any secret is checked."""
-    scheme, _, _ = (headers.get("authorization") or "").partition(" ")
-    uses_basic = scheme.lower() == "basic"
+    words = (headers.get("authorization") or "").split(None, 1)  # split as Authlib splits it
+    uses_basic = bool(words) and words[0].lower() == "basic"
     basic_id = extract_basic_authorization(headers)[0] if uses_basic else None
     form_ids = [value for key, value in form if key == "client_id"]
     named = tuple(dict.fromkeys([basic_id, *form_ids] if basic_id else form_ids))[:MAX_NAMED_CLIENT_IDS]

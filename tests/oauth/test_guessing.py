@@ -12,9 +12,15 @@ import httpx
 import pytest
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client
+from authlib.oauth2.rfc6749 import ClientAuthentication, InvalidClientError
+from starlette.datastructures import Headers
 
 from api.auth.principal import Role
 from api.oauth.limits import FailureLimiter, GuessingLimits, source_of
+from api.oauth.models import OAuthClient
+from api.oauth.routes import presented_client
+from api.oauth.secrets import digest
+from api.oauth.server import StarletteOAuth2Request
 from api.settings import Settings
 from tests.factories import graphql
 from tests.oauth.sign_in import Browser, query
@@ -290,3 +296,59 @@ def test_expired_failures_are_swept_so_many_distinct_keys_do_not_pile_up() -> No
     now[0] += 61
     limiter.failed("client:last")
     assert len(limiter) == 1
+
+
+def _authorization(value: str) -> dict[str, str]:
+    return {"Authorization": value}
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+# Ways of writing client credentials, each with the victim's id somewhere and a decoy elsewhere.
+CREDENTIAL_SHAPES = [
+    ({}, [("client_id", "victim"), ("client_secret", "guess")]),
+    (_basic("victim", "guess"), []),
+    (_basic("victim", "guess"), [("client_id", "victim")]),
+    (_basic("decoy"), [("client_id", "victim"), ("client_secret", "guess")]),
+    (_basic("decoy", ""), [("client_id", "victim"), ("client_secret", "guess")]),
+    (_basic("", "guess"), [("client_id", "victim"), ("client_secret", "guess")]),
+    (_basic("victim", "guess"), [("client_id", "decoy"), ("client_secret", "guess")]),
+    (_basic("victim", "guess"), [("client_id", "victim"), ("client_secret", "guess")]),
+    (_basic("vic%74im", "guess"), [("client_id", "decoy")]),
+    (_authorization("basic " + _b64("victim:guess")), [("client_id", "decoy"), ("client_secret", "guess")]),
+    (_authorization("BASIC   " + _b64("victim:guess")), [("client_id", "decoy"), ("client_secret", "guess")]),
+    (_authorization("Basic\t" + _b64("victim:guess") + " "), [("client_id", "decoy"), ("client_secret", "guess")]),
+    (_authorization("Basic\t" + _b64("victim:guess")), [("client_id", "decoy"), ("client_secret", "guess")]),
+    (_authorization("Basic not-base64!"), [("client_id", "victim"), ("client_secret", "guess")]),
+    (_authorization("Bearer " + _b64("decoy:guess")), [("client_id", "victim"), ("client_secret", "guess")]),
+    ({}, [("client_id", "victim"), ("client_id", "decoy"), ("client_secret", "guess")]),
+    ({}, [("client_id", "decoy"), ("client_id", "victim"), ("client_secret", "guess")]),
+    ({}, [("client_id", "victim")]),
+    ({}, [("client_secret", "guess"), ("client_id", "victim")]),
+]
+
+
+@pytest.mark.parametrize(("headers", "form"), CREDENTIAL_SHAPES)
+def test_every_client_id_authlib_checks_a_secret_for_is_one_the_limits_count(headers, form) -> None:  # noqa: ANN001
+    """Whatever the shape of the credentials, either the request is refused before any secret is
+    checked, or every client id Authlib looks up is among those counted and audited. Authlib's own
+    client authentication runs here, against clients that all exist and all have another secret."""
+    request_headers = Headers(headers={"content-type": "application/x-www-form-urlencoded", **headers})
+    presented = presented_client(request_headers, form)
+    if presented.problem is not None:
+        return
+    looked_up: list[str] = []
+
+    def query_client(client_id: str) -> OAuthClient:
+        looked_up.append(client_id)
+        return OAuthClient(client_id=client_id, secret_hash=digest("the real secret"), organisation_id=1, name="c")
+
+    request = StarletteOAuth2Request(
+        method="POST", uri="http://127.0.0.1/oauth/token", headers=request_headers, query=[], form=form
+    )
+    with pytest.raises(InvalidClientError):
+        ClientAuthentication(query_client)(request, ["client_secret_basic", "client_secret_post"])
+    assert set(looked_up) <= set(presented.named), (looked_up, presented)
+    assert presented.client_id in (looked_up or [presented.client_id])
