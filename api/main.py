@@ -22,7 +22,7 @@ from api.db import create_engine, create_sync_engine, session_factory, transacti
 from api.exports.routes import exports_router
 from api.http import BodySizeLimit, GraphQLRequestBody, RequestId
 from api.loaders import Loaders
-from api.oauth.limits import FailureLimiter
+from api.oauth.limits import GuessingLimits
 from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
 from api.schema import build_schema
@@ -147,11 +147,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache()
     app.state.term_cache = TermCache()
     app.state.search = create_backend(settings)
-    app.state.token_failures = FailureLimiter(
-        limit=settings.token_failure_limit, window_seconds=settings.token_failure_window_seconds
+    app.state.token_failures = GuessingLimits.of(
+        limit=settings.token_failure_limit,
+        source_limit=settings.token_source_failure_limit,
+        window_seconds=settings.token_failure_window_seconds,
     )
-    app.state.sign_in_failures = FailureLimiter(
-        limit=settings.sign_in_failure_limit, window_seconds=settings.sign_in_failure_window_seconds
+    app.state.sign_in_failures = GuessingLimits.of(
+        limit=settings.sign_in_failure_limit,
+        source_limit=settings.sign_in_source_failure_limit,
+        window_seconds=settings.sign_in_failure_window_seconds,
     )
     graphql = GraphQLEndpoint(
         build_schema(settings),

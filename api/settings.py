@@ -122,12 +122,16 @@ class Settings(BaseSettings):
     # The public export served at /exports/ (docs/exports.md) is written again once older than this.
     exports_max_age_seconds: int = Field(default=600, ge=0)
 
-    # Failed client authentications at the token endpoint, per client and per address (SECURITY.md 38).
-    token_failure_limit: int = 5
-    token_failure_window_seconds: int = 60
-    # Failed sign-ins at the authorization page, per e-mail address and per address.
-    sign_in_failure_limit: int = 5
-    sign_in_failure_window_seconds: int = 300
+    # Failed client authentications at the token endpoint, per client id and source address together,
+    # and per source address across every client id (SECURITY.md 38, docs/auth.md).
+    token_failure_limit: int = Field(default=5, ge=1)
+    token_source_failure_limit: int = Field(default=20, ge=1)
+    token_failure_window_seconds: int = Field(default=60, ge=1)
+    # Failed sign-ins at the authorization page, per e-mail address and source address together, and
+    # per source address across every e-mail address.
+    sign_in_failure_limit: int = Field(default=5, ge=1)
+    sign_in_source_failure_limit: int = Field(default=20, ge=1)
+    sign_in_failure_window_seconds: int = Field(default=300, ge=1)
 
     # Garbage collection of the serving process (docs/performance.md): freeze what startup built and
     # collect the youngest generation less often. Off by default in tests, whose one process builds

@@ -8,6 +8,14 @@ from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 
 
+def _loggable(text: str | None, length: int) -> str | None:
+    """What a caller typed (an unknown client id, an e-mail address), fit for its column: control
+    characters, which PostgreSQL may refuse (NUL), shown as U+FFFD, and cut to the column's length."""
+    if text is None:
+        return None
+    return "".join(c if c.isprintable() else "\ufffd" for c in text[:length])
+
+
 def record(
     session: Session,
     *,
@@ -18,15 +26,16 @@ def record(
     scope: str | None = None,
     remote_address: str | None = None,
 ) -> None:
-    """Add one event (synchronous: the token endpoint's worker thread writes it). Flushes, never commits."""
+    """Add one event (synchronous: the token endpoint's worker thread writes it). Flushes, never
+    commits. Ids and subjects may be what a caller typed, so they are made to fit their columns."""
     session.add(
         AuditEvent(
             kind=kind,
             organisation_id=organisation_id,
-            client_id=client_id,
-            subject=subject,
+            client_id=_loggable(client_id, 64),
+            subject=_loggable(subject, 200),
             scope=scope,
-            remote_address=remote_address,
+            remote_address=_loggable(remote_address, 64),
         )
     )
     session.flush()

@@ -5,7 +5,7 @@ Three steps, each re-validating the authorization request with Authlib:
 1. `GET /oauth/authorize?...`: the request is checked; an error that may go back to the client is
    redirected there (with `iss`), any other (unknown client, unregistered redirect URI) is shown
    here and never redirected (SECURITY.md 25). Otherwise the sign-in form.
-2. `POST /oauth/authorize/sign-in`: CSRF, rate limit, e-mail and password. On success a one-time
+2. `POST /oauth/authorize/sign-in`: CSRF, rate limit (per e-mail address and source), e-mail and password. On success a one-time
    consent ticket bound to this request, and the consent form.
 3. `POST /oauth/authorize/consent`: CSRF and the ticket; allow gives a code for the chosen
    organisation with scope = requested ∩ what the client may request ∩ what the role allows.
@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from api.audit.models import AuditKind
 from api.oauth import sign_in, store
 from api.oauth.grants import record
-from api.oauth.limits import FailureLimiter
+from api.oauth.limits import GuessingLimits, source_of
 from api.oauth.server import CoplabAuthorizationServer, StarletteOAuth2Request
 from api.pages import CSRF_FIELD, csrf_problem, render
 from api.settings import Settings
@@ -152,10 +152,12 @@ async def sign_in_step(request: Request) -> Response:
     if isinstance(fields, Response):
         return fields
     settings: Settings = request.app.state.settings
-    limiter: FailureLimiter = request.app.state.sign_in_failures
+    # Counted per e-mail address and source together, and per source: failures elsewhere never
+    # lock the person out of signing in from where they are (docs/auth.md).
+    limits: GuessingLimits = request.app.state.sign_in_failures
     email = fields.get("email", "").strip().lower()
     address = request.client.host if request.client else None
-    limited = [f"email:{email}"] + ([f"address:{address}"] if address else [])
+    identities, source = [f"email:{email}"], source_of(address)
     pairs = parse_qsl(fields.get("authorization_request", ""), keep_blank_values=True)
 
     def audit(session: Session, kind: AuditKind, grant: AuthorizationCodeGrant) -> None:
@@ -163,7 +165,7 @@ async def sign_in_step(request: Request) -> Response:
             session, kind, email=email, client_id=grant.request.client.client_id, remote_address=address
         )
 
-    wait = limiter.retry_after(*limited)
+    wait = limits.retry_after(identities=identities, source=source)
     if wait is not None:
         try:
             await _with_server(request, pairs, lambda server, grant, session: audit(session, AuditKind.RATE_LIMITED, grant))
@@ -212,7 +214,7 @@ async def sign_in_step(request: Request) -> Response:
     except Refusal as refusal:
         return refusal.response
     if response.status_code == 401:
-        limiter.failed(*limited)
+        limits.failed(identities=identities, source=source)
     return response
 
 

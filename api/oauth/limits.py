@@ -1,8 +1,38 @@
-"""Failed client authentications, counted per client and per address, to stop secret guessing."""
+"""Failed authentications (client secrets at the token endpoint, passwords at sign-in), counted so
+that guessing is slow and visible, and so that nobody can lock the holder out from elsewhere.
 
+Two counts decide (docs/auth.md, "Audit log and guessing"):
+* per identity *and* source together: guessing one client's secret or one person's password from
+  one source is refused after a few failures, but only from that source; the holder, elsewhere,
+  is never locked out by somebody else's failures;
+* per source, across every identity: one source cannot spread its guesses over many client ids or
+  e-mail addresses, nor probe for ids that do not exist.
+"""
+
+import ipaddress
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+# An IPv6 host usually holds a whole /64: counting each of its addresses apart would give it 2^64
+# fresh starts.
+IPV6_SOURCE_PREFIX = 64
+
+
+def source_of(host: str | None) -> str:
+    """The source a request is counted against: the client's IPv4 address, or its IPv6 /64."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # not an IP address (a Unix socket, a test client's name): counted as given
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, IPV6_SOURCE_PREFIX), strict=False))
+    return str(address)
 
 
 class FailureLimiter:
@@ -12,11 +42,16 @@ class FailureLimiter:
     own, so the effective allowance is `limit` times the number of processes (docs/auth.md).
     """
 
+    # Keys are swept of expired failures once there are this many, so a flood of distinct keys
+    # cannot grow memory beyond what one window of failures holds.
+    SWEEP_AT = 10_000
+
     def __init__(self, *, limit: int, window_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window_seconds = window_seconds
         self._clock = clock
         self._failures: dict[str, deque[float]] = {}
+        self._sweep_at = self.SWEEP_AT
 
     def _recent(self, key: str, now: float) -> deque[float]:
         failures = self._failures.get(key)
@@ -43,3 +78,41 @@ class FailureLimiter:
         for key in keys:
             self._recent(key, now)
             self._failures.setdefault(key, deque()).append(now)
+        if len(self._failures) >= self._sweep_at:
+            for key in list(self._failures):
+                self._recent(key, now)
+            self._sweep_at = max(self.SWEEP_AT, 2 * len(self._failures))
+
+    def __len__(self) -> int:
+        return len(self._failures)
+
+
+@dataclass(frozen=True)
+class GuessingLimits:
+    """The two counts of one kind of secret: per identity and source together, and per source."""
+
+    per_identity_and_source: FailureLimiter
+    per_source: FailureLimiter
+
+    @classmethod
+    def of(cls, *, limit: int, source_limit: int, window_seconds: float) -> "GuessingLimits":
+        return cls(
+            per_identity_and_source=FailureLimiter(limit=limit, window_seconds=window_seconds),
+            per_source=FailureLimiter(limit=source_limit, window_seconds=window_seconds),
+        )
+
+    @staticmethod
+    def _keys(identities: Iterable[str], source: str) -> list[str]:
+        return [f"{identity} from {source}" for identity in dict.fromkeys(identities)]
+
+    def retry_after(self, *, identities: Iterable[str], source: str) -> int | None:
+        """Seconds to wait before this source may try these identities again; None if it may now."""
+        waits = [
+            self.per_identity_and_source.retry_after(*self._keys(identities, source)),
+            self.per_source.retry_after(source),
+        ]
+        return max((wait for wait in waits if wait is not None), default=None)
+
+    def failed(self, *, identities: Iterable[str], source: str) -> None:
+        self.per_identity_and_source.failed(*self._keys(identities, source))
+        self.per_source.failed(source)

@@ -1,9 +1,11 @@
 """HTTP endpoints of the authorization server: token (RFC 6749), revocation (RFC 7009),
 introspection (RFC 7662) and metadata (RFC 8414)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -19,7 +21,7 @@ from api.auth.scopes import Scope
 from api.oauth import authorize
 from api.oauth import service as oauth_service
 from api.oauth.authorize import AUTHORIZATION_PATH
-from api.oauth.limits import FailureLimiter
+from api.oauth.limits import GuessingLimits, source_of
 from api.oauth.grants import MachineClientGrant, PersonCodeGrant, RotatingRefreshGrant, S256Required
 from api.oauth.server import (
     CoplabAuthorizationServer,
@@ -40,49 +42,109 @@ REVOCATION_PATH = "/oauth/revoke"
 Respond = Callable[[CoplabAuthorizationServer, StarletteOAuth2Request], tuple[int, dict, list]]
 
 
+@dataclass(frozen=True)
+class PresentedClient:
+    """Who a request says it is: the client id it authenticates as, every client id it names, and
+    what is wrong with how it names them (RFC 6749 §2.3 and §3.2: one authentication method, each
+    parameter once), so that a guess always counts against the client it is a guess for."""
+
+    client_id: str | None
+    named: tuple[str, ...]
+    problem: str | None
+
+
+def presented_client(headers: Mapping[str, str], form: list[tuple[str, str]]) -> PresentedClient:
+    """The client id as Authlib will read it: the Basic header's (percent-decoded) user name, else
+    the form's `client_id`. A request that could make Authlib check a secret for a client other
+    than the one it names first (a Basic header with a user name and no secret, then a secret in
+    the form; a repeated `client_id`) is refused before any secret is checked."""
+    words = (headers.get("authorization") or "").split(None, 1)  # split as Authlib splits it
+    uses_basic = bool(words) and words[0].lower() == "basic"
+    basic_id = extract_basic_authorization(headers)[0] if uses_basic else None
+    form_ids = [value for key, value in form if key == "client_id"]
+    named = tuple(dict.fromkeys([basic_id, *form_ids] if basic_id else form_ids))[:MAX_NAMED_CLIENT_IDS]
+    problem = None
+    if uses_basic and not basic_id:
+        problem = "The Authorization header does not hold Basic client credentials."
+    elif len(form_ids) > 1:
+        problem = "The client_id parameter is given more than once."
+    elif basic_id and form_ids and form_ids[0] != basic_id:
+        problem = "The client_id parameter differs from the client in the Authorization header."
+    elif uses_basic and any(key == "client_secret" for key, _ in form):
+        problem = "The client authenticates in the Authorization header and in the form; use one."
+    client_id = basic_id or (form_ids[0] if form_ids else None)
+    return PresentedClient(client_id=client_id, named=named, problem=problem)
+
+
+# The most client ids of one request that are counted and audited (each distinct one costs a lookup).
+MAX_NAMED_CLIENT_IDS = 4
+
+# One answer for every failed client authentication, whether the client id names no client, a
+# revoked one, or a client whose secret was wrong: the answer does not tell which ids exist.
+CLIENT_AUTHENTICATION_FAILED = InvalidClientError(status_code=401, description="Client authentication failed.")
+
+
+def _error_response(error: OAuth2Error) -> JSONResponse:
+    return JSONResponse(
+        dict(error.get_body()), status_code=error.status_code, headers={**dict(error.get_headers()), "Cache-Control": "no-store"}
+    )
+
+
 async def _client_authenticated(
     request: Request, respond: Respond, *, signing_key: ECKey | None = None, standing: StandingToken | None = None
 ) -> JSONResponse:
     """Run one client-authenticated Authlib endpoint in a worker thread.
 
     The grants and endpoints audit what they issue and revoke; failed client authentications are
-    audited here, and repeated failures for one client id or from one address are refused for a
-    while with 429 (SECURITY.md 38). The session is committed whatever the answer: a refused
-    request may still have used up a code or revoked a grant, and that must stand.
+    audited here, in the log of the organisation owning each client id the request names, and
+    counted per client id and source together and per source; past the limits the answer is 429
+    for a while (SECURITY.md 38, docs/auth.md). The session is committed whatever the answer: a
+    refused request may still have used up a code or revoked a grant, and that must stand.
     """
     state = request.app.state
     settings: Settings = state.settings
     form = await request.form()
     fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    client_id = extract_basic_authorization(request.headers)[0] or dict(fields).get("client_id")
+    presented = presented_client(request.headers, fields)
     address = request.client.host if request.client else None
-    limited_keys = [f"client:{client_id}"] if client_id else []
-    if address:
-        limited_keys.append(f"address:{address}")
-    limiter: FailureLimiter = state.token_failures
+    source = source_of(address)
+    limits: GuessingLimits = state.token_failures
 
-    def audit_failure(sync_session: Session, kind: AuditKind) -> None:
-        audit_service.record(
-            sync_session,
-            kind=kind,
-            organisation_id=oauth_service.organisation_of(sync_session, client_id) if client_id else None,
-            client_id=client_id,
-            remote_address=address,
-        )
+    def identities(client_ids: Iterable[str]) -> list[str]:
+        return [f"client:{client_id}" for client_id in client_ids]
 
-    def refuse() -> None:
+    def audit_failure(sync_session: Session, kind: AuditKind, client_ids: Sequence[str]) -> None:
+        """One event in the log of each organisation owning one of the ids; one without an
+        organisation when none names a client."""
+        owners = oauth_service.owners(sync_session, client_ids)
+        events = owners.items() if owners else [(presented.client_id, None)]
+        for client_id, organisation_id in events:
+            audit_service.record(
+                sync_session,
+                kind=kind,
+                organisation_id=organisation_id,
+                client_id=client_id,
+                remote_address=address,
+            )
+
+    def audited(kind: AuditKind, client_ids: Sequence[str]) -> None:
         with Session(state.sync_engine) as sync_session:
-            audit_failure(sync_session, AuditKind.RATE_LIMITED)
+            audit_failure(sync_session, kind, client_ids)
             sync_session.commit()
 
-    wait = limiter.retry_after(*limited_keys)
+    wait = limits.retry_after(identities=identities(presented.named), source=source)
     if wait is not None:
-        await run_in_threadpool(refuse)
+        await run_in_threadpool(audited, AuditKind.RATE_LIMITED, presented.named)
         return JSONResponse(
             {"error": "too_many_requests", "error_description": "Too many failed attempts; try again later."},
             status_code=429,
             headers={"Retry-After": str(wait), "Cache-Control": "no-store"},
         )
+
+    if presented.problem is not None:
+        await run_in_threadpool(audited, AuditKind.CLIENT_AUTHENTICATION_FAILED, presented.named)
+        limits.failed(identities=identities(presented.named), source=source)
+        return _error_response(InvalidRequestError(description=presented.problem))
 
     try:
         oauth_request = StarletteOAuth2Request(
@@ -95,20 +157,22 @@ async def _client_authenticated(
             remote_address=address,
         )
     except OAuth2Error as error:  # plain http to a host that is not this machine
-        return JSONResponse(dict(error.get_body()), status_code=error.status_code, headers=dict(error.get_headers()))
+        return _error_response(error)
 
-    def run() -> tuple[int, dict, list]:
+    def run() -> tuple[int, dict, list, list[str]]:
         with Session(state.sync_engine) as sync_session:
             server = CoplabAuthorizationServer(settings=settings, session=sync_session, standing=standing)
             status, body, headers = respond(server, oauth_request)
+            tried = list(dict.fromkeys([*presented.named, *server.looked_up_client_ids[:MAX_NAMED_CLIENT_IDS]]))
             if body.get("error") == "invalid_client":
-                audit_failure(sync_session, AuditKind.CLIENT_AUTHENTICATION_FAILED)
+                audit_failure(sync_session, AuditKind.CLIENT_AUTHENTICATION_FAILED, tried)
             sync_session.commit()
-        return status, body, headers
+        return status, body, headers, tried
 
-    status, body, headers = await run_in_threadpool(run)
+    status, body, headers, tried = await run_in_threadpool(run)
     if body.get("error") == "invalid_client":
-        limiter.failed(*limited_keys)
+        limits.failed(identities=identities(tried), source=source)
+        return _error_response(CLIENT_AUTHENTICATION_FAILED)
     return JSONResponse(body, status_code=status, headers=dict(headers))
 
 

@@ -201,6 +201,8 @@ class CoplabAuthorizationServer(AuthorizationServer):
         self.session = session
         self.standing = standing
         self.current_request: StarletteOAuth2Request | None = None
+        # Every client id Authlib looked up while authenticating: a failure counts against each one.
+        self.looked_up_client_ids: list[str] = []
         self.issuer_parameter = IssuerInRedirects(settings.issuer.rstrip("/"))
         self.register_grant(MachineClientGrant)
         self.register_grant(PersonCodeGrant, [S256Required()])
@@ -210,6 +212,9 @@ class CoplabAuthorizationServer(AuthorizationServer):
         self.register_extension(self.issuer_parameter)
 
     def query_client(self, client_id: str) -> Any:  # noqa: ANN401
+        self.looked_up_client_ids.append(client_id)
+        if not service.could_be_client_id(client_id):
+            return None
         return service.usable_client(self.session, client_id)
 
     def save_token(self, token: dict, request: OAuth2Request) -> None:

@@ -19,10 +19,20 @@ from api.oauth.store import Member, new_secret_value
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User
 
 
+MAX_EMAIL_LENGTH = 320  # RFC 5321's limits: 64 before the @, 255 after
+
+
+def could_be_email(email: str) -> bool:
+    """Whether a typed address could be someone's at all; anything else is answered as unknown
+    without asking the database (PostgreSQL refuses a NUL in a string)."""
+    return len(email) <= MAX_EMAIL_LENGTH and email.isprintable()
+
+
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The person with this address and password. An unknown address costs the same argon2 work as
     a wrong password, so timing does not reveal who has an account."""
-    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    email = email.strip().lower()
+    user = session.exec(select(User).where(User.email == email)).first() if could_be_email(email) else None
     ok = verify_password(password, user.password_hash if user is not None else None)
     return user if ok else None
 
@@ -92,17 +102,20 @@ def record_for_person(
 ) -> None:
     """An audit event about a person, visible to the admins of each organisation they belong to
     (one event without an organisation when the address is unknown)."""
-    organisation_ids = session.exec(
-        select(Membership.organisation_id).join(User, col(User.id) == Membership.user_id).where(
-            User.email == email.strip().lower()
-        )
-    ).all()
+    email = email.strip().lower()
+    organisation_ids = (
+        session.exec(
+            select(Membership.organisation_id).join(User, col(User.id) == Membership.user_id).where(User.email == email)
+        ).all()
+        if could_be_email(email)
+        else []
+    )
     for organisation_id in organisation_ids or [None]:
         audit.record(
             session,
             kind=kind,
             organisation_id=organisation_id,
             client_id=client_id,
-            subject=f"email:{email.strip().lower()[:190]}",
+            subject=f"email:{email[:190]}",
             remote_address=remote_address,
         )

@@ -35,13 +35,16 @@ def forms(html: str) -> _Forms:
 
 @dataclass
 class Browser:
-    """One person's browser: a cookie jar, no automatic redirects (the tests look at each one)."""
+    """One person's browser: a cookie jar, no automatic redirects (the tests look at each one).
+    `source` is the loopback address it connects from (127.0.0.x), to stand for another machine."""
 
     base_url: str
+    source: str | None = None
     http: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
-        self.http = httpx.Client(base_url=self.base_url, follow_redirects=False)
+        transport = httpx.HTTPTransport(local_address=self.source) if self.source else None
+        self.http = httpx.Client(base_url=self.base_url, follow_redirects=False, transport=transport)
 
     def close(self) -> None:
         self.http.close()
