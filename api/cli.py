@@ -19,7 +19,7 @@ from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
 from api.auth.passwords import hash_password, password_problems
 from api.auth.principal import Role
 from api.auth.scopes import Scope
-from api.db import create_engine, session_factory, transaction
+from api.db import create_engine, session_factory, transaction, utcnow
 from api.errors import DomainError
 from api.oauth import service as oauth
 from api.organisations import password_setup
@@ -194,7 +194,7 @@ def user_create(
         bool, typer.Option("--password", help="Set the person's password (prompted for; read from stdin when piped).")
     ] = False,
 ) -> None:
-    """Register a person (if new) as a member of an organisation."""
+    """Register a person (if new) as a member of an organisation, accepted at once (an operator's act)."""
     if role.upper() not in Role.__members__:
         console.print(f"[red]role: not one of {', '.join(r.name.lower() for r in Role)}")
         raise typer.Exit(1)
@@ -207,6 +207,8 @@ def user_create(
             user_id=user.id,
             organisation_id=organisation.id,
             role=Role[role.upper()],
+            name=name or email.lower().split("@")[0],
+            accepted_at=utcnow(),  # an operator's act: nobody else could have chosen this person
             created_by=CLI_ACTOR,
             updated_by=CLI_ACTOR,
         )
@@ -224,7 +226,8 @@ def user_create(
 
 @user_app.command("set-password")
 def user_set_password(email: str) -> None:
-    """Set a person's password (prompted for; read from stdin when piped). Their unused setup links stop working."""
+    """Set a person's password (prompted for; read from stdin when piped). Every sign-in of theirs ends
+    (refresh and access tokens stop at once), and their unused links stop working."""
     password_hash = _new_password()
 
     async def work(session: AsyncSession) -> None:
@@ -235,7 +238,7 @@ def user_set_password(email: str) -> None:
         await _store_password(session, user, password_hash)
 
     _in_transaction(work)
-    console.print(f"password set for {email}")
+    console.print(f"password set for {email}; every sign-in of theirs has ended")
 
 
 @client_app.command("create")

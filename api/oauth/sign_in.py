@@ -16,7 +16,7 @@ from api.db import utcnow
 from api.oauth.models import ConsentTicket, OAuthClient
 from api.oauth.secrets import digest
 from api.oauth.store import Member, new_secret_value
-from api.organisations.models import Membership, Organisation, OrganisationStatus, User
+from api.organisations.models import Membership, Organisation, OrganisationStatus, User, accepted
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
@@ -38,11 +38,12 @@ class OrganisationChoice:
 
 def choices(session: Session, *, user_id: int, client: OAuthClient, requested_scope: str) -> list[OrganisationChoice]:
     """The person's organisations this client may act for: any of them for a Lab-wide client, the
-    client's own organisation otherwise; never a suspended one."""
+    client's own organisation otherwise; never a suspended one, nor one whose invitation they have
+    not accepted."""
     statement = (
         select(Membership.role, Organisation)
         .join(Organisation, col(Organisation.id) == Membership.organisation_id)
-        .where(Membership.user_id == user_id, Organisation.status != OrganisationStatus.SUSPENDED)
+        .where(Membership.user_id == user_id, accepted(), Organisation.status != OrganisationStatus.SUSPENDED)
         .order_by(Organisation.name)
     )
     if not client.all_organisations:
@@ -91,10 +92,11 @@ def record_for_person(
     session: Session, kind: AuditKind, *, email: str, client_id: str | None, remote_address: str | None
 ) -> None:
     """An audit event about a person, visible to the admins of each organisation they belong to
-    (one event without an organisation when the address is unknown)."""
+    (one event without an organisation when the address is unknown). An organisation that has only
+    invited the person sees nothing: its log must not tell it that the address has an account."""
     organisation_ids = session.exec(
         select(Membership.organisation_id).join(User, col(User.id) == Membership.user_id).where(
-            User.email == email.strip().lower()
+            User.email == email.strip().lower(), accepted()
         )
     ).all()
     for organisation_id in organisation_ids or [None]:
