@@ -70,12 +70,16 @@ async def may_issue(*, session: AsyncSession, user: User, membership: Membership
 
 
 def _supersede(now: datetime, *, membership_id: int | None = None, user_id: int | None = None) -> sa.Update:
-    """Every unused code of the membership (or of the person) stops working."""
-    condition = (
-        col(PasswordSetup.membership_id) == membership_id
-        if membership_id is not None
-        else col(PasswordSetup.user_id) == user_id
-    )
+    """Every unused code of the membership stops working; or, for a person, every unused code that
+    is not a pending invitation (those only ask for the password, whatever it is)."""
+    if membership_id is not None:
+        condition = col(PasswordSetup.membership_id) == membership_id
+    else:
+        invitations = select(Membership.id).where(Membership.user_id == user_id, col(Membership.accepted_at).is_(None))
+        condition = sa.and_(
+            col(PasswordSetup.user_id) == user_id,
+            sa.or_(col(PasswordSetup.membership_id).is_(None), col(PasswordSetup.membership_id).not_in(invitations)),
+        )
     return sa.update(PasswordSetup).where(condition, col(PasswordSetup.used_at).is_(None)).values(used_at=now)
 
 
@@ -191,8 +195,10 @@ async def set_password(
     """Store the person's new argon2 hash and end every sign-in they have (all their grants, so
     their refresh tokens and access tokens stop at once: whoever knew the old password keeps
     nothing). One PASSWORD_SET event goes to each organisation the person acts for, and to
-    `invited_by`, the organisation whose invitation link set it. `end_unused_links` also ends
-    every unused link of the person (an operator's reset). Flushes, never commits."""
+    `invited_by`, the organisation whose invitation link set it. `end_unused_links` also ends the
+    person's unused password-setup links (an operator's reset); invitations to organisations they
+    have not joined yet stay, since they ask for the account's password and never set it. Flushes,
+    never commits."""
     now = utcnow()
     user.password_hash = password_hash
     user.updated_at = now
