@@ -52,7 +52,9 @@ def _refused(request: Request, refusal: Refusal) -> HTMLResponse:
     )
 
 
-def _form(request: Request, found: Pending, *, code: str, errors: dict[str, str] | None = None, status_code: int | None = None) -> HTMLResponse:
+def _form(
+    request: Request, found: Pending, *, code: str, errors: dict[str, str] | None = None, status_code: int | None = None
+) -> HTMLResponse:
     """The form the link's person fills in: a new password, or (an existing account) their own."""
     template = "password_form.html" if found.mode is Mode.SET_PASSWORD else "invitation_sign_in.html"
     return render(
@@ -125,7 +127,7 @@ async def set_password(request: Request) -> HTMLResponse:
         if not await password_setup.use(session=session, setup=found.setup):
             await session.rollback()
             return _refused(request, Refusal.USED)  # a concurrent request used the code first
-        await password_setup.set_password(
+        first = await password_setup.set_password(
             session=session,
             actor=f"{USER_PREFIX}{found.user.id}",
             user=found.user,
@@ -134,6 +136,9 @@ async def set_password(request: Request) -> HTMLResponse:
             invited_by=found.membership.organisation_id,
             end_unused_links=False,  # other organisations' invitations stay; they now ask for this password
         )
+        if not first:  # another link of the same new account set a password a moment before
+            await session.rollback()
+            return _refused(request, Refusal.USED)
         await password_setup.accept(session=session, membership=found.membership, remote_address=address)
         await session.commit()
     return render(

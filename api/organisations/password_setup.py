@@ -191,19 +191,23 @@ async def set_password(
     remote_address: str | None,
     invited_by: int | None = None,
     end_unused_links: bool = True,
-) -> None:
+) -> bool:
     """Store the person's new argon2 hash and end every sign-in they have (all their grants, so
     their refresh tokens and access tokens stop at once: whoever knew the old password keeps
     nothing). One PASSWORD_SET event goes to each organisation the person acts for, and to
     `invited_by`, the organisation whose invitation link set it. `end_unused_links` also ends the
     person's unused password-setup links (an operator's reset); invitations to organisations they
-    have not joined yet stay, since they ask for the account's password and never set it. Flushes,
-    never commits."""
+    have not joined yet stay, since they ask for the account's password and never set it.
+
+    Through a link (`invited_by`) only a first password is set: False, and nothing written, when
+    the account got one meanwhile. Flushes, never commits."""
     now = utcnow()
-    user.password_hash = password_hash
-    user.updated_at = now
-    user.updated_by = actor
-    session.add(user)
+    statement = sa.update(User).where(col(User.id) == user.id)
+    if invited_by is not None:
+        statement = statement.where(col(User.password_hash).is_(None))
+    result = await session.exec(statement.values(password_hash=password_hash, updated_at=now, updated_by=actor))
+    if result.rowcount != 1:
+        return False
     if end_unused_links:
         await session.exec(_supersede(now, user_id=user.id))
     await oauth.revoke_grants(session=session, user_id=user.id)
@@ -213,6 +217,7 @@ async def set_password(
     extra = [invited_by] if invited_by is not None else []
     await _record(session, AuditKind.PASSWORD_SET, [*organisation_ids, *extra], user_id=user.id, remote_address=remote_address)
     await session.flush()
+    return True
 
 
 async def accept(*, session: AsyncSession, membership: Membership, remote_address: str | None) -> None:

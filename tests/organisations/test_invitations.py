@@ -251,3 +251,29 @@ def test_an_invited_admin_does_not_keep_the_organisation_administered(client, db
     assert user_errors(payload) == [(["input", "role"], "LAST_ADMIN")]
     db.expire_all()
     assert db.exec(select(Membership).where(Membership.user_id == only_admin.id)).one().role is Role.ADMIN
+
+
+@pytest.mark.http
+def test_of_two_invitations_of_a_new_address_only_the_first_used_sets_the_password(base_url, db, world) -> None:  # noqa: ANN001
+    by_alpha = _add(base_url, world.alpha_admin, world.alpha, "new@x.example", "VIEWER")
+    by_bravo = _add(base_url, world.bravo_admin, world.bravo, "new@x.example", "VIEWER")
+    with httpx.Client() as browser:  # B's page, opened while the account has no password yet
+        page = browser.get(_on(base_url, by_bravo["invitationUrl"]))
+        assert page.text.count('autocomplete="new-password"') == 2
+        done = _use_link(base_url, by_alpha["invitationUrl"], password=OWN_PASSWORD, password_confirmation=OWN_PASSWORD)
+        assert done.status_code == 200
+        # B's form, sent after A's link set the password, can no longer choose one.
+        code = re.search(r'name="code" value="([^"]+)"', page.text).group(1)
+        fields = {"csrf_token": _form_token(page), "code": code, "password": "chosen by bravo's admin",
+                  "password_confirmation": "chosen by bravo's admin"}
+        late = browser.post(f"{base_url}/account/password", data=fields, headers={"Origin": base_url})
+    assert late.status_code == 401
+    db.expire_all()
+    person = db.exec(select(User).where(User.email == "new@x.example")).one()
+    assert verify_password(OWN_PASSWORD, person.password_hash)
+    assert membership_of(db, world.alpha, person).accepted_at is not None
+    assert membership_of(db, world.bravo, person).accepted_at is None
+    accepted = _use_link(base_url, by_bravo["invitationUrl"], password=OWN_PASSWORD)
+    assert accepted.status_code == 200
+    db.expire_all()
+    assert membership_of(db, world.bravo, person).accepted_at is not None
