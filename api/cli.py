@@ -194,7 +194,8 @@ def user_create(
         bool, typer.Option("--password", help="Set the person's password (prompted for; read from stdin when piped).")
     ] = False,
 ) -> None:
-    """Register a person (if new) as a member of an organisation, accepted at once (an operator's act)."""
+    """Register a person (if new) as a member of an organisation, accepted at once (an operator's act;
+    a pending invitation of theirs to it is accepted with this role)."""
     if role.upper() not in Role.__members__:
         console.print(f"[red]role: not one of {', '.join(r.name.lower() for r in Role)}")
         raise typer.Exit(1)
@@ -203,15 +204,26 @@ def user_create(
     async def work(session: AsyncSession) -> Membership:
         organisation = await _organisation(session, org)
         user = await organisations.get_or_create_user(session=session, actor=CLI_ACTOR, email=email.lower(), name=name)
-        membership = Membership(
-            user_id=user.id,
-            organisation_id=organisation.id,
-            role=Role[role.upper()],
-            name=name or email.lower().split("@")[0],
-            accepted_at=utcnow(),  # an operator's act: nobody else could have chosen this person
-            created_by=CLI_ACTOR,
-            updated_by=CLI_ACTOR,
-        )
+        membership = (
+            await session.exec(
+                select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation.id)
+            )
+        ).first()
+        if membership is not None and membership.accepted_at is not None:
+            console.print(f"[red]{email} is already a member of {org}")
+            raise typer.Exit(1)
+        if membership is None:
+            membership = Membership(
+                user_id=user.id,
+                organisation_id=organisation.id,
+                name=name or email.lower().split("@")[0],
+                created_by=CLI_ACTOR,
+            )
+        # An operator's act, so accepted at once; it also accepts a pending invitation, with this role.
+        membership.role = Role[role.upper()]
+        membership.accepted_at = utcnow()
+        membership.updated_by = CLI_ACTOR
+        membership.updated_at = utcnow()
         session.add(membership)
         await session.flush()
         if password_hash is not None:
