@@ -22,7 +22,7 @@ from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
 from api.auth.passwords import hash_password, password_problems
 from api.auth.principal import Role
 from api.auth.scopes import Scope
-from api.db import create_engine, session_factory, transaction
+from api.db import create_engine, session_factory, transaction, utcnow
 from api.errors import DomainError
 from api.oauth import service as oauth
 from api.organisations import password_setup
@@ -224,7 +224,8 @@ def user_create(
         bool, typer.Option("--password", help="Set the person's password (prompted for; read from stdin when piped).")
     ] = False,
 ) -> None:
-    """Register a person (if new) as a member of an organisation."""
+    """Register a person (if new) as a member of an organisation, accepted at once (an operator's act;
+    a pending invitation of theirs to it is accepted with this role)."""
     if role.upper() not in Role.__members__:
         console.print(f"[red]role: not one of {', '.join(r.name.lower() for r in Role)}")
         raise typer.Exit(1)
@@ -233,13 +234,26 @@ def user_create(
     async def work(session: AsyncSession) -> Membership:
         organisation = await _organisation(session, org)
         user = await organisations.get_or_create_user(session=session, actor=CLI_ACTOR, email=email.lower(), name=name)
-        membership = Membership(
-            user_id=user.id,
-            organisation_id=organisation.id,
-            role=Role[role.upper()],
-            created_by=CLI_ACTOR,
-            updated_by=CLI_ACTOR,
-        )
+        membership = (
+            await session.exec(
+                select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation.id)
+            )
+        ).first()
+        if membership is not None and membership.accepted_at is not None:
+            console.print(f"[red]{email} is already a member of {org}")
+            raise typer.Exit(1)
+        if membership is None:
+            membership = Membership(
+                user_id=user.id,
+                organisation_id=organisation.id,
+                name=name or email.lower().split("@")[0],
+                created_by=CLI_ACTOR,
+            )
+        # An operator's act, so accepted at once; it also accepts a pending invitation, with this role.
+        membership.role = Role[role.upper()]
+        membership.accepted_at = utcnow()
+        membership.updated_by = CLI_ACTOR
+        membership.updated_at = utcnow()
         session.add(membership)
         await session.flush()
         if password_hash is not None:
@@ -254,7 +268,8 @@ def user_create(
 
 @user_app.command("set-password")
 def user_set_password(email: str) -> None:
-    """Set a person's password (prompted for; read from stdin when piped). Their unused setup links stop working."""
+    """Set a person's password (prompted for; read from stdin when piped). Every sign-in of theirs ends
+    (refresh and access tokens stop at once), and their unused links stop working."""
     password_hash = _new_password()
 
     async def work(session: AsyncSession) -> None:
@@ -265,7 +280,7 @@ def user_set_password(email: str) -> None:
         await _store_password(session, user, password_hash)
 
     _in_transaction(work)
-    console.print(f"password set for {email}")
+    console.print(f"password set for {email}; every sign-in of theirs has ended")
 
 
 @client_app.command("create")

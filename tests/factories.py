@@ -94,7 +94,14 @@ class Factory:
             self.db.add(user)
             self.db.commit()
         self.db.add(
-            Membership(user_id=user.id, organisation_id=organisation.id, role=role, created_by=ACTOR, updated_by=ACTOR)
+            Membership(
+                user_id=user.id,
+                organisation_id=organisation.id,
+                role=role,
+                accepted_at=utcnow(),
+                created_by=ACTOR,
+                updated_by=ACTOR,
+            )
         )
         self.db.commit()
         return user

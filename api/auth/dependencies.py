@@ -13,7 +13,7 @@ from api.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from api.auth.scopes import parse_scopes
 from api.auth.tokens import TokenProblem
 from api.oauth import service as oauth
-from api.organisations.models import Membership, Organisation, OrganisationStatus
+from api.organisations.models import Membership, Organisation, OrganisationStatus, accepted
 from api.settings import Settings
 
 log = logging.getLogger("coplab.auth")
@@ -89,7 +89,7 @@ async def standing_token(
         membership = (
             await session.exec(
                 select(Membership).where(
-                    Membership.user_id == user_id, Membership.organisation_id == organisation.id
+                    Membership.user_id == user_id, Membership.organisation_id == organisation.id, accepted()
                 )
             )
         ).first()

@@ -161,13 +161,16 @@ class ConsentTicket(SQLModel, table=True):
 
 
 class PasswordSetup(SQLModel, table=True):
-    """A one-time code with which a person sets their password: for invited members who have none
-    yet. Stored as a digest; the administrator who invited them passes the link on."""
+    """A one-time invitation link: with it a person accepts a membership, choosing a password when
+    their account is new, or signing in with their own when it is not. Stored as a digest; the
+    administrator who invited them passes the link on."""
 
     __tablename__ = "password_setup"
 
     id: int | None = Field(default=None, primary_key=True)
     code_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
+    # The invitation the link answers: the person joins this membership's organisation with it.
+    membership_id: int | None = Field(default=None, foreign_key="membership.id", index=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

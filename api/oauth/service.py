@@ -146,12 +146,20 @@ def token_stands(*, client_id: str, jti: str, grant_id: int | None) -> sa.Column
     return sa.exists().where(*conditions)
 
 
-async def revoke_grants(*, session: AsyncSession, organisation_id: int, user_id: int | None = None) -> None:
-    """End people's sign-ins in an organisation (one person's, or everyone's), in one statement: their
-    refresh tokens stop at once, and their access tokens too (each names its grant). Flushes, never commits."""
-    condition = OAuthGrant.organisation_id == organisation_id
+async def revoke_grants(
+    *, session: AsyncSession, organisation_id: int | None = None, user_id: int | None = None
+) -> None:
+    """End people's sign-ins, in one statement: everyone's in an organisation, one person's there, or
+    (without `organisation_id`) one person's everywhere. Their refresh tokens stop at once, and their
+    access tokens too (each names its grant). Flushes, never commits."""
+    if organisation_id is None and user_id is None:
+        raise ValueError("revoke_grants needs an organisation, a person, or both")
+    conditions = []
+    if organisation_id is not None:
+        conditions.append(OAuthGrant.organisation_id == organisation_id)
     if user_id is not None:
-        condition = sa.and_(condition, OAuthGrant.user_id == user_id)
+        conditions.append(OAuthGrant.user_id == user_id)
+    condition = sa.and_(*conditions)
     await session.exec(
         sa.update(OAuthGrant).where(condition, col(OAuthGrant.revoked_at).is_(None)).values(revoked_at=utcnow())
     )

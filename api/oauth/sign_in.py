@@ -16,7 +16,7 @@ from api.db import utcnow
 from api.oauth.models import ConsentTicket, OAuthClient
 from api.oauth.secrets import digest
 from api.oauth.store import Member, new_secret_value
-from api.organisations.models import Membership, Organisation, OrganisationStatus, User
+from api.organisations.models import Membership, Organisation, OrganisationStatus, User, accepted
 
 
 MAX_EMAIL_LENGTH = 320  # RFC 5321's limits: 64 before the @, 255 after
@@ -48,11 +48,12 @@ class OrganisationChoice:
 
 def choices(session: Session, *, user_id: int, client: OAuthClient, requested_scope: str) -> list[OrganisationChoice]:
     """The person's organisations this client may act for: any of them for a Lab-wide client, the
-    client's own organisation otherwise; never a suspended one."""
+    client's own organisation otherwise; never a suspended one, nor one whose invitation they have
+    not accepted."""
     statement = (
         select(Membership.role, Organisation)
         .join(Organisation, col(Organisation.id) == Membership.organisation_id)
-        .where(Membership.user_id == user_id, Organisation.status != OrganisationStatus.SUSPENDED)
+        .where(Membership.user_id == user_id, accepted(), Organisation.status != OrganisationStatus.SUSPENDED)
         .order_by(Organisation.name)
     )
     if not client.all_organisations:
@@ -101,11 +102,14 @@ def record_for_person(
     session: Session, kind: AuditKind, *, email: str, client_id: str | None, remote_address: str | None
 ) -> None:
     """An audit event about a person, visible to the admins of each organisation they belong to
-    (one event without an organisation when the address is unknown)."""
+    (one event without an organisation when the address is unknown). An organisation that has only
+    invited the person sees nothing: its log must not tell it that the address has an account."""
     email = email.strip().lower()
     organisation_ids = (
         session.exec(
-            select(Membership.organisation_id).join(User, col(User.id) == Membership.user_id).where(User.email == email)
+            select(Membership.organisation_id)
+            .join(User, col(User.id) == Membership.user_id)
+            .where(User.email == email, accepted())
         ).all()
         if could_be_email(email)
         else []

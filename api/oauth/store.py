@@ -17,7 +17,7 @@ from api.auth.principal import Role, scopes_for_role
 from api.db import utcnow
 from api.oauth.models import AuthorizationCode, OAuthGrant, RefreshToken
 from api.oauth.secrets import digest
-from api.organisations.models import Membership, Organisation, OrganisationStatus
+from api.organisations.models import Membership, Organisation, OrganisationStatus, accepted
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,14 @@ class Member:
 
 
 def current_member(session: Session, *, user_id: int, organisation_id: int) -> Member | None:
-    """The person's membership, if it still stands in an organisation that is not suspended."""
+    """The person's membership, if it was accepted and still stands in an organisation that is not suspended."""
     found = session.exec(
         select(Membership.role, Organisation.is_secretariat)
         .join(Organisation, col(Organisation.id) == Membership.organisation_id)
         .where(
             Membership.user_id == user_id,
             Membership.organisation_id == organisation_id,
+            accepted(),
             Organisation.status != OrganisationStatus.SUSPENDED,
         )
     ).first()

@@ -1,5 +1,6 @@
 """Organisations, people and their memberships."""
 
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -7,7 +8,7 @@ import strawberry
 from sqlmodel import Field
 
 from api.auth.principal import Role
-from api.db import AuditColumns
+from api.db import AuditColumns, UTCDateTime
 
 
 @strawberry.enum(description="An organisation's standing in the Lab.")
@@ -56,3 +57,15 @@ class Membership(AuditColumns, table=True):
     user_id: int = Field(foreign_key="user_account.id", index=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     role: Role = Field(sa_type=sa.Enum(Role, native_enum=False, length=20))
+    # The name this organisation gave the person. An account's name is not shared between
+    # organisations: each one sees only what it typed itself.
+    name: str | None = Field(default=None, max_length=200)
+    # None while the membership is an invitation the person has not accepted: it grants nothing
+    # (no sign-in for the organisation, no token, no role). `addMember` creates invitations; an
+    # operator's `coplab user create` sets it at once.
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def accepted() -> sa.ColumnElement[bool]:
+    """The condition every path that grants access puts on a membership."""
+    return Membership.accepted_at.is_not(None)  # type: ignore[union-attr]

@@ -83,14 +83,20 @@ class IssuePasswordSetupLinkInput:
 @strawberry.type(description="The membership after the change, or why nothing changed.")
 class MembershipPayload:
     membership: Membership | None = strawberry.field(description="The membership, when the change was made.")
-    password_setup_url: str | None = strawberry.field(
+    invitation_url: str | None = strawberry.field(
         default=None,
         description=(
-            "The link with which the person sets a password, valid 7 days and usable once. Given only in the "
-            "answer to `addMember` or `issuePasswordSetupLink`, and shown nowhere else: coplab sends no e-mail, "
-            "pass it on to the person. Null when the person has a password, or also belongs to another "
-            "organisation (then only the Lab's secretariat receives one)."
+            "The invitation link with which the person accepts the membership, valid 7 days and usable once: "
+            "a new account chooses its password there, an existing one signs in with its own (the link never "
+            "sets or changes an existing password). Given for every address, only in the answer to `addMember` "
+            "or `issuePasswordSetupLink`, and shown nowhere else: coplab sends no e-mail, pass it on to the "
+            "person. Until they accept, the membership grants nothing."
         ),
+    )
+    password_setup_url: str | None = strawberry.field(
+        default=None,
+        deprecation_reason="Use `invitationUrl` (the same link).",
+        description="The same link as `invitationUrl`.",
     )
     user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
 
@@ -112,9 +118,11 @@ def _membership_payload(row, errors) -> MembershipPayload:  # noqa: ANN001
 
 def _member_link_payload(info: Info, result: service.MemberLink | None, errors) -> MembershipPayload:  # noqa: ANN001
     code = result.password_setup_code if result else None
+    url = password_setup.link(info.context.settings.issuer, code) if code else None
     return MembershipPayload(
         membership=Membership.from_model(result.membership) if result else None,
-        password_setup_url=password_setup.link(info.context.settings.issuer, code) if code else None,
+        invitation_url=url,
+        password_setup_url=url,
         user_errors=errors,
     )
 
@@ -160,7 +168,9 @@ class Mutation:
 
         return _organisation_payload(info, *await mutations.run(info, work))
 
-    @strawberry.mutation(description="Give a person a role in your organisation (`org:admin`).")
+    @strawberry.mutation(
+        description="Invite a person to a role in your organisation (`org:admin`); it grants nothing until they accept."
+    )
     async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:  # noqa: A002
         principal = info.context.principal
         require_scope(principal, Scope.ORG_ADMIN)
@@ -179,7 +189,10 @@ class Mutation:
         return _member_link_payload(info, *await mutations.run(info, work))
 
     @strawberry.mutation(
-        description="A fresh password-setup link for a member who has no password (`org:admin`); earlier links stop working."
+        description=(
+            "A fresh invitation link for a membership not yet accepted, or a password-setup link for a member who "
+            "has no password and acts for no other organisation (`org:admin`); earlier links of the membership stop working."
+        )
     )
     async def issue_password_setup_link(self, info: Info, input: IssuePasswordSetupLinkInput) -> MembershipPayload:  # noqa: A002
         principal = info.context.principal

@@ -1,22 +1,28 @@
-"""The page at /account/password: a member who has no password sets one with their one-time link."""
+"""The page at /account/password: a person accepts an invitation with their one-time link, choosing
+a password for a new account or signing in with their own."""
 
 import logging
 
 from fastapi import APIRouter, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
+from api.audit.models import AuditKind
 from api.auth.dependencies import USER_PREFIX
-from api.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, password_problems
+from api.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, password_problems, verify_password
+from api.oauth import sign_in
+from api.oauth.limits import GuessingLimits, source_of
 from api.organisations import password_setup
-from api.organisations.password_setup import PAGE_PATH, Refusal
+from api.organisations.password_setup import PAGE_PATH, Mode, Pending, Refusal
 from api.pages import CSRF_FIELD, csrf_problem, render
 
 log = logging.getLogger("coplab")
 
 router = APIRouter(include_in_schema=False)
 
-ASK_AGAIN = "Ask an administrator of your organisation for a new link."
+ASK_AGAIN = "Ask an administrator of the organisation that invited you for a new link."
 REFUSALS: dict[Refusal, tuple[int, str, list[str]]] = {
     Refusal.UNKNOWN: (
         404,
@@ -27,14 +33,14 @@ REFUSALS: dict[Refusal, tuple[int, str, list[str]]] = {
         410,
         "This link has already been used",
         [
-            "A password-setup link works once, and a newer link replaces the older ones.",
-            f"If you have set your password, you can sign in with it. Otherwise: {ASK_AGAIN.lower()}",
+            "An invitation link works once, and a newer link replaces the older ones.",
+            f"If you have set your password or accepted, you can sign in. Otherwise: {ASK_AGAIN.lower()}",
         ],
     ),
     Refusal.EXPIRED: (
         410,
         "This link has expired",
-        [f"A password-setup link is valid for {password_setup.VALIDITY.days} days.", ASK_AGAIN],
+        [f"An invitation link is valid for {password_setup.VALIDITY.days} days.", ASK_AGAIN],
     ),
 }
 
@@ -46,14 +52,19 @@ def _refused(request: Request, refusal: Refusal) -> HTMLResponse:
     )
 
 
-def _form(request: Request, *, code: str, email: str, errors: dict[str, str] | None = None) -> HTMLResponse:
+def _form(
+    request: Request, found: Pending, *, code: str, errors: dict[str, str] | None = None, status_code: int | None = None
+) -> HTMLResponse:
+    """The form the link's person fills in: a new password, or (an existing account) their own."""
+    template = "password_form.html" if found.mode is Mode.SET_PASSWORD else "invitation_sign_in.html"
     return render(
         request,
-        "password_form.html",
-        status_code=400 if errors else 200,
+        template,
+        status_code=status_code or (400 if errors else 200),
         action=PAGE_PATH,
         code=code,
-        email=email,
+        email=found.user.email,
+        organisation=found.organisation.name,
         errors=errors or {},
         min_length=MIN_LENGTH,
         max_length=MAX_LENGTH,
@@ -72,54 +83,124 @@ async def password_page(request: Request, code: str = "") -> HTMLResponse:
         found = await password_setup.pending(session=session, code=code)
     if isinstance(found, Refusal):
         return _refused(request, found)
-    return _form(request, code=code, email=found.user.email)
+    return _form(request, found, code=code)
+
+
+def _not_sent(request: Request) -> HTMLResponse:
+    return render(
+        request,
+        "password_message.html",
+        status_code=403,
+        heading="Your password was not set",
+        paragraphs=[
+            "This form can only be sent from the page coplab showed you, in a browser that accepts its cookie.",
+            "Open your link again and fill in the form once more.",
+        ],
+        refused=True,
+    )
 
 
 @router.post(PAGE_PATH)
 async def set_password(request: Request) -> HTMLResponse:
-    """Set the password: a same-origin form with a good link and an acceptable password, or nothing changes."""
+    """Accept the invitation: a same-origin form with a good link and, for a new account, an
+    acceptable new password, for an existing one its own password; or nothing changes."""
     form = await request.form()
     problem = csrf_problem(request, form.get(CSRF_FIELD))
     if problem is not None:
         log.info("refused password form: %s", problem)
-        return render(
-            request,
-            "password_message.html",
-            status_code=403,
-            heading="Your password was not set",
-            paragraphs=[
-                "This form can only be sent from the page coplab showed you, in a browser that accepts its cookie.",
-                "Open your link again and fill in the form once more.",
-            ],
-            refused=True,
-        )
-    code, password = _text(form.get("code")), _text(form.get("password"))
-    confirmation = _text(form.get("password_confirmation"))
+        return _not_sent(request)
+    code = _text(form.get("code"))
+    address = request.client.host if request.client else None
     async with request.app.state.session_factory() as session:
         found = await password_setup.pending(session=session, code=code)
         if isinstance(found, Refusal):
             return _refused(request, found)
+        if found.mode is Mode.SIGN_IN:
+            return await _sign_in_and_accept(request, session, found, code=code, form=form, address=address)
+        password, confirmation = _text(form.get("password")), _text(form.get("password_confirmation"))
         errors = {p.field[0]: p.message for p in password_problems(password)}
         if password != confirmation:
             errors["password_confirmation"] = "The two passwords differ. Type the same password twice."
         if errors:
-            return _form(request, code=code, email=found.user.email, errors=errors)
+            return _form(request, found, code=code, errors=errors)
         password_hash = await run_in_threadpool(hash_password, password)  # argon2 is slow on purpose
         if not await password_setup.use(session=session, setup=found.setup):
             await session.rollback()
             return _refused(request, Refusal.USED)  # a concurrent request used the code first
-        await password_setup.set_password(
+        first = await password_setup.set_password(
             session=session,
             actor=f"{USER_PREFIX}{found.user.id}",
             user=found.user,
             password_hash=password_hash,
-            remote_address=request.client.host if request.client else None,
+            remote_address=address,
+            invited_by=found.membership.organisation_id,
+            end_unused_links=False,  # other organisations' invitations stay; they now ask for this password
         )
+        if not first:  # another link of the same new account set a password a moment before
+            await session.rollback()
+            return _refused(request, Refusal.USED)
+        await password_setup.accept(session=session, membership=found.membership, remote_address=address)
         await session.commit()
     return render(
         request,
         "password_message.html",
         heading="Your password is set",
-        paragraphs=[f"You can now sign in to coplab as {found.user.email} with your new password."],
+        paragraphs=[
+            f"You are a member of {found.organisation.name}.",
+            f"You can now sign in to coplab as {found.user.email} with your new password.",
+        ],
+        refused=False,
+    )
+
+
+async def _sign_in_and_accept(
+    request: Request, session: AsyncSession, found: Pending, *, code: str, form: FormData, address: str | None
+) -> HTMLResponse:
+    """An existing account accepts with its own password, never changing it. Wrong passwords count
+    against the sign-in page's limit, so the link is no way around it."""
+    limits: GuessingLimits = request.app.state.sign_in_failures
+    identities, source = [f"email:{found.user.email}"], source_of(address)
+    wait = limits.retry_after(identities=identities, source=source)
+    if wait is not None:
+        response = render(
+            request,
+            "password_message.html",
+            status_code=429,
+            heading="Too many attempts",
+            paragraphs=[f"Too many failed sign-ins. Try again in {wait} seconds."],
+            refused=True,
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    password = _text(form.get("password"))
+    if not await run_in_threadpool(verify_password, password, found.user.password_hash):
+        limits.failed(identities=identities, source=source)
+        await session.run_sync(
+            lambda s: sign_in.record_for_person(
+                s, AuditKind.SIGN_IN_FAILED, email=found.user.email, client_id=None, remote_address=address
+            )
+        )
+        await session.commit()
+        return _form(
+            request,
+            found,
+            code=code,
+            status_code=401,
+            errors={"password": "This is not the password of this account. If you never chose one or have lost it, "
+                    "ask the Lab's operators to set a new one."},
+        )
+    if not await password_setup.use(session=session, setup=found.setup):
+        await session.rollback()
+        return _refused(request, Refusal.USED)
+    await password_setup.accept(session=session, membership=found.membership, remote_address=address)
+    await session.commit()
+    return render(
+        request,
+        "password_message.html",
+        heading="Invitation accepted",
+        paragraphs=[
+            f"You are a member of {found.organisation.name}.",
+            f"Sign in to coplab as {found.user.email} with your password, and choose {found.organisation.name}.",
+        ],
         refused=False,
     )

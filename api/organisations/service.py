@@ -16,7 +16,7 @@ from api.db import contains_pattern, utcnow
 from api.errors import DomainError, ErrorCode, Problems, not_found
 from api.oauth import service as oauth
 from api.organisations import password_setup
-from api.organisations.models import Membership, Organisation, OrganisationStatus, User
+from api.organisations.models import Membership, Organisation, OrganisationStatus, User, accepted
 from api.validation import Patch
 from api.vocabularies import service as vocabularies
 
@@ -281,22 +281,18 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 @dataclass(frozen=True)
 class MemberLink:
-    """A membership, and the one-time code with which its person sets a password (None when no
-    link was issued). The code is shown once and never stored."""
+    """A membership, and the one-time code of its invitation link (None when no link was issued).
+    The code is shown once and never stored."""
 
     membership: Membership
     password_setup_code: str | None
 
 
-async def _password_setup_code(
-    session: AsyncSession, principal: Principal, membership: Membership
-) -> str | None:
+async def _invitation_code(session: AsyncSession, membership: Membership) -> str | None:
     user = await session.get(User, membership.user_id)
-    if user is None or not await password_setup.may_issue(
-        session=session, principal=principal, user=user, organisation_id=membership.organisation_id
-    ):
+    if user is None or not await password_setup.may_issue(session=session, user=user, membership=membership):
         return None
-    return await password_setup.issue(session=session, user_id=user.id)
+    return await password_setup.issue(session=session, membership=membership)
 
 
 async def add_member(
@@ -308,7 +304,10 @@ async def add_member(
     name: str | None,
     role: Role,
 ) -> MemberLink:
-    """Give a person a role in an organisation, with a password-setup code when they have no password."""
+    """Invite a person to a role in an organisation. The membership grants nothing until the person
+    accepts it with the invitation link, which comes back whatever the address: the answer is the
+    same for a new address and for one that has an account (here or in another organisation), and
+    the name is this organisation's own for the person."""
     await _administered(session, principal, organisation_id)
     problems = Problems()
     clean_email = validation.text(problems, ["email"], email, max_length=320, required=True)
@@ -317,7 +316,8 @@ async def add_member(
     clean_name = validation.text(problems, ["name"], name, max_length=200)
     problems.raise_if_any()
     _check_role_ceiling(principal, role)
-    user = await get_or_create_user(session=session, actor=principal.subject, email=clean_email.lower(), name=clean_name)
+    email_address = clean_email.lower()
+    user = await get_or_create_user(session=session, actor=principal.subject, email=email_address, name=clean_name)
     existing = (
         await session.exec(
             select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation_id)
@@ -326,11 +326,16 @@ async def add_member(
     if existing is not None:
         raise DomainError.one(["email"], ErrorCode.DUPLICATE, "This person is already a member.")
     membership = Membership(
-        user_id=user.id, organisation_id=organisation_id, role=role, created_by=principal.subject, updated_by=principal.subject
+        user_id=user.id,
+        organisation_id=organisation_id,
+        role=role,
+        name=clean_name or email_address.split("@")[0],
+        created_by=principal.subject,
+        updated_by=principal.subject,
     )
     session.add(membership)
     await session.flush()
-    return MemberLink(membership, await _password_setup_code(session, principal, membership))
+    return MemberLink(membership, await _invitation_code(session, membership))
 
 
 async def _administered_membership(session: AsyncSession, principal: Principal, membership_id: int) -> Membership:
@@ -344,8 +349,12 @@ async def _administered_membership(session: AsyncSession, principal: Principal, 
 
 
 async def _remaining_admins(session: AsyncSession, organisation_id: int, excluding: int) -> int:
+    """Admins other than `excluding` who can act: an invited admin who has not accepted does not count."""
     statement = select(sa.func.count()).select_from(Membership).where(
-        Membership.organisation_id == organisation_id, Membership.role == Role.ADMIN, Membership.id != excluding
+        Membership.organisation_id == organisation_id,
+        Membership.role == Role.ADMIN,
+        Membership.id != excluding,
+        accepted(),
     )
     return (await session.execute(statement)).scalar_one()
 
@@ -356,7 +365,7 @@ async def change_role(*, session: AsyncSession, principal: Principal, membership
     _check_role_ceiling(principal, role)
     if not principal.is_lab_admin and principal.role is not None and membership.role > principal.role:
         raise DomainError.one(["membership"], ErrorCode.ROLE_TOO_HIGH, "This member's role is above your own.")
-    if membership.role is Role.ADMIN and role is not Role.ADMIN:
+    if membership.role is Role.ADMIN and role is not Role.ADMIN and membership.accepted_at is not None:
         if await _remaining_admins(session, membership.organisation_id, membership.id) == 0:
             raise DomainError.one(["role"], ErrorCode.LAST_ADMIN, "An organisation keeps at least one admin.")
     membership.role = role
@@ -367,31 +376,39 @@ async def change_role(*, session: AsyncSession, principal: Principal, membership
 
 
 async def remove_member(*, session: AsyncSession, principal: Principal, membership_id: int) -> Membership:
-    """End a membership; the person's tokens for this organisation stop working at once."""
+    """End a membership (or withdraw an invitation, whose links stop working); the person's tokens
+    for this organisation stop working at once."""
     membership = await _administered_membership(session, principal, membership_id)
     if not principal.is_lab_admin and principal.role is not None and membership.role > principal.role:
         raise DomainError.one(["membership"], ErrorCode.ROLE_TOO_HIGH, "This member's role is above your own.")
-    if membership.role is Role.ADMIN and await _remaining_admins(session, membership.organisation_id, membership.id) == 0:
+    if (
+        membership.role is Role.ADMIN
+        and membership.accepted_at is not None
+        and await _remaining_admins(session, membership.organisation_id, membership.id) == 0
+    ):
         raise DomainError.one(["membership"], ErrorCode.LAST_ADMIN, "An organisation keeps at least one admin.")
     await oauth.revoke_grants(
         session=session, organisation_id=membership.organisation_id, user_id=membership.user_id
     )
+    await password_setup.forget(session=session, membership_id=membership.id)
     await session.delete(membership)
     await session.flush()
     return membership
 
 
 async def issue_password_setup(*, session: AsyncSession, principal: Principal, membership_id: int) -> MemberLink:
-    """A fresh password-setup code for a member who has no password; earlier codes stop working."""
+    """A fresh invitation link for a membership not yet accepted, or a password-setup link for a
+    member who has no password and acts for no other organisation; earlier links of the membership
+    stop working."""
     membership = await _administered_membership(session, principal, membership_id)
     if not principal.is_lab_admin and principal.role is not None and membership.role > principal.role:
         raise DomainError.one(["membership"], ErrorCode.ROLE_TOO_HIGH, "This member's role is above your own.")
-    code = await _password_setup_code(session, principal, membership)
+    code = await _invitation_code(session, membership)
     if code is None:
         raise DomainError.one(
             ["membership"],
             ErrorCode.FORBIDDEN,
-            "No link for this person: they have set a password, or they also belong to another organisation "
-            "(the Lab's secretariat can issue one then).",
+            "No link for this member: they have accepted, and they have set a password or also act for another "
+            "organisation (the Lab's operators can set one with `coplab user set-password`).",
         )
     return MemberLink(membership, code)

@@ -96,7 +96,7 @@ class Organisation(relay.Node):
 
 @strawberry.type(description="A person registered in coplab.")
 class User:
-    name: str = strawberry.field(description="Display name.")
+    name: str = strawberry.field(description="Display name, as the organisation of the membership knows the person.")
     email: str = strawberry.field(description="E-mail address.")
 
 
@@ -104,12 +104,15 @@ class User:
 class Membership(relay.Node):
     id: relay.NodeID[int]
     role: Role = strawberry.field(description="The person's role.")
-    created_at: datetime = strawberry.field(description="When the membership began.")
+    created_at: datetime = strawberry.field(description="When the membership began (the invitation, for one added by `addMember`).")
+    accepted_at: datetime | None = strawberry.field(
+        description="When the person accepted the invitation; null while it is pending, and then the membership grants nothing."
+    )
     _row: strawberry.Private[MembershipRow]
 
     @classmethod
     def from_model(cls, row: MembershipRow) -> "Membership":
-        return cls(id=row.id, role=row.role, created_at=row.created_at, _row=row)
+        return cls(id=row.id, role=row.role, created_at=row.created_at, accepted_at=row.accepted_at, _row=row)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
@@ -127,10 +130,13 @@ class Membership(relay.Node):
         found = {r.id: r for r in rows}
         return [cls.from_model(found[i]) if i in found else None for i in node_ints(node_ids)]
 
-    @strawberry.field(description="The person.")
+    @strawberry.field(description="The person, under the name this organisation gave them.")
     def user(self, info: Info) -> User:
+        # The membership's own name: the account's name may have been typed by another organisation.
         return info.context.loaders.resolve(
-            loaders.user_by_id, self._row.user_id, lambda row: User(name=row.name, email=row.email)
+            loaders.user_by_id,
+            self._row.user_id,
+            lambda row: User(name=self._row.name or row.email.split("@")[0], email=row.email),
         )
 
     @strawberry.field(description="The organisation.")

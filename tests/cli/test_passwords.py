@@ -65,6 +65,29 @@ def test_user_create_with_a_piped_password_stores_its_argon2_hash(coplab, db, in
     assert _password_events(db) == [(inhope.id, f"user:{ana.id}")]
 
 
+def test_user_create_makes_an_accepted_membership_and_accepts_a_pending_invitation(coplab, db, make, inhope) -> None:  # noqa: ANN001
+    result = coplab("user", "create", "ed@inhope.example", "--org", "inhope", "--role", "viewer", "--name", "Ed")
+    assert result.returncode == 0, result.stderr
+    ed = _user(db, "ed@inhope.example")
+    [membership] = db.exec(select(Membership).where(Membership.user_id == ed.id)).all()
+    assert membership.accepted_at is not None and membership.name == "Ed"
+
+    invited = make.member(inhope, "fay@inhope.example", Role.VIEWER)
+    pending = db.exec(select(Membership).where(Membership.user_id == invited.id)).one()
+    set_columns(db, pending, accepted_at=None)
+    result = coplab("user", "create", "fay@inhope.example", "--org", "inhope", "--role", "editor")
+    assert result.returncode == 0, result.stderr
+    db.expire_all()
+    accepted = db.exec(select(Membership).where(Membership.user_id == invited.id)).one()
+    assert accepted.id == pending.id and accepted.accepted_at is not None and accepted.role is Role.EDITOR
+
+    before = [(m.id, m.role, m.accepted_at) for m in db.exec(select(Membership).order_by(Membership.id))]
+    again = coplab("user", "create", "fay@inhope.example", "--org", "inhope", "--role", "admin")
+    assert again.returncode == 1 and "already a member of inhope" in again.stderr
+    db.expire_all()
+    assert [(m.id, m.role, m.accepted_at) for m in db.exec(select(Membership).order_by(Membership.id))] == before
+
+
 def test_user_create_without_the_flag_sets_no_password(coplab, db, inhope) -> None:  # noqa: ANN001
     result = coplab("user", "create", "bo@inhope.example", "--org", "inhope", stdin=f"{PASSWORD}\n")
     assert result.returncode == 0, result.stderr

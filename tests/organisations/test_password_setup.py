@@ -1,6 +1,7 @@
-"""A member without a password gets a one-time link from `addMember` (or `issuePasswordSetupLink`),
-and sets a password with it on /account/password, a real page served by uvicorn. A refused form
-(cross-site, bad or spent link, unacceptable password) changes nothing."""
+"""Every member an administrator adds gets a one-time invitation link from `addMember` (or
+`issuePasswordSetupLink`); a new account sets its password with it on /account/password, a real page
+served by uvicorn, and so accepts the membership. A refused form (cross-site, bad or spent link,
+unacceptable password) changes nothing. Existing accounts: tests/organisations/test_invitations.py."""
 
 import hashlib
 import re
@@ -17,12 +18,12 @@ from api.auth.passwords import hash_password, verify_password
 from api.auth.principal import Role
 from api.db import utcnow
 from api.oauth.models import PasswordSetup
-from api.organisations.models import Organisation, User
+from api.organisations.models import Membership, Organisation, User
 from api.settings import Settings
 from tests.factories import gid, lab_admin_token, membership_of, mutate, set_columns, stored, user_errors
 from tests.server import running_server
 
-ADD = "membership { role user { email } } passwordSetupUrl"
+ADD = "membership { role acceptedAt user { email } } invitationUrl passwordSetupUrl"
 ISSUE = "membership { id } passwordSetupUrl"
 PASSWORD = "a long and unguessable passphrase"
 
@@ -36,6 +37,11 @@ def iwf(make) -> Organisation:  # noqa: ANN001
 def token(make, iwf) -> str:  # noqa: ANN001
     """An administrator of the IWF, holding `org:admin`."""
     return make.token(iwf, ["org:admin"], user=make.member(iwf, "admin@iwf.example", Role.ADMIN))
+
+
+def _on(base_url: str, url: str) -> str:
+    """The link, on the test server (the issuer in the link names the configured public address)."""
+    return urlsplit(base_url)._replace(path=urlsplit(url).path, query=urlsplit(url).query).geturl()
 
 
 def _code(url: str) -> str:
@@ -57,12 +63,15 @@ def _add(client, token: str, organisation: Organisation, email: str) -> dict:  #
     return mutate(client, "addMember", values, token, ADD)
 
 
-def _issue_setup(db, user: User, *, expires_in: timedelta = timedelta(days=7)) -> str:  # noqa: ANN001
+def _issue_setup(db, membership: Membership, *, expires_in: timedelta = timedelta(days=7)) -> str:  # noqa: ANN001
     """A code stored as addMember stores one."""
-    code = f"code-for-{user.id}-{expires_in.total_seconds()}"
+    code = f"code-for-{membership.id}-{expires_in.total_seconds()}"
     db.add(
         PasswordSetup(
-            code_hash=hashlib.sha256(code.encode()).hexdigest(), user_id=user.id, expires_at=utcnow() + expires_in
+            code_hash=hashlib.sha256(code.encode()).hexdigest(),
+            user_id=membership.user_id,
+            membership_id=membership.id,
+            expires_at=utcnow() + expires_in,
         )
     )
     db.commit()
@@ -75,45 +84,60 @@ def _issue_setup(db, user: User, *, expires_in: timedelta = timedelta(days=7)) -
 def test_a_new_member_gets_a_link_whose_code_is_stored_only_as_a_digest(client, db, settings, token, iwf) -> None:  # noqa: ANN001
     payload = _add(client, token, iwf, "Analyst@IWF.example")
     assert user_errors(payload) == []
-    assert payload["membership"] == {"role": "CONTRIBUTOR", "user": {"email": "analyst@iwf.example"}}
-    url = payload["passwordSetupUrl"]
+    assert payload["membership"] == {"role": "CONTRIBUTOR", "acceptedAt": None, "user": {"email": "analyst@iwf.example"}}
+    url = payload["invitationUrl"]
+    assert payload["passwordSetupUrl"] == url  # the deprecated name of the same link
     assert url.startswith(f"{settings.issuer}/account/password?code=")
     code = _code(url)
     assert len(code) >= 43  # 256 random bits
     [setup] = _setups(db)
     assert setup.code_hash == hashlib.sha256(code.encode()).hexdigest() != code
     assert setup.user_id == _user(db, "analyst@iwf.example").id and setup.used_at is None
+    assert setup.membership_id == membership_of(db, iwf, _user(db, "analyst@iwf.example")).id
     assert timedelta(days=7) - timedelta(minutes=1) < setup.expires_at - utcnow() <= timedelta(days=7)
 
 
-def test_a_person_who_has_a_password_gets_no_link(client, db, make, token, iwf) -> None:  # noqa: ANN001
+@pytest.mark.http
+def test_a_person_who_has_a_password_gets_a_link_too_and_it_asks_for_their_own(client, db, make, token, iwf, base_url) -> None:  # noqa: ANN001
+    # The answer must not tell the administrator that the address has an account elsewhere.
     other = make.organisation("ncmec")
     person = make.member(other, "ana@ncmec.example")
     set_columns(db, person, password_hash=hash_password(PASSWORD))
-    payload = _add(client, lab_admin_token(make), iwf, "ana@ncmec.example")
+    payload = _add(client, token, iwf, "ana@ncmec.example")
     assert user_errors(payload) == [] and payload["membership"]["role"] == "CONTRIBUTOR"
-    assert payload["passwordSetupUrl"] is None
-    assert _setups(db) == []
+    assert payload["membership"]["acceptedAt"] is None
+    [setup] = _setups(db)
+    assert setup.membership_id == membership_of(db, iwf, person).id
+    with httpx.Client() as browser:
+        page = browser.get(_on(base_url, payload["invitationUrl"]))
+    assert page.status_code == 200
+    assert 'autocomplete="current-password"' in page.text and 'autocomplete="new-password"' not in page.text
 
 
-def test_only_the_secretariat_gets_a_link_for_a_person_of_another_organisation(client, db, make, token, iwf) -> None:  # noqa: ANN001
+@pytest.mark.http
+def test_a_person_of_another_organisation_without_a_password_gets_a_link_that_cannot_set_one(  # noqa: PLR0913
+    client, db, make, token, iwf, base_url  # noqa: ANN001
+) -> None:
     # Otherwise the IWF's administrator could choose the password of an NCMEC member and act for them there.
     make.member(make.organisation("ncmec"), "bo@ncmec.example")
     payload = _add(client, token, iwf, "bo@ncmec.example")
-    assert user_errors(payload) == [] and payload["passwordSetupUrl"] is None
-    assert _setups(db) == []
-
-    third = make.organisation("inhope")
-    by_secretariat = _add(client, lab_admin_token(make), third, "bo@ncmec.example")
-    assert by_secretariat["passwordSetupUrl"] is not None
-    assert [s.user_id for s in _setups(db)] == [_user(db, "bo@ncmec.example").id]
+    assert user_errors(payload) == [] and payload["invitationUrl"] is not None
+    with httpx.Client() as browser:
+        url = _on(base_url, payload["invitationUrl"])
+        page = browser.get(url)
+        assert 'autocomplete="new-password"' not in page.text
+        fields = {"csrf_token": _form_token(page), "code": _code(url), "password": PASSWORD, "password_confirmation": PASSWORD}
+        refused = _post(browser, base_url, fields)
+    assert refused.status_code == 401
+    assert _user(db, "bo@ncmec.example").password_hash is None
+    assert membership_of(db, iwf, _user(db, "bo@ncmec.example")).accepted_at is None
 
 
 def test_a_refused_add_member_issues_no_link(client, db, token, iwf) -> None:  # noqa: ANN001
     before = stored(db)
     payload = _add(client, token, iwf, "not-an-address")
     assert user_errors(payload) == [(["input", "email"], "INVALID_VALUE")]
-    assert payload["passwordSetupUrl"] is None
+    assert payload["passwordSetupUrl"] is None and payload["invitationUrl"] is None
     assert stored(db) == before and _setups(db) == []
 
 
@@ -162,10 +186,20 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 def invited(db, make, iwf) -> tuple[User, str]:  # noqa: ANN001
-    """A member of two organisations who has no password yet, and the code of their link."""
+    """A new account invited by two organisations, which has no password yet, and the code of the
+    IWF's link."""
     person = make.member(iwf, "invited@iwf.example", Role.EDITOR)
     make.member(make.organisation("inhope"), "invited@iwf.example", Role.VIEWER)
-    return person, _issue_setup(db, person)
+    for organisation_id in (iwf.id, _organisation(db, "inhope").id):
+        membership = db.exec(
+            select(Membership).where(Membership.user_id == person.id, Membership.organisation_id == organisation_id)
+        ).one()
+        set_columns(db, membership, accepted_at=None)
+    return person, _issue_setup(db, membership_of(db, iwf, person))
+
+
+def _organisation(db, slug: str) -> Organisation:  # noqa: ANN001
+    return db.exec(select(Organisation).where(Organisation.slug == slug)).one()
 
 
 def _form_token(page: httpx.Response) -> str:
@@ -184,8 +218,9 @@ def _opened(browser: httpx.Client, base_url: str, code: str) -> str:
 
 
 def _unchanged(db, person: User, code: str) -> None:  # noqa: ANN001
-    """Nothing was written: no password, the code still unused, no audit event."""
+    """Nothing was written: no password, the code still unused, the invitations pending, no audit event."""
     assert _user(db, person.email).password_hash is None
+    assert [m.accepted_at for m in db.exec(select(Membership).where(Membership.user_id == person.id))] == [None, None]
     [setup] = [s for s in _setups(db) if s.code_hash == hashlib.sha256(code.encode()).hexdigest()]
     assert setup.used_at is None
     assert db.exec(select(AuditEvent)).all() == []
@@ -223,13 +258,20 @@ def test_a_member_sets_a_password_with_the_link(base_url, db, iwf, invited) -> N
     stored_hash = _user(db, person.email).password_hash
     assert stored_hash.startswith("$argon2id$")
     assert verify_password(PASSWORD, stored_hash) and not verify_password(PASSWORD + "!", stored_hash)
+    assert "You are a member of Iwf" in done.text
     [setup] = _setups(db)
     assert setup.used_at is not None
-    inhope = db.exec(select(Organisation).where(Organisation.slug == "inhope")).one()
+    inhope = _organisation(db, "inhope")
+    assert membership_of(db, iwf, person).accepted_at is not None
+    assert membership_of(db, inhope, person).accepted_at is None  # the other invitation still waits for its own link
     subject = f"user:{person.id}"
-    assert _events(db) == [
-        (AuditKind.PASSWORD_SET, organisation_id, subject, "127.0.0.1") for organisation_id in sorted([iwf.id, inhope.id])
-    ]
+    # Both in the log of the organisation whose link it was; nothing in the other's.
+    assert sorted(_events(db)) == sorted(
+        [
+            (AuditKind.PASSWORD_SET, iwf.id, subject, "127.0.0.1"),
+            (AuditKind.MEMBERSHIP_ACCEPTED, iwf.id, subject, "127.0.0.1"),
+        ]
+    )
 
 
 @pytest.mark.http
@@ -298,8 +340,9 @@ def test_a_used_link_cannot_set_the_password_again(base_url, db, invited) -> Non
 def test_a_bad_link_shows_why_and_changes_nothing(base_url, db, invited, link, status, says) -> None:  # noqa: ANN001
     person, good_code = invited
     code = {"unknown": "x" * 43, "empty": ""}.get(link)
+    membership = membership_of(db, _organisation(db, "iwf"), person)
     if link == "expired":
-        code = _issue_setup(db, person, expires_in=timedelta(seconds=-1))
+        code = _issue_setup(db, membership, expires_in=timedelta(seconds=-1))
     if link == "superseded":
         code = good_code
         set_columns(db, _setups(db)[0], used_at=utcnow())
@@ -307,7 +350,7 @@ def test_a_bad_link_shows_why_and_changes_nothing(base_url, db, invited, link, s
     with httpx.Client() as browser:
         shown = browser.get(f"{base_url}/account/password", params={"code": code})
         # The form token of a good page, so only the code is wrong.
-        form_token = _opened(browser, base_url, _issue_setup(db, person, expires_in=timedelta(days=1)))
+        form_token = _opened(browser, base_url, _issue_setup(db, membership, expires_in=timedelta(days=1)))
         fields = {"csrf_token": form_token, "code": code, "password": PASSWORD, "password_confirmation": PASSWORD}
         refused = _post(browser, base_url, fields)
     for response in (shown, refused):
