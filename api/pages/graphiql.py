@@ -23,9 +23,8 @@ CONTENT_SECURITY_POLICY = (
 
 def page(request: Request) -> HTMLResponse:
     """The GraphiQL page for the GraphQL endpoint at the request's path."""
-    root = request.scope.get("root_path", "").rstrip("/")
     html = _templates.get_template("graphiql.html").render(
-        endpoint=f"{root}{request.url.path}", static=f"{root}{STATIC_PATH}"
+        endpoint=request.url.path, static=request.scope.get("root_path", "").rstrip("/") + STATIC_PATH
     )
     return HTMLResponse(html, headers={**PAGE_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
