@@ -17,6 +17,7 @@ from api.db import create_sync_engine
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
 from tests.factories import Factory, load_vocabularies
+from tests.skip_summary import pytest_terminal_summary  # noqa: F401  (a hook: found by its name here)
 
 POSTGRES_URL = os.environ.get("COPLAB_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]

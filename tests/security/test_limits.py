@@ -271,7 +271,7 @@ def test_production_serves_no_graphql_ide(production, accept: str) -> None:  # n
     response = production.get("/graphql", headers={"accept": accept})
     assert response.status_code == 404
     assert "graphiql" not in response.text.lower()
-    for path in ("/docs", "/openapi.json", "/redoc"):
+    for path in ("/docs", "/openapi.json", "/redoc", "/static/graphiql/start.js", "/static/vendor/manifest.json"):
         assert production.get(path).status_code == 404
 
 
