@@ -196,8 +196,17 @@ async def _administered(
     if organisation is None:
         raise not_found([field], "organisation")
     if not can_administer(principal, organisation_id):
-        raise DomainError.one([field], ErrorCode.FORBIDDEN, "You may not administer this organisation.")
+        raise DomainError.one([field], ErrorCode.FORBIDDEN, _why_not_administrator(principal, organisation_id))
     return organisation
+
+
+def _why_not_administrator(principal: Principal, organisation_id: int) -> str:
+    """What the principal lacks to administer a readable organisation: ownership, scope or role."""
+    if principal.organisation_id != organisation_id:
+        return "Only the organisation's own administrators and the Lab's secretariat can change this organisation."
+    if not principal.has_scope(Scope.ORG_ADMIN):
+        return f"The access token lacks the scope {Scope.ORG_ADMIN}."
+    return "This needs the admin role in your organisation."
 
 
 async def update(
