@@ -19,10 +19,17 @@ T = TypeVar("T")
 # A field of an update: UNSET (omitted) leaves it unchanged, None (explicit null) clears it.
 Patch = Union[T, None, UnsetType]  # noqa: UP007
 
-# C0/C1 control characters except tab, line feed and carriage return (allowed in long text only),
-# bidi embeddings and overrides (U+202A-U+202E), which make displayed text differ from stored text,
-# and unpaired surrogates, which no database can store.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\ud800-\udfff]")
+# C0/C1 control characters except tab, line feed and carriage return (allowed in long text only);
+# every bidi control (Unicode's Bidi_Control property: ALM U+061C, LRM and RLM U+200E-U+200F,
+# embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069), which make displayed text differ
+# from stored text; the invisible word joiner and operators (U+2060-U+2064) and a byte-order mark
+# (U+FEFF) inside text, which only hide one string inside another; and unpaired surrogates, which
+# no database can store. Zero-width (non-)joiners U+200C-U+200D stay: Persian, Indic scripts and
+# emoji need them.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    r"\ufeff\ud800-\udfff]"
+)
 _LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
 # The shape is checked before parsing because URL parsers repair `http:host`, `https:\\host` and
 # `https://user@host` into something else than what a reader of the stored text sees.
