@@ -133,12 +133,13 @@ def filtered(principal: Principal, where: InitiativeFilter) -> sa.Select:
     where = _comparable(where)
     statement = readable(principal)
     if where.organisation_ids:
+        # Only readable organisations are named: a hidden partner's id must match what a missing one does.
+        named = organisations.readable_ids(principal).where(col(Organisation.id).in_(where.organisation_ids))
         statement = statement.where(
             sa.or_(
-                col(Initiative.lead_organisation_id).in_(where.organisation_ids),
+                col(Initiative.lead_organisation_id).in_(named),
                 sa.exists().where(
-                    Participation.initiative_id == Initiative.id,
-                    col(Participation.organisation_id).in_(where.organisation_ids),
+                    Participation.initiative_id == Initiative.id, col(Participation.organisation_id).in_(named)
                 ),
             )
         )
