@@ -16,7 +16,7 @@ from api.auth.checks import require_editor, require_role, require_scope
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.db import utcnow
-from api.errors import DomainError, ErrorCode, Problems, not_found
+from api.errors import ErrorCode, Problems, not_found
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative, Participation
