@@ -74,3 +74,17 @@ def test_known_codes_still_filter_and_the_nested_list_checks_too(client, world) 
                                   initiatives(filter: $f) { totalCount } } }""", {"f": {"harms": ["NOPE"]}})
     assert [p["field"] for p in nested["errors"][0]["extensions"]["problems"]] == [["filter", "harms", "0"]]
     assert nested["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize(
+    ("field", "input_type", "given"),
+    [
+        ("initiatives", "InitiativeFilter",
+         {"stakeholderTypes": ["\x00"], "countries": ["US\x00"], "statuses": ["\x00"], "harms": ["CSAM-KNOWN\x00"]}),
+        ("organisations", "OrganisationFilter", {"stakeholderTypes": ["HOTLINE\x00"], "countries": ["US\x00"]}),
+    ],
+    ids=["initiatives", "organisations"],
+)
+def test_a_nul_in_a_code_is_an_unknown_code_not_a_crash(client, world, field, input_type, given) -> None:  # noqa: ANN001
+    body = graphql(client, f"query($f: {input_type}) {{ {field}(filter: $f) {{ totalCount }} }}", {"f": given})
+    assert len(_error(body)["extensions"]["problems"]) == len(given)
