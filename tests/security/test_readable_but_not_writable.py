@@ -30,7 +30,8 @@ def _snapshot(db) -> dict[str, list[dict]]:  # noqa: ANN001
 
 @dataclass(frozen=True)
 class Write:
-    """A mutation on one record: its document, payload field, id field and other input fields."""
+    """A mutation on one record: its name, input type, the input field naming the record, and the
+    other input fields."""
 
     name: str
     input_type: str
@@ -45,7 +46,8 @@ class Write:
 
 @dataclass
 class Records:
-    """Bravo's records of one kind, a public one and a hidden one, and the id of a missing one."""
+    """Two of bravo's records of one kind, one alpha may read and one it may not, and why alpha is
+    refused the readable one."""
 
     type_name: str
     public: int
