@@ -40,7 +40,7 @@ LISTS = {
 @pytest.fixture
 def world(make) -> dict:  # noqa: ANN001
     """Bravo's public initiative with a pending and a suspended partner, each of which also
-    proposes, endorses and assesses; and bravo's organisation-only initiative, assessed publicly."""
+    leads, proposes, endorses and assesses; and bravo's organisation-only initiative, assessed publicly."""
     alpha = make.organisation("alpha")
     bravo = make.organisation("bravo")
     pending = make.organisation("pending", status=OrganisationStatus.PENDING)
@@ -48,6 +48,7 @@ def world(make) -> dict:  # noqa: ANN001
     public = make.initiative(bravo, "Bravo public", partners=[(pending, "FUNDING"), (suspended, "IMPLEMENTING")])
     private = make.initiative(bravo, "Bravo private", visibility="ORGANISATION")
     for hidden in (pending, suspended):
+        make.initiative(hidden, f"{hidden.slug}'s own initiative")
         make.practice(hidden, f"{hidden.slug}'s practice")
         make.assessment(public, hidden, f"{hidden.slug}'s reading")
     make.practice(bravo, "Bravo's practice", endorsed_by=[pending, suspended])
@@ -82,3 +83,21 @@ def test_the_filters_are_not_vacuous(client, world) -> None:  # noqa: ANN001
     query, _ = LISTS["assessments by initiative"]
     body = graphql(client, query, {"ids": [gid("Initiative", world["visible"]["Initiative"])]})
     assert body["data"]["evidenceAssessments"]["totalCount"] == 0  # the hidden organisations' readings
+
+
+SEARCH = """query($ids: [ID!]) { searchInitiatives(query: "", filter: {leadOrganisation: $ids}, facets: [STATUS]) {
+              totalHits hits { initiative { id } } facetDistribution { facet values { value count } } } }"""
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "alpha"])
+def test_search_by_a_hidden_lead_answers_like_a_missing_one(client, world, caller: str) -> None:  # noqa: ANN001
+    from tests.search.test_graphql_search import index_everything
+
+    index_everything(client)
+    token = world["tokens"][caller]
+    missing = graphql(client, SEARCH, {"ids": [gid("Organisation", 999_999)]}, token)
+    assert "errors" not in missing, missing
+    for hidden_id in world["Organisation"]:
+        assert graphql(client, SEARCH, {"ids": [gid("Organisation", hidden_id)]}, token) == missing
+    bravo = graphql(client, SEARCH, {"ids": [gid("Organisation", world["visible"]["Organisation"])]}, token)
+    assert bravo["data"]["searchInitiatives"]["totalHits"] == 1  # not vacuous
