@@ -34,11 +34,13 @@ class ErrorCode(StrEnum):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input: where (a path below `input`), what, and why."""
+    """One thing wrong with an input: where (a path below `input`), what, why, and the value the
+    caller probably meant, when there is one."""
 
     field: tuple[str, ...]
     code: ErrorCode
     message: str
+    suggestion: str | None = None
 
 
 @dataclass
@@ -66,8 +68,8 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, field: Sequence[str], code: ErrorCode, message: str) -> None:
-        self.items.append(Problem(tuple(field), code, message))
+    def add(self, field: Sequence[str], code: ErrorCode, message: str, suggestion: str | None = None) -> None:
+        self.items.append(Problem(tuple(field), code, message, suggestion))
 
     def extend(self, other: "DomainError") -> None:
         self.items.extend(other.problems)
@@ -82,10 +84,16 @@ class UserError:
     field: list[str] = strawberry.field(description="Path to the input field, starting at `input`.")
     code: ErrorCode = strawberry.field(description="Stable error code.")
     message: str = strawberry.field(description="Human-readable explanation.")
+    suggestion: str | None = strawberry.field(
+        default=None,
+        description="The value the input probably meant (for an unknown code: the likely code), when there is one.",
+    )
 
     @classmethod
     def from_problem(cls, problem: Problem) -> "UserError":
-        return cls(field=["input", *problem.field], code=problem.code, message=problem.message)
+        return cls(
+            field=["input", *problem.field], code=problem.code, message=problem.message, suggestion=problem.suggestion
+        )
 
 
 class ApiError(GraphQLError):
@@ -97,6 +105,17 @@ class ApiError(GraphQLError):
         if field is not None:
             extensions["field"] = list(field)
         super().__init__(message, extensions=extensions)
+
+
+def bad_user_input(problems: Sequence[Problem]) -> ApiError:
+    """One top-level BAD_USER_INPUT error listing every problem of a query's arguments with its path."""
+    error = ApiError("BAD_USER_INPUT", " ".join(f"{'.'.join(p.field)}: {p.message}" for p in problems))
+    error.extensions["problems"] = [
+        {"field": list(p.field), "code": p.code.value, "message": p.message}
+        | ({"suggestion": p.suggestion} if p.suggestion is not None else {})
+        for p in problems
+    ]
+    return error
 
 
 def unauthenticated() -> ApiError:

@@ -19,10 +19,17 @@ T = TypeVar("T")
 # A field of an update: UNSET (omitted) leaves it unchanged, None (explicit null) clears it.
 Patch = Union[T, None, UnsetType]  # noqa: UP007
 
-# C0/C1 control characters except tab, line feed and carriage return (allowed in long text only),
-# bidi embeddings and overrides (U+202A-U+202E), which make displayed text differ from stored text,
-# and unpaired surrogates, which no database can store.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\ud800-\udfff]")
+# C0/C1 control characters except tab, line feed and carriage return (allowed in long text only);
+# every bidi control (Unicode's Bidi_Control property: ALM U+061C, LRM and RLM U+200E-U+200F,
+# embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069), which make displayed text differ
+# from stored text; the invisible word joiner and operators (U+2060-U+2064) and a byte-order mark
+# (U+FEFF) inside text, which only hide one string inside another; and unpaired surrogates, which
+# no database can store. Zero-width (non-)joiners U+200C-U+200D stay: Persian, Indic scripts and
+# emoji need them.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    r"\ufeff\ud800-\udfff]"
+)
 _LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
 # The shape is checked before parsing because URL parsers repair `http:host`, `https:\\host` and
 # `https://user@host` into something else than what a reader of the stored text sees.
@@ -98,19 +105,54 @@ def _parses_as_url(value: str) -> bool:
     return True
 
 
+# Codes people type for a country that ISO 3166-1 gives another code: the EU's own abbreviations
+# (EL for Greece, UK for the United Kingdom; .uk is also the country's domain name).
+COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
+# How much of a refused value an error message repeats.
+REPEATED_LENGTH = 60
+
+
+def repeated(value: str) -> str:
+    """`value` quoted for an error message, shortened when long, with controls escaped."""
+    shown = value if len(value) <= REPEATED_LENGTH else value[: REPEATED_LENGTH - 1] + "…"
+    return repr(shown)
+
+
+def did_you_mean(message: str, suggestion: str | None) -> str:
+    """`message` with the likely value appended, when there is one."""
+    return message if suggestion is None else f"{message} Did you mean {suggestion!r}?"
+
+
 def country(problems: Problems, field: Sequence[str], value: str | None) -> str | None:
-    """An ISO 3166-1 alpha-2 code, upper case, or a problem."""
+    """An ISO 3166-1 alpha-2 code, upper case, or a problem repeating the value and suggesting one."""
     if value is None:
         return None
     code = value.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        problems.add(field, ErrorCode.INVALID_COUNTRY, "Not an ISO 3166-1 alpha-2 country code.")
+        suggestion = likely_country(value)
+        message = f"{repeated(value)} is not an ISO 3166-1 alpha-2 country code."
+        problems.add(field, ErrorCode.INVALID_COUNTRY, did_you_mean(message, suggestion), suggestion)
         return None
     return code
 
 
+def likely_country(value: str) -> str | None:
+    """The alpha-2 code meant by an alias, an alpha-3 code or a country's name; None if unclear."""
+    typed = value.strip()
+    if typed.upper() in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[typed.upper()]
+    if not typed or "\x00" in typed:
+        return None
+    try:
+        # Matches alpha-3 and numeric codes and the name, official name and common name.
+        return pycountry.countries.lookup(typed).alpha_2
+    except LookupError:
+        return None
+
+
 def language(problems: Problems, field: Sequence[str], value: str) -> str | None:
-    """An ISO 639-1 (two-letter) or ISO 639-3 code, lower case, or a problem."""
+    """An ISO 639-1 (two-letter) or ISO 639-3 code, lower case, or a problem repeating the value and
+    suggesting one."""
     code = value.strip().lower()
     found = (
         pycountry.languages.get(alpha_2=code)
@@ -118,9 +160,33 @@ def language(problems: Problems, field: Sequence[str], value: str) -> str | None
         else pycountry.languages.get(alpha_3=code) if len(code) == 3 else None
     )
     if found is None:
-        problems.add(field, ErrorCode.INVALID_LANGUAGE, "Not an ISO 639 language code.")
+        suggestion = likely_language(value)
+        message = f"{repeated(value)} is not an ISO 639 language code."
+        problems.add(field, ErrorCode.INVALID_LANGUAGE, did_you_mean(message, suggestion), suggestion)
         return None
     return code
+
+
+def likely_language(value: str) -> str | None:
+    """The code meant by an ISO 639-2/B code (fre), a language tag (en-GB) or a language's name."""
+    typed = value.strip()
+    if not typed or "\x00" in typed:
+        return None
+    # A language tag (en-GB) means its primary language subtag.
+    candidate = typed.replace("_", "-").split("-")[0]
+    lowered = candidate.lower()
+    found = (
+        pycountry.languages.get(alpha_2=lowered)
+        or pycountry.languages.get(alpha_3=lowered)
+        or pycountry.languages.get(bibliographic=lowered)
+    )
+    if found is None:
+        try:
+            # Matches alpha-2 and alpha-3 codes and the name.
+            found = pycountry.languages.lookup(candidate)
+        except LookupError:
+            return None
+    return getattr(found, "alpha_2", None) or found.alpha_3
 
 
 def within_limit(problems: Problems, field: Sequence[str], values: Sequence[object], limit: int) -> bool:

@@ -28,3 +28,20 @@ def may_edit(principal: Principal, *, owner_id: int, created_by: str) -> bool:
     return principal.has_role(Role.EDITOR) or (
         principal.has_role(Role.CONTRIBUTOR) and created_by == principal.subject
     )
+
+
+def require_editor(
+    principal: Principal, *, field: str, owner_id: int | None, created_by: str, owner: str, record: str
+) -> None:
+    """For a record the caller has just read: FORBIDDEN naming what is missing, ownership or role.
+
+    Only call this after the record was found among the readable ones: an unreadable record is
+    NOT_FOUND, and saying who owns it would confirm that it exists."""
+    if owner_id is None or principal.organisation_id != owner_id:
+        raise DomainError.one([field], ErrorCode.FORBIDDEN, f"Only the {owner} can change this {record}.")
+    if not may_edit(principal, owner_id=owner_id, created_by=created_by):
+        raise DomainError.one(
+            [field],
+            ErrorCode.FORBIDDEN,
+            f"This needs the editor role in your organisation; contributors change only the {record}s they created.",
+        )

@@ -9,6 +9,7 @@ from api.context import Info
 from api.evidence import service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.types import EvidenceAssessment, EvidenceAssessmentOrder
+from api.filter_codes import FilterCodes
 from api.ids import decode_arguments
 from api.pagination import Connection, paginate
 
@@ -37,6 +38,10 @@ class Query:
         order_by: EvidenceAssessmentOrder = service.AssessmentOrder.CREATED_AT_DESC,
     ) -> Connection[EvidenceAssessment]:
         f = filter or EvidenceAssessmentFilter()
+        check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
+        study_designs = await check.vocabulary("study_designs", "study-design", f.study_designs)
+        ratings = await check.vocabulary("ratings", "evidence-rating", f.ratings)
+        check.raise_if_any()
         statement = service.readable(info.context.principal)
         if f.initiatives:
             ids = decode_arguments(f.initiatives, "Initiative", ["filter", "initiatives"])
@@ -44,11 +49,11 @@ class Query:
         if f.assessing_organisations:
             ids = decode_arguments(f.assessing_organisations, "Organisation", ["filter", "assessingOrganisations"])
             statement = statement.where(col(AssessmentRow.assessing_organisation_id).in_(ids))
-        if f.study_designs:
-            statement = statement.where(col(AssessmentRow.study_design).in_(f.study_designs))
-        if f.ratings:
+        if study_designs:
+            statement = statement.where(col(AssessmentRow.study_design).in_(study_designs))
+        if ratings:
             # Restricted by `readable` above, so findings of hidden assessments never count.
-            statement = statement.where(col(AssessmentRow.id).in_(service.rated_assessment_ids(f.ratings)))
+            statement = statement.where(col(AssessmentRow.id).in_(service.rated_assessment_ids(ratings)))
         return await paginate(
             session=info.context.session,
             statement=statement,

@@ -12,11 +12,11 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import validation
-from api.auth.checks import may_edit, require_role, require_scope
+from api.auth.checks import require_editor, require_role, require_scope
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.db import utcnow
-from api.errors import DomainError, ErrorCode, Problems, not_found
+from api.errors import ErrorCode, Problems, not_found
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative, Participation
@@ -397,13 +397,19 @@ async def create(
 
 
 async def _editable(session: AsyncSession, principal: Principal, assessment_id: int) -> EvidenceAssessment:
-    """The assessment if the principal's organisation made it and may change it; another
-    organisation's is NOT_FOUND, exactly like a missing one."""
+    """The assessment if editable; a hidden one is NOT_FOUND, exactly like a missing one, and a
+    readable one the caller may not change is FORBIDDEN with the reason."""
     assessment = await get(session=session, principal=principal, assessment_id=assessment_id)
-    if assessment is None or assessment.assessing_organisation_id != principal.organisation_id:
+    if assessment is None:
         raise not_found(["id"], "evidence assessment")
-    if not may_edit(principal, owner_id=assessment.assessing_organisation_id, created_by=assessment.created_by):
-        raise DomainError.one(["id"], ErrorCode.FORBIDDEN, "Your role does not allow changing this assessment.")
+    require_editor(
+        principal,
+        field="id",
+        owner_id=assessment.assessing_organisation_id,
+        created_by=assessment.created_by,
+        owner="assessing organisation",
+        record="assessment",
+    )
     return assessment
 
 

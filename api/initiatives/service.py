@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
 
 from api import validation
-from api.auth.checks import may_edit, require_role, require_scope
+from api.auth.checks import require_editor, require_role, require_scope
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.db import contains_pattern, utcnow
@@ -150,12 +150,14 @@ def filtered(principal: Principal, where: InitiativeFilter) -> sa.Select:
     where = _comparable(where)
     statement = readable(principal)
     if where.organisation_ids:
+        # Only readable organisations are named: a hidden partner's id must match what a missing one does.
+        named = organisations.readable_ids(principal).where(col(Organisation.id).in_(where.organisation_ids))
         statement = statement.where(
             sa.or_(
-                col(Initiative.lead_organisation_id).in_(where.organisation_ids),
+                col(Initiative.lead_organisation_id).in_(named),
                 sa.exists().where(
                     Participation.initiative_id == Initiative.id,
-                    col(Participation.organisation_id).in_(where.organisation_ids),
+                    col(Participation.organisation_id).in_(named),
                     shown_participation(principal),
                 ),
             )
@@ -343,12 +345,23 @@ async def create(*, session: AsyncSession, principal: Principal, data: Initiativ
 
 
 async def _editable(session: AsyncSession, principal: Principal, initiative_id: int, field: str) -> Initiative:
-    """The initiative if readable and editable; a hidden one is NOT_FOUND, exactly like a missing one."""
+    """The initiative if editable; a hidden one is NOT_FOUND, exactly like a missing one, and a
+    readable one the caller may not change is FORBIDDEN with the reason."""
     initiative = await get(session=session, principal=principal, initiative_id=initiative_id)
-    if initiative is None or initiative.lead_organisation_id != principal.organisation_id:
+    if initiative is None:
         raise not_found([field], "initiative")
-    if not may_edit(principal, owner_id=initiative.lead_organisation_id, created_by=initiative.created_by):
-        raise DomainError.one([field], ErrorCode.FORBIDDEN, "Your role does not allow changing this initiative.")
+    if initiative.lead_organisation_id is None:
+        raise DomainError.one(
+            [field], ErrorCode.FORBIDDEN, "No organisation leads this initiative, so none can change it."
+        )
+    require_editor(
+        principal,
+        field=field,
+        owner_id=initiative.lead_organisation_id,
+        created_by=initiative.created_by,
+        owner="lead organisation",
+        record="initiative",
+    )
     return initiative
 
 

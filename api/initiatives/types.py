@@ -11,6 +11,7 @@ from strawberry import relay
 
 from api.context import Info
 from api.evidence import loaders as evidence_loaders
+from api.filter_codes import FilterCodes
 from api.ids import decode_arguments, node_ints
 from api.initiatives import loaders, service
 from api.initiatives.models import Initiative as InitiativeRow
@@ -245,6 +246,17 @@ class InitiativeFilter:
     query: str | None = strawberry.field(default=None, description="Words in the title (literal text).")
 
 
+# Filter fields holding codes of a vocabulary (countries are ISO codes, checked apart), in the
+# order search checks them, so both report the same problems in the same order.
+FILTER_VOCABULARIES = {
+    "statuses": "initiative-status",
+    "harms": "harm",
+    "intervention_types": "intervention-type",
+    "stakeholder_types": "stakeholder-type",
+    "ratings": "evidence-rating",
+}
+
+
 async def list_initiatives(
     info: Info,
     *,
@@ -256,17 +268,23 @@ async def list_initiatives(
 ) -> Connection[Initiative]:
     """One page of readable initiatives; also behind `Organisation.initiatives`."""
     f = filter or InitiativeFilter()
+    check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
+    codes = {
+        name: await check.vocabulary(name, vocabulary, getattr(f, name)) for name, vocabulary in FILTER_VOCABULARIES.items()
+    }
+    countries = check.countries("countries", f.countries)
+    check.raise_if_any()
     organisation_ids = decode_arguments(f.organisations or [], "Organisation", ["filter", "organisations"])
     if organisation_id is not None:
         organisation_ids = [organisation_id] if not f.organisations or organisation_id in organisation_ids else [-1]
     where = service.InitiativeFilter(
         organisation_ids=organisation_ids,
-        stakeholder_types=f.stakeholder_types or (),
-        countries=f.countries or (),
-        intervention_types=f.intervention_types or (),
-        harms=f.harms or (),
-        statuses=f.statuses or (),
-        ratings=f.ratings or (),
+        stakeholder_types=codes["stakeholder_types"] or (),
+        countries=countries or (),
+        intervention_types=codes["intervention_types"] or (),
+        harms=codes["harms"] or (),
+        statuses=codes["statuses"] or (),
+        ratings=codes["ratings"] or (),
         visibilities=f.visibilities or (),
         query=f.query,
     )

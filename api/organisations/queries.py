@@ -6,6 +6,7 @@ import strawberry
 
 from api.auth.principal import PrincipalKind, Role
 from api.context import Info
+from api.filter_codes import FilterCodes
 from api.organisations import loaders, service
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.types import Organisation, OrganisationFilter, OrganisationOrder
@@ -64,10 +65,14 @@ class Query:
         order_by: OrganisationOrder = OrganisationOrder.NAME_ASC,
     ) -> Connection[Organisation]:
         f = filter or OrganisationFilter()
+        check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
+        stakeholder_types = await check.vocabulary("stakeholder_types", "stakeholder-type", f.stakeholder_types)
+        countries = check.countries("countries", f.countries)
+        check.raise_if_any()
         statement = service.filtered(
             info.context.principal,
-            stakeholder_types=f.stakeholder_types or (),
-            countries=f.countries or (),
+            stakeholder_types=stakeholder_types or (),
+            countries=countries or (),
             statuses=f.statuses or (),
             query=f.query,
         )

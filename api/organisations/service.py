@@ -121,7 +121,9 @@ async def _clean(
     named = validation.named_fields(data, creating=creating)
     values: dict[str, object] = {}
     if "name" in named:
-        values["name"] = validation.text(problems, ["name"], named["name"], required=True)
+        name = validation.text(problems, ["name"], named["name"], required=True)
+        # Runs of spaces inside a name are never meant, and would let two names look alike.
+        values["name"] = name and " ".join(name.split())
     if "slug" in named:
         values["slug"] = _slug(problems, named["slug"])
     if "acronym" in named:
@@ -149,6 +151,34 @@ async def _clean(
     return values, problems
 
 
+def name_key(name: str) -> str:
+    """What two organisation names must not share: the name with case and spacing ignored."""
+    return " ".join(name.split()).casefold()
+
+
+async def _name_taken(session: AsyncSession, name: str, except_id: int | None = None) -> bool:
+    """True if another organisation, whatever its status, has the same name up to case and spacing."""
+    # Compared in Python: SQLite's lower() folds ASCII only, and the registry holds hundreds of
+    # organisations, not millions. The caller's transaction holds the row it writes.
+    statement = select(Organisation.id, Organisation.name)
+    if except_id is not None:
+        statement = statement.where(Organisation.id != except_id)
+    key = name_key(name)
+    return any(name_key(other) == key for _, other in (await session.exec(statement)).all())
+
+
+async def _check_unique(
+    session: AsyncSession, problems: Problems, values: dict[str, object], except_id: int | None = None
+) -> None:
+    """A DUPLICATE problem for a slug or a name another organisation already uses."""
+    if values.get("slug") and await _slug_taken(session, str(values["slug"]), except_id):
+        problems.add(["slug"], ErrorCode.DUPLICATE, "An organisation already uses this slug.")
+    if values.get("name") and await _name_taken(session, str(values["name"]), except_id):
+        problems.add(
+            ["name"], ErrorCode.DUPLICATE, f"An organisation already uses the name {validation.repeated(str(values['name']))}."
+        )
+
+
 async def _slug_taken(session: AsyncSession, slug: str, except_id: int | None = None) -> bool:
     statement = select(Organisation.id).where(Organisation.slug == slug)
     if except_id is not None:
@@ -166,8 +196,7 @@ async def create(
 ) -> Organisation:
     """A new organisation (the secretariat's or the CLI's act; callers check that right)."""
     values, problems = await _clean(session=session, data=data, creating=True)
-    if values.get("slug") and await _slug_taken(session, str(values["slug"])):
-        problems.add(["slug"], ErrorCode.DUPLICATE, "An organisation already uses this slug.")
+    await _check_unique(session, problems, values)
     problems.raise_if_any()
     organisation = Organisation(
         **values, status=status, is_secretariat=is_secretariat, created_by=actor, updated_by=actor
@@ -196,8 +225,17 @@ async def _administered(
     if organisation is None:
         raise not_found([field], "organisation")
     if not can_administer(principal, organisation_id):
-        raise DomainError.one([field], ErrorCode.FORBIDDEN, "You may not administer this organisation.")
+        raise DomainError.one([field], ErrorCode.FORBIDDEN, _why_not_administrator(principal, organisation_id))
     return organisation
+
+
+def _why_not_administrator(principal: Principal, organisation_id: int) -> str:
+    """What the principal lacks to administer a readable organisation: ownership, scope or role."""
+    if principal.organisation_id != organisation_id:
+        return "Only the organisation's own administrators and the Lab's secretariat can change this organisation."
+    if not principal.has_scope(Scope.ORG_ADMIN):
+        return f"The access token lacks the scope {Scope.ORG_ADMIN}."
+    return "This needs the admin role in your organisation."
 
 
 async def update(
@@ -206,8 +244,7 @@ async def update(
     """Change an organisation's profile."""
     organisation = await _administered(session, principal, organisation_id, "id")
     values, problems = await _clean(session=session, data=data, creating=False)
-    if values.get("slug") and await _slug_taken(session, str(values["slug"]), organisation.id):
-        problems.add(["slug"], ErrorCode.DUPLICATE, "An organisation already uses this slug.")
+    await _check_unique(session, problems, values, organisation.id)
     problems.raise_if_any()
     for key, value in values.items():
         setattr(organisation, key, value)

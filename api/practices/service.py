@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
 
 from api import validation
-from api.auth.checks import may_edit, require_role, require_scope
+from api.auth.checks import require_editor, require_role, require_scope
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.db import contains_pattern, utcnow
@@ -280,12 +280,19 @@ async def create(*, session: AsyncSession, principal: Principal, data: PracticeD
 
 
 async def _editable(session: AsyncSession, principal: Principal, practice_id: int) -> BestPractice:
-    """The practice if readable and editable; another organisation's is NOT_FOUND, like a missing one."""
+    """The practice if editable; a hidden one is NOT_FOUND, exactly like a missing one, and a
+    readable one the caller may not change is FORBIDDEN with the reason."""
     practice = await get(session=session, principal=principal, practice_id=practice_id)
-    if practice is None or practice.organisation_id != principal.organisation_id:
+    if practice is None:
         raise not_found(["id"], "best practice")
-    if not may_edit(principal, owner_id=practice.organisation_id, created_by=practice.created_by):
-        raise DomainError.one(["id"], ErrorCode.FORBIDDEN, "Your role does not allow changing this practice.")
+    require_editor(
+        principal,
+        field="id",
+        owner_id=practice.organisation_id,
+        created_by=practice.created_by,
+        owner="proposing organisation",
+        record="practice",
+    )
     return practice
 
 

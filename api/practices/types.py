@@ -8,6 +8,7 @@ from strawberry import relay
 
 from api.context import Info
 from api.evidence.types import EvidenceAssessment
+from api.filter_codes import FilterCodes
 from api.ids import decode_arguments, node_ints
 from api.provenance import Provenance, provenance_list
 from api.organisations import loaders as organisation_loaders
@@ -142,10 +143,15 @@ async def list_practices(
 ) -> Connection[BestPractice]:
     """One page of readable best practices."""
     f = filter or BestPracticeFilter()
+    check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
+    harms = await check.vocabulary("harms", "harm", f.harms)
+    intervention_types = await check.vocabulary("intervention_types", "intervention-type", f.intervention_types)
+    evidence_bases = await check.vocabulary("evidence_basis", "evidence-basis", f.evidence_basis)
+    check.raise_if_any()
     where = service.PracticeFilter(
-        harms=f.harms or (),
-        intervention_types=f.intervention_types or (),
-        evidence_bases=f.evidence_basis or (),
+        harms=harms or (),
+        intervention_types=intervention_types or (),
+        evidence_bases=evidence_bases or (),
         organisation_ids=_organisation_ids(f.organisations, ["filter", "organisations"]),
         endorsed_by=_organisation_ids(f.endorsed_by, ["filter", "endorsedBy"]),
         query=f.query,

@@ -8,7 +8,8 @@ from starlette.concurrency import run_in_threadpool
 from api import validation
 from api.auth.principal import Principal
 from api.context import Info
-from api.errors import ApiError, DomainError, ErrorCode, Problems
+from api.errors import ApiError, DomainError, ErrorCode, Problem, bad_user_input
+from api.filter_codes import MAX_FILTER_VALUES, FilterCodes
 from api.ids import decode
 from api.initiatives import loaders
 from api.initiatives.types import Initiative
@@ -32,13 +33,11 @@ from api.search.types import (
     SearchSort,
 )
 from api.selection import selected_paths
-from api.vocabularies import service as vocabularies
 from api.vocabularies.types import term
 
 HIGHLIGHTED = ("title", "summary", "organisations")
 CROPPED = ("description",)
 MAX_QUERY_LENGTH = 500
-MAX_FILTER_VALUES = 50
 # A highlight lists at most this many match ranges (the first ones): enough to mark a field, and a
 # bound the node budget can count (api/node_budget.py).
 MAX_MATCHES_PER_HIGHLIGHT = 20
@@ -55,11 +54,7 @@ VOCABULARY_FILTERS = {
 
 def bad_input(problems: Sequence[tuple[Sequence[str], ErrorCode, str]]) -> ApiError:
     """One BAD_USER_INPUT error listing every problem with its argument path."""
-    error = ApiError("BAD_USER_INPUT", " ".join(f"{'.'.join(path)}: {message}" for path, _, message in problems))
-    error.extensions["problems"] = [
-        {"field": list(path), "code": code.value, "message": message} for path, code, message in problems
-    ]
-    return error
+    return bad_user_input([Problem(tuple(path), code, message) for path, code, message in problems])
 
 
 def check_paging(*, page: int, hits_per_page: int, max_page_size: int, query: str) -> None:
@@ -83,35 +78,19 @@ def check_paging(*, page: int, hits_per_page: int, max_page_size: int, query: st
         raise bad_input(problems)
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 async def caller_filter(info: Info, given: SearchFilter | None) -> Filter | None:
     """The caller's filter as a typed tree; every unknown code or bad id raises one BAD_USER_INPUT."""
     if given is None:
         return None
-    problems = Problems()
+    check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
+    problems = check.problems
     parts: list[Filter] = []
     for name, (field, vocabulary) in VOCABULARY_FILTERS.items():
-        values = getattr(given, name)
-        if values is None:
-            continue
-        async with info.context.loaders.lock:  # one statement at a time on the request's session
-            codes = await vocabularies.check_codes(
-                session=info.context.session,
-                problems=problems,
-                field=["filter", _camel(name)],
-                vocabulary=vocabulary,
-                codes=validation.comparable_all(values),
-                limit=MAX_FILTER_VALUES,
-            )
-        parts.append(AnyOf(field, tuple(codes)))
-    if given.countries is not None:
-        countries = validation.codes_list(
-            problems, ["filter", "countries"], given.countries, validation.country, limit=MAX_FILTER_VALUES
-        )
+        codes = await check.vocabulary(name, vocabulary, getattr(given, name))
+        if codes is not None:
+            parts.append(AnyOf(field, tuple(codes)))
+    countries = check.countries("countries", given.countries)
+    if countries is not None:
         parts.append(AnyOf("countries", tuple(countries)))
     if given.lead_organisation is not None:
         ids: list[int] = []
@@ -125,8 +104,7 @@ async def caller_filter(info: Info, given: SearchFilter | None) -> Filter | None
                         ["filter", "leadOrganisation", str(index)], ErrorCode.INVALID_ID, "Not an organisation id."
                     )
         parts.append(AnyOf("lead_organisation", tuple(ids)))
-    if problems.items:
-        raise bad_input([(p.field, p.code, p.message) for p in problems.items])
+    check.raise_if_any()
     # An empty list given for a filter matches nothing, as `AnyOf` with no values does.
     return all_of(*parts)
 

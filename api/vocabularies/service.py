@@ -1,13 +1,16 @@
 """Controlled vocabularies: loading them from seed files and enforcing them on writes."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
+from rapidfuzz import fuzz, process
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import ErrorCode, Problems
+from api.validation import did_you_mean, repeated
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 
@@ -72,10 +75,44 @@ async def check_codes(
             )
         ).all()
     )
-    for index, code in enumerate(codes):
-        if code not in known:
-            problems.add([*field, str(index)], ErrorCode.INVALID_CODE, f"{code!r} is not a code of {vocabulary}.")
+    unknown = [(index, code) for index, code in enumerate(codes) if code not in known]
+    terms = await _terms(session, vocabulary) if unknown else {}
+    for index, code in unknown:
+        suggestion = likely_code(code, terms)
+        message = did_you_mean(f"{repeated(code)} is not a code of {vocabulary}.", suggestion)
+        problems.add([*field, str(index)], ErrorCode.INVALID_CODE, message, suggestion)
     return [c for c in wanted if c in known]
+
+
+async def _terms(session: AsyncSession, vocabulary: str) -> dict[str, str]:
+    """Every term of `vocabulary`: code → label."""
+    rows = (
+        await session.exec(
+            select(VocabularyTerm.code, VocabularyTerm.label).where(VocabularyTerm.vocabulary == vocabulary)
+        )
+    ).all()
+    return dict(rows)
+
+
+# How alike (0-100, rapidfuzz's normalised Indel similarity) a typed value and a code or label must
+# be for the code to be suggested: close enough for a slip of one or two characters in a code.
+SIMILAR_ENOUGH = 80
+
+
+def likely_code(value: str, terms: dict[str, str]) -> str | None:
+    """The code meant by `value`: the same code in another case, a term's label typed instead of its
+    code, or a code or label a small typo away; None when nothing is close."""
+    typed = " ".join(value.split()).casefold()
+    if not typed:
+        return None
+    for code, label in terms.items():
+        if typed in (code.casefold(), " ".join(label.split()).casefold()):
+            return code
+    choices = {code: code.casefold() for code in terms} | {
+        f"label:{code}": " ".join(label.split()).casefold() for code, label in terms.items()
+    }
+    best = process.extractOne(typed, choices, scorer=fuzz.ratio, score_cutoff=SIMILAR_ENOUGH)
+    return None if best is None else best[2].removeprefix("label:")
 
 
 async def check_code(
@@ -87,7 +124,7 @@ async def check_code(
     found = await check_codes(session=session, problems=problems, field=field, vocabulary=vocabulary, codes=[code])
     if not found:
         # check_codes named the element; a single value is named by its own field.
-        problems.items[-1] = type(problems.items[-1])(tuple(field), ErrorCode.INVALID_CODE, problems.items[-1].message)
+        problems.items[-1] = replace(problems.items[-1], field=tuple(field))
         return None
     return code
 

@@ -72,7 +72,7 @@ def test_a_viewer_may_not_create(client, make, db) -> None:
 
 
 @pytest.mark.parametrize("operation", ["update", "delete"])
-def test_another_organisation_gets_not_found_even_when_it_can_read_the_assessment(
+def test_another_organisation_that_can_read_the_assessment_is_forbidden_with_the_reason(
     client, make, db, operation: str
 ) -> None:
     lead, assessor, initiative, assessment = _arrange(make)
@@ -84,12 +84,27 @@ def test_another_organisation_gets_not_found_even_when_it_can_read_the_assessmen
 
         document, name, variables = _operations(initiative, assessment)[1 if operation == "update" else 2]
         payload = graphql(client, document, variables, token)["data"][name]
-        missing = graphql(client, document, {"input": {**variables["input"], "id": gid("EvidenceAssessment", 999)}},
-                          token)["data"][name]
 
-        assert problems(payload) == [(["input", "id"], "NOT_FOUND")]
-        assert payload["userErrors"] == missing["userErrors"]
+        assert payload["userErrors"] == [{"field": ["input", "id"], "code": "FORBIDDEN",
+                                          "message": "Only the assessing organisation can change this assessment."}]
         assert stored_assessment(db, assessment.id) == ("Original", "PUBLIC", None, ["PROMISING"])
+
+
+@pytest.mark.parametrize("operation", ["update", "delete"])
+def test_another_organisation_that_cannot_read_the_assessment_gets_what_a_missing_one_gets(
+    client, make, db, operation: str
+) -> None:
+    lead, assessor, initiative, _ = _arrange(make)
+    hidden = make.assessment(initiative, assessor, "Original", visibility="ORGANISATION", ratings=["PROMISING"])
+    token = make.token(make.organisation("other"))
+    document, name, variables = _operations(initiative, hidden)[1 if operation == "update" else 2]
+
+    theirs = graphql(client, document, variables, token)
+    missing = graphql(client, document, {"input": {**variables["input"], "id": gid("EvidenceAssessment", 999)}}, token)
+
+    assert theirs == missing
+    assert problems(theirs["data"][name]) == [(["input", "id"], "NOT_FOUND")]
+    assert stored_assessment(db, hidden.id) == ("Original", "ORGANISATION", None, ["PROMISING"])
 
 
 @pytest.mark.parametrize("operation", ["update", "delete"])

@@ -48,6 +48,15 @@ BAD_FIELDS = [
     ("line feed in the title", {"title": "Two\nlines"}, [(["input", "title"], "CONTROL_CHARACTERS")]),
     ("line separator in the title", {"title": "Two\u2028lines"}, [(["input", "title"], "CONTROL_CHARACTERS")]),
     ("bidi override in the title", {"title": "gpj.\u202eexe"}, [(["input", "title"], "CONTROL_CHARACTERS")]),
+    ("right-to-left isolate in the title", {"title": "gpj.\u2067exe\u2069"}, [(["input", "title"], "CONTROL_CHARACTERS")]),
+    ("left-to-right isolate in the summary", {"summary": "a\u2066b"}, [(["input", "summary"], "CONTROL_CHARACTERS")]),
+    ("first strong isolate in the description", {"description": "a\u2068b"}, [(["input", "description"], "CONTROL_CHARACTERS")]),
+    ("right-to-left mark in the title", {"title": "gpj\u200f.exe"}, [(["input", "title"], "CONTROL_CHARACTERS")]),
+    ("left-to-right mark in the title", {"title": "a\u200eb"}, [(["input", "title"], "CONTROL_CHARACTERS")]),
+    ("Arabic letter mark in a link label", {"links": [{"url": "https://example.org/", "label": "a\u061cb"}]},
+     [(["input", "links", "0", "label"], "CONTROL_CHARACTERS")]),
+    ("word joiner in the title", {"title": "pay\u2060pal"}, [(["input", "title"], "CONTROL_CHARACTERS")]),
+    ("byte-order mark in the title", {"title": "a\ufeffb"}, [(["input", "title"], "CONTROL_CHARACTERS")]),
     ("escape in the summary", {"summary": "\x1b[31mred\x1b[0m"}, [(["input", "summary"], "CONTROL_CHARACTERS")]),
     ("C1 control in the description", {"description": "a\x85b\x9bc"}, [(["input", "description"], "CONTROL_CHARACTERS")]),
     (
@@ -166,11 +175,11 @@ def test_update_checks_a_new_end_against_the_stored_start(client, db, token, exi
     [
         pytest.param(lambda existing, other: gid("Initiative", 999_999), id="missing initiative"),
         pytest.param(lambda existing, other: gid("Organisation", existing.lead_organisation_id), id="id of another type"),
-        pytest.param(lambda existing, other: gid("Initiative", other.id), id="another organisation's initiative"),
+        pytest.param(lambda existing, other: gid("Initiative", other.id), id="another organisation's hidden initiative"),
     ],
 )
 def test_update_of_an_unknown_id_is_not_found(client, db, make, token, existing, target) -> None:  # noqa: ANN001
-    other = make.initiative(make.organisation("iwf"), "Someone else's")
+    other = make.initiative(make.organisation("iwf"), "Someone else's", visibility="ORGANISATION")
     before = stored(db)
     payload = mutate(client, "updateInitiative", {"id": target(existing, other), "title": "Taken over"}, token, SELECTION)
     assert user_errors(payload) == [(["input", "id"], "NOT_FOUND")]
@@ -215,3 +224,12 @@ def test_valid_input_is_normalised_and_stored(client, db, token) -> None:  # noq
         ("harm", "SOLICITATION"),
         ("harm", "CSAM-KNOWN"),
     }
+
+
+def test_joiners_that_scripts_and_emoji_need_are_kept(client, db, token) -> None:  # noqa: ANN001
+    # Persian writes "می‌خواهم" with a zero-width non-joiner; a family emoji joins people with ZWJ.
+    title = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f469\u200d\U0001f467"
+    payload = mutate(client, "createInitiative", {**VALID, "title": title}, token, SELECTION)
+    assert user_errors(payload) == []
+    db.expire_all()
+    assert db.get(Initiative, int(from_base64(payload["initiative"]["id"])[1])).title == title

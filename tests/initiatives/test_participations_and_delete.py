@@ -108,12 +108,12 @@ def test_add_participation_refuses_bad_input(
     assert stored(db) == before
 
 
-def test_add_participation_to_another_organisations_initiative_is_not_found(
+def test_add_participation_to_another_organisations_initiative_is_forbidden(
     client, db, token, foreign, inhope  # noqa: ANN001
 ) -> None:
     before = stored(db)
     payload = _add(client, token, gid("Initiative", foreign.id), gid("Organisation", inhope.id), "ENDORSER")
-    assert user_errors(payload) == [(["input", "initiative"], "NOT_FOUND")]
+    assert user_errors(payload) == [(["input", "initiative"], "FORBIDDEN")]
     assert stored(db) == before
 
 
@@ -133,7 +133,6 @@ def test_a_pending_organisation_cannot_be_added(client, db, make, token, initiat
     [
         pytest.param(lambda own, foreign: gid("Participation", 999_999), id="missing participation"),
         pytest.param(lambda own, foreign: gid("Initiative", own.initiative_id), id="id of another type"),
-        pytest.param(lambda own, foreign: gid("Participation", foreign.id), id="participation in another's initiative"),
     ],
 )
 def test_remove_participation_of_an_unknown_id_is_not_found(
@@ -143,6 +142,16 @@ def test_remove_participation_of_an_unknown_id_is_not_found(
     before = stored(db)
     payload = mutate(client, "removeParticipation", {"id": target(own, theirs)}, token, PARTICIPATION)
     assert user_errors(payload) == [(["input", "id"], "NOT_FOUND")]
+    assert stored(db) == before
+
+
+def test_remove_participation_in_another_organisations_initiative_is_forbidden(
+    client, db, token, foreign  # noqa: ANN001
+) -> None:
+    theirs = _participation(db, foreign)
+    before = stored(db)
+    payload = mutate(client, "removeParticipation", {"id": gid("Participation", theirs.id)}, token, PARTICIPATION)
+    assert user_errors(payload) == [(["input", "id"], "FORBIDDEN")]
     assert stored(db) == before
 
 
@@ -161,7 +170,6 @@ def test_remove_participation_deletes_only_that_row(client, db, token, initiativ
     [
         pytest.param(lambda own, foreign: gid("Initiative", 999_999), id="missing initiative"),
         pytest.param(lambda own, foreign: gid("Organisation", own.lead_organisation_id), id="id of another type"),
-        pytest.param(lambda own, foreign: gid("Initiative", foreign.id), id="another organisation's initiative"),
     ],
 )
 def test_delete_of_an_unknown_id_is_not_found(client, db, token, initiative, foreign, target) -> None:  # noqa: ANN001

@@ -52,7 +52,6 @@ def _names(client, registry, token, filter: dict | None = None, order_by: str | 
         pytest.param({"stakeholderTypes": ["IND-PLAT", "NGO"]}, ["100% _Literal_ Org", "Google", "Thorn"], id="two types"),
         pytest.param({"countries": ["us"]}, ["Google", "Thorn"], id="country in lower case"),
         pytest.param({"countries": ["GB", "FR"]}, ["Internet Watch Foundation", "Point de Contact"], id="two countries"),
-        pytest.param({"countries": ["ZZ"]}, [], id="unknown country matches nothing"),
         pytest.param({"statuses": ["OBSERVER"]}, ["Thorn"], id="status"),
         pytest.param({"statuses": ["PENDING", "SUSPENDED"]}, [], id="hidden statuses stay hidden"),
         pytest.param({"query": "watch"}, ["Internet Watch Foundation"], id="query in the name"),
@@ -61,7 +60,6 @@ def _names(client, registry, token, filter: dict | None = None, order_by: str | 
         pytest.param({"query": "g__gle"}, [], id="underscore is no wildcard"),
         pytest.param({"query": "' OR 1=1 --"}, [], id="SQL is just text"),
         pytest.param({"query": "\x00"}, [], id="NUL in the query matches nothing"),
-        pytest.param({"stakeholderTypes": ["HOTLINE\x00"], "countries": ["US\x00"]}, [], id="NUL in code filters"),
         pytest.param(
             {"stakeholderTypes": ["IND-PLAT"], "countries": ["US"], "statuses": ["MEMBER"]}, ["Google"], id="filters combine"
         ),

@@ -50,7 +50,6 @@ FILTERS = [
     ("filters combine", lambda c: {"harms": ["CSAM-KNOWN"], "endorsedBy": [gid("Organisation", c["iwf"].id)]},
      ["Hotline take-down"]),
     ("an id of another type matches nothing", lambda c: {"organisations": [gid("BestPractice", 1)]}, []),
-    ("an unknown code matches nothing", lambda c: {"harms": ["NOPE"]}, []),
 ]
 
 

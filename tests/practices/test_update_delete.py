@@ -108,15 +108,29 @@ def test_switching_to_assessments_basis_needs_a_citation(client, make, db) -> No
 
 
 @pytest.mark.parametrize(("document", "name"), [(UPDATE, "updateBestPractice"), (DELETE, "deleteBestPractice")])
-def test_another_organisation_gets_not_found_exactly_like_a_missing_practice(client, make, db, arranged, document, name) -> None:
+def test_another_organisation_is_refused_a_public_practice_with_the_reason(client, make, db, arranged, document, name) -> None:
     before = stored(db, arranged["practice"].id)
+    change = {"title": "Hijacked"} if name == "updateBestPractice" else {}
+    theirs = graphql(client, document, {"input": {"id": arranged["id"], **change}},
+                     make.token(arranged["iwf"]))["data"][name]
+    assert theirs["userErrors"] == [{"field": ["input", "id"], "code": "FORBIDDEN",
+                                     "message": "Only the proposing organisation can change this practice."}]
+    after = stored(db, arranged["practice"].id)
+    assert after[0].model_dump() == before[0].model_dump()
+    assert after[0].deleted_at is None and after[1:] == before[1:]
+
+
+@pytest.mark.parametrize(("document", "name"), [(UPDATE, "updateBestPractice"), (DELETE, "deleteBestPractice")])
+def test_another_organisation_gets_not_found_exactly_like_a_missing_practice(client, make, db, arranged, document, name) -> None:
+    hidden = make.practice(arranged["inhope"], "Ours alone", visibility="ORGANISATION")
+    before = stored(db, hidden.id)
     token = make.token(arranged["iwf"])
     change = {"title": "Hijacked"} if name == "updateBestPractice" else {}
-    theirs = graphql(client, document, {"input": {"id": arranged["id"], **change}}, token)["data"][name]
-    missing = graphql(client, document, {"input": {"id": gid("BestPractice", 999_999), **change}}, token)["data"][name]
-    assert theirs["userErrors"] == missing["userErrors"]
-    assert errors(theirs) == [(["input", "id"], "NOT_FOUND")]
-    after = stored(db, arranged["practice"].id)
+    theirs = graphql(client, document, {"input": {"id": gid("BestPractice", hidden.id), **change}}, token)
+    missing = graphql(client, document, {"input": {"id": gid("BestPractice", 999_999), **change}}, token)
+    assert theirs == missing
+    assert errors(theirs["data"][name]) == [(["input", "id"], "NOT_FOUND")]
+    after = stored(db, hidden.id)
     assert after[0].model_dump() == before[0].model_dump()
     assert after[0].deleted_at is None and after[1:] == before[1:]
 

@@ -290,19 +290,22 @@ WRITERS = ["alpha admin", "alpha client"]
 def _write_attempts(world: World, alpha_participation: int) -> list[tuple[str, str, dict, str]]:
     """(mutation, payload field, input, expected user-error code) for every write on bravo's records."""
     attempts = []
-    for initiative in (world.bravo_public, world.bravo_members, world.bravo_private, world.bravo_deleted):
+    # The writers read bravo's public and members-only initiatives, so refusing them says nothing
+    # new (FORBIDDEN); the organisation-only and deleted ones answer like missing ones.
+    for initiative, code in ((world.bravo_public, "FORBIDDEN"), (world.bravo_members, "FORBIDDEN"),
+                             (world.bravo_private, "NOT_FOUND"), (world.bravo_deleted, "NOT_FOUND")):
         initiative_id = gid("Initiative", initiative.id)
         attempts += [
-            (UPDATE, "updateInitiative", {"id": initiative_id, "title": "Taken over"}, "NOT_FOUND"),
-            (UPDATE, "updateInitiative", {"id": initiative_id, "visibility": "PUBLIC"}, "NOT_FOUND"),
-            (DELETE, "deleteInitiative", {"id": initiative_id}, "NOT_FOUND"),
+            (UPDATE, "updateInitiative", {"id": initiative_id, "title": "Taken over"}, code),
+            (UPDATE, "updateInitiative", {"id": initiative_id, "visibility": "PUBLIC"}, code),
+            (DELETE, "deleteInitiative", {"id": initiative_id}, code),
             (ADD_PARTICIPATION, "addParticipation",
              {"initiative": initiative_id, "organisation": gid("Organisation", world.charlie.id),
-              "role": "FUNDING"}, "NOT_FOUND"),
+              "role": "FUNDING"}, code),
         ]
     attempts += [
         # Alpha is a partner in bravo's public initiative: a partner still does not edit it.
-        (REMOVE_PARTICIPATION, "removeParticipation", {"id": gid("Participation", alpha_participation)}, "NOT_FOUND"),
+        (REMOVE_PARTICIPATION, "removeParticipation", {"id": gid("Participation", alpha_participation)}, "FORBIDDEN"),
         (REMOVE_PARTICIPATION, "removeParticipation", {"id": gid("Participation", world.delta_partnership.id)},
          "NOT_FOUND"),
         # Bravo's existence is public, so refusing its profile says nothing new; delta's is not.
@@ -323,7 +326,7 @@ def _everything(db) -> dict[str, list[dict]]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("caller", WRITERS)
-def test_writes_to_another_organisations_records_are_not_found_and_change_nothing(
+def test_writes_to_another_organisations_records_are_refused_and_change_nothing(
     client, world: World, db, caller: str  # noqa: ANN001
 ) -> None:
     alpha_participation = _participation_of(db, world.alpha)
@@ -481,12 +484,12 @@ def test_a_token_for_one_organisation_cannot_write_to_the_other(client, world: W
     token = make.token(world.alpha, ALL_SCOPES, user=both)
     editor_membership = gid("Membership", membership_id(db, world.bravo_editor.id, world.bravo.id))
     before = _everything(db)
-    for initiative in (world.bravo_public, world.bravo_private):
+    for initiative, code in ((world.bravo_public, "FORBIDDEN"), (world.bravo_private, "NOT_FOUND")):
         initiative_id = gid("Initiative", initiative.id)
         body = graphql(client, UPDATE, {"i": {"id": initiative_id, "title": "Wrong hat"}}, token)
-        assert _user_error_codes(body, "updateInitiative") == ["NOT_FOUND"]
+        assert _user_error_codes(body, "updateInitiative") == [code]
         body = graphql(client, DELETE, {"i": {"id": initiative_id}}, token)
-        assert _user_error_codes(body, "deleteInitiative") == ["NOT_FOUND"]
+        assert _user_error_codes(body, "deleteInitiative") == [code]
     body = graphql(client, UPDATE_ORGANISATION, {"i": {"id": gid("Organisation", world.bravo.id), "name": "X"}},
                    token)
     assert _user_error_codes(body, "updateOrganisation") == ["FORBIDDEN"]

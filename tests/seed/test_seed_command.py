@@ -139,7 +139,7 @@ BROKEN = [
     ("initiatives.yaml", "ncmec-cybertipline", {"lead": "no-such-organisation"},
      "initiatives.yaml: record 'ncmec-cybertipline', field lead: no organisation has the key 'no-such-organisation'"),
     ("organisations.yaml", "inhope", {"country": "XX"},
-     "organisations.yaml: record 'inhope', field country: 'XX': Not an ISO 3166-1 alpha-2 country code."),
+     "organisations.yaml: record 'inhope', field country: 'XX': 'XX' is not an ISO 3166-1 alpha-2 country code."),
     ("organisations.yaml", "iwf", {"website": "iwf.org.uk"},
      "organisations.yaml: record 'iwf', field website: 'iwf.org.uk': Must be an absolute http or https URL."),
     ("evidence.yaml", "csam-publication-rate", {"findings": [{"outcome": "PREVALENCE", "effect_direction": "UNCLEAR",

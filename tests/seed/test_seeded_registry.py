@@ -173,11 +173,13 @@ def test_an_initiative_with_no_lead_is_found_and_edited_by_no_organisation(clien
     changed = graphql(
         client,
         'mutation ($id: ID!) { updateInitiative(input: {id: $id, title: "Taken over"}) '
-        "{ initiative { title } userErrors { field code } } }",
+        "{ initiative { title } userErrors { field code message } } }",
         {"id": gid("Initiative", centre.id)},
         token=token,
     )["data"]["updateInitiative"]
-    assert changed == {"initiative": None, "userErrors": [{"field": ["input", "id"], "code": "NOT_FOUND"}]}
+    assert changed == {"initiative": None, "userErrors": [{
+        "field": ["input", "id"], "code": "FORBIDDEN",
+        "message": "No organisation leads this initiative, so none can change it."}]}
     db.refresh(centre)
     assert centre.title == "French Safer Internet Centre"
 
