@@ -1,11 +1,13 @@
 """A real uvicorn server on 127.0.0.1, in a background thread, for tests about HTTP."""
 
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 import uvicorn
 
 from api.main import create_app
@@ -36,3 +38,22 @@ def running_server(settings: Settings, *, log_level: str = "warning") -> Iterato
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def wait_until_answering(process: subprocess.Popen, base_url: str, *, timeout: float = 120) -> None:
+    """Return once the server process at `base_url` answers /health; a loaded machine starts it
+    slowly. If it dies or takes longer, it is killed and its output (if piped) goes in the error."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()  # else reading its output waits for an end that never comes
+            output = process.stderr or process.stdout
+            said = output.read() if output else ""
+            said = said.decode() if isinstance(said, bytes) else said
+            raise RuntimeError(f"the server did not start: {said[-2000:]}")
+        time.sleep(0.1)

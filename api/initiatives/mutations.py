@@ -137,6 +137,12 @@ def _payload(info: Info, row, errors) -> InitiativePayload:  # noqa: ANN001
     )
 
 
+def _participation_payload(info: Info, row, errors) -> ParticipationPayload:  # noqa: ANN001
+    return ParticipationPayload(
+        participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors
+    )
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Register an initiative led by your organisation (`initiatives:write`).")
@@ -181,8 +187,7 @@ class Mutation:
                 role=input.role,
             )
 
-        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
-        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors)
+        return _participation_payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
 
     @strawberry.mutation(
         description="Confirm that your organisation takes part as proposed by the initiative's lead; until then "
@@ -196,8 +201,7 @@ class Mutation:
                 participation_id=ids.decode(input.id, "Participation", ["id"]),
             )
 
-        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
-        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors)
+        return _participation_payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
 
     @strawberry.mutation(
         description="Decline or withdraw your organisation's participation, proposed or confirmed: it is deleted "
@@ -211,8 +215,7 @@ class Mutation:
                 participation_id=ids.decode(input.id, "Participation", ["id"]),
             )
 
-        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
-        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors)
+        return _participation_payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
 
     @strawberry.mutation(description="Remove an organisation's participation from an initiative your organisation leads.")
     async def remove_participation(self, info: Info, input: RemoveParticipationInput) -> ParticipationPayload:  # noqa: A002
@@ -223,5 +226,4 @@ class Mutation:
                 participation_id=ids.decode(input.id, "Participation", ["id"]),
             )
 
-        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
-        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors)
+        return _participation_payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))

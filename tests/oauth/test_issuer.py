@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ from api.settings import DEFAULT_ISSUER
 from tests.conftest import POSTGRES_URL, _private_postgres_schema
 from tests.oauth.sign_in import Browser, query
 from tests.security.conftest import invalid_token_reason
-from tests.server import free_port
+from tests.server import free_port, wait_until_answering
 
 COPLAB = shutil.which("coplab", path=str(Path(sys.executable).parent))
 CALLBACK = "http://127.0.0.1:5173/callback"
@@ -64,17 +63,7 @@ def coplab_serve(env: dict[str, str], *args: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()  # else reading its output waits for an end that never comes
-                raise RuntimeError(f"coplab serve did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.1)
+        wait_until_answering(process, base)
         yield base
     finally:
         process.terminate()

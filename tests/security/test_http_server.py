@@ -4,7 +4,6 @@ limit on streamed bodies, and the `coplab serve` command in production mode."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from api.organisations.models import OrganisationStatus
 from api.settings import Settings
 from tests.factories import ALL_SCOPES, gid
 from tests.security.conftest import invalid_token_reason, live_server, stored
+from tests.server import free_port, wait_until_answering
 
 pytestmark = pytest.mark.http
 
@@ -181,17 +181,11 @@ def test_the_server_keeps_answering_after_abuse(server: str) -> None:
 # --- the `coplab serve` command, configured by the environment, in production mode ----------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def production_server(database_url: str) -> Iterator[str]:
     command = shutil.which("coplab", path=str(Path(sys.executable).parent))
     assert command, "the coplab command is installed in the virtual environment"
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         "COPLAB_ENVIRONMENT": "production",
@@ -206,17 +200,7 @@ def production_server(database_url: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120  # a loaded machine starts it slowly
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()  # else reading its output waits for an end that never comes
-                raise RuntimeError(f"coplab serve did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.1)
+        wait_until_answering(process, base)
         yield base
     finally:
         process.terminate()

@@ -5,7 +5,6 @@ import logging
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,7 +14,7 @@ from uvicorn.logging import AccessFormatter
 
 from api.log_redaction import REDACTED, redact
 from api.settings import Settings
-from tests.server import free_port, running_server
+from tests.server import free_port, running_server, wait_until_answering
 
 VIEWER = {"query": "{ viewer { kind } }"}
 ONE_TIME_CODE = "one-time-code-4f1c9e"
@@ -107,17 +106,8 @@ def served(settings: Settings) -> Iterator[tuple[str, subprocess.Popen]]:
         text=True,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
     try:
-        while True:
-            try:
-                if httpx.get(f"{base_url}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("coplab serve did not start")
-            time.sleep(0.1)
+        wait_until_answering(process, base_url)
         yield base_url, process
     finally:
         process.terminate()
