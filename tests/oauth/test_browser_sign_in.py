@@ -7,9 +7,7 @@ Runs when COPLAB_TEST_BROWSER names the chromium binary (`.ci/run` installs it a
 otherwise it is skipped and says so.
 """
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,14 +20,14 @@ from api.auth.principal import Role
 from api.oauth.models import ConsentTicket
 from api.settings import Settings
 from tests.oauth.sign_in import query
+from tests.browser import chromium, needs_browser
 from tests.server import running_server
 
-BROWSER = os.environ.get("COPLAB_TEST_BROWSER")
 PASSWORD = "correct horse battery staple"
 APP = "http://localhost:9/registry/callback"  # the web app's page; the browser never reaches it (intercepted)
 FOREIGN_PAGE = "http://foreign.example/page"
 
-pytestmark = pytest.mark.skipif(not BROWSER, reason="set COPLAB_TEST_BROWSER to a chromium binary to run the browser tests")
+pytestmark = needs_browser
 
 
 @pytest.fixture
@@ -40,19 +38,8 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 def page():  # noqa: ANN201
-    from playwright.sync_api import sync_playwright
-
-    assert Path(BROWSER).exists(), f"COPLAB_TEST_BROWSER={BROWSER} does not exist"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=BROWSER,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        context = browser.new_context()
+    with chromium() as context:
         yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def test_a_person_of_the_second_organisation_signs_in_through_the_browser(base_url, page, make) -> None:  # noqa: ANN001

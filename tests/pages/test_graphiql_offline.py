@@ -7,7 +7,6 @@ otherwise it is skipped and says so.
 """
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,12 +14,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from api.settings import Settings
+from tests.browser import chromium, needs_browser
 from tests.server import running_server
 
-BROWSER = os.environ.get("COPLAB_TEST_BROWSER")
 SCREENSHOT = Path("/tmp/coplab-graphiql-offline.png")
 
-pytestmark = pytest.mark.skipif(not BROWSER, reason="set COPLAB_TEST_BROWSER to a chromium binary to run the browser tests")
+pytestmark = needs_browser
 
 
 @pytest.fixture
@@ -31,19 +30,8 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 def browser_context():  # noqa: ANN201
-    from playwright.sync_api import sync_playwright
-
-    assert Path(BROWSER).exists(), f"COPLAB_TEST_BROWSER={BROWSER} does not exist"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=BROWSER,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+    with chromium(viewport={"width": 1280, "height": 800}) as context:
         yield context
-        context.close()
-        browser.close()
 
 
 def editor_text(page, selector: str) -> str:  # noqa: ANN001
