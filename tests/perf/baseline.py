@@ -153,7 +153,10 @@ async def _principal(connection: sa.ext.asyncio.AsyncConnection, request: Reques
         user_id = int(claims.subject.removeprefix("user:"))
         role_name = (
             await connection.execute(
-                sa.text("SELECT role FROM membership WHERE user_id = :user AND organisation_id = :org"),
+                sa.text(
+                    "SELECT role FROM membership WHERE user_id = :user AND organisation_id = :org"
+                    " AND accepted_at IS NOT NULL"
+                ),
                 {"user": user_id, "org": organisation.id},
             )
         ).scalar()

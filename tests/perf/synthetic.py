@@ -76,7 +76,10 @@ def bench_rows() -> dict[str, list[dict]]:
     audit = {"created_at": NOW, "updated_at": NOW, "created_by": ACTOR, "updated_by": ACTOR}
     return {
         "user_account": [{"id": 1, "email": "bench@coplab.invalid", "name": "Bench User", **audit}],
-        "membership": [{"id": 1, "user_id": 1, "organisation_id": 1, "role": Role.EDITOR, **audit}],
+        "membership": [{
+            "id": 1, "user_id": 1, "organisation_id": 1, "role": Role.EDITOR, "name": "Bench User", "accepted_at": NOW,
+            **audit,
+        }],
         # The registered client its tokens name (the server refuses tokens of unknown clients).
         "oauth_client": [{
             "id": 1, "client_id": BENCH_CLIENT_ID, "secret_hash": None, "organisation_id": 1, "name": "Benchmark",
