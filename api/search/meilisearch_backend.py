@@ -64,6 +64,12 @@ class MeilisearchTaskFailed(SearchUnavailable):
         super().__init__(f"Meilisearch task {task_uid} ({task_type}) {status}: {self.message} [{self.code}]")
 
 
+# Characters Meilisearch's tokenizer keeps inside a word by default (1.50.0 measured: "alpha<bravo" was
+# not found by "bravo"), which separate words in the embedded engine and in what a reader expects:
+# "<em>Hotline</em>" must be found by "hotline". Every other ASCII punctuation mark already separates.
+SEPARATOR_TOKENS = ("$", "<", "=", ">", "^", "|", "~", "°", "©", "®", "™", "€", "£", "¬", "¦")
+
+
 def index_settings(schema: IndexSchema = INITIATIVES) -> dict[str, Any]:
     """The body of `PATCH /indexes/{uid}/settings` for `schema`."""
     return {
@@ -76,6 +82,7 @@ def index_settings(schema: IndexSchema = INITIATIVES) -> dict[str, Any]:
         # Meilisearch's defaults, stated so the embedded engine's contract is pinned here too.
         "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
         "pagination": {"maxTotalHits": schema.max_total_hits},
+        "separatorTokens": list(SEPARATOR_TOKENS),
     }
 
 
