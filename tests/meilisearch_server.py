@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from api.settings import Settings
 from tests.server import free_port
 
 URL_VARIABLE = "COPLAB_TEST_MEILISEARCH_URL"
@@ -94,6 +95,28 @@ def no_server_reason() -> str:
     if named and not Path(named).is_file():
         return f"{BIN_VARIABLE}={named} is not a file: no Meilisearch server to test against"
     return NO_MEILISEARCH
+
+
+@contextmanager
+def on_meilisearch(settings: Settings, server: MeilisearchServer, purpose: str = "app") -> Iterator[Settings]:
+    """`settings` for the app on `server`, with an index of its own (deleted afterwards) and a
+    search key for that index (to sign tenant tokens), made with the master key."""
+    uid = server.index_uid(purpose)
+    search_key, search_key_uid = server.create_search_key(uid)
+    try:
+        yield settings.model_copy(
+            update={
+                "meilisearch_url": server.url,
+                "meilisearch_api_key": server.master_key,
+                "search_index_uid": uid,
+                "meilisearch_search_key": search_key,
+                "meilisearch_search_key_uid": search_key_uid,
+                "search_poll_seconds": 0.05,
+            }
+        )
+    finally:
+        server.delete_indexes(prefix=uid)
+        httpx.delete(f"{server.url}/keys/{search_key_uid}", headers=server.headers(), timeout=10)
 
 
 def find_binary() -> str | None:

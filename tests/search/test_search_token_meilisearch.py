@@ -19,7 +19,7 @@ from api.main import create_app
 from api.organisations.models import OrganisationStatus
 from api.settings import Settings
 from tests.factories import graphql
-from tests.meilisearch_server import MeilisearchServer
+from tests.meilisearch_server import MeilisearchServer, on_meilisearch
 
 SEARCH_TOKEN = "mutation { searchToken { token url indexUid expiresAt } }"
 SEARCH = """query($q: String!) { searchInitiatives(query: $q, facets: [STATUS], hitsPerPage: 50) {
@@ -28,24 +28,8 @@ SEARCH = """query($q: String!) { searchInitiatives(query: $q, facets: [STATUS], 
 
 @pytest.fixture
 def live(settings: Settings, meilisearch_server: MeilisearchServer) -> Iterator[Settings]:
-    """The app's settings for an index of its own on the live server, with a search key for that
-    index (made with the master key) to sign tenant tokens."""
-    uid = meilisearch_server.index_uid("token")
-    search_key, search_key_uid = meilisearch_server.create_search_key(uid)
-    try:
-        yield settings.model_copy(
-            update={
-                "meilisearch_url": meilisearch_server.url,
-                "meilisearch_api_key": meilisearch_server.master_key,
-                "search_index_uid": uid,
-                "meilisearch_search_key": search_key,
-                "meilisearch_search_key_uid": search_key_uid,
-                "search_poll_seconds": 0.05,
-            }
-        )
-    finally:
-        meilisearch_server.delete_indexes(prefix=uid)
-        httpx.delete(f"{meilisearch_server.url}/keys/{search_key_uid}", headers=meilisearch_server.headers())
+    with on_meilisearch(settings, meilisearch_server, "token") as live_settings:
+        yield live_settings
 
 
 def _indexed(live: Settings, total: int) -> None:
