@@ -1,4 +1,5 @@
-"""Running coplab on a live Meilisearch: `coplab search reindex` (shadow index and swap) while
+"""Running coplab on a live Meilisearch: two API processes and one `coplab search worker` sharing it,
+`coplab search reindex` (shadow index and swap) while
 writes go on, `coplab search check`, `coplab search worker` stopped and started again, and the
 engine going away mid-stream, with nothing lost."""
 
@@ -16,7 +17,7 @@ from sqlmodel import func, select
 from api.initiatives.models import Initiative
 from api.settings import Settings
 from tests.meilisearch_server import MeilisearchServer, on_meilisearch
-from tests.server import running_server
+from tests.server import free_port, running_server
 
 COPLAB = [sys.executable, "-m", "api.cli"]
 CREATE = """mutation($i: CreateInitiativeInput!) {
@@ -180,4 +181,98 @@ def test_an_engine_outage_mid_stream_loses_nothing(live, make, meilisearch_serve
 
         _create(url, token, "After the outage")
         assert _until_total(url, 8) == 8
+    assert _coplab("search", "check", live=live).returncode == 0
+
+
+SEARCH_TITLES = """query($q: String!) { searchInitiatives(query: $q, hitsPerPage: 50, facets: [STATUS]) {
+  totalHits facetDistribution { values { value count } } hits { initiative { title } } } }"""
+
+
+def _serve(live: Settings) -> tuple[subprocess.Popen, str]:
+    """`coplab serve` in a process of its own, its indexer off (the worker indexes): (process, URL)."""
+    port = free_port()
+    env = {**_env(live), "COPLAB_SEARCH_INDEXER_IN_PROCESS": "false", "COPLAB_ISSUER": live.issuer,
+           "COPLAB_ENVIRONMENT": live.environment.value, "COPLAB_DATA_DIR": str(live.data_dir)}
+    process = subprocess.Popen([*COPLAB, "serve", "--port", str(port), "--no-prepare", "--no-seed"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"coplab serve exited: {process.communicate()[0]}")
+        try:
+            httpx.get(f"{url}/graphql", timeout=1)
+            return process, url
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("coplab serve did not answer") from None
+            time.sleep(0.2)
+
+
+def _titles(url: str, token: str | None, query: str) -> tuple[list[str], int, dict[str, int]]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    answer = httpx.post(f"{url}/graphql", json={"query": SEARCH_TITLES, "variables": {"q": query}},
+                        headers=headers, timeout=30).json()
+    assert "errors" not in answer, answer
+    result = answer["data"]["searchInitiatives"]
+    counts = {v["value"]: v["count"] for v in result["facetDistribution"][0]["values"]}
+    return sorted(h["initiative"]["title"] for h in result["hits"]), result["totalHits"], counts
+
+
+def _until_titles(url: str, token: str | None, query: str, count: int) -> list[str]:
+    deadline = time.monotonic() + 30
+    while True:
+        # Until the worker has created the index, search is unavailable.
+        titles = [] if _search_error(url) == "SEARCH_UNAVAILABLE" else _titles(url, token, query)[0]
+        if len(titles) == count or time.monotonic() > deadline:
+            return titles
+        time.sleep(0.1)
+
+
+def _write(url: str, token: str, title: str, visibility: str) -> None:
+    answer = httpx.post(f"{url}/graphql", json={"query": CREATE, "variables": {"i": {
+        "title": title, "status": "IMPLEMENTATION", "visibility": visibility}}},
+        headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    assert answer["data"]["createInitiative"]["userErrors"] == [], answer
+
+
+def test_two_api_processes_and_one_worker_share_one_meilisearch(live, make) -> None:  # noqa: ANN001
+    hotline, ministry = make.organisation("hotline"), make.organisation("ministry")
+    ours, theirs = make.token(hotline), make.token(ministry)
+    first, first_url = _serve(live)
+    second, second_url = _serve(live)
+    worker = subprocess.Popen([*COPLAB, "search", "worker"], env=_env(live), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        _write(first_url, ours, "Grooming helpline", "PUBLIC")
+        _write(second_url, theirs, "Grooming prosecution", "ORGANISATION")
+        _write(second_url, ours, "Grooming casework", "ORGANISATION")
+        for url in (first_url, second_url):  # a write through either process is searchable through both
+            assert _until_titles(url, ours, "grooming", 2) == ["Grooming casework", "Grooming helpline"]
+            assert _until_titles(url, theirs, "grooming", 2) == ["Grooming helpline", "Grooming prosecution"]
+            # Nothing leaks: not in hits, totals or facet counts.
+            assert _titles(url, None, "grooming") == (["Grooming helpline"], 1, {"IMPLEMENTATION": 1})
+            assert _titles(url, ours, "prosecution") == ([], 0, {})
+
+        worker.terminate()
+        assert worker.wait(timeout=30) == 0
+        _write(first_url, ours, "Grooming awareness week", "PUBLIC")
+        _write(second_url, theirs, "Grooming school visits", "PUBLIC")
+        time.sleep(1)
+        assert _titles(first_url, None, "grooming")[1] == 1  # queued, not indexed while no worker runs
+
+        worker = subprocess.Popen([*COPLAB, "search", "worker"], env=_env(live), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        for url in (first_url, second_url):
+            assert _until_titles(url, None, "grooming", 3) == [
+                "Grooming awareness week", "Grooming helpline", "Grooming school visits"]
+    finally:
+        for process in (worker, first, second):
+            process.terminate()
+        for process in (worker, first, second):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
     assert _coplab("search", "check", live=live).returncode == 0
