@@ -34,6 +34,8 @@ NO_MEILISEARCH = (
     f"no Meilisearch server: set {URL_VARIABLE} (and {KEY_VARIABLE}), "
     f"or put a meilisearch binary on PATH (or name it in {BIN_VARIABLE})"
 )
+# The actions of coplab's API key in production (docs/search.md), so the tests prove they suffice.
+API_KEY_ACTIONS = ["documents.*", "indexes.*", "settings.*", "tasks.get", "search"]
 START_SECONDS = 30
 STOP_SECONDS = 10
 
@@ -68,7 +70,15 @@ class MeilisearchServer:
 
     def create_search_key(self, index_uid: str) -> tuple[str, str]:
         """A search-only API key for `index_uid`, made with the master key: (key, uid)."""
-        body = {"actions": ["search"], "indexes": [index_uid], "expiresAt": None, "description": "coplab tests"}
+        return self.create_key(["search"], [index_uid])
+
+    def create_api_key(self) -> tuple[str, str]:
+        """The key coplab's processes use, as docs/search.md tells operators to make it: (key, uid).
+        Every index: the rebuild must see its index-swap task, which belongs to no index."""
+        return self.create_key(API_KEY_ACTIONS, ["*"])
+
+    def create_key(self, actions: list[str], indexes: list[str]) -> tuple[str, str]:
+        body = {"actions": actions, "indexes": indexes, "expiresAt": None, "description": "coplab tests"}
         answer = httpx.post(f"{self.url}/keys", json=body, headers=self.headers(), timeout=10)
         answer.raise_for_status()
         return answer.json()["key"], answer.json()["uid"]
@@ -99,15 +109,16 @@ def no_server_reason() -> str:
 
 @contextmanager
 def on_meilisearch(settings: Settings, server: MeilisearchServer, purpose: str = "app") -> Iterator[Settings]:
-    """`settings` for the app on `server`, with an index of its own (deleted afterwards) and a
-    search key for that index (to sign tenant tokens), made with the master key."""
+    """`settings` for the app on `server`, with an index of its own (deleted afterwards), an API key
+    limited to it as operators make one, and a search key for it (to sign tenant tokens)."""
     uid = server.index_uid(purpose)
     search_key, search_key_uid = server.create_search_key(uid)
+    api_key, api_key_uid = server.create_api_key()
     try:
         yield settings.model_copy(
             update={
                 "meilisearch_url": server.url,
-                "meilisearch_api_key": server.master_key,
+                "meilisearch_api_key": api_key,
                 "search_index_uid": uid,
                 "meilisearch_search_key": search_key,
                 "meilisearch_search_key_uid": search_key_uid,
@@ -116,7 +127,8 @@ def on_meilisearch(settings: Settings, server: MeilisearchServer, purpose: str =
         )
     finally:
         server.delete_indexes(prefix=uid)
-        httpx.delete(f"{server.url}/keys/{search_key_uid}", headers=server.headers(), timeout=10)
+        for key_uid in (search_key_uid, api_key_uid):
+            httpx.delete(f"{server.url}/keys/{key_uid}", headers=server.headers(), timeout=10)
 
 
 def find_binary() -> str | None:

@@ -276,3 +276,20 @@ def test_two_api_processes_and_one_worker_share_one_meilisearch(live, make) -> N
             except subprocess.TimeoutExpired:
                 process.kill()
     assert _coplab("search", "check", live=live).returncode == 0
+
+
+def test_reindex_with_a_key_limited_to_the_index_says_it_cannot_see_the_swap(live, make, meilisearch_server) -> None:  # noqa: ANN001
+    """Meilisearch hides index-swap tasks (they belong to no index) from a key limited to some
+    indexes, so the rebuild cannot know the swap happened; it says why instead of "not found"."""
+    make.initiative(make.organisation("hotline"), "Helpline")
+    key, key_uid = meilisearch_server.create_key(
+        ["documents.*", "indexes.*", "settings.*", "tasks.get", "search"], [f"{live.search_index_uid}*"])
+    try:
+        reindex = _coplab("search", "reindex", live=live.model_copy(update={"meilisearch_api_key": key}))
+    finally:
+        httpx.delete(f"{live.meilisearch_url}/keys/{key_uid}", headers=meilisearch_server.headers())
+
+    assert reindex.returncode == 1
+    said = " ".join(reindex.stdout.split())
+    assert 'the key needs "indexes": ["*"]' in said
+    assert "the live index is unchanged" not in said  # the swap was enqueued: it may have happened
