@@ -541,7 +541,8 @@ def search_reindex() -> None:
     try:
         count, requeued = asyncio.run(main())
     except SearchUnavailable as error:
-        console.print(f"[red]the search engine failed: {describe(error)}; the live index is unchanged")
+        unchanged = "; the live index is unchanged" if error.live_index_unchanged else ""
+        console.print(f"[red]the search engine failed: {describe(error)}{unchanged}")
         raise typer.Exit(1) from None
     console.print(f"rebuilt the {backend.name} index: {count} documents; {requeued} changed meanwhile, queued again")
     if backend.name == "embedded":

@@ -17,7 +17,8 @@ from api.db import create_sync_engine
 from api.main import create_app
 from api.settings import PROJECT_ROOT, Settings
 from tests.factories import Factory, load_vocabularies
-from tests.skip_summary import pytest_terminal_summary  # noqa: F401  (a hook: found by its name here)
+from tests.meilisearch_server import MeilisearchServer, find_or_start_meilisearch, no_server_reason
+from tests.skip_summary import report_skips
 
 POSTGRES_URL = os.environ.get("COPLAB_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -40,6 +41,26 @@ def _private_postgres_schema(url: str) -> tuple[str, Callable[[], None]]:
 
     scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
     return scoped.render_as_string(hide_password=False), drop
+
+
+_meilisearch_used: list[str] = []  # "version at URL" of the server this session used, for the summary
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    report_skips(terminalreporter)
+    for line in _meilisearch_used:
+        terminalreporter.write_line(f"Meilisearch used by the search tests: {line}")
+
+
+@pytest.fixture(scope="session")
+def meilisearch_server() -> Iterator[MeilisearchServer]:
+    """A live Meilisearch (tests/meilisearch_server.py says where from), or the test skips."""
+    with find_or_start_meilisearch() as server:
+        if server is None:
+            pytest.skip(no_server_reason())
+        started = "started from a binary" if server.process else "given"
+        _meilisearch_used.append(f"{server.version} at {server.url} ({started})")
+        yield server
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -17,7 +17,7 @@ def skip_reason(report: pytest.TestReport) -> str:
     return str(report.longrepr)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def report_skips(terminalreporter: pytest.TerminalReporter) -> None:
     skipped = terminalreporter.stats.get("skipped", [])
     if not skipped or terminalreporter.hasopt("s"):
         return
@@ -26,3 +26,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     width = len(str(max(reasons.values())))
     for reason, count in reasons.most_common():
         terminalreporter.write_line(f"{count:>{width}} {reason}")
+
+
+pytest_terminal_summary = report_skips  # for a conftest that wants this hook alone

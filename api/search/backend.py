@@ -84,6 +84,9 @@ class IndexStats:
 class SearchUnavailable(Exception):
     """The engine cannot be reached or refused the request; writes go on, the outbox catches up."""
 
+    # Whether a failed rebuild left the live index as it was (false when its swap may still happen).
+    live_index_unchanged = True
+
 
 class SearchBackend(Protocol):
     """What coplab needs of a search engine. Writes replace whole documents (never merge)."""

@@ -169,9 +169,15 @@ async def run_indexer(app_state: IndexerState, stop_event: asyncio.Event) -> Non
     settings, backend, sessions = app_state.settings, app_state.search, app_state.indexer_session_factory
     backoff = Backoff(settings.search_retry_initial_seconds, settings.search_retry_max_seconds)
     needs_rebuild = backend.name == "embedded"
+    # A server's index may not exist yet, or have other settings: documents added to a missing index
+    # would create it without its filterable attributes, and every search would then be refused.
+    needs_settings = True
     failing = False
     while not stop_event.is_set():
         try:
+            if needs_settings:
+                await asyncio.to_thread(backend.ensure_index)
+                needs_settings = False
             if needs_rebuild:
                 count = await rebuild(sessions=sessions, backend=backend)
                 needs_rebuild = False

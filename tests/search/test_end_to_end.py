@@ -1,7 +1,8 @@
 """Issue 5's "done when", end to end on a real uvicorn server with its own in-process indexer:
 initiatives written through GraphQL are found by `searchInitiatives` (misspelt, half-typed,
 faceted, highlighted), and another organisation's non-public initiatives never show in hits,
-totals or facet counts. Nothing here arranges the index by hand."""
+totals or facet counts. Nothing here arranges the index by hand. It runs on the embedded engine and
+on a live Meilisearch (tests/meilisearch_server.py)."""
 
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from api.settings import Settings
+from tests.meilisearch_server import on_meilisearch
 from tests.server import running_server
 
 CREATE = """mutation($i: CreateInitiativeInput!) {
@@ -22,9 +24,15 @@ SEARCH = """query($q: String!) {
   } }"""
 
 
-@pytest.fixture
-def base_url(settings: Settings) -> Iterator[str]:
-    with running_server(settings) as url:  # default settings: the indexer runs in the server
+@pytest.fixture(params=["embedded", "meilisearch"])
+def base_url(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str]:
+    """The app on each engine, its indexer running in the server (the default)."""
+    if request.param == "embedded":
+        with running_server(settings) as url:
+            yield url
+        return
+    server = request.getfixturevalue("meilisearch_server")
+    with on_meilisearch(settings, server) as live, running_server(live) as url:
         yield url
 
 

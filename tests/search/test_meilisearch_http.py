@@ -115,6 +115,7 @@ EXPECTED_SETTINGS = {
     "faceting": {"maxValuesPerFacet": 300},
     "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
     "pagination": {"maxTotalHits": 10000},
+    "separatorTokens": ["$", "<", "=", ">", "^", "|", "~", "°", "©", "®", "™", "€", "£", "¬", "¦"],
 }
 
 

@@ -26,7 +26,7 @@ class Highlighter:
         self.words = words
         matched = {term for word in words for term in word.matched}
         self.pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(matched, key=len, reverse=True))) + r")(?!\w)")
+            re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, sorted(matched, key=len, reverse=True))) + r")(?![^\W_])")
             if matched and len(matched) <= MAX_PATTERN_WORDS
             else None
         )

@@ -6,7 +6,8 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits; the underscore separates words, as in Meilisearch ("alpha_bravo" is two words).
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 @lru_cache(maxsize=200_000)

@@ -11,15 +11,11 @@ hits, totals and facet counts alike.
 Every test runs once per engine through the `engine` fixture (conftest.py):
 
 - `embedded` always (in memory, no server);
-- `meilisearch` when a server is configured, otherwise reported as skipped:
-
-      COPLAB_TEST_MEILISEARCH_URL=http://127.0.0.1:7700 \\
-      COPLAB_TEST_MEILISEARCH_KEY=<a key allowed to create, search and delete indexes> \\
-      .venv/bin/pytest tests/search/contract
-
-  (`COPLAB_TEST_MEILISEARCH_KEY` may be left out for a server started without a master key.)
-  Each test gets an index of its own (uid `coplab_contract_<random>`), deleted afterwards,
-  together with any index whose uid starts with it (the rebuild's shadow index).
+- `meilisearch` on the live server of the `meilisearch_server` fixture (tests/meilisearch_server.py:
+  the server `COPLAB_TEST_MEILISEARCH_URL` names, or one started from a `meilisearch` binary on
+  PATH), otherwise reported as skipped with the reason. Each test gets an index of its own (uid
+  `coplab_contract_<random>`), deleted afterwards, together with any index whose uid starts with
+  it (the rebuild's shadow index).
 
 Run against one engine only with `-k embedded` or `-k meilisearch`.
 """

@@ -218,3 +218,23 @@ def test_empty_index_finds_nothing(engine) -> None:  # noqa: ANN001
     result = search(engine, "hotline")
 
     assert (ids(result), result.total_hits, result.total_pages) == ([], 0, 0)
+
+
+# Every ASCII punctuation mark and the common symbols: Meilisearch keeps some of them inside a word
+# unless told they separate (`separatorTokens`), the embedded engine keeps none of them.
+SEPARATORS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»–—’“”•·×±°§¶©®™€£¬¦"
+
+
+def test_punctuation_and_symbols_separate_words(engine) -> None:  # noqa: ANN001
+    index(engine, [initiative(str(n), title=f"alpha{mark}bravo") for n, mark in enumerate(SEPARATORS)])
+
+    found = set(ids(search(engine, "bravo", hits_per_page=100)))
+
+    assert [mark for n, mark in enumerate(SEPARATORS) if str(n) not in found] == []
+
+
+def test_markup_in_a_text_is_words_and_separators(engine) -> None:  # noqa: ANN001
+    index(engine, [initiative("1", title="<b>Hotline</b> reports"), initiative("2", title="Hotline reports")])
+
+    assert sorted(ids(search(engine, "hotline"))) == ["1", "2"]
+    assert ids(search(engine, "b")) == ["1"]  # "b" is a word of its own, found as typed

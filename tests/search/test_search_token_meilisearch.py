@@ -1,0 +1,160 @@
+"""`searchToken` against a live Meilisearch: the tenant token a caller gets searches the index
+directly (with the official `meilisearch` client, as a frontend would) and finds exactly what
+`searchInitiatives` shows that caller, in hits, totals and facet counts; Meilisearch itself refuses
+an expired token and one whose search rules were altered."""
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+
+import httpx
+import meilisearch
+import pytest
+from fastapi.testclient import TestClient
+from meilisearch.errors import MeilisearchApiError
+
+from api.auth.principal import Role
+from api.main import create_app
+from api.organisations.models import OrganisationStatus
+from api.settings import Settings
+from tests.factories import graphql
+from tests.meilisearch_server import MeilisearchServer, on_meilisearch
+
+SEARCH_TOKEN = "mutation { searchToken { token url indexUid expiresAt } }"
+SEARCH = """query($q: String!) { searchInitiatives(query: $q, facets: [STATUS], hitsPerPage: 50) {
+  totalHits facetDistribution { facet values { value count } } hits { initiative { title } } } }"""
+
+
+@pytest.fixture
+def live(settings: Settings, meilisearch_server: MeilisearchServer) -> Iterator[Settings]:
+    with on_meilisearch(settings, meilisearch_server, "token") as live_settings:
+        yield live_settings
+
+
+def _indexed(live: Settings, total: int) -> None:
+    """Wait until the in-process indexer has written `total` documents (searched with the master key)."""
+    client = meilisearch.Client(live.meilisearch_url, live.meilisearch_api_key)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if client.index(live.search_index_uid).search("", {"limit": 0})["estimatedTotalHits"] == total:
+                return
+        except MeilisearchApiError:
+            pass  # the index does not exist yet
+        time.sleep(0.05)
+    raise AssertionError(f"the indexer did not index {total} documents in time")
+
+
+def _direct(token_answer: dict, query: str = "grooming") -> dict:
+    """Search Meilisearch with the tenant token, as a browser would."""
+    client = meilisearch.Client(token_answer["url"], token_answer["token"])
+    return client.index(token_answer["indexUid"]).search(query, {"facets": ["status"], "limit": 50})
+
+
+def _titles(answer: dict) -> list[str]:
+    return sorted(hit["title"] for hit in answer["hits"])
+
+
+@pytest.fixture
+def registry(make):  # noqa: ANN001, ANN201
+    """Two member organisations, an observer and a pending organisation, each with initiatives
+    about grooming of every visibility."""
+    hotline, ministry = make.organisation("hotline"), make.organisation("ministry")
+    observer = make.organisation("observer", status=OrganisationStatus.OBSERVER)
+    pending = make.organisation("newcomer", status=OrganisationStatus.PENDING)
+    make.initiative(hotline, "Grooming helpline", visibility="PUBLIC", status="IMPLEMENTATION")
+    make.initiative(hotline, "Grooming casework", visibility="ORGANISATION", status="PIPELINE")
+    make.initiative(ministry, "Grooming prosecution", visibility="ORGANISATION", status="IMPLEMENTATION")
+    make.initiative(ministry, "Grooming awareness", visibility="MEMBERS", status="CLOSED")
+    make.initiative(pending, "Grooming pilot", visibility="PUBLIC", status="PIPELINE")  # its lead is not listed
+    return hotline, ministry, observer, pending
+
+
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    [
+        # An observer is not a member: it sees what an anonymous reader sees.
+        ("observer", ["Grooming helpline"]),
+        ("hotline", ["Grooming awareness", "Grooming casework", "Grooming helpline"]),
+        ("ministry", ["Grooming awareness", "Grooming helpline", "Grooming prosecution"]),
+        ("newcomer", ["Grooming helpline", "Grooming pilot"]),
+    ],
+)
+def test_a_token_finds_what_the_caller_may_see_and_nothing_else(live, make, registry, caller, expected) -> None:  # noqa: ANN001
+    organisation = next(o for o in registry if o.slug == caller)
+    user = make.member(organisation, f"someone@{caller}.example", Role.VIEWER)
+    token = make.token(organisation, user=user)
+    with TestClient(create_app(live)) as client:
+        _indexed(live, total=5)
+        answer = graphql(client, SEARCH_TOKEN, token=token)["data"]["searchToken"]
+        through_api = graphql(client, SEARCH, {"q": "grooming"}, token=token)["data"]["searchInitiatives"]
+
+    direct = _direct(answer)
+
+    assert _titles(direct) == expected
+    assert direct["estimatedTotalHits"] == len(expected)
+    # The same as searchInitiatives shows the caller: hits, total and facet counts.
+    assert sorted(h["initiative"]["title"] for h in through_api["hits"]) == expected
+    assert through_api["totalHits"] == len(expected)
+    api_counts = {v["value"]: v["count"] for v in through_api["facetDistribution"][0]["values"]}
+    assert direct["facetDistribution"]["status"] == api_counts
+    # Asking for more than the token allows does not widen it: the token's filter is added to the caller's.
+    widened = meilisearch.Client(answer["url"], answer["token"]).index(answer["indexUid"]).search(
+        "grooming", {"filter": 'visibility = "ORGANISATION" OR visibility = "MEMBERS" OR visibility = "PUBLIC"'}
+    )
+    assert _titles(widened) == expected
+
+
+def test_anonymous_callers_get_no_token_and_meilisearch_refuses_a_search_without_one(live, registry) -> None:  # noqa: ANN001
+    with TestClient(create_app(live)) as client:
+        _indexed(live, total=5)
+        refused = graphql(client, SEARCH_TOKEN)
+        anonymous = graphql(client, SEARCH, {"q": "grooming"})["data"]["searchInitiatives"]
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert [h["initiative"]["title"] for h in anonymous["hits"]] == ["Grooming helpline"]
+    # No Authorization header at all: the server holds a master key, so it answers 401.
+    without_key = httpx.post(f"{live.meilisearch_url}/indexes/{live.search_index_uid}/search", json={"q": "grooming"})
+    assert (without_key.status_code, without_key.json()["code"]) == (401, "missing_authorization_header")
+
+
+def test_meilisearch_refuses_an_expired_token(live, make, registry) -> None:  # noqa: ANN001
+    hotline = registry[0]
+    token = make.token(hotline)
+    with TestClient(create_app(live.model_copy(update={"search_token_seconds": 1}))) as client:
+        _indexed(live, total=5)
+        answer = graphql(client, SEARCH_TOKEN, token=token)["data"]["searchToken"]
+    assert len(_direct(answer)["hits"]) == 3  # valid while it lasts
+
+    time.sleep(2.2)  # `exp` has whole seconds
+
+    with pytest.raises(MeilisearchApiError) as raised:
+        _direct(answer)
+    assert raised.value.status_code == 403
+    assert raised.value.code == "invalid_api_key"
+
+
+def _with_claims(token: str, change) -> str:  # noqa: ANN001
+    """The token with its claims changed and the original signature kept."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    change(claims)
+    encoded = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{encoded}.{signature}"
+
+
+def test_meilisearch_refuses_a_token_whose_search_rules_were_altered(live, make, registry) -> None:  # noqa: ANN001
+    hotline = registry[0]
+    token = make.token(hotline)
+    with TestClient(create_app(live)) as client:
+        _indexed(live, total=5)
+        answer = graphql(client, SEARCH_TOKEN, token=token)["data"]["searchToken"]
+    assert len(_direct(answer)["hits"]) == 3  # the token as issued works
+
+    unfiltered = _with_claims(answer["token"], lambda claims: claims["searchRules"][answer["indexUid"]].pop("filter"))
+    everything = _with_claims(answer["token"], lambda claims: claims.update(searchRules=["*"]))
+    for tampered in (unfiltered, everything):
+        with pytest.raises(MeilisearchApiError) as raised:
+            _direct({**answer, "token": tampered})
+        assert raised.value.status_code == 403
+        assert raised.value.code == "invalid_api_key"
