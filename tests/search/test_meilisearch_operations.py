@@ -16,7 +16,7 @@ from sqlmodel import func, select
 from api.initiatives.models import Initiative
 from api.settings import Settings
 from tests.meilisearch_server import MeilisearchServer, on_meilisearch
-from tests.server import free_port, running_server
+from tests.server import free_port, running_server, wait_until_answering
 
 COPLAB = [sys.executable, "-m", "api.cli"]
 CREATE = """mutation($i: CreateInitiativeInput!) {
@@ -195,19 +195,8 @@ def _serve(live: Settings) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([*COPLAB, "serve", "--port", str(port), "--no-prepare", "--no-seed"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # a loaded machine starts it slowly
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"coplab serve exited: {process.communicate()[0]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"coplab serve did not answer: {process.communicate()[0][-2000:]}")
-        time.sleep(0.2)
+    wait_until_answering(process, url)
+    return process, url
 
 
 def _titles(url: str, token: str | None, query: str) -> tuple[list[str], int, dict[str, int]]:
