@@ -57,3 +57,22 @@ def wait_until_answering(process: subprocess.Popen, base_url: str, *, timeout: f
             said = said.decode() if isinstance(said, bytes) else said
             raise RuntimeError(f"the server did not start: {said[-2000:]}")
         time.sleep(0.1)
+
+
+@contextmanager
+def server_process(command: list[str], env: dict[str, str], *, port: int) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A server command (`coplab serve …`) in a process of its own, listening on `port`: yields its
+    base URL and the process once it answers (its standard error shown if it fails to start), and
+    stops it afterwards."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(process, base_url)
+        yield base_url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

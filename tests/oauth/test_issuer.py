@@ -22,7 +22,7 @@ from api.settings import DEFAULT_ISSUER
 from tests.conftest import POSTGRES_URL, _private_postgres_schema
 from tests.oauth.sign_in import Browser, query
 from tests.security.conftest import invalid_token_reason
-from tests.server import free_port, wait_until_answering
+from tests.server import free_port, server_process
 
 COPLAB = shutil.which("coplab", path=str(Path(sys.executable).parent))
 CALLBACK = "http://127.0.0.1:5173/callback"
@@ -58,20 +58,8 @@ def coplab_serve(env: dict[str, str], *args: str) -> Iterator[str]:
     """`coplab serve ARGS` in its own process until it answers; yields its base URL."""
     port = free_port()
     assert port != 8000
-    process = subprocess.Popen(
-        [COPLAB, "serve", "--no-seed", "--port", str(port), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answering(process, base)
+    with server_process([COPLAB, "serve", "--no-seed", "--port", str(port), *args], env, port=port) as (base, _):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _client(env: dict[str, str], *args: str) -> dict[str, str]:

@@ -4,7 +4,6 @@ limit on streamed bodies, and the `coplab serve` command in production mode."""
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from api.organisations.models import OrganisationStatus
 from api.settings import Settings
 from tests.factories import ALL_SCOPES, gid
 from tests.security.conftest import invalid_token_reason, live_server, stored
-from tests.server import free_port, wait_until_answering
+from tests.server import free_port, server_process
 
 pytestmark = pytest.mark.http
 
@@ -192,23 +191,9 @@ def production_server(database_url: str) -> Iterator[str]:
         "COPLAB_ISSUER": "https://coplab.example",
         "COPLAB_DATABASE_URL": database_url,
     }
-    process = subprocess.Popen(
-        [command, "serve", "--no-prepare", "--host", "127.0.0.1", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answering(process, base)
+    command_line = [command, "serve", "--no-prepare", "--host", "127.0.0.1", "--port", str(port)]
+    with server_process(command_line, environment, port=port) as (base, _):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_coplab_serve_in_production_hides_the_schema_and_checks_tokens(production_server: str, make) -> None:  # noqa: ANN001
