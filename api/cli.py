@@ -22,15 +22,15 @@ from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
 from api.auth.passwords import hash_password, password_problems
 from api.auth.principal import Role
 from api.auth.scopes import Scope
-from api.db import create_engine, session_factory, transaction, utcnow
-from api.errors import DomainError
+from api.core.db import create_engine, session_factory, transaction, utcnow
+from api.core.errors import DomainError
 from api.oauth import service as oauth
 from api.organisations import password_setup
 from api.organisations import service as organisations
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User
 from api.search.backend import SearchUnavailable
 from api.search.indexer import describe
-from api.settings import PROJECT_ROOT, get_settings
+from api.core.settings import PROJECT_ROOT, get_settings
 from api.vocabularies import service as vocabularies
 
 app = typer.Typer(help="coplab: the registry of the Children Online Protection Lab.", no_args_is_help=True)
@@ -446,7 +446,7 @@ SCHEMA_FILE = PROJECT_ROOT / "schema" / "schema.graphql"
 def schema_sdl() -> str:
     """The GraphQL contract as SDL, the same in every environment."""
     from api.schema import build_schema
-    from api.settings import Settings
+    from api.core.settings import Settings
 
     return str(build_schema(Settings(environment="development"))) + "\n"
 
@@ -517,7 +517,7 @@ def search_reindex() -> None:
     engine's index lives in the API process, which rebuilds it when it starts."""
     from datetime import timedelta
 
-    from api.db import utcnow
+    from api.core.db import utcnow
     from api.search.indexer import rebuild, requeue_changed_since
 
     settings, backend = _search_parts()
@@ -619,7 +619,7 @@ app.command("import")(export_commands.import_)
 if TYPE_CHECKING:
     from api.search.backend import SearchBackend
     from api.search.consistency import Differences
-    from api.settings import Settings
+    from api.core.settings import Settings
 
 if __name__ == "__main__":
     app()

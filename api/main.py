@@ -12,24 +12,24 @@ from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
 
-from api import log_redaction
+from api.core import log_redaction
 from api.auth import keys as signing_keys
 from api.auth.dependencies import bearer_token, invalid_token_response, principal_from_token
 from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
-from api.context import Context
-from api.db import create_engine, create_sync_engine, session_factory, transaction
+from api.graphql.context import Context
+from api.core.db import create_engine, create_sync_engine, session_factory, transaction
 from api.exports.routes import exports_router
-from api.http import BodySizeLimit, GraphQLRequestBody, RequestId
-from api.loaders import Loaders
+from api.core.middleware import BodySizeLimit, GraphQLRequestBody, RequestId
+from api.graphql.loaders import Loaders
 from api.oauth.limits import GuessingLimits
 from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
-from api.pages import graphiql
+from api.core.pages import graphiql
 from api.schema import build_schema
 from api.search.engines import create_backend
 from api.search.indexer import run_indexer
-from api.settings import Settings, get_settings
+from api.core.settings import Settings, get_settings
 from api.vocabularies.cache import TermCache
 
 log = logging.getLogger("coplab")

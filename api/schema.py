@@ -20,8 +20,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.audit import queries as audit_queries
-from api.context import Info
-from api.errors import ApiError, error_code, is_unexpected
+from api.graphql.context import Info
+from api.graphql.errors import ApiError, error_code, is_unexpected
 from api.evidence import queries as evidence_queries
 from api.evidence import mutations as evidence_mutations
 from api.evidence.types import EvidenceAssessment
@@ -30,10 +30,10 @@ from api.oauth import mutations as oauth_mutations
 from api.oauth import queries as oauth_queries
 from api.initiatives import queries as initiative_queries
 from api.initiatives.types import Initiative, Participation
-from api.ids import RECORD_TYPES, check_node_id
-from api.input_errors import InputErrors
-from api.node_budget import NodeBudget, QueryShape
-from api.pagination import PageSizes
+from api.graphql.ids import RECORD_TYPES, check_node_id
+from api.graphql.input_errors import InputErrors
+from api.graphql.node_budget import NodeBudget, QueryShape
+from api.graphql.pagination import PageSizes
 from api.organisations import mutations as organisation_mutations
 from api.organisations import queries as organisation_queries
 from api.organisations.types import Membership, Organisation
@@ -42,7 +42,7 @@ from api.practices import queries as practice_queries
 from api.practices.types import BestPractice
 from api.search import mutations as search_mutations
 from api.search import queries as search_queries
-from api.settings import Settings
+from api.core.settings import Settings
 from api.vocabularies import queries as vocabulary_queries
 
 log = logging.getLogger("coplab.graphql")
@@ -51,7 +51,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t for t in (Organisation, Membership, Initiative, Participation, EvidenceAssessment, BestPractice)
 }
 if set(NODE_TYPES) != RECORD_TYPES:
-    raise RuntimeError("api.ids.RECORD_TYPES must name every Node type")
+    raise RuntimeError("api.graphql.ids.RECORD_TYPES must name every Node type")
 MAX_NODES_PER_REQUEST = 100
 
 
@@ -156,7 +156,7 @@ class Schema(strawberry.Schema):
     and enum values would still spell out the schema that production keeps from introspection.
 
     strawberry hands every error of a result to `process_errors` once, before masking: here each
-    gets its stable `extensions.code` if it has none (see `api.errors.error_code`), and is logged
+    gets its stable `extensions.code` if it has none (see `api.graphql.errors.error_code`), and is logged
     by what it is: a request the client got wrong is one line at INFO, never a traceback (a fuzzing
     client would otherwise fill the log); an unexpected exception is logged with its traceback and
     the request id the client was given."""

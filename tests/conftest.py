@@ -13,9 +13,9 @@ from sqlmodel import Session, SQLModel
 
 import api.models  # noqa: F401  (registers every table)
 from api import migrations
-from api.db import create_sync_engine
+from api.core.db import create_sync_engine
 from api.main import create_app
-from api.settings import PROJECT_ROOT, Settings
+from api.core.settings import PROJECT_ROOT, Settings
 from tests.factories import Factory, load_vocabularies
 from tests.meilisearch_server import MeilisearchServer, find_or_start_meilisearch, no_server_reason
 from tests.skip_summary import report_skips

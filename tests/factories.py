@@ -18,12 +18,12 @@ from api.auth.passwords import hash_password
 from api.auth.models import SigningKey
 from api.auth.principal import Role
 from api.auth.scopes import Scope
-from api.db import utcnow
+from api.core.db import utcnow
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.oauth import secrets
 from api.oauth.models import OAuthClient
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User
-from api.settings import Settings
+from api.core.settings import Settings
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 ALL_SCOPES = " ".join(s.value for s in Scope if s is not Scope.LAB_ADMIN)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.server import free_port
 
 URL_VARIABLE = "COPLAB_TEST_MEILISEARCH_URL"

@@ -11,7 +11,7 @@ import httpx
 import uvicorn
 
 from api.main import create_app
-from api.settings import Settings
+from api.core.settings import Settings
 
 
 def free_port() -> int:

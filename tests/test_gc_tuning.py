@@ -5,14 +5,14 @@ import json
 import subprocess
 import sys
 
-from api.settings import PROJECT_ROOT
+from api.core.settings import PROJECT_ROOT
 
 SERVE_ONCE = """
 import gc, json, sys
 from pathlib import Path
 from fastapi.testclient import TestClient
 from api.main import create_app
-from api.settings import Settings
+from api.core.settings import Settings
 settings = Settings(environment=sys.argv[1], database_url=sys.argv[2], data_dir=Path(sys.argv[3]))
 before = (gc.get_freeze_count(), gc.get_threshold()[0])
 with TestClient(create_app(settings)) as client:

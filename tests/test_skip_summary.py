@@ -8,7 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from api.settings import PROJECT_ROOT
+from api.core.settings import PROJECT_ROOT
 
 SUITE = '''
 import pytest

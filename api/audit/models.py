@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import strawberry
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
+from api.core.db import UTCDateTime, utcnow
 
 
 @strawberry.enum(description="What an audit event records.")

@@ -7,8 +7,8 @@ from api.audit.models import AuditEvent as AuditEventRow
 from api.audit.types import AuditEvent
 from api.auth.checks import require_scope
 from api.auth.scopes import Scope
-from api.context import Info
-from api.pagination import Connection, SortKey, paginate
+from api.graphql.context import Info
+from api.graphql.pagination import Connection, SortKey, paginate
 
 NEWEST_FIRST = SortKey(AuditEventRow.occurred_at, True, "datetime")
 

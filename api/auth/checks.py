@@ -2,7 +2,8 @@
 
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
-from api.errors import DomainError, ErrorCode, missing_scope, unauthenticated
+from api.core.errors import DomainError, ErrorCode
+from api.graphql.errors import missing_scope, unauthenticated
 
 
 def require_scope(principal: Principal, scope: Scope) -> None:

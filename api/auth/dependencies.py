@@ -14,7 +14,7 @@ from api.auth.scopes import parse_scopes
 from api.auth.tokens import TokenProblem
 from api.oauth import service as oauth
 from api.organisations.models import Membership, Organisation, OrganisationStatus, accepted
-from api.settings import Settings
+from api.core.settings import Settings
 
 log = logging.getLogger("coplab.auth")
 

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.audit.models import AuditKind
 from api.audit.service import record
 from api.auth.models import SigningKey
-from api.db import utcnow
+from api.core.db import utcnow
 
 ALGORITHM = "ES256"
 

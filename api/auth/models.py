@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
+from api.core.db import UTCDateTime, utcnow
 
 
 class SigningKey(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from api.errors import DomainError, ErrorCode, Problem
+from api.core.errors import DomainError, ErrorCode, Problem
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256

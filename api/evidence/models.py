@@ -5,8 +5,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from api.db import AuditColumns, UTCDateTime
-from api.visibility import Visibility
+from api.core.db import AuditColumns, UTCDateTime
+from api.core.visibility import Visibility
 
 
 class EvidenceAssessment(AuditColumns, table=True):

@@ -5,14 +5,14 @@ from datetime import date
 import strawberry
 from strawberry import relay
 
-from api import ids, mutations
+from api.graphql import ids, mutations
 from api.auth.scopes import Scope
-from api.context import Info
-from api.errors import UserError
+from api.graphql.context import Info
+from api.graphql.errors import UserError
 from api.evidence import service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.types import EvidenceAssessment
-from api.visibility import Visibility
+from api.core.visibility import Visibility
 
 
 @strawberry.input(description="What one assessment found for one outcome.")

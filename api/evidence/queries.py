@@ -5,13 +5,13 @@ from functools import partial
 import strawberry
 from sqlmodel import col
 
-from api.context import Info
+from api.graphql.context import Info
 from api.evidence import service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.types import EvidenceAssessment, EvidenceAssessmentOrder
-from api.filter_codes import FilterCodes
-from api.ids import decode_arguments
-from api.pagination import Connection, paginate
+from api.graphql.filter_codes import FilterCodes
+from api.graphql.ids import decode_arguments
+from api.graphql.pagination import Connection, paginate
 
 
 @strawberry.input(description="Filters for evidence assessments; values within one filter are alternatives.")

@@ -11,20 +11,20 @@ import sqlalchemy as sa
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api import validation
+from api.core import validation
 from api.auth.checks import require_editor, require_role, require_scope
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
-from api.db import utcnow
-from api.errors import ErrorCode, Problems, not_found
+from api.core.db import utcnow
+from api.core.errors import ErrorCode, Problems, not_found
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative, Participation
-from api.loaders import grouped
+from api.graphql.loaders import grouped
 from api.organisations import service as organisations
-from api.pagination import SortKey
+from api.graphql.pagination import SortKey
 from api.search import outbox as search_outbox
-from api.visibility import Visibility, visible_to
+from api.core.visibility import Visibility, visible_to
 from api.vocabularies import service as vocabularies
 
 

@@ -6,17 +6,17 @@ from functools import partial
 import strawberry
 from strawberry import relay
 
-from api.context import Info
+from api.graphql.context import Info
 from api.evidence import loaders, service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.models import Finding as FindingRow
-from api.ids import node_ints
+from api.graphql.ids import node_ints
 from api.initiatives import loaders as initiative_loaders
 from api.initiatives.types import Initiative
-from api.provenance import Provenance, provenance_list
+from api.graphql.provenance import Provenance, provenance_list
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
-from api.visibility import Visibility
+from api.core.visibility import Visibility
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Term, term
 

@@ -9,12 +9,12 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from api.db import create_sync_engine
+from api.core.db import create_sync_engine
 from api.exports.entities import Scope
 from api.exports.loader import check_target, import_transaction, load
 from api.exports.reader import ExportProblems, read_export
 from api.exports.writer import write_export
-from api.settings import get_settings
+from api.core.settings import get_settings
 
 # Its own console: api.cli imports this module while it is still being built.
 console = Console(stderr=True)

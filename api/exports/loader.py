@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api.db import UTCDateTime, utcnow
+from api.core.db import UTCDateTime, utcnow
 from api.exports.entities import ENTITIES, Embedded, Entity, in_scope
 from api.exports.reader import Export, ExportProblems
 from api.exports.writer import Tracker, schema_version

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from api.db import UTCDateTime
+from api.core.db import UTCDateTime
 from api.exports.entities import Embedded, Entity, Scope, file_names, in_scope
 from api.exports.formats import sha256_of
 from api.exports.writer import FORMAT, MANIFEST

@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, Response
 from api.exports.entities import Scope
 from api.exports.formats import sha256_of
 from api.exports.writer import MANIFEST, write_export
-from api.settings import Settings
+from api.core.settings import Settings
 
 MEDIA_TYPES = {".jsonl": "application/x-ndjson", ".csv": "text/csv; charset=utf-8", ".json": "application/json"}
 # Clients may keep a copy but ask again each time; the ETag makes asking again cheap.

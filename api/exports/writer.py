@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
 from api.auth.principal import ANONYMOUS, Principal
-from api.db import utcnow
+from api.core.db import utcnow
 from api.exports.entities import Embedded, Entity, Scope, file_names, in_scope
 from api.exports.formats import EntityFiles, json_value, timestamp, write_json
 

@@ -9,7 +9,7 @@ from api.auth.principal import Principal
 from api.evidence import loaders as evidence_loaders
 from api.initiatives import service
 from api.initiatives.models import Initiative, Participation
-from api.loaders import Loaders
+from api.graphql.loaders import Loaders
 from api.organisations import loaders as organisation_loaders
 
 CLASSIFIED_FIELDS = frozenset(

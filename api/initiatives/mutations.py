@@ -6,13 +6,13 @@ from datetime import date
 import strawberry
 from strawberry import UNSET, relay
 
-from api import ids, mutations
+from api.graphql import ids, mutations
 from api.auth.scopes import Scope
-from api.context import Info
-from api.errors import UserError
+from api.graphql.context import Info
+from api.graphql.errors import UserError
 from api.initiatives import service
 from api.initiatives.types import Initiative, Participation
-from api.visibility import Visibility
+from api.core.visibility import Visibility
 
 
 @strawberry.input(description="A link to more about an initiative.")

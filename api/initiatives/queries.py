@@ -3,11 +3,11 @@
 import strawberry
 from strawberry import relay
 
-from api.context import Info
-from api.ids import decode_argument
+from api.graphql.context import Info
+from api.graphql.ids import decode_argument
 from api.initiatives import loaders
 from api.initiatives.types import Initiative, InitiativeFilter, InitiativeOrder, list_initiatives
-from api.pagination import Connection
+from api.graphql.pagination import Connection
 
 
 @strawberry.type

@@ -12,20 +12,20 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
 
-from api import validation
+from api.core import validation
 from api.auth.checks import require_editor, require_role, require_scope
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
-from api.db import contains_pattern, utcnow
-from api.errors import DomainError, ErrorCode, Problems, not_found
+from api.core.db import contains_pattern, utcnow
+from api.core.errors import DomainError, ErrorCode, Problems, not_found
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
-from api.loaders import codes_by_scheme, grouped
+from api.graphql.loaders import codes_by_scheme, grouped
 from api.organisations import service as organisations
 from api.organisations.models import Organisation
-from api.pagination import SortKey
+from api.graphql.pagination import SortKey
 from api.search import outbox as search_outbox
-from api.validation import Patch
-from api.visibility import Visibility, visible_to
+from api.core.validation import Patch
+from api.core.visibility import Visibility, visible_to
 from api.vocabularies import service as vocabularies
 
 # Vocabulary-backed classifications; countries and languages are ISO codes checked by pycountry.

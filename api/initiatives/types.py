@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 import strawberry
 from strawberry import relay
 
-from api.context import Info
+from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
-from api.filter_codes import FilterCodes
-from api.ids import decode_arguments, node_ints
+from api.graphql.filter_codes import FilterCodes
+from api.graphql.ids import decode_arguments, node_ints
 from api.initiatives import loaders, service
 from api.initiatives.models import Initiative as InitiativeRow
 from api.initiatives.models import Participation as ParticipationRow
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
-from api.provenance import Provenance, provenance_list
-from api.pagination import Connection, paginate
-from api.selection import selected_paths
-from api.visibility import Visibility
+from api.graphql.provenance import Provenance, provenance_list
+from api.graphql.pagination import Connection, paginate
+from api.graphql.selection import selected_paths
+from api.core.visibility import Visibility
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Country, Language, Term, term, terms
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from api.db import sync_url
+from api.core.db import sync_url
 
 HERE = Path(__file__).resolve().parent
 

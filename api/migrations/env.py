@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import api.models  # noqa: F401  (registers every table)
-from api.db import UTCDateTime, create_sync_engine
+from api.core.db import UTCDateTime, create_sync_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

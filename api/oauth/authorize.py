@@ -29,8 +29,8 @@ from api.oauth import sign_in, store
 from api.oauth.grants import record
 from api.oauth.limits import GuessingLimits, source_of
 from api.oauth.server import CoplabAuthorizationServer, StarletteOAuth2Request
-from api.pages import CSRF_FIELD, csrf_problem, render
-from api.settings import Settings
+from api.core.pages import CSRF_FIELD, csrf_problem, render
+from api.core.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,7 +14,7 @@ from api.audit import service as audit
 from api.audit.models import AuditKind
 from api.auth import tokens
 from api.auth.dependencies import CLIENT_PREFIX
-from api.db import utcnow
+from api.core.db import utcnow
 from api.oauth import store
 from api.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant
 

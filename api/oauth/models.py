@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from authlib.oauth2.rfc6749 import ClientMixin
 from sqlmodel import Field, SQLModel
 
-from api.db import AuditColumns, UTCDateTime, utcnow
+from api.core.db import AuditColumns, UTCDateTime, utcnow
 from api.oauth import secrets
 
 

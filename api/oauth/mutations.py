@@ -2,12 +2,12 @@
 
 import strawberry
 
-from api import mutations
+from api.graphql import mutations
 from api.auth.checks import require_role
 from api.auth.principal import Role
 from api.auth.scopes import Scope
-from api.context import Info
-from api.errors import UserError
+from api.graphql.context import Info
+from api.graphql.errors import UserError
 from api.oauth import service
 from api.oauth.types import OAuthClient, OAuthClientPayload, OAuthClientWithSecretPayload
 

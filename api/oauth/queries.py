@@ -4,11 +4,11 @@ import strawberry
 
 from api.auth.checks import require_scope
 from api.auth.scopes import Scope
-from api.context import Info
+from api.graphql.context import Info
 from api.oauth import service
 from api.oauth.models import OAuthClient as OAuthClientRow
 from api.oauth.types import OAuthClient
-from api.pagination import Connection, SortKey, paginate
+from api.graphql.pagination import Connection, SortKey, paginate
 
 NEWEST_FIRST = SortKey(OAuthClientRow.created_at, True, "datetime")
 

@@ -30,7 +30,7 @@ from api.oauth.server import (
     StandingToken,
     StarletteOAuth2Request,
 )
-from api.settings import Settings
+from api.core.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 router.include_router(authorize.router)

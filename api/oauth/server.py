@@ -35,7 +35,7 @@ from api.oauth.grants import (
     S256Required,
     record,
 )
-from api.settings import Settings
+from api.core.settings import Settings
 
 
 def first_values(pairs: list[tuple[str, str]]) -> dict[str, str]:

@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
-from api.db import utcnow
-from api.errors import DomainError, ErrorCode, Problem
+from api.core.db import utcnow
+from api.core.errors import DomainError, ErrorCode, Problem
 from api.oauth import secrets
 from api.oauth.models import OAuthClient, OAuthGrant, RevokedAccessToken
 from api.organisations.models import Organisation, OrganisationStatus

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from api.audit import service as audit
 from api.audit.models import AuditKind
 from api.auth.passwords import verify_password
-from api.db import utcnow
+from api.core.db import utcnow
 from api.oauth.models import ConsentTicket, OAuthClient
 from api.oauth.secrets import digest
 from api.oauth.store import Member, new_secret_value

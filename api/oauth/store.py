@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.auth.principal import Role, scopes_for_role
-from api.db import utcnow
+from api.core.db import utcnow
 from api.oauth.models import AuthorizationCode, OAuthGrant, RefreshToken
 from api.oauth.secrets import digest
 from api.organisations.models import Membership, Organisation, OrganisationStatus, accepted

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import strawberry
 
-from api.errors import UserError
+from api.graphql.errors import UserError
 from api.oauth.models import OAuthClient as OAuthClientRow
 
 

@@ -8,7 +8,7 @@ import strawberry
 from sqlmodel import Field
 
 from api.auth.principal import Role
-from api.db import AuditColumns, UTCDateTime
+from api.core.db import AuditColumns, UTCDateTime
 
 
 @strawberry.enum(description="An organisation's standing in the Lab.")

@@ -5,12 +5,13 @@ from dataclasses import fields
 import strawberry
 from strawberry import UNSET, relay
 
-from api import ids, mutations
+from api.graphql import ids, mutations
 from api.auth.checks import require_scope
 from api.auth.principal import Role
 from api.auth.scopes import Scope
-from api.context import Info
-from api.errors import DomainError, ErrorCode, UserError, unauthenticated
+from api.graphql.context import Info
+from api.core.errors import DomainError, ErrorCode
+from api.graphql.errors import UserError, unauthenticated
 from api.organisations import password_setup, service
 from api.organisations.models import OrganisationStatus
 from api.organisations.types import Membership, Organisation

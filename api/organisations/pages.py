@@ -16,7 +16,7 @@ from api.oauth import sign_in
 from api.oauth.limits import GuessingLimits, source_of
 from api.organisations import password_setup
 from api.organisations.password_setup import PAGE_PATH, Mode, Pending, Refusal
-from api.pages import CSRF_FIELD, csrf_problem, render
+from api.core.pages import CSRF_FIELD, csrf_problem, render
 
 log = logging.getLogger("coplab")
 

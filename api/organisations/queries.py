@@ -5,12 +5,12 @@ from functools import partial
 import strawberry
 
 from api.auth.principal import PrincipalKind, Role
-from api.context import Info
-from api.filter_codes import FilterCodes
+from api.graphql.context import Info
+from api.graphql.filter_codes import FilterCodes
 from api.organisations import loaders, service
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.types import Organisation, OrganisationFilter, OrganisationOrder
-from api.pagination import Connection, SortKey, paginate
+from api.graphql.pagination import Connection, SortKey, paginate
 
 SORT_KEYS = {
     OrganisationOrder.NAME_ASC: SortKey(OrganisationRow.name, False, "str"),

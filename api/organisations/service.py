@@ -9,15 +9,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
 
-from api import validation
+from api.core import validation
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
-from api.db import contains_pattern, utcnow
-from api.errors import DomainError, ErrorCode, Problems, not_found
+from api.core.db import contains_pattern, utcnow
+from api.core.errors import DomainError, ErrorCode, Problems, not_found
 from api.oauth import service as oauth
 from api.organisations import password_setup
 from api.organisations.models import Membership, Organisation, OrganisationStatus, User, accepted
-from api.validation import Patch
+from api.core.validation import Patch
 from api.vocabularies import service as vocabularies
 
 VISIBLE_STATUSES = (OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER)

@@ -8,14 +8,14 @@ import strawberry
 from strawberry import relay
 
 from api.auth.principal import Role
-from api.context import Info
-from api.ids import node_ints
+from api.graphql.context import Info
+from api.graphql.ids import node_ints
 from api.organisations import loaders
 from api.organisations.models import Membership as MembershipRow
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.models import OrganisationStatus
-from api.pagination import Connection
-from api.provenance import Provenance, provenance_list
+from api.graphql.pagination import Connection
+from api.graphql.provenance import Provenance, provenance_list
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Country, Term, term
 

@@ -5,8 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from api.db import AuditColumns, UTCDateTime, utcnow
-from api.visibility import Visibility
+from api.core.db import AuditColumns, UTCDateTime, utcnow
+from api.core.visibility import Visibility
 
 CLASSIFICATION_SCHEMES = ("harm", "intervention-type")
 

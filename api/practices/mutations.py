@@ -5,14 +5,14 @@ from dataclasses import fields
 import strawberry
 from strawberry import UNSET, relay
 
-from api import ids, mutations
+from api.graphql import ids, mutations
 from api.auth.scopes import Scope
-from api.context import Info
-from api.errors import UserError
+from api.graphql.context import Info
+from api.graphql.errors import UserError
 from api.practices import service
 from api.practices.models import BestPractice as PracticeRow
 from api.practices.types import BestPractice
-from api.visibility import Visibility
+from api.core.visibility import Visibility
 
 
 @strawberry.input(description="A new best practice, proposed by your organisation.")

@@ -2,8 +2,8 @@
 
 import strawberry
 
-from api.context import Info
-from api.pagination import Connection
+from api.graphql.context import Info
+from api.graphql.pagination import Connection
 from api.practices.types import BestPractice, BestPracticeFilter, BestPracticeOrder, list_practices
 
 

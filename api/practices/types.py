@@ -6,18 +6,18 @@ from functools import partial
 import strawberry
 from strawberry import relay
 
-from api.context import Info
+from api.graphql.context import Info
 from api.evidence.types import EvidenceAssessment
-from api.filter_codes import FilterCodes
-from api.ids import decode_arguments, node_ints
-from api.provenance import Provenance, provenance_list
+from api.graphql.filter_codes import FilterCodes
+from api.graphql.ids import decode_arguments, node_ints
+from api.graphql.provenance import Provenance, provenance_list
 from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
-from api.pagination import Connection, paginate
+from api.graphql.pagination import Connection, paginate
 from api.practices import loaders, service
 from api.practices.models import BestPractice as PracticeRow
 from api.practices.models import Endorsement as EndorsementRow
-from api.visibility import Visibility
+from api.core.visibility import Visibility
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Term, term, terms
 

@@ -10,7 +10,7 @@ organisation is not listed (pending or suspended) only to that organisation and 
 from api.auth.principal import Principal
 from api.auth.scopes import Scope
 from api.search.filters import EVERYTHING, Equals, Filter, all_of, any_of
-from api.visibility import Visibility
+from api.core.visibility import Visibility
 
 
 def access_filter(principal: Principal) -> Filter:

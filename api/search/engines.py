@@ -2,7 +2,7 @@
 embedded engine otherwise."""
 
 from api.search.backend import SearchBackend
-from api.settings import Settings
+from api.core.settings import Settings
 
 
 def create_backend(settings: Settings) -> SearchBackend:

@@ -24,14 +24,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.db import UTCDateTime, utcnow
+from api.core.db import UTCDateTime, utcnow
 from api.initiatives.models import Initiative, Participation
-from api.log_redaction import redact
+from api.core.log_redaction import redact
 from api.organisations.models import Organisation
 from api.search import documents
 from api.search.backend import SearchBackend
 from api.search.models import SearchOutbox
-from api.settings import Settings
+from api.core.settings import Settings
 
 log = logging.getLogger("coplab.search")
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
+from api.core.db import UTCDateTime, utcnow
 
 
 class SearchOutbox(SQLModel, table=True):

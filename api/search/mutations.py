@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import strawberry
 
-from api.context import Info
-from api.errors import ApiError, unauthenticated
+from api.graphql.context import Info
+from api.graphql.errors import ApiError, unauthenticated
 from api.search.access import access_filter
 from api.search.filters import to_meilisearch
 

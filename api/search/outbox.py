@@ -16,7 +16,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from api.db import UTCDateTime, utcnow
+from api.core.db import UTCDateTime, utcnow
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations.models import Organisation

@@ -5,12 +5,13 @@ from collections.abc import Sequence
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from api import validation
+from api.core import validation
 from api.auth.principal import Principal
-from api.context import Info
-from api.errors import ApiError, DomainError, ErrorCode, Problem, bad_user_input
-from api.filter_codes import MAX_FILTER_VALUES, FilterCodes
-from api.ids import decode
+from api.graphql.context import Info
+from api.core.errors import DomainError, ErrorCode, Problem
+from api.graphql.errors import ApiError, bad_user_input
+from api.graphql.filter_codes import MAX_FILTER_VALUES, FilterCodes
+from api.graphql.ids import decode
 from api.initiatives import loaders
 from api.initiatives.types import Initiative
 from api.search.access import access_filter
@@ -32,14 +33,14 @@ from api.search.types import (
     SearchInitiativesResult,
     SearchSort,
 )
-from api.selection import selected_paths
+from api.graphql.selection import selected_paths
 from api.vocabularies.types import term
 
 HIGHLIGHTED = ("title", "summary", "organisations")
 CROPPED = ("description",)
 MAX_QUERY_LENGTH = 500
 # A highlight lists at most this many match ranges (the first ones): enough to mark a field, and a
-# bound the node budget can count (api/node_budget.py).
+# bound the node budget can count (api/graphql/node_budget.py).
 MAX_MATCHES_PER_HIGHLIGHT = 20
 
 # Filter input field → (search document field, vocabulary); countries and organisations are checked apart.

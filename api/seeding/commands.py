@@ -10,12 +10,12 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import select
 
-from api.db import create_engine, session_factory
+from api.core.db import create_engine, session_factory
 from api.organisations.models import Organisation
 from api.seeding import registry as seeding
 from api.seeding import synthetic
 from api.seeding.validate import Registry, SeedInvalid, read_registry
-from api.settings import get_settings
+from api.core.settings import get_settings
 from api.vocabularies import service as vocabularies
 
 console = Console(stderr=True)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.db import utcnow
+from api.core.db import utcnow
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations.models import Organisation

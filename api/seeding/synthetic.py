@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 import api.models  # noqa: F401  (registers every table)
-from api.db import create_sync_engine
+from api.core.db import create_sync_engine
 from api.seeding.synthetic_words import (
     BRANDS,
     CERTAINTIES,

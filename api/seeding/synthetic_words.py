@@ -1,7 +1,7 @@
 """The word and code tables the synthetic registry draws from (api/seeding/synthetic.py)."""
 
 from api.organisations.models import OrganisationStatus
-from api.visibility import Visibility
+from api.core.visibility import Visibility
 
 STAKEHOLDER_TYPES = [
     # (code, weight, name patterns)

@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from api import validation
-from api.errors import Problems
-from api.visibility import Visibility
+from api.core import validation
+from api.core.errors import Problems
+from api.core.visibility import Visibility
 from api.seeding.records import (
     FILES,
     AssessmentRecord,
@@ -193,7 +193,7 @@ def _items(field: str, values: str | None | Iterable[str]) -> Iterator[tuple[str
 
 
 def _checked(file: str, key: str, field: str, check, value: str | None) -> Iterator[SeedProblem]:  # noqa: ANN001
-    """The problems one of api.validation's checks finds in `value` (the same checks the API applies)."""
+    """The problems one of api.core.validation's checks finds in `value` (the same checks the API applies)."""
     if value is None:
         return
     problems = Problems()

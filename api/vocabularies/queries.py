@@ -2,7 +2,7 @@
 
 import strawberry
 
-from api.context import Info
+from api.graphql.context import Info
 from api.vocabularies import service
 from api.vocabularies.types import Vocabulary
 

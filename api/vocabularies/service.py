@@ -9,8 +9,8 @@ from rapidfuzz import fuzz, process
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.errors import ErrorCode, Problems
-from api.validation import did_you_mean, repeated
+from api.core.errors import ErrorCode, Problems
+from api.core.validation import did_you_mean, repeated
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import strawberry
 from strawberry.scalars import JSON
 
-from api.validation import country_label, language_label
+from api.core.validation import country_label, language_label
 from api.vocabularies.models import Vocabulary as VocabularyRow
 from api.vocabularies.cache import CachedTerm, TermCache
 from api.vocabularies.models import VocabularyTerm

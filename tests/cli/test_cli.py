@@ -7,7 +7,7 @@ import sys
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import graphql
 
 COPLAB = [sys.executable, "-m", "api.cli"]

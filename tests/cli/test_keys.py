@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from api.audit.models import AuditEvent
 from api.auth.models import SigningKey
-from api.db import create_sync_engine, utcnow
+from api.core.db import create_sync_engine, utcnow
 
 COPLAB = [sys.executable, "-m", "api.cli"]
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from api.audit.models import AuditEvent, AuditKind
 from api.auth.passwords import hash_password, verify_password
 from api.auth.principal import Role
-from api.db import utcnow
+from api.core.db import utcnow
 from api.oauth.models import PasswordSetup
 from api.organisations.models import Membership, Organisation, User
 from tests.factories import set_columns

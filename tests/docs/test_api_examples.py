@@ -14,9 +14,9 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from api.db import create_sync_engine
+from api.core.db import create_sync_engine
 from api.initiatives.models import Initiative
-from api.settings import PROJECT_ROOT
+from api.core.settings import PROJECT_ROOT
 from tests.conftest import POSTGRES_URL, _private_postgres_schema
 from tests.server import free_port
 

@@ -12,7 +12,7 @@ import sys
 from sqlmodel import Session, create_engine, select
 
 from api.initiatives.models import Initiative
-from api.settings import PROJECT_ROOT, Settings
+from api.core.settings import PROJECT_ROOT, Settings
 from tests.server import running_server
 
 DOC = PROJECT_ROOT / "docs" / "auth.md"

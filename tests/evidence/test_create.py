@@ -3,7 +3,7 @@ rule; which initiatives may be assessed."""
 
 import pytest
 
-from api.db import utcnow
+from api.core.db import utcnow
 from tests.evidence.operations import (
     CREATE,
     create_input,

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from api import migrations
-from api.db import create_sync_engine
-from api.settings import PROJECT_ROOT
+from api.core.db import create_sync_engine
+from api.core.settings import PROJECT_ROOT
 from tests.conftest import POSTGRES_URL, _private_postgres_schema
 from tests.factories import load_vocabularies
 

@@ -15,7 +15,7 @@ from api.evidence.models import Finding
 from api.initiatives.models import Initiative, Participation
 from api.organisations.models import OrganisationStatus
 from api.seeding.models import SeedRecord
-from api.settings import get_settings
+from api.core.settings import get_settings
 from tests.factories import ACTOR, Factory, classify, set_columns
 
 # Every table an import writes, and those it must leave alone.

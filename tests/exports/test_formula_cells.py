@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from api.exports.formats import csv_cell
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.exports.registry import coplab, records
 from tests.server import running_server
 

@@ -11,7 +11,7 @@ import httpx
 
 from api.exports.routes import PublicExport
 from api.organisations.models import Organisation
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.exports.registry import build
 from tests.server import running_server
 

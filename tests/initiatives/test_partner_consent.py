@@ -13,7 +13,7 @@ from api.initiatives.models import Initiative, Participation
 from api.organisations.models import Organisation
 from api.auth.principal import Role
 from api.search.models import SearchOutbox
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.exports.registry import coplab, records
 from tests.factories import gid, mutate, stored, user_errors
 from tests.server import running_server

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.input_errors import INVALID_UNICODE, SERVER_OWNED_FIELD, UNKNOWN_INPUT_FIELD, InputErrors, field_code
+from api.graphql.input_errors import INVALID_UNICODE, SERVER_OWNED_FIELD, UNKNOWN_INPUT_FIELD, InputErrors, field_code
 from api.main import create_app
 from api.schema import build_schema
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import error_extensions, gid, graphql, send_inline, send_variables, stored
 
 VALID = {"title": "Safer Internet Centre", "status": "IMPLEMENTATION"}

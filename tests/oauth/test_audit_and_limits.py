@@ -9,7 +9,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 
 from api.auth.principal import Role
 from api.oauth.limits import FailureLimiter
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import graphql
 from tests.server import running_server
 

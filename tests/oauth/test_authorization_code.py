@@ -14,11 +14,11 @@ from sqlmodel import select
 
 from api.audit.models import AuditEvent, AuditKind
 from api.auth.principal import Role
-from api.db import utcnow
+from api.core.db import utcnow
 from api.initiatives.models import Initiative
 from api.oauth.models import AuthorizationCode, OAuthGrant, RefreshToken
 from api.organisations.models import Membership, OrganisationStatus
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import gid, set_columns
 from tests.oauth.sign_in import Browser, forms, query
 from tests.security.conftest import invalid_token_reason

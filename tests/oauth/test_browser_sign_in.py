@@ -18,7 +18,7 @@ from sqlmodel import select
 from api.audit.models import AuditEvent
 from api.auth.principal import Role
 from api.oauth.models import ConsentTicket
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.oauth.sign_in import query
 from tests.browser import chromium, needs_browser
 from tests.server import running_server

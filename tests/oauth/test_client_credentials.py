@@ -12,10 +12,10 @@ from sqlmodel import select
 
 from api.auth import tokens
 from api.auth.keys import ALGORITHM
-from api.db import utcnow
+from api.core.db import utcnow
 from api.initiatives.models import Initiative
 from api.organisations.models import OrganisationStatus
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.security.conftest import invalid_token_reason
 from tests.server import running_server
 

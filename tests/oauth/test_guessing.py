@@ -21,7 +21,7 @@ from api.oauth.models import OAuthClient
 from api.oauth.routes import presented_client
 from api.oauth.secrets import digest
 from api.oauth.server import StarletteOAuth2Request
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import graphql
 from tests.oauth.sign_in import Browser, query
 from tests.server import running_server

@@ -8,9 +8,9 @@ import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 from sqlmodel import select
 
-from api.db import utcnow
+from api.core.db import utcnow
 from api.oauth.models import RevokedAccessToken
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.server import running_server
 
 

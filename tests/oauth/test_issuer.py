@@ -18,7 +18,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from api.settings import DEFAULT_ISSUER
+from api.core.settings import DEFAULT_ISSUER
 from tests.conftest import POSTGRES_URL, _private_postgres_schema
 from tests.oauth.sign_in import Browser, query
 from tests.security.conftest import invalid_token_reason

@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 
 from api.auth import keys
 from api.auth.models import SigningKey
-from api.db import create_engine, session_factory, transaction, utcnow
-from api.settings import Settings
+from api.core.db import create_engine, session_factory, transaction, utcnow
+from api.core.settings import Settings
 from tests.factories import graphql
 from tests.security.conftest import invalid_token_reason
 from tests.server import running_server

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from api.auth.principal import Role
 from api.oauth.models import OAuthGrant
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.oauth.sign_in import Browser
 from tests.server import running_server
 

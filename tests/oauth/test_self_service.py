@@ -11,7 +11,7 @@ from sqlmodel import select
 from api.auth.principal import Role
 from api.main import create_app
 from api.oauth.models import OAuthClient
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import graphql
 
 CREATE = """

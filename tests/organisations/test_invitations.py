@@ -20,7 +20,7 @@ from api.auth.passwords import verify_password
 from api.auth.principal import Role
 from api.oauth.models import AuthorizationCode, OAuthGrant
 from api.organisations.models import Membership, Organisation, User
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import gid, lab_admin_token, membership_of, mutate, user_errors
 from tests.oauth.sign_in import Browser, forms, query
 from tests.server import running_server

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from api.auth.principal import Role
-from api.db import utcnow
+from api.core.db import utcnow
 from api.oauth.models import OAuthGrant
 from api.organisations.models import Organisation, User
 from tests.factories import gid, lab_admin_token, membership_of, mutate, user_errors

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from api import migrations
-from api.db import create_sync_engine
+from api.core.db import create_sync_engine
 from tests.conftest import POSTGRES_URL, _private_postgres_schema
 
 

@@ -16,10 +16,10 @@ from sqlmodel import select
 from api.audit.models import AuditEvent, AuditKind
 from api.auth.passwords import hash_password, verify_password
 from api.auth.principal import Role
-from api.db import utcnow
+from api.core.db import utcnow
 from api.oauth.models import PasswordSetup
 from api.organisations.models import Membership, Organisation, User
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import gid, lab_admin_token, membership_of, mutate, set_columns, stored, user_errors
 from tests.server import running_server
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.input_errors import SERVER_OWNED_FIELD, UNKNOWN_INPUT_FIELD
+from api.graphql.input_errors import SERVER_OWNED_FIELD, UNKNOWN_INPUT_FIELD
 from tests.factories import EnumValue, error_extensions, gid, lab_admin_token, send_inline, send_variables, stored
 
 

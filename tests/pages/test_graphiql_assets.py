@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 
-from api.pages.vendoring import MANIFEST, PACKAGES, VENDOR_DIR
+from api.core.pages.vendoring import MANIFEST, PACKAGES, VENDOR_DIR
 
 manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.browser import chromium, needs_browser
 from tests.server import running_server
 

@@ -5,7 +5,7 @@
 four hand-written SQL statements on the app's own async engine, after authenticating the caller
 the same way (same token checks, same organisation and membership lookups), and applying the same
 visibility rules (api/initiatives/service.py, api/evidence/service.py, api/organisations/service.py,
-api/visibility.py). It exists only in the benchmark; it is mounted on the app object before start.
+api/core/visibility.py). It exists only in the benchmark; it is mounted on the app object before start.
 
 Run by the benchmark as `python -m tests.perf.baseline --database-url URL --port N --issuer URL`.
 """
@@ -31,7 +31,7 @@ from api.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from api.auth.scopes import Scope as AuthScope
 from api.auth.scopes import parse_scopes
 from api.main import create_app
-from api.settings import Settings
+from api.core.settings import Settings
 
 SERVER_TIME_HEADER = "x-bench-server-ms"
 SQL_HEADER = "x-bench-sql"  # "<statements>;<milliseconds>"
@@ -191,7 +191,7 @@ def _organisation_readable(principal: Principal, alias: str) -> str:
 
 
 def _visible(principal: Principal, scope: AuthScope, column: str, owned: list[str]) -> str:
-    """api/visibility.py `visible_to`."""
+    """api/core/visibility.py `visible_to`."""
     conditions = [f"{column} = 'PUBLIC'"]
     if principal.reads_with(scope) is not None:
         if principal.organisation_is_member:

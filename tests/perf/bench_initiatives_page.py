@@ -33,7 +33,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from api.auth import tokens
-from api.settings import PROJECT_ROOT, Settings
+from api.core.settings import PROJECT_ROOT, Settings
 from tests.perf import synthetic
 from tests.perf.baseline import SERVER_TIME_HEADER, SQL_HEADER
 

@@ -40,13 +40,13 @@ import httpx
 from api.auth import tokens
 from api.auth.principal import Principal, PrincipalKind
 from api.auth.scopes import parse_scopes
-from api.db import create_engine, session_factory
+from api.core.db import create_engine, session_factory
 from api.search import documents
 from api.search.access import access_filter
 from api.search.backend import SearchRequest
 from api.search.embedded import EmbeddedBackend
 from api.search.filters import AnyOf, all_of
-from api.settings import PROJECT_ROOT, Settings
+from api.core.settings import PROJECT_ROOT, Settings
 from tests.perf import synthetic
 from tests.perf.bench_initiatives_page import free_port, machine, source_tree, summary, wait_until_healthy
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-import api.loaders
+import api.graphql.loaders
 from tests.perf import synthetic
 from tests.perf.baseline import build_app
 from tests.perf.bench_initiatives_page import ISSUER, MEMBER_SCOPES, QUERY
@@ -63,8 +63,8 @@ class Recorder:
 
 
 def _count_batches(recorder: Recorder) -> None:
-    """Wrap api.loaders.Loaders so that each batch is recorded (name, number of keys)."""
-    original = api.loaders.Loaders.__call__
+    """Wrap api.graphql.loaders.Loaders so that each batch is recorded (name, number of keys)."""
+    original = api.graphql.loaders.Loaders.__call__
 
     def call(self, batch):  # noqa: ANN001, ANN202
         loader = original(self, batch)
@@ -81,7 +81,7 @@ def _count_batches(recorder: Recorder) -> None:
             loader._bench_wrapped = True
         return loader
 
-    api.loaders.Loaders.__call__ = call
+    api.graphql.loaders.Loaders.__call__ = call
 
 
 def _label(statement: str) -> str:
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         token = None
         if args.caller == "member":
             from api.auth import tokens
-            from api.settings import Settings
+            from api.core.settings import Settings
 
             audience = Settings(environment="production", issuer=ISSUER, database_url=url).audience
             token = tokens.mint(key=key, issuer=ISSUER, audience=audience, subject=f"user:{report.member_user_id}",

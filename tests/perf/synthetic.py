@@ -21,9 +21,9 @@ import api.models  # noqa: F401  (registers every table)
 from api import migrations
 from api.auth.keys import ALGORITHM
 from api.auth.principal import Role
-from api.db import create_sync_engine
+from api.core.db import create_sync_engine
 from api.seeding import synthetic as registry
-from api.settings import PROJECT_ROOT
+from api.core.settings import PROJECT_ROOT
 from tests.factories import load_vocabularies
 
 ACTOR = registry.ACTOR

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from api.db import utcnow
+from api.core.db import utcnow
 from tests.factories import gid, graphql
 from tests.practices.helpers import LIST, titles
 

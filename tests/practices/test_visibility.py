@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.db import utcnow
+from api.core.db import utcnow
 from api.organisations.models import OrganisationStatus
 from tests.factories import gid, graphql
 from tests.practices.helpers import LIST, NODE, titles

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from api.db import create_engine, create_sync_engine, session_factory
+from api.core.db import create_engine, create_sync_engine, session_factory
 from api.initiatives.models import Initiative
 from api.search import documents
 from api.search.consistency import compare
 from api.search.embedded import EmbeddedBackend
-from api.settings import Settings
+from api.core.settings import Settings
 
 COPLAB = [sys.executable, "-m", "api.cli"]
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.meilisearch_server import on_meilisearch
 from tests.server import running_server
 

@@ -14,14 +14,14 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from strawberry.relay import from_base64
 
-from api.db import create_engine, session_factory
+from api.core.db import create_engine, session_factory
 from api.main import create_app
 from api.search import documents
 from api.search.backend import SearchRequest, SearchUnavailable
 from api.search.embedded import EmbeddedBackend
 from api.search.indexer import Backoff, describe, drain, drain_batch
 from api.search.models import SearchOutbox
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import gid, mutate, user_errors
 
 T = TypeVar("T")

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import func, select
 
 from api.initiatives.models import Initiative
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.meilisearch_server import MeilisearchServer, on_meilisearch
 from tests.server import free_port, running_server, wait_until_answering
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 
 from api.initiatives.models import Initiative
 from api.search.models import SearchOutbox
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.evidence.operations import CREATE, DELETE, UPDATE, create_input, finding
 from tests.factories import gid, graphql, lab_admin_token, mutate, set_columns, user_errors
 

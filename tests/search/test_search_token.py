@@ -9,7 +9,7 @@ from joserfc.jwk import OctKey
 
 from api.auth.principal import Role
 from api.main import create_app
-from api.settings import Settings
+from api.core.settings import Settings
 from fastapi.testclient import TestClient
 from tests.factories import graphql
 

@@ -17,7 +17,7 @@ from meilisearch.errors import MeilisearchApiError
 from api.auth.principal import Role
 from api.main import create_app
 from api.organisations.models import OrganisationStatus
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import graphql
 from tests.meilisearch_server import MeilisearchServer, on_meilisearch
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from api.main import create_app
 from api.organisations.models import Membership
-from api.settings import Settings
+from api.core.settings import Settings
 
 # RFC 6750's challenge: a quoted description holds no quote, backslash or control character.
 INVALID_TOKEN_CHALLENGE = re.compile(r'Bearer error="invalid_token", error_description="([ !#-\[\]-~]+)"')

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.server import running_server
 
 ALLOWED = "https://portal.coplab.example"

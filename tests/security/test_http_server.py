@@ -19,7 +19,7 @@ from api.auth.models import SigningKey
 from api.initiatives.models import Initiative
 from api.main import create_app
 from api.organisations.models import OrganisationStatus
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import ALL_SCOPES, gid
 from tests.security.conftest import invalid_token_reason, live_server, stored
 from tests.server import free_port, server_process

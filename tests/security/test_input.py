@@ -11,7 +11,7 @@ import api.main
 from api.initiatives import service as initiative_service
 from api.initiatives.models import Initiative, InitiativeClassification
 from api.organisations.models import Organisation
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import graphql
 from tests.security.conftest import codes, count, stored
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from uvicorn.logging import AccessFormatter
 
-from api.log_redaction import REDACTED, redact
-from api.settings import Settings
+from api.core.log_redaction import REDACTED, redact
+from api.core.settings import Settings
 from tests.server import free_port, running_server, wait_until_answering
 
 VIEWER = {"query": "{ viewer { kind } }"}

@@ -10,7 +10,7 @@ import logging
 import pytest
 from sqlalchemy import event
 
-from api.http import MAX_JSON_DEPTH
+from api.core.middleware import MAX_JSON_DEPTH
 from tests.factories import gid, graphql
 from tests.security.conftest import codes
 

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from api.auth.keys import ALGORITHM
 from api.auth.tokens import LEEWAY_SECONDS, TokenProblem
-from api.db import utcnow
+from api.core.db import utcnow
 from api.oauth.models import OAuthClient, OAuthGrant
 from api.auth.models import SigningKey
 from api.auth.principal import Role

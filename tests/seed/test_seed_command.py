@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from api.settings import PROJECT_ROOT
+from api.core.settings import PROJECT_ROOT
 
 REGISTRY = PROJECT_ROOT / "seed" / "registry"
 SEEDED_TABLES = (

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import Settings
+from api.core.settings import Settings
 from tests.factories import graphql
 from tests.seed.test_registry_files import (
     EXPECTED_INITIATIVES,

@@ -7,9 +7,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from api import migrations, validation
+from api.core import validation
+from api import migrations
 from api.auth.principal import ANONYMOUS
-from api.errors import Problems
+from api.core.errors import Problems
 from api.initiatives import service as initiatives
 from api.seeding.models import SeedRecord
 from api.seeding.synthetic import (

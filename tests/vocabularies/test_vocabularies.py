@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from api.settings import PROJECT_ROOT
+from api.core.settings import PROJECT_ROOT
 from tests.factories import graphql
 
 VOCABULARY_DIR = PROJECT_ROOT / "seed" / "vocabularies"

@@ -23,8 +23,8 @@ from strawberry.extensions import SchemaExtension
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.errors import ApiError
-from api.ids import MAX_ROW_ID
+from api.graphql.errors import ApiError
+from api.graphql.ids import MAX_ROW_ID
 
 NodeT = TypeVar("NodeT")
 MAX_PAGE_SIZE = 100

@@ -1,6 +1,6 @@
 """The browser files coplab serves, taken from the npm registry at pinned versions.
 
-`python -m api.pages.vendoring` (needs `npm` and the registry) fetches each package's tarball with
+`python -m api.core.pages.vendoring` (needs `npm` and the registry) fetches each package's tarball with
 `npm pack`, copies the files below and the package's LICENSE into `static/vendor/<name>@<version>/`,
 and writes `static/vendor/manifest.json`: each package's tarball, its registry integrity and shasum,
 its licence, and a sha256 of every file copied. Nothing is ever loaded from a CDN at run time, so

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from strawberry.types.nodes import SelectedField, Selection
 
-from api.context import Info
+from api.graphql.context import Info
 
 
 def selected_paths(info: Info) -> frozenset[str]:

@@ -7,8 +7,9 @@ from sqlalchemy.exc import IntegrityError
 
 from api.auth.checks import require_scope
 from api.auth.scopes import Scope
-from api.context import Info
-from api.errors import DomainError, ErrorCode, Problem, UserError
+from api.graphql.context import Info
+from api.core.errors import DomainError, ErrorCode, Problem
+from api.graphql.errors import UserError
 
 T = TypeVar("T")
 

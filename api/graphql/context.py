@@ -7,9 +7,9 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from api.auth.principal import Principal
-from api.loaders import Loaders
+from api.graphql.loaders import Loaders
 from api.search.backend import SearchBackend
-from api.settings import Settings
+from api.core.settings import Settings
 from api.vocabularies.cache import TermCache
 
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from strawberry import relay
 
-from api.errors import ApiError, DomainError, ErrorCode
+from api.core.errors import DomainError, ErrorCode
+from api.graphql.errors import ApiError
 
 MAX_ROW_ID = 2**31 - 1
 # The types of the records global ids name (the schema's Node types; api/schema.py checks they agree).

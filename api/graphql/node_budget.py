@@ -37,7 +37,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from api.graphql.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from api.pages import PAGE_HEADERS, _templates
+from api.core.pages import PAGE_HEADERS, _templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static"

@@ -12,7 +12,7 @@ from pydantic import HttpUrl, TypeAdapter, ValidationError
 from strawberry import UNSET
 from strawberry.types.unset import UnsetType
 
-from api.errors import ErrorCode, Problems
+from api.core.errors import ErrorCode, Problems
 
 T = TypeVar("T")
 

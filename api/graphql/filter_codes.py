@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api import validation
-from api.errors import Problems, bad_user_input
+from api.core import validation
+from api.core.errors import Problems
+from api.graphql.errors import bad_user_input
 from api.vocabularies import service as vocabularies
 
 MAX_FILTER_VALUES = 50
