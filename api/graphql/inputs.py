@@ -14,13 +14,13 @@ from strawberry.types.unset import UnsetType
 from api.core.writable import WRITABLE, Writable
 
 
-def create_input(data: type, *, name: str, description: str, inputs: Mapping[type, type] = {}) -> type:  # noqa: B006
+def create_input(data: type, *, name: str, description: str, nested: Mapping[type, type] = {}) -> type:  # noqa: B006
     """The input that creates a record: a required field (or one with a default) is non-null, every other
     one is nullable with a null default."""
     annotations: dict[str, Any] = {}
     defaults: dict[str, Any] = {}
-    for field_name, value, spec in _writable(data, inputs):
-        annotations[field_name] = value if not spec.clearable else value | None
+    for field_name, value, spec in _writable(data, nested):
+        annotations[field_name] = value | None if spec.clearable else value
         defaults[field_name] = (
             strawberry.field(description=spec.description)
             if spec.required
@@ -30,13 +30,13 @@ def create_input(data: type, *, name: str, description: str, inputs: Mapping[typ
 
 
 def update_input(
-    data: type, *, name: str, description: str, id_description: str, inputs: Mapping[type, type] = {}  # noqa: B006
+    data: type, *, name: str, description: str, id_description: str, nested: Mapping[type, type] = {}  # noqa: B006
 ) -> type:
     """The input that changes a record: its `id`, then every field nullable and UNSET when omitted
     (omitted stays, null clears, a list replaces the stored one)."""
     annotations: dict[str, Any] = {"id": relay.GlobalID}
     defaults: dict[str, Any] = {"id": strawberry.field(description=id_description)}
-    for field_name, value, spec in _writable(data, inputs):
+    for field_name, value, spec in _writable(data, nested):
         annotations[field_name] = value | None
         defaults[field_name] = strawberry.field(default=UNSET, description=_on_update(spec, value))
     return _input(name, description, annotations, defaults)
@@ -52,8 +52,8 @@ def _on_update(spec: Writable, value: Any) -> str:
     return f"{short}; null clears it."
 
 
-def _writable(data: type, inputs: Mapping[type, type]) -> list[tuple[str, Any, Writable]]:
-    """The data class's writable fields in order: name, GraphQL value type, declaration. `inputs` maps a
+def _writable(data: type, nested: Mapping[type, type]) -> list[tuple[str, Any, Writable]]:
+    """The data class's writable fields in order: name, GraphQL value type, declaration. `nested` maps a
     domain class held in a field (a link) to the strawberry input clients send for it."""
     hints = get_type_hints(data)
     found = []
@@ -62,8 +62,8 @@ def _writable(data: type, inputs: Mapping[type, type]) -> list[tuple[str, Any, W
             (value,) = (t for t in get_args(hints[f.name]) if t not in (NoneType, UnsetType))
             if get_origin(value) is list:
                 (item,) = get_args(value)
-                value = list[inputs.get(item, item)]  # type: ignore[misc]
-            found.append((f.name, inputs.get(value, value), f.metadata[WRITABLE]))
+                value = list[nested.get(item, item)]
+            found.append((f.name, nested.get(value, value), f.metadata[WRITABLE]))
     return found
 
 

@@ -24,14 +24,14 @@ CreateInitiativeInput = inputs.create_input(
     service.InitiativeData,
     name="CreateInitiativeInput",
     description="A new initiative, led by your organisation.",
-    inputs={service.Link: LinkInput},
+    nested={service.Link: LinkInput},
 )
 UpdateInitiativeInput = inputs.update_input(
     service.InitiativeData,
     name="UpdateInitiativeInput",
     description="Changes to an initiative: omitted fields stay as they are, null clears a field, lists are replaced.",
     id_description="The initiative.",
-    inputs={service.Link: LinkInput},
+    nested={service.Link: LinkInput},
 )
 
 
