@@ -1,18 +1,16 @@
 """Initiative mutations: create, update, soft delete, and participations."""
 
 from dataclasses import fields
-from datetime import date
 
 import strawberry
 from strawberry import UNSET, relay
 
-from api.graphql import ids, mutations
+from api.graphql import ids, inputs, mutations
 from api.auth.scopes import Scope
 from api.graphql.context import Info
 from api.graphql.errors import UserError
 from api.initiatives import service
 from api.initiatives.types import Initiative, Participation
-from api.core.visibility import Visibility
 
 
 @strawberry.input(description="A link to more about an initiative.")
@@ -21,61 +19,20 @@ class LinkInput:
     label: str | None = strawberry.field(default=None, description="What the link leads to.")
 
 
-@strawberry.input(description="A new initiative, led by your organisation.")
-class CreateInitiativeInput:
-    title: str = strawberry.field(description="Title (at most 300 characters).")
-    status: str = strawberry.field(description="`initiative-status` code.")
-    summary: str | None = strawberry.field(default=None, description="One-paragraph summary.")
-    description: str | None = strawberry.field(default=None, description="Full description.")
-    visibility: Visibility = strawberry.field(default=Visibility.PUBLIC, description="Who may read it.")
-    planned_start: date | None = strawberry.field(default=None, description="Planned start date.")
-    planned_end: date | None = strawberry.field(default=None, description="Planned end date.")
-    actual_start: date | None = strawberry.field(default=None, description="Actual start date.")
-    actual_end: date | None = strawberry.field(default=None, description="Actual end date.")
-    links: list[LinkInput] | None = strawberry.field(default=None, description="Links (at most 20).")
-    intervention_types: list[str] | None = strawberry.field(default=None, description="`intervention-type` codes.")
-    harms: list[str] | None = strawberry.field(default=None, description="`harm` codes.")
-    mnr_capabilities: list[str] | None = strawberry.field(default=None, description="`mnr-capability` codes.")
-    target_groups: list[str] | None = strawberry.field(default=None, description="`target-group` codes.")
-    regions: list[str] | None = strawberry.field(default=None, description="`region` codes.")
-    countries: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes.")
-    languages: list[str] | None = strawberry.field(default=None, description="ISO 639 codes.")
-
-
-@strawberry.input(
-    description="Changes to an initiative: omitted fields stay as they are, null clears a field, lists are replaced."
+# Made from the fields service.InitiativeData declares `writable`: a field is added there, once.
+CreateInitiativeInput = inputs.create_input(
+    service.InitiativeData,
+    name="CreateInitiativeInput",
+    description="A new initiative, led by your organisation.",
+    nested={service.Link: LinkInput},
 )
-class UpdateInitiativeInput:
-    id: relay.GlobalID = strawberry.field(description="The initiative.")
-    title: str | None = strawberry.field(default=UNSET, description="Title (cannot be cleared).")
-    status: str | None = strawberry.field(default=UNSET, description="`initiative-status` code (cannot be cleared).")
-    summary: str | None = strawberry.field(default=UNSET, description="Summary; null clears it.")
-    description: str | None = strawberry.field(default=UNSET, description="Description; null clears it.")
-    visibility: Visibility | None = strawberry.field(default=UNSET, description="Who may read it (cannot be cleared).")
-    planned_start: date | None = strawberry.field(default=UNSET, description="Planned start date; null clears it.")
-    planned_end: date | None = strawberry.field(default=UNSET, description="Planned end date; null clears it.")
-    actual_start: date | None = strawberry.field(default=UNSET, description="Actual start date; null clears it.")
-    actual_end: date | None = strawberry.field(default=UNSET, description="Actual end date; null clears it.")
-    links: list[LinkInput] | None = strawberry.field(default=UNSET, description="Links (replace the list; null clears it).")
-    intervention_types: list[str] | None = strawberry.field(
-        default=UNSET, description="`intervention-type` codes (replace the list; null clears it)."
-    )
-    harms: list[str] | None = strawberry.field(default=UNSET, description="`harm` codes (replace the list; null clears it).")
-    mnr_capabilities: list[str] | None = strawberry.field(
-        default=UNSET, description="`mnr-capability` codes (replace the list; null clears it)."
-    )
-    target_groups: list[str] | None = strawberry.field(
-        default=UNSET, description="`target-group` codes (replace the list; null clears it)."
-    )
-    regions: list[str] | None = strawberry.field(
-        default=UNSET, description="`region` codes (replace the list; null clears it)."
-    )
-    countries: list[str] | None = strawberry.field(
-        default=UNSET, description="ISO 3166-1 alpha-2 codes (replace the list; null clears it)."
-    )
-    languages: list[str] | None = strawberry.field(
-        default=UNSET, description="ISO 639 codes (replace the list; null clears it)."
-    )
+UpdateInitiativeInput = inputs.update_input(
+    service.InitiativeData,
+    name="UpdateInitiativeInput",
+    description="Changes to an initiative: omitted fields stay as they are, null clears a field, lists are replaced.",
+    id_description="The initiative.",
+    nested={service.Link: LinkInput},
+)
 
 
 @strawberry.input(description="The initiative to delete.")

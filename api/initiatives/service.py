@@ -25,6 +25,7 @@ from api.organisations.models import Organisation
 from api.graphql.pagination import SortKey
 from api.search import outbox as search_outbox
 from api.core.validation import Patch
+from api.core.writable import writable
 from api.core.visibility import Visibility, visible_to
 from api.vocabularies import service as vocabularies
 
@@ -187,6 +188,9 @@ def filtered(principal: Principal, where: InitiativeFilter) -> sa.Select:
     return statement
 
 
+MAX_LINKS = 20
+
+
 @dataclass
 class Link:
     label: str | None
@@ -195,30 +199,33 @@ class Link:
 
 @dataclass
 class InitiativeData:
-    """An initiative's own fields; on update UNSET leaves a field unchanged and None clears it."""
+    """An initiative's own fields; on update UNSET leaves a field unchanged and None clears it.
 
-    title: Patch[str] = UNSET
-    summary: Patch[str] = UNSET
-    description: Patch[str] = UNSET
-    status: Patch[str] = UNSET
-    visibility: Patch[Visibility] = UNSET
-    planned_start: Patch[date] = UNSET
-    planned_end: Patch[date] = UNSET
-    actual_start: Patch[date] = UNSET
-    actual_end: Patch[date] = UNSET
-    links: Patch[list[Link]] = UNSET
-    intervention_types: Patch[list[str]] = UNSET
-    harms: Patch[list[str]] = UNSET
-    mnr_capabilities: Patch[list[str]] = UNSET
-    target_groups: Patch[list[str]] = UNSET
-    regions: Patch[list[str]] = UNSET
-    countries: Patch[list[str]] = UNSET
-    languages: Patch[list[str]] = UNSET
+    The fields declared `writable` are the API's: the create and update inputs are made from them
+    (initiatives/mutations.py), in this order and with these descriptions."""
+
+    title: Patch[str] = writable("Title (at most 300 characters).", required=True, on_update="Title")
+    status: Patch[str] = writable("`initiative-status` code.", required=True)
+    summary: Patch[str] = writable("One-paragraph summary.", on_update="Summary")
+    description: Patch[str] = writable("Full description.", on_update="Description")
+    visibility: Patch[Visibility] = writable("Who may read it.", default=Visibility.PUBLIC)
+    planned_start: Patch[date] = writable("Planned start date.")
+    planned_end: Patch[date] = writable("Planned end date.")
+    actual_start: Patch[date] = writable("Actual start date.")
+    actual_end: Patch[date] = writable("Actual end date.")
+    links: Patch[list[Link]] = writable(f"Links (at most {MAX_LINKS}).", on_update="Links")
+    intervention_types: Patch[list[str]] = writable("`intervention-type` codes.")
+    harms: Patch[list[str]] = writable("`harm` codes.")
+    mnr_capabilities: Patch[list[str]] = writable("`mnr-capability` codes.")
+    target_groups: Patch[list[str]] = writable("`target-group` codes.")
+    regions: Patch[list[str]] = writable("`region` codes.")
+    countries: Patch[list[str]] = writable("ISO 3166-1 alpha-2 codes.")
+    languages: Patch[list[str]] = writable("ISO 639 codes.")
+    # Not written through the API: a record's sources come from the registry's seed files.
     provenance: Patch[list[dict[str, str]]] = UNSET
 
 
 DATE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end")
-MAX_LINKS = 20
 SUMMARY_LENGTH = 2000
 
 

@@ -1,10 +1,16 @@
-"""updateInitiative: an omitted field stays, an explicit null clears it, required fields refuse null."""
+"""updateInitiative: an omitted field stays, an explicit null clears it, required fields refuse null; and
+the inputs are made from the one declaration of an initiative's writable fields."""
 
+from dataclasses import fields
 from datetime import date
 
 import pytest
+from strawberry.types.base import get_object_definition
 
+from api.core.writable import WRITABLE
+from api.initiatives import service, types
 from api.initiatives.models import Initiative
+from api.initiatives.mutations import CreateInitiativeInput, UpdateInitiativeInput
 from tests.factories import classify, gid, mutate, set_columns, stored, user_errors
 
 READ_BACK = """
@@ -51,6 +57,33 @@ CLEARED = {
     "countries": [],
     "languages": [],
 }
+
+
+WRITABLE_FIELDS = [f.name for f in fields(service.InitiativeData) if WRITABLE in f.metadata]
+CLEARABLE = [f.name for f in fields(service.InitiativeData) if WRITABLE in f.metadata and f.metadata[WRITABLE].clearable]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def test_the_inputs_and_the_service_data_hold_the_declared_fields_in_order() -> None:
+    assert WRITABLE_FIELDS[:2] == ["title", "status"]
+    assert [f.name for f in fields(CreateInitiativeInput)] == WRITABLE_FIELDS
+    assert [f.name for f in fields(UpdateInitiativeInput)] == ["id", *WRITABLE_FIELDS]
+    assert [f.name for f in fields(service.InitiativeData)] == [*WRITABLE_FIELDS, "provenance"]
+    assert CLEARABLE == [name for name in WRITABLE_FIELDS if name not in ("title", "status", "visibility")]
+
+
+def test_every_writable_field_is_read_back_and_stored() -> None:
+    # The GraphQL type and the table are written apart (other names, types, and fields of their own):
+    # a field added to the declaration must be added to both.
+    read = {f.python_name for f in get_object_definition(types.Initiative, strict=True).fields}
+    assert set(WRITABLE_FIELDS) <= read
+    assert {_camel(name) for name in WRITABLE_FIELDS} == set(FULL)
+    classified = set(service.VOCABULARY_SCHEMES) | set(service.ISO_SCHEMES)
+    assert set(WRITABLE_FIELDS) - classified <= set(Initiative.__table__.columns.keys())
 
 
 @pytest.fixture
@@ -106,6 +139,14 @@ def test_explicit_null_clears_optional_fields(client, db, token, arachnid) -> No
     db.expire_all()
     row = db.get(Initiative, arachnid.id)
     assert (row.summary, row.description, row.planned_start, row.actual_end, row.links) == (None, None, None, None, [])
+
+
+@pytest.mark.parametrize("name", CLEARABLE)
+def test_null_clears_only_the_field_it_names(client, token, arachnid, name) -> None:  # noqa: ANN001
+    field = _camel(name)
+    payload = _update(client, token, arachnid, {field: None})
+    assert user_errors(payload) == []
+    assert payload["initiative"] == {**FULL, field: CLEARED[field]}
 
 
 def test_empty_lists_clear_lists_too(client, token, arachnid) -> None:  # noqa: ANN001
