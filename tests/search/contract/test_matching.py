@@ -172,6 +172,20 @@ def test_earlier_words_do_not_match_as_prefixes(engine) -> None:  # noqa: ANN001
     assert ids(search(engine, "hotl reporting", matching_strategy=ALL)) == []
 
 
+def test_a_typo_in_the_half_typed_last_word_is_where_the_engines_differ(engine) -> None:  # noqa: ANN001
+    """The one documented difference in matching (docs/search.md, "Where the engines differed"):
+    Meilisearch forgives a typo inside the prefix being typed ("helpl" finds "Hulplijn", "grommi"
+    finds "grooming"), the embedded engine matches the prefix exactly. Whole words are forgiven the
+    same typos by both. Pinned both ways, so a change in either engine is seen."""
+    index(engine, [initiative("nl", title="Hulplijn voor kinderen"), initiative("en", title="Grooming prevention")])
+    forgives_typed_prefix = engine.name == "meilisearch"
+
+    assert ids(search(engine, "helpl")) == (["nl"] if forgives_typed_prefix else [])
+    assert ids(search(engine, "grommi")) == (["en"] if forgives_typed_prefix else [])
+    assert ids(search(engine, "hulpl")) == ["nl"]  # an exact prefix: both
+    assert ids(search(engine, "gromming")) == ["en"]  # a whole word with one typo: both
+
+
 # --- attribute priority --------------------------------------------------------------------------
 
 
