@@ -32,13 +32,13 @@ class Highlighter:
         )
 
     def range_of(self, term: str, start: int, end: int) -> MatchRange | None:
-        """Where a query word matched this word: all of it, or the typed part of a prefix match."""
+        """Where a query word matched this word: all of it, or for the last query word (a prefix)
+        as many letters as were typed, typos or not, as Meilisearch highlights it."""
         for word in self.words:
-            typos = word.matched.get(term)
-            if typos is None:
+            if term not in word.matched:
                 continue
-            if word.is_prefix and typos == 0 and term != word.word and term.startswith(word.word):
-                return MatchRange(start, len(word.word))
+            if word.is_prefix:
+                return MatchRange(start, min(len(word.word), end - start))
             return MatchRange(start, end - start)
         return None
 

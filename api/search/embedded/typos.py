@@ -1,10 +1,12 @@
 """Which indexed words a query word matches, and with how many typos, by Meilisearch's rules:
 no typo in words under 5 letters, one up to 8 letters, two from 9; a typo on the first letter
-counts as two; the last query word also matches as a prefix (with no typo counted)."""
+counts as two; the last query word matches as a prefix, typos included: a word matches when one of
+its prefixes is within the typos allowed ("grommi" matches "grooming" with one typo, as "groomi")."""
 
 from bisect import bisect_left
 from collections import defaultdict
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 ONE_TYPO_FROM = 5
@@ -25,6 +27,9 @@ class Vocabulary:
         self._by_tail: defaultdict[str, set[str]] = defaultdict(set)  # words by all but their first letter
         self._sorted: list[str] | None = []
         self._all: set[str] = set()
+        # The distinct prefixes of a length among the words of a first letter, for typos in a prefix:
+        # built when a search needs them, dropped when a word comes or goes.
+        self._heads: dict[tuple[str, int], list[str]] = {}
 
     def add(self, term: str) -> None:
         if term in self._all:
@@ -33,6 +38,7 @@ class Vocabulary:
         self._by_first_and_length[(term[0], len(term))].add(term)
         self._by_tail[term[1:]].add(term)
         self._sorted = None
+        self._heads = {}
 
     def discard(self, term: str) -> None:
         if term not in self._all:
@@ -41,6 +47,7 @@ class Vocabulary:
         self._by_first_and_length[(term[0], len(term))].discard(term)
         self._by_tail[term[1:]].discard(term)
         self._sorted = None
+        self._heads = {}
 
     def __contains__(self, term: str) -> bool:
         return term in self._all
@@ -65,15 +72,42 @@ class Vocabulary:
         budget = allowed_typos(word)
         if budget == 0:
             return found
-        for length in range(len(word) - budget, len(word) + budget + 1):
-            for term in self._by_first_and_length.get((word[0], length), ()):
-                if term not in found:
-                    typos = OSA.distance(word, term, score_cutoff=budget)
-                    if typos <= budget:
-                        found[term] = typos
+        if prefix:
+            self._add_prefix_typos(word, budget, found)
+        else:
+            for length in range(len(word) - budget, len(word) + budget + 1):
+                for term in self._by_first_and_length.get((word[0], length), ()):
+                    if term not in found:
+                        typos = OSA.distance(word, term, score_cutoff=budget)
+                        if typos <= budget:
+                            found[term] = typos
         if budget == 2:
             # A different first letter spends both typos: the rest must match exactly.
-            for term in self._by_tail.get(word[1:], ()):
-                if term[0] != word[0] and term not in found:
-                    found[term] = 2
+            tail = word[1:]
+            if prefix:
+                for first in {term[0] for term in self._all} - {word[0]}:
+                    for term in self.with_prefix(first + tail):
+                        found.setdefault(term, 2)
+            else:
+                for term in self._by_tail.get(tail, ()):
+                    if term[0] != word[0] and term not in found:
+                        found[term] = 2
         return found
+
+    def _add_prefix_typos(self, word: str, budget: int, found: dict[str, int]) -> None:
+        """Words one of whose prefixes (as long as `word`, give or take the typos) is within
+        `budget` typos of `word`, with the fewest typos any such prefix needs."""
+        for length in range(max(1, len(word) - budget), len(word) + budget + 1):
+            for head, typos, _ in process.extract(
+                word, self._heads_of(word[0], length), scorer=OSA.distance, score_cutoff=budget, limit=None
+            ):
+                for term in self.with_prefix(head):
+                    if typos < found.get(term, budget + 1):
+                        found[term] = typos
+
+    def _heads_of(self, first: str, length: int) -> list[str]:
+        key = (first, length)
+        heads = self._heads.get(key)
+        if heads is None:
+            heads = self._heads[key] = sorted({term[:length] for term in self.with_prefix(first) if len(term) >= length})
+        return heads

@@ -67,6 +67,18 @@ def test_highlight_of_a_typo_match_covers_the_word(engine) -> None:  # noqa: ANN
     assert hit.snippets["title"].matches == (MatchRange(9, 7),)
 
 
+def test_highlight_of_a_typo_in_the_last_word_covers_as_many_letters_as_were_typed(engine) -> None:  # noqa: ANN001
+    index(engine, [initiative("1", title="Grooming detection")])
+
+    [half_typed] = search(engine, "grommi", highlight=("title",)).hits
+    [last_word] = search(engine, "detection groming", highlight=("title",)).hits
+    [earlier_word] = search(engine, "groming detection", highlight=("title",)).hits
+
+    assert half_typed.snippets["title"].matches == (MatchRange(0, 6),)  # "Groomi"
+    assert last_word.snippets["title"].matches == (MatchRange(0, 7), MatchRange(9, 9))  # "Groomin", "detection"
+    assert earlier_word.snippets["title"].matches == (MatchRange(0, 8), MatchRange(9, 9))  # "Grooming", "detection"
+
+
 def test_highlight_text_is_not_markup(engine) -> None:  # noqa: ANN001
     title = "<em>Hotline</em> & <b>reports</b>"
     index(engine, [initiative("1", title=title)])
