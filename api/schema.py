@@ -196,7 +196,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: CachedValidation(maxsize=256),
         lambda: NodeBudget(max_nodes=settings.max_node_budget, max_page_size=settings.max_page_size),
         InputErrors,
-        PageSizes,
+        lambda: PageSizes(max_page_size=settings.max_page_size),
         MaskUnexpectedErrors,
         ValidationErrorCodes,
     ]

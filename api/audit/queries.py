@@ -31,4 +31,5 @@ class Query:
             after=after,
             to_node=AuditEvent.from_model,
             lock=info.context.loaders.lock,
+            max_page_size=info.context.settings.max_page_size,
         )

@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     max_field_repeats: int = 20
     max_tokens: int = 2000
     max_batch_operations: int = 5
+    # The one page-size limit: `first` of every connection (nested ones too) and `hitsPerPage` of search.
     max_page_size: int = 100
     max_node_budget: int = 20_000
     max_body_bytes: int = 256 * 1024

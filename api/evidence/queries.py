@@ -63,4 +63,5 @@ class Query:
             after=after,
             to_node=partial(EvidenceAssessment.from_model, term_cache=info.context.terms),
             lock=info.context.loaders.lock,
+            max_page_size=info.context.settings.max_page_size,
         )

@@ -6,18 +6,15 @@ from typing import Annotated, NoReturn
 
 import sqlalchemy as sa
 import typer
-from rich.console import Console
 from rich.progress import Progress
 
+from api.core.console import console, progress
 from api.core.db import create_sync_engine
+from api.core.settings import get_settings
 from api.exports.entities import Scope
 from api.exports.loader import check_target, import_transaction, load
 from api.exports.reader import ExportProblems, read_export
 from api.exports.writer import write_export
-from api.core.settings import get_settings
-
-# Its own console: api.cli imports this module while it is still being built.
-console = Console(stderr=True)
 
 
 def export(
@@ -45,8 +42,8 @@ def export(
     directory = out or settings.data_dir / "exports" / scope.value
     engine = create_sync_engine(settings.database_url)
     try:
-        with Progress(console=console) as progress:
-            manifest = write_export(engine=engine, directory=directory, scope=scope, track=_tracker(progress))
+        with progress() as bars:
+            manifest = write_export(engine=engine, directory=directory, scope=scope, track=_tracker(bars))
     except sa.exc.DBAPIError as error:
         console.print(f"the database cannot be read: {error.orig}; is it migrated (`coplab db upgrade`)?",
                       style="red", markup=False, soft_wrap=True)
@@ -73,8 +70,8 @@ def import_(
         export_ = read_export(directory)
         with import_transaction(engine) as connection:
             check_target(connection, export_)
-            with Progress(console=console) as progress:
-                loaded = load(connection, export_, track=_tracker(progress))
+            with progress() as bars:
+                loaded = load(connection, export_, track=_tracker(bars))
     except ExportProblems as error:
         _refuse(error.problems)
     except sa.exc.DBAPIError as error:
@@ -99,12 +96,12 @@ def _refuse(problems: list[str]) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _tracker(progress: Progress) -> Callable[[str, int], Callable[[], None]]:
+def _tracker(bars: Progress) -> Callable[[str, int], Callable[[], None]]:
     """A progress bar per entity."""
 
     def track(name: str, total: int) -> Callable[[], None]:
         # An empty entity shows as done rather than as a bar that never moves.
-        task = progress.add_task(name, total=total or 1, completed=0 if total else 1)
-        return lambda: progress.advance(task)
+        task = bars.add_task(name, total=total or 1, completed=0 if total else 1)
+        return lambda: bars.advance(task)
 
     return track

@@ -37,7 +37,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from api.graphql.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from api.graphql.pagination import DEFAULT_PAGE_SIZE
 
 T = TypeVar("T")
 
@@ -203,7 +203,7 @@ CONNECTION_PAGE = ("edges", "first")
 # How many items a list field without a page argument can hold, where something bounds it: an
 # input limit enforced on every write, a schema enum, an engine limit. A list of objects named in
 # neither table (participations, assessments, parts, members, endorsements, provenance, the terms of
-# a vocabulary, user errors) counts as a full page, `MAX_PAGE_SIZE` items.
+# a vocabulary, user errors) counts as a full page, `max_page_size` items.
 CLASSIFICATION_CODES = 50  # `validation.codes_list`: at most 50 codes per classification
 LIST_BOUNDS = {
     "Initiative.links": 20,  # initiatives.service.MAX_LINKS
@@ -235,7 +235,7 @@ class NodeBudget(SchemaExtension):
     (`LIST_BOUNDS`, or a full page). A page counts its size even when no item is selected (the
     resolver loads it)."""
 
-    def __init__(self, *, max_nodes: int, max_page_size: int = MAX_PAGE_SIZE) -> None:
+    def __init__(self, *, max_nodes: int, max_page_size: int) -> None:
         self.max_nodes = max_nodes
         self.max_page_size = max_page_size
 

@@ -1,5 +1,8 @@
 """Relay connections over SQL: keyset pagination, `first` bounded, `totalCount` on demand.
 
+The bound on `first` is `Settings.max_page_size` (COPLAB_MAX_PAGE_SIZE), the one page-size limit of
+every list and of search's `hitsPerPage`.
+
 A cursor is base64url of JSON `[order, value, row id]`; one this server could not have issued for
 the list and order it is given to (not base64 or JSON, another shape, a value of the wrong type, a
 row id past 2^31-1, another order's cursor) is a top-level INVALID_CURSOR error, never a query.
@@ -27,7 +30,6 @@ from api.graphql.errors import ApiError
 from api.graphql.ids import MAX_ROW_ID
 
 NodeT = TypeVar("NodeT")
-MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
 
@@ -98,17 +100,17 @@ def _decode(cursor: str, key: SortKey) -> tuple[Any, int]:
     return value, row_id
 
 
-def first_problem(first: int) -> str | None:
-    if first < 1 or first > MAX_PAGE_SIZE:
-        return f"`first` must be between 1 and {MAX_PAGE_SIZE}, not {first}."
+def first_problem(first: int, max_page_size: int) -> str | None:
+    if first < 1 or first > max_page_size:
+        return f"`first` must be between 1 and {max_page_size}, not {first}."
     return None
 
 
-def check_first(first: int | None) -> int:
-    """`first` between 1 and 100 (SECURITY.md 3); otherwise a top-level validation error."""
+def check_first(first: int | None, max_page_size: int) -> int:
+    """`first` between 1 and `max_page_size` (SECURITY.md 3); otherwise a top-level validation error."""
     if first is None:
         return DEFAULT_PAGE_SIZE
-    problem = first_problem(first)
+    problem = first_problem(first, max_page_size)
     if problem is not None:
         raise ApiError("BAD_USER_INPUT", problem, field=["first"])
     return first
@@ -117,10 +119,11 @@ def check_first(first: int | None) -> int:
 class _FirstArguments(Visitor):
     """Every `first` given to a field of the operation, as a literal or a variable."""
 
-    def __init__(self, type_info: TypeInfo, variables: dict[str, Any]) -> None:
+    def __init__(self, type_info: TypeInfo, variables: dict[str, Any], max_page_size: int) -> None:
         super().__init__()
         self.type_info = type_info
         self.variables = variables
+        self.max_page_size = max_page_size
         self.errors: list[GraphQLError] = []
 
     def enter_field(self, node: FieldNode, *_args: Any) -> None:
@@ -136,7 +139,7 @@ class _FirstArguments(Visitor):
                 value = int(argument.value.value)
             elif isinstance(argument.value, VariableNode):
                 value = self.variables.get(argument.value.name.value)
-            if isinstance(value, int) and not isinstance(value, bool) and (problem := first_problem(value)):
+            if isinstance(value, int) and not isinstance(value, bool) and (problem := first_problem(value, self.max_page_size)):
                 where = f"{parent.name}.{node.name.value}" if parent else node.name.value
                 self.errors.append(
                     GraphQLError(
@@ -153,6 +156,9 @@ class PageSizes(SchemaExtension):
     database. (Out-of-range literals that are not 32-bit integers are refused by validation, and
     variables by their coercion, before this.)"""
 
+    def __init__(self, *, max_page_size: int) -> None:
+        self.max_page_size = max_page_size
+
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
@@ -161,7 +167,7 @@ class PageSizes(SchemaExtension):
             if operation is not None:
                 schema = context.schema._schema
                 type_info = TypeInfo(schema)
-                visitor = _FirstArguments(type_info, context.variables or {})
+                visitor = _FirstArguments(type_info, context.variables or {}, self.max_page_size)
                 fragments = [d for d in document.definitions if d.kind == "fragment_definition"]
                 for definition in (operation, *fragments):
                     visit(definition, TypeInfoVisitor(type_info, visitor))
@@ -180,9 +186,11 @@ async def paginate(
     after: str | None,
     to_node: Callable[[Any], Any],
     lock: asyncio.Lock,
+    max_page_size: int,
 ) -> Connection:
-    """One page of `statement` (already restricted to readable rows) as a connection."""
-    size = check_first(first)
+    """One page of `statement` (already restricted to readable rows) as a connection; `max_page_size`
+    is the setting's (`PageSizes` has refused a larger `first` before anything ran)."""
+    size = check_first(first, max_page_size)
     ordered = statement
     if after is not None:
         value, row_id = _decode(after, key)

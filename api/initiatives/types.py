@@ -297,6 +297,7 @@ async def list_initiatives(
         after=after,
         to_node=partial(Initiative.from_model, term_cache=info.context.terms),
         lock=info.context.loaders.lock,
+        max_page_size=info.context.settings.max_page_size,
     )
     page = [edge.node._row for edge in connection.edges]
     await loaders.prefetch_page(info.context.loaders, page, selected=selected_paths(info), prefix="edges.node.")

@@ -27,4 +27,5 @@ class Query:
             after=after,
             to_node=OAuthClient.from_model,
             lock=info.context.loaders.lock,
+            max_page_size=info.context.settings.max_page_size,
         )

@@ -85,6 +85,7 @@ class Query:
             after=after,
             to_node=partial(Organisation.from_model, term_cache=info.context.terms),
             lock=info.context.loaders.lock,
+            max_page_size=info.context.settings.max_page_size,
         )
 
 

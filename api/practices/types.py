@@ -165,4 +165,5 @@ async def list_practices(
         after=after,
         to_node=partial(BestPractice.from_model, term_cache=info.context.terms),
         lock=info.context.loaders.lock,
+        max_page_size=info.context.settings.max_page_size,
     )

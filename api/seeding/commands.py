@@ -5,20 +5,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import select
 
-from api.core.db import create_engine, session_factory
+from api.core.console import console, database_engine, progress
+from api.core.db import session_factory
+from api.core.settings import get_settings
 from api.organisations.models import Organisation
 from api.seeding import registry as seeding
 from api.seeding import synthetic
 from api.seeding.validate import Registry, SeedInvalid, read_registry
-from api.core.settings import get_settings
 from api.vocabularies import service as vocabularies
-
-console = Console(stderr=True)
+from api.vocabularies.commands import prepare_database
 
 
 def seed(
@@ -36,8 +34,6 @@ def seed(
 
     A second run changes nothing and says so; after a file is edited, only the fields it changed are
     written. Records members changed since keep their changes in every field the file did not change."""
-    from api.cli import prepare_database
-
     prepare_database()
     if synthetic is not None:
         _seed_synthetic(synthetic, seed_value, alongside_registry)
@@ -74,8 +70,7 @@ def _run_load(
 async def _load(
     directory: Path, *, alongside_registry: bool, dry_run: bool, only_into_empty: bool
 ) -> tuple[seeding.SeedReport, Registry] | None:
-    engine = create_engine(get_settings().database_url)
-    try:
+    async with database_engine() as engine:
         async with session_factory(engine)() as session:
             if only_into_empty and not await seeding.registry_is_empty(session):
                 return None
@@ -85,18 +80,16 @@ async def _load(
                     "or pass --alongside-registry to mix them"
                 )
             registry = read_registry(directory, vocabularies.read_files(get_settings().seed_dir / "vocabularies"))
-            with Progress(console=console, transient=True) as progress:
-                task = progress.add_task("registry", total=sum(len(k.records(registry)) for k in seeding.KINDS))
+            with progress(transient=True) as bars:
+                task = bars.add_task("registry", total=sum(len(k.records(registry)) for k in seeding.KINDS))
                 report = await seeding.load(
-                    session=session, registry=registry, progress=lambda _kind, n: progress.advance(task, n)
+                    session=session, registry=registry, progress=lambda _kind, n: bars.advance(task, n)
                 )
             if dry_run:
                 await session.rollback()
             else:
                 await session.commit()
             return report, registry
-    finally:
-        await engine.dispose()
 
 
 async def _holds_synthetic(session) -> bool:  # noqa: ANN001
@@ -140,12 +133,12 @@ def seed_if_empty() -> None:
 
 
 def _seed_synthetic(initiatives: int, seed_value: int, alongside_registry: bool) -> None:
-    with Progress(console=console, transient=True) as progress:
+    with progress(transient=True) as bars:
         tasks: dict[str, int] = {}
 
         def advance(table: str, rows_done: int) -> None:
-            task = tasks.setdefault(table, progress.add_task(table, total=None))
-            progress.update(task, completed=rows_done)
+            task = tasks.setdefault(table, bars.add_task(table, total=None))
+            bars.update(task, completed=rows_done)
 
         try:
             counts = synthetic.load_synthetic(

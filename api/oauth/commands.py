@@ -1,0 +1,125 @@
+"""`coplab client` and `coplab token` (registered in api/cli.py): OAuth clients of member organisations,
+and access tokens minted for development and tests."""
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.auth import keys, tokens
+from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
+from api.auth.scopes import Scope
+from api.core.console import CLI_ACTOR, console, exit_on_invalid_settings, in_transaction
+from api.core.settings import get_settings
+from api.oauth import service as oauth
+from api.organisations.commands import organisation_by_slug
+from api.organisations.models import User
+
+client_app = typer.Typer(help="OAuth clients of member organisations.", no_args_is_help=True)
+token_app = typer.Typer(help="Access tokens for development and tests.", no_args_is_help=True)
+
+
+@client_app.command("create")
+def client_create(
+    org: Annotated[str, typer.Option(help="Organisation slug the client belongs to.")],
+    name: Annotated[str, typer.Option(help="What the client is, e.g. 'hotline case system'.")],
+    scopes: Annotated[str, typer.Option(help="Space-separated scopes the client may request.")],
+    kind: Annotated[
+        oauth.ClientKind, typer.Option(help="MACHINE (client credentials), WEB_CONFIDENTIAL or WEB_PUBLIC (sign-in with PKCE).")
+    ] = oauth.ClientKind.MACHINE,
+    redirect_uri: Annotated[list[str] | None, typer.Option(help="A redirect URI of a web client (repeatable).")] = None,
+    all_organisations: Annotated[
+        bool, typer.Option(help="A Lab-wide web app: people of any organisation sign in through it.")
+    ] = False,
+) -> None:
+    """Register a client and print its id and secret (shown this once; public clients have none)."""
+
+    async def work(session: AsyncSession) -> oauth.NewClient:
+        organisation = await organisation_by_slug(session, org)
+        return await oauth.create_client(
+            session=session,
+            actor=CLI_ACTOR,
+            organisation_id=organisation.id,
+            name=name,
+            scopes=scopes.split(),
+            kind=kind,
+            redirect_uris=redirect_uri or [],
+            all_organisations=all_organisations,
+        )
+
+    created = in_transaction(work)
+    typer.echo(f"client_id={created.client.client_id}")
+    if created.secret is not None:
+        console.print(f"client for {org} created; store the secret now, it is not shown again")
+        typer.echo(f"client_secret={created.secret}")
+    else:
+        console.print(f"public client for {org} created; it has no secret and signs people in with PKCE")
+
+
+@client_app.command("revoke")
+def client_revoke(client_id: str) -> None:
+    """Revoke a client: no more tokens, and the access tokens it holds stop working at once."""
+
+    async def work(session: AsyncSession) -> None:
+        await oauth.revoke(session=session, actor=CLI_ACTOR, client_id=client_id)
+
+    in_transaction(work)
+    console.print(f"client {client_id} revoked")
+
+
+@token_app.command("mint")
+def token_mint(
+    org: Annotated[str, typer.Option(help="Organisation slug the token acts for.")],
+    scopes: Annotated[str, typer.Option(help="Space-separated scopes, e.g. 'initiatives:read initiatives:write'.")],
+    user: Annotated[str | None, typer.Option(help="Act as this member (by e-mail); else as a machine client.")] = None,
+    lifetime: Annotated[
+        int | None, typer.Option(min=1, help="Seconds until expiry (default COPLAB_ACCESS_TOKEN_LIFETIME_SECONDS).")
+    ] = None,
+    issuer: Annotated[
+        str | None,
+        typer.Option(help="The issuer of the server the token is for, e.g. http://127.0.0.1:8123 (default COPLAB_ISSUER)."),
+    ] = None,
+) -> None:
+    """Print a signed access token (RFC 9068) for an organisation. A server accepts it only if its
+    issuer is the token's: the issuer used is printed on standard error."""
+    settings = get_settings()
+    if issuer is not None:
+        try:
+            settings = settings.model_validate({**settings.model_dump(), "issuer": issuer})
+        except ValidationError as error:
+            exit_on_invalid_settings(error)
+    unknown = set(scopes.split()) - {s.value for s in Scope}
+    if unknown:
+        console.print(f"[red]unknown scopes: {' '.join(sorted(unknown))}")
+        raise typer.Exit(1)
+
+    async def work(session: AsyncSession) -> str:
+        organisation = await organisation_by_slug(session, org)
+        client = await oauth.development_client(session=session, actor=CLI_ACTOR, organisation_id=organisation.id)
+        subject = f"{CLIENT_PREFIX}{client.client_id}"
+        if user is not None:
+            found = (await session.exec(select(User).where(User.email == user.lower()))).first()
+            if found is None:
+                console.print(f"[red]no user {user}")
+                raise typer.Exit(1)
+            subject = f"{USER_PREFIX}{found.id}"
+        return tokens.mint(
+            key=await keys.active_key(session=session),
+            issuer=settings.issuer,
+            audience=settings.audience,
+            subject=subject,
+            client_id=client.client_id,
+            organisation_id=organisation.id,
+            scope=scopes,
+            lifetime_seconds=lifetime or settings.access_token_lifetime_seconds,
+        )
+
+    token = in_transaction(work)
+    console.print(
+        f"issuer {escape(settings.issuer)}: only a server with this issuer accepts the token (--issuer to change it)",
+        soft_wrap=True,
+    )
+    typer.echo(token)

@@ -1,0 +1,155 @@
+"""`coplab search` (registered in api/cli.py): the search index of initiatives (docs/search-indexing.md)."""
+
+import asyncio
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.core.console import console, database_engine, progress
+from api.core.db import session_factory
+from api.core.settings import get_settings
+from api.search.backend import SearchUnavailable
+from api.search.indexer import describe
+
+if TYPE_CHECKING:
+    from api.search.backend import SearchBackend
+    from api.search.consistency import Differences
+
+search_app = typer.Typer(help="The search index of initiatives (docs/search-indexing.md).", no_args_is_help=True)
+
+EMBEDDED_NOTE = (
+    "The embedded engine keeps its index in the memory of the API process, which rebuilds it from the "
+    "database when it starts and keeps it current itself"
+)
+
+
+def _backend() -> "SearchBackend":
+    from api.search.engines import create_backend
+
+    return create_backend(get_settings())
+
+
+@search_app.command("worker")
+def search_worker() -> None:
+    """Index the search outbox until interrupted, retrying while the engine is down (Meilisearch only).
+
+    Stops on Ctrl-C or SIGTERM. For deployments with several API processes, which share one Meilisearch: run one worker, and
+    set COPLAB_SEARCH_INDEXER_IN_PROCESS=false for the API processes."""
+    import signal
+    from types import SimpleNamespace
+
+    from api.search.indexer import run_indexer
+
+    backend = _backend()
+    if backend.name == "embedded":
+        console.print(f"[red]{EMBEDDED_NOTE}; a worker in another process cannot reach that index. "
+                      "Configure COPLAB_MEILISEARCH_URL to run a worker.")
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        async with database_engine() as engine:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            state = SimpleNamespace(settings=get_settings(), search=backend, indexer_session_factory=session_factory(engine))
+            console.print(f"indexing the search outbox into {backend.name}; Ctrl-C stops")
+            await run_indexer(state, stop)
+
+    asyncio.run(main())
+    console.print("search worker stopped")
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the database, without downtime.
+
+    With Meilisearch, a fresh index is built beside the live one and swapped in, so searches go on
+    meanwhile; changes made during the rebuild are queued again for the indexer. The embedded
+    engine's index lives in the API process, which rebuilds it when it starts."""
+    from datetime import timedelta
+
+    from api.core.db import utcnow
+    from api.search.indexer import rebuild, requeue_changed_since
+
+    backend = _backend()
+
+    async def main() -> tuple[int, int]:
+        async with database_engine() as engine:
+            sessions = session_factory(engine)
+            # A transaction open before the start may commit older timestamps after it: look back a minute.
+            started = utcnow() - timedelta(minutes=1)
+            async with sessions() as session:
+                total = await _count_initiatives(session)
+            with progress() as bars:
+                task = bars.add_task("documents", total=total)
+                count = await rebuild(sessions=sessions, backend=backend, progress=lambda n: bars.advance(task, n))
+            requeued = await requeue_changed_since(sessions=sessions, since=started)
+            return count, requeued
+
+    try:
+        count, requeued = asyncio.run(main())
+    except SearchUnavailable as error:
+        unchanged = "; the live index is unchanged" if error.live_index_unchanged else ""
+        console.print(f"[red]the search engine failed: {describe(error)}{unchanged}")
+        raise typer.Exit(1) from None
+    console.print(f"rebuilt the {backend.name} index: {count} documents; {requeued} changed meanwhile, queued again")
+    if backend.name == "embedded":
+        console.print(f"Note: {EMBEDDED_NOTE}; this command built an index in its own process only, "
+                      "which changes nothing a running server serves.")
+
+
+async def _count_initiatives(session: AsyncSession) -> int:
+    from sqlalchemy import func
+
+    from api.initiatives.models import Initiative
+
+    statement = select(func.count()).select_from(Initiative).where(col(Initiative.deleted_at).is_(None))
+    return (await session.exec(statement)).one()
+
+
+@search_app.command("check")
+def search_check(
+    show: Annotated[int, typer.Option(help="How many ids of each kind of difference to list.")] = 20,
+) -> None:
+    """Compare the database with the search index: missing, extra and different documents.
+
+    Exits 1 when they differ. Meaningful with Meilisearch; the embedded engine's index lives in the
+    API process, so with it this can only check an index built here and now."""
+    from api.search.consistency import compare
+    from api.search.indexer import pending, rebuild
+
+    backend = _backend()
+
+    async def main() -> tuple["Differences", int]:
+        async with database_engine() as engine:
+            sessions = session_factory(engine)
+            if backend.name == "embedded":
+                await rebuild(sessions=sessions, backend=backend)
+            async with sessions() as session:
+                total = await _count_initiatives(session)
+            with progress() as bars:
+                task = bars.add_task("compared", total=total)
+                differences = await compare(sessions=sessions, backend=backend, progress=lambda n: bars.advance(task, n))
+            return differences, await pending(sessions=sessions)
+
+    if backend.name == "embedded":
+        console.print(f"Note: {EMBEDDED_NOTE}. This check builds a fresh index here and compares it: it tests "
+                      "document building and the engine, not what a running server holds.")
+    try:
+        differences, waiting = asyncio.run(main())
+    except SearchUnavailable as error:
+        console.print(f"[red]the search engine failed: {describe(error)}")
+        raise typer.Exit(2) from None
+    for label, ids in (("missing from the index", differences.missing), ("in the index but not in the database",
+                       differences.extra), ("different from the database", differences.different)):
+        if ids:
+            listed = ", ".join(ids[:show]) + (" …" if len(ids) > show else "")
+            console.print(f"{len(ids)} {label}: {listed}")
+    if waiting:
+        console.print(f"{waiting} changes are still waiting in the search outbox; differences in those are expected until the indexer catches up")
+    if not differences.in_sync:
+        raise typer.Exit(1)
+    console.print(f"in sync: {differences.checked} documents")
