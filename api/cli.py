@@ -20,7 +20,7 @@ from api import migrations
 from api.auth import keys, tokens
 from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
 from api.auth.passwords import hash_password, password_problems
-from api.auth.principal import Role
+from api.auth.principal import OPERATOR, Role
 from api.auth.scopes import Scope
 from api.core.db import create_engine, session_factory, transaction, utcnow
 from api.core.errors import DomainError
@@ -58,7 +58,7 @@ for sub, name in (
 
 console = Console(stderr=True)
 T = TypeVar("T")
-CLI_ACTOR = "cli"
+CLI_ACTOR = OPERATOR.subject
 
 
 def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -173,7 +173,7 @@ def org_create(
     async def work(session: AsyncSession) -> Organisation:
         return await organisations.create(
             session=session,
-            actor=CLI_ACTOR,
+            principal=OPERATOR,
             data=organisations.OrganisationData(
                 slug=slug, name=name, stakeholder_type=stakeholder_type, country=country, website=website
             ),
@@ -210,7 +210,7 @@ def _new_password() -> str:
 
 async def _store_password(session: AsyncSession, user: User, password_hash: str) -> None:
     await password_setup.set_password(
-        session=session, actor=CLI_ACTOR, user=user, password_hash=password_hash, remote_address=None
+        session=session, principal=OPERATOR, user=user, password_hash=password_hash, remote_address=None
     )
 
 
@@ -233,7 +233,7 @@ def user_create(
 
     async def work(session: AsyncSession) -> Membership:
         organisation = await _organisation(session, org)
-        user = await organisations.get_or_create_user(session=session, actor=CLI_ACTOR, email=email.lower(), name=name)
+        user = await organisations.get_or_create_user(session=session, principal=OPERATOR, email=email.lower(), name=name)
         membership = (
             await session.exec(
                 select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation.id)
@@ -302,7 +302,7 @@ def client_create(
         organisation = await _organisation(session, org)
         return await oauth.create_client(
             session=session,
-            actor=CLI_ACTOR,
+            principal=OPERATOR,
             organisation_id=organisation.id,
             name=name,
             scopes=scopes.split(),
@@ -325,7 +325,7 @@ def client_revoke(client_id: str) -> None:
     """Revoke a client: no more tokens, and the access tokens it holds stop working at once."""
 
     async def work(session: AsyncSession) -> None:
-        await oauth.revoke(session=session, actor=CLI_ACTOR, client_id=client_id)
+        await oauth.revoke(session=session, principal=OPERATOR, client_id=client_id)
 
     _in_transaction(work)
     console.print(f"client {client_id} revoked")
@@ -361,7 +361,7 @@ def token_mint(
 
     async def work(session: AsyncSession) -> str:
         organisation = await _organisation(session, org)
-        client = await oauth.development_client(session=session, actor=CLI_ACTOR, organisation_id=organisation.id)
+        client = await oauth.development_client(session=session, principal=OPERATOR, organisation_id=organisation.id)
         subject = f"{CLIENT_PREFIX}{client.client_id}"
         if user is not None:
             found = (await session.exec(select(User).where(User.email == user.lower()))).first()
@@ -402,7 +402,7 @@ def keys_rotate(
     async def work(session: AsyncSession) -> keys.Rotation:
         return await keys.rotate(
             session=session,
-            actor=CLI_ACTOR,
+            principal=OPERATOR,
             activate_in_seconds=activate_in_seconds,
             # A superseded key verifies until the last token it signed has expired, with the leeway of `verify`.
             retire_after_seconds=settings.access_token_lifetime_seconds + 60,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.errors import ApiError, unauthenticated
+from api.graphql.errors import ApiError
+from api.graphql.mutations import mutation
 from api.search.access import access_filter
 from api.search.filters import to_meilisearch
 
@@ -22,16 +23,16 @@ class SearchToken:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
+        scope=None,
+        writes=False,
         description="A short-lived tenant token to search Meilisearch directly from a browser, limited to "
-        "what you may see (only when the Lab runs Meilisearch; otherwise use `searchInitiatives`)."
+        "what you may see (only when the Lab runs Meilisearch; otherwise use `searchInitiatives`).",
     )
     def search_token(self, info: Info) -> SearchToken:
         from api.search.meilisearch_backend import tenant_token
 
         principal = info.context.principal
-        if not principal.is_authenticated:
-            raise unauthenticated()
         settings = info.context.settings
         if not (settings.meilisearch_url and settings.meilisearch_search_key and settings.meilisearch_search_key_uid):
             raise ApiError("SEARCH_TOKEN_UNAVAILABLE", "This registry does not offer direct search; use searchInitiatives.")
