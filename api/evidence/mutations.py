@@ -89,13 +89,17 @@ class EvidenceAssessmentPayload:
     evidence_assessment: EvidenceAssessment | None = strawberry.field(
         description="The assessment, when the change was made."
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 @strawberry.type(description="The id of the deleted assessment, or why nothing changed.")
 class DeleteEvidenceAssessmentPayload:
     deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted assessment.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 def _finding(source: FindingInput) -> service.FindingData:
@@ -155,7 +159,10 @@ class Mutation:
         )
         return _payload(info, row)
 
-    @mutation(scope=Scope.ASSESSMENTS_WRITE, description="Change an assessment your organisation made (`assessments:write`).")
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Change an assessment your organisation made (`assessments:write`).",
+    )
     async def update_evidence_assessment(
         self, info: Info, input: UpdateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
@@ -167,7 +174,10 @@ class Mutation:
         )
         return _payload(info, row)
 
-    @mutation(scope=Scope.ASSESSMENTS_WRITE, description="Delete an assessment your organisation made (soft delete; editors).")
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Delete an assessment your organisation made (soft delete; editors).",
+    )
     async def delete_evidence_assessment(
         self, info: Info, input: DeleteEvidenceAssessmentInput  # noqa: A002
     ) -> DeleteEvidenceAssessmentPayload:

@@ -87,13 +87,17 @@ class DeleteInitiativeInput:
 @strawberry.type(description="The initiative after the change, or why nothing changed.")
 class InitiativePayload:
     initiative: Initiative | None = strawberry.field(description="The initiative, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 @strawberry.type(description="The id of the deleted record, or why nothing changed.")
 class DeleteInitiativePayload:
     deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted initiative.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 @strawberry.input(description="An organisation to take part in an initiative.")
@@ -121,7 +125,9 @@ class WithdrawParticipationInput:
 @strawberry.type(description="The participation after the change, or why nothing changed.")
 class ParticipationPayload:
     participation: Participation | None = strawberry.field(description="The participation.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.InitiativeData:
@@ -134,12 +140,18 @@ def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.Init
 
 @strawberry.type
 class Mutation:
-    @mutation(scope=Scope.INITIATIVES_WRITE, description="Register an initiative led by your organisation (`initiatives:write`).")
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE,
+        description="Register an initiative led by your organisation (`initiatives:write`).",
+    )
     async def create_initiative(self, info: Info, input: CreateInitiativeInput) -> InitiativePayload:  # noqa: A002
         row = await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
         return InitiativePayload(initiative=Initiative.from_model(row, info.context.terms))
 
-    @mutation(scope=Scope.INITIATIVES_WRITE, description="Change an initiative your organisation leads (`initiatives:write`).")
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE,
+        description="Change an initiative your organisation leads (`initiatives:write`).",
+    )
     async def update_initiative(self, info: Info, input: UpdateInitiativeInput) -> InitiativePayload:  # noqa: A002
         row = await service.update(
             session=info.context.session,
@@ -149,7 +161,10 @@ class Mutation:
         )
         return InitiativePayload(initiative=Initiative.from_model(row, info.context.terms))
 
-    @mutation(scope=Scope.INITIATIVES_WRITE, description="Delete an initiative your organisation leads (soft delete; editors).")
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE,
+        description="Delete an initiative your organisation leads (soft delete; editors).",
+    )
     async def delete_initiative(self, info: Info, input: DeleteInitiativeInput) -> DeleteInitiativePayload:  # noqa: A002
         await service.delete_(
             session=info.context.session,

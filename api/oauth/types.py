@@ -37,10 +37,14 @@ class OAuthClient:
 class OAuthClientWithSecretPayload:
     client: OAuthClient | None = strawberry.field(description="The client, when the change was made.")
     client_secret: str | None = strawberry.field(description="The new secret (shown once); none for public clients.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 @strawberry.type(description="The client after the change, or why nothing changed.")
 class OAuthClientPayload:
     client: OAuthClient | None = strawberry.field(description="The client, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )

@@ -54,7 +54,9 @@ class SetOrganisationStatusInput:
 @strawberry.type(description="The organisation after the change, or why nothing changed.")
 class OrganisationPayload:
     organisation: Organisation | None = strawberry.field(description="The organisation, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 @strawberry.input(description="Give a person a role in an organisation.")
@@ -99,7 +101,9 @@ class MembershipPayload:
         deprecation_reason="Use `invitationUrl` (the same link).",
         description="The same link as `invitationUrl`.",
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 def _membership_id(input: ChangeMemberRoleInput | RemoveMemberInput | IssuePasswordSetupLinkInput) -> int:  # noqa: A002
@@ -191,7 +195,10 @@ class Mutation:
         )
         return MembershipPayload(membership=Membership.from_model(row))
 
-    @mutation(scope=Scope.ORG_ADMIN, description="End a membership (`org:admin`); the person's tokens stop working at once.")
+    @mutation(
+        scope=Scope.ORG_ADMIN,
+        description="End a membership (`org:admin`); the person's tokens stop working at once.",
+    )
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> MembershipPayload:  # noqa: A002
         row = await service.remove_member(
             session=info.context.session, principal=info.context.principal, membership_id=_membership_id(input)

@@ -61,13 +61,17 @@ class BestPracticeIdInput:
 @strawberry.type(description="The best practice after the change, or why nothing changed.")
 class BestPracticePayload:
     best_practice: BestPractice | None = strawberry.field(description="The best practice, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 @strawberry.type(description="The id of the deleted record, or why nothing changed.")
 class DeleteBestPracticePayload:
     deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted best practice.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input; empty on success."
+    )
 
 
 def _data(source: CreateBestPracticeInput | UpdateBestPracticeInput) -> service.PracticeData:
@@ -88,12 +92,18 @@ def _payload(info: Info, row: PracticeRow) -> BestPracticePayload:
 
 @strawberry.type
 class Mutation:
-    @mutation(scope=Scope.PRACTICES_WRITE, description="Propose a best practice for your organisation (`practices:write`).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Propose a best practice for your organisation (`practices:write`).",
+    )
     async def create_best_practice(self, info: Info, input: CreateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
         row = await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
         return _payload(info, row)
 
-    @mutation(scope=Scope.PRACTICES_WRITE, description="Change a best practice your organisation proposed (`practices:write`).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Change a best practice your organisation proposed (`practices:write`).",
+    )
     async def update_best_practice(self, info: Info, input: UpdateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
         row = await service.update(
             session=info.context.session,
@@ -103,21 +113,30 @@ class Mutation:
         )
         return _payload(info, row)
 
-    @mutation(scope=Scope.PRACTICES_WRITE, description="Delete a best practice your organisation proposed (soft delete; editors).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Delete a best practice your organisation proposed (soft delete; editors).",
+    )
     async def delete_best_practice(self, info: Info, input: BestPracticeIdInput) -> DeleteBestPracticePayload:  # noqa: A002
         await service.delete_(
             session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
         )
         return DeleteBestPracticePayload(deleted_id=input.id)
 
-    @mutation(scope=Scope.PRACTICES_WRITE, description="Endorse a best practice for your organisation (`practices:write`; editors).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Endorse a best practice for your organisation (`practices:write`; editors).",
+    )
     async def endorse_best_practice(self, info: Info, input: BestPracticeIdInput) -> BestPracticePayload:  # noqa: A002
         row = await service.endorse(
             session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
         )
         return _payload(info, row)
 
-    @mutation(scope=Scope.PRACTICES_WRITE, description="Withdraw your organisation's endorsement (`practices:write`; editors).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Withdraw your organisation's endorsement (`practices:write`; editors).",
+    )
     async def withdraw_endorsement(self, info: Info, input: BestPracticeIdInput) -> BestPracticePayload:  # noqa: A002
         row = await service.withdraw_endorsement(
             session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
