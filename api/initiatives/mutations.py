@@ -12,6 +12,7 @@ from api.graphql.context import Info
 from api.graphql.errors import UserError
 from api.graphql.mutations import mutation
 from api.initiatives import service
+from api.initiatives.models import Participation as ParticipationRow
 from api.initiatives.types import Initiative, Participation
 from api.core.visibility import Visibility
 
@@ -138,6 +139,16 @@ def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.Init
     return service.InitiativeData(**named)
 
 
+def _participation_id(
+    input: ConfirmParticipationInput | WithdrawParticipationInput | RemoveParticipationInput,  # noqa: A002
+) -> int:
+    return ids.decode(input.id, "Participation", ["id"])
+
+
+def _participation_payload(info: Info, row: ParticipationRow) -> ParticipationPayload:
+    return ParticipationPayload(participation=Participation.from_model(row, info.context.terms))
+
+
 @strawberry.type
 class Mutation:
     @mutation(
@@ -184,7 +195,7 @@ class Mutation:
             organisation_id=ids.decode(input.organisation, "Organisation", ["organisation"]),
             role=input.role,
         )
-        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms))
+        return _participation_payload(info, row)
 
     @mutation(
         scope=Scope.INITIATIVES_WRITE,
@@ -193,11 +204,9 @@ class Mutation:
     )
     async def confirm_participation(self, info: Info, input: ConfirmParticipationInput) -> ParticipationPayload:  # noqa: A002
         row = await service.confirm_participation(
-            session=info.context.session,
-            principal=info.context.principal,
-            participation_id=ids.decode(input.id, "Participation", ["id"]),
+            session=info.context.session, principal=info.context.principal, participation_id=_participation_id(input)
         )
-        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms))
+        return _participation_payload(info, row)
 
     @mutation(
         scope=Scope.INITIATIVES_WRITE,
@@ -206,11 +215,9 @@ class Mutation:
     )
     async def withdraw_participation(self, info: Info, input: WithdrawParticipationInput) -> ParticipationPayload:  # noqa: A002
         row = await service.withdraw_participation(
-            session=info.context.session,
-            principal=info.context.principal,
-            participation_id=ids.decode(input.id, "Participation", ["id"]),
+            session=info.context.session, principal=info.context.principal, participation_id=_participation_id(input)
         )
-        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms))
+        return _participation_payload(info, row)
 
     @mutation(
         scope=Scope.INITIATIVES_WRITE,
@@ -218,8 +225,6 @@ class Mutation:
     )
     async def remove_participation(self, info: Info, input: RemoveParticipationInput) -> ParticipationPayload:  # noqa: A002
         row = await service.remove_participation(
-            session=info.context.session,
-            principal=info.context.principal,
-            participation_id=ids.decode(input.id, "Participation", ["id"]),
+            session=info.context.session, principal=info.context.principal, participation_id=_participation_id(input)
         )
-        return ParticipationPayload(participation=Participation.from_model(row, info.context.terms))
+        return _participation_payload(info, row)
