@@ -8,7 +8,7 @@ from strawberry import relay
 from api.auth.scopes import Scope
 from api.graphql import ids
 from api.graphql.context import Info
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
 from api.evidence import service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
@@ -89,17 +89,13 @@ class EvidenceAssessmentPayload:
     evidence_assessment: EvidenceAssessment | None = strawberry.field(
         description="The assessment, when the change was made."
     )
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Problems with the input; empty on success."
-    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The id of the deleted assessment, or why nothing changed.")
 class DeleteEvidenceAssessmentPayload:
     deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted assessment.")
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Problems with the input; empty on success."
-    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _finding(source: FindingInput) -> service.FindingData:

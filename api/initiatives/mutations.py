@@ -9,7 +9,7 @@ from strawberry import UNSET, relay
 from api.auth.scopes import Scope
 from api.graphql import ids
 from api.graphql.context import Info
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
 from api.initiatives import service
 from api.initiatives.models import Participation as ParticipationRow
@@ -88,17 +88,13 @@ class DeleteInitiativeInput:
 @strawberry.type(description="The initiative after the change, or why nothing changed.")
 class InitiativePayload:
     initiative: Initiative | None = strawberry.field(description="The initiative, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Problems with the input; empty on success."
-    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The id of the deleted record, or why nothing changed.")
 class DeleteInitiativePayload:
     deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted initiative.")
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Problems with the input; empty on success."
-    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.input(description="An organisation to take part in an initiative.")
@@ -126,9 +122,7 @@ class WithdrawParticipationInput:
 @strawberry.type(description="The participation after the change, or why nothing changed.")
 class ParticipationPayload:
     participation: Participation | None = strawberry.field(description="The participation.")
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Problems with the input; empty on success."
-    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.InitiativeData:

@@ -9,7 +9,7 @@ from api.auth.principal import Role
 from api.auth.scopes import Scope
 from api.graphql import ids
 from api.graphql.context import Info
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
 from api.organisations import password_setup, service
 from api.organisations.models import Organisation as OrganisationRow
@@ -54,9 +54,7 @@ class SetOrganisationStatusInput:
 @strawberry.type(description="The organisation after the change, or why nothing changed.")
 class OrganisationPayload:
     organisation: Organisation | None = strawberry.field(description="The organisation, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Problems with the input; empty on success."
-    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.input(description="Give a person a role in an organisation.")
@@ -101,9 +99,7 @@ class MembershipPayload:
         deprecation_reason="Use `invitationUrl` (the same link).",
         description="The same link as `invitationUrl`.",
     )
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Problems with the input; empty on success."
-    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _membership_id(input: ChangeMemberRoleInput | RemoveMemberInput | IssuePasswordSetupLinkInput) -> int:  # noqa: A002

@@ -8,7 +8,7 @@ from strawberry import UNSET, relay
 from api.auth.scopes import Scope
 from api.graphql import ids
 from api.graphql.context import Info
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
 from api.practices import service
 from api.practices.models import BestPractice as PracticeRow
@@ -61,17 +61,13 @@ class BestPracticeIdInput:
 @strawberry.type(description="The best practice after the change, or why nothing changed.")
 class BestPracticePayload:
     best_practice: BestPractice | None = strawberry.field(description="The best practice, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Problems with the input; empty on success."
-    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The id of the deleted record, or why nothing changed.")
 class DeleteBestPracticePayload:
     deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted best practice.")
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Problems with the input; empty on success."
-    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _data(source: CreateBestPracticeInput | UpdateBestPracticeInput) -> service.PracticeData:
