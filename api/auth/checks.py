@@ -1,4 +1,5 @@
-"""Write checks shared by the services: scope and role, raised before anything is written."""
+"""Checks raised before anything is written: the role and ownership rules services share, and the
+scope of a query field (a mutation field declares its scope with `api.graphql.permissions`)."""
 
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope

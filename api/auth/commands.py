@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth import keys
 from api.auth.passwords import hash_password, password_problems
-from api.core.console import CLI_ACTOR, console, in_transaction, print_problems
+from api.auth.principal import OPERATOR
+from api.core.console import console, in_transaction, print_problems
 from api.core.settings import get_settings
 
 keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
@@ -44,7 +45,7 @@ def keys_rotate(
     async def work(session: AsyncSession) -> keys.Rotation:
         return await keys.rotate(
             session=session,
-            actor=CLI_ACTOR,
+            principal=OPERATOR,
             activate_in_seconds=activate_in_seconds,
             # A superseded key verifies until the last token it signed has expired, with the leeway of `verify`.
             retire_after_seconds=settings.access_token_lifetime_seconds + 60,

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from api.auth import tokens
 from api.auth.keys import KeyCache
-from api.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
+from api.auth.principal import ANONYMOUS, CLIENT_PREFIX, USER_PREFIX, Principal, PrincipalKind, Role
 from api.auth.scopes import parse_scopes
 from api.auth.tokens import TokenProblem
 from api.oauth import service as oauth
@@ -17,9 +17,6 @@ from api.organisations.models import Membership, Organisation, OrganisationStatu
 from api.core.settings import Settings
 
 log = logging.getLogger("coplab.auth")
-
-USER_PREFIX = "user:"
-CLIENT_PREFIX = "client:"
 
 
 def bearer_token(request: Request) -> str | None:

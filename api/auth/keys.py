@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.audit.models import AuditKind
 from api.audit.service import record
 from api.auth.models import SigningKey
+from api.auth.principal import Principal
 from api.core.db import utcnow
 
 ALGORITHM = "ES256"
@@ -101,7 +102,7 @@ async def public_key_set(*, session: AsyncSession) -> KeySet:
 
 
 async def rotate(
-    *, session: AsyncSession, actor: str, activate_in_seconds: int, retire_after_seconds: int
+    *, session: AsyncSession, principal: Principal, activate_in_seconds: int, retire_after_seconds: int
 ) -> Rotation:
     """Retire the keys that stopped signing more than `retire_after_seconds` ago, then create the next
     key, published now and signing `activate_in_seconds` from now; audited. Flushes, never commits."""
@@ -120,7 +121,7 @@ async def rotate(
     session.add(next_row)
     await session.flush()
     await session.run_sync(
-        lambda sync: record(sync, kind=AuditKind.SIGNING_KEY_ROTATED, organisation_id=None, subject=actor)
+        lambda sync: record(sync, kind=AuditKind.SIGNING_KEY_ROTATED, organisation_id=None, subject=principal.subject)
     )
     return Rotation(next_kid=next_row.kid, activates_at=_activation(next_row), retired=sorted(retired))
 

@@ -20,6 +20,13 @@ class PrincipalKind(StrEnum):
     ANONYMOUS = "anonymous"
     USER = "user"
     CLIENT = "client"
+    # The Lab's operator at the command line: outside any organisation, and trusted with what the
+    # API edge never allows (registering organisations, Lab-wide clients, revoking any client).
+    OPERATOR = "operator"
+
+
+USER_PREFIX = "user:"
+CLIENT_PREFIX = "client:"
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,19 @@ class Principal:
     def is_lab_admin(self) -> bool:
         return self.organisation_is_secretariat and Scope.LAB_ADMIN in self.scopes
 
+    @property
+    def is_operator(self) -> bool:
+        return self.kind is PrincipalKind.OPERATOR
+
 
 ANONYMOUS = Principal(kind=PrincipalKind.ANONYMOUS, subject="anonymous")
+# Audit columns and events name the command line as "cli".
+OPERATOR = Principal(kind=PrincipalKind.OPERATOR, subject="cli")
+
+
+def person(user_id: int) -> Principal:
+    """A person acting for themselves on coplab's own pages (choosing a password), for no organisation."""
+    return Principal(kind=PrincipalKind.USER, subject=f"{USER_PREFIX}{user_id}", user_id=user_id)
 
 
 _READ = frozenset({Scope.INITIATIVES_READ, Scope.ASSESSMENTS_READ, Scope.PRACTICES_READ, Scope.ORG_READ})

@@ -22,8 +22,6 @@ from api.core.settings import get_settings
 # Reports and progress go to standard error, so standard output carries only what scripts read
 # (a client id and secret, a token).
 console = Console(stderr=True)
-# Who made a change from the command line, in audit columns and the audit log.
-CLI_ACTOR = "cli"
 T = TypeVar("T")
 
 

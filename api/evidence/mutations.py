@@ -5,10 +5,11 @@ from datetime import date
 import strawberry
 from strawberry import relay
 
-from api.graphql import ids, mutations
 from api.auth.scopes import Scope
+from api.graphql import ids
 from api.graphql.context import Info
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, user_errors_field
+from api.graphql.mutations import mutation
 from api.evidence import service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.types import EvidenceAssessment
@@ -88,13 +89,13 @@ class EvidenceAssessmentPayload:
     evidence_assessment: EvidenceAssessment | None = strawberry.field(
         description="The assessment, when the change was made."
     )
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The id of the deleted assessment, or why nothing changed.")
 class DeleteEvidenceAssessmentPayload:
     deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted assessment.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _finding(source: FindingInput) -> service.FindingData:
@@ -129,53 +130,54 @@ def _data(source: CreateEvidenceAssessmentInput | UpdateEvidenceAssessmentInput)
     )
 
 
-def _payload(info: Info, row: AssessmentRow | None, errors: list[UserError]) -> EvidenceAssessmentPayload:
-    return EvidenceAssessmentPayload(
-        evidence_assessment=EvidenceAssessment.from_model(row, info.context.terms) if row else None,
-        user_errors=errors,
-    )
+def _payload(info: Info, row: AssessmentRow) -> EvidenceAssessmentPayload:
+    return EvidenceAssessmentPayload(evidence_assessment=EvidenceAssessment.from_model(row, info.context.terms))
+
+
+def _assessment_id(input: UpdateEvidenceAssessmentInput | DeleteEvidenceAssessmentInput) -> int:  # noqa: A002
+    return ids.decode(input.id, "EvidenceAssessment", ["id"])
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Record your organisation's assessment of an initiative (`assessments:write`).")
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Record your organisation's assessment of an initiative (`assessments:write`).",
+    )
     async def create_evidence_assessment(
         self, info: Info, input: CreateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
-        async def work() -> AssessmentRow:
-            return await service.create(
-                session=info.context.session,
-                principal=info.context.principal,
-                initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
-                data=_data(input),
-            )
+        row = await service.create(
+            session=info.context.session,
+            principal=info.context.principal,
+            initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
+            data=_data(input),
+        )
+        return _payload(info, row)
 
-        return _payload(info, *await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE))
-
-    @strawberry.mutation(description="Change an assessment your organisation made (`assessments:write`).")
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Change an assessment your organisation made (`assessments:write`).",
+    )
     async def update_evidence_assessment(
         self, info: Info, input: UpdateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
-        async def work() -> AssessmentRow:
-            return await service.update(
-                session=info.context.session,
-                principal=info.context.principal,
-                assessment_id=ids.decode(input.id, "EvidenceAssessment", ["id"]),
-                data=_data(input),
-            )
+        row = await service.update(
+            session=info.context.session,
+            principal=info.context.principal,
+            assessment_id=_assessment_id(input),
+            data=_data(input),
+        )
+        return _payload(info, row)
 
-        return _payload(info, *await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE))
-
-    @strawberry.mutation(description="Delete an assessment your organisation made (soft delete; editors).")
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Delete an assessment your organisation made (soft delete; editors).",
+    )
     async def delete_evidence_assessment(
         self, info: Info, input: DeleteEvidenceAssessmentInput  # noqa: A002
     ) -> DeleteEvidenceAssessmentPayload:
-        async def work() -> AssessmentRow:
-            return await service.delete_(
-                session=info.context.session,
-                principal=info.context.principal,
-                assessment_id=ids.decode(input.id, "EvidenceAssessment", ["id"]),
-            )
-
-        row, errors = await mutations.run(info, work, scope=Scope.ASSESSMENTS_WRITE)
-        return DeleteEvidenceAssessmentPayload(deleted_id=input.id if row else None, user_errors=errors)
+        await service.delete_(
+            session=info.context.session, principal=info.context.principal, assessment_id=_assessment_id(input)
+        )
+        return DeleteEvidenceAssessmentPayload(deleted_id=input.id)

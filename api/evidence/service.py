@@ -12,7 +12,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.core import validation
-from api.auth.checks import require_editor, require_role, require_scope
+from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.core.db import utcnow
@@ -365,7 +365,6 @@ async def create(
     *, session: AsyncSession, principal: Principal, initiative_id: int, data: AssessmentData
 ) -> EvidenceAssessment:
     """A new assessment of a readable initiative, made by the principal's organisation. Flushes, never commits."""
-    require_scope(principal, Scope.ASSESSMENTS_WRITE)
     require_role(principal, Role.CONTRIBUTOR)
     problems = Problems()
     initiative = await initiatives.get(session=session, principal=principal, initiative_id=initiative_id)
@@ -417,7 +416,6 @@ async def update(
     *, session: AsyncSession, principal: Principal, assessment_id: int, data: AssessmentData
 ) -> EvidenceAssessment:
     """Change an assessment made by the principal's organisation; given findings replace the stored ones."""
-    require_scope(principal, Scope.ASSESSMENTS_WRITE)
     assessment = await _editable(session, principal, assessment_id)
     problems = Problems()
     values, findings = await _clean(session=session, problems=problems, data=data, creating=False)
@@ -443,7 +441,6 @@ async def update(
 
 async def delete_(*, session: AsyncSession, principal: Principal, assessment_id: int) -> EvidenceAssessment:
     """Soft delete: the assessment and its findings disappear from every read path."""
-    require_scope(principal, Scope.ASSESSMENTS_WRITE)
     assessment = await _editable(session, principal, assessment_id)
     require_role(principal, Role.EDITOR, "id")
     assessment.deleted_at = utcnow()

@@ -26,6 +26,11 @@ class UserError:
         )
 
 
+def user_errors_field() -> list[UserError]:
+    """A payload's `userErrors`: empty unless the mutation boundary answers with the problems."""
+    return strawberry.field(default_factory=list, description="Problems with the input; empty on success.")
+
+
 class ApiError(GraphQLError):
     """A top-level error with a stable `extensions.code`: authentication, scope, or a bad argument
     (with `field`, the path to the argument's value that is wrong)."""

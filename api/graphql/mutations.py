@@ -1,45 +1,73 @@
-"""The mutation boundary: the one place that commits, or rolls back into `userErrors`."""
+"""The mutation boundary: the one place that commits, or rolls back into `userErrors`.
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+A mutation field declares two things, through `mutation(...)`: the scope its caller's token must
+hold (a strawberry permission, checked before any input is read) and this boundary (a strawberry
+field extension). Its resolver only decodes ids, calls the service and returns the payload."""
 
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
 from sqlalchemy.exc import IntegrityError
+from strawberry.extensions import FieldExtension
+from strawberry.permission import PermissionExtension
+from strawberry.types.base import has_object_definition
+from strawberry.types.field import StrawberryField
 
-from api.auth.checks import require_scope
 from api.auth.scopes import Scope
-from api.graphql.context import Info
 from api.core.errors import DomainError, ErrorCode, Problem
+from api.graphql.context import Info
 from api.graphql.errors import UserError
-
-T = TypeVar("T")
-
+from api.graphql.permissions import HasScope, SignedIn
 
 CONFLICT = Problem((), ErrorCode.CONFLICT, "Another change made at the same time conflicts with this one; nothing was written.")
 
 
-async def run(
-    info: Info, work: Callable[[], Awaitable[T]], *, scope: Scope | None = None
-) -> tuple[T | None, list[UserError]]:
-    """Run a service call in one transaction: commit on success; on a domain error roll back and
-    return its problems, so nothing is written. With `scope`, the token must hold it before any
-    input is even looked at (top-level UNAUTHENTICATED / FORBIDDEN)."""
-    context = info.context
-    if scope is not None:
-        require_scope(context.principal, scope)
-    async with context.loaders.lock:
-        try:
-            result = await work()
-            await context.session.commit()
-        except DomainError as error:
-            await context.session.rollback()
-            return None, [UserError.from_problem(p) for p in error.problems]
-        except IntegrityError:
-            # A unique or foreign key constraint caught what the service's checks could not see:
-            # a concurrent request wrote first.
-            await context.session.rollback()
-            return None, [UserError.from_problem(CONFLICT)]
-        except BaseException:
-            await context.session.rollback()
-            raise
-    context.loaders.clear()
-    return result, []
+class MutationBoundary(FieldExtension):
+    """Runs the resolver in one transaction: commit on success; on a domain error roll back and
+    answer the field's payload with the problems as `userErrors`, so nothing is written."""
+
+    def apply(self, field: StrawberryField) -> None:
+        payload = field.type
+        if not has_object_definition(payload) or "user_errors" not in {f.name for f in dataclasses.fields(payload)}:
+            raise TypeError(f"mutation {field.name} must return a payload type with `user_errors`")
+        self.payload = payload
+
+    def _failed(self, problems: list[Problem]) -> Any:  # noqa: ANN401
+        """The payload of a change that was not made: every field None but the errors."""
+        nothing = {f.name: None for f in dataclasses.fields(self.payload) if f.init and f.name != "user_errors"}
+        return self.payload(**nothing, user_errors=[UserError.from_problem(p) for p in problems])
+
+    async def resolve_async(self, next_: Callable, source: Any, info: Info, **kwargs: Any) -> Any:  # noqa: ANN401
+        context = info.context
+        async with context.loaders.lock:
+            try:
+                result = await next_(source, info, **kwargs)
+                await context.session.commit()
+            except DomainError as error:
+                await context.session.rollback()
+                return self._failed(error.problems)
+            except IntegrityError:
+                # A unique or foreign key constraint caught what the service's checks could not
+                # see: a concurrent request wrote first.
+                await context.session.rollback()
+                return self._failed([CONFLICT])
+            except BaseException:
+                await context.session.rollback()
+                raise
+        context.loaders.clear()
+        return result
+
+
+def mutation(
+    *, scope: Scope | None, description: str, name: str | None = None, writes: bool = True
+) -> Any:  # noqa: ANN401
+    """A mutation field whose caller's token holds `scope` (None: any signed-in caller, where the
+    service decides by scope itself), run inside the mutation boundary unless it `writes` nothing."""
+    permission = HasScope(scope) if scope is not None else SignedIn()
+    # Permissions outermost (the last extension wraps the others): no input is read without them.
+    # No schema directive, so the published schema stays as it is.
+    extensions: list[FieldExtension] = [MutationBoundary()] if writes else []
+    extensions.append(PermissionExtension([permission], use_directives=False))
+    return strawberry.mutation(name=name, description=description, extensions=extensions)

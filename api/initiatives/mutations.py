@@ -5,11 +5,13 @@ from dataclasses import fields
 import strawberry
 from strawberry import UNSET, relay
 
-from api.graphql import ids, inputs, mutations
 from api.auth.scopes import Scope
+from api.graphql import ids, inputs
 from api.graphql.context import Info
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, user_errors_field
+from api.graphql.mutations import mutation
 from api.initiatives import service
+from api.initiatives.models import Participation as ParticipationRow
 from api.initiatives.types import Initiative, Participation
 
 
@@ -43,13 +45,13 @@ class DeleteInitiativeInput:
 @strawberry.type(description="The initiative after the change, or why nothing changed.")
 class InitiativePayload:
     initiative: Initiative | None = strawberry.field(description="The initiative, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The id of the deleted record, or why nothing changed.")
 class DeleteInitiativePayload:
     deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted initiative.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.input(description="An organisation to take part in an initiative.")
@@ -77,7 +79,7 @@ class WithdrawParticipationInput:
 @strawberry.type(description="The participation after the change, or why nothing changed.")
 class ParticipationPayload:
     participation: Participation | None = strawberry.field(description="The participation.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.InitiativeData:
@@ -88,99 +90,92 @@ def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.Init
     return service.InitiativeData(**named)
 
 
-def _payload(info: Info, row, errors) -> InitiativePayload:  # noqa: ANN001
-    return InitiativePayload(
-        initiative=Initiative.from_model(row, info.context.terms) if row else None, user_errors=errors
-    )
+def _participation_id(
+    input: ConfirmParticipationInput | WithdrawParticipationInput | RemoveParticipationInput,  # noqa: A002
+) -> int:
+    return ids.decode(input.id, "Participation", ["id"])
 
 
-def _participation_payload(info: Info, row, errors) -> ParticipationPayload:  # noqa: ANN001
-    return ParticipationPayload(
-        participation=Participation.from_model(row, info.context.terms) if row else None, user_errors=errors
-    )
+def _participation_payload(info: Info, row: ParticipationRow) -> ParticipationPayload:
+    return ParticipationPayload(participation=Participation.from_model(row, info.context.terms))
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Register an initiative led by your organisation (`initiatives:write`).")
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE,
+        description="Register an initiative led by your organisation (`initiatives:write`).",
+    )
     async def create_initiative(self, info: Info, input: CreateInitiativeInput) -> InitiativePayload:  # noqa: A002
-        async def work():  # noqa: ANN202
-            return await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
+        row = await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
+        return InitiativePayload(initiative=Initiative.from_model(row, info.context.terms))
 
-        return _payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
-
-    @strawberry.mutation(description="Change an initiative your organisation leads (`initiatives:write`).")
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE,
+        description="Change an initiative your organisation leads (`initiatives:write`).",
+    )
     async def update_initiative(self, info: Info, input: UpdateInitiativeInput) -> InitiativePayload:  # noqa: A002
-        async def work():  # noqa: ANN202
-            return await service.update(
-                session=info.context.session,
-                principal=info.context.principal,
-                initiative_id=ids.decode(input.id, "Initiative", ["id"]),
-                data=_data(input),
-            )
+        row = await service.update(
+            session=info.context.session,
+            principal=info.context.principal,
+            initiative_id=ids.decode(input.id, "Initiative", ["id"]),
+            data=_data(input),
+        )
+        return InitiativePayload(initiative=Initiative.from_model(row, info.context.terms))
 
-        return _payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
-
-    @strawberry.mutation(description="Delete an initiative your organisation leads (soft delete; editors).")
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE,
+        description="Delete an initiative your organisation leads (soft delete; editors).",
+    )
     async def delete_initiative(self, info: Info, input: DeleteInitiativeInput) -> DeleteInitiativePayload:  # noqa: A002
-        async def work():  # noqa: ANN202
-            return await service.delete_(
-                session=info.context.session,
-                principal=info.context.principal,
-                initiative_id=ids.decode(input.id, "Initiative", ["id"]),
-            )
+        await service.delete_(
+            session=info.context.session,
+            principal=info.context.principal,
+            initiative_id=ids.decode(input.id, "Initiative", ["id"]),
+        )
+        return DeleteInitiativePayload(deleted_id=input.id)
 
-        row, errors = await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE)
-        return DeleteInitiativePayload(deleted_id=input.id if row else None, user_errors=errors)
-
-    @strawberry.mutation(description="Add an organisation to an initiative your organisation leads.")
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE, description="Add an organisation to an initiative your organisation leads."
+    )
     async def add_participation(self, info: Info, input: AddParticipationInput) -> ParticipationPayload:  # noqa: A002
-        async def work():  # noqa: ANN202
-            return await service.add_participation(
-                session=info.context.session,
-                principal=info.context.principal,
-                initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
-                organisation_id=ids.decode(input.organisation, "Organisation", ["organisation"]),
-                role=input.role,
-            )
+        row = await service.add_participation(
+            session=info.context.session,
+            principal=info.context.principal,
+            initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
+            organisation_id=ids.decode(input.organisation, "Organisation", ["organisation"]),
+            role=input.role,
+        )
+        return _participation_payload(info, row)
 
-        return _participation_payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
-
-    @strawberry.mutation(
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE,
         description="Confirm that your organisation takes part as proposed by the initiative's lead; until then "
-        "the participation is shown only to the two organisations (contributors and up, `initiatives:write`)."
+        "the participation is shown only to the two organisations (contributors and up, `initiatives:write`).",
     )
     async def confirm_participation(self, info: Info, input: ConfirmParticipationInput) -> ParticipationPayload:  # noqa: A002
-        async def work():  # noqa: ANN202
-            return await service.confirm_participation(
-                session=info.context.session,
-                principal=info.context.principal,
-                participation_id=ids.decode(input.id, "Participation", ["id"]),
-            )
+        row = await service.confirm_participation(
+            session=info.context.session, principal=info.context.principal, participation_id=_participation_id(input)
+        )
+        return _participation_payload(info, row)
 
-        return _participation_payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
-
-    @strawberry.mutation(
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE,
         description="Decline or withdraw your organisation's participation, proposed or confirmed: it is deleted "
-        "(contributors and up, `initiatives:write`)."
+        "(contributors and up, `initiatives:write`).",
     )
     async def withdraw_participation(self, info: Info, input: WithdrawParticipationInput) -> ParticipationPayload:  # noqa: A002
-        async def work():  # noqa: ANN202
-            return await service.withdraw_participation(
-                session=info.context.session,
-                principal=info.context.principal,
-                participation_id=ids.decode(input.id, "Participation", ["id"]),
-            )
+        row = await service.withdraw_participation(
+            session=info.context.session, principal=info.context.principal, participation_id=_participation_id(input)
+        )
+        return _participation_payload(info, row)
 
-        return _participation_payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
-
-    @strawberry.mutation(description="Remove an organisation's participation from an initiative your organisation leads.")
+    @mutation(
+        scope=Scope.INITIATIVES_WRITE,
+        description="Remove an organisation's participation from an initiative your organisation leads.",
+    )
     async def remove_participation(self, info: Info, input: RemoveParticipationInput) -> ParticipationPayload:  # noqa: A002
-        async def work():  # noqa: ANN202
-            return await service.remove_participation(
-                session=info.context.session,
-                principal=info.context.principal,
-                participation_id=ids.decode(input.id, "Participation", ["id"]),
-            )
-
-        return _participation_payload(info, *await mutations.run(info, work, scope=Scope.INITIATIVES_WRITE))
+        row = await service.remove_participation(
+            session=info.context.session, principal=info.context.principal, participation_id=_participation_id(input)
+        )
+        return _participation_payload(info, row)

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
 
 from api.core import validation
-from api.auth.checks import require_editor, require_role, require_scope
+from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.core.db import contains_pattern, utcnow
@@ -335,7 +335,6 @@ async def _replace_classifications(session: AsyncSession, initiative_id: int, co
 
 async def create(*, session: AsyncSession, principal: Principal, data: InitiativeData) -> Initiative:
     """A new initiative led by the principal's organisation. Flushes, never commits."""
-    require_scope(principal, Scope.INITIATIVES_WRITE)
     require_role(principal, Role.CONTRIBUTOR)
     values, codes = await _clean(session=session, data=data, existing=None)
     initiative = Initiative(
@@ -381,7 +380,6 @@ def touch(initiative: Initiative, principal: Principal) -> None:
 async def update(
     *, session: AsyncSession, principal: Principal, initiative_id: int, data: InitiativeData
 ) -> Initiative:
-    require_scope(principal, Scope.INITIATIVES_WRITE)
     initiative = await _editable(session, principal, initiative_id, "id")
     values, codes = await _clean(session=session, data=data, existing=initiative)
     for key, value in values.items():
@@ -394,7 +392,6 @@ async def update(
 
 async def delete_(*, session: AsyncSession, principal: Principal, initiative_id: int) -> Initiative:
     """Soft delete: the record disappears from every read path but stays in the database."""
-    require_scope(principal, Scope.INITIATIVES_WRITE)
     initiative = await _editable(session, principal, initiative_id, "id")
     require_role(principal, Role.EDITOR, "id")
     initiative.deleted_at = utcnow()
@@ -410,7 +407,6 @@ async def add_participation(
     *, session: AsyncSession, principal: Principal, initiative_id: int, organisation_id: int, role: str
 ) -> Participation:
     """An organisation takes part in an initiative in a role (the lead organisation decides)."""
-    require_scope(principal, Scope.INITIATIVES_WRITE)
     initiative = await _editable(session, principal, initiative_id, "initiative")
     problems = Problems()
     partner = await organisations.get(session=session, principal=principal, organisation_id=organisation_id)
@@ -467,7 +463,6 @@ async def _own_participation(
 ) -> Participation:
     """The principal's organisation's own participation. One the principal may not see is NOT_FOUND,
     exactly like a missing one; one it sees but that names another organisation is FORBIDDEN."""
-    require_scope(principal, Scope.INITIATIVES_WRITE)
     participation = (
         await session.exec(readable_participations(principal).where(Participation.id == participation_id))
     ).first()
@@ -512,7 +507,6 @@ async def withdraw_participation(*, session: AsyncSession, principal: Principal,
 
 
 async def remove_participation(*, session: AsyncSession, principal: Principal, participation_id: int) -> Participation:
-    require_scope(principal, Scope.INITIATIVES_WRITE)
     participation = (
         await session.exec(readable_participations(principal).where(Participation.id == participation_id))
     ).first()

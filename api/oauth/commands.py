@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.auth import keys, tokens
 from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
 from api.auth.scopes import Scope
-from api.core.console import CLI_ACTOR, console, exit_on_invalid_settings, in_transaction
+from api.auth.principal import OPERATOR
+from api.core.console import console, exit_on_invalid_settings, in_transaction
 from api.core.settings import get_settings
 from api.oauth import service as oauth
 from api.organisations.commands import organisation_by_slug
@@ -41,7 +42,7 @@ def client_create(
         organisation = await organisation_by_slug(session, org)
         return await oauth.create_client(
             session=session,
-            actor=CLI_ACTOR,
+            principal=OPERATOR,
             organisation_id=organisation.id,
             name=name,
             scopes=scopes.split(),
@@ -64,7 +65,7 @@ def client_revoke(client_id: str) -> None:
     """Revoke a client: no more tokens, and the access tokens it holds stop working at once."""
 
     async def work(session: AsyncSession) -> None:
-        await oauth.revoke(session=session, actor=CLI_ACTOR, client_id=client_id)
+        await oauth.revoke(session=session, principal=OPERATOR, client_id=client_id)
 
     in_transaction(work)
     console.print(f"client {client_id} revoked")
@@ -98,7 +99,7 @@ def token_mint(
 
     async def work(session: AsyncSession) -> str:
         organisation = await organisation_by_slug(session, org)
-        client = await oauth.development_client(session=session, actor=CLI_ACTOR, organisation_id=organisation.id)
+        client = await oauth.development_client(session=session, principal=OPERATOR, organisation_id=organisation.id)
         subject = f"{CLIENT_PREFIX}{client.client_id}"
         if user is not None:
             found = (await session.exec(select(User).where(User.email == user.lower()))).first()

@@ -2,12 +2,9 @@
 
 import strawberry
 
-from api.graphql import mutations
-from api.auth.checks import require_role
-from api.auth.principal import Role
 from api.auth.scopes import Scope
 from api.graphql.context import Info
-from api.graphql.errors import UserError
+from api.graphql.mutations import mutation
 from api.oauth import service
 from api.oauth.types import OAuthClient, OAuthClientPayload, OAuthClientWithSecretPayload
 
@@ -29,61 +26,46 @@ class OAuthClientInput:
     client_id: str = strawberry.field(description="The client identifier.")
 
 
-def _with_secret(created: service.NewClient | None, errors: list[UserError]) -> OAuthClientWithSecretPayload:
-    return OAuthClientWithSecretPayload(
-        client=OAuthClient.from_model(created.client) if created else None,
-        client_secret=created.secret if created else None,
-        user_errors=errors,
-    )
+def _with_secret(created: service.NewClient) -> OAuthClientWithSecretPayload:
+    return OAuthClientWithSecretPayload(client=OAuthClient.from_model(created.client), client_secret=created.secret)
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
+        scope=Scope.ORG_ADMIN,
         name="createOAuthClient",
         description="Register a client; its secret (none for public clients) is in this answer only (`org:admin`, administrators).",
     )
     async def create_oauth_client(self, info: Info, input: CreateOAuthClientInput) -> OAuthClientWithSecretPayload:  # noqa: A002
         principal = info.context.principal
+        created = await service.create_client(
+            session=info.context.session,
+            principal=principal,
+            organisation_id=principal.organisation_id,
+            name=input.name,
+            scopes=input.scopes,
+            kind=input.kind,
+            redirect_uris=input.redirect_uris,
+        )
+        return _with_secret(created)
 
-        async def work() -> service.NewClient:
-            require_role(principal, Role.ADMIN)
-            return await service.create_client(
-                session=info.context.session,
-                actor=principal.subject,
-                organisation_id=principal.organisation_id,
-                name=input.name,
-                scopes=input.scopes,
-                kind=input.kind,
-                redirect_uris=input.redirect_uris,
-                grantable=principal.scopes,
-            )
-
-        return _with_secret(*await mutations.run(info, work, scope=Scope.ORG_ADMIN))
-
-    @strawberry.mutation(
+    @mutation(
+        scope=Scope.ORG_ADMIN,
         name="rotateOAuthClientSecret",
         description="Give a client a new secret; the old one stops working at once (`org:admin`).",
     )
     async def rotate_oauth_client_secret(self, info: Info, input: OAuthClientInput) -> OAuthClientWithSecretPayload:  # noqa: A002
-        async def work() -> service.NewClient:
-            return await service.rotate_secret(
-                session=info.context.session, principal=info.context.principal, client_id=input.client_id
-            )
+        created = await service.rotate_secret(
+            session=info.context.session, principal=info.context.principal, client_id=input.client_id
+        )
+        return _with_secret(created)
 
-        return _with_secret(*await mutations.run(info, work, scope=Scope.ORG_ADMIN))
-
-    @strawberry.mutation(
+    @mutation(
+        scope=Scope.ORG_ADMIN,
         name="revokeOAuthClient",
         description="Revoke a client: no more tokens, and those it holds stop working (`org:admin`).",
     )
     async def revoke_oauth_client(self, info: Info, input: OAuthClientInput) -> OAuthClientPayload:  # noqa: A002
-        principal = info.context.principal
-
-        async def work():  # noqa: ANN202
-            return await service.revoke(
-                session=info.context.session, actor=principal.subject, client_id=input.client_id, principal=principal
-            )
-
-        row, errors = await mutations.run(info, work, scope=Scope.ORG_ADMIN)
-        return OAuthClientPayload(client=OAuthClient.from_model(row) if row else None, user_errors=errors)
+        row = await service.revoke(session=info.context.session, principal=info.context.principal, client_id=input.client_id)
+        return OAuthClientPayload(client=OAuthClient.from_model(row))

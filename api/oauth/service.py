@@ -11,6 +11,7 @@ import strawberry
 from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.auth.checks import require_role
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.core.db import utcnow
@@ -66,18 +67,20 @@ def redirect_uri_problems(uris: Sequence[str], *, kind: ClientKind) -> list[Prob
 async def create_client(
     *,
     session: AsyncSession,
-    actor: str,
+    principal: Principal,
     organisation_id: int,
     name: str,
     scopes: Sequence[str],
     kind: ClientKind = ClientKind.MACHINE,
     redirect_uris: Sequence[str] = (),
     all_organisations: bool = False,
-    grantable: frozenset[Scope] | None = None,
 ) -> NewClient:
-    """Register a client. With `grantable` (an administrator's own scopes), it may hold no scope
-    beyond them. `all_organisations` (a Lab-wide web app such as the Lab's frontend) is for the CLI
-    only. Flushes, never commits."""
+    """Register a client. An organisation's administrator grants it no scope beyond their own; the
+    operator grants any, and alone registers a Lab-wide web app (`all_organisations`, such as the
+    Lab's frontend). Flushes, never commits."""
+    grantable = None if principal.is_operator else principal.scopes
+    if grantable is not None:
+        require_role(principal, Role.ADMIN)
     known = {s.value for s in Scope}
     problems = [
         Problem(("scopes", str(i)), ErrorCode.INVALID_CODE, f"`{s}` is not a scope.")
@@ -111,8 +114,8 @@ async def create_client(
         grant_types=list(MACHINE_GRANTS if kind is ClientKind.MACHINE else WEB_GRANTS),
         redirect_uris=list(dict.fromkeys(redirect_uris)),
         all_organisations=all_organisations,
-        created_by=actor,
-        updated_by=actor,
+        created_by=principal.subject,
+        updated_by=principal.subject,
     )
     session.add(client)
     await session.flush()
@@ -172,7 +175,7 @@ def revoke_access_token(session: Session, *, jti: str, organisation_id: int, exp
         session.flush()
 
 
-async def development_client(*, session: AsyncSession, actor: str, organisation_id: int) -> OAuthClient:
+async def development_client(*, session: AsyncSession, principal: Principal, organisation_id: int) -> OAuthClient:
     """The client that `coplab token mint` issues tokens for: registered like any other, so revoking it
     stops those tokens, but with no secret and no grant, so no one can use it at the token endpoint."""
     client_id = f"coplab-cli-{organisation_id}"
@@ -185,8 +188,8 @@ async def development_client(*, session: AsyncSession, actor: str, organisation_
         name="coplab CLI (development tokens)",
         scopes=[s.value for s in Scope],
         grant_types=[],
-        created_by=actor,
-        updated_by=actor,
+        created_by=principal.subject,
+        updated_by=principal.subject,
     )
     session.add(client)
     await session.flush()
@@ -194,15 +197,17 @@ async def development_client(*, session: AsyncSession, actor: str, organisation_
 
 
 def managed_by(principal: Principal) -> sa.Select:
-    """The clients the principal may manage: its own organisation's, for administrators with `org:admin`."""
+    """The clients the principal may manage: its own organisation's, for administrators with
+    `org:admin`; every client, for the operator."""
+    if principal.is_operator:
+        return select(OAuthClient)
     if principal.organisation_id is None or not principal.has_scope(Scope.ORG_ADMIN) or not principal.has_role(Role.ADMIN):
         return select(OAuthClient).where(sa.false())
     return select(OAuthClient).where(OAuthClient.organisation_id == principal.organisation_id)
 
 
-async def _managed(session: AsyncSession, principal: Principal | None, client_id: str) -> OAuthClient:
-    statement = managed_by(principal) if principal is not None else select(OAuthClient)
-    client = (await session.exec(statement.where(OAuthClient.client_id == client_id))).first()
+async def _managed(session: AsyncSession, principal: Principal, client_id: str) -> OAuthClient:
+    client = (await session.exec(managed_by(principal).where(OAuthClient.client_id == client_id))).first()
     if client is None:  # another organisation's client is answered exactly like a missing one
         raise DomainError.one(["clientId"], ErrorCode.NOT_FOUND, f"No client {client_id}.")
     return client
@@ -222,16 +227,14 @@ async def rotate_secret(*, session: AsyncSession, principal: Principal, client_i
     return NewClient(client=client, secret=secret)
 
 
-async def revoke(
-    *, session: AsyncSession, actor: str, client_id: str, principal: Principal | None = None
-) -> OAuthClient:
-    """Revoke a client: it gets no more tokens, and the ones it holds stop working. Without
-    `principal` (the CLI), any client. Flushes, never commits."""
+async def revoke(*, session: AsyncSession, principal: Principal, client_id: str) -> OAuthClient:
+    """Revoke a client the principal manages: it gets no more tokens, and the ones it holds stop
+    working. Flushes, never commits."""
     client = await _managed(session, principal, client_id)
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         client.updated_at = client.revoked_at
-        client.updated_by = actor
+        client.updated_by = principal.subject
         session.add(client)
         await session.flush()
     return client

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import strawberry
 
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, user_errors_field
 from api.oauth.models import OAuthClient as OAuthClientRow
 
 
@@ -37,10 +37,10 @@ class OAuthClient:
 class OAuthClientWithSecretPayload:
     client: OAuthClient | None = strawberry.field(description="The client, when the change was made.")
     client_secret: str | None = strawberry.field(description="The new secret (shown once); none for public clients.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The client after the change, or why nothing changed.")
 class OAuthClientPayload:
     client: OAuthClient | None = strawberry.field(description="The client, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()

@@ -7,8 +7,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.commands import new_password
-from api.auth.principal import Role
-from api.core.console import CLI_ACTOR, console, in_transaction
+from api.auth.principal import OPERATOR, Role
+from api.core.console import console, in_transaction
 from api.core.db import utcnow
 from api.organisations import password_setup
 from api.organisations import service as organisations
@@ -33,7 +33,7 @@ def org_create(
     async def work(session: AsyncSession) -> Organisation:
         return await organisations.create(
             session=session,
-            actor=CLI_ACTOR,
+            principal=OPERATOR,
             data=organisations.OrganisationData(
                 slug=slug, name=name, stakeholder_type=stakeholder_type, country=country, website=website
             ),
@@ -56,7 +56,7 @@ async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation
 
 async def _store_password(session: AsyncSession, user: User, password_hash: str) -> None:
     await password_setup.set_password(
-        session=session, actor=CLI_ACTOR, user=user, password_hash=password_hash, remote_address=None
+        session=session, principal=OPERATOR, user=user, password_hash=password_hash, remote_address=None
     )
 
 
@@ -79,7 +79,7 @@ def user_create(
 
     async def work(session: AsyncSession) -> Membership:
         organisation = await organisation_by_slug(session, org)
-        user = await organisations.get_or_create_user(session=session, actor=CLI_ACTOR, email=email.lower(), name=name)
+        user = await organisations.get_or_create_user(session=session, principal=OPERATOR, email=email.lower(), name=name)
         membership = (
             await session.exec(
                 select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation.id)
@@ -93,12 +93,12 @@ def user_create(
                 user_id=user.id,
                 organisation_id=organisation.id,
                 name=name or email.lower().split("@")[0],
-                created_by=CLI_ACTOR,
+                created_by=OPERATOR.subject,
             )
         # An operator's act, so accepted at once; it also accepts a pending invitation, with this role.
         membership.role = Role[role.upper()]
         membership.accepted_at = utcnow()
-        membership.updated_by = CLI_ACTOR
+        membership.updated_by = OPERATOR.subject
         membership.updated_at = utcnow()
         session.add(membership)
         await session.flush()

@@ -5,14 +5,14 @@ from dataclasses import fields
 import strawberry
 from strawberry import UNSET, relay
 
-from api.graphql import ids, mutations
-from api.auth.checks import require_scope
 from api.auth.principal import Role
 from api.auth.scopes import Scope
+from api.graphql import ids
 from api.graphql.context import Info
-from api.core.errors import DomainError, ErrorCode
-from api.graphql.errors import UserError, unauthenticated
+from api.graphql.errors import UserError, user_errors_field
+from api.graphql.mutations import mutation
 from api.organisations import password_setup, service
+from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.models import OrganisationStatus
 from api.organisations.types import Membership, Organisation
 
@@ -54,7 +54,7 @@ class SetOrganisationStatusInput:
 @strawberry.type(description="The organisation after the change, or why nothing changed.")
 class OrganisationPayload:
     organisation: Organisation | None = strawberry.field(description="The organisation, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.input(description="Give a person a role in an organisation.")
@@ -99,7 +99,11 @@ class MembershipPayload:
         deprecation_reason="Use `invitationUrl` (the same link).",
         description="The same link as `invitationUrl`.",
     )
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+def _membership_id(input: ChangeMemberRoleInput | RemoveMemberInput | IssuePasswordSetupLinkInput) -> int:  # noqa: A002
+    return ids.decode(input.membership, "Membership", ["membership"])
 
 
 def _data(source: UpdateOrganisationInput | CreateOrganisationInput) -> service.OrganisationData:
@@ -107,128 +111,92 @@ def _data(source: UpdateOrganisationInput | CreateOrganisationInput) -> service.
     return service.OrganisationData(**{f.name: getattr(source, f.name, UNSET) for f in fields(service.OrganisationData)})
 
 
-def _organisation_payload(info: Info, row, errors) -> OrganisationPayload:  # noqa: ANN001
-    return OrganisationPayload(
-        organisation=Organisation.from_model(row, info.context.terms) if row else None, user_errors=errors
-    )
+def _organisation_payload(info: Info, row: OrganisationRow) -> OrganisationPayload:
+    return OrganisationPayload(organisation=Organisation.from_model(row, info.context.terms))
 
 
-def _membership_payload(row, errors) -> MembershipPayload:  # noqa: ANN001
-    return MembershipPayload(membership=Membership.from_model(row) if row else None, user_errors=errors)
-
-
-def _member_link_payload(info: Info, result: service.MemberLink | None, errors) -> MembershipPayload:  # noqa: ANN001
-    code = result.password_setup_code if result else None
+def _member_link_payload(info: Info, result: service.MemberLink) -> MembershipPayload:
+    code = result.password_setup_code
     url = password_setup.link(info.context.settings.issuer, code) if code else None
     return MembershipPayload(
-        membership=Membership.from_model(result.membership) if result else None,
-        invitation_url=url,
-        password_setup_url=url,
-        user_errors=errors,
+        membership=Membership.from_model(result.membership), invitation_url=url, password_setup_url=url
     )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Register an organisation (the Lab's secretariat, `lab:admin`).")
+    @mutation(scope=Scope.LAB_ADMIN, description="Register an organisation (the Lab's secretariat, `lab:admin`).")
     async def create_organisation(self, info: Info, input: CreateOrganisationInput) -> OrganisationPayload:  # noqa: A002
-        principal = info.context.principal
-        require_scope(principal, Scope.LAB_ADMIN)
+        row = await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
+        return _organisation_payload(info, row)
 
-        async def work():  # noqa: ANN202
-            if not principal.is_lab_admin:
-                raise DomainError.one(["slug"], ErrorCode.FORBIDDEN, "Only the Lab's secretariat registers organisations.")
-            return await service.create(session=info.context.session, actor=principal.subject, data=_data(input))
-
-        return _organisation_payload(info, *await mutations.run(info, work))
-
-    @strawberry.mutation(description="Change an organisation's profile (`org:admin` for your own, `lab:admin` for any).")
+    # Own organisation with `org:admin`, any with `lab:admin`: the service tells which is missing.
+    @mutation(
+        scope=None, description="Change an organisation's profile (`org:admin` for your own, `lab:admin` for any)."
+    )
     async def update_organisation(self, info: Info, input: UpdateOrganisationInput) -> OrganisationPayload:  # noqa: A002
-        principal = info.context.principal
-        if not principal.is_authenticated:
-            raise unauthenticated()
+        row = await service.update(
+            session=info.context.session,
+            principal=info.context.principal,
+            organisation_id=ids.decode(input.id, "Organisation", ["id"]),
+            data=_data(input),
+        )
+        return _organisation_payload(info, row)
 
-        async def work():  # noqa: ANN202
-            organisation_id = ids.decode(input.id, "Organisation", ["id"])
-            return await service.update(
-                session=info.context.session, principal=principal, organisation_id=organisation_id, data=_data(input)
-            )
-
-        return _organisation_payload(info, *await mutations.run(info, work))
-
-    @strawberry.mutation(description="Admit, suspend or reinstate an organisation (`lab:admin`).")
+    @mutation(scope=Scope.LAB_ADMIN, description="Admit, suspend or reinstate an organisation (`lab:admin`).")
     async def set_organisation_status(self, info: Info, input: SetOrganisationStatusInput) -> OrganisationPayload:  # noqa: A002
-        principal = info.context.principal
-        require_scope(principal, Scope.LAB_ADMIN)
+        row = await service.set_status(
+            session=info.context.session,
+            principal=info.context.principal,
+            organisation_id=ids.decode(input.id, "Organisation", ["id"]),
+            status=input.status,
+        )
+        return _organisation_payload(info, row)
 
-        async def work():  # noqa: ANN202
-            organisation_id = ids.decode(input.id, "Organisation", ["id"])
-            return await service.set_status(
-                session=info.context.session, principal=principal, organisation_id=organisation_id, status=input.status
-            )
-
-        return _organisation_payload(info, *await mutations.run(info, work))
-
-    @strawberry.mutation(
-        description="Invite a person to a role in your organisation (`org:admin`); it grants nothing until they accept."
+    @mutation(
+        scope=Scope.ORG_ADMIN,
+        description="Invite a person to a role in your organisation (`org:admin`); it grants nothing until they accept.",
     )
     async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:  # noqa: A002
-        principal = info.context.principal
-        require_scope(principal, Scope.ORG_ADMIN)
+        result = await service.add_member(
+            session=info.context.session,
+            principal=info.context.principal,
+            organisation_id=ids.decode(input.organisation, "Organisation", ["organisation"]),
+            email=input.email,
+            name=input.name,
+            role=input.role,
+        )
+        return _member_link_payload(info, result)
 
-        async def work():  # noqa: ANN202
-            organisation_id = ids.decode(input.organisation, "Organisation", ["organisation"])
-            return await service.add_member(
-                session=info.context.session,
-                principal=principal,
-                organisation_id=organisation_id,
-                email=input.email,
-                name=input.name,
-                role=input.role,
-            )
-
-        return _member_link_payload(info, *await mutations.run(info, work))
-
-    @strawberry.mutation(
+    @mutation(
+        scope=Scope.ORG_ADMIN,
         description=(
             "A fresh invitation link for a membership not yet accepted, or a password-setup link for a member who "
             "has no password and acts for no other organisation (`org:admin`); earlier links of the membership stop working."
-        )
+        ),
     )
     async def issue_password_setup_link(self, info: Info, input: IssuePasswordSetupLinkInput) -> MembershipPayload:  # noqa: A002
-        principal = info.context.principal
-        require_scope(principal, Scope.ORG_ADMIN)
+        result = await service.issue_password_setup(
+            session=info.context.session, principal=info.context.principal, membership_id=_membership_id(input)
+        )
+        return _member_link_payload(info, result)
 
-        async def work():  # noqa: ANN202
-            membership_id = ids.decode(input.membership, "Membership", ["membership"])
-            return await service.issue_password_setup(
-                session=info.context.session, principal=principal, membership_id=membership_id
-            )
-
-        return _member_link_payload(info, *await mutations.run(info, work))
-
-    @strawberry.mutation(description="Change a member's role (`org:admin`; never above your own).")
+    @mutation(scope=Scope.ORG_ADMIN, description="Change a member's role (`org:admin`; never above your own).")
     async def change_member_role(self, info: Info, input: ChangeMemberRoleInput) -> MembershipPayload:  # noqa: A002
-        principal = info.context.principal
-        require_scope(principal, Scope.ORG_ADMIN)
+        row = await service.change_role(
+            session=info.context.session,
+            principal=info.context.principal,
+            membership_id=_membership_id(input),
+            role=input.role,
+        )
+        return MembershipPayload(membership=Membership.from_model(row))
 
-        async def work():  # noqa: ANN202
-            membership_id = ids.decode(input.membership, "Membership", ["membership"])
-            return await service.change_role(
-                session=info.context.session, principal=principal, membership_id=membership_id, role=input.role
-            )
-
-        return _membership_payload(*await mutations.run(info, work))
-
-    @strawberry.mutation(description="End a membership (`org:admin`); the person's tokens stop working at once.")
+    @mutation(
+        scope=Scope.ORG_ADMIN,
+        description="End a membership (`org:admin`); the person's tokens stop working at once.",
+    )
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> MembershipPayload:  # noqa: A002
-        principal = info.context.principal
-        require_scope(principal, Scope.ORG_ADMIN)
-
-        async def work():  # noqa: ANN202
-            membership_id = ids.decode(input.membership, "Membership", ["membership"])
-            return await service.remove_member(
-                session=info.context.session, principal=principal, membership_id=membership_id
-            )
-
-        return _membership_payload(*await mutations.run(info, work))
+        row = await service.remove_member(
+            session=info.context.session, principal=info.context.principal, membership_id=_membership_id(input)
+        )
+        return MembershipPayload(membership=Membership.from_model(row))

@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
 from api.audit.models import AuditKind
-from api.auth.dependencies import USER_PREFIX
+from api.auth.principal import person
 from api.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, password_problems, verify_password
 from api.oauth import sign_in
 from api.oauth.limits import GuessingLimits, source_of
@@ -129,7 +129,7 @@ async def set_password(request: Request) -> HTMLResponse:
             return _refused(request, Refusal.USED)  # a concurrent request used the code first
         first = await password_setup.set_password(
             session=session,
-            actor=f"{USER_PREFIX}{found.user.id}",
+            principal=person(found.user.id),
             user=found.user,
             password_hash=password_hash,
             remote_address=address,

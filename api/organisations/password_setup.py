@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.audit import service as audit
 from api.audit.models import AuditKind
-from api.auth.dependencies import USER_PREFIX
+from api.auth.principal import USER_PREFIX, Principal
 from api.core.db import utcnow
 from api.oauth import service as oauth
 from api.oauth.models import PasswordSetup
@@ -185,7 +185,7 @@ async def _record(
 async def set_password(
     *,
     session: AsyncSession,
-    actor: str,
+    principal: Principal,
     user: User,
     password_hash: str,
     remote_address: str | None,
@@ -205,7 +205,7 @@ async def set_password(
     statement = sa.update(User).where(col(User.id) == user.id)
     if invited_by is not None:
         statement = statement.where(col(User.password_hash).is_(None))
-    result = await session.exec(statement.values(password_hash=password_hash, updated_at=now, updated_by=actor))
+    result = await session.exec(statement.values(password_hash=password_hash, updated_at=now, updated_by=principal.subject))
     if result.rowcount != 1:
         return False
     if end_unused_links:

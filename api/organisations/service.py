@@ -189,17 +189,24 @@ async def _slug_taken(session: AsyncSession, slug: str, except_id: int | None = 
 async def create(
     *,
     session: AsyncSession,
-    actor: str,
+    principal: Principal,
     data: OrganisationData,
     status: OrganisationStatus = OrganisationStatus.PENDING,
     is_secretariat: bool = False,
 ) -> Organisation:
-    """A new organisation (the secretariat's or the CLI's act; callers check that right)."""
+    """A new organisation: the secretariat's act, or the operator's (who alone sets `status` and
+    `is_secretariat`; the API registers organisations PENDING)."""
+    if not (principal.is_lab_admin or principal.is_operator):
+        raise DomainError.one(["slug"], ErrorCode.FORBIDDEN, "Only the Lab's secretariat registers organisations.")
     values, problems = await _clean(session=session, data=data, creating=True)
     await _check_unique(session, problems, values)
     problems.raise_if_any()
     organisation = Organisation(
-        **values, status=status, is_secretariat=is_secretariat, created_by=actor, updated_by=actor
+        **values,
+        status=status,
+        is_secretariat=is_secretariat,
+        created_by=principal.subject,
+        updated_by=principal.subject,
     )
     session.add(organisation)
     await session.flush()
@@ -297,11 +304,13 @@ async def users_by_ids(*, session: AsyncSession, ids: Sequence[int]) -> list[Use
     return [found.get(i) for i in ids]
 
 
-async def get_or_create_user(*, session: AsyncSession, actor: str, email: str, name: str | None) -> User:
+async def get_or_create_user(*, session: AsyncSession, principal: Principal, email: str, name: str | None) -> User:
     """The user with this e-mail address, created if new."""
     user = (await session.exec(select(User).where(User.email == email))).first()
     if user is None:
-        user = User(email=email, name=name or email.split("@")[0], created_by=actor, updated_by=actor)
+        user = User(
+            email=email, name=name or email.split("@")[0], created_by=principal.subject, updated_by=principal.subject
+        )
         session.add(user)
         await session.flush()
     return user
@@ -354,7 +363,7 @@ async def add_member(
     problems.raise_if_any()
     _check_role_ceiling(principal, role)
     email_address = clean_email.lower()
-    user = await get_or_create_user(session=session, actor=principal.subject, email=email_address, name=clean_name)
+    user = await get_or_create_user(session=session, principal=principal, email=email_address, name=clean_name)
     existing = (
         await session.exec(
             select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == organisation_id)

@@ -5,10 +5,11 @@ from dataclasses import fields
 import strawberry
 from strawberry import UNSET, relay
 
-from api.graphql import ids, mutations
 from api.auth.scopes import Scope
+from api.graphql import ids
 from api.graphql.context import Info
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, user_errors_field
+from api.graphql.mutations import mutation
 from api.practices import service
 from api.practices.models import BestPractice as PracticeRow
 from api.practices.types import BestPractice
@@ -60,13 +61,13 @@ class BestPracticeIdInput:
 @strawberry.type(description="The best practice after the change, or why nothing changed.")
 class BestPracticePayload:
     best_practice: BestPractice | None = strawberry.field(description="The best practice, when the change was made.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The id of the deleted record, or why nothing changed.")
 class DeleteBestPracticePayload:
     deleted_id: relay.GlobalID | None = strawberry.field(description="Global id of the deleted best practice.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _data(source: CreateBestPracticeInput | UpdateBestPracticeInput) -> service.PracticeData:
@@ -81,59 +82,59 @@ def _practice_id(input: BestPracticeIdInput | UpdateBestPracticeInput) -> int:  
     return ids.decode(input.id, "BestPractice", ["id"])
 
 
-def _payload(info: Info, row: PracticeRow | None, errors: list[UserError]) -> BestPracticePayload:
-    return BestPracticePayload(
-        best_practice=BestPractice.from_model(row, info.context.terms) if row else None, user_errors=errors
-    )
+def _payload(info: Info, row: PracticeRow) -> BestPracticePayload:
+    return BestPracticePayload(best_practice=BestPractice.from_model(row, info.context.terms))
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Propose a best practice for your organisation (`practices:write`).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Propose a best practice for your organisation (`practices:write`).",
+    )
     async def create_best_practice(self, info: Info, input: CreateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
-        async def work() -> PracticeRow:
-            return await service.create(
-                session=info.context.session, principal=info.context.principal, data=_data(input)
-            )
+        row = await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
+        return _payload(info, row)
 
-        return _payload(info, *await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
-
-    @strawberry.mutation(description="Change a best practice your organisation proposed (`practices:write`).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Change a best practice your organisation proposed (`practices:write`).",
+    )
     async def update_best_practice(self, info: Info, input: UpdateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
-        async def work() -> PracticeRow:
-            return await service.update(
-                session=info.context.session,
-                principal=info.context.principal,
-                practice_id=_practice_id(input),
-                data=_data(input),
-            )
+        row = await service.update(
+            session=info.context.session,
+            principal=info.context.principal,
+            practice_id=_practice_id(input),
+            data=_data(input),
+        )
+        return _payload(info, row)
 
-        return _payload(info, *await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
-
-    @strawberry.mutation(description="Delete a best practice your organisation proposed (soft delete; editors).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Delete a best practice your organisation proposed (soft delete; editors).",
+    )
     async def delete_best_practice(self, info: Info, input: BestPracticeIdInput) -> DeleteBestPracticePayload:  # noqa: A002
-        async def work() -> PracticeRow:
-            return await service.delete_(
-                session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
-            )
+        await service.delete_(
+            session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
+        )
+        return DeleteBestPracticePayload(deleted_id=input.id)
 
-        row, errors = await mutations.run(info, work, scope=Scope.PRACTICES_WRITE)
-        return DeleteBestPracticePayload(deleted_id=input.id if row else None, user_errors=errors)
-
-    @strawberry.mutation(description="Endorse a best practice for your organisation (`practices:write`; editors).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Endorse a best practice for your organisation (`practices:write`; editors).",
+    )
     async def endorse_best_practice(self, info: Info, input: BestPracticeIdInput) -> BestPracticePayload:  # noqa: A002
-        async def work() -> PracticeRow:
-            return await service.endorse(
-                session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
-            )
+        row = await service.endorse(
+            session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
+        )
+        return _payload(info, row)
 
-        return _payload(info, *await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
-
-    @strawberry.mutation(description="Withdraw your organisation's endorsement (`practices:write`; editors).")
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Withdraw your organisation's endorsement (`practices:write`; editors).",
+    )
     async def withdraw_endorsement(self, info: Info, input: BestPracticeIdInput) -> BestPracticePayload:  # noqa: A002
-        async def work() -> PracticeRow:
-            return await service.withdraw_endorsement(
-                session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
-            )
-
-        return _payload(info, *await mutations.run(info, work, scope=Scope.PRACTICES_WRITE))
+        row = await service.withdraw_endorsement(
+            session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
+        )
+        return _payload(info, row)

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
 
 from api.core import validation
-from api.auth.checks import require_editor, require_role, require_scope
+from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.core.db import contains_pattern, utcnow
@@ -263,7 +263,6 @@ async def _replace_links(session: AsyncSession, practice_id: int, clean: CleanPr
 
 async def create(*, session: AsyncSession, principal: Principal, data: PracticeData) -> BestPractice:
     """A new practice proposed by the principal's organisation. Flushes, never commits."""
-    require_scope(principal, Scope.PRACTICES_WRITE)
     require_role(principal, Role.CONTRIBUTOR)
     clean = await _clean(session=session, principal=principal, data=data, existing=None)
     practice = BestPractice(
@@ -303,7 +302,6 @@ def _touch(practice: BestPractice, principal: Principal) -> None:
 
 async def update(*, session: AsyncSession, principal: Principal, practice_id: int, data: PracticeData) -> BestPractice:
     """Change a practice the principal's organisation proposed."""
-    require_scope(principal, Scope.PRACTICES_WRITE)
     practice = await _editable(session, principal, practice_id)
     clean = await _clean(session=session, principal=principal, data=data, existing=practice)
     for key, value in clean.values.items():
@@ -316,7 +314,6 @@ async def update(*, session: AsyncSession, principal: Principal, practice_id: in
 
 async def delete_(*, session: AsyncSession, principal: Principal, practice_id: int) -> BestPractice:
     """Soft delete: the practice disappears from every read path but stays in the database."""
-    require_scope(principal, Scope.PRACTICES_WRITE)
     practice = await _editable(session, principal, practice_id)
     require_role(principal, Role.EDITOR, "id")
     practice.deleted_at = utcnow()
@@ -329,7 +326,6 @@ async def delete_(*, session: AsyncSession, principal: Principal, practice_id: i
 
 
 async def _endorsable(session: AsyncSession, principal: Principal, practice_id: int) -> BestPractice:
-    require_scope(principal, Scope.PRACTICES_WRITE)
     require_role(principal, Role.EDITOR, "id")
     practice = await get(session=session, principal=principal, practice_id=practice_id)
     if practice is None:

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from api.graphql.context import Info
+from api.graphql.mutations import mutation
 from api.search import service
 
 
@@ -20,9 +21,11 @@ class SearchToken:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
+        scope=None,
+        writes=False,
         description="A short-lived tenant token to search Meilisearch directly from a browser, limited to "
-        "what you may see (only when the Lab runs Meilisearch; otherwise use `searchInitiatives`)."
+        "what you may see (only when the Lab runs Meilisearch; otherwise use `searchInitiatives`).",
     )
     def search_token(self, info: Info) -> SearchToken:
         issued = service.tenant_token(principal=info.context.principal, settings=info.context.settings)

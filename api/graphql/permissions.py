@@ -1,0 +1,34 @@
+"""Who may call a field: the scope is a property of the API edge, declared once on the field."""
+
+from typing import Any, NoReturn
+
+from strawberry.permission import BasePermission
+
+from api.auth.scopes import Scope
+from api.graphql.context import Info
+from api.graphql.errors import missing_scope, unauthenticated
+
+
+class SignedIn(BasePermission):
+    """Any caller with a token: top-level UNAUTHENTICATED without one. For the few fields whose
+    service decides by scope itself (`updateOrganisation`: `org:admin` or `lab:admin`) or that
+    only read what the caller may see (`searchToken`)."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:  # noqa: ANN401
+        if not info.context.principal.is_authenticated:
+            raise unauthenticated()
+        return True
+
+
+class HasScope(SignedIn):
+    """A token holding `scope`: top-level UNAUTHENTICATED without a token, FORBIDDEN without the
+    scope, before any input is looked at."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:  # noqa: ANN401
+        return super().has_permission(source, info, **kwargs) and info.context.principal.has_scope(self.scope)
+
+    def on_unauthorized(self) -> NoReturn:
+        raise missing_scope(self.scope)
