@@ -28,7 +28,7 @@ CALLERS = [
 
 
 @pytest.mark.parametrize(("caller", "sees"), CALLERS)
-def test_organisation_only_assessment(client, make, caller: str, sees: bool) -> None:
+def test_an_organisation_only_assessment_is_seen_by_its_assessor_lead_and_partners_only(client, make, caller: str, sees: bool) -> None:
     lead = make.organisation("lead")
     partner = make.organisation("partner")
     assessor = make.organisation("assessor", stakeholder_type="ACAD")

@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 
-from api.exports.formats import csv_cell
 from api.core.settings import Settings
 from tests.exports.registry import coplab, records
 from tests.server import running_server
@@ -41,14 +39,3 @@ def test_a_formula_in_a_public_title_is_quoted_in_the_csv_and_kept_in_json_lines
     [row] = _csv(over_http.text)
     assert row["title"] == "'" + FORMULA
     assert [json.loads(line)["title"] for line in lines.text.splitlines()] == [FORMULA]
-
-
-@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
-def test_every_formula_trigger_is_quoted(text: str) -> None:
-    assert csv_cell(text) == "'" + text
-    assert csv_cell([text, "B"]) == "'" + text + "; B"
-
-
-@pytest.mark.parametrize("value", ["HYPERLINK", "a=b", "", "'quoted", -1, -0.5, 3])
-def test_other_text_and_numbers_are_left_as_they_are(value: object) -> None:
-    assert csv_cell(value) == str(value)

@@ -1,6 +1,5 @@
 """`GET /exports/` and `/exports/{file}` on a real server: the public export only, with ETags."""
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Iterator
@@ -9,7 +8,6 @@ from pathlib import Path
 
 import httpx
 
-from api.exports.routes import PublicExport
 from api.organisations.models import Organisation
 from api.core.settings import Settings
 from tests.exports.registry import build
@@ -103,30 +101,3 @@ def test_the_export_is_written_again_once_stale(settings, make, db) -> None:  # 
         assert kept.id in _initiative_ids(base_url)
         added = make.initiative(lead, "Added after a request")
         assert added.id in _initiative_ids(base_url)
-
-
-def test_requests_arriving_together_share_one_writing(engine, make, db) -> None:  # noqa: ANN001
-    build(make, db)
-    exports = PublicExport(max_age_seconds=NEVER_STALE)
-
-    async def together() -> list:
-        return await asyncio.gather(*(exports.current(engine) for _ in range(5)))
-
-    generations = asyncio.run(together())
-    assert all(generation is generations[0] for generation in generations)
-    assert [p.name for p in generations[0].directory.parent.iterdir()] == ["1"]
-
-
-def test_older_exports_are_removed_once_replaced(engine, make, db) -> None:  # noqa: ANN001
-    build(make, db)
-    exports = PublicExport(max_age_seconds=0)
-
-    async def four_times() -> list:
-        return [await exports.current(engine) for _ in range(4)]
-
-    generations = asyncio.run(four_times())
-    root = generations[0].directory.parent
-    # The newest, and the one before it (a download may still be reading it).
-    assert sorted(p.name for p in root.iterdir()) == ["3", "4"]
-    # Nothing changed in between: the same data files (the manifest tells when each was written).
-    assert {**generations[-1].etags, "manifest.json": ""} == {**generations[0].etags, "manifest.json": ""}

@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.graphql.input_errors import INVALID_UNICODE, SERVER_OWNED_FIELD, UNKNOWN_INPUT_FIELD, InputErrors, field_code
+from api.graphql.input_errors import INVALID_UNICODE, SERVER_OWNED_FIELD, UNKNOWN_INPUT_FIELD
 from api.main import create_app
-from api.schema import build_schema
 from api.core.settings import Settings
 from tests.factories import error_extensions, gid, graphql, send_inline, send_variables, stored
 
@@ -117,28 +116,6 @@ def test_other_variable_problems_are_reported_alongside(client, db, token) -> No
 def test_a_snake_case_server_owned_name_is_still_server_owned(client, db, token) -> None:  # noqa: ANN001
     body = send_variables(client, "createInitiative", {**VALID, "lead_organisation_id": 3}, token)
     assert error_extensions(body) == [{"code": SERVER_OWNED_FIELD, "field": ["input", "lead_organisation_id"]}]
-
-
-def test_the_schema_installs_the_extension() -> None:
-    """Everything above needs `InputErrors` in api/schema.py's extension list."""
-    assert InputErrors in build_schema(Settings(environment="test", data_dir=Path("/nonexistent"))).extensions
-
-
-@pytest.mark.parametrize(
-    ("type_name", "field_name", "code"),
-    [
-        ("CreateInitiativeInput", "leadOrganisation", SERVER_OWNED_FIELD),
-        ("CreateEvidenceAssessmentInput", "assessingOrganisation", SERVER_OWNED_FIELD),
-        ("CreateInitiativeInput", "id", SERVER_OWNED_FIELD),
-        ("UpdateInitiativeInput", "organisation", UNKNOWN_INPUT_FIELD),
-        ("UpdateOrganisationInput", "status", SERVER_OWNED_FIELD),
-        ("UpdateInitiativeInput", "status", UNKNOWN_INPUT_FIELD),
-        ("UpdateOrganisationInput", "isSecretariat", SERVER_OWNED_FIELD),
-        ("LinkInput", "rel", UNKNOWN_INPUT_FIELD),
-    ],
-)
-def test_field_code_names_what_the_server_owns(type_name: str, field_name: str, code: str) -> None:
-    assert field_code(type_name, field_name) == code
 
 
 # --- suggestions, and text that is not Unicode ------------------------------------------------

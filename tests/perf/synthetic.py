@@ -95,7 +95,7 @@ def build_rows(*, initiatives: int, seed: int) -> dict[str, list[dict]]:
 
 
 def signing_key_row() -> tuple[dict, ECKey]:
-    """A fresh ES256 signing key (as `tests.factories.Factory._key` makes it) and its row."""
+    """A fresh ES256 signing key (as `tests.factories.tokens.Tokens._key` makes it) and its row."""
     key = ECKey.generate_key("P-256", parameters={"alg": ALGORITHM, "use": "sig"}, auto_kid=True)
     row = {
         "kid": key.kid,

@@ -54,7 +54,7 @@ FILTERS = [
 
 
 @pytest.mark.parametrize(("make_filter", "expected"), [f[1:] for f in FILTERS], ids=[f[0] for f in FILTERS])
-def test_filters(client, catalogue, make_filter, expected) -> None:
+def test_each_filter(client, catalogue, make_filter, expected) -> None:
     body = graphql(client, LIST, {"filter": make_filter(catalogue), "orderBy": "TITLE_ASC"})
     assert titles(body) == expected
     assert body["data"]["bestPractices"]["totalCount"] == len(expected)

@@ -1,6 +1,5 @@
-"""`coplab search check`, `reindex` and `worker`, and the comparison behind `check`."""
+"""`coplab search check`, `reindex` and `worker`."""
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -8,42 +7,14 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from api.core.db import create_engine, create_sync_engine, session_factory
+from api.core.db import create_sync_engine
 from api.initiatives.models import Initiative
-from api.search import documents
-from api.search.consistency import compare
-from api.search.embedded import EmbeddedBackend
-from api.core.settings import Settings
 
 COPLAB = [sys.executable, "-m", "api.cli"]
 
 
 def _coplab(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run([*COPLAB, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
-
-
-def test_compare_reports_missing_extra_and_different_documents(database_url, make) -> None:  # noqa: ANN001
-    inhope = make.organisation("inhope")
-    kept, changed, absent = (make.initiative(inhope, t) for t in ("Kept", "Changed", "Absent"))
-
-    async def run() -> tuple:
-        engine = create_engine(database_url)
-        sessions = session_factory(engine)
-        try:
-            async with sessions() as session:
-                built, _ = await documents.build(session=session, initiative_ids=[kept.id, changed.id])
-            index = EmbeddedBackend()
-            stale = next(d for d in built if d["id"] == str(changed.id))
-            index.upsert([d for d in built if d is not stale] + [{**stale, "title": "Old title"}])
-            index.upsert([{**stale, "id": "999999"}])  # an initiative the database does not have
-            return await compare(sessions=sessions, backend=index)
-        finally:
-            await engine.dispose()
-
-    differences = asyncio.run(run())
-    assert differences.checked == 3
-    assert (differences.missing, differences.extra, differences.different) == ([str(absent.id)], ["999999"], [str(changed.id)])
-    assert not differences.in_sync
 
 
 def test_the_commands_with_the_embedded_engine(tmp_path: Path) -> None:
@@ -72,8 +43,3 @@ def test_the_commands_with_the_embedded_engine(tmp_path: Path) -> None:
     worker = _coplab("search", "worker", env=env)
     assert worker.returncode == 2
     assert "COPLAB_MEILISEARCH_URL" in worker.stderr
-
-
-def test_settings_disable_the_in_process_indexer(monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setenv("COPLAB_SEARCH_INDEXER_IN_PROCESS", "false")
-    assert Settings(environment="test").search_indexer_in_process is False

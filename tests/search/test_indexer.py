@@ -1,96 +1,28 @@
 """The indexer keeps the index identical to the database: through an engine outage, under concurrent
 writers, and after a write when the app's own indexer runs (how soon: tests/perf/bench_search.py)."""
 
-import asyncio
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from strawberry.relay import from_base64
 
-from api.core.db import create_engine, session_factory
 from api.main import create_app
 from api.search import documents
-from api.search.backend import SearchRequest, SearchUnavailable
+from api.search.backend import SearchRequest
 from api.search.embedded import EmbeddedBackend
-from api.search.indexer import Backoff, describe, drain, drain_batch
-from api.search.models import SearchOutbox
+from api.search.indexer import drain
 from api.core.settings import Settings
 from tests.factories import gid, mutate, user_errors
-
-T = TypeVar("T")
-OUTBOX = SearchOutbox.__table__
-
-
-class FlakyEngine:
-    """A real embedded engine that refuses every write while `down`, as an unreachable server would."""
-
-    def __init__(self) -> None:
-        self.inner = EmbeddedBackend()
-        self.name = "embedded"
-        self.down = False
-        self.refused = 0
-        self.upserted: list[str] = []  # every document id sent, in order
-        self._lock = threading.Lock()
-
-    def _check(self) -> None:
-        if self.down:
-            with self._lock:
-                self.refused += 1
-            raise SearchUnavailable("connection refused")
-
-    def upsert(self, docs: Iterable[dict]) -> None:
-        self._check()
-        docs = list(docs)
-        self.upserted += [d["id"] for d in docs]
-        self.inner.upsert(docs)
-
-    def delete(self, ids: Iterable[str]) -> None:
-        self._check()
-        self.inner.delete(ids)
-
-    def wait(self) -> None:
-        self._check()
-
-    def rebuild(self, docs: Iterable[dict]) -> None:
-        self._check()
-        self.inner.rebuild(docs)
-
-    def __getattr__(self, name: str) -> Any:  # reads go straight to the engine
-        return getattr(self.inner, name)
+from tests.search.indexing import FlakyEngine, fast, outbox_rows, with_sessions
 
 
 def _raw_id(global_id: str) -> int:
     return int(from_base64(global_id)[1])
-
-
-def fast(database_url: str, **overrides: Any) -> Settings:
-    values = {
-        "search_poll_seconds": 0.02,
-        "search_retry_initial_seconds": 0.01,
-        "search_retry_max_seconds": 0.05,
-        **overrides,
-    }
-    return Settings(environment="test", database_url=database_url, data_dir=Path("/nonexistent"), **values)
-
-
-def with_sessions(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run `work(sessions)` against the test database on an engine of its own."""
-
-    async def main() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            return await work(session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(main())
 
 
 def database_documents(settings: Settings) -> dict[str, dict]:
@@ -105,11 +37,6 @@ def database_documents(settings: Settings) -> dict[str, dict]:
         return built
 
     return with_sessions(settings, work)
-
-
-def outbox_rows(engine: sa.Engine) -> int:
-    with engine.connect() as connection:
-        return connection.execute(sa.select(sa.func.count()).select_from(OUTBOX)).scalar_one()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> float:
@@ -235,43 +162,6 @@ def test_a_drain_after_concurrent_writes_indexes_every_write(database_url, engin
     index = EmbeddedBackend()
     with_sessions(settings, lambda sessions: drain(sessions=sessions, backend=index, size=7))
     assert_identical(index, settings, engine)
-
-
-# --- batches -----------------------------------------------------------------------------------
-
-
-def test_a_batch_takes_rows_in_order_collapses_repeats_and_deletes_only_what_it_took(database_url, engine, make) -> None:  # noqa: ANN001
-    settings = fast(database_url)
-    inhope = make.organisation("inhope")
-    first, second, third = (make.initiative(inhope, t) for t in ("First", "Second", "Third"))
-    with engine.begin() as connection:
-        connection.execute(OUTBOX.delete())
-        for initiative_id in (second.id, first.id, second.id, second.id, third.id):
-            connection.execute(OUTBOX.insert().values(initiative_id=initiative_id, enqueued_at=first.created_at))
-    index = FlakyEngine()
-    batch = with_sessions(settings, lambda sessions: drain_batch(sessions=sessions, backend=index, size=4))
-    assert (batch.rows, batch.upserted, batch.deleted) == (4, 2, 0)
-    assert sorted(index.upserted) == sorted([str(first.id), str(second.id)])  # the first four rows, each initiative once
-    with engine.connect() as connection:
-        assert list(connection.execute(sa.select(OUTBOX.c.initiative_id)).scalars()) == [third.id]
-
-    index.down = True
-    with pytest.raises(SearchUnavailable):
-        with_sessions(settings, lambda sessions: drain_batch(sessions=sessions, backend=index, size=4))
-    assert outbox_rows(engine) == 1  # kept for the next attempt
-
-
-def test_backoff_doubles_up_to_its_maximum_and_starts_again_after_a_success() -> None:
-    backoff = Backoff(initial=0.2, maximum=1.0)
-    assert [backoff.failed() for _ in range(5)] == [0.2, 0.4, 0.8, 1.0, 1.0]
-    backoff.succeeded()
-    assert backoff.failed() == 0.2
-
-
-def test_logged_errors_carry_no_credentials() -> None:
-    error = SearchUnavailable("GET http://search.example/indexes?token=s3cr3t failed")
-    assert "s3cr3t" not in describe(error)
-    assert describe(error).startswith("SearchUnavailable: ")
 
 
 # --- the app's own indexer ---------------------------------------------------------------------

@@ -6,15 +6,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
 
 from api.initiatives.models import Initiative
-from api.search.models import SearchOutbox
 from api.core.settings import Settings
 from tests.evidence.operations import CREATE, DELETE, UPDATE, create_input, finding
 from tests.factories import gid, graphql, lab_admin_token, mutate, set_columns, user_errors
-
-OUTBOX = SearchOutbox.__table__
+from tests.search.indexing import OUTBOX, queued
 
 
 @pytest.fixture
@@ -23,12 +20,6 @@ def settings(database_url: str) -> Settings:
     return Settings(
         environment="test", database_url=database_url, data_dir=Path("/nonexistent"), search_indexer_in_process=False
     )
-
-
-def queued(engine: sa.Engine) -> list[int]:
-    """The initiative ids in the outbox, in row order, read on a fresh connection."""
-    with engine.connect() as connection:
-        return list(connection.execute(sa.select(OUTBOX.c.initiative_id).order_by(OUTBOX.c.id)).scalars())
 
 
 def clear(engine: sa.Engine) -> None:
@@ -219,20 +210,3 @@ def test_a_mutation_with_user_errors_queues_nothing(client, engine, make, token,
     payload = mutate(client, name, values, token)
     assert user_errors(payload) != []
     assert queued(engine) == []
-
-
-def test_rows_are_written_in_the_writes_transaction(engine, inhope) -> None:  # noqa: ANN001
-    """Flushed and rolled back: the outbox row goes with the initiative; committed: both stay."""
-    with Session(engine) as session:
-        session.add(Initiative(title="Rolled back", lead_organisation_id=inhope.id, status="PIPELINE", created_by="t", updated_by="t"))
-        session.flush()
-        in_transaction = session.exec(select(func.count()).select_from(SearchOutbox)).one()
-        session.rollback()
-    assert in_transaction == 1
-    assert queued(engine) == []
-
-    with Session(engine) as session:
-        kept = Initiative(title="Kept", lead_organisation_id=inhope.id, status="PIPELINE", created_by="t", updated_by="t")
-        session.add(kept)
-        session.commit()
-        assert queued(engine) == [kept.id]

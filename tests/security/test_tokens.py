@@ -163,11 +163,6 @@ def test_a_bad_token_is_401_invalid_token(client, make, db, case: tuple[str, Cal
     assert [r["title"] for r in stored(db, Initiative.__table__)] == ["Private work"]
 
 
-def test_each_reason_has_its_own_description() -> None:
-    descriptions = [problem.description for problem in TokenProblem]
-    assert len(set(descriptions)) == len(descriptions)
-
-
 def test_the_forge_makes_a_good_token_when_nothing_is_wrong(client, make, db) -> None:  # noqa: ANN001
     """The forger's unaltered token works, so each bad token above fails for its one defect."""
     lead = make.organisation("lead")

@@ -100,7 +100,7 @@ def load(name: str) -> list[dict]:
 
 
 def load_vocabularies() -> dict[str, set[str]]:
-    """Vocabulary code -> its term codes, read the way tests/factories.py load_vocabularies reads them."""
+    """Vocabulary code -> its term codes, read the way tests/factories/vocabularies.py reads them."""
     vocabularies = {}
     for path in sorted(VOCABULARIES.glob("*.yaml")):
         document = yaml.safe_load(path.read_text())

@@ -5,13 +5,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from api.core import validation
 from api import migrations
-from api.auth.principal import ANONYMOUS
 from api.core.errors import Problems
-from api.initiatives import service as initiatives
 from api.seeding.models import SeedRecord
 from api.seeding.synthetic import (
     ACTOR,
@@ -23,7 +21,6 @@ from api.seeding.synthetic import (
     load_synthetic,
     marker,
 )
-from tests.factories import graphql
 
 N, SEED = 120, 11
 MARKED = ("organisation", "initiative", "evidence_assessment")
@@ -208,16 +205,6 @@ def test_reports_progress_per_table(database_url: str, engine: sa.Engine) -> Non
     counts = load_synthetic(url=database_url, initiatives=N, seed=SEED, progress=lambda t, n: reported[t].append(n))
     assert {table: done[-1] for table, done in reported.items()} == counts
     assert all(done == sorted(done) for done in reported.values())
-
-
-def test_the_registry_is_readable_through_the_service_and_the_api(loaded: dict[str, int], engine: sa.Engine,
-                                                                  client) -> None:  # noqa: ANN001
-    with Session(engine) as session:
-        readable = session.exec(select(func.count()).select_from(initiatives.readable(ANONYMOUS).subquery())).one()
-    assert 0 < readable < N
-    body = graphql(client, "{ initiatives(first: 3) { totalCount edges { node { title provenance { source } } } } }")
-    assert body["data"]["initiatives"]["totalCount"] == readable
-    assert {e["node"]["provenance"][0]["source"] for e in body["data"]["initiatives"]["edges"]} == {"synthetic"}
 
 
 # --- databases not ready for it ------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""The search indexer's test doubles and helpers: an engine that can be taken down, fast settings, the outbox's rows."""
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from api.core.db import create_engine, session_factory
+from api.core.settings import Settings
+from api.search.backend import SearchUnavailable
+from api.search.embedded import EmbeddedBackend
+from api.search.models import SearchOutbox
+
+T = TypeVar("T")
+OUTBOX = SearchOutbox.__table__
+
+
+class FlakyEngine:
+    """A real embedded engine that refuses every write while `down`, as an unreachable server would."""
+
+    def __init__(self) -> None:
+        self.inner = EmbeddedBackend()
+        self.name = "embedded"
+        self.down = False
+        self.refused = 0
+        self.upserted: list[str] = []  # every document id sent, in order
+        self._lock = threading.Lock()
+
+    def _check(self) -> None:
+        if self.down:
+            with self._lock:
+                self.refused += 1
+            raise SearchUnavailable("connection refused")
+
+    def upsert(self, docs: Iterable[dict]) -> None:
+        self._check()
+        docs = list(docs)
+        self.upserted += [d["id"] for d in docs]
+        self.inner.upsert(docs)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        self._check()
+        self.inner.delete(ids)
+
+    def wait(self) -> None:
+        self._check()
+
+    def rebuild(self, docs: Iterable[dict]) -> None:
+        self._check()
+        self.inner.rebuild(docs)
+
+    def __getattr__(self, name: str) -> Any:  # reads go straight to the engine
+        return getattr(self.inner, name)
+
+
+def fast(database_url: str, **overrides: Any) -> Settings:
+    values = {
+        "search_poll_seconds": 0.02,
+        "search_retry_initial_seconds": 0.01,
+        "search_retry_max_seconds": 0.05,
+        **overrides,
+    }
+    return Settings(environment="test", database_url=database_url, data_dir=Path("/nonexistent"), **values)
+
+
+def with_sessions(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(sessions)` against the test database on an engine of its own."""
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def outbox_rows(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.count()).select_from(OUTBOX)).scalar_one()
+
+
+def queued(engine: sa.Engine) -> list[int]:
+    """The initiative ids in the outbox, in row order, read on a fresh connection."""
+    with engine.connect() as connection:
+        return list(connection.execute(sa.select(OUTBOX.c.initiative_id).order_by(OUTBOX.c.id)).scalars())
