@@ -8,7 +8,8 @@ from api.audit.types import AuditEvent
 from api.auth.checks import require_scope
 from api.auth.scopes import Scope
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, SortKey, paginate
+from api.core.ordering import SortKey
+from api.graphql.pagination import Connection, paginate
 
 NEWEST_FIRST = SortKey(AuditEventRow.occurred_at, True, "datetime")
 

@@ -19,10 +19,10 @@ from api.auth.scopes import Scope
 from api.core.db import contains_pattern, utcnow
 from api.core.errors import DomainError, ErrorCode, Problems, not_found
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
-from api.graphql.loaders import codes_by_scheme, grouped
+from api.core.batches import codes_by_scheme, grouped
 from api.organisations import service as organisations
 from api.organisations.models import Organisation
-from api.graphql.pagination import SortKey
+from api.core.ordering import SortKey
 from api.search import outbox as search_outbox
 from api.core.validation import Patch
 from api.core.visibility import Visibility, visible_to
