@@ -18,9 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import migrations
 from api.auth import keys, tokens
-from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
 from api.auth.passwords import hash_password, password_problems
-from api.auth.principal import Role
+from api.auth.principal import CLIENT_PREFIX, USER_PREFIX, Role
 from api.auth.scopes import Scope
 from api.core.db import create_engine, session_factory, transaction, utcnow
 from api.core.errors import DomainError

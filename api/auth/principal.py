@@ -22,6 +22,10 @@ class PrincipalKind(StrEnum):
     CLIENT = "client"
 
 
+USER_PREFIX = "user:"
+CLIENT_PREFIX = "client:"
+
+
 @dataclass(frozen=True)
 class Principal:
     """The caller of one request, resolved from its bearer token and the current database state."""

@@ -13,7 +13,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from api.audit import service as audit
 from api.audit.models import AuditKind
 from api.auth import tokens
-from api.auth.dependencies import CLIENT_PREFIX
+from api.auth.principal import CLIENT_PREFIX
 from api.core.db import utcnow
 from api.oauth import store
 from api.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant

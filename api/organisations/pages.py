@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
 from api.audit.models import AuditKind
-from api.auth.dependencies import USER_PREFIX
+from api.auth.principal import USER_PREFIX
 from api.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, password_problems, verify_password
 from api.oauth import sign_in
 from api.oauth.limits import GuessingLimits, source_of

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.audit import service as audit
 from api.audit.models import AuditKind
-from api.auth.dependencies import USER_PREFIX
+from api.auth.principal import USER_PREFIX
 from api.core.db import utcnow
 from api.oauth import service as oauth
 from api.oauth.models import PasswordSetup

@@ -1,4 +1,7 @@
-"""The principal of a request, from its `Authorization: Bearer` header and the database."""
+"""The principal of a request, from its `Authorization: Bearer` header and the database.
+
+The edge's work, not auth's: a token stands only while its client, grant, organisation and (for a
+person) membership do, and those belong to the oauth and organisations domains, above auth."""
 
 import logging
 
@@ -9,7 +12,7 @@ from starlette.responses import JSONResponse
 
 from api.auth import tokens
 from api.auth.keys import KeyCache
-from api.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
+from api.auth.principal import ANONYMOUS, CLIENT_PREFIX, USER_PREFIX, Principal, PrincipalKind, Role
 from api.auth.scopes import parse_scopes
 from api.auth.tokens import TokenProblem
 from api.oauth import service as oauth
@@ -17,10 +20,6 @@ from api.organisations.models import Membership, Organisation, OrganisationStatu
 from api.core.settings import Settings
 
 log = logging.getLogger("coplab.auth")
-
-USER_PREFIX = "user:"
-CLIENT_PREFIX = "client:"
-
 
 def bearer_token(request: Request) -> str | None:
     """The bearer token from the header only: `?access_token=` is never read (RFC 9700)."""
