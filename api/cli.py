@@ -17,6 +17,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import migrations
+from api.audit import service as audit
+from api.audit.models import AuditKind
 from api.auth import keys, tokens
 from api.auth.passwords import hash_password, password_problems
 from api.auth.principal import CLIENT_PREFIX, USER_PREFIX, Role
@@ -399,13 +401,16 @@ def keys_rotate(
     activate_in_seconds = settings.key_publish_seconds if activate_in is None else activate_in
 
     async def work(session: AsyncSession) -> keys.Rotation:
-        return await keys.rotate(
+        rotation = await keys.rotate(
             session=session,
-            actor=CLI_ACTOR,
             activate_in_seconds=activate_in_seconds,
             # A superseded key verifies until the last token it signed has expired, with the leeway of `verify`.
             retire_after_seconds=settings.access_token_lifetime_seconds + 60,
         )
+        await session.run_sync(
+            lambda sync: audit.record(sync, kind=AuditKind.SIGNING_KEY_ROTATED, organisation_id=None, subject=CLI_ACTOR)
+        )
+        return rotation
 
     rotation = _in_transaction(work)
     for kid in rotation.retired:

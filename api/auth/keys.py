@@ -11,8 +11,6 @@ from joserfc.jwk import ECKey, KeySet
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.audit.models import AuditKind
-from api.audit.service import record
 from api.auth.models import SigningKey
 from api.core.db import utcnow
 
@@ -100,11 +98,12 @@ async def public_key_set(*, session: AsyncSession) -> KeySet:
     return KeySet([ECKey.import_key(json.loads(r.public_jwk)) for r in rows])
 
 
-async def rotate(
-    *, session: AsyncSession, actor: str, activate_in_seconds: int, retire_after_seconds: int
-) -> Rotation:
+async def rotate(*, session: AsyncSession, activate_in_seconds: int, retire_after_seconds: int) -> Rotation:
     """Retire the keys that stopped signing more than `retire_after_seconds` ago, then create the next
-    key, published now and signing `activate_in_seconds` from now; audited. Flushes, never commits."""
+    key, published now and signing `activate_in_seconds` from now. Flushes, never commits.
+
+    Whoever rotates records it in the audit log, in the same transaction: audit reads principals,
+    so it sits above auth, and auth imports no other domain."""
     now = utcnow()
     rows = await _all(session)
     retired: list[str] = []
@@ -119,9 +118,6 @@ async def rotate(
     next_row = _row(_new_key(), activates_at)
     session.add(next_row)
     await session.flush()
-    await session.run_sync(
-        lambda sync: record(sync, kind=AuditKind.SIGNING_KEY_ROTATED, organisation_id=None, subject=actor)
-    )
     return Rotation(next_kid=next_row.kid, activates_at=_activation(next_row), retired=sorted(retired))
 
 
