@@ -13,7 +13,7 @@ from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments, node_ints
-from api.initiatives import loaders, service
+from api.initiatives import filters, loaders, service
 from api.initiatives.models import Initiative as InitiativeRow
 from api.initiatives.models import Participation as ParticipationRow
 from api.organisations import loaders as organisation_loaders
@@ -277,7 +277,7 @@ async def list_initiatives(
     organisation_ids = decode_arguments(f.organisations or [], "Organisation", ["filter", "organisations"])
     if organisation_id is not None:
         organisation_ids = [organisation_id] if not f.organisations or organisation_id in organisation_ids else [-1]
-    where = service.InitiativeFilter(
+    where = filters.InitiativeFilter(
         organisation_ids=organisation_ids,
         stakeholder_types=codes["stakeholder_types"] or (),
         countries=countries or (),
@@ -290,7 +290,7 @@ async def list_initiatives(
     )
     connection = await paginate(
         session=info.context.session,
-        statement=service.filtered(info.context.principal, where),
+        statement=filters.filtered(info.context.principal, where),
         id_column=InitiativeRow.id,
         key=service.SORT_KEYS[order_by or service.InitiativeOrder.UPDATED_AT_DESC],
         first=first,
