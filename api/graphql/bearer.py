@@ -21,6 +21,7 @@ from api.core.settings import Settings
 
 log = logging.getLogger("coplab.auth")
 
+
 def bearer_token(request: Request) -> str | None:
     """The bearer token from the header only: `?access_token=` is never read (RFC 9700)."""
     header = request.headers.get("authorization")
