@@ -9,12 +9,12 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from api.auth.commands import keys_app
+
 from api.core.console import console, exit_on_invalid_settings
 from api.core.settings import PROJECT_ROOT, get_settings
 from api.exports import commands as export_commands
 from api.migrations.commands import db_app
-from api.oauth.commands import client_app, token_app
+from api.oauth.commands import client_app, keys_app, token_app
 from api.organisations.commands import org_app, user_app
 from api.search.commands import search_app
 from api.seeding import commands as seed_commands

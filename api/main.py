@@ -14,7 +14,7 @@ from strawberry.http.parse_content_type import parse_content_type
 
 from api.core import log_redaction
 from api.auth import keys as signing_keys
-from api.auth.dependencies import bearer_token, invalid_token_response, principal_from_token
+from api.graphql.bearer import bearer_token, invalid_token_response, principal_from_token
 from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
 from api.graphql.context import Context

@@ -5,10 +5,11 @@ import strawberry
 from api.audit import service
 from api.audit.models import AuditEvent as AuditEventRow
 from api.audit.types import AuditEvent
-from api.auth.checks import require_scope
+from api.graphql.permissions import require_scope
 from api.auth.scopes import Scope
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, SortKey, paginate
+from api.core.ordering import SortKey
+from api.graphql.pagination import Connection, paginate
 
 NEWEST_FIRST = SortKey(AuditEventRow.occurred_at, True, "datetime")
 

@@ -1,18 +1,10 @@
-"""Checks raised before anything is written: the role and ownership rules services share, and the
-scope of a query field (a mutation field declares its scope with `api.graphql.permissions`)."""
+"""Checks raised before anything is written: the role and ownership rules services share (a field's
+scope is the edge's: `api.graphql.permissions`)."""
 
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.core.errors import DomainError, ErrorCode
-from api.graphql.errors import missing_scope, unauthenticated
 
-
-def require_scope(principal: Principal, scope: Scope) -> None:
-    """Top-level UNAUTHENTICATED without a token, FORBIDDEN without the scope."""
-    if not principal.is_authenticated:
-        raise unauthenticated()
-    if not principal.has_scope(scope):
-        raise missing_scope(scope)
 
 
 def require_role(principal: Principal, minimum: Role, field: str | None = None) -> None:

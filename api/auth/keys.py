@@ -11,10 +11,7 @@ from joserfc.jwk import ECKey, KeySet
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.audit.models import AuditKind
-from api.audit.service import record
 from api.auth.models import SigningKey
-from api.auth.principal import Principal
 from api.core.db import utcnow
 
 ALGORITHM = "ES256"
@@ -101,11 +98,12 @@ async def public_key_set(*, session: AsyncSession) -> KeySet:
     return KeySet([ECKey.import_key(json.loads(r.public_jwk)) for r in rows])
 
 
-async def rotate(
-    *, session: AsyncSession, principal: Principal, activate_in_seconds: int, retire_after_seconds: int
-) -> Rotation:
+async def rotate(*, session: AsyncSession, activate_in_seconds: int, retire_after_seconds: int) -> Rotation:
     """Retire the keys that stopped signing more than `retire_after_seconds` ago, then create the next
-    key, published now and signing `activate_in_seconds` from now; audited. Flushes, never commits."""
+    key, published now and signing `activate_in_seconds` from now. Flushes, never commits.
+
+    Whoever rotates records it in the audit log, in the same transaction: audit reads principals,
+    so it sits above auth, and auth imports no other domain."""
     now = utcnow()
     rows = await _all(session)
     retired: list[str] = []
@@ -120,9 +118,6 @@ async def rotate(
     next_row = _row(_new_key(), activates_at)
     session.add(next_row)
     await session.flush()
-    await session.run_sync(
-        lambda sync: record(sync, kind=AuditKind.SIGNING_KEY_ROTATED, organisation_id=None, subject=principal.subject)
-    )
     return Rotation(next_kid=next_row.kid, activates_at=_activation(next_row), retired=sorted(retired))
 
 

@@ -29,6 +29,10 @@ USER_PREFIX = "user:"
 CLIENT_PREFIX = "client:"
 
 
+USER_PREFIX = "user:"
+CLIENT_PREFIX = "client:"
+
+
 @dataclass(frozen=True)
 class Principal:
     """The caller of one request, resolved from its bearer token and the current database state."""

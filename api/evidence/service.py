@@ -20,9 +20,9 @@ from api.core.errors import ErrorCode, Problems, not_found
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative, Participation
-from api.graphql.loaders import grouped
+from api.core.batches import grouped
 from api.organisations import service as organisations
-from api.graphql.pagination import SortKey
+from api.core.ordering import SortKey
 from api.search import outbox as search_outbox
 from api.core.visibility import Visibility, visible_to
 from api.vocabularies import service as vocabularies

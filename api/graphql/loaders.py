@@ -1,7 +1,7 @@
 """Per-request DataLoaders: one batch query per kind of lookup, whatever the page size."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,21 +58,3 @@ class Loaders:
         for loader in self._loaders.values():
             loader.clear_all()
 
-
-def grouped(keys: Sequence[Hashable], rows: Iterable[Any], key: Callable[[Any], Hashable]) -> list[list[Any]]:
-    """`rows` split by `key(row)`, one list per requested key in the keys' order (a batch loader's answer)."""
-    groups: dict[Hashable, list[Any]] = {k: [] for k in keys}
-    for row in rows:
-        groups[key(row)].append(row)
-    return [groups[k] for k in keys]
-
-
-def codes_by_scheme(keys: Sequence[Hashable], rows: Iterable[Any], owner: Callable[[Any], Hashable]) -> list[dict[str, list[str]]]:
-    """Classification rows (scheme, code) as sorted codes per scheme, one dict per requested key."""
-    result = []
-    for group in grouped(keys, rows, owner):
-        schemes: dict[str, list[str]] = {}
-        for row in group:
-            schemes.setdefault(row.scheme, []).append(row.code)
-        result.append({scheme: sorted(codes) for scheme, codes in schemes.items()})
-    return result

@@ -13,7 +13,6 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -26,6 +25,7 @@ from strawberry.extensions import SchemaExtension
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.core.ordering import SortKey
 from api.graphql.errors import ApiError
 from api.graphql.ids import MAX_ROW_ID
 
@@ -40,15 +40,6 @@ class Connection(relay.Connection[relay.NodeType], Generic[relay.NodeType]):
     @strawberry.field(description="How many records match, across all pages (only those the caller may see).")
     async def total_count(self) -> int:
         return await self._count()
-
-
-@dataclass(frozen=True)
-class SortKey:
-    """A column to order by, with the primary key as tie-breaker in the same direction."""
-
-    column: Any
-    descending: bool
-    kind: str  # "datetime" | "date" | "str" | "int"
 
 
 MAX_CURSOR_LENGTH = 2000  # a title of 500 characters, escaped and encoded, fits well within

@@ -4,6 +4,7 @@ from typing import Any, NoReturn
 
 from strawberry.permission import BasePermission
 
+from api.auth.principal import Principal
 from api.auth.scopes import Scope
 from api.graphql.context import Info
 from api.graphql.errors import missing_scope, unauthenticated
@@ -32,3 +33,13 @@ class HasScope(SignedIn):
 
     def on_unauthorized(self) -> NoReturn:
         raise missing_scope(self.scope)
+
+
+def require_scope(principal: Principal, scope: Scope) -> None:
+    """For a query field's resolver: top-level UNAUTHENTICATED without a token, FORBIDDEN without the scope
+    (what `HasScope` answers for a mutation field)."""
+    if not principal.is_authenticated:
+        raise unauthenticated()
+    if not principal.has_scope(scope):
+        raise missing_scope(scope)
+

@@ -6,7 +6,7 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.graphql.ids import decode_argument
 from api.initiatives import loaders
-from api.initiatives.types import Initiative, InitiativeFilter, InitiativeOrder, list_initiatives
+from api.initiatives.types import Initiative, InitiativeFilter, InitiativeOrder
 from api.graphql.pagination import Connection
 
 
@@ -29,4 +29,4 @@ class Query:
         filter: InitiativeFilter | None = None,  # noqa: A002
         order_by: InitiativeOrder = InitiativeOrder.UPDATED_AT_DESC,
     ) -> Connection[Initiative]:
-        return await list_initiatives(info, first=first, after=after, filter=filter, order_by=order_by)
+        return await Initiative.page(info, first=first, after=after, filter=filter, order_by=order_by)

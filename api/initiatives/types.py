@@ -4,7 +4,7 @@ from collections.abc import Callable
 from functools import partial
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
+from typing import Annotated, Optional, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -13,7 +13,8 @@ from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments, node_ints
-from api.initiatives import loaders, service
+from api.graphql.lazy_types import schema_type
+from api.initiatives import filters, loaders, service
 from api.initiatives.models import Initiative as InitiativeRow
 from api.initiatives.models import Participation as ParticipationRow
 from api.organisations import loaders as organisation_loaders
@@ -24,9 +25,6 @@ from api.graphql.selection import selected_paths
 from api.core.visibility import Visibility
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Country, Language, Term, term, terms
-
-if TYPE_CHECKING:
-    from api.evidence.types import EvidenceAssessment
 
 T = TypeVar("T")
 InitiativeOrder = strawberry.enum(service.InitiativeOrder, description="Orderings for initiatives.")
@@ -96,6 +94,54 @@ class Initiative(relay.Node):
         rows = await info.context.loaders(loaders.initiative_by_id).load_many([i or 0 for i in node_ints(node_ids)])
         return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
 
+    @classmethod
+    async def page(
+        cls,
+        info: Info,
+        *,
+        first: int | None,
+        after: str | None,
+        filter: "InitiativeFilter | None",  # noqa: A002
+        order_by: service.InitiativeOrder | None,
+        organisation_id: int | None = None,
+    ) -> "Connection[Initiative]":
+        """One page of readable initiatives: `initiatives`, and `Organisation.initiatives` through the schema."""
+        f = filter or InitiativeFilter()
+        check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
+        codes = {
+            name: await check.vocabulary(name, vocabulary, getattr(f, name)) for name, vocabulary in FILTER_VOCABULARIES.items()
+        }
+        countries = check.countries("countries", f.countries)
+        check.raise_if_any()
+        organisation_ids = decode_arguments(f.organisations or [], "Organisation", ["filter", "organisations"])
+        if organisation_id is not None:
+            organisation_ids = [organisation_id] if not f.organisations or organisation_id in organisation_ids else [-1]
+        where = filters.InitiativeFilter(
+            organisation_ids=organisation_ids,
+            stakeholder_types=codes["stakeholder_types"] or (),
+            countries=countries or (),
+            intervention_types=codes["intervention_types"] or (),
+            harms=codes["harms"] or (),
+            statuses=codes["statuses"] or (),
+            ratings=codes["ratings"] or (),
+            visibilities=f.visibilities or (),
+            query=f.query,
+        )
+        connection = await paginate(
+            session=info.context.session,
+            statement=filters.filtered(info.context.principal, where),
+            id_column=InitiativeRow.id,
+            key=service.SORT_KEYS[order_by or service.InitiativeOrder.UPDATED_AT_DESC],
+            first=first,
+            after=after,
+            to_node=partial(cls.from_model, term_cache=info.context.terms),
+            lock=info.context.loaders.lock,
+            max_page_size=info.context.settings.max_page_size,
+        )
+        page = [edge.node._row for edge in connection.edges]
+        await loaders.prefetch_page(info.context.loaders, page, selected=selected_paths(info), prefix="edges.node.")
+        return connection
+
     @strawberry.field(
         description="The organisation that leads the initiative; null where the registry's sources name none."
     )
@@ -136,12 +182,12 @@ class Initiative(relay.Node):
 
     @strawberry.field(description="Evidence assessments of this initiative.")
     def assessments(self, info: Info) -> list[Annotated["EvidenceAssessment", strawberry.lazy("api.evidence.types")]]:
-        from api.evidence.types import EvidenceAssessment
-
+        # Evidence builds on initiatives: its type comes from the schema, not from an import.
+        assessment = schema_type(info, "EvidenceAssessment")
         return info.context.loaders.resolve(
             evidence_loaders.assessments_of,
             self.id,
-            lambda rows: [EvidenceAssessment.from_model(r, info.context.terms) for r in rows],
+            lambda rows: [assessment.from_model(r, info.context.terms) for r in rows],
         )
 
     def _classified(self, info: Info, scheme: str, convert: Callable[[list[str]], list[T]]) -> list[T]:
@@ -255,50 +301,3 @@ FILTER_VOCABULARIES = {
     "stakeholder_types": "stakeholder-type",
     "ratings": "evidence-rating",
 }
-
-
-async def list_initiatives(
-    info: Info,
-    *,
-    first: int | None,
-    after: str | None,
-    filter: InitiativeFilter | None,  # noqa: A002
-    order_by: service.InitiativeOrder | None,
-    organisation_id: int | None = None,
-) -> Connection[Initiative]:
-    """One page of readable initiatives; also behind `Organisation.initiatives`."""
-    f = filter or InitiativeFilter()
-    check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
-    codes = {
-        name: await check.vocabulary(name, vocabulary, getattr(f, name)) for name, vocabulary in FILTER_VOCABULARIES.items()
-    }
-    countries = check.countries("countries", f.countries)
-    check.raise_if_any()
-    organisation_ids = decode_arguments(f.organisations or [], "Organisation", ["filter", "organisations"])
-    if organisation_id is not None:
-        organisation_ids = [organisation_id] if not f.organisations or organisation_id in organisation_ids else [-1]
-    where = service.InitiativeFilter(
-        organisation_ids=organisation_ids,
-        stakeholder_types=codes["stakeholder_types"] or (),
-        countries=countries or (),
-        intervention_types=codes["intervention_types"] or (),
-        harms=codes["harms"] or (),
-        statuses=codes["statuses"] or (),
-        ratings=codes["ratings"] or (),
-        visibilities=f.visibilities or (),
-        query=f.query,
-    )
-    connection = await paginate(
-        session=info.context.session,
-        statement=service.filtered(info.context.principal, where),
-        id_column=InitiativeRow.id,
-        key=service.SORT_KEYS[order_by or service.InitiativeOrder.UPDATED_AT_DESC],
-        first=first,
-        after=after,
-        to_node=partial(Initiative.from_model, term_cache=info.context.terms),
-        lock=info.context.loaders.lock,
-        max_page_size=info.context.settings.max_page_size,
-    )
-    page = [edge.node._row for edge in connection.edges]
-    await loaders.prefetch_page(info.context.loaders, page, selected=selected_paths(info), prefix="edges.node.")
-    return connection

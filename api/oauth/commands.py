@@ -1,18 +1,19 @@
-"""`coplab client` and `coplab token` (registered in api/cli.py): OAuth clients of member organisations,
-and access tokens minted for development and tests."""
+"""`coplab client`, `coplab token` and `coplab keys` (registered in api/cli.py): OAuth clients of member
+organisations, access tokens minted for development and tests, and the keys that sign them."""
 
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth import keys, tokens
-from api.auth.dependencies import CLIENT_PREFIX, USER_PREFIX
+from api.auth.principal import CLIENT_PREFIX, OPERATOR, USER_PREFIX
 from api.auth.scopes import Scope
-from api.auth.principal import OPERATOR
 from api.core.console import console, exit_on_invalid_settings, in_transaction
 from api.core.settings import get_settings
 from api.oauth import service as oauth
@@ -21,6 +22,7 @@ from api.organisations.models import User
 
 client_app = typer.Typer(help="OAuth clients of member organisations.", no_args_is_help=True)
 token_app = typer.Typer(help="Access tokens for development and tests.", no_args_is_help=True)
+keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
 
 
 @client_app.command("create")
@@ -124,3 +126,55 @@ def token_mint(
         soft_wrap=True,
     )
     typer.echo(token)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    activate_in: Annotated[
+        int | None,
+        typer.Option(min=0, help="Seconds the next key is published before it signs (default COPLAB_KEY_PUBLISH_SECONDS)."),
+    ] = None,
+) -> None:
+    """Publish the next signing key, and retire keys whose tokens have all expired."""
+    settings = get_settings()
+    activate_in_seconds = settings.key_publish_seconds if activate_in is None else activate_in
+
+    async def work(session: AsyncSession) -> keys.Rotation:
+        return await oauth.rotate_signing_keys(
+            session=session,
+            principal=OPERATOR,
+            activate_in_seconds=activate_in_seconds,
+            # A superseded key verifies until the last token it signed has expired, with the leeway of `verify`.
+            retire_after_seconds=settings.access_token_lifetime_seconds + 60,
+        )
+
+    rotation = in_transaction(work)
+    for kid in rotation.retired:
+        console.print(f"retired key {kid}: every token it signed has expired", soft_wrap=True)
+    console.print(
+        f"published key {rotation.next_kid}; it signs from {rotation.activates_at.isoformat(timespec='seconds')}",
+        soft_wrap=True,
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every signing key and its state: next, active, verifying-only or retired."""
+
+    async def work(session: AsyncSession) -> list[keys.KeyStatus]:
+        return await keys.statuses(session=session)
+
+    statuses = in_transaction(work)
+    if not statuses:
+        console.print("no signing keys yet: the first token request creates one")
+        return
+    table = Table("kid", "state", "created", "signs from", "retired")
+    for key in statuses:
+        table.add_row(
+            key.kid,
+            key.state.value,
+            key.created_at.isoformat(timespec="seconds"),
+            key.activates_at.isoformat(timespec="seconds"),
+            key.retired_at.isoformat(timespec="seconds") if key.retired_at else "",
+        )
+    Console(width=200).print(table)

@@ -4,22 +4,21 @@ organisation's systems, authorization code with PKCE for people, and rotating re
 Every token is issued and audited here, so the route around them stays the same for all grants.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, InvalidScopeError
+from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, InvalidScopeError, OAuth2Request
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant
 from authlib.oauth2.rfc7636 import CodeChallenge
+from sqlmodel import Session
 
 from api.audit import service as audit
 from api.audit.models import AuditKind
 from api.auth import tokens
-from api.auth.dependencies import CLIENT_PREFIX
+from api.auth.principal import CLIENT_PREFIX
 from api.core.db import utcnow
+from api.core.settings import Settings
 from api.oauth import store
 from api.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant
-
-if TYPE_CHECKING:
-    from api.oauth.server import CoplabAuthorizationServer
 
 # How confidential clients authenticate at every endpoint: HTTP Basic, or the credentials in the form.
 CONFIDENTIAL_CLIENT_AUTH = ["client_secret_basic", "client_secret_post"]
@@ -27,8 +26,17 @@ CONFIDENTIAL_CLIENT_AUTH = ["client_secret_basic", "client_secret_post"]
 PUBLIC_CLIENT_AUTH = ["none"]
 
 
+class TokenServer(Protocol):
+    """What the grants use of the server that runs them: `server.CoplabAuthorizationServer`, which
+    registers them, so this module does not import it."""
+
+    settings: Settings
+    session: Session
+    current_request: OAuth2Request | None  # coplab's carries the signing key and the remote address
+
+
 def record(
-    server: "CoplabAuthorizationServer", kind: AuditKind, *, organisation_id: int | None, subject: str, scope: str | None
+    server: TokenServer, kind: AuditKind, *, organisation_id: int | None, subject: str, scope: str | None
 ) -> None:
     """An audit event about the request being answered. Flushes, never commits."""
     request = server.current_request
@@ -53,7 +61,7 @@ class MachineClientGrant(ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_CLIENT_AUTH + PUBLIC_CLIENT_AUTH
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):  # noqa: ANN001, ANN201
-        server: CoplabAuthorizationServer = self.server
+        server: TokenServer = self.server
         client: OAuthClient = self.request.client
         granted = client.get_allowed_scope(scope)  # what was asked for ∩ what the client may hold
         if scope and not granted:
@@ -75,7 +83,7 @@ class MachineClientGrant(ClientCredentialsGrant):
 
 
 def issue_person_tokens(
-    server: "CoplabAuthorizationServer", *, grant: OAuthGrant, member: store.Member, scope: str, with_refresh: bool
+    server: TokenServer, *, grant: OAuthGrant, member: store.Member, scope: str, with_refresh: bool
 ) -> dict:
     """An access token under `grant` and, for clients that may refresh, the grant's next refresh token."""
     settings = server.settings
@@ -149,7 +157,7 @@ class PersonCodeGrant(AuthorizationCodeGrant):
         )
 
     def query_authorization_code(self, code: str, client: OAuthClient) -> AuthorizationCode | None:
-        server: CoplabAuthorizationServer = self.server
+        server: TokenServer = self.server
         redemption = store.redeem_code(server.session, code=code, client_id=client.client_id)
         reused = redemption.reused
         if reused is not None:
@@ -174,7 +182,7 @@ class PersonCodeGrant(AuthorizationCodeGrant):
         )
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):  # noqa: ANN001, ANN201
-        server: CoplabAuthorizationServer = self.server
+        server: TokenServer = self.server
         member: store.Member = user
         code: AuthorizationCode = self.request.authorization_code
         granted = member.allowed(scope or "")  # the role may have changed since consent
@@ -200,7 +208,7 @@ class RotatingRefreshGrant(RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> store.PresentedRefreshToken | None:
-        server: CoplabAuthorizationServer = self.server
+        server: TokenServer = self.server
         presented = store.find_refresh_token(server.session, refresh_token)
         if presented is None:
             return None
@@ -216,7 +224,7 @@ class RotatingRefreshGrant(RefreshTokenGrant):
         return presented if self.request.member is not None else None
 
     def _reused(self, presented: store.PresentedRefreshToken) -> None:
-        server: CoplabAuthorizationServer = self.server
+        server: TokenServer = self.server
         store.revoke_grant(server.session, presented.grant.id)
         record(
             server,
@@ -240,7 +248,7 @@ class RotatingRefreshGrant(RefreshTokenGrant):
         return self.request.member  # found by `authenticate_refresh_token`
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):  # noqa: ANN001, ANN201
-        server: CoplabAuthorizationServer = self.server
+        server: TokenServer = self.server
         member: store.Member = user
         grant = self.request.refresh_token.grant
         granted = member.allowed(scope or grant.scope)

@@ -2,13 +2,14 @@
 
 import strawberry
 
-from api.auth.checks import require_scope
+from api.graphql.permissions import require_scope
 from api.auth.scopes import Scope
 from api.graphql.context import Info
 from api.oauth import service
 from api.oauth.models import OAuthClient as OAuthClientRow
 from api.oauth.types import OAuthClient
-from api.graphql.pagination import Connection, SortKey, paginate
+from api.core.ordering import SortKey
+from api.graphql.pagination import Connection, paginate
 
 NEWEST_FIRST = SortKey(OAuthClientRow.created_at, True, "datetime")
 

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from api.audit import service as audit_service
 from api.audit.models import AuditKind
 from api.auth import keys, tokens
-from api.auth.dependencies import standing_token
+from api.graphql.bearer import standing_token
 from api.auth.scopes import Scope
 from api.oauth import authorize
 from api.oauth import service as oauth_service

@@ -6,7 +6,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.principal import Principal
-from api.graphql.loaders import grouped
+from api.core.batches import grouped
 from api.organisations import service
 from api.organisations.models import Membership, Organisation, User
 

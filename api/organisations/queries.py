@@ -10,7 +10,8 @@ from api.graphql.filter_codes import FilterCodes
 from api.organisations import loaders, service
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.types import Organisation, OrganisationFilter, OrganisationOrder
-from api.graphql.pagination import Connection, SortKey, paginate
+from api.core.ordering import SortKey
+from api.graphql.pagination import Connection, paginate
 
 SORT_KEYS = {
     OrganisationOrder.NAME_ASC: SortKey(OrganisationRow.name, False, "str"),

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -10,6 +10,7 @@ from strawberry import relay
 from api.auth.principal import Role
 from api.graphql.context import Info
 from api.graphql.ids import node_ints
+from api.graphql.lazy_types import schema_type
 from api.organisations import loaders
 from api.organisations.models import Membership as MembershipRow
 from api.organisations.models import Organisation as OrganisationRow
@@ -18,9 +19,6 @@ from api.graphql.pagination import Connection
 from api.graphql.provenance import Provenance, provenance_list
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Country, Term, term
-
-if TYPE_CHECKING:
-    from api.initiatives.types import Initiative, InitiativeFilter, InitiativeOrder
 
 
 @strawberry.type(description="A member organisation of the Lab, or one named in its records.")
@@ -81,9 +79,8 @@ class Organisation(relay.Node):
         filter: Annotated["InitiativeFilter", strawberry.lazy("api.initiatives.types")] | None = None,  # noqa: A002
         order_by: Annotated["InitiativeOrder", strawberry.lazy("api.initiatives.types")] | None = None,
     ) -> Connection[Annotated["Initiative", strawberry.lazy("api.initiatives.types")]]:
-        from api.initiatives.types import list_initiatives
-
-        return await list_initiatives(
+        # Initiatives build on organisations: their type comes from the schema, not from an import.
+        return await schema_type(info, "Initiative").page(
             info, first=first, after=after, filter=filter, order_by=order_by, organisation_id=self.id
         )
 

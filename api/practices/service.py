@@ -17,9 +17,9 @@ from api.core.db import contains_pattern, utcnow
 from api.core.errors import DomainError, ErrorCode, Problems, not_found
 from api.evidence import service as evidence
 from api.evidence.models import EvidenceAssessment
-from api.graphql.loaders import codes_by_scheme, grouped
+from api.core.batches import codes_by_scheme, grouped
 from api.organisations import service as organisations
-from api.graphql.pagination import SortKey
+from api.core.ordering import SortKey
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.core.validation import Patch
 from api.core.visibility import Visibility, visible_to

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from api.graphql.context import Info
+from api.graphql.errors import ApiError
 from api.graphql.mutations import mutation
 from api.search import service
 
@@ -29,4 +30,6 @@ class Mutation:
     )
     def search_token(self, info: Info) -> SearchToken:
         issued = service.tenant_token(principal=info.context.principal, settings=info.context.settings)
+        if issued is None:
+            raise ApiError("SEARCH_TOKEN_UNAVAILABLE", "This registry does not offer direct search; use searchInitiatives.")
         return SearchToken(token=issued.token, url=issued.url, index_uid=issued.index_uid, expires_at=issued.expires_at)

@@ -11,7 +11,7 @@ from api.graphql.errors import ApiError
 from api.graphql.selection import selected_paths
 from api.initiatives import loaders
 from api.initiatives.types import Initiative
-from api.search import service
+from api.search import arguments, service
 from api.search.backend import Hit, SearchResult, SearchUnavailable
 from api.search.backend import MatchingStrategy as EngineMatchingStrategy
 from api.search.types import (
@@ -103,15 +103,14 @@ class Query:
         matching_strategy: MatchingStrategy = EngineMatchingStrategy.LAST,
     ) -> SearchInitiativesResult:
         context = info.context
+        arguments.check_paging(page=page, hits_per_page=hits_per_page, max_page_size=context.settings.max_page_size, query=query)
+        given = await arguments.caller_filter(session=context.session, lock=context.loaders.lock, given=filter)
         try:
             found = await service.search(
-                session=context.session,
-                lock=context.loaders.lock,
                 backend=context.search,
                 principal=context.principal,
-                settings=context.settings,
                 query=query,
-                given=filter,
+                given=given,
                 facets=[facet.value for facet in facets or []],
                 sort=[SORT_FIELDS[order] for order in sort or []],
                 page=page,

@@ -17,6 +17,7 @@ from api.auth.models import SigningKey
 from api.auth.principal import OPERATOR
 from api.core.db import create_engine, session_factory, transaction, utcnow
 from api.core.settings import Settings
+from api.oauth import service as oauth
 from tests.factories import graphql
 from tests.security.conftest import invalid_token_reason
 from tests.server import running_server
@@ -39,13 +40,13 @@ def _signing_keys_restored(engine: sa.Engine) -> Iterator[None]:
 
 
 def _rotate(settings: Settings, *, activate_in: int, retire_after: int) -> keys.Rotation:
-    """`keys.rotate` in one committed transaction, as `coplab keys rotate` runs it."""
+    """`keys.rotate` and its audit event in one committed transaction, as `coplab keys rotate` runs them."""
 
     async def main() -> keys.Rotation:
         engine = create_engine(settings.database_url)
         try:
             async with transaction(session_factory(engine)) as session:
-                return await keys.rotate(
+                return await oauth.rotate_signing_keys(
                     session=session, principal=OPERATOR, activate_in_seconds=activate_in, retire_after_seconds=retire_after
                 )
         finally:
@@ -159,12 +160,12 @@ def test_the_key_cache_drops_retired_keys_within_its_refresh_interval_and_finds_
                 old_kid = (await keys.active_key(session=session)).kid
                 assert old_kid in {k.kid for k in await cache.get(session=session, kid=old_kid)}
             async with transaction(factory) as session:
-                first = await keys.rotate(session=session, principal=OPERATOR, activate_in_seconds=0, retire_after_seconds=900)
+                first = await keys.rotate(session=session, activate_in_seconds=0, retire_after_seconds=900)
             async with factory() as session:
                 # Unknown to the cache, which was loaded a moment ago: looked up, not refused.
                 assert first.next_kid in {k.kid for k in await cache.get(session=session, kid=first.next_kid)}
             async with transaction(factory) as session:
-                second = await keys.rotate(session=session, principal=OPERATOR, activate_in_seconds=60, retire_after_seconds=0)
+                second = await keys.rotate(session=session, activate_in_seconds=60, retire_after_seconds=0)
             assert old_kid in second.retired and first.next_kid not in second.retired
             async with factory() as session:
                 assert cache.knows(old_kid)  # until the next refresh
@@ -188,8 +189,8 @@ def test_key_states(make, settings) -> None:  # noqa: ANN001
         try:
             async with transaction(factory) as session:
                 active = (await keys.active_key(session=session)).kid
-                now = await keys.rotate(session=session, principal=OPERATOR, activate_in_seconds=0, retire_after_seconds=900)
-                later = await keys.rotate(session=session, principal=OPERATOR, activate_in_seconds=600, retire_after_seconds=900)
+                now = await keys.rotate(session=session, activate_in_seconds=0, retire_after_seconds=900)
+                later = await keys.rotate(session=session, activate_in_seconds=600, retire_after_seconds=900)
             async with factory() as session:
                 states = {s.kid: s.state for s in await keys.statuses(session=session)}
                 signing = (await keys.active_key(session=session)).kid

@@ -114,7 +114,7 @@ _KEYS: dict[str, KeySet] = {}
 
 
 async def _principal(connection: sa.ext.asyncio.AsyncConnection, request: Request, settings: Settings) -> Principal:
-    """The caller, checked as api/auth/dependencies.py does, with hand-written SQL."""
+    """The caller, checked as api/graphql/bearer.py does, with hand-written SQL."""
     header = request.headers.get("authorization")
     if not header:
         return ANONYMOUS

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.main
+from api.initiatives import filters as initiative_filters
 from api.initiatives import service as initiative_service
 from api.initiatives.models import Initiative, InitiativeClassification
 from api.organisations.models import Organisation
@@ -247,7 +248,7 @@ def _boom(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
 
 def test_an_unexpected_error_is_masked_with_a_request_id(client, make, monkeypatch, caplog) -> None:
     make.organisation("lead")
-    monkeypatch.setattr(initiative_service, "filtered", _boom)
+    monkeypatch.setattr(initiative_filters, "filtered", _boom)
     caplog.set_level(logging.ERROR)
     response = client.post("/graphql", json={"query": "{ initiatives { totalCount } }"})
     assert response.status_code == 200

@@ -30,28 +30,13 @@ from api.search.backend import (
     SortField,
 )
 from api.search.embedded.index import Index, filter_key
+from api.search.embedded.query_words import QueryWord
 from api.search.embedded.snippets import Highlighter
 from api.search.embedded.text import terms
 from api.search.filters import AnyOf, All, Either, Equals, Filter, Not
 from api.search.schema import INITIATIVES, IndexSchema
 
 MAX_VALUES_PER_FACET = 100
-
-
-@dataclass(frozen=True)
-class QueryWord:
-    """A query word, the indexed words it matches (with their typo counts), and the documents
-    that contain it: with at most `t` typos in `by_typos[t]`, in field `f` in `by_field[f]`."""
-
-    word: str
-    is_prefix: bool
-    matched: dict[str, int]
-    by_typos: tuple[BitMap, BitMap, BitMap]
-    by_field: tuple[BitMap, ...]
-
-    @property
-    def documents(self) -> BitMap:
-        return self.by_typos[2]
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,17 @@ word by word and each word looked up.
 import re
 from collections.abc import Iterable, Sequence
 from itertools import islice
-from typing import TYPE_CHECKING
 
 from api.search.backend import MatchRange, Snippet
+from api.search.embedded.query_words import QueryWord
 from api.search.embedded.text import WORD, Token, tokens
-
-if TYPE_CHECKING:
-    from api.search.embedded.engine import QueryWord
 
 CROP_MARKER = "…"
 MAX_PATTERN_WORDS = 200
 
 
 class Highlighter:
-    def __init__(self, words: Sequence["QueryWord"]) -> None:
+    def __init__(self, words: Sequence[QueryWord]) -> None:
         self.words = words
         matched = {term for word in words for term in word.matched}
         self.pattern = (

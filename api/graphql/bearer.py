@@ -1,4 +1,7 @@
-"""The principal of a request, from its `Authorization: Bearer` header and the database."""
+"""The principal of a request, from its `Authorization: Bearer` header and the database.
+
+The edge's work, not auth's: a token stands only while its client, grant, organisation and (for a
+person) membership do, and those belong to the oauth and organisations domains, above auth."""
 
 import logging
 
