@@ -5,7 +5,7 @@ import strawberry
 from api.audit import service
 from api.audit.models import AuditEvent as AuditEventRow
 from api.audit.types import AuditEvent
-from api.graphql.permissions import require_scope
+from api.graphql.permissions import requires
 from api.auth.scopes import Scope
 from api.graphql.context import Info
 from api.core.ordering import SortKey
@@ -17,20 +17,18 @@ NEWEST_FIRST = SortKey(AuditEventRow.occurred_at, True, "datetime")
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="Your organisation's audit events, newest first (administrators, with `audit:read`)."
+        description="Your organisation's audit events, newest first (administrators, with `audit:read`).",
+        extensions=[requires(Scope.AUDIT_READ)],
     )
     async def audit_events(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[AuditEvent]:
-        require_scope(info.context.principal, Scope.AUDIT_READ)
         return await paginate(
-            session=info.context.session,
+            info,
             statement=service.readable(info.context.principal),
             id_column=AuditEventRow.id,
             key=NEWEST_FIRST,
             first=first,
             after=after,
             to_node=AuditEvent.from_model,
-            lock=info.context.loaders.lock,
-            max_page_size=info.context.settings.max_page_size,
         )

@@ -55,13 +55,11 @@ class Query:
             # Restricted by `readable` above, so findings of hidden assessments never count.
             statement = statement.where(col(AssessmentRow.id).in_(service.rated_assessment_ids(ratings)))
         return await paginate(
-            session=info.context.session,
+            info,
             statement=statement,
             id_column=AssessmentRow.id,
             key=service.SORT_KEYS[order_by],
             first=first,
             after=after,
             to_node=partial(EvidenceAssessment.from_model, term_cache=info.context.terms),
-            lock=info.context.loaders.lock,
-            max_page_size=info.context.settings.max_page_size,
         )

@@ -11,7 +11,6 @@ from typing import Any
 import strawberry
 from sqlalchemy.exc import IntegrityError
 from strawberry.extensions import FieldExtension
-from strawberry.permission import PermissionExtension
 from strawberry.types.base import has_object_definition
 from strawberry.types.field import StrawberryField
 
@@ -19,7 +18,7 @@ from api.auth.scopes import Scope
 from api.core.errors import DomainError, ErrorCode, Problem
 from api.graphql.context import Info
 from api.graphql.errors import UserError
-from api.graphql.permissions import HasScope, SignedIn
+from api.graphql.permissions import requires
 
 CONFLICT = Problem((), ErrorCode.CONFLICT, "Another change made at the same time conflicts with this one; nothing was written.")
 
@@ -65,9 +64,7 @@ def mutation(
 ) -> Any:  # noqa: ANN401
     """A mutation field whose caller's token holds `scope` (None: any signed-in caller, where the
     service decides by scope itself), run inside the mutation boundary unless it `writes` nothing."""
-    permission = HasScope(scope) if scope is not None else SignedIn()
     # Permissions outermost (the last extension wraps the others): no input is read without them.
-    # No schema directive, so the published schema stays as it is.
     extensions: list[FieldExtension] = [MutationBoundary()] if writes else []
-    extensions.append(PermissionExtension([permission], use_directives=False))
+    extensions.append(requires(scope))
     return strawberry.mutation(name=name, description=description, extensions=extensions)

@@ -8,7 +8,6 @@ the list and order it is given to (not base64 or JSON, another shape, a value of
 row id past 2^31-1, another order's cursor) is a top-level INVALID_CURSOR error, never a query.
 """
 
-import asyncio
 import base64
 import binascii
 import json
@@ -23,9 +22,9 @@ from graphql.utilities import get_operation_ast
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.core.ordering import SortKey
+from api.graphql.context import Info
 from api.graphql.errors import ApiError
 from api.graphql.ids import MAX_ROW_ID
 
@@ -168,19 +167,19 @@ class PageSizes(SchemaExtension):
 
 
 async def paginate(
+    info: Info,
     *,
-    session: AsyncSession,
     statement: sa.Select,
     id_column: Any,
     key: SortKey,
     first: int | None,
     after: str | None,
     to_node: Callable[[Any], Any],
-    lock: asyncio.Lock,
-    max_page_size: int,
 ) -> Connection:
-    """One page of `statement` (already restricted to readable rows) as a connection; `max_page_size`
-    is the setting's (`PageSizes` has refused a larger `first` before anything ran)."""
+    """One page of `statement` (already restricted to readable rows) as a connection, in the
+    request's session; the page size is bounded by the setting (`PageSizes` has refused a larger
+    `first` before anything ran)."""
+    session, lock, max_page_size = info.context.session, info.context.loaders.lock, info.context.settings.max_page_size
     size = check_first(first, max_page_size)
     ordered = statement
     if after is not None:

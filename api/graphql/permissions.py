@@ -2,9 +2,8 @@
 
 from typing import Any, NoReturn
 
-from strawberry.permission import BasePermission
+from strawberry.permission import BasePermission, PermissionExtension
 
-from api.auth.principal import Principal
 from api.auth.scopes import Scope
 from api.graphql.context import Info
 from api.graphql.errors import missing_scope, unauthenticated
@@ -35,11 +34,7 @@ class HasScope(SignedIn):
         raise missing_scope(self.scope)
 
 
-def require_scope(principal: Principal, scope: Scope) -> None:
-    """For a query field's resolver: top-level UNAUTHENTICATED without a token, FORBIDDEN without the scope
-    (what `HasScope` answers for a mutation field)."""
-    if not principal.is_authenticated:
-        raise unauthenticated()
-    if not principal.has_scope(scope):
-        raise missing_scope(scope)
-
+def requires(scope: Scope | None) -> PermissionExtension:
+    """The field extension that checks a field's scope (None: any signed-in caller) before its
+    resolver runs; no schema directive, so the published schema does not show it."""
+    return PermissionExtension([HasScope(scope) if scope is not None else SignedIn()], use_directives=False)

@@ -128,15 +128,13 @@ class Initiative(relay.Node):
             query=f.query,
         )
         connection = await paginate(
-            session=info.context.session,
+            info,
             statement=filters.filtered(info.context.principal, where),
             id_column=InitiativeRow.id,
             key=service.SORT_KEYS[order_by or service.InitiativeOrder.UPDATED_AT_DESC],
             first=first,
             after=after,
             to_node=partial(cls.from_model, term_cache=info.context.terms),
-            lock=info.context.loaders.lock,
-            max_page_size=info.context.settings.max_page_size,
         )
         page = [edge.node._row for edge in connection.edges]
         await loaders.prefetch_page(info.context.loaders, page, selected=selected_paths(info), prefix="edges.node.")

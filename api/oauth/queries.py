@@ -2,7 +2,7 @@
 
 import strawberry
 
-from api.graphql.permissions import require_scope
+from api.graphql.permissions import requires
 from api.auth.scopes import Scope
 from api.graphql.context import Info
 from api.oauth import service
@@ -16,17 +16,17 @@ NEWEST_FIRST = SortKey(OAuthClientRow.created_at, True, "datetime")
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Your organisation's OAuth clients, newest first (administrators, with `org:admin`).")
+    @strawberry.field(
+        description="Your organisation's OAuth clients, newest first (administrators, with `org:admin`).",
+        extensions=[requires(Scope.ORG_ADMIN)],
+    )
     async def oauth_clients(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[OAuthClient]:
-        require_scope(info.context.principal, Scope.ORG_ADMIN)
         return await paginate(
-            session=info.context.session,
+            info,
             statement=service.managed_by(info.context.principal),
             id_column=OAuthClientRow.id,
             key=NEWEST_FIRST,
             first=first,
             after=after,
             to_node=OAuthClient.from_model,
-            lock=info.context.loaders.lock,
-            max_page_size=info.context.settings.max_page_size,
         )

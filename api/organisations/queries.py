@@ -78,15 +78,13 @@ class Query:
             query=f.query,
         )
         return await paginate(
-            session=info.context.session,
+            info,
             statement=statement,
             id_column=OrganisationRow.id,
             key=SORT_KEYS[order_by],
             first=first,
             after=after,
             to_node=partial(Organisation.from_model, term_cache=info.context.terms),
-            lock=info.context.loaders.lock,
-            max_page_size=info.context.settings.max_page_size,
         )
 
 

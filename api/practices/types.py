@@ -157,13 +157,11 @@ async def list_practices(
         query=f.query,
     )
     return await paginate(
-        session=info.context.session,
+        info,
         statement=service.filtered(info.context.principal, where),
         id_column=PracticeRow.id,
         key=service.SORT_KEYS[order_by or service.PracticeOrder.UPDATED_AT_DESC],
         first=first,
         after=after,
         to_node=partial(BestPractice.from_model, term_cache=info.context.terms),
-        lock=info.context.loaders.lock,
-        max_page_size=info.context.settings.max_page_size,
     )
