@@ -36,32 +36,6 @@ class TenantToken:
     expires_at: datetime
 
 
-def search_request(
-    *,
-    principal: Principal,
-    query: str,
-    given: Filter | None,
-    facets: Sequence[str],
-    sort: Sequence[SortField],
-    page: int,
-    hits_per_page: int,
-    matching_strategy: MatchingStrategy,
-) -> SearchRequest:
-    """The engine request: the access filter is always part of it, so hits, totals and facet
-    counts only ever cover what `principal` may see."""
-    return SearchRequest(
-        query=query,
-        filter=all_of(given, access_filter(principal)),
-        facets=tuple(dict.fromkeys(facets)),
-        sort=tuple(dict.fromkeys(sort)),
-        page=page,
-        hits_per_page=hits_per_page,
-        matching_strategy=matching_strategy,
-        highlight=HIGHLIGHTED,
-        crop=CROPPED,
-    )
-
-
 async def search(
     *,
     backend: SearchBackend,
@@ -77,15 +51,18 @@ async def search(
     """One page of the initiatives `principal` may see that match `given` (arguments already checked
     at the edge: `api/search/arguments.py`), with totals and facet counts. Raises `SearchUnavailable`
     when the engine fails."""
-    request = search_request(
-        principal=principal,
+    # The access filter is always part of the engine request, so hits, totals and facet counts
+    # only ever cover what `principal` may see.
+    request = SearchRequest(
         query=query,
-        given=given,
-        facets=facets,
-        sort=sort,
+        filter=all_of(given, access_filter(principal)),
+        facets=tuple(dict.fromkeys(facets)),
+        sort=tuple(dict.fromkeys(sort)),
         page=page,
         hits_per_page=hits_per_page,
         matching_strategy=matching_strategy,
+        highlight=HIGHLIGHTED,
+        crop=CROPPED,
     )
     # Engines are synchronous (in-process work or HTTP): keep the event loop free meanwhile.
     return Search(request=request, result=await run_in_threadpool(backend.search, request))
