@@ -128,12 +128,11 @@ def country(problems: Problems, field: Sequence[str], value: str | None) -> str 
     if value is None:
         return None
     code = value.strip().upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        suggestion = likely_country(value)
-        message = f"{repeated(value)} is not an ISO 3166-1 alpha-2 country code."
-        problems.add(field, ErrorCode.INVALID_COUNTRY, did_you_mean(message, suggestion), suggestion)
-        return None
-    return code
+    known = len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+    return _known_code(
+        problems, field, value, code if known else None, likely_country, ErrorCode.INVALID_COUNTRY,
+        "an ISO 3166-1 alpha-2 country code",
+    )
 
 
 def likely_country(value: str) -> str | None:
@@ -159,12 +158,28 @@ def language(problems: Problems, field: Sequence[str], value: str) -> str | None
         if len(code) == 2
         else pycountry.languages.get(alpha_3=code) if len(code) == 3 else None
     )
-    if found is None:
-        suggestion = likely_language(value)
-        message = f"{repeated(value)} is not an ISO 639 language code."
-        problems.add(field, ErrorCode.INVALID_LANGUAGE, did_you_mean(message, suggestion), suggestion)
-        return None
-    return code
+    return _known_code(
+        problems, field, value, code if found is not None else None, likely_language, ErrorCode.INVALID_LANGUAGE,
+        "an ISO 639 language code",
+    )
+
+
+def _known_code(
+    problems: Problems,
+    field: Sequence[str],
+    value: str,
+    code: str | None,
+    likely: Callable[[str], str | None],
+    error: ErrorCode,
+    what: str,
+) -> str | None:
+    """`code` when the value named a known one; otherwise a problem that repeats the value and
+    suggests the code it probably meant."""
+    if code is not None:
+        return code
+    suggestion = likely(value)
+    problems.add(field, error, did_you_mean(f"{repeated(value)} is not {what}.", suggestion), suggestion)
+    return None
 
 
 def likely_language(value: str) -> str | None:
