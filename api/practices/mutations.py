@@ -6,51 +6,28 @@ import strawberry
 from strawberry import UNSET, relay
 
 from api.auth.scopes import Scope
-from api.graphql import ids
+from api.graphql import ids, inputs
 from api.graphql.context import Info
 from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
 from api.practices import service
 from api.practices.models import BestPractice as PracticeRow
 from api.practices.types import BestPractice
-from api.core.visibility import Visibility
 
 
-@strawberry.input(description="A new best practice, proposed by your organisation.")
-class CreateBestPracticeInput:
-    title: str = strawberry.field(description="Short name of the practice (at most 300 characters).")
-    statement: str = strawberry.field(description="What to do (at most 4000 characters).")
-    evidence_basis: str = strawberry.field(description="`evidence-basis` code.")
-    rationale: str | None = strawberry.field(default=None, description="Why.")
-    harms: list[str] | None = strawberry.field(default=None, description="`harm` codes.")
-    intervention_types: list[str] | None = strawberry.field(default=None, description="`intervention-type` codes.")
-    evidence: list[relay.GlobalID] | None = strawberry.field(
-        default=None, description="Evidence assessments cited (at most 50; at least one when the basis is ASSESSMENTS)."
-    )
-    visibility: Visibility = strawberry.field(default=Visibility.PUBLIC, description="Who may read it.")
-
-
-@strawberry.input(
-    description="Changes to a best practice: omitted fields stay as they are, null clears a field, lists are replaced."
+CreateBestPracticeInput = inputs.create_input(
+    service.PracticeData,
+    name="CreateBestPracticeInput",
+    description="A new best practice, proposed by your organisation.",
+    nested={service.AssessmentId: relay.GlobalID},
 )
-class UpdateBestPracticeInput:
-    id: relay.GlobalID = strawberry.field(description="The best practice.")
-    title: str | None = strawberry.field(default=UNSET, description="Short name of the practice (cannot be cleared).")
-    statement: str | None = strawberry.field(default=UNSET, description="What to do (cannot be cleared).")
-    evidence_basis: str | None = strawberry.field(
-        default=UNSET, description="`evidence-basis` code (cannot be cleared)."
-    )
-    rationale: str | None = strawberry.field(default=UNSET, description="Why; null clears it.")
-    harms: list[str] | None = strawberry.field(
-        default=UNSET, description="`harm` codes (replace the list; null clears it)."
-    )
-    intervention_types: list[str] | None = strawberry.field(
-        default=UNSET, description="`intervention-type` codes (replace the list; null clears it)."
-    )
-    evidence: list[relay.GlobalID] | None = strawberry.field(
-        default=UNSET, description="Evidence assessments cited (replace the list; null clears it)."
-    )
-    visibility: Visibility | None = strawberry.field(default=UNSET, description="Who may read it (cannot be cleared).")
+UpdateBestPracticeInput = inputs.update_input(
+    service.PracticeData,
+    name="UpdateBestPracticeInput",
+    description="Changes to a best practice: omitted fields stay as they are, null clears a field, lists are replaced.",
+    id_description="The best practice.",
+    nested={service.AssessmentId: relay.GlobalID},
+)
 
 
 @strawberry.input(description="The best practice to act on.")
@@ -70,7 +47,7 @@ class DeleteBestPracticePayload:
     user_errors: list[UserError] = user_errors_field()
 
 
-def _data(source: CreateBestPracticeInput | UpdateBestPracticeInput) -> service.PracticeData:
+def _data(source: object) -> service.PracticeData:
     """The service's view of an input; evidence ids of other types are NOT_FOUND at their position."""
     named = {f.name: getattr(source, f.name, UNSET) for f in fields(service.PracticeData)}
     if named["evidence"]:

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import NewType
 
 import sqlalchemy as sa
 from sqlmodel import col, delete, select
@@ -22,11 +23,14 @@ from api.organisations import service as organisations
 from api.core.ordering import SortKey
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.core.validation import Patch
+from api.core.writable import writable
 from api.core.visibility import Visibility, visible_to
 from api.vocabularies import service as vocabularies
 
 STATEMENT_LENGTH = 4000
 MAX_EVIDENCE = 50
+# An evidence assessment cited by a practice (clients send its global id).
+AssessmentId = NewType("AssessmentId", int)
 # The evidence basis that stands only on the assessments a practice cites.
 ASSESSMENTS_BASIS = "ASSESSMENTS"
 # Classifications by vocabulary: data field -> (input field, vocabulary).
@@ -130,16 +134,24 @@ def filtered(principal: Principal, where: PracticeFilter) -> sa.Select:
 
 @dataclass
 class PracticeData:
-    """A practice's own fields; on update UNSET leaves a field unchanged and None clears it (lists replace)."""
+    """A practice's own fields; on update UNSET leaves a field unchanged and None clears it (lists replace).
 
-    title: Patch[str] = UNSET
-    statement: Patch[str] = UNSET
-    rationale: Patch[str] = UNSET
-    evidence_basis: Patch[str] = UNSET
-    visibility: Patch[Visibility] = UNSET
-    harms: Patch[list[str]] = UNSET
-    intervention_types: Patch[list[str]] = UNSET
-    evidence: Patch[list[int]] = UNSET
+    Clients write all of them: the create and update inputs are made from this list
+    (practices/mutations.py), in this order and with these descriptions."""
+
+    title: Patch[str] = writable(
+        "Short name of the practice (at most 300 characters).", required=True, on_update="Short name of the practice"
+    )
+    statement: Patch[str] = writable("What to do (at most 4000 characters).", required=True, on_update="What to do")
+    evidence_basis: Patch[str] = writable("`evidence-basis` code.", required=True)
+    rationale: Patch[str] = writable("Why.")
+    harms: Patch[list[str]] = writable("`harm` codes.")
+    intervention_types: Patch[list[str]] = writable("`intervention-type` codes.")
+    evidence: Patch[list[AssessmentId]] = writable(
+        f"Evidence assessments cited (at most {MAX_EVIDENCE}; at least one when the basis is ASSESSMENTS).",
+        on_update="Evidence assessments cited",
+    )
+    visibility: Patch[Visibility] = writable("Who may read it.", default=Visibility.PUBLIC)
 
 
 @dataclass

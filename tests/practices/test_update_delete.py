@@ -1,8 +1,12 @@
 """updateBestPractice and deleteBestPractice: only the proposing organisation, lists replaced, soft delete."""
 
+from dataclasses import fields
+
 import pytest
 
 from api.auth.principal import Role
+from api.practices import service
+from api.practices.mutations import CreateBestPracticeInput, UpdateBestPracticeInput
 from tests.factories import gid, graphql
 from tests.practices.helpers import DELETE, LIST, NODE, UPDATE, errors, stored, titles
 
@@ -181,3 +185,13 @@ def test_callers_without_the_right_change_nothing(client, make, db, arranged, sc
     assert [e["extensions"]["code"] for e in body["errors"]] == [top_level_code]
     after = stored(db, arranged["practice"].id)
     assert after[0].model_dump() == before[0].model_dump()
+
+
+def test_the_inputs_and_the_service_data_hold_the_declared_fields_in_order() -> None:
+    # One declaration (service.PracticeData) makes both inputs; the update input adds the id first.
+    declared = [f.name for f in fields(service.PracticeData)]
+    assert declared == [
+        "title", "statement", "evidence_basis", "rationale", "harms", "intervention_types", "evidence", "visibility",
+    ]
+    assert [f.name for f in fields(CreateBestPracticeInput)] == declared
+    assert [f.name for f in fields(UpdateBestPracticeInput)] == ["id", *declared]
