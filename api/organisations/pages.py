@@ -139,18 +139,10 @@ async def set_password(request: Request) -> HTMLResponse:
         if not first:  # another link of the same new account set a password a moment before
             await session.rollback()
             return _refused(request, Refusal.USED)
-        await password_setup.accept(session=session, membership=found.membership, remote_address=address)
-        await session.commit()
-    return render(
-        request,
-        "password_message.html",
-        heading="Your password is set",
-        paragraphs=[
-            f"You are a member of {found.organisation.name}.",
-            f"You can now sign in to coplab as {found.user.email} with your new password.",
-        ],
-        refused=False,
-    )
+        return await _accepted(
+            request, session, found, address, heading="Your password is set",
+            next_step=f"You can now sign in to coplab as {found.user.email} with your new password.",
+        )
 
 
 async def _sign_in_and_accept(
@@ -192,15 +184,22 @@ async def _sign_in_and_accept(
     if not await password_setup.use(session=session, setup=found.setup):
         await session.rollback()
         return _refused(request, Refusal.USED)
+    return await _accepted(
+        request, session, found, address, heading="Invitation accepted",
+        next_step=f"Sign in to coplab as {found.user.email} with your password, and choose {found.organisation.name}.",
+    )
+
+
+async def _accepted(
+    request: Request, session: AsyncSession, found: Pending, address: str | None, *, heading: str, next_step: str
+) -> HTMLResponse:
+    """The membership accepted and committed, and the page that says so and what to do next."""
     await password_setup.accept(session=session, membership=found.membership, remote_address=address)
     await session.commit()
     return render(
         request,
         "password_message.html",
-        heading="Invitation accepted",
-        paragraphs=[
-            f"You are a member of {found.organisation.name}.",
-            f"Sign in to coplab as {found.user.email} with your password, and choose {found.organisation.name}.",
-        ],
+        heading=heading,
+        paragraphs=[f"You are a member of {found.organisation.name}.", next_step],
         refused=False,
     )
