@@ -1,7 +1,6 @@
 """GraphQL types for evidence assessments and findings."""
 
 from datetime import date, datetime
-from functools import partial
 
 import strawberry
 from strawberry import relay
@@ -10,11 +9,9 @@ from api.graphql.context import Info
 from api.evidence import loaders, service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.models import Finding as FindingRow
-from api.graphql.ids import node_ints
-from api.initiatives import loaders as initiative_loaders
+from api.graphql.loaders import load_nodes
 from api.initiatives.types import Initiative
 from api.graphql.provenance import Provenance, provenance_list
-from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
 from api.core.visibility import Visibility
 from api.vocabularies.cache import TermCache
@@ -104,24 +101,15 @@ class EvidenceAssessment(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
-        rows = await info.context.loaders(loaders.assessment_by_id).load_many([i or 0 for i in node_ints(node_ids)])
-        return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
+        return await load_nodes(info, node_ids, loaders.assessment_by_id, cls.from_model)
 
     @strawberry.field(description="The initiative assessed.")
     def initiative(self, info: Info) -> Initiative:
-        return info.context.loaders.resolve(
-            initiative_loaders.initiative_by_id,
-            self._row.initiative_id,
-            partial(Initiative.from_model, term_cache=info.context.terms),
-        )
+        return Initiative.loaded(info, self._row.initiative_id)
 
     @strawberry.field(description="The organisation that made the assessment.")
     def assessing_organisation(self, info: Info) -> Organisation:
-        return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id,
-            self._row.assessing_organisation_id,
-            partial(Organisation.from_model, term_cache=info.context.terms),
-        )
+        return Organisation.loaded(info, self._row.assessing_organisation_id)
 
     @strawberry.field(description="Findings, one per outcome.")
     def findings(self, info: Info) -> list[Finding]:

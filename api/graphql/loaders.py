@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from api.auth.principal import Principal
+from api.graphql.ids import node_ints
 
 BatchFn = Callable[..., Awaitable[Sequence[Any]]]
 Value = TypeVar("Value")
@@ -58,3 +59,9 @@ class Loaders:
         for loader in self._loaders.values():
             loader.clear_all()
 
+
+async def load_nodes(info: Any, node_ids: Sequence[str], loader: Callable, build: Callable) -> list[Any]:  # noqa: ANN401
+    """`resolve_nodes` of a record type read through one batch loader: a node per id, None for an id
+    that names no record the caller may read. `build(row, term_cache)` makes the GraphQL object."""
+    rows = await info.context.loaders(loader).load_many([i or 0 for i in node_ints(node_ids)])
+    return [build(r, info.context.terms) if r is not None else None for r in rows]

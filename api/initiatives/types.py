@@ -13,11 +13,11 @@ from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments, node_ints
+from api.graphql.loaders import load_nodes
 from api.graphql.lazy_types import schema_type
 from api.initiatives import filters, loaders, service
 from api.initiatives.models import Initiative as InitiativeRow
 from api.initiatives.models import Participation as ParticipationRow
-from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
 from api.graphql.provenance import Provenance, provenance_list
 from api.graphql.pagination import Connection, paginate
@@ -91,8 +91,15 @@ class Initiative(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
-        rows = await info.context.loaders(loaders.initiative_by_id).load_many([i or 0 for i in node_ints(node_ids)])
-        return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
+        return await load_nodes(info, node_ids, loaders.initiative_by_id, cls.from_model)
+
+    @classmethod
+    def loaded(cls, info: Info, row_id: int | None):  # noqa: ANN206
+        """The initiative with this id as a related record shows it, through the request's loader
+        (None when there is none)."""
+        return info.context.loaders.resolve(
+            loaders.initiative_by_id, row_id, lambda row: cls.from_model(row, info.context.terms) if row is not None else None
+        )
 
     @classmethod
     async def page(
@@ -146,21 +153,13 @@ class Initiative(relay.Node):
     def lead_organisation(self, info: Info) -> Organisation | None:
         if self._row.lead_organisation_id is None:
             return None
-        return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id,
-            self._row.lead_organisation_id,
-            partial(Organisation.from_model, term_cache=info.context.terms),
-        )
+        return Organisation.loaded(info, self._row.lead_organisation_id)
 
     @strawberry.field(description="The initiative this one is a component of, if any (and readable).")
     def part_of(self, info: Info) -> Optional["Initiative"]:
         if self._row.part_of_id is None:
             return None
-        return info.context.loaders.resolve(
-            loaders.initiative_by_id,
-            self._row.part_of_id,
-            lambda row: Initiative.from_model(row, info.context.terms) if row is not None else None,
-        )
+        return Initiative.loaded(info, self._row.part_of_id)
 
     @strawberry.field(description="The readable initiatives that are components of this one.")
     def parts(self, info: Info) -> list["Initiative"]:
@@ -256,19 +255,11 @@ class Participation(relay.Node):
 
     @strawberry.field(description="The organisation taking part.")
     def organisation(self, info: Info) -> Organisation:
-        return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id,
-            self._row.organisation_id,
-            partial(Organisation.from_model, term_cache=info.context.terms),
-        )
+        return Organisation.loaded(info, self._row.organisation_id)
 
     @strawberry.field(description="The initiative.")
     def initiative(self, info: Info) -> Initiative:
-        return info.context.loaders.resolve(
-            loaders.initiative_by_id,
-            self._row.initiative_id,
-            partial(Initiative.from_model, term_cache=info.context.terms),
-        )
+        return Initiative.loaded(info, self._row.initiative_id)
 
 
 @strawberry.input(description="Filters for initiatives; values within one filter are alternatives, filters combine.")

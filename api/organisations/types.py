@@ -10,6 +10,7 @@ from strawberry import relay
 from api.auth.principal import Role
 from api.graphql.context import Info
 from api.graphql.ids import node_ints
+from api.graphql.loaders import load_nodes
 from api.graphql.lazy_types import schema_type
 from api.organisations import loaders
 from api.organisations.models import Membership as MembershipRow
@@ -62,9 +63,15 @@ class Organisation(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
-        ids = node_ints(node_ids)
-        rows = await info.context.loaders(loaders.organisation_by_id).load_many([i or 0 for i in ids])
-        return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
+        return await load_nodes(info, node_ids, loaders.organisation_by_id, cls.from_model)
+
+    @classmethod
+    def loaded(cls, info: Info, row_id: int | None):  # noqa: ANN206
+        """The organisation with this id as a related record shows it, through the request's loader
+        (None when there is none)."""
+        return info.context.loaders.resolve(
+            loaders.organisation_by_id, row_id, lambda row: cls.from_model(row, info.context.terms) if row is not None else None
+        )
 
     @strawberry.field(description="Country of registration.")
     def country(self) -> Country | None:
@@ -138,11 +145,7 @@ class Membership(relay.Node):
 
     @strawberry.field(description="The organisation.")
     def organisation(self, info: Info) -> Organisation | None:
-        return info.context.loaders.resolve(
-            loaders.organisation_by_id,
-            self._row.organisation_id,
-            lambda row: Organisation.from_model(row, info.context.terms) if row else None,
-        )
+        return Organisation.loaded(info, self._row.organisation_id)
 
 
 @strawberry.input(description="Filters for `organisations`; values within one filter are alternatives.")

@@ -9,9 +9,9 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.evidence.types import EvidenceAssessment
 from api.graphql.filter_codes import FilterCodes
-from api.graphql.ids import decode_arguments, node_ints
+from api.graphql.ids import decode_arguments
+from api.graphql.loaders import load_nodes
 from api.graphql.provenance import Provenance, provenance_list
-from api.organisations import loaders as organisation_loaders
 from api.organisations.types import Organisation
 from api.graphql.pagination import Connection, paginate
 from api.practices import loaders, service
@@ -37,11 +37,7 @@ class Endorsement:
 
     @strawberry.field(description="The endorsing organisation.")
     def organisation(self, info: Info) -> Organisation:
-        return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id,
-            self._row.organisation_id,
-            partial(Organisation.from_model, term_cache=info.context.terms),
-        )
+        return Organisation.loaded(info, self._row.organisation_id)
 
 
 @strawberry.type(description="A practice the Lab's members recommend, and what it rests on.")
@@ -74,16 +70,11 @@ class BestPractice(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
-        rows = await info.context.loaders(loaders.practice_by_id).load_many([i or 0 for i in node_ints(node_ids)])
-        return [cls.from_model(r, info.context.terms) if r is not None else None for r in rows]
+        return await load_nodes(info, node_ids, loaders.practice_by_id, cls.from_model)
 
     @strawberry.field(description="The organisation that proposed the practice.")
     def organisation(self, info: Info) -> Organisation:
-        return info.context.loaders.resolve(
-            organisation_loaders.organisation_by_id,
-            self._row.organisation_id,
-            partial(Organisation.from_model, term_cache=info.context.terms),
-        )
+        return Organisation.loaded(info, self._row.organisation_id)
 
     def _terms(self, info: Info, scheme: str) -> list[Term]:
         return info.context.loaders.resolve(
