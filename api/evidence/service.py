@@ -15,7 +15,7 @@ from api.core import validation
 from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
-from api.core.db import utcnow
+from api.core.db import rows_in_order, utcnow
 from api.core.errors import ErrorCode, Problems, not_found
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives import service as initiatives
@@ -85,9 +85,7 @@ def rated_initiative_ids(principal: Principal, ratings: Sequence[str]) -> sa.Sel
 async def by_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[EvidenceAssessment | None]:
-    rows = (await session.exec(readable(principal).where(col(EvidenceAssessment.id).in_(ids)))).all()
-    found = {a.id: a for a in rows}
-    return [found.get(i) for i in ids]
+    return await rows_in_order(session, readable(principal), col(EvidenceAssessment.id), ids)
 
 
 async def assessments_of(

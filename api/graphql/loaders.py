@@ -65,3 +65,11 @@ async def load_nodes(info: Any, node_ids: Sequence[str], loader: Callable, build
     that names no record the caller may read. `build(row, term_cache)` makes the GraphQL object."""
     rows = await info.context.loaders(loader).load_many([i or 0 for i in node_ints(node_ids)])
     return [build(r, info.context.terms) if r is not None else None for r in rows]
+
+
+def load_one(info: Any, loader: Callable, row_id: int | None, build: Callable) -> Any:  # noqa: ANN401
+    """A related record as a field shows it, through the request's batch loader: `build(row,
+    term_cache)`, or None when there is no such record."""
+    return info.context.loaders.resolve(
+        loader, row_id, lambda row: build(row, info.context.terms) if row is not None else None
+    )

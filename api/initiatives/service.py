@@ -16,7 +16,7 @@ from api.core import validation
 from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
-from api.core.db import utcnow
+from api.core.db import rows_in_order, utcnow
 from api.core.errors import DomainError, ErrorCode, Problems, not_found
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.core.batches import codes_by_scheme, grouped
@@ -88,9 +88,7 @@ def readable_ids(principal: Principal) -> sa.Select:
 
 
 async def by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[int]) -> list[Initiative | None]:
-    rows = (await session.exec(readable(principal).where(col(Initiative.id).in_(ids)))).all()
-    found = {i.id: i for i in rows}
-    return [found.get(i) for i in ids]
+    return await rows_in_order(session, readable(principal), col(Initiative.id), ids)
 
 
 async def get(*, session: AsyncSession, principal: Principal, initiative_id: int) -> Initiative | None:

@@ -13,7 +13,7 @@ from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments, node_ints
-from api.graphql.loaders import load_nodes
+from api.graphql.loaders import load_nodes, load_one
 from api.graphql.lazy_types import schema_type
 from api.initiatives import filters, loaders, service
 from api.initiatives.models import Initiative as InitiativeRow
@@ -97,9 +97,7 @@ class Initiative(relay.Node):
     def loaded(cls, info: Info, row_id: int | None):  # noqa: ANN206
         """The initiative with this id as a related record shows it, through the request's loader
         (None when there is none)."""
-        return info.context.loaders.resolve(
-            loaders.initiative_by_id, row_id, lambda row: cls.from_model(row, info.context.terms) if row is not None else None
-        )
+        return load_one(info, loaders.initiative_by_id, row_id, cls.from_model)
 
     @classmethod
     async def page(

@@ -12,7 +12,7 @@ from strawberry import UNSET
 from api.core import validation
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
-from api.core.db import contains_pattern, utcnow
+from api.core.db import contains_pattern, rows_in_order, utcnow
 from api.core.errors import DomainError, ErrorCode, Problems, not_found
 from api.oauth import service as oauth
 from api.organisations import password_setup
@@ -52,9 +52,7 @@ async def get_by_slug(*, session: AsyncSession, principal: Principal, slug: str)
 
 async def by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[int]) -> list[Organisation | None]:
     """Readable organisations for `ids`, in order; None where missing or hidden."""
-    rows = (await session.exec(readable(principal).where(col(Organisation.id).in_(ids)))).all()
-    found = {o.id: o for o in rows}
-    return [found.get(i) for i in ids]
+    return await rows_in_order(session, readable(principal), col(Organisation.id), ids)
 
 
 def filtered(
@@ -299,9 +297,7 @@ def readable_memberships(principal: Principal) -> sa.Select:
 
 
 async def users_by_ids(*, session: AsyncSession, ids: Sequence[int]) -> list[User | None]:
-    rows = (await session.exec(select(User).where(col(User.id).in_(ids)))).all()
-    found = {u.id: u for u in rows}
-    return [found.get(i) for i in ids]
+    return await rows_in_order(session, select(User), col(User.id), ids)
 
 
 async def get_or_create_user(*, session: AsyncSession, principal: Principal, email: str, name: str | None) -> User:

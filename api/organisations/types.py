@@ -10,7 +10,7 @@ from strawberry import relay
 from api.auth.principal import Role
 from api.graphql.context import Info
 from api.graphql.ids import node_ints
-from api.graphql.loaders import load_nodes
+from api.graphql.loaders import load_nodes, load_one
 from api.graphql.lazy_types import schema_type
 from api.organisations import loaders
 from api.organisations.models import Membership as MembershipRow
@@ -69,9 +69,7 @@ class Organisation(relay.Node):
     def loaded(cls, info: Info, row_id: int | None):  # noqa: ANN206
         """The organisation with this id as a related record shows it, through the request's loader
         (None when there is none)."""
-        return info.context.loaders.resolve(
-            loaders.organisation_by_id, row_id, lambda row: cls.from_model(row, info.context.terms) if row is not None else None
-        )
+        return load_one(info, loaders.organisation_by_id, row_id, cls.from_model)
 
     @strawberry.field(description="Country of registration.")
     def country(self) -> Country | None:

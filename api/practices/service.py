@@ -14,7 +14,7 @@ from api.core import validation
 from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
-from api.core.db import contains_pattern, utcnow
+from api.core.db import contains_pattern, rows_in_order, utcnow
 from api.core.errors import DomainError, ErrorCode, Problems, not_found
 from api.evidence import service as evidence
 from api.evidence.models import EvidenceAssessment
@@ -58,9 +58,7 @@ def readable(principal: Principal) -> sa.Select:
 
 async def by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[int]) -> list[BestPractice | None]:
     """Readable practices for `ids`, in order; None where missing or hidden."""
-    rows = (await session.exec(readable(principal).where(col(BestPractice.id).in_(ids)))).all()
-    found = {p.id: p for p in rows}
-    return [found.get(i) for i in ids]
+    return await rows_in_order(session, readable(principal), col(BestPractice.id), ids)
 
 
 async def get(*, session: AsyncSession, principal: Principal, practice_id: int) -> BestPractice | None:
