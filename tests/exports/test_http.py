@@ -28,8 +28,14 @@ def _server(settings: Settings, max_age: int) -> Iterator[str]:
         yield base_url
 
 
+def _get(url: str, **options: object) -> httpx.Response:
+    # The first request after the export went stale writes it from the whole registry: on a loaded
+    # machine that has taken longer than httpx's default 5 s.
+    return httpx.get(url, timeout=60, **options)
+
+
 def _initiative_ids(base_url: str) -> set[int]:
-    response = httpx.get(f"{base_url}/exports/initiatives.jsonl")
+    response = _get(f"{base_url}/exports/initiatives.jsonl")
     assert response.status_code == 200, response.text
     return {json.loads(line)["id"] for line in response.text.splitlines()}
 
@@ -37,13 +43,13 @@ def _initiative_ids(base_url: str) -> set[int]:
 def test_the_manifest_and_the_files_of_the_public_export(settings, make, db) -> None:  # noqa: ANN001
     registry = build(make, db)
     with _server(settings, NEVER_STALE) as base_url:
-        index = httpx.get(f"{base_url}/exports/")
+        index = _get(f"{base_url}/exports/")
         assert index.status_code == 200 and index.headers["content-type"] == "application/json"
         listed = index.json()
         assert listed["scope"] == "public" and "seed_records" not in listed["entities"]
         assert listed["entities"]["initiatives"]["rows"] == len(registry.public_initiatives)
 
-        csv_file = httpx.get(f"{base_url}/exports/organisations.csv")
+        csv_file = _get(f"{base_url}/exports/organisations.csv")
         assert csv_file.status_code == 200
         assert csv_file.headers["content-type"] == "text/csv; charset=utf-8"
         assert csv_file.headers["content-disposition"] == 'attachment; filename="organisations.csv"'
@@ -52,12 +58,12 @@ def test_the_manifest_and_the_files_of_the_public_export(settings, make, db) -> 
         assert csv_file.headers["etag"] == f'"{digest}"'
         assert csv_file.text.startswith("id,slug,name,")
 
-        jsonl = httpx.get(f"{base_url}/exports/initiatives.jsonl")
+        jsonl = _get(f"{base_url}/exports/initiatives.jsonl")
         assert jsonl.headers["content-type"] == "application/x-ndjson"
         assert jsonl.headers["content-disposition"] == 'attachment; filename="initiatives.jsonl"'
         assert {json.loads(line)["id"] for line in jsonl.text.splitlines()} == registry.public_initiatives
 
-        manifest_file = httpx.get(f"{base_url}/exports/manifest.json")
+        manifest_file = _get(f"{base_url}/exports/manifest.json")
         assert manifest_file.headers["content-type"] == "application/json"
         assert manifest_file.json() == listed
 
@@ -65,21 +71,21 @@ def test_the_manifest_and_the_files_of_the_public_export(settings, make, db) -> 
 def test_an_unchanged_file_is_not_sent_again(settings, make, db) -> None:  # noqa: ANN001
     build(make, db)
     with _server(settings, NEVER_STALE) as base_url:
-        first = httpx.get(f"{base_url}/exports/findings.csv")
+        first = _get(f"{base_url}/exports/findings.csv")
         etag = first.headers["etag"]
-        again = httpx.get(f"{base_url}/exports/findings.csv", headers={"If-None-Match": etag})
+        again = _get(f"{base_url}/exports/findings.csv", headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
-        other = httpx.get(f"{base_url}/exports/findings.csv", headers={"If-None-Match": '"0000"'})
+        other = _get(f"{base_url}/exports/findings.csv", headers={"If-None-Match": '"0000"'})
         assert other.status_code == 200 and other.content == first.content
-        index = httpx.get(f"{base_url}/exports/")
-        assert httpx.get(f"{base_url}/exports/", headers={"If-None-Match": index.headers["etag"]}).status_code == 304
+        index = _get(f"{base_url}/exports/")
+        assert _get(f"{base_url}/exports/", headers={"If-None-Match": index.headers["etag"]}).status_code == 304
 
 
 def test_only_files_of_the_public_export_are_served(settings, make, db) -> None:  # noqa: ANN001
     build(make, db)
     with _server(settings, NEVER_STALE) as base_url:
         for name in ("seed_records.jsonl", "seed_records.csv", "users.csv", "coplab.db", "..%2Fmanifest.json"):
-            assert httpx.get(f"{base_url}/exports/{name}").status_code == 404, name
+            assert _get(f"{base_url}/exports/{name}").status_code == 404, name
 
 
 def test_records_hidden_before_the_first_request_are_absent(settings, make, db) -> None:  # noqa: ANN001
