@@ -85,7 +85,8 @@ class Vocabulary:
             # A different first letter spends both typos: the rest must match exactly.
             tail = word[1:]
             if prefix:
-                for first in {term[0] for term in self._all} - {word[0]}:
+                # The vocabulary's first letters, from its buckets' keys rather than every word.
+                for first in {first for first, _ in self._by_first_and_length} - {word[0]}:
                     for term in self.with_prefix(first + tail):
                         found.setdefault(term, 2)
             else:
