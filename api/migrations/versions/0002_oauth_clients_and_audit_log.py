@@ -1,21 +1,12 @@
-"""oauth clients, revoked access tokens and audit log
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-23 23:39:12.061144
-"""
-
-from collections.abc import Sequence
+"""Oauth clients, revoked access tokens and audit log (created 2026-11-23)."""
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0002'
-down_revision: str | None = '0001'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0002'
+down_revision = '0001'
 
 
 def upgrade() -> None:

@@ -1,21 +1,12 @@
-"""passwords, authorization codes, grants and refresh tokens, consent tickets, key activation
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-24 00:18:46.256210
-"""
-
-from collections.abc import Sequence
+"""Passwords, authorization codes, grants and refresh tokens, consent tickets, key activation (created 2026-11-24)."""
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0003'
-down_revision: str | None = '0002'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0003'
+down_revision = '0002'
 
 
 def upgrade() -> None:

@@ -1,21 +1,12 @@
-"""search outbox
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-24 01:11:04.110695
-"""
-
-from collections.abc import Sequence
+"""Search outbox (created 2026-11-24)."""
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0004'
-down_revision: str | None = '0003'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0004'
+down_revision = '0003'
 
 
 def upgrade() -> None:

@@ -1,21 +1,12 @@
-"""seed records, provenance of organisations, partial dates
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-24 02:56:19.619979
-"""
-
-from collections.abc import Sequence
+"""Seed records, provenance of organisations, partial dates (created 2026-11-24)."""
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0005'
-down_revision: str | None = '0004'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0005'
+down_revision = '0004'
 
 
 def upgrade() -> None:

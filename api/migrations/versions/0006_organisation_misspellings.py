@@ -1,20 +1,11 @@
-"""misspellings of organisation names: searchable, never shown
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-04 16:30:00.000000
-"""
-
-from collections.abc import Sequence
+"""Misspellings of organisation names: searchable, never shown (created 2026-12-04)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0006'
-down_revision: str | None = '0005'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0006'
+down_revision = '0005'
 
 
 def upgrade() -> None:

@@ -1,20 +1,11 @@
-"""participations confirmed by the partner organisation
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-04 16:40:00.000000
-"""
-
-from collections.abc import Sequence
+"""Participations confirmed by the partner organisation (created 2026-12-04)."""
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0007'
-down_revision: str | None = '0006'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0007'
+down_revision = '0006'
 
 
 def upgrade() -> None:

@@ -1,21 +1,12 @@
-"""membership invitations: accepted_at and the organisation's display name on memberships, links bound to a membership
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-04 16:40:00.000000
-"""
-
-from collections.abc import Sequence
+"""Membership invitations: accepted_at and the organisation's display name on memberships, links bound to a membership (created 2026-12-04)."""
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0008'
-down_revision: str | None = '0007'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0008'
+down_revision = '0007'
 
 
 def upgrade() -> None:
