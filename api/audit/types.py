@@ -6,6 +6,7 @@ import strawberry
 
 from api.audit.models import AuditEvent as AuditEventRow
 from api.audit.models import AuditKind
+from api.graphql.records import from_row
 
 
 @strawberry.type(description="Something that happened to your organisation's credentials.")
@@ -19,11 +20,4 @@ class AuditEvent:
 
     @classmethod
     def from_model(cls, row: AuditEventRow) -> "AuditEvent":
-        return cls(
-            occurred_at=row.occurred_at,
-            kind=row.kind,
-            client_id=row.client_id,
-            subject=row.subject,
-            scope=row.scope,
-            remote_address=row.remote_address,
-        )
+        return from_row(cls, row)

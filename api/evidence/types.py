@@ -9,6 +9,7 @@ from api.graphql.context import Info
 from api.evidence import loaders, service
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.models import Finding as FindingRow
+from api.graphql.records import from_row
 from api.graphql.loaders import load_nodes
 from api.initiatives.types import Initiative
 from api.graphql.provenance import Provenance, provenance_list
@@ -41,17 +42,14 @@ class Finding:
 
     @classmethod
     def from_model(cls, row: FindingRow, term_cache: TermCache) -> "Finding":
-        return cls(
+        return from_row(
+            cls,
+            row,
             outcome=term(term_cache, "outcome", row.outcome),
             effect_direction=term(term_cache, "effect-direction", row.effect_direction),
             rating=term(term_cache, "evidence-rating", row.rating),
             certainty=term(term_cache, "certainty", row.certainty),
             source_scheme=term(term_cache, "rating-scheme", row.source_scheme) if row.source_scheme else None,
-            effect_size=row.effect_size,
-            effect_size_metric=row.effect_size_metric,
-            source_rating=row.source_rating,
-            notes=row.notes,
-            _row=row,
         )
 
 
@@ -78,25 +76,13 @@ class EvidenceAssessment(relay.Node):
 
     @classmethod
     def from_model(cls, row: AssessmentRow, term_cache: TermCache) -> "EvidenceAssessment":
-        return cls(
-            id=row.id,
-            title=row.title,
-            sample_size=row.sample_size,
-            setting=row.setting,
-            follow_up=row.follow_up,
-            reference_doi=row.reference_doi,
-            reference_url=row.reference_url,
-            published_on=row.published_on,
-            period=row.period,
-            limitations=row.limitations,
-            conflicts_of_interest=row.conflicts_of_interest,
+        return from_row(
+            cls,
+            row,
             visibility=Visibility(row.visibility),
             independence=term(term_cache, "independence", row.independence),
             study_design=term(term_cache, "study-design", row.study_design),
             provenance=provenance_list(row.provenance),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            _row=row,
         )
 
     @classmethod

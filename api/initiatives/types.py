@@ -13,6 +13,7 @@ from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments, node_ints
+from api.graphql.records import from_row
 from api.graphql.loaders import load_nodes, load_one
 from api.graphql.lazy_types import schema_type
 from api.initiatives import filters, loaders, service
@@ -68,25 +69,16 @@ class Initiative(relay.Node):
 
     @classmethod
     def from_model(cls, row: InitiativeRow, term_cache: TermCache) -> "Initiative":
-        return cls(
-            id=row.id,
-            title=row.title,
-            summary=row.summary,
-            description=row.description,
+        return from_row(
+            cls,
+            row,
             visibility=Visibility(row.visibility),
             status=term(term_cache, "initiative-status", row.status),
-            planned_start=row.planned_start,
-            planned_end=row.planned_end,
-            actual_start=row.actual_start,
             actual_start_precision=(
                 DatePrecision(row.actual_start_precision or "DAY") if row.actual_start is not None else None
             ),
-            actual_end=row.actual_end,
             links=[Link(label=link.get("label", ""), url=link["url"]) for link in row.links or []],
             provenance=provenance_list(row.provenance),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            _row=row,
         )
 
     @classmethod
@@ -230,7 +222,7 @@ class Participation(relay.Node):
 
     @classmethod
     def from_model(cls, row: ParticipationRow, term_cache: TermCache) -> "Participation":
-        return cls(id=row.id, role=term(term_cache, "participation-role", row.role), _row=row)
+        return from_row(cls, row, role=term(term_cache, "participation-role", row.role))
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 
 from api.graphql.errors import UserError, user_errors_field
+from api.graphql.records import from_row
 from api.oauth.models import OAuthClient as OAuthClientRow
 
 
@@ -21,15 +22,8 @@ class OAuthClient:
 
     @classmethod
     def from_model(cls, row: OAuthClientRow) -> "OAuthClient":
-        return cls(
-            client_id=row.client_id,
-            name=row.name,
-            scopes=list(row.scopes),
-            grant_types=list(row.grant_types),
-            redirect_uris=list(row.redirect_uris),
-            is_public=row.is_public,
-            created_at=row.created_at,
-            revoked_at=row.revoked_at,
+        return from_row(
+            cls, row, scopes=list(row.scopes), grant_types=list(row.grant_types), redirect_uris=list(row.redirect_uris)
         )
 
 

@@ -10,6 +10,7 @@ from strawberry import relay
 from api.auth.principal import Role
 from api.graphql.context import Info
 from api.graphql.ids import node_ints
+from api.graphql.records import from_row
 from api.graphql.loaders import load_nodes, load_one
 from api.graphql.lazy_types import schema_type
 from api.organisations import loaders
@@ -44,21 +45,13 @@ class Organisation(relay.Node):
 
     @classmethod
     def from_model(cls, row: OrganisationRow, term_cache: TermCache) -> "Organisation":
-        return cls(
-            id=row.id,
-            slug=row.slug,
-            name=row.name,
-            acronym=row.acronym,
+        return from_row(
+            cls,
+            row,
             aliases=list(row.aliases or []),
             misspellings=list(row.misspellings or []),
-            website=row.website,
-            description=row.description,
-            status=row.status,
             stakeholder_type=term(term_cache, "stakeholder-type", row.stakeholder_type),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
             provenance=provenance_list(row.provenance),
-            _row=row,
         )
 
     @classmethod
@@ -114,7 +107,7 @@ class Membership(relay.Node):
 
     @classmethod
     def from_model(cls, row: MembershipRow) -> "Membership":
-        return cls(id=row.id, role=row.role, created_at=row.created_at, accepted_at=row.accepted_at, _row=row)
+        return from_row(cls, row)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

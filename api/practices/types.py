@@ -10,6 +10,7 @@ from api.graphql.context import Info
 from api.evidence.types import EvidenceAssessment
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments
+from api.graphql.records import from_row
 from api.graphql.loaders import load_nodes
 from api.graphql.provenance import Provenance, provenance_list
 from api.organisations.types import Organisation
@@ -33,7 +34,7 @@ class Endorsement:
 
     @classmethod
     def from_model(cls, row: EndorsementRow) -> "Endorsement":
-        return cls(endorsed_at=row.endorsed_at, _row=row)
+        return from_row(cls, row)
 
     @strawberry.field(description="The endorsing organisation.")
     def organisation(self, info: Info) -> Organisation:
@@ -55,17 +56,12 @@ class BestPractice(relay.Node):
 
     @classmethod
     def from_model(cls, row: PracticeRow, term_cache: TermCache) -> "BestPractice":
-        return cls(
-            id=row.id,
-            title=row.title,
-            statement=row.statement,
-            rationale=row.rationale,
+        return from_row(
+            cls,
+            row,
             visibility=Visibility(row.visibility),
             evidence_basis=term(term_cache, "evidence-basis", row.evidence_basis),
             provenance=provenance_list(row.provenance),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            _row=row,
         )
 
     @classmethod

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.core.validation import country_label, language_label
+from api.graphql.records import from_row
 from api.vocabularies.models import Vocabulary as VocabularyRow
 from api.vocabularies.cache import CachedTerm, TermCache
 from api.vocabularies.models import VocabularyTerm
@@ -21,13 +22,7 @@ class Term:
 
     @classmethod
     def from_model(cls, row: VocabularyTerm | CachedTerm) -> "Term":
-        return cls(
-            vocabulary=row.vocabulary,
-            code=row.code,
-            label=row.label,
-            description=row.description,
-            attributes=dict(row.attributes or {}),
-        )
+        return from_row(cls, row, attributes=dict(row.attributes or {}))
 
 
 @strawberry.type(description="A controlled vocabulary and its terms.")
@@ -40,13 +35,7 @@ class Vocabulary:
 
     @classmethod
     def from_model(cls, row: VocabularyRow, terms: Sequence[VocabularyTerm]) -> "Vocabulary":
-        return cls(
-            code=row.code,
-            label=row.label,
-            description=row.description,
-            source=row.source,
-            terms=[Term.from_model(t) for t in terms],
-        )
+        return from_row(cls, row, terms=[Term.from_model(t) for t in terms])
 
 
 @strawberry.type(description="A country by its ISO 3166-1 alpha-2 code.")
