@@ -2,7 +2,6 @@
 scope is the edge's: `api.graphql.permissions`)."""
 
 from api.auth.principal import Principal, Role
-from api.auth.scopes import Scope
 from api.core.errors import DomainError, ErrorCode
 
 

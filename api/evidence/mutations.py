@@ -6,7 +6,7 @@ import strawberry
 from strawberry import relay
 
 from api.auth.scopes import Scope
-from api.graphql import ids
+from api.graphql import ids, inputs
 from api.graphql.context import Info
 from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
@@ -98,35 +98,11 @@ class DeleteEvidenceAssessmentPayload:
     user_errors: list[UserError] = user_errors_field()
 
 
-def _finding(source: FindingInput) -> service.FindingData:
-    return service.FindingData(
-        outcome=source.outcome,
-        effect_direction=source.effect_direction,
-        rating=source.rating,
-        certainty=source.certainty,
-        effect_size=source.effect_size,
-        effect_size_metric=source.effect_size_metric,
-        source_scheme=source.source_scheme,
-        source_rating=source.source_rating,
-        notes=source.notes,
-    )
-
-
 def _data(source: CreateEvidenceAssessmentInput | UpdateEvidenceAssessmentInput) -> service.AssessmentData:
-    return service.AssessmentData(
-        title=source.title,
-        independence=source.independence,
-        study_design=source.study_design,
-        sample_size=source.sample_size,
-        setting=source.setting,
-        follow_up=source.follow_up,
-        reference_doi=source.reference_doi,
-        reference_url=source.reference_url,
-        published_on=source.published_on,
-        limitations=source.limitations,
-        conflicts_of_interest=source.conflicts_of_interest,
-        visibility=source.visibility,
-        findings=[_finding(f) for f in source.findings] if source.findings is not None else None,
+    return inputs.to_data(
+        service.AssessmentData,
+        source,
+        findings=lambda findings: [inputs.to_data(service.FindingData, finding) for finding in findings],
     )
 
 
@@ -148,8 +124,7 @@ class Mutation:
         self, info: Info, input: CreateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
         row = await service.create(
-            session=info.context.session,
-            principal=info.context.principal,
+            **info.context.acting,
             initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
             data=_data(input),
         )
@@ -162,12 +137,7 @@ class Mutation:
     async def update_evidence_assessment(
         self, info: Info, input: UpdateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
-        row = await service.update(
-            session=info.context.session,
-            principal=info.context.principal,
-            assessment_id=_assessment_id(input),
-            data=_data(input),
-        )
+        row = await service.update(**info.context.acting, assessment_id=_assessment_id(input), data=_data(input))
         return _payload(info, row)
 
     @mutation(
@@ -177,7 +147,5 @@ class Mutation:
     async def delete_evidence_assessment(
         self, info: Info, input: DeleteEvidenceAssessmentInput  # noqa: A002
     ) -> DeleteEvidenceAssessmentPayload:
-        await service.delete_(
-            session=info.context.session, principal=info.context.principal, assessment_id=_assessment_id(input)
-        )
+        await service.delete_(**info.context.acting, assessment_id=_assessment_id(input))
         return DeleteEvidenceAssessmentPayload(deleted_id=input.id)

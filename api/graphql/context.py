@@ -1,6 +1,7 @@
 """The per-request GraphQL context: session, principal, loaders and request id."""
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.fastapi import BaseContext
@@ -11,6 +12,13 @@ from api.graphql.loaders import Loaders
 from api.search.backend import SearchBackend
 from api.core.settings import Settings
 from api.vocabularies.cache import TermCache
+
+
+class Acting(TypedDict):
+    """Who acts and in which transaction: the two keywords every service function takes first."""
+
+    session: AsyncSession
+    principal: Principal
 
 
 @dataclass
@@ -25,6 +33,11 @@ class Context(BaseContext):
 
     def __post_init__(self) -> None:
         super().__init__()
+
+    @property
+    def acting(self) -> Acting:
+        """`service.update(**info.context.acting, …)`: the request's session and principal, by name."""
+        return Acting(session=self.session, principal=self.principal)
 
 
 Info = StrawberryInfo[Context, None]

@@ -2,16 +2,18 @@
 (api/core/writable.py), so that a field is declared once (docs/architecture.md, "One list of writable
 fields")."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from types import NoneType
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 import strawberry
 from strawberry import UNSET, relay
 from strawberry.types.unset import UnsetType
 
 from api.core.writable import WRITABLE, Writable
+
+Data = TypeVar("Data")
 
 
 def create_input(data: type, *, name: str, description: str, nested: Mapping[type, type] = {}) -> type:  # noqa: B006
@@ -40,6 +42,21 @@ def update_input(
         annotations[field_name] = value | None
         defaults[field_name] = strawberry.field(default=UNSET, description=_on_update(spec, value))
     return _input(name, description, annotations, defaults)
+
+
+def to_data(data: type[Data], source: object, **convert: Callable[[Any], Any]) -> Data:
+    """The domain's data class for an input: each field the input has, as sent (UNSET when omitted), and
+    `convert[name]` applied to a value that is neither omitted nor null (global ids decoded, nested inputs
+    made domain objects). Fields the input lacks keep the data class's default."""
+    values: dict[str, Any] = {}
+    for f in fields(data):  # type: ignore[arg-type]
+        if not hasattr(source, f.name):
+            continue
+        value = getattr(source, f.name)
+        if f.name in convert and value is not None and value is not UNSET:
+            value = convert[f.name](value)
+        values[f.name] = value
+    return data(**values)
 
 
 def _on_update(spec: Writable, value: Any) -> str:

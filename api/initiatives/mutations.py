@@ -1,9 +1,7 @@
 """Initiative mutations: create, update, soft delete, and participations."""
 
-from dataclasses import fields
-
 import strawberry
-from strawberry import UNSET, relay
+from strawberry import relay
 
 from api.auth.scopes import Scope
 from api.graphql import ids, inputs
@@ -84,10 +82,9 @@ class ParticipationPayload:
 
 def _data(source: CreateInitiativeInput | UpdateInitiativeInput) -> service.InitiativeData:
     """The service's view of an input; fields the input type lacks (provenance) stay UNSET."""
-    named = {f.name: getattr(source, f.name, UNSET) for f in fields(service.InitiativeData)}
-    if named["links"]:
-        named["links"] = [service.Link(label=link.label, url=link.url) for link in named["links"]]
-    return service.InitiativeData(**named)
+    return inputs.to_data(
+        service.InitiativeData, source, links=lambda links: [service.Link(label=x.label, url=x.url) for x in links]
+    )
 
 
 def _participation_id(
@@ -107,7 +104,7 @@ class Mutation:
         description="Register an initiative led by your organisation (`initiatives:write`).",
     )
     async def create_initiative(self, info: Info, input: CreateInitiativeInput) -> InitiativePayload:  # noqa: A002
-        row = await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
+        row = await service.create(**info.context.acting, data=_data(input))
         return InitiativePayload(initiative=Initiative.from_model(row, info.context.terms))
 
     @mutation(
@@ -116,8 +113,7 @@ class Mutation:
     )
     async def update_initiative(self, info: Info, input: UpdateInitiativeInput) -> InitiativePayload:  # noqa: A002
         row = await service.update(
-            session=info.context.session,
-            principal=info.context.principal,
+            **info.context.acting,
             initiative_id=ids.decode(input.id, "Initiative", ["id"]),
             data=_data(input),
         )
@@ -128,11 +124,7 @@ class Mutation:
         description="Delete an initiative your organisation leads (soft delete; editors).",
     )
     async def delete_initiative(self, info: Info, input: DeleteInitiativeInput) -> DeleteInitiativePayload:  # noqa: A002
-        await service.delete_(
-            session=info.context.session,
-            principal=info.context.principal,
-            initiative_id=ids.decode(input.id, "Initiative", ["id"]),
-        )
+        await service.delete_(**info.context.acting, initiative_id=ids.decode(input.id, "Initiative", ["id"]))
         return DeleteInitiativePayload(deleted_id=input.id)
 
     @mutation(
@@ -140,8 +132,7 @@ class Mutation:
     )
     async def add_participation(self, info: Info, input: AddParticipationInput) -> ParticipationPayload:  # noqa: A002
         row = await service.add_participation(
-            session=info.context.session,
-            principal=info.context.principal,
+            **info.context.acting,
             initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
             organisation_id=ids.decode(input.organisation, "Organisation", ["organisation"]),
             role=input.role,
@@ -154,9 +145,7 @@ class Mutation:
         "the participation is shown only to the two organisations (contributors and up, `initiatives:write`).",
     )
     async def confirm_participation(self, info: Info, input: ConfirmParticipationInput) -> ParticipationPayload:  # noqa: A002
-        row = await service.confirm_participation(
-            session=info.context.session, principal=info.context.principal, participation_id=_participation_id(input)
-        )
+        row = await service.confirm_participation(**info.context.acting, participation_id=_participation_id(input))
         return _participation_payload(info, row)
 
     @mutation(
@@ -165,9 +154,7 @@ class Mutation:
         "(contributors and up, `initiatives:write`).",
     )
     async def withdraw_participation(self, info: Info, input: WithdrawParticipationInput) -> ParticipationPayload:  # noqa: A002
-        row = await service.withdraw_participation(
-            session=info.context.session, principal=info.context.principal, participation_id=_participation_id(input)
-        )
+        row = await service.withdraw_participation(**info.context.acting, participation_id=_participation_id(input))
         return _participation_payload(info, row)
 
     @mutation(
@@ -175,7 +162,5 @@ class Mutation:
         description="Remove an organisation's participation from an initiative your organisation leads.",
     )
     async def remove_participation(self, info: Info, input: RemoveParticipationInput) -> ParticipationPayload:  # noqa: A002
-        row = await service.remove_participation(
-            session=info.context.session, principal=info.context.principal, participation_id=_participation_id(input)
-        )
+        row = await service.remove_participation(**info.context.acting, participation_id=_participation_id(input))
         return _participation_payload(info, row)

@@ -56,9 +56,7 @@ class Mutation:
         description="Give a client a new secret; the old one stops working at once (`org:admin`).",
     )
     async def rotate_oauth_client_secret(self, info: Info, input: OAuthClientInput) -> OAuthClientWithSecretPayload:  # noqa: A002
-        created = await service.rotate_secret(
-            session=info.context.session, principal=info.context.principal, client_id=input.client_id
-        )
+        created = await service.rotate_secret(**info.context.acting, client_id=input.client_id)
         return _with_secret(created)
 
     @mutation(
@@ -67,5 +65,5 @@ class Mutation:
         description="Revoke a client: no more tokens, and those it holds stop working (`org:admin`).",
     )
     async def revoke_oauth_client(self, info: Info, input: OAuthClientInput) -> OAuthClientPayload:  # noqa: A002
-        row = await service.revoke(session=info.context.session, principal=info.context.principal, client_id=input.client_id)
+        row = await service.revoke(**info.context.acting, client_id=input.client_id)
         return OAuthClientPayload(client=OAuthClient.from_model(row))

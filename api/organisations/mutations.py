@@ -1,13 +1,11 @@
 """Organisation mutations: profile, standing in the Lab, and membership management."""
 
-from dataclasses import fields
-
 import strawberry
 from strawberry import UNSET, relay
 
 from api.auth.principal import Role
 from api.auth.scopes import Scope
-from api.graphql import ids
+from api.graphql import ids, inputs
 from api.graphql.context import Info
 from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
@@ -108,7 +106,7 @@ def _membership_id(input: ChangeMemberRoleInput | RemoveMemberInput | IssuePassw
 
 def _data(source: UpdateOrganisationInput | CreateOrganisationInput) -> service.OrganisationData:
     """The service's view of an input; fields the input type lacks (slug on update) stay UNSET."""
-    return service.OrganisationData(**{f.name: getattr(source, f.name, UNSET) for f in fields(service.OrganisationData)})
+    return inputs.to_data(service.OrganisationData, source)
 
 
 def _organisation_payload(info: Info, row: OrganisationRow) -> OrganisationPayload:
@@ -127,7 +125,7 @@ def _member_link_payload(info: Info, result: service.MemberLink) -> MembershipPa
 class Mutation:
     @mutation(scope=Scope.LAB_ADMIN, description="Register an organisation (the Lab's secretariat, `lab:admin`).")
     async def create_organisation(self, info: Info, input: CreateOrganisationInput) -> OrganisationPayload:  # noqa: A002
-        row = await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
+        row = await service.create(**info.context.acting, data=_data(input))
         return _organisation_payload(info, row)
 
     # Own organisation with `org:admin`, any with `lab:admin`: the service tells which is missing.
@@ -136,8 +134,7 @@ class Mutation:
     )
     async def update_organisation(self, info: Info, input: UpdateOrganisationInput) -> OrganisationPayload:  # noqa: A002
         row = await service.update(
-            session=info.context.session,
-            principal=info.context.principal,
+            **info.context.acting,
             organisation_id=ids.decode(input.id, "Organisation", ["id"]),
             data=_data(input),
         )
@@ -146,8 +143,7 @@ class Mutation:
     @mutation(scope=Scope.LAB_ADMIN, description="Admit, suspend or reinstate an organisation (`lab:admin`).")
     async def set_organisation_status(self, info: Info, input: SetOrganisationStatusInput) -> OrganisationPayload:  # noqa: A002
         row = await service.set_status(
-            session=info.context.session,
-            principal=info.context.principal,
+            **info.context.acting,
             organisation_id=ids.decode(input.id, "Organisation", ["id"]),
             status=input.status,
         )
@@ -159,8 +155,7 @@ class Mutation:
     )
     async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:  # noqa: A002
         result = await service.add_member(
-            session=info.context.session,
-            principal=info.context.principal,
+            **info.context.acting,
             organisation_id=ids.decode(input.organisation, "Organisation", ["organisation"]),
             email=input.email,
             name=input.name,
@@ -176,19 +171,12 @@ class Mutation:
         ),
     )
     async def issue_password_setup_link(self, info: Info, input: IssuePasswordSetupLinkInput) -> MembershipPayload:  # noqa: A002
-        result = await service.issue_password_setup(
-            session=info.context.session, principal=info.context.principal, membership_id=_membership_id(input)
-        )
+        result = await service.issue_password_setup(**info.context.acting, membership_id=_membership_id(input))
         return _member_link_payload(info, result)
 
     @mutation(scope=Scope.ORG_ADMIN, description="Change a member's role (`org:admin`; never above your own).")
     async def change_member_role(self, info: Info, input: ChangeMemberRoleInput) -> MembershipPayload:  # noqa: A002
-        row = await service.change_role(
-            session=info.context.session,
-            principal=info.context.principal,
-            membership_id=_membership_id(input),
-            role=input.role,
-        )
+        row = await service.change_role(**info.context.acting, membership_id=_membership_id(input), role=input.role)
         return MembershipPayload(membership=Membership.from_model(row))
 
     @mutation(
@@ -196,7 +184,5 @@ class Mutation:
         description="End a membership (`org:admin`); the person's tokens stop working at once.",
     )
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> MembershipPayload:  # noqa: A002
-        row = await service.remove_member(
-            session=info.context.session, principal=info.context.principal, membership_id=_membership_id(input)
-        )
+        row = await service.remove_member(**info.context.acting, membership_id=_membership_id(input))
         return MembershipPayload(membership=Membership.from_model(row))

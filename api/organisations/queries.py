@@ -53,7 +53,7 @@ class Query:
     @strawberry.field(description="An organisation by its slug.")
     async def organisation(self, info: Info, slug: str) -> Organisation | None:
         async with info.context.loaders.lock:
-            row = await service.get_by_slug(session=info.context.session, principal=info.context.principal, slug=slug)
+            row = await service.get_by_slug(**info.context.acting, slug=slug)
         return Organisation.from_model(row, info.context.terms) if row else None
 
     @strawberry.field(description="Organisations, filtered and ordered.")

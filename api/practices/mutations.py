@@ -1,9 +1,7 @@
 """Best-practice mutations: create, update, soft delete, endorse and withdraw an endorsement."""
 
-from dataclasses import fields
-
 import strawberry
-from strawberry import UNSET, relay
+from strawberry import relay
 
 from api.auth.scopes import Scope
 from api.graphql import ids, inputs
@@ -49,10 +47,9 @@ class DeleteBestPracticePayload:
 
 def _data(source: object) -> service.PracticeData:
     """The service's view of an input; evidence ids of other types are NOT_FOUND at their position."""
-    named = {f.name: getattr(source, f.name, UNSET) for f in fields(service.PracticeData)}
-    if named["evidence"]:
-        named["evidence"] = ids.decode_many(named["evidence"], "EvidenceAssessment", ["evidence"])
-    return service.PracticeData(**named)
+    return inputs.to_data(
+        service.PracticeData, source, evidence=lambda gids: ids.decode_many(gids, "EvidenceAssessment", ["evidence"])
+    )
 
 
 def _practice_id(input: BestPracticeIdInput | UpdateBestPracticeInput) -> int:  # noqa: A002
@@ -70,7 +67,7 @@ class Mutation:
         description="Propose a best practice for your organisation (`practices:write`).",
     )
     async def create_best_practice(self, info: Info, input: CreateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
-        row = await service.create(session=info.context.session, principal=info.context.principal, data=_data(input))
+        row = await service.create(**info.context.acting, data=_data(input))
         return _payload(info, row)
 
     @mutation(
@@ -78,12 +75,7 @@ class Mutation:
         description="Change a best practice your organisation proposed (`practices:write`).",
     )
     async def update_best_practice(self, info: Info, input: UpdateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
-        row = await service.update(
-            session=info.context.session,
-            principal=info.context.principal,
-            practice_id=_practice_id(input),
-            data=_data(input),
-        )
+        row = await service.update(**info.context.acting, practice_id=_practice_id(input), data=_data(input))
         return _payload(info, row)
 
     @mutation(
@@ -91,9 +83,7 @@ class Mutation:
         description="Delete a best practice your organisation proposed (soft delete; editors).",
     )
     async def delete_best_practice(self, info: Info, input: BestPracticeIdInput) -> DeleteBestPracticePayload:  # noqa: A002
-        await service.delete_(
-            session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
-        )
+        await service.delete_(**info.context.acting, practice_id=_practice_id(input))
         return DeleteBestPracticePayload(deleted_id=input.id)
 
     @mutation(
@@ -101,9 +91,7 @@ class Mutation:
         description="Endorse a best practice for your organisation (`practices:write`; editors).",
     )
     async def endorse_best_practice(self, info: Info, input: BestPracticeIdInput) -> BestPracticePayload:  # noqa: A002
-        row = await service.endorse(
-            session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
-        )
+        row = await service.endorse(**info.context.acting, practice_id=_practice_id(input))
         return _payload(info, row)
 
     @mutation(
@@ -111,7 +99,5 @@ class Mutation:
         description="Withdraw your organisation's endorsement (`practices:write`; editors).",
     )
     async def withdraw_endorsement(self, info: Info, input: BestPracticeIdInput) -> BestPracticePayload:  # noqa: A002
-        row = await service.withdraw_endorsement(
-            session=info.context.session, principal=info.context.principal, practice_id=_practice_id(input)
-        )
+        row = await service.withdraw_endorsement(**info.context.acting, practice_id=_practice_id(input))
         return _payload(info, row)

@@ -8,7 +8,6 @@ from typing import NewType
 import sqlalchemy as sa
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from strawberry import UNSET
 
 from api.core import validation
 from api.auth.checks import require_editor, require_role
