@@ -11,6 +11,7 @@ from rich.markup import escape
 
 
 from api.core.console import console, exit_on_invalid_settings
+from api.core.startup import startup_lock
 from api.core.settings import PROJECT_ROOT, get_settings
 from api.exports import commands as export_commands
 from api.migrations.commands import db_app
@@ -55,9 +56,14 @@ def serve(
     seed: Annotated[
         bool, typer.Option(help="Load the Lab's registry (seed/registry) into a database that holds no organisation.")
     ] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes on this port; each keeps its own search index.")
+    ] = 1,
 ) -> None:
     """Start the API server (GraphQL at /graphql). Its OAuth issuer is COPLAB_ISSUER if set (required in
-    production), else the address it listens on."""
+    production), else the address it listens on. Preparing the database runs once however many
+    processes and hosts start together (`coplab migrate` does it alone, for deployments that migrate
+    separately: then serve with --no-prepare --no-seed)."""
     import uvicorn
 
     # The application reads its settings from the environment, in this process and in the one
@@ -74,11 +80,37 @@ def serve(
             "listening on every interface: clients on other machines need COPLAB_ISSUER set to the address they use",
             soft_wrap=True,
         )
-    if prepare:
+    with startup_lock(settings.database_url):
+        if prepare:
+            prepare_database()
+        if seed:
+            seed_commands.seed_if_empty()
+    if workers > 1:
+        prepare_worker_metrics()
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        proxy_headers=True,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+    )
+
+
+def prepare_worker_metrics() -> None:
+    """Several worker processes add up their metrics through files in one directory (docs/operations.md)."""
+
+
+@app.command()
+def migrate() -> None:
+    """Migrate the database to the latest schema and load the vocabularies, once however many processes
+    run this (or `coplab serve`) together; for deployments that migrate before starting servers."""
+    settings = get_settings()
+    with startup_lock(settings.database_url):
         prepare_database()
-    if seed:
-        seed_commands.seed_if_empty()
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, reload=reload, proxy_headers=True)
+    console.print("database migrated; vocabularies loaded")
 
 
 SCHEMA_FILE = PROJECT_ROOT / "schema" / "schema.graphql"

@@ -18,7 +18,7 @@ from api.graphql.bearer import bearer_token, invalid_token_response, principal_f
 from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
 from api.graphql.context import Context
-from api.core.db import create_engine, create_sync_engine, session_factory, transaction
+from api.core.db import create_engine, create_sync_engine, pool_options, session_factory, transaction
 from api.exports.routes import exports_router
 from api.core.middleware import BodySizeLimit, GraphQLRequestBody, RequestId
 from api.graphql.loaders import Loaders
@@ -28,7 +28,7 @@ from api.organisations.pages import router as account_router
 from api.core.pages import graphiql
 from api.schema import build_schema
 from api.search.engines import create_backend
-from api.search.indexer import run_indexer
+from api.search.indexer import SearchProgress, run_indexer
 from api.core.settings import Settings, get_settings
 from api.vocabularies.cache import TermCache
 
@@ -109,7 +109,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            **pool_options(
+                settings.database_url,
+                size=settings.db_pool_size,
+                overflow=settings.db_max_overflow,
+                statement_timeout_seconds=settings.db_statement_timeout_seconds,
+            ),
+        )
         app.state.engine = engine
         # Authlib's grant logic is synchronous: it runs in worker threads with sessions of this engine.
         app.state.sync_engine = create_sync_engine(settings.database_url)
@@ -119,9 +127,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with transaction(app.state.session_factory) as session:
             await signing_keys.active_key(session=session)  # so the published key set is never empty
         indexer = stop_indexer = None
-        if settings.search_indexer_in_process:
+        # An embedded index lives in this process: only this process can keep it current.
+        if settings.search_indexer_in_process or app.state.search.name == "embedded":
             # Its own engine (and pool): background indexing never waits for, nor counts among, requests' connections.
-            app.state.indexer_engine = create_engine(settings.database_url)
+            app.state.indexer_engine = create_engine(
+                settings.database_url,
+                **pool_options(
+                    settings.database_url,
+                    size=settings.db_indexer_pool_size,
+                    overflow=0,
+                    statement_timeout_seconds=settings.db_statement_timeout_seconds,
+                ),
+            )
             app.state.indexer_session_factory = session_factory(app.state.indexer_engine)
             stop_indexer = asyncio.Event()
             indexer = asyncio.create_task(run_indexer(app.state, stop_indexer), name="coplab-search-indexer")
@@ -151,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache()
     app.state.term_cache = TermCache()
     app.state.search = create_backend(settings)
+    app.state.search_progress = SearchProgress()
     app.state.token_failures = GuessingLimits.of(
         limit=settings.token_failure_limit,
         source_limit=settings.token_source_failure_limit,

@@ -84,11 +84,29 @@ class Settings(BaseSettings):
     meilisearch_search_key: str | None = None
     meilisearch_search_key_uid: str | None = None
     search_token_seconds: int = 600
-    # The indexer that drains the search outbox (docs/search-indexing.md): inside each API process by
-    # default; turn it off where `coplab search worker` runs instead (several API processes).
+    # Database connections of one process (docs/operations.md, "Connections"): requests' pool, and the
+    # search indexer's own small one. PostgreSQL cancels a statement running longer than the timeout.
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+    db_indexer_pool_size: int = 2
+    db_statement_timeout_seconds: float = 30.0
+    # On SIGTERM a server stops accepting, lets requests in flight finish for up to this long, then
+    # stops the indexer after its current batch.
+    shutdown_grace_seconds: float = 30.0
+    # Following the search change log (docs/search-indexing.md). With the embedded engine every API
+    # process follows it into its own index. With Meilisearch one process at a time (holding a lease)
+    # indexes the shared index: each API process competes for it unless this is off, where
+    # `coplab search worker` processes index instead.
     search_indexer_in_process: bool = True
     search_poll_seconds: float = 0.2
     search_batch_size: int = 200
+    # Changes stay in the log this long; a follower further behind rebuilds its index.
+    search_log_retention_seconds: float = 3600.0
+    search_prune_interval_seconds: float = 60.0
+    # The shared index's indexer renews its lease this often; another process takes over after it lapses.
+    search_lease_seconds: float = 15.0
+    # /readyz: the index must have caught up with the log within this long.
+    search_ready_lag_seconds: float = 30.0
     # While the engine fails, retry after this long, doubling up to the maximum.
     search_retry_initial_seconds: float = 0.2
     search_retry_max_seconds: float = 30.0
