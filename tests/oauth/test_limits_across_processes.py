@@ -6,7 +6,7 @@ The counts themselves are pinned in test_guessing.py."""
 import base64
 from collections.abc import Iterator
 from contextlib import ExitStack
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
@@ -14,7 +14,9 @@ from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client
 
 from api.auth.principal import Role
-from tests.oauth.sign_in import Browser
+from api.core.settings import Settings
+from tests.factories import gid
+from tests.oauth.sign_in import Browser, forms
 from tests.server import coplab_environment, coplab_serve
 
 LIMIT, SOURCE_LIMIT = 3, 7  # small, and different from the defaults, so the servers must read them
@@ -24,10 +26,12 @@ ATTACKER, PROBER = "127.0.0.2", "127.0.0.4"
 
 
 @pytest.fixture
-def servers(database_url: str) -> Iterator[list[str]]:
-    """Two API processes, as a deployment runs them, on the test database."""
+def servers(database_url: str, settings: Settings) -> Iterator[list[str]]:
+    """Two API processes, as a deployment runs them, on the test database, behind one public
+    address (the issuer the tests' tokens name)."""
     env = coplab_environment(
         database_url,
+        COPLAB_ISSUER=settings.issuer,
         COPLAB_TOKEN_FAILURE_LIMIT=str(LIMIT),
         COPLAB_TOKEN_SOURCE_FAILURE_LIMIT=str(SOURCE_LIMIT),
         COPLAB_SIGN_IN_FAILURE_LIMIT=str(LIMIT),
@@ -89,3 +93,37 @@ def test_wrong_passwords_count_across_processes(servers, make) -> None:  # noqa:
     finally:
         for browser in browsers:
             browser.close()
+
+
+ADD = """mutation($i: AddMemberInput!) { addMember(input: $i) { invitationUrl userErrors { field code } } }"""
+
+
+def _accept(base_url: str, invitation_url: str, password: str) -> httpx.Response:
+    """Open the invitation link on `base_url` from the attacker's address and accept with `password`."""
+    link = urlsplit(invitation_url)
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=ATTACKER)) as browser:
+        page = browser.get(f"{base_url}{link.path}?{link.query}")
+        assert page.status_code == 200, page.text
+        fields = forms(page.text).fields
+        return browser.post(
+            f"{base_url}/account/password", data={**fields, "password": password}, headers={"Origin": base_url}
+        )
+
+
+def test_wrong_passwords_on_an_invitation_link_count_across_processes(servers, make) -> None:  # noqa: ANN001
+    """An existing account accepts an invitation with its own password: those guesses count against
+    the sign-in limit, in every process."""
+    alpha, bravo = make.organisation("alpha"), make.organisation("bravo")
+    make.member(alpha, "ana@example.org", Role.EDITOR, password=PASSWORD)
+    admin = make.token(bravo, ["org:admin", "org:read"], user=make.member(bravo, "admin@bravo.example"))
+    invite = {"organisation": gid("Organisation", bravo.id), "email": "ana@example.org", "role": "VIEWER"}
+    added = httpx.post(
+        f"{servers[0]}/graphql", json={"query": ADD, "variables": {"i": invite}}, headers={"Authorization": f"Bearer {admin}"}
+    ).json()["data"]["addMember"]
+    assert added["userErrors"] == [] and added["invitationUrl"], added
+    for attempt in range(LIMIT):
+        wrong = _accept(servers[attempt % 2], added["invitationUrl"], "not the password")
+        assert wrong.status_code == 401, (attempt, wrong.text)
+    for base_url in servers:
+        limited = _accept(base_url, added["invitationUrl"], PASSWORD)
+        assert _limited(limited) and "Too many failed sign-ins" in limited.text
