@@ -170,11 +170,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.search = create_backend(settings)
     app.state.search_progress = SearchProgress()
     app.state.token_failures = GuessingLimits.of(
+        kind="token",
         limit=settings.token_failure_limit,
         source_limit=settings.token_source_failure_limit,
         window_seconds=settings.token_failure_window_seconds,
     )
     app.state.sign_in_failures = GuessingLimits.of(
+        kind="sign_in",
         limit=settings.sign_in_failure_limit,
         source_limit=settings.sign_in_source_failure_limit,
         window_seconds=settings.sign_in_failure_window_seconds,

@@ -7,6 +7,7 @@ from api.initiatives.models import Initiative, InitiativeClassification, Partici
 from api.oauth.models import (
     AuthorizationCode,
     ConsentTicket,
+    FailedAttempt,
     OAuthClient,
     OAuthGrant,
     PasswordSetup,
@@ -27,6 +28,7 @@ __all__ = [
     "ConsentTicket",
     "Endorsement",
     "EvidenceAssessment",
+    "FailedAttempt",
     "Finding",
     "Initiative",
     "InitiativeClassification",

@@ -138,7 +138,8 @@ class Settings(BaseSettings):
                 )
         return origins
 
-    # The public export served at /exports/ (docs/exports.md) is written again once older than this.
+    # The public export served at /exports/ (docs/exports.md) is written again when the registry's data
+    # version changes, and in any case once older than this.
     exports_max_age_seconds: int = Field(default=600, ge=0)
 
     # Failed client authentications at the token endpoint, per client id and source address together,
