@@ -57,6 +57,12 @@ def test_livez_and_readyz_answer_get_and_head(database_url: str, tmp_path: Path)
         head = httpx.head(f"{base}/readyz")
         assert head.status_code == 200 and head.content == b""
 
+        httpx.get(f"{base}/readyz", headers={"X-Request-ID": "probe-1"})
+        served.stop()
+        # A probe logs its access line and nothing else (probes come every few seconds).
+        probe = [line for line in served.json_lines() if line["request_id"] == "probe-1"]
+        assert [line["logger"] for line in probe] == ["uvicorn.access"], probe
+
 
 def test_readyz_refuses_a_database_behind_the_code_until_it_is_upgraded(older_database_url: str, tmp_path: Path) -> None:
     with coplab_serve(older_database_url, tmp_path) as served:
