@@ -2,7 +2,10 @@
 (the client's X-Request-ID when well-formed) and the acting organisation, coplab's own INFO lines
 among them, and secrets redacted; read from a real `coplab serve` process's output."""
 
+import json
+import logging
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from api.core.log_redaction import REDACTED
+from api.core.logs import JsonFormatter, RequestContext, request_id_var
 from api.core.settings import LogFormat, Settings
 from tests.operations.serving import coplab_serve
 
@@ -144,3 +148,20 @@ def test_log_settings_defaults_and_validation() -> None:
         Settings(log_level="chatty")
     with pytest.raises(ValidationError):
         Settings(log_format="xml")
+
+
+def test_a_record_with_a_traceback_keeps_it_in_one_json_line() -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("coplab", logging.ERROR, __file__, 1, "unexpected error, request id %s", ("r-1",), sys.exc_info())
+    token = request_id_var.set("r-1")
+    try:
+        RequestContext().filter(record)
+    finally:
+        request_id_var.reset(token)
+    text = JsonFormatter().format(record)
+    assert "\n" not in text
+    line = json.loads(text)
+    assert line["message"] == "unexpected error, request id r-1" and line["request_id"] == "r-1"
+    assert line["level"] == "ERROR" and 'raise ValueError("boom")' in line["exception"]
