@@ -71,9 +71,9 @@ def serve(
         settings = get_settings()
     except ValidationError as error:
         exit_on_invalid_settings(error)
-    # The server's log output (docs/operations.md, Logs), configured once; uvicorn applies the same
-    # configuration again in the process it serves from (with --reload, a process of its own).
-    log_config = logs.logging_config(settings)
+    # The server's log output (docs/operations.md, Logs), configured here for this command's own
+    # lines; uvicorn applies the same configuration in the process it serves from (with --reload, a
+    # process of its own).
     logs.configure(settings)
     log.info("issuer %s", settings.issuer)
     if host in WILDCARD_HOSTS and settings.issuer == os.environ["COPLAB_SERVE_URL"]:
@@ -91,7 +91,7 @@ def serve(
         port=port,
         reload=reload,
         proxy_headers=True,
-        log_config=log_config,
+        log_config=logs.logging_config(settings),
     )
 
 

@@ -2,7 +2,6 @@
 readiness check passes, on real servers over SQLite and PostgreSQL."""
 
 import asyncio
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -13,7 +12,6 @@ from fastapi.testclient import TestClient
 from api import migrations
 from api.core.settings import Settings
 from api.main import create_app
-from tests.conftest import BACKENDS, POSTGRES_URL, _private_postgres_schema
 from tests.operations.serving import coplab_serve
 
 pytestmark = pytest.mark.http
@@ -21,19 +19,11 @@ pytestmark = pytest.mark.http
 OLDER_REVISION = "0007"
 
 
-@pytest.fixture(params=BACKENDS)
-def older_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def older_database_url(fresh_database: str) -> str:
     """A database of its own, migrated only to an older revision than the code's head."""
-    drop: Callable[[], None] = lambda: None  # noqa: E731
-    if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL not configured: set COPLAB_TEST_DATABASE_URL to run these")
-        url, drop = _private_postgres_schema(POSTGRES_URL)
-    else:
-        url = f"sqlite:///{tmp_path / 'older.db'}"
-    migrations.upgrade(url, OLDER_REVISION)
-    yield url
-    drop()
+    migrations.upgrade(fresh_database, OLDER_REVISION)
+    return fresh_database
 
 
 def test_livez_and_readyz_answer_get_and_head(database_url: str, tmp_path: Path) -> None:
