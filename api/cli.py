@@ -1,15 +1,16 @@
 """The `coplab` command, assembled from the command groups of the domains (each domain's `commands.py`),
 plus `serve` and `schema export`, which concern the whole application."""
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.markup import escape
 
 
+from api.core import logs
 from api.core.console import console, exit_on_invalid_settings
 from api.core.startup import startup_lock
 from api.core.settings import PROJECT_ROOT, get_settings
@@ -20,6 +21,8 @@ from api.organisations.commands import org_app, user_app
 from api.search.commands import search_app
 from api.seeding import commands as seed_commands
 from api.vocabularies.commands import prepare_database, vocab_app
+
+log = logging.getLogger("coplab")
 
 app = typer.Typer(help="coplab: the registry of the Children Online Protection Lab.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
@@ -74,11 +77,14 @@ def serve(
         settings = get_settings()
     except ValidationError as error:
         exit_on_invalid_settings(error)
-    console.print(f"issuer {escape(settings.issuer)}", soft_wrap=True)
+    # The server's log output (docs/operations.md, Logs), configured here for this command's own
+    # lines; uvicorn applies the same configuration in the process it serves from (with --reload, a
+    # process of its own).
+    logs.configure(settings)
+    log.info("issuer %s", settings.issuer)
     if host in WILDCARD_HOSTS and settings.issuer == os.environ["COPLAB_SERVE_URL"]:
-        console.print(
-            "listening on every interface: clients on other machines need COPLAB_ISSUER set to the address they use",
-            soft_wrap=True,
+        log.warning(
+            "listening on every interface: clients on other machines need COPLAB_ISSUER set to the address they use"
         )
     with startup_lock(settings.database_url):
         if prepare:
@@ -96,6 +102,7 @@ def serve(
         workers=None if reload else workers,
         proxy_headers=True,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        log_config=logs.logging_config(settings),
     )
 
 

@@ -12,7 +12,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
 
-from api.core import log_redaction
+from api import migrations
+from api.core import health, log_redaction
+from api.core.logs import organisation_var
 from api.auth import keys as signing_keys
 from api.graphql.bearer import bearer_token, invalid_token_response, principal_from_token
 from api.auth.keys import KeyCache
@@ -47,13 +49,14 @@ async def get_context(request: Request) -> AsyncIterator[Context]:
             # The details are logged for operators; the client learns what kind of problem it is.
             log.info("rejected bearer token: %s", error)
             raise  # answered by `invalid_token_response`
+        organisation_var.set(principal.organisation_id)  # every later log line of the request names it
         await state.term_cache.refresh_if_stale(session=session)
         yield Context(
             session=session,
             principal=principal,
             loaders=Loaders(session=session, principal=principal),
             settings=state.settings,
-            request_id=request.scope.get("state", {}).get("request_id", "-"),
+            request_id=request.scope.get("state", {}).get("request_id") or "-",
             terms=state.term_cache,
             search=state.search,
         )
@@ -145,6 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.tune_gc:
             tune_garbage_collector(young_threshold=settings.gc_young_threshold)
         yield
+        # From here /readyz answers 503 (docs/operations.md, Health probes).
+        app.state.shutting_down = True
         if indexer is not None and stop_indexer is not None:
             stop_indexer.set()
             try:
@@ -164,6 +169,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None if settings.is_production else "/openapi.json",
     )
     app.state.settings = settings
+    app.state.shutting_down = False
+    # What /readyz checks, in order (docs/operations.md, Health probes). Each is an async callable
+    # taking the app and returning (ok, short reason); a check that raises or takes longer than
+    # COPLAB_READINESS_TIMEOUT_SECONDS fails. Further checks are added here by name, e.g. "search"
+    # (the index built and caught up with the outbox) once the search domain offers one.
+    app.state.readiness_checks = health.readiness_checks(
+        ("database", health.database_reachable),
+        ("migrations", lambda app: migrations.at_head(app.state.engine)),
+        ("shutdown", health.not_shutting_down),
+    )
     app.add_exception_handler(InvalidToken, invalid_token_response)
     app.state.key_cache = KeyCache()
     app.state.term_cache = TermCache()
@@ -201,9 +216,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             key_set = await signing_keys.public_key_set(session=session)
         return key_set.as_dict(private=False)
 
-    @app.get("/health", include_in_schema=False)
-    async def health() -> dict:
-        return {"status": "ok"}
+    app.include_router(health.router)
 
     if settings.cors_origins:
         app.add_middleware(

@@ -17,6 +17,14 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 DEFAULT_ISSUER = "http://127.0.0.1:8000"  # `coplab serve` without --host or --port
 
 
@@ -153,6 +161,21 @@ class Settings(BaseSettings):
     sign_in_source_failure_limit: int = Field(default=20, ge=1)
     sign_in_failure_window_seconds: int = Field(default=300, ge=1)
 
+    # Log output of `coplab serve` and `coplab search worker` (docs/operations.md, Logs): one JSON
+    # object per line, except in development, where lines are plain text unless set.
+    log_format: LogFormat | None = None
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        if level.upper() not in LOG_LEVELS:
+            raise ValueError(f"COPLAB_LOG_LEVEL: {level!r} is not one of {', '.join(LOG_LEVELS)}")
+        return level.upper()
+
+    # Readiness (docs/operations.md, Health probes): each check of /readyz gives up after this long.
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+
     # Garbage collection of the serving process (docs/performance.md): freeze what startup built and
     # collect the youngest generation less often. Off by default in tests, whose one process builds
     # hundreds of apps and should not keep each one's objects out of collection.
@@ -163,6 +186,8 @@ class Settings(BaseSettings):
     def _defaults_and_safety(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'coplab.db'}"
+        if self.log_format is None:
+            self.log_format = LogFormat.TEXT if self.environment is Environment.DEVELOPMENT else LogFormat.JSON
         if self.tune_gc is None:
             self.tune_gc = self.environment is not Environment.TEST
         if not self.issuer:
