@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
 
+from api import observability
 from api.core import log_redaction
 from api.auth import keys as signing_keys
 from api.graphql.bearer import bearer_token, invalid_token_response, principal_from_token
@@ -155,11 +156,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=settings.token_failure_limit,
         source_limit=settings.token_source_failure_limit,
         window_seconds=settings.token_failure_window_seconds,
+        kind="token",
     )
     app.state.sign_in_failures = GuessingLimits.of(
         limit=settings.sign_in_failure_limit,
         source_limit=settings.sign_in_source_failure_limit,
         window_seconds=settings.sign_in_failure_window_seconds,
+        kind="sign_in",
     )
     graphql = GraphQLEndpoint(
         build_schema(settings),
@@ -194,5 +197,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=False,
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    observability.install(app, settings)  # /metrics, request metrics, tracing (docs/operations.md)
     app.add_middleware(RequestId)
     return app

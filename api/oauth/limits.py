@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from api.core.metrics import RATE_LIMITED
+
 # An IPv6 host usually holds a whole /64: counting each of its addresses apart would give it 2^64
 # fresh starts.
 IPV6_SOURCE_PREFIX = 64
@@ -93,12 +95,15 @@ class GuessingLimits:
 
     per_identity_and_source: FailureLimiter
     per_source: FailureLimiter
+    # What is guessed ("token", "sign_in"): the label of coplab_rate_limited_total.
+    kind: str = "unnamed"
 
     @classmethod
-    def of(cls, *, limit: int, source_limit: int, window_seconds: float) -> "GuessingLimits":
+    def of(cls, *, limit: int, source_limit: int, window_seconds: float, kind: str = "unnamed") -> "GuessingLimits":
         return cls(
             per_identity_and_source=FailureLimiter(limit=limit, window_seconds=window_seconds),
             per_source=FailureLimiter(limit=source_limit, window_seconds=window_seconds),
+            kind=kind,
         )
 
     @staticmethod
@@ -106,12 +111,16 @@ class GuessingLimits:
         return [f"{identity} from {source}" for identity in dict.fromkeys(identities)]
 
     def retry_after(self, *, identities: Iterable[str], source: str) -> int | None:
-        """Seconds to wait before this source may try these identities again; None if it may now."""
+        """Seconds to wait before this source may try these identities again; None if it may now.
+        Every refusal counts in coplab_rate_limited_total."""
         waits = [
             self.per_identity_and_source.retry_after(*self._keys(identities, source)),
             self.per_source.retry_after(source),
         ]
-        return max((wait for wait in waits if wait is not None), default=None)
+        wait = max((wait for wait in waits if wait is not None), default=None)
+        if wait is not None:
+            RATE_LIMITED.labels(limiter=self.kind).inc()
+        return wait
 
     def failed(self, *, identities: Iterable[str], source: str) -> None:
         self.per_identity_and_source.failed(*self._keys(identities, source))

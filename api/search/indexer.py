@@ -113,10 +113,24 @@ async def drain(*, sessions: Sessions, backend: SearchBackend, size: int = 200) 
     return total
 
 
+@dataclass(frozen=True)
+class Backlog:
+    rows: int  # outbox rows waiting
+    oldest: datetime | None  # when the longest-waiting one was queued
+
+
+async def backlog(*, sessions: Sessions) -> Backlog:
+    """The outbox rows waiting to be indexed: how many, and since when."""
+    async with sessions() as session:
+        rows, oldest = (
+            await session.exec(select(func.count(), func.min(SearchOutbox.enqueued_at)).select_from(SearchOutbox))
+        ).one()
+    return Backlog(rows, oldest)
+
+
 async def pending(*, sessions: Sessions) -> int:
     """How many outbox rows wait to be indexed."""
-    async with sessions() as session:
-        return (await session.exec(select(func.count()).select_from(SearchOutbox))).one()
+    return (await backlog(sessions=sessions)).rows
 
 
 _DONE = object()
