@@ -15,9 +15,11 @@ import hmac
 import logging
 import os
 import re
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -319,6 +321,19 @@ def metrics_endpoint(settings: Settings, readings: Iterable[Reading]) -> Callabl
         return Response(exposition(settings, families), media_type=CONTENT_TYPE_LATEST)
 
     return metrics
+
+
+def prepare_multiprocess_directory(given: str | None) -> str:
+    """For a server of several processes, before they start: the directory they count in, emptied
+    of an earlier run's files (which would add its counts again), or a fresh one when none is given.
+    The caller sets PROMETHEUS_MULTIPROC_DIR to it (`coplab serve --workers N`)."""
+    if not given:
+        return tempfile.mkdtemp(prefix="coplab-metrics-")
+    directory = Path(given)
+    directory.mkdir(parents=True, exist_ok=True)
+    for file in directory.glob("*.db"):
+        file.unlink()
+    return str(directory)
 
 
 def process_stopped(settings: Settings) -> None:

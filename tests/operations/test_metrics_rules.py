@@ -3,12 +3,21 @@ and the settings' defaults for metrics and tracing. Through a real server: test_
 test_metrics_workers.py and test_tracing.py."""
 
 import asyncio
+import os
 import time
 
 import pytest
 from prometheus_client.core import GaugeMetricFamily
 
-from api.core.metrics import Reading, matchable_routes, method_label, operation_label, route_label, take_readings
+from api.core.metrics import (
+    Reading,
+    matchable_routes,
+    method_label,
+    operation_label,
+    prepare_multiprocess_directory,
+    route_label,
+    take_readings,
+)
 from api.core.settings import Settings
 from api.graphql.operation_metrics import code_label
 from api.main import create_app
@@ -100,3 +109,15 @@ def test_tracing_is_off_unless_configured(monkeypatch: pytest.MonkeyPatch) -> No
         Settings(environment="test", tracing="jaeger")
     with pytest.raises(ValueError, match="COPLAB_TRACING_FILE"):
         Settings(environment="test", tracing="file")
+
+
+def test_the_multiprocess_directory_starts_empty(tmp_path) -> None:  # noqa: ANN001
+    given = tmp_path / "prometheus"
+    given.mkdir()
+    (given / "counter_4242.db").write_bytes(b"an earlier run")
+    (given / "README").write_text("kept")
+    assert prepare_multiprocess_directory(str(given)) == str(given)
+    assert sorted(p.name for p in given.iterdir()) == ["README"]
+    fresh = prepare_multiprocess_directory(None)
+    assert os.path.isdir(fresh) and not os.listdir(fresh)
+    os.rmdir(fresh)
