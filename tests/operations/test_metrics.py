@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from api.core.settings import Settings
+from api.oauth.authorize import SIGN_IN_PATH
 from tests.factories import ALL_SCOPES
 from tests.search.indexing import outbox_rows
 from tests.operations.scraping import label_values, names, scrape, value
@@ -160,6 +161,17 @@ def test_refused_attempts_at_the_token_endpoint_are_counted(settings: Settings) 
     assert value(after, "coplab_http_refusals_total", status="429", route="/oauth/token") - value(
         before, "coplab_http_refusals_total", status="429", route="/oauth/token"
     ) == 2
+
+
+def test_a_forged_form_is_counted_as_a_403(settings: Settings) -> None:
+    with running_server(settings) as base:
+        before = scrape(base)
+        forged = httpx.post(f"{base}{SIGN_IN_PATH}", data={"email": "someone@example.org"}, timeout=60)
+        after = scrape(base)
+    assert forged.status_code == 403
+    assert value(after, "coplab_http_refusals_total", status="403", route=SIGN_IN_PATH) - value(
+        before, "coplab_http_refusals_total", status="403", route=SIGN_IN_PATH
+    ) == 1
 
 
 def test_metrics_need_the_token_when_one_is_set(settings: Settings) -> None:
