@@ -101,12 +101,25 @@ def method_label(method: str) -> str:
     return method if method in METHODS else "OTHER"
 
 
+# Clients name their operations freely: past this many distinct names in one process, new ones
+# are counted as "other", so a client inventing names cannot grow the series without bound.
+MAX_OPERATION_NAMES = 500
+_operation_names: set[str] = set()
+
+
 def operation_label(name: str | None) -> str:
     """A GraphQL operation's name as a label: "anonymous" without one, "invalid" for anything that
-    is not a plain name of at most 64 characters."""
+    is not a plain name of at most 64 characters, "other" for a new name once MAX_OPERATION_NAMES
+    are known."""
     if not name:
         return "anonymous"
-    return name if OPERATION_NAME.fullmatch(name) else "invalid"
+    if not OPERATION_NAME.fullmatch(name):
+        return "invalid"
+    if name not in _operation_names:
+        if len(_operation_names) >= MAX_OPERATION_NAMES:
+            return "other"
+        _operation_names.add(name)
+    return name
 
 
 def matchable_routes(routes: Iterable[BaseRoute]) -> list[Any]:

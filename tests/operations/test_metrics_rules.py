@@ -9,6 +9,7 @@ import time
 import pytest
 from prometheus_client.core import GaugeMetricFamily
 
+from api.core import metrics
 from api.core.metrics import (
     Reading,
     matchable_routes,
@@ -39,6 +40,14 @@ from api.main import create_app
 )
 def test_operation_names_become_bounded_labels(name: str | None, label: str) -> None:
     assert operation_label(name) == label
+
+
+def test_past_the_limit_new_operation_names_are_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metrics, "_operation_names", {"Known"})
+    monkeypatch.setattr(metrics, "MAX_OPERATION_NAMES", 2)
+    assert operation_label("Second") == "Second"
+    assert operation_label("Third") == "other"
+    assert operation_label("Known") == "Known" and operation_label("Second") == "Second"
 
 
 def test_codes_and_methods_outside_the_known_shapes_are_grouped() -> None:
