@@ -91,8 +91,10 @@ def serve(
             prepare_database()
         if seed:
             seed_commands.seed_if_empty()
-    if workers > 1:
-        prepare_worker_metrics()
+    if workers > 1:  # the workers add up their metrics through files in one directory (docs/operations.md)
+        from api.core.metrics import prepare_multiprocess_directory
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = prepare_multiprocess_directory(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
     uvicorn.run(
         "api.main:create_app",
         factory=True,
@@ -104,10 +106,6 @@ def serve(
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         log_config=logs.logging_config(settings),
     )
-
-
-def prepare_worker_metrics() -> None:
-    """Several worker processes add up their metrics through files in one directory (docs/operations.md)."""
 
 
 @app.command()

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
 
-from api import migrations
+from api import migrations, observability
 from api.core import health, log_redaction
 from api.core.logs import organisation_var
 from api.auth import keys as signing_keys
@@ -31,6 +31,7 @@ from api.core.pages import graphiql
 from api.schema import build_schema
 from api.search.engines import create_backend
 from api.search.indexer import SearchProgress, run_indexer
+from api.search.indexer import readiness as search_readiness
 from api.core.settings import Settings, get_settings
 from api.vocabularies.cache import TermCache
 
@@ -172,12 +173,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.shutting_down = False
     # What /readyz checks, in order (docs/operations.md, Health probes). Each is an async callable
     # taking the app and returning (ok, short reason); a check that raises or takes longer than
-    # COPLAB_READINESS_TIMEOUT_SECONDS fails. Further checks are added here by name, e.g. "search"
-    # (the index built and caught up with the outbox) once the search domain offers one.
+    # COPLAB_READINESS_TIMEOUT_SECONDS fails. "search": the index built and caught up with the change log.
     app.state.readiness_checks = health.readiness_checks(
         ("database", health.database_reachable),
         ("migrations", lambda app: migrations.at_head(app.state.engine)),
         ("shutdown", health.not_shutting_down),
+        ("search", search_readiness),
     )
     app.add_exception_handler(InvalidToken, invalid_token_response)
     app.state.key_cache = KeyCache()
@@ -227,5 +228,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=False,
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    observability.install(app, settings)  # /metrics, request metrics, tracing (docs/operations.md)
     app.add_middleware(RequestId)
     return app

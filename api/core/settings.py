@@ -25,6 +25,7 @@ class LogFormat(StrEnum):
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+TRACING_EXPORTERS = ("off", "otlp", "console", "file")
 DEFAULT_ISSUER = "http://127.0.0.1:8000"  # `coplab serve` without --host or --port
 
 
@@ -182,6 +183,24 @@ class Settings(BaseSettings):
     tune_gc: bool | None = None
     gc_young_threshold: int = 5000
 
+    # The operators' view (docs/operations.md, "Metrics" and "Tracing").
+    # /metrics: unset means on outside production, and in production on only with a token.
+    metrics_enabled: bool | None = None
+    # When set, /metrics answers only `Authorization: Bearer <token>`.
+    metrics_token: str = ""
+    # How long /metrics waits for each reading taken at scrape time (outbox, index) before reporting it down.
+    metrics_reading_timeout_seconds: float = 2.0
+    # Set by `coplab serve --workers N` (read by prometheus-client too): every process writes its
+    # counts there and /metrics adds them up.
+    prometheus_multiproc_dir: str = Field("", validation_alias="PROMETHEUS_MULTIPROC_DIR")
+    # off, otlp, console (standard output) or file (JSON lines in tracing_file); unset: otlp when
+    # OTEL_EXPORTER_OTLP_ENDPOINT is set, else off.
+    tracing: str = ""
+    tracing_file: Path | None = None
+    # The share of requests traced (a caller's `traceparent` decides for its own requests).
+    tracing_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    otel_exporter_otlp_endpoint: str = Field("", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> "Settings":
         if not self.database_url:
@@ -198,6 +217,14 @@ class Settings(BaseSettings):
                 )
             self.issuer = self.serve_url or DEFAULT_ISSUER
         self.issuer = _issuer_url(self.issuer)
+        if self.metrics_enabled is None:
+            self.metrics_enabled = self.environment is not Environment.PRODUCTION or bool(self.metrics_token)
+        if not self.tracing:
+            self.tracing = "otlp" if self.otel_exporter_otlp_endpoint else "off"
+        if self.tracing not in TRACING_EXPORTERS:
+            raise ValueError(f"COPLAB_TRACING: {self.tracing!r} is not one of {', '.join(TRACING_EXPORTERS)}")
+        if self.tracing == "file" and self.tracing_file is None:
+            raise ValueError("COPLAB_TRACING=file needs COPLAB_TRACING_FILE, the file the spans are written to")
         return self
 
     @property

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from api.oauth.models import FailedAttempt
 
 log = logging.getLogger("coplab")
+from api.core.metrics import RATE_LIMITED
 
 # An IPv6 host usually holds a whole /64: counting each of its addresses apart would give it 2^64
 # fresh starts.
@@ -127,12 +128,15 @@ class GuessingLimits:
 
     per_identity_and_source: FailureLimiter
     per_source: FailureLimiter
+    # What is guessed ("token", "sign_in"): the label of coplab_rate_limited_total.
+    kind: str = "unnamed"
 
     @classmethod
     def of(cls, *, kind: str, limit: int, source_limit: int, window_seconds: float) -> "GuessingLimits":
         return cls(
             per_identity_and_source=FailureLimiter(kind=kind, limit=limit, window_seconds=window_seconds),
             per_source=FailureLimiter(kind=f"{kind}:source", limit=source_limit, window_seconds=window_seconds),
+            kind=kind,
         )
 
     @staticmethod
@@ -140,13 +144,17 @@ class GuessingLimits:
         return [f"{identity} from {source}" for identity in dict.fromkeys(identities)]
 
     def retry_after(self, engine: sa.Engine, *, identities: Iterable[str], source: str) -> int | None:
-        """Seconds to wait before this source may try these identities again; None if it may now."""
+        """Seconds to wait before this source may try these identities again; None if it may now.
+        Every refusal counts in coplab_rate_limited_total."""
         with engine.connect() as connection:
             waits = [
                 self.per_identity_and_source.retry_after(connection, *self._keys(identities, source)),
                 self.per_source.retry_after(connection, source),
             ]
-        return max((wait for wait in waits if wait is not None), default=None)
+        wait = max((wait for wait in waits if wait is not None), default=None)
+        if wait is not None:
+            RATE_LIMITED.labels(limiter=self.kind).inc()
+        return wait
 
     def failed(self, engine: sa.Engine, *, identities: Iterable[str], source: str) -> None:
         with engine.begin() as connection:

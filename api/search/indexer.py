@@ -122,11 +122,24 @@ async def drain(
         total += batch.rows
 
 
+@dataclass(frozen=True)
+class Backlog:
+    rows: int  # changes waiting
+    oldest_seconds: float | None  # how long the longest-waiting one has waited
+
+
+async def backlog(*, sessions: Sessions, position: Position | None = None) -> Backlog:
+    """The changes an index has not applied yet (the shared index's, unless `position` is given): how
+    many, and how long the oldest has waited."""
+    async with sessions() as session:
+        if position is None:
+            position = await changes.indexed_position(session)
+        return Backlog(*await changes.waiting(session, position))
+
+
 async def pending(*, sessions: Sessions) -> int:
     """How many changes the shared index has not applied yet."""
-    async with sessions() as session:
-        count, _ = await changes.waiting(session, await changes.indexed_position(session))
-        return count
+    return (await backlog(sessions=sessions)).rows
 
 
 _DONE = object()
@@ -186,6 +199,25 @@ class SearchProgress:
 
     def caught_up_within(self, seconds: float) -> bool:
         return self.caught_up_at is not None and time.monotonic() - self.caught_up_at <= seconds
+
+
+async def readiness(app: Any) -> tuple[bool, str]:  # noqa: ANN401
+    """/readyz's search check. Embedded: this process's index is built and has applied every change
+    within `search_ready_lag_seconds`; its position in the log is named (tests compare it with the
+    log's end). A shared index: no change has waited longer than that for whichever process indexes."""
+    settings, progress = app.state.settings, app.state.search_progress
+    bound = settings.search_ready_lag_seconds
+    if app.state.search.name == "embedded":
+        if not progress.built or progress.position is None:
+            return False, "the search index is being built from the database"
+        where = f"position {progress.position.txid}:{progress.position.id}"
+        if not progress.caught_up_within(bound):
+            return False, f"the search index is behind the change log ({where})"
+        return True, f"caught up ({where})"
+    waiting = await backlog(sessions=app.state.session_factory)
+    if waiting.oldest_seconds is not None and waiting.oldest_seconds > bound:
+        return False, f"{waiting.rows} changes wait; the oldest for {waiting.oldest_seconds:.0f} s"
+    return True, f"{waiting.rows} changes wait"
 
 
 async def _follow_own(sessions: Sessions, backend: SearchBackend, progress: SearchProgress, size: int) -> Batch:
