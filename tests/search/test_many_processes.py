@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from api.core.settings import Settings
 from api.search.models import SearchOutbox
+from tests.conftest import empty_database
 from tests.search.indexing import log_end
 from tests.server import free_port, server_process
 
@@ -134,10 +135,13 @@ def test_a_process_restarted_later_catches_up_with_what_others_wrote(settings, m
     assert log_end(engine).id > 0
 
 
-def test_servers_started_together_on_an_empty_database_prepare_it_once(settings, tmp_path) -> None:  # noqa: ANN001
-    if settings.database_url.startswith("postgresql"):
-        pytest.skip("the suite's PostgreSQL database is migrated already; SQLite gives a fresh one per test")
-    fresh = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'fresh.db'}"})
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_servers_started_together_on_an_empty_database_prepare_it_once(backend, tmp_path) -> None:  # noqa: ANN001
+    with empty_database(backend, tmp_path) as url:
+        _start_three_at_once(Settings(environment="test", database_url=url, data_dir=tmp_path))
+
+
+def _start_three_at_once(fresh: Settings) -> None:
     ports = [free_port() for _ in range(3)]
     processes = [
         subprocess.Popen([COPLAB, "serve", "--port", str(port)], env=_environment(fresh),

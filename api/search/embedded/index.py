@@ -12,6 +12,9 @@ from api.search.embedded.text import terms
 from api.search.embedded.typos import Vocabulary
 from api.search.schema import IndexSchema
 
+# Internal numbers are 32-bit (roaring bitmaps); whole-number ids below this are their own number.
+FIRST_OTHER_NUMBER = 2**31
+
 FilterKey = tuple[str, Any]  # (type name, value): `True` and `1` are different filter values
 
 
@@ -37,7 +40,7 @@ class Index:
         # word → field position → documents; the field position is the rank in `schema.searchable`
         self.postings: dict[str, list[BitMap]] = {}
         self.filters: defaultdict[str, dict[FilterKey, BitMap]] = defaultdict(dict)
-        self._next = 0
+        self._next = FIRST_OTHER_NUMBER
         self._sort_ranks: dict[str, dict[int, int]] = {}
         self._sort_orders: dict[tuple[str, bool], list[int]] = {}
 
@@ -51,10 +54,11 @@ class Index:
     def put(self, document: Mapping[str, Any]) -> None:
         """Add or replace a whole document."""
         document_id = str(document["id"])
-        if document_id in self.number_of:
+        number = self.number_of.get(document_id)
+        if number is not None:
             self.remove(document_id)
-        number = self._next
-        self._next += 1
+        else:
+            number = self._number_for(document_id)
         self.number_of[document_id] = number
         self.documents[number] = dict(document)
         self.all.add(number)
@@ -70,6 +74,18 @@ class Index:
                 self.filters[name].setdefault(filter_key(value), BitMap()).add(number)
         self._sort_ranks.clear()
         self._sort_orders.clear()
+
+    def _number_for(self, document_id: str) -> int:
+        """A new document's internal number, which orders ties: its own id where that is a whole number
+        (initiatives' ids, which grow with creation), so that every process's index, whether built from
+        the database or following the change log, orders the same documents alike. Other ids get
+        numbers above every such id, in the order they were first added; a replaced document keeps its
+        number either way, as in Meilisearch."""
+        if document_id.isdigit() and int(document_id) < FIRST_OTHER_NUMBER:
+            return int(document_id)
+        number = self._next
+        self._next += 1
+        return number
 
     def remove(self, document_id: str) -> None:
         number = self.number_of.pop(document_id, None)
