@@ -10,17 +10,34 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 
-from api.core.console import console, exit_on_invalid_settings
-from api.core.settings import PROJECT_ROOT, get_settings
+from api.core.console import console
+from api.core.settings import PROJECT_ROOT, ConfigurationError, Settings, exit_with, get_settings, problems
 from api.exports import commands as export_commands
 from api.migrations.commands import db_app
-from api.oauth.commands import client_app, keys_app, token_app
+from api.oauth.commands import client_app, encrypt_signing_keys, keys_app, token_app
 from api.organisations.commands import org_app, user_app
 from api.search.commands import search_app
 from api.seeding import commands as seed_commands
 from api.vocabularies.commands import prepare_database, vocab_app
 
-app = typer.Typer(help="coplab: the registry of the Children Online Protection Lab.", no_args_is_help=True)
+
+
+class Coplab(typer.Typer):
+    """The command, which refuses a wrong configuration in one line a problem, whichever command meets it
+    (the variable, the value with secrets redacted, what is expected), never with a traceback."""
+
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as error:
+            if error.title != Settings.__name__:
+                raise
+            exit_with(problems(error))
+        except ConfigurationError as error:
+            exit_with([str(error)])
+
+
+app = Coplab(help="coplab: the registry of the Children Online Protection Lab.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
@@ -51,7 +68,9 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     reload: bool = False,
-    prepare: Annotated[bool, typer.Option(help="Migrate and load vocabularies first.")] = True,
+    prepare: Annotated[
+        bool, typer.Option(help="Migrate, load vocabularies and encrypt the signing keys as configured first.")
+    ] = True,
     seed: Annotated[
         bool, typer.Option(help="Load the Lab's registry (seed/registry) into a database that holds no organisation.")
     ] = True,
@@ -64,10 +83,7 @@ def serve(
     # `--reload` starts, so the listening address reaches the issuer the same way.
     os.environ["COPLAB_SERVE_URL"] = served_at(host, port)
     get_settings.cache_clear()
-    try:
-        settings = get_settings()
-    except ValidationError as error:
-        exit_on_invalid_settings(error)
+    settings = get_settings()  # refused settings: one line a problem (Coplab)
     console.print(f"issuer {escape(settings.issuer)}", soft_wrap=True)
     if host in WILDCARD_HOSTS and settings.issuer == os.environ["COPLAB_SERVE_URL"]:
         console.print(
@@ -76,6 +92,9 @@ def serve(
         )
     if prepare:
         prepare_database()
+    # Encrypt the signing keys as configured, or (with --no-prepare) check that they open: a wrong
+    # encryption key stops here in one line, before the server starts.
+    encrypt_signing_keys(write=prepare)
     if seed:
         seed_commands.seed_if_empty()
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, reload=reload, proxy_headers=True)

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.core.db import create_engine, session_factory, transaction
 from api.core.errors import DomainError, Problem
-from api.core.settings import get_settings
+from api.core.settings import exit_with, get_settings, problems
 
 # Reports and progress go to standard error, so standard output carries only what scripts read
 # (a client id and secret, a token).
@@ -36,10 +36,8 @@ def print_problems(problems: Iterable[Problem]) -> None:
 
 
 def exit_on_invalid_settings(error: ValidationError) -> NoReturn:
-    """Print why the settings were refused, one line a problem, and exit 1."""
-    for problem in error.errors():
-        console.print(f"[red]{escape(problem['msg'].removeprefix('Value error, '))}", soft_wrap=True)
-    raise typer.Exit(1) from None
+    """Print why the settings were refused, one line a problem (`settings.problems`), and exit 1."""
+    exit_with(problems(error))
 
 
 @asynccontextmanager
