@@ -67,3 +67,24 @@ def test_several_wrong_settings_give_one_line_each(monkeypatch: pytest.MonkeyPat
         "COPLAB_MAX_ALIASES: '0' is not valid; expected a whole number of at least 1",
         "COPLAB_TUNE_GC: 'perhaps' is not valid; expected true or false",
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("https://a.example/", "https://a.example"),
+        ("HTTPS://A.example:8443", "https://a.example:8443"),
+        ("http://[::1]:5173/app", "http://[::1]:5173"),
+        ("https://ana:s3cret@a.example", "https://a.example"),
+    ],
+)
+def test_a_near_origin_is_refused_with_the_origin_meant_and_no_password(written: str, meant: str) -> None:
+    [line] = _refusal(cors_origins=[written])
+    assert f"is not an origin (did you mean {meant!r}?)" in line
+    assert "s3cret" not in line
+
+
+def test_an_issuer_with_a_password_is_refused_without_echoing_it() -> None:
+    [line] = _refusal(issuer="ftp://ana:s3cret@registry.example.org")
+    assert line == "COPLAB_ISSUER: 'ftp://ana:[redacted]@registry.example.org' is not a base URL; " \
+        "give scheme://host[:port][/path], e.g. https://registry.example.org"

@@ -54,7 +54,7 @@ def _issuer_url(url: str) -> str:
         parts = parts._replace(netloc="")
     if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment or "#" in url:
         raise ValueError(
-            f"COPLAB_ISSUER: {url!r} is not a base URL; give scheme://host[:port][/path], e.g. https://registry.example.org"
+            f"COPLAB_ISSUER: {redact(url)!r} is not a base URL; give scheme://host[:port][/path], e.g. https://registry.example.org"
         )
     return url.rstrip("/")
 
@@ -205,10 +205,10 @@ class Settings(BaseSettings):
                 and not parts.password
             )
             if not exact:
-                meant = f"{parts.scheme}://{parts.netloc}".lower()
+                meant = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
                 hint = f" (did you mean {meant!r}?)" if port_ok and parts.hostname and "*" not in meant else ""
                 raise ValueError(
-                    f"COPLAB_CORS_ORIGINS: {origin!r} is not an origin{hint}; list each allowed origin exactly as "
+                    f"COPLAB_CORS_ORIGINS: {redact(origin)!r} is not an origin{hint}; list each allowed origin exactly as "
                     "scheme://host[:port] in lowercase (no '*', path, query or trailing slash), separated by "
                     "commas or spaces"
                 )
