@@ -21,7 +21,6 @@ from api.seeding import commands as seed_commands
 from api.vocabularies.commands import prepare_database, vocab_app
 
 
-
 class Coplab(typer.Typer):
     """The command, which refuses a wrong configuration in one line a problem, whichever command meets it
     (the variable, the value with secrets redacted, what is expected), never with a traceback."""
