@@ -34,6 +34,15 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+TRACING_EXPORTERS = ("off", "otlp", "console", "file")
 DEFAULT_ISSUER = "http://127.0.0.1:8000"  # `coplab serve` without --host or --port
 DATABASE_URL_FORMS = "postgresql://user:password@host:5432/database or sqlite:////absolute/path/coplab.db"
 ENCRYPTION_KEY_BYTES = 32  # AES-256
@@ -150,34 +159,32 @@ class Settings(BaseSettings):
     meilisearch_search_key: str | None = Field(default=None, json_schema_extra=_secret())
     meilisearch_search_key_uid: str | None = None
     search_token_seconds: Seconds = 600
-    # The indexer that drains the search outbox (docs/search-indexing.md): inside each API process by
-    # default; turn it off where `coplab search worker` runs instead (several API processes).
+    # Database connections of one process (docs/operations.md, "Connections"): requests' pool, and the
+    # search indexer's own small one. PostgreSQL cancels a statement running longer than the timeout.
+    db_pool_size: Limit = 5
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_indexer_pool_size: Limit = 2
+    db_statement_timeout_seconds: float = Field(default=30.0, ge=0)  # 0: never
+    # On SIGTERM a server stops accepting, lets requests in flight finish for up to this long, then
+    # stops the indexer after its current batch.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    # Following the search change log (docs/search-indexing.md). With the embedded engine every API
+    # process follows it into its own index. With Meilisearch one process at a time (holding a lease)
+    # indexes the shared index: each API process competes for it unless this is off, where
+    # `coplab search worker` processes index instead.
     search_indexer_in_process: bool = True
     search_poll_seconds: float = Field(default=0.2, gt=0)
     search_batch_size: Limit = 200
+    # Changes stay in the log this long; a follower further behind rebuilds its index.
+    search_log_retention_seconds: float = Field(default=3600.0, gt=0)
+    search_prune_interval_seconds: float = Field(default=60.0, gt=0)
+    # The shared index's indexer renews its lease this often; another process takes over after it lapses.
+    search_lease_seconds: float = Field(default=15.0, gt=0)
+    # /readyz: the index must have caught up with the log within this long.
+    search_ready_lag_seconds: float = Field(default=30.0, gt=0)
     # While the engine fails, retry after this long, doubling up to the maximum.
     search_retry_initial_seconds: float = Field(default=0.2, gt=0)
     search_retry_max_seconds: float = Field(default=30.0, gt=0)
-
-    # The public export served at /exports/ (docs/exports.md) is written again once older than this.
-    exports_max_age_seconds: int = Field(default=600, ge=0)
-
-    # Failed client authentications at the token endpoint, per client id and source address together,
-    # and per source address across every client id (SECURITY.md 38, docs/auth.md).
-    token_failure_limit: int = Field(default=5, ge=1)
-    token_source_failure_limit: int = Field(default=20, ge=1)
-    token_failure_window_seconds: int = Field(default=60, ge=1)
-    # Failed sign-ins at the authorization page, per e-mail address and source address together, and
-    # per source address across every e-mail address.
-    sign_in_failure_limit: int = Field(default=5, ge=1)
-    sign_in_source_failure_limit: int = Field(default=20, ge=1)
-    sign_in_failure_window_seconds: int = Field(default=300, ge=1)
-
-    # Garbage collection of the serving process (docs/performance.md): freeze what startup built and
-    # collect the youngest generation less often. Off by default in tests, whose one process builds
-    # hundreds of apps and should not keep each one's objects out of collection.
-    tune_gc: bool | None = None
-    gc_young_threshold: Limit = 5000
 
     @field_validator("cors_origins", "key_encryption_keys", mode="before")
     @classmethod
@@ -251,10 +258,66 @@ class Settings(BaseSettings):
                 )
         return url
 
+    # The public export served at /exports/ (docs/exports.md) is written again when the registry's data
+    # version changes, and in any case once older than this.
+    exports_max_age_seconds: int = Field(default=600, ge=0)
+
+    # Failed client authentications at the token endpoint, per client id and source address together,
+    # and per source address across every client id (SECURITY.md 38, docs/auth.md).
+    token_failure_limit: int = Field(default=5, ge=1)
+    token_source_failure_limit: int = Field(default=20, ge=1)
+    token_failure_window_seconds: int = Field(default=60, ge=1)
+    # Failed sign-ins at the authorization page, per e-mail address and source address together, and
+    # per source address across every e-mail address.
+    sign_in_failure_limit: int = Field(default=5, ge=1)
+    sign_in_source_failure_limit: int = Field(default=20, ge=1)
+    sign_in_failure_window_seconds: int = Field(default=300, ge=1)
+
+    # Log output of `coplab serve` and `coplab search worker` (docs/operations.md, Logs): one JSON
+    # object per line, except in development, where lines are plain text unless set.
+    log_format: LogFormat | None = None
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        if level.upper() not in LOG_LEVELS:
+            raise ValueError(f"COPLAB_LOG_LEVEL: {level!r} is not one of {', '.join(LOG_LEVELS)}")
+        return level.upper()
+
+    # Readiness (docs/operations.md, Health probes): each check of /readyz gives up after this long.
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    # Garbage collection of the serving process (docs/performance.md): freeze what startup built and
+    # collect the youngest generation less often. Off by default in tests, whose one process builds
+    # hundreds of apps and should not keep each one's objects out of collection.
+    tune_gc: bool | None = None
+    gc_young_threshold: Limit = 5000
+
+    # The operators' view (docs/operations.md, "Metrics" and "Tracing").
+    # /metrics: unset means on outside production, and in production on only with a token.
+    metrics_enabled: bool | None = None
+    # When set, /metrics answers only `Authorization: Bearer <token>`.
+    metrics_token: str = Field(default="", json_schema_extra=_secret())
+    # How long /metrics waits for each reading taken at scrape time (outbox, index) before reporting it down.
+    metrics_reading_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Set by `coplab serve --workers N` (read by prometheus-client too): every process writes its
+    # counts there and /metrics adds them up.
+    prometheus_multiproc_dir: str = Field("", validation_alias="PROMETHEUS_MULTIPROC_DIR")
+    # off, otlp, console (standard output) or file (JSON lines in tracing_file); unset: otlp when
+    # OTEL_EXPORTER_OTLP_ENDPOINT is set, else off.
+    tracing: str = ""
+    tracing_file: Path | None = None
+    # The share of requests traced (a caller's `traceparent` decides for its own requests).
+    tracing_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    otel_exporter_otlp_endpoint: str = Field("", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'coplab.db'}"
+        if self.log_format is None:
+            self.log_format = LogFormat.TEXT if self.environment is Environment.DEVELOPMENT else LogFormat.JSON
         if self.tune_gc is None:
             self.tune_gc = self.environment is not Environment.TEST
         if not self.issuer:
@@ -265,6 +328,14 @@ class Settings(BaseSettings):
                 )
             self.issuer = self.serve_url or DEFAULT_ISSUER
         self.issuer = _issuer_url(self.issuer)
+        if self.metrics_enabled is None:
+            self.metrics_enabled = self.environment is not Environment.PRODUCTION or bool(self.metrics_token)
+        if not self.tracing:
+            self.tracing = "otlp" if self.otel_exporter_otlp_endpoint else "off"
+        if self.tracing not in TRACING_EXPORTERS:
+            raise ValueError(f"COPLAB_TRACING: {self.tracing!r} is not one of {', '.join(TRACING_EXPORTERS)}")
+        if self.tracing == "file" and self.tracing_file is None:
+            raise ValueError("COPLAB_TRACING=file needs COPLAB_TRACING_FILE, the file the spans are written to")
         if self.environment is Environment.PRODUCTION and not self.key_encryption_keys:
             raise ValueError(
                 "COPLAB_KEY_ENCRYPTION_KEYS is not set: in production the signing keys are stored encrypted; "
@@ -278,11 +349,21 @@ class Settings(BaseSettings):
 
 
 def variable(name: str) -> str:
-    """The environment variable of the setting `name`."""
-    return f"{PREFIX}{name.upper()}"
+    """The environment variable of the setting `name` (its own name where it has one, as the
+    variables other tools read too)."""
+    alias = Settings.model_fields[name].validation_alias if name in Settings.model_fields else None
+    return alias if isinstance(alias, str) else f"{PREFIX}{name.upper()}"
+
+
+def _field_named(name: str) -> str:
+    """The setting a problem's location names: a field, or the variable of one with a name of its own."""
+    aliased = {field.validation_alias: field_name for field_name, field in Settings.model_fields.items()}
+    return aliased.get(name, name)
 
 
 def _is_secret(name: str) -> bool:
+    if name not in Settings.model_fields:
+        return False
     extra = Settings.model_fields[name].json_schema_extra
     return isinstance(extra, dict) and bool(extra.get("secret"))
 
@@ -303,6 +384,8 @@ def _expected(name: str) -> str:
             words += f" of at least {bound.ge}"
         elif isinstance(bound, annotated_types.Gt):
             words += f" greater than {bound.gt}"
+        elif isinstance(bound, annotated_types.Le):
+            words += f" and at most {bound.le}"
     return words
 
 
@@ -316,7 +399,7 @@ def problems(error: ValidationError) -> list[str]:
         if problem["type"] == "value_error" and (message.startswith(PREFIX) or not location):
             lines.append(message)  # the validators' own lines name the variable and the expectation
             continue
-        name = str(location[0])
+        name = _field_named(str(location[0]))
         value = problem["input"]
         shown = REDACTED if _is_secret(name) else redact(str(value))
         if name in Settings.model_fields:

@@ -15,7 +15,7 @@ def _rows() -> dict[str, str]:
     section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
     rows = {}
     for line in section.splitlines():
-        found = re.match(r"\| `(COPLAB_[A-Z0-9_]+)` \| ([^|]*) \|", line)
+        found = re.match(r"\| `([A-Z][A-Z0-9_]+)` \| ([^|]*) \|", line)
         if found:
             assert found.group(1) not in rows, f"{found.group(1)} has two rows"
             rows[found.group(1)] = found.group(2).strip()

@@ -1,4 +1,5 @@
-"""The search indexer's test doubles and helpers: an engine that can be taken down, fast settings, the outbox's rows."""
+"""The search indexer's test doubles and helpers: an engine that can be taken down, fast settings, the change log's rows
+and how far an index has followed them."""
 
 import asyncio
 import threading
@@ -12,6 +13,7 @@ from api.core.db import create_engine, session_factory
 from api.core.settings import Settings
 from api.search.backend import SearchUnavailable
 from api.search.embedded import EmbeddedBackend
+from api.search.changes import Position
 from api.search.models import SearchOutbox
 
 T = TypeVar("T")
@@ -88,3 +90,18 @@ def queued(engine: sa.Engine) -> list[int]:
     """The initiative ids in the outbox, in row order, read on a fresh connection."""
     with engine.connect() as connection:
         return list(connection.execute(sa.select(OUTBOX.c.initiative_id).order_by(OUTBOX.c.id)).scalars())
+
+
+def log_end(engine: sa.Engine) -> Position:
+    """The position of the change log's last row (the start when it is empty)."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(OUTBOX.c.txid, OUTBOX.c.id).order_by(OUTBOX.c.txid.desc(), OUTBOX.c.id.desc()).limit(1)
+        ).first()
+    return Position(*row) if row else Position()
+
+
+def caught_up(app: Any, engine: sa.Engine) -> bool:
+    """Whether the app's index has applied every change in the log."""
+    position = app.state.search_progress.position
+    return position is not None and position >= log_end(engine)

@@ -26,6 +26,7 @@ from api.search.backend import (
     MatchingStrategy,
     SearchRequest,
     SearchResult,
+    SearchUnavailable,
     Snippet,
     SortField,
 )
@@ -68,10 +69,13 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, schema: IndexSchema = INITIATIVES) -> None:
+    def __init__(self, schema: IndexSchema = INITIATIVES, *, built: bool = True) -> None:
         self.schema = schema
         self._index = Index(schema)
         self._lock = threading.RLock()
+        # A server's index starts empty and is built from the database: until then a search would
+        # answer from part of the registry (or none of it) as if that were all, so it is refused.
+        self._built = built
 
     # Writes
 
@@ -97,6 +101,7 @@ class EmbeddedBackend:
             fresh.put(document)
         with self._lock:
             self._index = fresh  # searches see the old index or the new one, never a partial one
+            self._built = True
 
     # Reads
 
@@ -111,12 +116,14 @@ class EmbeddedBackend:
 
     def stats(self) -> IndexStats:
         with self._lock:
-            return IndexStats(documents=len(self._index.documents), is_indexing=False)
+            return IndexStats(documents=len(self._index.documents), is_indexing=not self._built)
 
     def health(self) -> bool:
         return True
 
     def search(self, request: SearchRequest) -> SearchResult:
+        if not self._built:
+            raise SearchUnavailable("the search index is being built from the database")
         started = time.perf_counter()
         self.schema.refuse_unshown((*request.highlight, *request.crop))
         with self._lock:
