@@ -145,8 +145,13 @@ def pool_options(url: str, *, size: int, overflow: int, statement_timeout_second
     """`create_engine` keywords for a pool of `size` connections kept open and `overflow` more opened
     under load, whose statements PostgreSQL cancels after `statement_timeout_seconds` (0: never)."""
     options: dict[str, Any] = {"pool_size": size, "max_overflow": overflow, "pool_pre_ping": True}
-    if make_url(url).get_backend_name() == "postgresql" and statement_timeout_seconds > 0:
-        options["connect_args"] = {"options": f"-c statement_timeout={int(statement_timeout_seconds * 1000)}"}
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and statement_timeout_seconds > 0:
+        # Added to the URL's own `options` (a search_path, say), which connect_args would otherwise replace.
+        given = parsed.query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        timeout = f"-c statement_timeout={int(statement_timeout_seconds * 1000)}"
+        options["connect_args"] = {"options": f"{given} {timeout}".strip()}
     return options
 
 

@@ -105,3 +105,25 @@ def caught_up(app: Any, engine: sa.Engine) -> bool:
     """Whether the app's index has applied every change in the log."""
     position = app.state.search_progress.position
     return position is not None and position >= log_end(engine)
+
+
+def server_position(base_url: str) -> Position | None:
+    """Where a running server's own (embedded) index stands in the change log, as its /readyz says."""
+    import re
+
+    import httpx
+
+    detail = httpx.get(f"{base_url}/readyz", timeout=10).json()["checks"]["search"]["detail"]
+    found = re.search(r"position (\d+):(\d+)", detail)
+    return Position(int(found[1]), int(found[2])) if found else None
+
+
+def wait_until_server_caught_up(base_url: str, engine: sa.Engine, timeout: float = 30) -> None:
+    """Return once the server's index has applied every change now in the log; fails after `timeout`."""
+    import time
+
+    end = log_end(engine)
+    deadline = time.monotonic() + timeout
+    while (position := server_position(base_url)) is None or position < end:
+        assert time.monotonic() < deadline, f"the server's index stayed at {position}, the log ends at {end}"
+        time.sleep(0.05)

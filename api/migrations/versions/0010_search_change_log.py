@@ -6,7 +6,7 @@ from alembic import op
 from api.core.db import current_transaction_id
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 
 
 def upgrade() -> None:
