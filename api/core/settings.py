@@ -101,6 +101,7 @@ def _secret() -> dict[str, Any]:
 
 Seconds = Annotated[int, Field(ge=1)]
 Limit = Annotated[int, Field(ge=1)]
+Interval = Annotated[float, Field(gt=0)]
 Words = Annotated[list[str], NoDecode]
 
 
@@ -173,18 +174,18 @@ class Settings(BaseSettings):
     # indexes the shared index: each API process competes for it unless this is off, where
     # `coplab search worker` processes index instead.
     search_indexer_in_process: bool = True
-    search_poll_seconds: float = Field(default=0.2, gt=0)
+    search_poll_seconds: Interval = 0.2
     search_batch_size: Limit = 200
     # Changes stay in the log this long; a follower further behind rebuilds its index.
-    search_log_retention_seconds: float = Field(default=3600.0, gt=0)
-    search_prune_interval_seconds: float = Field(default=60.0, gt=0)
+    search_log_retention_seconds: Interval = 3600.0
+    search_prune_interval_seconds: Interval = 60.0
     # The shared index's indexer renews its lease this often; another process takes over after it lapses.
-    search_lease_seconds: float = Field(default=15.0, gt=0)
+    search_lease_seconds: Interval = 15.0
     # /readyz: the index must have caught up with the log within this long.
-    search_ready_lag_seconds: float = Field(default=30.0, gt=0)
+    search_ready_lag_seconds: Interval = 30.0
     # While the engine fails, retry after this long, doubling up to the maximum.
-    search_retry_initial_seconds: float = Field(default=0.2, gt=0)
-    search_retry_max_seconds: float = Field(default=30.0, gt=0)
+    search_retry_initial_seconds: Interval = 0.2
+    search_retry_max_seconds: Interval = 30.0
 
     @field_validator("cors_origins", "key_encryption_keys", mode="before")
     @classmethod
@@ -286,7 +287,7 @@ class Settings(BaseSettings):
         return level.upper()
 
     # Readiness (docs/operations.md, Health probes): each check of /readyz gives up after this long.
-    readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+    readiness_timeout_seconds: Interval = 2.0
 
     # Garbage collection of the serving process (docs/performance.md): freeze what startup built and
     # collect the youngest generation less often. Off by default in tests, whose one process builds
@@ -300,7 +301,7 @@ class Settings(BaseSettings):
     # When set, /metrics answers only `Authorization: Bearer <token>`.
     metrics_token: str = Field(default="", json_schema_extra=_secret())
     # How long /metrics waits for each reading taken at scrape time (outbox, index) before reporting it down.
-    metrics_reading_timeout_seconds: float = Field(default=2.0, gt=0)
+    metrics_reading_timeout_seconds: Interval = 2.0
     # Set by `coplab serve --workers N` (read by prometheus-client too): every process writes its
     # counts there and /metrics adds them up.
     prometheus_multiproc_dir: str = Field("", validation_alias="PROMETHEUS_MULTIPROC_DIR")

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from api.auth.key_encryption import fingerprint
 from api.core.db import create_sync_engine
-from tests.oauth.test_issuer import _client, _coplab, _environment, _viewer, fresh_database  # noqa: F401
-from tests.server import free_port, server_process
+from tests.oauth.test_issuer import _client, _coplab, _viewer, fresh_database  # noqa: F401
+from tests.server import COPLAB, coplab_environment, free_port, server_process
 
 
 def _new_key() -> tuple[str, bytes]:
@@ -48,8 +48,8 @@ def _client_credentials(base: str, client: dict[str, str]) -> str:
 
 def test_keys_are_encrypted_at_rest_and_tokens_verify_across_restarts(fresh_database: str) -> None:
     port = free_port()
-    plain = _environment(fresh_database)
-    serve = [_coplab.__globals__["COPLAB"], "serve", "--no-seed", "--port", str(port)]
+    plain = coplab_environment(fresh_database)
+    serve = [COPLAB, "serve", "--no-seed", "--port", str(port)]
 
     # Before any encryption key: development stores the key as plain JSON.
     with server_process(serve, plain, port=port) as (base, _):
@@ -86,7 +86,7 @@ def test_keys_are_encrypted_at_rest_and_tokens_verify_across_restarts(fresh_data
 def test_the_encryption_key_rotates_and_a_wrong_one_is_refused_in_one_line(fresh_database: str, tmp_path: Path) -> None:
     old, old_raw = _new_key()
     new, new_raw = _new_key()
-    env = _environment(fresh_database, COPLAB_KEY_ENCRYPTION_KEYS=old)
+    env = coplab_environment(fresh_database, COPLAB_KEY_ENCRYPTION_KEYS=old)
     for args in (("db", "upgrade"), ("vocabularies", "load"), ("org", "create", "iwf", "--name", "IWF", "--type", "HOTLINE", "--country", "GB")):
         assert _coplab(*args, env=env).returncode == 0
     minted = _coplab("token", "mint", "--org", "iwf", "--scopes", "initiatives:read", env=env)
@@ -128,7 +128,7 @@ def test_the_encryption_key_rotates_and_a_wrong_one_is_refused_in_one_line(fresh
 
 def test_a_stored_key_altered_or_moved_is_refused(fresh_database: str) -> None:
     key, _ = _new_key()
-    env = _environment(fresh_database, COPLAB_KEY_ENCRYPTION_KEYS=key)
+    env = coplab_environment(fresh_database, COPLAB_KEY_ENCRYPTION_KEYS=key)
     assert _coplab("db", "upgrade", env=env).returncode == 0
     assert _coplab("keys", "rotate", env=env).returncode == 0
     assert _coplab("keys", "rotate", "--activate-in", "0", env=env).returncode == 0
