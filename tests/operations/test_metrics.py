@@ -14,7 +14,7 @@ import pytest
 from api.core.settings import Settings
 from api.main import create_app
 from api.oauth.authorize import SIGN_IN_PATH
-from tests.factories import ALL_SCOPES
+from tests.factories import ALL_SCOPES, TEST_KEY_ENCRYPTION_KEY
 from tests.search.indexing import FlakyEngine, outbox_rows
 from tests.operations.scraping import label_values, names, scrape, value
 from tests.server import free_port, running_server
@@ -191,7 +191,12 @@ def test_metrics_can_be_turned_off(settings: Settings) -> None:
 
 
 def test_production_serves_metrics_only_with_a_token(database_url: str) -> None:
-    production = {"environment": "production", "issuer": "https://coplab.example", "database_url": database_url}
+    production = {
+        "environment": "production",
+        "issuer": "https://coplab.example",
+        "key_encryption_keys": [TEST_KEY_ENCRYPTION_KEY],
+        "database_url": database_url,
+    }
     with running_server(Settings(**production)) as base:
         assert httpx.get(f"{base}/metrics", timeout=60).status_code == 404
     with running_server(Settings(**production, metrics_token="scrape-secret")) as base:
