@@ -23,7 +23,7 @@ from api.search.models import SearchOutbox
 from tests.conftest import empty_database
 from tests.meilisearch_server import on_meilisearch
 from tests.search.indexing import log_end
-from tests.server import free_port, server_process
+from tests.server import free_port, server_process, wait_until_answering
 
 COPLAB = shutil.which("coplab", path=str(Path(sys.executable).parent))
 CREATE = """mutation($i: CreateInitiativeInput!) { createInitiative(input: $i) {
@@ -161,16 +161,7 @@ def _start_three_at_once(fresh: Settings) -> None:
     ]
     try:
         for port, process in zip(ports, processes, strict=True):
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "a server did not start"
-                time.sleep(0.2)
+            wait_until_answering(process, f"http://127.0.0.1:{port}")  # fails with its output if it died
         # All three started (none failed on a migration another was running), and the registry is there once.
         counts = [
             _post(f"http://127.0.0.1:{port}", "{ initiatives(first: 1) { totalCount } }", {})["initiatives"]["totalCount"]
