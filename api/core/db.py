@@ -46,6 +46,14 @@ current_transaction_id = _sql_function(
     doc="The writing transaction's id: PostgreSQL's 64-bit `pg_current_xact_id()`, which never wraps "
     "around; 0 on SQLite, where writers commit one at a time, in the order of their rows' ids.",
 )
+transaction_horizon = _sql_function(
+    "transaction_horizon",
+    sa.BigInteger(),
+    postgresql="(pg_snapshot_xmin(pg_current_snapshot())::text::bigint)",
+    sqlite="9223372036854775807",
+    doc="Every transaction with a lower id has ended (PostgreSQL: the snapshot's xmin); on SQLite, where "
+    "rows become visible in order, above every id.",
+)
 database_epoch = _sql_function(
     "database_epoch",
     sa.Float(),
