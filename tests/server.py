@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 from pathlib import Path
 
 import httpx
@@ -69,11 +69,17 @@ def wait_until_answering(process: subprocess.Popen, base_url: str, *, timeout: f
 
 
 @contextmanager
-def server_process(command: list[str], env: dict[str, str], *, port: int) -> Iterator[tuple[str, subprocess.Popen]]:
+def server_process(
+    command: list[str], env: dict[str, str], *, port: int, output: IO[bytes] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """A server command (`coplab serve …`) in a process of its own, listening on `port`: yields its
     base URL and the process once it answers (its standard error shown if it fails to start), and
-    stops it afterwards."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stops it afterwards. With `output` (a file), everything the server prints goes there instead,
+    for a test that reads the server's log."""
+    if output is None:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    else:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(process, base_url)
