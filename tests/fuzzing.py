@@ -19,6 +19,7 @@ runs many, collecting every failure (docs/api.md, Fuzzing).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -78,6 +79,7 @@ class Registry:
     ids: list[str]
     strings: list[str]
     profiles: dict[str, Profile]
+    named: dict[str, str]  # the ids the valid operations use: lab, other, initiative, assessment
 
 
 # --- the registry the operations run against ------------------------------------------------------
@@ -123,14 +125,25 @@ def arrange(make: Factory, *, token_lifetime: int = 3600) -> Registry:
         *("FR", "NL", "GB", "UK", "FRA", "France", "en", "fr", "en-GB", "French"),
         *("fuzz-lab", "other-org", "new-org", "a" * 301),
         *("https://example.org/report", "javascript:alert(1)", "ftp://x", "http://"),
-        *("2024-02-29", "2023-02-29", "2024-13-01", "1900-01-01", "9999-12-31"),
+        *("2024-02-29", "2023-02-29", "2024-13-01", "0001-01-01", "9999-12-31"),
         *("admin@fuzz-lab.example", "contributor@fuzz-lab.example", "someone@example.org", "not an e-mail"),
         client.client_id,
-        *("", " ", "\u202eevil", "line\nbreak"),
+        *("", " ", "\u202eevil", "line\nbreak", "a\x00b"),
+        # Cursors: of the initiatives' and organisations' orders, one holding a NUL, one an unpaired surrogate.
+        *(cursor_of(f'["{order}",{value},1]') for order in ("title:asc", "name:asc", "updated_at:desc")
+          for value in ('"Hotline network"', '"a\\u0000"', '"a\\ud800"', "null", "2")),
     ]
     return Registry(
-        ids=ids, strings=strings, profiles={"anonymous": Profile("anonymous", None), "writer": Profile("writer", token)}
+        ids=ids,
+        strings=strings,
+        profiles={"anonymous": Profile("anonymous", None), "writer": Profile("writer", token)},
+        named={"lab": ids[0], "other": ids[1], "initiative": ids[2], "assessment": ids[5]},
     )
+
+
+def cursor_of(text: str) -> str:
+    """A cursor as the server writes one (base64url of JSON `[order, value, row id]`), of any text."""
+    return base64.urlsafe_b64encode(text.encode()).decode()
 
 
 # --- operations ----------------------------------------------------------------------------------
@@ -213,7 +226,8 @@ def _with_variables(document: graphql.DocumentNode, hoist: Callable[[], bool]) -
 
 
 def operations(registry: Registry) -> st.SearchStrategy[Operation]:
-    """Queries and mutations, valid or with one schema violation, arguments inline or as variables."""
+    """Half from the schema (queries and mutations, valid or with one schema violation, arguments
+    inline or as variables), half variants of valid operations (`variants`)."""
     scalars = _scalars(registry)
     documents = _mostly(
         from_schema(SCHEMA, custom_scalars=scalars, print_ast=lambda document: document),
@@ -224,7 +238,156 @@ def operations(registry: Registry) -> st.SearchStrategy[Operation]:
     def operation(draw: st.DrawFn) -> Operation:
         return _with_variables(draw(documents), lambda: draw(st.booleans()))
 
-    return operation()
+    return st.one_of(operation(), variants(registry))
+
+
+# Valid operations whose variables `variants` changes one or two values of: an operation generated
+# from the schema alone rarely gets past the first vocabulary code or id, these reach every rule.
+INITIATIVE = """id title summary status { code label } visibility plannedStart actualStart actualStartPrecision
+  harms { code } countries { code } languages { code } links { url label }
+  leadOrganisation { slug } participations { role { code } organisation { slug } confirmedAt }
+  assessments { title findings { rating { code } } } provenance { source }"""
+PAYLOAD = "userErrors { field code message suggestion }"
+VALID_OPERATIONS: list[tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] = [
+    (
+        f"mutation($input: CreateInitiativeInput!) {{ createInitiative(input: $input) {{ initiative {{ {INITIATIVE} }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {
+            "title": "Hotline referrals", "status": "IMPLEMENTATION", "summary": "Referrals.", "description": "Long\ntext.",
+            "visibility": "MEMBERS", "plannedStart": "2024-01-01", "plannedEnd": "2025-06-30", "actualStart": "2024-02-01",
+            "links": [{"url": "https://example.org/report", "label": "Report"}], "interventionTypes": ["DET-HASH"],
+            "harms": ["CSAM-KNOWN"], "mnrCapabilities": ["MNR-01"], "targetGroups": ["CHILDREN"], "regions": ["EU"],
+            "countries": ["FR", "NL"], "languages": ["fr"],
+        }},
+    ),
+    (
+        f"mutation($input: UpdateInitiativeInput!) {{ updateInitiative(input: $input) {{ initiative {{ {INITIATIVE} }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {"id": ids["initiative"], "title": "Renamed", "summary": None, "harms": ["CSAM-NEW"],
+                               "actualEnd": "2026-01-01", "links": []}},
+    ),
+    (
+        f"mutation($input: AddParticipationInput!) {{ addParticipation(input: $input) {{ participation {{ id role {{ code }} }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {"initiative": ids["initiative"], "organisation": ids["other"], "role": "IMPLEMENTING"}},
+    ),
+    (
+        f"mutation($input: CreateEvidenceAssessmentInput!) {{ createEvidenceAssessment(input: $input) {{"
+        f" evidenceAssessment {{ id title sampleSize publishedOn findings {{ rating {{ code }} effectSize }} }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {
+            "initiative": ids["initiative"], "title": "Evaluation", "independence": "SELF", "studyDesign": "CASE",
+            "sampleSize": 120, "referenceDoi": "10.1000/xyz", "referenceUrl": "https://example.org/study",
+            "publishedOn": "2024-05-01", "visibility": "PUBLIC",
+            "findings": [{"outcome": "REMOVAL-TIME", "effectDirection": "POSITIVE", "rating": "EMERGING",
+                          "certainty": "LOW", "effectSize": 0.4, "effectSizeMetric": "d",
+                          "sourceScheme": "CEBC", "sourceRating": "3"}],
+        }},
+    ),
+    (
+        f"mutation($input: CreateBestPracticeInput!) {{ createBestPractice(input: $input) {{"
+        f" bestPractice {{ id title harms {{ code }} evidence {{ title }} endorsements {{ organisation {{ slug }} }} }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {
+            "title": "Hash matching", "statement": "Match known images.", "evidenceBasis": "CONSENSUS",
+            "rationale": "Works.", "harms": ["CSAM-KNOWN"], "interventionTypes": ["DET-HASH"],
+            "evidence": [ids["assessment"]], "visibility": "PUBLIC",
+        }},
+    ),
+    (
+        f"mutation($input: UpdateOrganisationInput!) {{ updateOrganisation(input: $input) {{"
+        f" organisation {{ slug name acronym aliases country {{ code }} website }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {"id": ids["lab"], "name": "Fuzz Lab", "acronym": "FL", "aliases": ["The Lab"],
+                               "country": "GB", "website": "https://fuzz-lab.example", "description": None}},
+    ),
+    (
+        f"mutation($input: AddMemberInput!) {{ addMember(input: $input) {{ membership {{ id role }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {"organisation": ids["lab"], "email": "new@fuzz-lab.example", "name": "New", "role": "EDITOR"}},
+    ),
+    (
+        f"mutation($input: CreateOAuthClientInput!) {{ createOAuthClient(input: $input) {{ client {{ clientId scopes }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {"name": "Case system", "scopes": ["initiatives:read"], "kind": "WEB_PUBLIC",
+                               "redirectUris": ["https://app.example/callback"]}},
+    ),
+    (
+        "query($first: Int, $after: String, $filter: InitiativeFilter, $orderBy: InitiativeOrder!) {"
+        f" initiatives(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {{ totalCount"
+        f" pageInfo {{ endCursor hasNextPage }} edges {{ cursor node {{ {INITIATIVE} }} }} }} }}",
+        lambda ids: {"first": 5, "after": None, "orderBy": "TITLE_ASC", "filter": {
+            "organisations": [ids["lab"]], "harms": ["CSAM-KNOWN"], "statuses": ["IMPLEMENTATION"],
+            "visibilities": ["PUBLIC", "MEMBERS"], "query": "hotline",
+        }},
+    ),
+    (
+        "query($query: String!, $filter: SearchFilter, $facets: [SearchFacet!], $page: Int!, $hitsPerPage: Int!) {"
+        " searchInitiatives(query: $query, filter: $filter, facets: $facets, page: $page, hitsPerPage: $hitsPerPage) {"
+        " totalHits hits { initiative { title } } } }",
+        lambda ids: {"query": "hotline netwrk", "filter": {"harms": ["CSAM-KNOWN"], "leadOrganisation": [ids["lab"]]},
+                     "facets": ["HARMS", "COUNTRIES"], "page": 1, "hitsPerPage": 10},
+    ),
+]
+
+
+for _query, _ in VALID_OPERATIONS:
+    assert not graphql.validate(SCHEMA, graphql.parse(_query)), graphql.validate(SCHEMA, graphql.parse(_query))
+
+
+def _paths(value: Any, at: tuple = ()) -> Iterator[tuple]:
+    """The path to every value inside `value`, containers too."""
+    yield at
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, (*at, index))
+
+
+def _replaced(value: Any, path: tuple, new: Any) -> Any:
+    """`value` with what is at `path` replaced by `new`, or removed if `new` is `_REMOVE`."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        copy = dict(value)
+        if rest or new is not _REMOVE:
+            copy[head] = _replaced(value[head], rest, new)
+        else:
+            copy.pop(head)
+        return copy
+    copy = list(value)
+    if rest or new is not _REMOVE:
+        copy[head] = _replaced(value[head], rest, new)
+    else:
+        copy.pop(head)
+    return copy
+
+
+_REMOVE = object()
+
+
+def variants(registry: Registry) -> st.SearchStrategy[Operation]:
+    """A valid operation with up to three of its variables' values replaced (or removed)."""
+    scalar = st.one_of(
+        st.sampled_from(registry.strings),
+        st.sampled_from(registry.ids),
+        st.text(max_size=40),
+        st.text(min_size=300, max_size=2100),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.booleans(),
+        st.none(),
+    )
+    values = st.one_of(scalar, st.lists(scalar, max_size=4), st.dictionaries(st.text(max_size=8), scalar, max_size=3))
+
+    @st.composite
+    def variant(draw: st.DrawFn) -> Operation:
+        query, make_variables = draw(st.sampled_from(VALID_OPERATIONS))
+        variables = make_variables(registry.named)
+        for _ in range(draw(st.integers(0, 3))):
+            inside = list(_paths(variables))[1:]
+            if not inside:
+                break
+            path = draw(st.sampled_from(inside))
+            variables = _replaced(variables, path, draw(st.just(_REMOVE) | values))
+        return Operation(query, variables)
+
+    return variant()
 
 
 # --- what every answer keeps -------------------------------------------------------------------

@@ -9,7 +9,8 @@ many more (docs/api.md, Fuzzing). Each failure it found is pinned as a plain ope
 
 import pytest
 
-from tests.fuzzing import SUITE_SEED, Fuzzer, arrange, coplab_server, operations, run
+from tests.factories import ALL_SCOPES, error_extensions, graphql
+from tests.fuzzing import SUITE_SEED, Fuzzer, arrange, coplab_server, cursor_of, operations, run
 
 EXAMPLES = 120
 
@@ -25,3 +26,37 @@ def test_generated_operations_keep_the_error_contract(make, database_url, tmp_pa
         assert fuzzer.sent >= EXAMPLES
         leftover = output.everything()
     assert "Traceback" not in leftover and "unexpected error" not in leftover, leftover[-3000:]
+
+
+# --- what fuzzing found, pinned as plain operations ------------------------------------------------
+# Each was an INTERNAL_SERVER_ERROR on PostgreSQL, which refuses a NUL in a string parameter (and
+# both databases refuse an unpaired surrogate): the value reached a query instead of naming nothing.
+
+
+def test_a_vocabulary_code_holding_a_nul_names_nothing(client) -> None:  # noqa: ANN001
+    assert graphql(client, '{ vocabularies(codes: ["a\\u0000"]) { code } }') == {"data": {"vocabularies": []}}
+    body = graphql(client, '{ vocabularies(codes: ["harm", "harm\\u0000"]) { code } }')
+    assert body == {"data": {"vocabularies": [{"code": "harm"}]}}
+
+
+@pytest.mark.parametrize("mutation", ["revokeOAuthClient", "rotateOAuthClientSecret"])
+def test_a_client_id_holding_a_nul_is_an_unknown_client(client, make, mutation: str) -> None:  # noqa: ANN001
+    lab = make.organisation("fuzz-lab")
+    token = make.token(lab, ALL_SCOPES, user=make.member(lab, "admin@fuzz-lab.example"))
+    body = graphql(client, f'mutation {{ {mutation}(input: {{clientId: "a\\u0000"}}) {{ userErrors {{ field code }} }} }}', token=token)
+    assert body == {"data": {mutation: {"userErrors": [{"field": ["input", "clientId"], "code": "NOT_FOUND"}]}}}
+
+
+UNSTORABLE_CURSORS = {
+    "a NUL": ("initiatives(orderBy: TITLE_ASC", cursor_of('["title:asc","a\\u0000",1]')),
+    "an unpaired surrogate": ("initiatives(orderBy: TITLE_ASC", cursor_of('["title:asc","a\\ud800",1]')),
+    "a NUL in a name": ("organisations(orderBy: NAME_ASC", cursor_of('["name:asc","\\u0000",1]')),
+    "an unpaired low surrogate in a name": ("organisations(orderBy: NAME_ASC", cursor_of('["name:asc","\\udfff",1]')),
+}
+
+
+@pytest.mark.parametrize(("field", "cursor"), UNSTORABLE_CURSORS.values(), ids=UNSTORABLE_CURSORS.keys())
+def test_a_cursor_holding_text_no_database_holds_is_invalid(client, make, field: str, cursor: str) -> None:  # noqa: ANN001
+    make.initiative(make.organisation("fuzz-lab"), "Hotline network")
+    body = graphql(client, f'{{ {field}, after: "{cursor}") {{ totalCount }} }}')
+    assert error_extensions(body) == [{"code": "INVALID_CURSOR", "field": ["after"]}], body

@@ -59,6 +59,16 @@ def comparable_all(values: Sequence[str]) -> list[str]:
     return [comparable(value) for value in values]
 
 
+# What no database holds: a NUL (PostgreSQL refuses one) and an unpaired surrogate (not UTF-8 at all).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def storable(value: str) -> bool:
+    """Whether `value` is text a database can hold and compare: no NUL and no unpaired surrogate. No
+    stored text has either, so a value that is not storable names nothing."""
+    return not _UNSTORABLE.search(value)
+
+
 def text(
     problems: Problems,
     field: Sequence[str],

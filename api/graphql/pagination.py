@@ -4,8 +4,8 @@ The bound on `first` is `Settings.max_page_size` (COPLAB_MAX_PAGE_SIZE), the one
 every list and of search's `hitsPerPage`.
 
 A cursor is base64url of JSON `[order, value, row id]`; one this server could not have issued for
-the list and order it is given to (not base64 or JSON, another shape, a value of the wrong type, a
-row id past 2^31-1, another order's cursor) is a top-level INVALID_CURSOR error, never a query.
+the list and order it is given to (not base64 or JSON, another shape, a value of the wrong type or
+text no database holds, a row id past 2^31-1, another order's cursor) is a top-level INVALID_CURSOR error, never a query.
 """
 
 import base64
@@ -24,6 +24,7 @@ from strawberry.extensions import SchemaExtension
 from sqlmodel import select
 
 from api.core.ordering import SortKey
+from api.core.validation import storable
 from api.graphql.context import Info
 from api.graphql.errors import ApiError
 from api.graphql.ids import MAX_ROW_ID
@@ -63,7 +64,7 @@ def _value(value: Any, kind: str) -> Any:
         return None
     if kind == "int" and _is_int(value):
         return value
-    if kind == "str" and isinstance(value, str):
+    if kind == "str" and isinstance(value, str) and storable(value):
         return value
     if kind in ("datetime", "date") and isinstance(value, str):
         if kind == "date":

@@ -211,7 +211,9 @@ def managed_by(principal: Principal) -> sa.Select:
 
 
 async def _managed(session: AsyncSession, principal: Principal, client_id: str) -> OAuthClient:
-    client = (await session.exec(managed_by(principal).where(OAuthClient.client_id == client_id))).first()
+    client = None
+    if could_be_client_id(client_id):
+        client = (await session.exec(managed_by(principal).where(OAuthClient.client_id == client_id))).first()
     if client is None:  # another organisation's client is answered exactly like a missing one
         raise DomainError.one(["clientId"], ErrorCode.NOT_FOUND, f"No client {client_id}.")
     return client

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.core.errors import ErrorCode, Problems
-from api.core.validation import did_you_mean, repeated
+from api.core.validation import comparable_all, did_you_mean, repeated
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 
@@ -132,7 +132,7 @@ async def check_code(
 async def list_vocabularies(*, session: AsyncSession, codes: Sequence[str] | None = None) -> list[Vocabulary]:
     statement = select(Vocabulary).order_by(Vocabulary.code)
     if codes:
-        statement = statement.where(col(Vocabulary.code).in_(codes))
+        statement = statement.where(col(Vocabulary.code).in_(comparable_all(codes)))
     return list((await session.exec(statement)).all())
 
 

@@ -3,11 +3,12 @@
     .venv/bin/python -m tests.perf.fuzz_graphql                              # 5000 per profile, a new seed
     .venv/bin/python -m tests.perf.fuzz_graphql --examples 20000 --seed 7    # again, the same operations
     .venv/bin/python -m tests.perf.fuzz_graphql --profiles writer --minutes 30
+    .venv/bin/python -m tests.perf.fuzz_graphql --postgresql postgresql://postgres@127.0.0.1:5432/test
 
 The suite's tests/test_generated_operations.py sends a bounded number of the same operations and
 stops at the first failure; this sends as many as asked (or as fit in `--minutes`) for each profile
 (`anonymous`: no token; `writer`: an admin of the fuzzing organisation with every scope but
-`lab:admin`), on a fresh SQLite registry arranged by tests/fuzzing.py, and goes on past failures.
+`lab:admin`), on a fresh registry arranged by tests/fuzzing.py (SQLite, or a PostgreSQL schema of its own), and goes on past failures.
 It prints how the answers went (codes counted) and each kind of failure once, with the count and
 the shortest operation that showed it, and exits 1 if there was any (docs/api.md, Fuzzing).
 """
@@ -20,6 +21,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis.errors import HypothesisException
@@ -28,6 +30,7 @@ from sqlmodel import Session
 from api import migrations
 from api.core.db import create_sync_engine
 from api.core.settings import PROJECT_ROOT, Settings
+from tests.conftest import _private_postgres_schema
 from tests.factories import Factory, load_vocabularies
 from tests.fuzzing import Failure, Fuzzer, arrange, coplab_server, operations, run
 
@@ -48,14 +51,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="the seed (printed; a new one if not given)")
     parser.add_argument("--profiles", default="anonymous,writer", help="comma-separated (anonymous,writer)")
     parser.add_argument("--minutes", type=float, default=None, help="stop each profile after this long")
-    parser.add_argument("--keep", type=Path, default=None, help="keep the database and server log in this directory")
+    parser.add_argument(
+        "--postgresql", metavar="URL", default=None,
+        help="run on PostgreSQL instead, in a schema of its own in this database, dropped afterwards",
+    )
+    parser.add_argument("--keep", type=Path, default=None, help="write the database and server log here (the database is made anew)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     profiles = [name.strip() for name in args.profiles.split(",") if name.strip()]
 
     directory = args.keep or Path(tempfile.mkdtemp(prefix="coplab-fuzz-"))
     directory.mkdir(parents=True, exist_ok=True)
-    database_url = f"sqlite:///{directory / 'fuzz.db'}"
+    drop: Callable[[], None] = lambda: None  # noqa: E731
+    if args.postgresql:
+        database_url, drop = _private_postgres_schema(args.postgresql)
+    else:
+        (directory / "fuzz.db").unlink(missing_ok=True)  # a fresh registry every run
+        database_url = f"sqlite:///{directory / 'fuzz.db'}"
+    try:
+        return _fuzz(args, seed, profiles, directory, database_url)
+    finally:
+        drop()
+
+
+def _fuzz(args: argparse.Namespace, seed: int, profiles: list[str], directory: Path, database_url: str) -> int:
     migrations.upgrade(database_url)
     engine = create_sync_engine(database_url)
     load_vocabularies(engine, PROJECT_ROOT / "seed" / "vocabularies")
