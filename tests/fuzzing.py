@@ -137,7 +137,11 @@ def arrange(make: Factory, *, token_lifetime: int = 3600) -> Registry:
         ids=ids,
         strings=strings,
         profiles={"anonymous": Profile("anonymous", None), "writer": Profile("writer", token)},
-        named={"lab": ids[0], "other": ids[1], "initiative": ids[2], "assessment": ids[5]},
+        named={
+            "lab": ids[0], "other": ids[1], "initiative": ids[2], "assessment": ids[5], "client": client.client_id,
+            "initiative_cursor": cursor_of(json.dumps(["title:asc", public.title, public.id])),
+            "organisation_cursor": cursor_of(json.dumps(["name:asc", lab.name, lab.id])),
+        },
     )
 
 
@@ -308,10 +312,23 @@ VALID_OPERATIONS: list[tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] =
         "query($first: Int, $after: String, $filter: InitiativeFilter, $orderBy: InitiativeOrder!) {"
         f" initiatives(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {{ totalCount"
         f" pageInfo {{ endCursor hasNextPage }} edges {{ cursor node {{ {INITIATIVE} }} }} }} }}",
-        lambda ids: {"first": 5, "after": None, "orderBy": "TITLE_ASC", "filter": {
+        lambda ids: {"first": 5, "after": ids["initiative_cursor"], "orderBy": "TITLE_ASC", "filter": {
             "organisations": [ids["lab"]], "harms": ["CSAM-KNOWN"], "statuses": ["IMPLEMENTATION"],
             "visibilities": ["PUBLIC", "MEMBERS"], "query": "hotline",
         }},
+    ),
+    (
+        "query($after: String) { organisations(first: 2, after: $after, orderBy: NAME_ASC) { totalCount"
+        " edges { cursor node { slug name members { role } initiatives(first: 2) { totalCount } } } } }",
+        lambda ids: {"after": ids["organisation_cursor"]},
+    ),
+    (
+        "query($codes: [String!]) { vocabularies(codes: $codes) { code label terms { code label } } }",
+        lambda ids: {"codes": ["harm", "region"]},
+    ),
+    (
+        f"mutation($input: OAuthClientInput!) {{ rotateOAuthClientSecret(input: $input) {{ client {{ clientId }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {"clientId": ids["client"]}},
     ),
     (
         "query($query: String!, $filter: SearchFilter, $facets: [SearchFacet!], $page: Int!, $hitsPerPage: Int!) {"
@@ -338,6 +355,12 @@ def _paths(value: Any, at: tuple = ()) -> Iterator[tuple]:
             yield from _paths(item, (*at, index))
 
 
+def _at(value: Any, path: tuple) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
 def _replaced(value: Any, path: tuple, new: Any) -> Any:
     """`value` with what is at `path` replaced by `new`, or removed if `new` is `_REMOVE`."""
     if not path:
@@ -359,10 +382,28 @@ def _replaced(value: Any, path: tuple, new: Any) -> Any:
 
 
 _REMOVE = object()
+# What `_poisoned` puts into a string: what no database holds, and what hides one text in another.
+POISON = ["\x00", "\ud800", "\udfff", "\u202e", "\ufeff"]
+
+
+def _poisoned(value: Any, poison: str, at: int) -> Any:
+    """A string with `poison` inserted at `at` (modulo its length); a cursor (base64 JSON) with it put
+    into the text inside, encoded again; anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        inside = json.loads(base64.urlsafe_b64decode(value.encode()).decode())
+    except ValueError:
+        inside = None
+    if isinstance(inside, list):
+        return cursor_of(json.dumps([_poisoned(item, poison, at) for item in inside]))
+    at %= len(value) + 1
+    return value[:at] + poison + value[at:]
 
 
 def variants(registry: Registry) -> st.SearchStrategy[Operation]:
-    """A valid operation with up to three of its variables' values replaced (or removed)."""
+    """A valid operation with up to three of its variables' values replaced (or removed), or poisoned
+    (`_poisoned`)."""
     scalar = st.one_of(
         st.sampled_from(registry.strings),
         st.sampled_from(registry.ids),
@@ -384,7 +425,11 @@ def variants(registry: Registry) -> st.SearchStrategy[Operation]:
             if not inside:
                 break
             path = draw(st.sampled_from(inside))
-            variables = _replaced(variables, path, draw(st.just(_REMOVE) | values))
+            if draw(st.booleans()):
+                new = _poisoned(_at(variables, path), draw(st.sampled_from(POISON)), draw(st.integers(0, 50)))
+            else:
+                new = draw(st.just(_REMOVE) | values)
+            variables = _replaced(variables, path, new)
         return Operation(query, variables)
 
     return variant()
@@ -537,11 +582,13 @@ class Fuzzer:
     outcomes: Counter[str] = field(default_factory=Counter)
 
     def send(self, profile: Profile, operation: Operation) -> Failure | None:
-        headers = {"Authorization": f"Bearer {profile.token}"} if profile.token else {}
+        headers = {"Content-Type": "application/json"}
+        if profile.token:
+            headers["Authorization"] = f"Bearer {profile.token}"
+        # ASCII JSON, as clients send an unpaired surrogate: as a `\ud800` escape.
+        body = json.dumps({"query": operation.query, "variables": operation.variables})
         self.output.new()  # what came before belongs to earlier requests
-        response = self.http.post(
-            f"{self.base_url}/graphql", json={"query": operation.query, "variables": operation.variables}, headers=headers
-        )
+        response = self.http.post(f"{self.base_url}/graphql", content=body, headers=headers)
         self.sent += 1
         log = self.output.new()
         found = problems(response.status_code, response.text, log)

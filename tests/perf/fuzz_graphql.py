@@ -16,6 +16,7 @@ the shortest operation that showed it, and exits 1 if there was any (docs/api.md
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import sys
@@ -38,11 +39,17 @@ BATCH = 250  # examples per Hypothesis run, so --minutes can stop between runs
 
 
 def _kind(failure: Failure) -> str:
-    """What tells one failure from another: its problems without the values, and the last line of
-    the traceback it logged."""
+    """What tells one failure from another: its problems without the values, the fields whose errors
+    had no code or an internal one, and the last line of the traceback it logged."""
     kinds = sorted({re.split(r":", problem, maxsplit=1)[0] for problem in failure.problems})
+    try:
+        errors = json.loads(failure.body).get("errors") or []
+        fields = sorted({".".join(map(str, e.get("path") or ["request"])) for e in errors
+                         if (e.get("extensions") or {}).get("code") in (None, "INTERNAL_SERVER_ERROR")})
+    except (ValueError, AttributeError, TypeError):
+        fields = []
     raised = [line.strip() for line in failure.log.splitlines() if re.match(r"^\w[\w.]*(Error|Exception)\b", line)]
-    return "; ".join(kinds) + (f" ({raised[-1][:160]})" if raised else "")
+    return "; ".join(kinds) + (f" at {', '.join(fields)}" if fields else "") + (f" ({raised[-1][:160]})" if raised else "")
 
 
 def main(argv: list[str] | None = None) -> int:
