@@ -1,10 +1,12 @@
 """Generated GraphQL operations against a live coplab server, and what every answer must keep.
 
-Operations come from hypothesis-graphql over schema/schema.graphql: queries and mutations, valid ones
-(`Mode.POSITIVE`) and ones with one schema violation each (`Mode.NEGATIVE`). Some of each operation's
-root arguments are sent as variables rather than inline, every mutation payload's `userErrors` is
-selected, and strings and ids are drawn partly from values that reach the rules behind the schema
-(the registry's own ids, vocabulary and country codes, slugs, dates, URLs), partly at random.
+Half the operations come from hypothesis-graphql over schema/schema.graphql: queries and mutations,
+valid ones (`Mode.POSITIVE`) and ones with one schema violation each (`Mode.NEGATIVE`). Some of each
+operation's root arguments are sent as variables rather than inline, every mutation payload's
+`userErrors` is selected, and strings and ids are drawn mostly from values that reach the rules
+behind the schema (the registry's own ids, vocabulary and country codes, slugs, dates, URLs,
+cursors), else at random. The other half are `variants` of valid operations: a few values of their
+variables replaced, removed, or poisoned with text no database holds.
 
 Each operation is sent to a `coplab serve` process whose output goes to a file, by a profile (no
 token, or an admin's token with every scope but `lab:admin`), and its answer is held to `problems`:
@@ -129,7 +131,7 @@ def arrange(make: Factory, *, token_lifetime: int = 3600) -> Registry:
         *("admin@fuzz-lab.example", "contributor@fuzz-lab.example", "someone@example.org", "not an e-mail"),
         client.client_id,
         *("", " ", "\u202eevil", "line\nbreak", "a\x00b"),
-        # Cursors: of the initiatives' and organisations' orders, one holding a NUL, one an unpaired surrogate.
+        # Cursors of three orders: well-formed, holding a NUL or an unpaired surrogate, of the wrong type.
         *(cursor_of(f'["{order}",{value},1]') for order in ("title:asc", "name:asc", "updated_at:desc")
           for value in ('"Hotline network"', '"a\\u0000"', '"a\\ud800"', "null", "2")),
     ]
@@ -366,14 +368,7 @@ def _replaced(value: Any, path: tuple, new: Any) -> Any:
     if not path:
         return new
     head, rest = path[0], path[1:]
-    if isinstance(value, dict):
-        copy = dict(value)
-        if rest or new is not _REMOVE:
-            copy[head] = _replaced(value[head], rest, new)
-        else:
-            copy.pop(head)
-        return copy
-    copy = list(value)
+    copy = dict(value) if isinstance(value, dict) else list(value)
     if rest or new is not _REMOVE:
         copy[head] = _replaced(value[head], rest, new)
     else:

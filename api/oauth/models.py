@@ -9,6 +9,8 @@ from sqlmodel import Field, SQLModel
 from api.core.db import AuditColumns, UTCDateTime, utcnow
 from api.oauth import secrets
 
+CLIENT_NAME_LENGTH = 200
+
 
 class OAuthClient(AuditColumns, ClientMixin, table=True):
     """One registered client. It acts for exactly one organisation; its secret is stored hashed."""
@@ -19,7 +21,7 @@ class OAuthClient(AuditColumns, ClientMixin, table=True):
     client_id: str = Field(max_length=64, unique=True, index=True)
     secret_hash: str | None = Field(default=None, max_length=128)  # None for public clients
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=CLIENT_NAME_LENGTH)
     scopes: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     grant_types: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     redirect_uris: list[str] = Field(default_factory=list, sa_type=sa.JSON)

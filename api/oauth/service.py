@@ -19,9 +19,10 @@ from api.auth.checks import require_role
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.core.db import utcnow
-from api.core.errors import DomainError, ErrorCode, Problem
+from api.core import validation
+from api.core.errors import DomainError, ErrorCode, Problem, Problems
 from api.oauth import secrets
-from api.oauth.models import OAuthClient, OAuthGrant, RevokedAccessToken
+from api.oauth.models import CLIENT_NAME_LENGTH, OAuthClient, OAuthGrant, RevokedAccessToken
 from api.organisations.models import Organisation, OrganisationStatus
 
 MACHINE_GRANTS = ("client_credentials",)
@@ -101,8 +102,10 @@ async def create_client(
         problems.append(Problem(("scopes",), ErrorCode.FORBIDDEN, "Machine clients cannot hold `lab:admin`."))
     elif Scope.LAB_ADMIN.value in scopes and grantable is not None:
         problems.append(Problem(("scopes",), ErrorCode.FORBIDDEN, "Only the Lab's operators register clients that may ask for `lab:admin`."))
-    if not name.strip():
-        problems.append(Problem(("name",), ErrorCode.BLANK, "A client needs a name."))
+    # Stored and shown as any other name: no control characters, within the column.
+    named = Problems()
+    name = validation.text(named, ("name",), name, max_length=CLIENT_NAME_LENGTH, required=True) or ""
+    problems += named.items
     problems += redirect_uri_problems(redirect_uris, kind=kind)
     if all_organisations and kind is ClientKind.MACHINE:
         problems.append(Problem(("allOrganisations",), ErrorCode.INVALID_VALUE, "A machine client acts for its own organisation only."))
@@ -113,7 +116,7 @@ async def create_client(
         client_id=secrets.new_client_id(),
         secret_hash=secrets.digest(secret) if secret is not None else None,
         organisation_id=organisation_id,
-        name=name.strip(),
+        name=name,
         scopes=sorted(set(scopes)),
         grant_types=list(MACHINE_GRANTS if kind is ClientKind.MACHINE else WEB_GRANTS),
         redirect_uris=list(dict.fromkeys(redirect_uris)),

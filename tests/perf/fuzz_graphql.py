@@ -33,7 +33,7 @@ from api.core.db import create_sync_engine
 from api.core.settings import PROJECT_ROOT, Settings
 from tests.conftest import _private_postgres_schema
 from tests.factories import Factory, load_vocabularies
-from tests.fuzzing import Failure, Fuzzer, arrange, coplab_server, operations, run
+from tests.fuzzing import LOG_FAILURE, Failure, Fuzzer, arrange, coplab_server, operations, run
 
 BATCH = 250  # examples per Hypothesis run, so --minutes can stop between runs
 
@@ -119,7 +119,7 @@ def _fuzz(args: argparse.Namespace, seed: int, profiles: list[str], directory: P
     for kind, found in kinds.items():
         shortest = min(found, key=lambda f: len(f.operation.as_text()))
         print(f"\n=== {len(found)} × {kind}\n{shortest.describe()}")
-    if "Traceback" in leftover and not failures:
+    if LOG_FAILURE.search(leftover) and not failures:
         print(f"\n=== the server logged a traceback outside any answer:\n{leftover[-3000:]}")
         return 1
     print(f"\n{len(failures)} failing operations, {len(kinds)} kinds (seed {seed})")
