@@ -13,7 +13,7 @@ import pytest
 from tests.factories import ALL_SCOPES, error_extensions, graphql
 from tests.fuzzing import LOG_FAILURE, SUITE_SEED, Fuzzer, arrange, coplab_server, cursor_of, operations, run
 
-EXAMPLES = 120
+EXAMPLES = 200
 
 
 @pytest.mark.http
