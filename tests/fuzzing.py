@@ -23,10 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import shutil
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,14 +45,18 @@ from api.core.settings import PROJECT_ROOT
 from api.initiatives.models import Participation
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 from tests.factories import ALL_SCOPES, Factory, gid, membership_of
-from tests.server import free_port, server_process
+from tests.server import COPLAB, coplab_environment, free_port, server_process
 
 SCHEMA = graphql.build_schema((PROJECT_ROOT / "schema" / "schema.graphql").read_text())
 # The seed the suite's run uses, so CI draws the same operations every time.
 SUITE_SEED = 20261204
 # What an unexpected exception leaves in the server's output: a traceback, coplab's own line for
-# a masked error (api/schema.py, api/core/middleware.py), or uvicorn's for one that escaped the app.
-LOG_FAILURE = re.compile(r"Traceback|unexpected error|Exception in ASGI application|^ERROR:", re.MULTILINE)
+# a masked error (api/schema.py, api/core/middleware.py), uvicorn's for one that escaped the app, or
+# any record at ERROR or above (in the text and JSON formats of docs/operations.md, Logs).
+LOG_FAILURE = re.compile(
+    r'Traceback|unexpected error|Exception in ASGI application|^ERROR:|^\S+Z (?:ERROR|CRITICAL) |"level": "(?:ERROR|CRITICAL)"',
+    re.MULTILINE,
+)
 USER_ERROR_SELECTION = graphql.parse("{ userErrors { field code message } }").definitions[0].selection_set.selections[0]
 
 
@@ -525,19 +526,14 @@ class ServerOutput:
 @contextmanager
 def coplab_server(database_url: str, issuer: str, directory: Path) -> Iterator[tuple[str, ServerOutput]]:
     """`coplab serve` on the prepared database, its output (unbuffered) in `directory`/server.log."""
-    command = shutil.which("coplab", path=str(Path(sys.executable).parent))
-    assert command, "the coplab command is installed beside this Python"
+    assert COPLAB, "the coplab command is installed beside this Python"
     port = free_port()
-    environment = {
-        **{name: value for name, value in os.environ.items() if not name.startswith("COPLAB_")},
-        "COPLAB_DATABASE_URL": database_url,
-        "COPLAB_ISSUER": issuer,
-        "COPLAB_DATA_DIR": str(directory),
-        "PYTHONUNBUFFERED": "1",
-    }
+    environment = coplab_environment(
+        database_url, COPLAB_ISSUER=issuer, COPLAB_DATA_DIR=str(directory), PYTHONUNBUFFERED="1"
+    )
     log_path = directory / "server.log"
     with log_path.open("wb") as output:
-        line = [command, "serve", "--no-prepare", "--no-seed", "--host", "127.0.0.1", "--port", str(port)]
+        line = [COPLAB, "serve", "--no-prepare", "--no-seed", "--host", "127.0.0.1", "--port", str(port)]
         try:
             with server_process(line, environment, port=port, output=output) as (base_url, _):
                 yield base_url, ServerOutput(log_path)
