@@ -31,8 +31,9 @@ def test_generated_operations_keep_the_error_contract(make, database_url, tmp_pa
 
 
 # --- what fuzzing found, pinned as plain operations ------------------------------------------------
-# Each was an INTERNAL_SERVER_ERROR on PostgreSQL, which refuses a NUL in a string parameter (and
-# both databases refuse an unpaired surrogate): the value reached a query instead of naming nothing.
+# Each was an INTERNAL_SERVER_ERROR: the value reached the database, which refused it (PostgreSQL a
+# NUL or text longer than its column, both databases an unpaired surrogate), instead of naming
+# nothing or being refused as input.
 
 
 def test_a_vocabulary_code_holding_a_nul_names_nothing(client) -> None:  # noqa: ANN001
