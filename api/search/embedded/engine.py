@@ -95,6 +95,7 @@ class EmbeddedBackend:
         fresh = Index(self.schema)
         for document in documents:
             fresh.put(document)
+        fresh.compact()
         with self._lock:
             self._index = fresh  # searches see the old index or the new one, never a partial one
 
@@ -107,11 +108,11 @@ class EmbeddedBackend:
     def get_documents(self, ids: Iterable[str]) -> list[Document]:
         with self._lock:
             index = self._index
-            return [dict(index.documents[index.number_of[i]]) for i in ids if i in index.number_of]
+            return [index.document(index.number_of[i]) for i in ids if i in index.number_of]
 
     def stats(self) -> IndexStats:
         with self._lock:
-            return IndexStats(documents=len(self._index.documents), is_indexing=False)
+            return IndexStats(documents=len(self._index), is_indexing=False)
 
     def health(self) -> bool:
         return True
@@ -171,6 +172,8 @@ class EmbeddedBackend:
         for term, typos in matched.items():
             per_field = index.postings[term]
             for position, documents in enumerate(per_field):
+                if documents is None:
+                    continue
                 by_field[position] |= documents
                 for level in range(typos, 3):
                     by_typos[level] |= documents
@@ -206,18 +209,25 @@ class EmbeddedBackend:
     def _sorted(self, index: Index, documents: BitMap, sort: Sequence[SortField]) -> "BitMap | list[int] | Ordered":
         if not sort:
             return documents
-        if len(sort) == 1 and len(documents) * 16 > len(index.documents):
+        if len(sort) == 1 and len(documents) * 16 > len(index):
             # Most documents: walk the field's global order and keep ours, instead of sorting them.
             return Ordered(documents, index.sort_order(sort[0].field, descending=sort[0].descending))
-        ranks = [(s.field, index.sort_rank(s.field), s.descending) for s in sort]
+        # Few documents: rank their values of each field among themselves (the same order as among
+        # all documents), so that descending fields sort as negated ranks.
+        ranks = []
+        for field in sort:
+            values = index.values_of(field.field)
+            ours = sorted({values[n] for n in documents if n in values})
+            ranks.append((values, {v: i for i, v in enumerate(ours)}, field.descending))
 
         def key(number: int) -> tuple:
-            document = index.documents[number]
             parts = []
-            for field, rank_of, descending in ranks:
-                rank = rank_of[number]
-                # Documents without the field come last either way.
-                parts.append((document.get(field) is None, -rank if descending else rank))
+            for values, rank_of, descending in ranks:
+                if number in values:
+                    rank = rank_of[values[number]]
+                    parts.append((False, -rank if descending else rank))
+                else:  # documents without the field come last either way
+                    parts.append((True, 0))
             return (*parts, number)
 
         return sorted(documents, key=key)
@@ -233,7 +243,10 @@ class EmbeddedBackend:
     # Showing matches
 
     def _hit(self, index: Index, number: int, plan: "SnippetPlan") -> Hit:
-        document = index.documents[number]
+        document_id = index.id_of[number]
+        if not plan.fields:  # unpack the document only when its text is shown
+            return Hit(id=document_id, snippets={})
+        document = index.document(number)
         snippets = {}
         for name, matched_here, crop in plan.fields:
             value = document.get(name)
@@ -246,7 +259,7 @@ class EmbeddedBackend:
                 snippets[name] = plan.highlighter.cropped(text, plan.crop_length, any_match=found_here)
             else:
                 snippets[name] = plan.highlighter.highlighted(text) if found_here else Snippet(text, ())
-        return Hit(id=str(document["id"]), snippets=snippets)
+        return Hit(id=document_id, snippets=snippets)
 
 
 def _typo_buckets(words: Sequence[QueryWord], documents: BitMap) -> Iterator[BitMap]:
