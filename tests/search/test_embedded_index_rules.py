@@ -28,7 +28,9 @@ def described(index: Index) -> dict:
         "postings": {term: [by_id(d) for d in per_field] for term, per_field in index.postings.items()},
         "vocabulary": index.vocabulary.with_prefix(""),
         "filters": {name: {key: by_id(d) for key, d in values.items()} for name, values in index.filters.items() if values},
-        "sort_values": {name: {ids[n]: v for n, v in values.items()} for name, values in index.sort_values.items()},
+        "sort_values": {
+            name: {ids[n]: v for n, v in enumerate(values) if v is not None} for name, values in index.sort_values.items()
+        },
         "number_of": {i: ids[n] for i, n in index.number_of.items()},
     }
 
@@ -134,6 +136,23 @@ def test_compacting_after_a_rebuild_keeps_every_answer() -> None:
     backend = EmbeddedBackend()
     backend.rebuild(documents)  # the engine compacts its rebuilt index
     assert backend.get_documents([d["id"] for d in documents]) == documents
+
+
+def test_documents_packed_against_a_rebuild_s_dictionary_come_back_exactly() -> None:
+    rng = random.Random(5)
+    documents = [random_document(rng, n) for n in range(1, 300)]
+    backend = EmbeddedBackend()
+    backend.rebuild(documents)
+    index = backend._index  # noqa: SLF001 (the rule is about the index the engine built)
+    assert index._dictionary, "a rebuild packs against a dictionary"  # noqa: SLF001
+    later = {**random_document(rng, 1000), "title": "written after the rebuild, Protección"}
+    backend.upsert([later, {**documents[0], "title": "replaced"}])
+    expected = [{**documents[0], "title": "replaced"}, *documents[1:], later]
+    assert backend.get_documents([d["id"] for d in expected]) == expected
+    fresh = Index(INITIATIVES)  # no dictionary
+    for document in expected:
+        fresh.put(document)
+    assert described(index) == described(fresh)
 
 
 def test_the_order_of_a_field_puts_ties_in_the_order_added_and_documents_without_it_last() -> None:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 
 from pyroaring import BitMap
 
@@ -29,7 +30,7 @@ from api.search.backend import (
     Snippet,
     SortField,
 )
-from api.search.embedded.index import Index, filter_key
+from api.search.embedded.index import DICTIONARY_SAMPLE, Index, filter_key
 from api.search.embedded.query_words import QueryWord
 from api.search.embedded.snippets import Highlighter
 from api.search.embedded.text import terms
@@ -92,8 +93,11 @@ class EmbeddedBackend:
         """Writes are searchable as soon as `upsert` returns."""
 
     def rebuild(self, documents: Iterable[Document]) -> None:
-        fresh = Index(self.schema)
-        for document in documents:
+        documents = iter(documents)
+        # The first documents, as a sample of all, give the compression dictionary (index.py).
+        sample = list(islice(documents, DICTIONARY_SAMPLE))
+        fresh = Index(self.schema, dictionary=Index.dictionary_from(sample, self.schema))
+        for document in chain(sample, documents):
             fresh.put(document)
         fresh.compact()
         with self._lock:
@@ -217,17 +221,18 @@ class EmbeddedBackend:
         ranks = []
         for field in sort:
             values = index.values_of(field.field)
-            ours = sorted({values[n] for n in documents if n in values})
+            ours = sorted({v for n in documents if (v := values[n]) is not None})
             ranks.append((values, {v: i for i, v in enumerate(ours)}, field.descending))
 
         def key(number: int) -> tuple:
             parts = []
             for values, rank_of, descending in ranks:
-                if number in values:
-                    rank = rank_of[values[number]]
-                    parts.append((False, -rank if descending else rank))
-                else:  # documents without the field come last either way
+                value = values[number]
+                if value is None:  # documents without the field come last either way
                     parts.append((True, 0))
+                else:
+                    rank = rank_of[value]
+                    parts.append((False, -rank if descending else rank))
             return (*parts, number)
 
         return sorted(documents, key=key)
