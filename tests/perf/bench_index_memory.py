@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     from api.core.settings import PROJECT_ROOT
     from tests.perf import synthetic
     from tests.perf.bench_initiatives_page import machine, source_tree
+    from tests.perf.bench_search import report
 
     with tempfile.TemporaryDirectory(prefix="coplab-index-memory-") as name:
         directory = Path(name)
@@ -205,11 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
         results["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    text = json.dumps(results, indent=2)
-    if args.json:
-        args.json.write_text(text)
-    print(text)
-    return 0
+    return report(results, args.json)
 
 
 if __name__ == "__main__":
