@@ -1,16 +1,18 @@
 """The `coplab` command, assembled from the command groups of the domains (each domain's `commands.py`),
 plus `serve` and `schema export`, which concern the whole application."""
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.markup import escape
 
 
+from api.core import logs
 from api.core.console import console, exit_on_invalid_settings
+from api.core.startup import startup_lock
 from api.core.settings import PROJECT_ROOT, get_settings
 from api.exports import commands as export_commands
 from api.migrations.commands import db_app
@@ -19,6 +21,8 @@ from api.organisations.commands import org_app, user_app
 from api.search.commands import search_app
 from api.seeding import commands as seed_commands
 from api.vocabularies.commands import prepare_database, vocab_app
+
+log = logging.getLogger("coplab")
 
 app = typer.Typer(help="coplab: the registry of the Children Online Protection Lab.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
@@ -55,9 +59,14 @@ def serve(
     seed: Annotated[
         bool, typer.Option(help="Load the Lab's registry (seed/registry) into a database that holds no organisation.")
     ] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes on this port; each keeps its own search index.")
+    ] = 1,
 ) -> None:
     """Start the API server (GraphQL at /graphql). Its OAuth issuer is COPLAB_ISSUER if set (required in
-    production), else the address it listens on."""
+    production), else the address it listens on. Preparing the database runs once however many
+    processes and hosts start together (`coplab migrate` does it alone, for deployments that migrate
+    separately: then serve with --no-prepare --no-seed)."""
     import uvicorn
 
     # The application reads its settings from the environment, in this process and in the one
@@ -68,17 +77,45 @@ def serve(
         settings = get_settings()
     except ValidationError as error:
         exit_on_invalid_settings(error)
-    console.print(f"issuer {escape(settings.issuer)}", soft_wrap=True)
+    # The server's log output (docs/operations.md, Logs), configured here for this command's own
+    # lines; uvicorn applies the same configuration in the process it serves from (with --reload, a
+    # process of its own).
+    logs.configure(settings)
+    log.info("issuer %s", settings.issuer)
     if host in WILDCARD_HOSTS and settings.issuer == os.environ["COPLAB_SERVE_URL"]:
-        console.print(
-            "listening on every interface: clients on other machines need COPLAB_ISSUER set to the address they use",
-            soft_wrap=True,
+        log.warning(
+            "listening on every interface: clients on other machines need COPLAB_ISSUER set to the address they use"
         )
-    if prepare:
+    with startup_lock(settings.database_url):
+        if prepare:
+            prepare_database()
+        if seed:
+            seed_commands.seed_if_empty()
+    if workers > 1:  # the workers add up their metrics through files in one directory (docs/operations.md)
+        from api.core.metrics import prepare_multiprocess_directory
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = prepare_multiprocess_directory(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        proxy_headers=True,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        log_config=logs.logging_config(settings),
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Migrate the database to the latest schema and load the vocabularies, once however many processes
+    run this (or `coplab serve`) together; for deployments that migrate before starting servers."""
+    settings = get_settings()
+    with startup_lock(settings.database_url):
         prepare_database()
-    if seed:
-        seed_commands.seed_if_empty()
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, reload=reload, proxy_headers=True)
+    console.print("database migrated; vocabularies loaded")
 
 
 SCHEMA_FILE = PROJECT_ROOT / "schema" / "schema.graphql"

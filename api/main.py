@@ -12,13 +12,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
 
-from api.core import log_redaction
+from api import migrations, observability
+from api.core import health, log_redaction
+from api.core.logs import organisation_var
 from api.auth import keys as signing_keys
 from api.graphql.bearer import bearer_token, invalid_token_response, principal_from_token
 from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
 from api.graphql.context import Context
-from api.core.db import create_engine, create_sync_engine, session_factory, transaction
+from api.core.db import create_engine, create_sync_engine, pool_options, session_factory, transaction
 from api.exports.routes import exports_router
 from api.core.middleware import BodySizeLimit, GraphQLRequestBody, RequestId
 from api.graphql.loaders import Loaders
@@ -28,7 +30,8 @@ from api.organisations.pages import router as account_router
 from api.core.pages import graphiql
 from api.schema import build_schema
 from api.search.engines import create_backend
-from api.search.indexer import run_indexer
+from api.search.indexer import SearchProgress, run_indexer
+from api.search.indexer import readiness as search_readiness
 from api.core.settings import Settings, get_settings
 from api.vocabularies.cache import TermCache
 
@@ -47,13 +50,14 @@ async def get_context(request: Request) -> AsyncIterator[Context]:
             # The details are logged for operators; the client learns what kind of problem it is.
             log.info("rejected bearer token: %s", error)
             raise  # answered by `invalid_token_response`
+        organisation_var.set(principal.organisation_id)  # every later log line of the request names it
         await state.term_cache.refresh_if_stale(session=session)
         yield Context(
             session=session,
             principal=principal,
             loaders=Loaders(session=session, principal=principal),
             settings=state.settings,
-            request_id=request.scope.get("state", {}).get("request_id", "-"),
+            request_id=request.scope.get("state", {}).get("request_id") or "-",
             terms=state.term_cache,
             search=state.search,
         )
@@ -109,7 +113,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            **pool_options(
+                settings.database_url,
+                size=settings.db_pool_size,
+                overflow=settings.db_max_overflow,
+                statement_timeout_seconds=settings.db_statement_timeout_seconds,
+            ),
+        )
         app.state.engine = engine
         # Authlib's grant logic is synchronous: it runs in worker threads with sessions of this engine.
         app.state.sync_engine = create_sync_engine(settings.database_url)
@@ -119,15 +131,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with transaction(app.state.session_factory) as session:
             await signing_keys.active_key(session=session)  # so the published key set is never empty
         indexer = stop_indexer = None
-        if settings.search_indexer_in_process:
+        # An embedded index lives in this process: only this process can keep it current.
+        if settings.search_indexer_in_process or app.state.search.name == "embedded":
             # Its own engine (and pool): background indexing never waits for, nor counts among, requests' connections.
-            app.state.indexer_engine = create_engine(settings.database_url)
+            app.state.indexer_engine = create_engine(
+                settings.database_url,
+                **pool_options(
+                    settings.database_url,
+                    size=settings.db_indexer_pool_size,
+                    overflow=0,
+                    statement_timeout_seconds=settings.db_statement_timeout_seconds,
+                ),
+            )
             app.state.indexer_session_factory = session_factory(app.state.indexer_engine)
             stop_indexer = asyncio.Event()
             indexer = asyncio.create_task(run_indexer(app.state, stop_indexer), name="coplab-search-indexer")
         if settings.tune_gc:
             tune_garbage_collector(young_threshold=settings.gc_young_threshold)
         yield
+        # From here /readyz answers 503 (docs/operations.md, Health probes).
+        app.state.shutting_down = True
         if indexer is not None and stop_indexer is not None:
             stop_indexer.set()
             try:
@@ -147,16 +170,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None if settings.is_production else "/openapi.json",
     )
     app.state.settings = settings
+    app.state.shutting_down = False
+    # What /readyz checks, in order (docs/operations.md, Health probes). Each is an async callable
+    # taking the app and returning (ok, short reason); a check that raises or takes longer than
+    # COPLAB_READINESS_TIMEOUT_SECONDS fails. "search": the index built and caught up with the change log.
+    app.state.readiness_checks = health.readiness_checks(
+        ("database", health.database_reachable),
+        ("migrations", lambda app: migrations.at_head(app.state.engine)),
+        ("shutdown", health.not_shutting_down),
+        ("search", search_readiness),
+    )
     app.add_exception_handler(InvalidToken, invalid_token_response)
     app.state.key_cache = KeyCache()
     app.state.term_cache = TermCache()
     app.state.search = create_backend(settings)
+    app.state.search_progress = SearchProgress()
     app.state.token_failures = GuessingLimits.of(
+        kind="token",
         limit=settings.token_failure_limit,
         source_limit=settings.token_source_failure_limit,
         window_seconds=settings.token_failure_window_seconds,
     )
     app.state.sign_in_failures = GuessingLimits.of(
+        kind="sign_in",
         limit=settings.sign_in_failure_limit,
         source_limit=settings.sign_in_source_failure_limit,
         window_seconds=settings.sign_in_failure_window_seconds,
@@ -181,9 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             key_set = await signing_keys.public_key_set(session=session)
         return key_set.as_dict(private=False)
 
-    @app.get("/health", include_in_schema=False)
-    async def health() -> dict:
-        return {"status": "ok"}
+    app.include_router(health.router)
 
     if settings.cors_origins:
         app.add_middleware(
@@ -194,5 +228,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=False,
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    observability.install(app, settings)  # /metrics, request metrics, tracing (docs/operations.md)
     app.add_middleware(RequestId)
     return app

@@ -7,6 +7,7 @@ from api.initiatives.models import Initiative, InitiativeClassification, Partici
 from api.oauth.models import (
     AuthorizationCode,
     ConsentTicket,
+    FailedAttempt,
     OAuthClient,
     OAuthGrant,
     PasswordSetup,
@@ -16,7 +17,7 @@ from api.oauth.models import (
 from api.organisations.models import Membership, Organisation, User
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.search import outbox as _outbox  # noqa: F401  (the listener that fills the search outbox)
-from api.search.models import SearchOutbox
+from api.search.models import SearchLogState, SearchOutbox
 from api.seeding.models import SeedRecord
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
@@ -27,6 +28,7 @@ __all__ = [
     "ConsentTicket",
     "Endorsement",
     "EvidenceAssessment",
+    "FailedAttempt",
     "Finding",
     "Initiative",
     "InitiativeClassification",
@@ -40,6 +42,7 @@ __all__ = [
     "PracticeEvidence",
     "RefreshToken",
     "RevokedAccessToken",
+    "SearchLogState",
     "SearchOutbox",
     "SeedRecord",
     "SigningKey",

@@ -33,6 +33,7 @@ from api.initiatives.types import Initiative, Participation
 from api.graphql.ids import RECORD_TYPES, check_node_id
 from api.graphql.input_errors import InputErrors
 from api.graphql.node_budget import NodeBudget, QueryShape
+from api.graphql.operation_metrics import OperationMetrics
 from api.graphql.pagination import PageSizes
 from api.organisations import mutations as organisation_mutations
 from api.organisations import queries as organisation_queries
@@ -42,6 +43,7 @@ from api.practices import queries as practice_queries
 from api.practices.types import BestPractice
 from api.search import mutations as search_mutations
 from api.search import queries as search_queries
+from api.core import tracing
 from api.core.settings import Settings
 from api.vocabularies import queries as vocabulary_queries
 
@@ -199,7 +201,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: PageSizes(max_page_size=settings.max_page_size),
         MaskUnexpectedErrors,
         ValidationErrorCodes,
+        OperationMetrics,
     ]
+    if (traced := tracing.graphql_extension(settings)) is not None:
+        extensions.append(traced)
     if settings.is_production:
         extensions.append(DisableIntrospection)
     return Schema(

@@ -3,6 +3,7 @@
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,22 +64,39 @@ def meilisearch_server() -> Iterator[MeilisearchServer]:
         yield server
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database with the vocabularies loaded, one per backend."""
+@contextmanager
+def empty_database(backend: str, directory: Path) -> Iterator[str]:
+    """The URL of a database of our own on `backend` (an SQLite file in `directory`), nothing
+    migrated; a PostgreSQL one is dropped afterwards."""
     drop: Callable[[], None] = lambda: None  # noqa: E731
-    if request.param == "postgresql":
+    if backend == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("PostgreSQL not configured: set COPLAB_TEST_DATABASE_URL to run these")
         url, drop = _private_postgres_schema(POSTGRES_URL)
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'coplab-test.db'}"
-    migrations.upgrade(url)
-    engine = create_sync_engine(url)
-    load_vocabularies(engine, PROJECT_ROOT / "seed" / "vocabularies")
-    engine.dispose()
-    yield url
-    drop()
+        url = f"sqlite:///{directory / 'coplab-test.db'}"
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database with the vocabularies loaded, one per backend."""
+    with empty_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        migrations.upgrade(url)
+        engine = create_sync_engine(url)
+        load_vocabularies(engine, PROJECT_ROOT / "seed" / "vocabularies")
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the test's own: nothing migrated, nothing loaded."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,24 @@
 """A real uvicorn server on 127.0.0.1, in a background thread, for tests about HTTP."""
 
+import os
+import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import uvicorn
 
 from api.main import create_app
 from api.core.settings import Settings
+
+
+COPLAB = shutil.which("coplab", path=str(Path(sys.executable).parent))
 
 
 def free_port() -> int:
@@ -76,3 +83,18 @@ def server_process(command: list[str], env: dict[str, str], *, port: int) -> Ite
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def coplab_environment(database_url: str, **values: str) -> dict[str, str]:
+    """The environment of a user who has set nothing but the database (and `values`)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("COPLAB_")}
+    return {**inherited, "COPLAB_DATABASE_URL": database_url, **values}
+
+
+@contextmanager
+def coplab_serve(env: dict[str, str], *args: str) -> Iterator[str]:
+    """`coplab serve ARGS` in its own process until it answers; yields its base URL."""
+    port = free_port()
+    assert port != 8000
+    with server_process([COPLAB, "serve", "--no-seed", "--port", str(port), *args], env, port=port) as (base, _):
+        yield base

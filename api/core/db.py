@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +28,41 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class current_transaction_id(sa.sql.functions.FunctionElement):  # noqa: N801 (reads as the SQL function it is)
+    """The writing transaction's id: PostgreSQL's 64-bit `pg_current_xact_id()`, which never wraps
+    around; 0 on SQLite, where writers commit one at a time, in the order of their rows' ids."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+
+
+@compiles(current_transaction_id)
+def _transaction_id_anywhere(element: current_transaction_id, compiler: Any, **kw: Any) -> str:  # noqa: ANN401
+    return "0"
+
+
+@compiles(current_transaction_id, "postgresql")
+def _transaction_id_postgresql(element: current_transaction_id, compiler: Any, **kw: Any) -> str:  # noqa: ANN401
+    return "(pg_current_xact_id()::text::bigint)"
+
+
+class database_epoch(sa.sql.functions.FunctionElement):  # noqa: N801
+    """Seconds since the epoch by the database's clock: one clock for every host sharing a lease."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(database_epoch)
+def _epoch_sqlite(element: database_epoch, compiler: Any, **kw: Any) -> str:  # noqa: ANN401
+    return "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+@compiles(database_epoch, "postgresql")
+def _epoch_postgresql(element: database_epoch, compiler: Any, **kw: Any) -> str:  # noqa: ANN401
+    return "extract(epoch from clock_timestamp())"
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -103,6 +139,20 @@ def create_sync_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def pool_options(url: str, *, size: int, overflow: int, statement_timeout_seconds: float) -> dict[str, Any]:
+    """`create_engine` keywords for a pool of `size` connections kept open and `overflow` more opened
+    under load, whose statements PostgreSQL cancels after `statement_timeout_seconds` (0: never)."""
+    options: dict[str, Any] = {"pool_size": size, "max_overflow": overflow, "pool_pre_ping": True}
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and statement_timeout_seconds > 0:
+        # Added to the URL's own `options` (a search_path, say), which connect_args would otherwise replace.
+        given = parsed.query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        timeout = f"-c statement_timeout={int(statement_timeout_seconds * 1000)}"
+        options["connect_args"] = {"options": f"{given} {timeout}".strip()}
+    return options
 
 
 def create_engine(url: str, **kwargs) -> AsyncEngine:  # noqa: ANN003

@@ -1,9 +1,9 @@
 """The HTTP edge: request ids, the body size limit enforced before parsing, and request bodies
 that are not JSON answered as GraphQL-shaped 400s with a stable code."""
 
-import contextvars
 import json
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -11,15 +11,32 @@ from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.core.logs import organisation_var, request_id_var
+
 log = logging.getLogger("coplab")
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+# An incoming X-Request-ID is kept when it looks like an id (a proxy's or the client's), so one id
+# follows a request through every log; anything else (spaces, quotes, control characters, overlong)
+# could forge or garble log lines and is replaced.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's `X-Request-ID` if it is well-formed, else a fresh one."""
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+            if REQUEST_ID.fullmatch(incoming):
+                return incoming
+            break
+    return uuid.uuid4().hex
 
 
 class RequestId:
-    """Gives every request an id (echoed in `X-Request-ID`) for masked errors and logs, and answers
-    an exception that escapes the application (outside GraphQL execution, which masks its own) with
-    the same masked 500 and id, the details going only to the log."""
+    """Gives every request an id (the client's or proxy's `X-Request-ID` when well-formed, else a
+    fresh one; echoed in `X-Request-ID`) for masked errors and logs, and answers an exception that
+    escapes the application (outside GraphQL execution, which masks its own) with the same masked 500
+    and id, the details going only to the log."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -28,9 +45,10 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex
+        request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
+        organisation_token = organisation_var.set(None)  # until the principal is known
 
         response_started = False
 
@@ -66,6 +84,7 @@ class RequestId:
             )
             await send_with_id({"type": "http.response.body", "body": body})
         finally:
+            organisation_var.reset(organisation_token)
             request_id_var.reset(token)
 
 

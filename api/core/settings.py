@@ -17,6 +17,15 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+TRACING_EXPORTERS = ("off", "otlp", "console", "file")
 DEFAULT_ISSUER = "http://127.0.0.1:8000"  # `coplab serve` without --host or --port
 
 
@@ -84,11 +93,29 @@ class Settings(BaseSettings):
     meilisearch_search_key: str | None = None
     meilisearch_search_key_uid: str | None = None
     search_token_seconds: int = 600
-    # The indexer that drains the search outbox (docs/search-indexing.md): inside each API process by
-    # default; turn it off where `coplab search worker` runs instead (several API processes).
+    # Database connections of one process (docs/operations.md, "Connections"): requests' pool, and the
+    # search indexer's own small one. PostgreSQL cancels a statement running longer than the timeout.
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+    db_indexer_pool_size: int = 2
+    db_statement_timeout_seconds: float = 30.0
+    # On SIGTERM a server stops accepting, lets requests in flight finish for up to this long, then
+    # stops the indexer after its current batch.
+    shutdown_grace_seconds: float = 30.0
+    # Following the search change log (docs/search-indexing.md). With the embedded engine every API
+    # process follows it into its own index. With Meilisearch one process at a time (holding a lease)
+    # indexes the shared index: each API process competes for it unless this is off, where
+    # `coplab search worker` processes index instead.
     search_indexer_in_process: bool = True
     search_poll_seconds: float = 0.2
     search_batch_size: int = 200
+    # Changes stay in the log this long; a follower further behind rebuilds its index.
+    search_log_retention_seconds: float = 3600.0
+    search_prune_interval_seconds: float = 60.0
+    # The shared index's indexer renews its lease this often; another process takes over after it lapses.
+    search_lease_seconds: float = 15.0
+    # /readyz: the index must have caught up with the log within this long.
+    search_ready_lag_seconds: float = 30.0
     # While the engine fails, retry after this long, doubling up to the maximum.
     search_retry_initial_seconds: float = 0.2
     search_retry_max_seconds: float = 30.0
@@ -120,7 +147,8 @@ class Settings(BaseSettings):
                 )
         return origins
 
-    # The public export served at /exports/ (docs/exports.md) is written again once older than this.
+    # The public export served at /exports/ (docs/exports.md) is written again when the registry's data
+    # version changes, and in any case once older than this.
     exports_max_age_seconds: int = Field(default=600, ge=0)
 
     # Failed client authentications at the token endpoint, per client id and source address together,
@@ -134,16 +162,51 @@ class Settings(BaseSettings):
     sign_in_source_failure_limit: int = Field(default=20, ge=1)
     sign_in_failure_window_seconds: int = Field(default=300, ge=1)
 
+    # Log output of `coplab serve` and `coplab search worker` (docs/operations.md, Logs): one JSON
+    # object per line, except in development, where lines are plain text unless set.
+    log_format: LogFormat | None = None
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        if level.upper() not in LOG_LEVELS:
+            raise ValueError(f"COPLAB_LOG_LEVEL: {level!r} is not one of {', '.join(LOG_LEVELS)}")
+        return level.upper()
+
+    # Readiness (docs/operations.md, Health probes): each check of /readyz gives up after this long.
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+
     # Garbage collection of the serving process (docs/performance.md): freeze what startup built and
     # collect the youngest generation less often. Off by default in tests, whose one process builds
     # hundreds of apps and should not keep each one's objects out of collection.
     tune_gc: bool | None = None
     gc_young_threshold: int = 5000
 
+    # The operators' view (docs/operations.md, "Metrics" and "Tracing").
+    # /metrics: unset means on outside production, and in production on only with a token.
+    metrics_enabled: bool | None = None
+    # When set, /metrics answers only `Authorization: Bearer <token>`.
+    metrics_token: str = ""
+    # How long /metrics waits for each reading taken at scrape time (outbox, index) before reporting it down.
+    metrics_reading_timeout_seconds: float = 2.0
+    # Set by `coplab serve --workers N` (read by prometheus-client too): every process writes its
+    # counts there and /metrics adds them up.
+    prometheus_multiproc_dir: str = Field("", validation_alias="PROMETHEUS_MULTIPROC_DIR")
+    # off, otlp, console (standard output) or file (JSON lines in tracing_file); unset: otlp when
+    # OTEL_EXPORTER_OTLP_ENDPOINT is set, else off.
+    tracing: str = ""
+    tracing_file: Path | None = None
+    # The share of requests traced (a caller's `traceparent` decides for its own requests).
+    tracing_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    otel_exporter_otlp_endpoint: str = Field("", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'coplab.db'}"
+        if self.log_format is None:
+            self.log_format = LogFormat.TEXT if self.environment is Environment.DEVELOPMENT else LogFormat.JSON
         if self.tune_gc is None:
             self.tune_gc = self.environment is not Environment.TEST
         if not self.issuer:
@@ -154,6 +217,14 @@ class Settings(BaseSettings):
                 )
             self.issuer = self.serve_url or DEFAULT_ISSUER
         self.issuer = _issuer_url(self.issuer)
+        if self.metrics_enabled is None:
+            self.metrics_enabled = self.environment is not Environment.PRODUCTION or bool(self.metrics_token)
+        if not self.tracing:
+            self.tracing = "otlp" if self.otel_exporter_otlp_endpoint else "off"
+        if self.tracing not in TRACING_EXPORTERS:
+            raise ValueError(f"COPLAB_TRACING: {self.tracing!r} is not one of {', '.join(TRACING_EXPORTERS)}")
+        if self.tracing == "file" and self.tracing_file is None:
+            raise ValueError("COPLAB_TRACING=file needs COPLAB_TRACING_FILE, the file the spans are written to")
         return self
 
     @property

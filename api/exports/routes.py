@@ -1,8 +1,10 @@
 """`GET /exports/` (the manifest) and `GET /exports/{file}`: the public export over HTTP.
 
-The server writes the public export on the first request and again once it is older than
-COPLAB_EXPORTS_MAX_AGE_SECONDS, one writing at a time, into a temporary directory of its own.
-Only the public scope is ever served.
+The server writes the public export on the first request, and again when the registry's data
+version has changed (or the export is older than COPLAB_EXPORTS_MAX_AGE_SECONDS), one writing at a
+time, into a temporary directory of its own. Its bytes, and so its ETags, are a function of the
+data alone: every process serving one database answers the same (docs/exports.md). Only the public
+scope is ever served.
 """
 
 import asyncio
@@ -19,7 +21,7 @@ from fastapi.responses import FileResponse, Response
 
 from api.exports.entities import Scope
 from api.exports.formats import sha256_of
-from api.exports.writer import MANIFEST, write_export
+from api.exports.writer import MANIFEST, data_version, write_export
 from api.core.settings import Settings
 
 MEDIA_TYPES = {".jsonl": "application/x-ndjson", ".csv": "text/csv; charset=utf-8", ".json": "application/json"}
@@ -29,16 +31,19 @@ CACHE_CONTROL = "no-cache"
 
 @dataclass(frozen=True)
 class Generation:
-    """One written public export: its directory, its manifest, and the ETag of each file by name."""
+    """One written public export: its directory, its manifest, the ETag of each file by name, and
+    the data version it was written at (or after)."""
 
     directory: Path
     manifest: bytes
     etags: dict[str, str]
+    version: str
     written_at: float  # time.monotonic()
 
 
 class PublicExport:
-    """The public export this server serves, written again when older than `max_age_seconds`."""
+    """The public export this server serves, written again when the data version changes, and
+    when older than `max_age_seconds` in any case."""
 
     def __init__(self, *, max_age_seconds: float) -> None:
         self.max_age_seconds = max_age_seconds
@@ -47,31 +52,38 @@ class PublicExport:
         self._count = 0
         self._generations: list[Generation] = []
 
-    def _fresh(self) -> Generation | None:
+    def _fresh(self, version: str) -> Generation | None:
         current = self._generations[-1] if self._generations else None
-        if current is not None and time.monotonic() - current.written_at < self.max_age_seconds:
+        if (
+            current is not None
+            and current.version == version
+            and time.monotonic() - current.written_at < self.max_age_seconds
+        ):
             return current
         return None
 
     async def current(self, engine: sa.Engine) -> Generation:
-        """The fresh export, written first when there is none."""
-        if (fresh := self._fresh()) is not None:
+        """The export of the data as it is now, written first when this process has none."""
+        version = await asyncio.to_thread(_version, engine)
+        if (fresh := self._fresh(version)) is not None:
             return fresh
         async with self._lock:
             # Requests that waited here get the export the first of them wrote.
-            if (fresh := self._fresh()) is not None:
+            if (fresh := self._fresh(version)) is not None:
                 return fresh
-            generation = await asyncio.to_thread(self._write, engine)
+            generation = await asyncio.to_thread(self._write, engine, version)
             self._generations.append(generation)
             self._retire()
             return generation
 
-    def _write(self, engine: sa.Engine) -> Generation:
+    def _write(self, engine: sa.Engine, version: str) -> Generation:
+        """Write the export. Its snapshot starts after `version` was read, so it holds at least
+        that data; a write in between only makes the next request write it again."""
         self._count += 1
         directory = self._directory() / str(self._count)
-        write_export(engine=engine, directory=directory, scope=Scope.PUBLIC)
+        write_export(engine=engine, directory=directory, scope=Scope.PUBLIC, dated_by_data=True)
         etags = {path.name: sha256_of(path) for path in directory.iterdir()}
-        return Generation(directory, (directory / MANIFEST).read_bytes(), etags, time.monotonic())
+        return Generation(directory, (directory / MANIFEST).read_bytes(), etags, version, time.monotonic())
 
     def _directory(self) -> Path:
         if self._root is None:
@@ -83,6 +95,11 @@ class PublicExport:
         """Keep the previous export too: a download that started from it is still being sent."""
         while len(self._generations) > 2:
             shutil.rmtree(self._generations.pop(0).directory, ignore_errors=True)
+
+
+def _version(engine: sa.Engine) -> str:
+    with engine.connect() as connection:
+        return data_version(connection, Scope.PUBLIC)
 
 
 def _etag(digest: str) -> str:

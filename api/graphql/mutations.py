@@ -18,6 +18,7 @@ from api.auth.scopes import Scope
 from api.core.errors import DomainError, ErrorCode, Problem
 from api.graphql.context import Info
 from api.graphql.errors import UserError
+from api.graphql.operation_metrics import count_error
 from api.graphql.permissions import requires
 
 CONFLICT = Problem((), ErrorCode.CONFLICT, "Another change made at the same time conflicts with this one; nothing was written.")
@@ -36,6 +37,8 @@ class MutationBoundary(FieldExtension):
     def _failed(self, problems: list[Problem]) -> Any:  # noqa: ANN401
         """The payload of a change that was not made: every field None but the errors."""
         nothing = {f.name: None for f in dataclasses.fields(self.payload) if f.init and f.name != "user_errors"}
+        for problem in problems:
+            count_error(problem.code, kind="user_error")
         return self.payload(**nothing, user_errors=[UserError.from_problem(p) for p in problems])
 
     async def resolve_async(self, next_: Callable, source: Any, info: Info, **kwargs: Any) -> Any:  # noqa: ANN401

@@ -165,7 +165,8 @@ async def sign_in_step(request: Request) -> Response:
             session, kind, email=email, client_id=grant.request.client.client_id, remote_address=address
         )
 
-    wait = limits.retry_after(identities=identities, source=source)
+    engine = request.app.state.sync_engine
+    wait = await run_in_threadpool(limits.retry_after, engine, identities=identities, source=source)
     if wait is not None:
         try:
             await _with_server(request, pairs, lambda server, grant, session: audit(session, AuditKind.RATE_LIMITED, grant))
@@ -214,7 +215,7 @@ async def sign_in_step(request: Request) -> Response:
     except Refusal as refusal:
         return refusal.response
     if response.status_code == 401:
-        limits.failed(identities=identities, source=source)
+        await run_in_threadpool(limits.failed, engine, identities=identities, source=source)
     return response
 
 

@@ -174,3 +174,26 @@ class PasswordSetup(SQLModel, table=True):
     membership_id: int | None = Field(default=None, foreign_key="membership.id", index=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class FailedAttempt(SQLModel, table=True):
+    """One failed authentication, counted by every API process alike (api/oauth/limits.py).
+
+    The key it counts against (a client id or e-mail address with the source, or the source alone)
+    is stored only as a SHA-256 hash. Rows older than the limiter's window are deleted as new
+    failures are recorded.
+    """
+
+    __tablename__ = "failed_attempt"
+    __table_args__ = (
+        sa.Index("ix_failed_attempt_kind_key", "kind", "key_hash", "failed_at"),
+        sa.Index("ix_failed_attempt_kind_time", "kind", "failed_at"),
+    )
+
+    # 64-bit on PostgreSQL (a sustained flood of failures outgrows 32 bits); SQLite's rowid already is.
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    )
+    kind: str = Field(max_length=40)  # which count: "token", "token:source", "sign_in", "sign_in:source"
+    key_hash: str = Field(max_length=64)  # hex SHA-256 of the key
+    failed_at: float = Field(sa_type=sa.Double)  # seconds since the epoch, from the process's wall clock

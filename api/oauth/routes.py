@@ -132,7 +132,9 @@ async def _client_authenticated(
             audit_failure(sync_session, kind, client_ids)
             sync_session.commit()
 
-    wait = limits.retry_after(identities=identities(presented.named), source=source)
+    wait = await run_in_threadpool(
+        limits.retry_after, state.sync_engine, identities=identities(presented.named), source=source
+    )
     if wait is not None:
         await run_in_threadpool(audited, AuditKind.RATE_LIMITED, presented.named)
         return JSONResponse(
@@ -143,7 +145,7 @@ async def _client_authenticated(
 
     if presented.problem is not None:
         await run_in_threadpool(audited, AuditKind.CLIENT_AUTHENTICATION_FAILED, presented.named)
-        limits.failed(identities=identities(presented.named), source=source)
+        await run_in_threadpool(limits.failed, state.sync_engine, identities=identities(presented.named), source=source)
         return _error_response(InvalidRequestError(description=presented.problem))
 
     try:
@@ -171,7 +173,7 @@ async def _client_authenticated(
 
     status, body, headers, tried = await run_in_threadpool(run)
     if body.get("error") == "invalid_client":
-        limits.failed(identities=identities(tried), source=source)
+        await run_in_threadpool(limits.failed, state.sync_engine, identities=identities(tried), source=source)
         return _error_response(CLIENT_AUTHENTICATION_FAILED)
     return JSONResponse(body, status_code=status, headers=dict(headers))
 

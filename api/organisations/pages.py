@@ -152,7 +152,8 @@ async def _sign_in_and_accept(
     against the sign-in page's limit, so the link is no way around it."""
     limits: GuessingLimits = request.app.state.sign_in_failures
     identities, source = [f"email:{found.user.email}"], source_of(address)
-    wait = limits.retry_after(identities=identities, source=source)
+    engine = request.app.state.sync_engine
+    wait = await run_in_threadpool(limits.retry_after, engine, identities=identities, source=source)
     if wait is not None:
         response = render(
             request,
@@ -166,7 +167,7 @@ async def _sign_in_and_accept(
         return response
     password = _text(form.get("password"))
     if not await run_in_threadpool(verify_password, password, found.user.password_hash):
-        limits.failed(identities=identities, source=source)
+        await run_in_threadpool(limits.failed, engine, identities=identities, source=source)
         await session.run_sync(
             lambda s: sign_in.record_for_person(
                 s, AuditKind.SIGN_IN_FAILED, email=found.user.email, client_id=None, remote_address=address

@@ -7,6 +7,7 @@ import typer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.core import logs
 from api.core.console import console, database_engine, progress
 from api.core.db import session_factory
 from api.core.settings import get_settings
@@ -47,6 +48,7 @@ def search_worker() -> None:
         console.print(f"[red]{EMBEDDED_NOTE}; a worker in another process cannot reach that index. "
                       "Configure COPLAB_MEILISEARCH_URL to run a worker.")
         raise typer.Exit(2)
+    logs.configure(get_settings())  # the indexer's log lines, as the API's (docs/operations.md, Logs)
 
     async def main() -> None:
         async with database_engine() as engine:

@@ -14,4 +14,4 @@ def create_backend(settings: Settings) -> SearchBackend:
         )
     from api.search.embedded import EmbeddedBackend
 
-    return EmbeddedBackend()
+    return EmbeddedBackend(built=False)  # the process's indexer builds it from the database

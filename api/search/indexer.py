@@ -1,34 +1,42 @@
-"""The indexer: drains the search outbox into the engine, in batches and in order, retrying with
-backoff while the engine fails (docs/search-indexing.md).
+"""The indexer: follows the search change log into an index, in batches and in log order, retrying
+with backoff while the engine fails (docs/search-indexing.md).
 
-Each batch reads outbox rows in id order, collapses repeated initiatives, rebuilds their documents
-from the database as it is now, replaces them in the engine (or removes them), waits until they
-are searchable, then deletes exactly the rows it read, by id. Transactions commit out of id order,
-so a cursor ("everything up to id N is done") could skip a row committed late with a smaller id;
-deleting by id cannot. A batch that fails leaves its rows in place, and documents are full
-replaces built from current state, so running a batch twice is harmless.
+Each batch reads the changes after the index's position (api/search/changes.py), collapses repeated
+initiatives, rebuilds their documents from the database as it is now, replaces them in the engine (or
+removes them), waits until they are searchable, and only then moves the position past them. A batch
+that fails leaves the position where it was, and documents are full replaces built from current
+state, so applying a change twice is harmless.
 
-Run one indexer per engine: the API process's own (the default), or one `coplab search worker`.
+Every API process with the embedded engine follows the log into its own index, from a position it
+keeps in memory. A shared index (Meilisearch) has one indexer at a time: the process holding the
+lease, which keeps the index's position in the database, so another process takes over where it stopped.
 """
 
 import asyncio
+import contextlib
 import logging
+import math
+import os
 import queue
+import socket
+import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, literal, or_, union
+from sqlalchemy import insert, literal, or_, union
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.core.db import UTCDateTime, utcnow
 from api.initiatives.models import Initiative, Participation
 from api.core.log_redaction import redact
 from api.organisations.models import Organisation
-from api.search import documents
+from api.search import changes, documents
+from api.search.changes import Position
 from api.search.backend import SearchBackend
 from api.search.models import SearchOutbox
 from api.core.settings import Settings
@@ -44,6 +52,7 @@ class IndexerState(Protocol):
     settings: Settings
     search: SearchBackend
     indexer_session_factory: Sessions
+    search_progress: "SearchProgress"
 
 
 @dataclass
@@ -76,25 +85,20 @@ def describe(error: BaseException) -> str:
     return redact(f"{type(error).__name__}: {error}")[:500]
 
 
-async def drain_batch(*, sessions: Sessions, backend: SearchBackend, size: int = 200) -> Batch:
-    """Process up to `size` outbox rows. Raises when the engine (or the database) fails, keeping the rows."""
+async def apply_batch(
+    *, sessions: Sessions, backend: SearchBackend, position: Position, size: int = 200
+) -> tuple[Batch, Position]:
+    """Apply up to `size` changes after `position`; the batch and the position after it. Raises when
+    the engine (or the database) fails: the caller keeps its position and tries again."""
     async with sessions() as session:
-        rows = (
-            await session.exec(
-                select(SearchOutbox.id, SearchOutbox.initiative_id).order_by(col(SearchOutbox.id)).limit(size)
-            )
-        ).all()
-        if not rows:
-            return Batch(0, 0, 0)
-        initiative_ids = list(dict.fromkeys(initiative_id for _, initiative_id in rows))
-        # Read after the rows: the documents reflect at least the writes that queued them.
+        read = await changes.read_after(session, position, size)
+        if not read:
+            return Batch(0, 0, 0), position
+        initiative_ids = list(dict.fromkeys(change.initiative_id for change in read))
+        # Read after the changes: the documents reflect at least the writes that logged them.
         found, gone = await documents.build(session=session, initiative_ids=initiative_ids)
     await asyncio.to_thread(_send, backend, found, gone)
-    row_ids = [row_id for row_id, _ in rows]
-    async with sessions() as session:
-        await session.exec(delete(SearchOutbox).where(col(SearchOutbox.id).in_(row_ids)))
-        await session.commit()
-    return Batch(len(rows), len(found), len(gone))
+    return Batch(len(read), len(found), len(gone)), read[-1].position
 
 
 def _send(backend: SearchBackend, found: Sequence[dict], gone: Sequence[str]) -> None:
@@ -105,18 +109,37 @@ def _send(backend: SearchBackend, found: Sequence[dict], gone: Sequence[str]) ->
     backend.wait()
 
 
-async def drain(*, sessions: Sessions, backend: SearchBackend, size: int = 200) -> int:
-    """Process the outbox until it is empty (once, no retries); the number of rows processed."""
+async def drain(
+    *, sessions: Sessions, backend: SearchBackend, size: int = 200, position: Position = Position()
+) -> tuple[int, Position]:
+    """Apply every change after `position` (the whole log, by default) until none is left, once and
+    without retries; the number of changes applied and the position reached."""
     total = 0
-    while (batch := await drain_batch(sessions=sessions, backend=backend, size=size)).rows:
+    while True:
+        batch, position = await apply_batch(sessions=sessions, backend=backend, position=position, size=size)
+        if not batch.rows:
+            return total, position
         total += batch.rows
-    return total
+
+
+@dataclass(frozen=True)
+class Backlog:
+    rows: int  # changes waiting
+    oldest_seconds: float | None  # how long the longest-waiting one has waited
+
+
+async def backlog(*, sessions: Sessions, position: Position | None = None) -> Backlog:
+    """The changes an index has not applied yet (the shared index's, unless `position` is given): how
+    many, and how long the oldest has waited."""
+    async with sessions() as session:
+        if position is None:
+            position = await changes.indexed_position(session)
+        return Backlog(*await changes.waiting(session, position))
 
 
 async def pending(*, sessions: Sessions) -> int:
-    """How many outbox rows wait to be indexed."""
-    async with sessions() as session:
-        return (await session.exec(select(func.count()).select_from(SearchOutbox))).one()
+    """How many changes the shared index has not applied yet."""
+    return (await backlog(sessions=sessions)).rows
 
 
 _DONE = object()
@@ -163,40 +186,153 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
         pass
 
 
+@dataclass
+class SearchProgress:
+    """This process's indexing, as /readyz and /metrics read it."""
+
+    built: bool = False  # the index holds the registry (embedded: built since the process started)
+    position: Position | None = None  # None: the index must be built from the database first
+    caught_up_at: float | None = None  # time.monotonic() when a read last found nothing more to apply
+    leader: bool = False  # shared index: this process holds the indexer's lease
+    lease_renewed_at: float = -math.inf
+    failing: str | None = None  # the last error, while the indexer backs off
+
+    def caught_up_within(self, seconds: float) -> bool:
+        return self.caught_up_at is not None and time.monotonic() - self.caught_up_at <= seconds
+
+
+async def readiness(app: Any) -> tuple[bool, str]:  # noqa: ANN401
+    """/readyz's search check. Embedded: this process's index is built and has applied every change
+    within `search_ready_lag_seconds`; its position in the log is named (tests compare it with the
+    log's end). A shared index: no change has waited longer than that for whichever process indexes."""
+    settings, progress = app.state.settings, app.state.search_progress
+    bound = settings.search_ready_lag_seconds
+    if app.state.search.name == "embedded":
+        if not progress.built or progress.position is None:
+            return False, "the search index is being built from the database"
+        where = f"position {progress.position.txid}:{progress.position.id}"
+        if not progress.caught_up_within(bound):
+            return False, f"the search index is behind the change log ({where})"
+        return True, f"caught up ({where})"
+    waiting = await backlog(sessions=app.state.session_factory)
+    if waiting.oldest_seconds is not None and waiting.oldest_seconds > bound:
+        return False, f"{waiting.rows} changes wait; the oldest for {waiting.oldest_seconds:.0f} s"
+    return True, f"{waiting.rows} changes wait"
+
+
+async def _follow_own(sessions: Sessions, backend: SearchBackend, progress: SearchProgress, size: int) -> Batch:
+    """One step of a process's own index (embedded): built first, rebuilt when the log was pruned past
+    its position, otherwise the next batch of changes."""
+    async with sessions() as session:
+        if progress.position is not None and await changes.pruned_through(session) > progress.position:
+            log.warning("search index: the change log was pruned past this index's position; rebuilding")
+            progress.position = None
+        start = await changes.start(session) if progress.position is None else None
+    if start is not None:
+        count = await rebuild(sessions=sessions, backend=backend)
+        progress.position, progress.built = start, True
+        log.info("search index built from the database: %d documents", count)
+    assert progress.position is not None
+    batch, progress.position = await apply_batch(
+        sessions=sessions, backend=backend, position=progress.position, size=size
+    )
+    return batch
+
+
+async def _follow_shared(
+    sessions: Sessions, backend: SearchBackend, progress: SearchProgress, settings: Settings, holder: str
+) -> Batch | None:
+    """One step of the shared index's indexer, or None while another process holds the lease."""
+    lease = settings.search_lease_seconds
+    async with sessions() as session:
+        if time.monotonic() - progress.lease_renewed_at > lease / 3:
+            renewed = await changes.take_lease(session, holder=holder, seconds=lease)
+            await session.commit()
+            if not renewed:
+                if progress.leader:
+                    log.warning("search indexer: lost the lease; another process indexes now")
+                progress.leader, progress.lease_renewed_at = False, -math.inf
+                return None
+            if not progress.leader:
+                log.info("search indexer: this process indexes the shared index (lease %s)", holder)
+            progress.leader, progress.lease_renewed_at = True, time.monotonic()
+        position = await changes.indexed_position(session)
+        behind = await changes.pruned_through(session) > position
+        start = await changes.start(session) if behind else None
+    if start is not None:
+        log.warning("search index: the change log was pruned past the shared index's position; rebuilding")
+        await rebuild(sessions=sessions, backend=backend)
+        position = start
+    batch, position = await apply_batch(sessions=sessions, backend=backend, position=position, size=settings.search_batch_size)
+    async with sessions() as session:
+        saved = await changes.save_indexed_position(session, position, holder=holder)
+        await session.commit()
+    if not saved:  # the lease lapsed meanwhile: the next holder applies these changes again, harmlessly
+        progress.leader, progress.lease_renewed_at = False, -math.inf
+        return None
+    progress.position, progress.built = position, True
+    return batch
+
+
+async def _prune(sessions: Sessions, settings: Settings) -> None:
+    async with sessions() as session:
+        removed = await changes.prune(session, older_than_seconds=settings.search_log_retention_seconds)
+        await session.commit()
+    if removed:
+        log.info("search change log: pruned %d changes older than %.0f s", removed, settings.search_log_retention_seconds)
+
+
 async def run_indexer(app_state: IndexerState, stop_event: asyncio.Event) -> None:
-    """Drain the outbox until `stop_event` is set, polling every `search_poll_seconds`, backing off
-    while the engine fails. An in-memory engine (the embedded one) is first rebuilt from the database."""
+    """Follow the change log until `stop_event` is set, polling every `search_poll_seconds`, backing off
+    while the engine fails: into this process's own index (embedded), or, while this process holds the
+    lease, into the shared one. Prunes the log now and then."""
     settings, backend, sessions = app_state.settings, app_state.search, app_state.indexer_session_factory
+    progress: SearchProgress = getattr(app_state, "search_progress", None) or SearchProgress()
+    app_state.search_progress = progress
+    own_index = backend.name == "embedded"
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     backoff = Backoff(settings.search_retry_initial_seconds, settings.search_retry_max_seconds)
-    needs_rebuild = backend.name == "embedded"
     # A server's index may not exist yet, or have other settings: documents added to a missing index
     # would create it without its filterable attributes, and every search would then be refused.
     needs_settings = True
-    failing = False
-    while not stop_event.is_set():
-        try:
-            if needs_settings:
-                await asyncio.to_thread(backend.ensure_index)
-                needs_settings = False
-            if needs_rebuild:
-                count = await rebuild(sessions=sessions, backend=backend)
-                needs_rebuild = False
-                log.info("search index rebuilt from the database: %d documents", count)
-            batch = await drain_batch(sessions=sessions, backend=backend, size=settings.search_batch_size)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # the engine (or the database) failed: keep the rows, try again later
-            delay = backoff.failed()
-            log.warning("search indexer: %s; outbox kept, retrying in %.1f s", describe(error), delay)
-            failing = True
-            await _pause(stop_event, delay)
-            continue
-        backoff.succeeded()
-        if failing:
-            log.info("search indexer: the engine answers again; catching up")
-            failing = False
-        if batch.rows < settings.search_batch_size:
-            await _pause(stop_event, settings.search_poll_seconds)
+    pruned_at = -math.inf
+    try:
+        while not stop_event.is_set():
+            try:
+                if needs_settings:
+                    await asyncio.to_thread(backend.ensure_index)
+                    needs_settings = False
+                if own_index:
+                    batch: Batch | None = await _follow_own(sessions, backend, progress, settings.search_batch_size)
+                else:
+                    batch = await _follow_shared(sessions, backend, progress, settings, holder)
+                if time.monotonic() - pruned_at > settings.search_prune_interval_seconds:
+                    await _prune(sessions, settings)
+                    pruned_at = time.monotonic()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the engine (or the database) failed: keep the position, try again later
+                delay = backoff.failed()
+                progress.failing = describe(error)
+                log.warning("search indexer: %s; position kept, retrying in %.1f s", progress.failing, delay)
+                await _pause(stop_event, delay)
+                continue
+            backoff.succeeded()
+            if progress.failing is not None:
+                log.info("search indexer: the engine answers again; catching up")
+                progress.failing = None
+            if batch is None:  # another process indexes the shared index: ask for the lease again later
+                await _pause(stop_event, settings.search_lease_seconds / 3)
+            elif batch.rows < settings.search_batch_size:
+                progress.caught_up_at = time.monotonic()
+                await _pause(stop_event, settings.search_poll_seconds)
+    finally:
+        if progress.leader:
+            with contextlib.suppress(Exception):  # the lease lapses by itself if the database is gone
+                async with sessions() as session:
+                    await changes.release_lease(session, holder=holder)
+                    await session.commit()
+            progress.leader = False
 
 
 async def requeue_changed_since(*, sessions: Sessions, since: datetime) -> int:

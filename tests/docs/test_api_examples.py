@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -17,7 +16,6 @@ from sqlmodel import Session, select
 from api.core.db import create_sync_engine
 from api.initiatives.models import Initiative
 from api.core.settings import PROJECT_ROOT
-from tests.conftest import POSTGRES_URL, _private_postgres_schema
 from tests.server import free_port
 
 DOC = PROJECT_ROOT / "docs" / "api.md"
@@ -39,20 +37,6 @@ def _json_documents(text: str) -> list[dict]:
         found.append(document)
         at = text.find("{", end)
     return found
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: nothing migrated, nothing loaded."""
-    drop: Callable[[], None] = lambda: None  # noqa: E731
-    if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL not configured: set COPLAB_TEST_DATABASE_URL to run these")
-        url, drop = _private_postgres_schema(POSTGRES_URL)
-    else:
-        url = f"sqlite:///{tmp_path / 'coplab.db'}"
-    yield url
-    drop()
 
 
 def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:

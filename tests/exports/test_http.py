@@ -96,14 +96,24 @@ def test_records_hidden_before_the_first_request_are_absent(settings, make, db) 
     assert secret.id not in ids and ids == registry.public_initiatives
 
 
-def test_the_export_is_written_again_once_stale(settings, make, db) -> None:  # noqa: ANN001
+def test_a_change_to_the_registry_is_served_at_the_next_request(settings, make, db) -> None:  # noqa: ANN001
+    """However long the export may be kept, a change moves the data version and it is written again."""
     registry = build(make, db)
     lead = make.organisation("late-member")
     with _server(settings, NEVER_STALE) as base_url:
         assert _initiative_ids(base_url) == registry.public_initiatives
-        kept = make.initiative(lead, "Added while the export is fresh")
-        assert kept.id not in _initiative_ids(base_url)
+        before = _get(f"{base_url}/exports/initiatives.jsonl").headers["etag"]
+        added = make.initiative(lead, "Added while the export is fresh")
+        assert added.id in _initiative_ids(base_url)
+        again = _get(f"{base_url}/exports/initiatives.jsonl", headers={"If-None-Match": before})
+        assert again.status_code == 200 and again.headers["etag"] != before
+
+
+def test_the_export_is_written_again_once_stale(settings, make, db) -> None:  # noqa: ANN001
+    build(make, db)
+    lead = make.organisation("late-member")
     with _server(settings, 0) as base_url:
+        kept = make.initiative(lead, "Added before a request")
         assert kept.id in _initiative_ids(base_url)
         added = make.initiative(lead, "Added after a request")
         assert added.id in _initiative_ids(base_url)

@@ -1,18 +1,16 @@
 """A partner named by an initiative's lead is shown only once it confirms, and may decline or withdraw:
 through the API, search and the public export, on a real server with its own indexer."""
 
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from sqlmodel import select
 
 from api.initiatives.models import Initiative, Participation
 from api.organisations.models import Organisation
 from api.auth.principal import Role
-from api.search.models import SearchOutbox
+from tests.search.indexing import wait_until_server_caught_up
 from api.core.settings import Settings
 from tests.exports.registry import coplab, records
 from tests.factories import gid, mutate, stored, user_errors
@@ -68,12 +66,8 @@ def _shown(base_url: str, initiative: Initiative, token: str | None = None) -> l
 
 
 def _indexed(db, base_url: str) -> None:  # noqa: ANN001
-    """Wait until the server's indexer has emptied the outbox (the index then holds every change)."""
-    deadline = time.monotonic() + 15
-    while db.exec(select(sa.func.count()).select_from(SearchOutbox)).one() and time.monotonic() < deadline:
-        time.sleep(0.05)
-        db.rollback()  # a fresh snapshot on the next count
-    assert db.exec(select(sa.func.count()).select_from(SearchOutbox)).one() == 0
+    """Wait until the server's index has applied every change in the search change log."""
+    wait_until_server_caught_up(base_url, db.get_bind())
 
 
 def _hits(base_url: str, words: str) -> int:

@@ -74,15 +74,16 @@ def test_guessing_a_secret_is_audited_then_refused_with_429(base_url, client, ma
     assert "TOKEN_ISSUED" not in kinds
 
 
-def test_the_limiter_forgets_failures_once_the_window_has_passed() -> None:
+def test_the_limiter_forgets_failures_once_the_window_has_passed(engine) -> None:  # noqa: ANN001
     now = [1000.0]
-    limiter = FailureLimiter(limit=2, window_seconds=60, clock=lambda: now[0])
-    limiter.failed("client:a", "address:x")
-    assert limiter.retry_after("client:a") is None
-    now[0] += 10
-    limiter.failed("client:a", "address:x")
-    assert limiter.retry_after("client:a") == 51  # the first failure leaves the window at 1060
-    assert limiter.retry_after("address:x") == 51
-    assert limiter.retry_after("client:b") is None
-    now[0] += 51
-    assert limiter.retry_after("client:a") is None
+    limiter = FailureLimiter(kind="token", limit=2, window_seconds=60, clock=lambda: now[0])
+    with engine.begin() as connection:
+        limiter.failed(connection, "client:a", "address:x")
+        assert limiter.retry_after(connection, "client:a") is None
+        now[0] += 10
+        limiter.failed(connection, "client:a", "address:x")
+        assert limiter.retry_after(connection, "client:a") == 51  # the first failure leaves the window at 1060
+        assert limiter.retry_after(connection, "address:x") == 51
+        assert limiter.retry_after(connection, "client:b") is None
+        now[0] += 51
+        assert limiter.retry_after(connection, "client:a") is None

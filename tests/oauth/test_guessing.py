@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc6749 import ClientAuthentication, InvalidClientError
@@ -17,7 +18,7 @@ from starlette.datastructures import Headers
 
 from api.auth.principal import Role
 from api.oauth.limits import FailureLimiter, GuessingLimits, source_of
-from api.oauth.models import OAuthClient
+from api.oauth.models import FailedAttempt, OAuthClient
 from api.oauth.routes import presented_client
 from api.oauth.secrets import digest
 from api.oauth.server import StarletteOAuth2Request
@@ -265,21 +266,21 @@ def test_an_address_that_cannot_be_anyones_is_a_wrong_sign_in_not_an_error(base_
 # The counts themselves
 
 
-def test_failures_count_per_identity_and_source_together_and_per_source() -> None:
+def test_failures_count_per_identity_and_source_together_and_per_source(engine) -> None:  # noqa: ANN001
     now = [1000.0]
     limits = GuessingLimits(
-        per_identity_and_source=FailureLimiter(limit=2, window_seconds=60, clock=lambda: now[0]),
-        per_source=FailureLimiter(limit=3, window_seconds=60, clock=lambda: now[0]),
+        per_identity_and_source=FailureLimiter(kind="token", limit=2, window_seconds=60, clock=lambda: now[0]),
+        per_source=FailureLimiter(kind="token:source", limit=3, window_seconds=60, clock=lambda: now[0]),
     )
-    limits.failed(identities=["client:a"], source="10.0.0.1")
-    limits.failed(identities=["client:a"], source="10.0.0.1")
-    assert limits.retry_after(identities=["client:a"], source="10.0.0.1") == 61
-    assert limits.retry_after(identities=["client:a"], source="10.0.0.2") is None  # the holder, elsewhere
-    assert limits.retry_after(identities=["client:b"], source="10.0.0.1") is None
-    limits.failed(identities=["client:b"], source="10.0.0.1")
-    assert limits.retry_after(identities=["client:c"], source="10.0.0.1") == 61  # the source's own limit
+    limits.failed(engine, identities=["client:a"], source="10.0.0.1")
+    limits.failed(engine, identities=["client:a"], source="10.0.0.1")
+    assert limits.retry_after(engine, identities=["client:a"], source="10.0.0.1") == 61
+    assert limits.retry_after(engine, identities=["client:a"], source="10.0.0.2") is None  # the holder, elsewhere
+    assert limits.retry_after(engine, identities=["client:b"], source="10.0.0.1") is None
+    limits.failed(engine, identities=["client:b"], source="10.0.0.1")
+    assert limits.retry_after(engine, identities=["client:c"], source="10.0.0.1") == 61  # the source's own limit
     now[0] += 61
-    assert limits.retry_after(identities=["client:a"], source="10.0.0.1") is None
+    assert limits.retry_after(engine, identities=["client:a"], source="10.0.0.1") is None
 
 
 def test_an_ipv6_host_is_one_source_for_its_whole_64() -> None:
@@ -288,14 +289,28 @@ def test_an_ipv6_host_is_one_source_for_its_whole_64() -> None:
     assert source_of("::ffff:192.0.2.7") == source_of("192.0.2.7") == "192.0.2.7"
 
 
-def test_expired_failures_are_swept_so_many_distinct_keys_do_not_pile_up() -> None:
+def test_expired_failures_are_swept_so_many_distinct_keys_do_not_pile_up(engine) -> None:  # noqa: ANN001
+    """The counts live in the database (`failed_attempt`), keys hashed; a failure deletes those of
+    its kind that have left the window."""
     now = [0.0]
-    limiter = FailureLimiter(limit=5, window_seconds=60, clock=lambda: now[0])
-    for number in range(FailureLimiter.SWEEP_AT - 1):
-        limiter.failed(f"client:{number}")
+    limits = GuessingLimits(
+        per_identity_and_source=FailureLimiter(kind="token", limit=5, window_seconds=60, clock=lambda: now[0]),
+        per_source=FailureLimiter(kind="token:source", limit=20, window_seconds=60, clock=lambda: now[0]),
+    )
+    for number in range(50):
+        limits.failed(engine, identities=[f"client:{number}"], source=f"10.0.{number}.1")
+    limits.failed(engine, identities=[f"client:{number}" for number in range(9_999)], source="10.0.0.1")
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(FailedAttempt)).scalar_one() == 100 + 10_000
     now[0] += 61
-    limiter.failed("client:last")
-    assert len(limiter) == 1
+    limits.failed(engine, identities=["client:last"], source="10.0.0.1")
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(FailedAttempt.kind, FailedAttempt.key_hash)).all()
+    assert sorted(rows) == [
+        ("token", FailureLimiter.hashed("client:last from 10.0.0.1")),
+        ("token:source", FailureLimiter.hashed("10.0.0.1")),
+    ]
+    assert "client" not in str(rows) and "10.0.0.1" not in str(rows)  # neither ids nor addresses in clear
 
 
 def _authorization(value: str) -> dict[str, str]:

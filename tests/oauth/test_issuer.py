@@ -3,12 +3,8 @@ configured only by discovery (client credentials, and authorization code with PK
 would use it; tokens minted by the CLI for another address are refused with both issuers named."""
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,9 +18,8 @@ from api.core.settings import DEFAULT_ISSUER
 from tests.conftest import POSTGRES_URL, _private_postgres_schema
 from tests.oauth.sign_in import Browser, query
 from tests.security.conftest import invalid_token_reason
-from tests.server import free_port, server_process
+from tests.server import COPLAB, coplab_environment, coplab_serve, free_port
 
-COPLAB = shutil.which("coplab", path=str(Path(sys.executable).parent))
 CALLBACK = "http://127.0.0.1:5173/callback"
 PASSWORD = "hotline editor passphrase 2026"
 VIEWER = "{ viewer { kind role organisation { slug } } }"
@@ -43,23 +38,8 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
 
 
-def _environment(database_url: str, **values: str) -> dict[str, str]:
-    """The environment of a user who has set nothing but the database."""
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("COPLAB_")}
-    return {**inherited, "COPLAB_DATABASE_URL": database_url, **values}
-
-
 def _coplab(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([COPLAB, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120, check=False)
-
-
-@contextmanager
-def coplab_serve(env: dict[str, str], *args: str) -> Iterator[str]:
-    """`coplab serve ARGS` in its own process until it answers; yields its base URL."""
-    port = free_port()
-    assert port != 8000
-    with server_process([COPLAB, "serve", "--no-seed", "--port", str(port), *args], env, port=port) as (base, _):
-        yield base
 
 
 def _client(env: dict[str, str], *args: str) -> dict[str, str]:
@@ -80,7 +60,7 @@ def _viewer(base: str, token: str) -> httpx.Response:
 
 
 def test_discovery_and_both_flows_work_on_a_non_default_port(fresh_database: str) -> None:
-    env = _environment(fresh_database)
+    env = coplab_environment(fresh_database)
     with coplab_serve(env) as base:
         # Before any token: the key set already holds the key the first token will be signed with.
         first_keys = httpx.get(f"{base}/.well-known/jwks.json").json()["keys"]
@@ -139,7 +119,7 @@ def test_discovery_and_both_flows_work_on_a_non_default_port(fresh_database: str
 
 def test_coplab_issuer_wins_over_the_listening_address(tmp_path: Path) -> None:
     """Behind a proxy the public address is set; the listening one is then named nowhere."""
-    env = _environment(f"sqlite:///{tmp_path / 'proxied.db'}", COPLAB_ISSUER="https://registry.example.org/")
+    env = coplab_environment(f"sqlite:///{tmp_path / 'proxied.db'}", COPLAB_ISSUER="https://registry.example.org/")
     with coplab_serve(env) as base:
         metadata = httpx.get(f"{base}/.well-known/oauth-authorization-server").json()
     assert metadata["issuer"] == "https://registry.example.org"
@@ -148,7 +128,7 @@ def test_coplab_issuer_wins_over_the_listening_address(tmp_path: Path) -> None:
 
 
 def test_production_does_not_start_without_an_issuer(tmp_path: Path) -> None:
-    env = _environment(f"sqlite:///{tmp_path / 'production.db'}", COPLAB_ENVIRONMENT="production")
+    env = coplab_environment(f"sqlite:///{tmp_path / 'production.db'}", COPLAB_ENVIRONMENT="production")
     refused = _coplab("serve", "--port", str(free_port()), env=env)
     assert refused.returncode == 1
     assert "COPLAB_ISSUER is not set" in refused.stderr and "Traceback" not in refused.stderr
@@ -157,14 +137,14 @@ def test_production_does_not_start_without_an_issuer(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("lifetime", ["0", "-60"])
 def test_token_mint_refuses_a_lifetime_of_zero_or_less(tmp_path: Path, lifetime: str) -> None:
-    env = _environment(f"sqlite:///{tmp_path / 'cli.db'}", COLUMNS="300")  # the message on one line
+    env = coplab_environment(f"sqlite:///{tmp_path / 'cli.db'}", COLUMNS="300")  # the message on one line
     refused = _coplab("token", "mint", "--org", "anyone", "--scopes", "initiatives:read", "--lifetime", lifetime, env=env)
     assert refused.returncode != 0 and refused.stdout == ""
     assert "Invalid value for '--lifetime': Input should be greater than or equal to 1" in refused.stderr, refused.stderr
 
 
 def test_token_mint_refuses_an_issuer_that_is_not_a_base_url(tmp_path: Path) -> None:
-    env = _environment(f"sqlite:///{tmp_path / 'cli.db'}")
+    env = coplab_environment(f"sqlite:///{tmp_path / 'cli.db'}")
     refused = _coplab("token", "mint", "--org", "anyone", "--scopes", "initiatives:read", "--issuer", "127.0.0.1:8123", env=env)
     assert refused.returncode == 1 and refused.stdout == ""
     assert "is not a base URL" in refused.stderr

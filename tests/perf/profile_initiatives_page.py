@@ -150,7 +150,11 @@ async def _profile(url: str, token: str | None, requests: int, pyinstrument: Pat
                         f"{name.rsplit('.', 1)[1]}({keys})" for name, keys in recorder.batches[: len(recorder.batches) // n]
                     ))
             if pyinstrument is not None:
-                from pyinstrument import Profiler
+                try:
+                    from pyinstrument import Profiler
+                except ImportError:
+                    raise SystemExit("--pyinstrument needs pyinstrument, which is not a coplab dependency: "
+                                     ".venv/bin/pip install pyinstrument") from None
 
                 profiler = Profiler(interval=0.0005, async_mode="enabled")
                 profiler.start()

@@ -1,4 +1,5 @@
-"""The search indexer's test doubles and helpers: an engine that can be taken down, fast settings, the outbox's rows."""
+"""The search indexer's test doubles and helpers: an engine that can be taken down, fast settings, the change log's rows
+and how far an index has followed them."""
 
 import asyncio
 import threading
@@ -12,6 +13,7 @@ from api.core.db import create_engine, session_factory
 from api.core.settings import Settings
 from api.search.backend import SearchUnavailable
 from api.search.embedded import EmbeddedBackend
+from api.search.changes import Position
 from api.search.models import SearchOutbox
 
 T = TypeVar("T")
@@ -88,3 +90,40 @@ def queued(engine: sa.Engine) -> list[int]:
     """The initiative ids in the outbox, in row order, read on a fresh connection."""
     with engine.connect() as connection:
         return list(connection.execute(sa.select(OUTBOX.c.initiative_id).order_by(OUTBOX.c.id)).scalars())
+
+
+def log_end(engine: sa.Engine) -> Position:
+    """The position of the change log's last row (the start when it is empty)."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(OUTBOX.c.txid, OUTBOX.c.id).order_by(OUTBOX.c.txid.desc(), OUTBOX.c.id.desc()).limit(1)
+        ).first()
+    return Position(*row) if row else Position()
+
+
+def caught_up(app: Any, engine: sa.Engine) -> bool:
+    """Whether the app's index has applied every change in the log."""
+    position = app.state.search_progress.position
+    return position is not None and position >= log_end(engine)
+
+
+def server_position(base_url: str) -> Position | None:
+    """Where a running server's own (embedded) index stands in the change log, as its /readyz says."""
+    import re
+
+    import httpx
+
+    detail = httpx.get(f"{base_url}/readyz", timeout=10).json()["checks"]["search"]["detail"]
+    found = re.search(r"position (\d+):(\d+)", detail)
+    return Position(int(found[1]), int(found[2])) if found else None
+
+
+def wait_until_server_caught_up(base_url: str, engine: sa.Engine, timeout: float = 30) -> None:
+    """Return once the server's index has applied every change now in the log; fails after `timeout`."""
+    import time
+
+    end = log_end(engine)
+    deadline = time.monotonic() + timeout
+    while (position := server_position(base_url)) is None or position < end:
+        assert time.monotonic() < deadline, f"the server's index stayed at {position}, the log ends at {end}"
+        time.sleep(0.05)

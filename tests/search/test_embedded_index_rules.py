@@ -15,23 +15,20 @@ class Status(StrEnum):
 
 
 def described(index: Index) -> dict:
-    """Everything the index holds, by document id rather than internal number (which differ
-    between an index that replaced documents and a fresh one)."""
-    ids = index.id_of
+    """Everything the index holds, by document id."""
+    ids = index.document_id
 
     def by_id(bitmap: object) -> frozenset[str] | None:
-        return None if bitmap is None else frozenset(ids[n] for n in bitmap)  # type: ignore[attr-defined]
+        return None if bitmap is None else frozenset(ids(n) for n in bitmap)  # type: ignore[attr-defined]
 
     return {
-        "documents": {ids[n]: index.document(n) for n in index.numbers()},
+        "documents": {ids(n): index.document(n) for n in index.numbers()},
         "all": by_id(index.all),
         "postings": {term: [by_id(d) for d in per_field] for term, per_field in index.postings.items()},
         "vocabulary": index.vocabulary.with_prefix(""),
         "filters": {name: {key: by_id(d) for key, d in values.items()} for name, values in index.filters.items() if values},
-        "sort_values": {
-            name: {ids[n]: v for n, v in enumerate(values) if v is not None} for name, values in index.sort_values.items()
-        },
-        "number_of": {i: ids[n] for i, n in index.number_of.items()},
+        "sort_values": {name: {ids(n): v for n, v in index.values_of(name).items()} for name in index.sort_values},
+        "numbers": {i: index.number(i) for i in index.ids()},
     }
 
 
@@ -52,16 +49,16 @@ def test_a_document_comes_back_exactly_as_it_was_put() -> None:
     index = Index(INITIATIVES)
     index.put(document)
     index.put({"id": "8", "title": "other shape"})  # documents need not share their fields
-    back = index.document(index.number_of["7"])
+    back = index.document(index.number("7"))  # type: ignore[arg-type]
     assert back == document
     assert list(back) == list(document)  # the fields' order too
     assert [type(v) for v in back.values()] == [type(v) for v in document.values()]
-    assert index.document(index.number_of["8"]) == {"id": "8", "title": "other shape"}
+    assert index.document(index.number("8")) == {"id": "8", "title": "other shape"}  # type: ignore[arg-type]
 
     # What the caller gets is its own: changing it, or the document put, changes nothing indexed.
     back["organisations"].append("Changed")
     document["organisations"].append("Changed too")  # type: ignore[union-attr]
-    assert index.document(index.number_of["7"])["organisations"] == ["Alpha_Bravo", "Çà"]
+    assert index.document(index.number("7"))["organisations"] == ["Alpha_Bravo", "Çà"]  # type: ignore[arg-type]
 
 
 def test_a_word_is_posted_only_under_the_fields_it_is_in() -> None:
@@ -155,16 +152,42 @@ def test_documents_packed_against_a_rebuild_s_dictionary_come_back_exactly() -> 
     assert described(index) == described(fresh)
 
 
-def test_the_order_of_a_field_puts_ties_in_the_order_added_and_documents_without_it_last() -> None:
+def test_the_order_of_a_field_puts_ties_by_number_and_documents_without_it_last() -> None:
     index = Index(INITIATIVES)
-    for document_id, title_sort in (("1", "b"), ("2", None), ("3", "a"), ("4", "b"), ("5", "a")):
+    for document_id, title_sort in (("1", "b"), ("2", None), ("3", "a"), ("4", "b"), ("5", "a"), ("6", None)):
         index.put({"id": document_id, "title_sort": title_sort})
-    index.put({"id": "1", "title_sort": "b"})  # replaced: now added last
+    index.put({"id": "1", "title_sort": "b"})  # replaced: keeps its number, 1
+    index.put({"id": "2", "title_sort": None})  # replaced: now the last added of those without one
 
     def order(field: str, *, descending: bool) -> list[str]:
-        return [index.id_of[n] for n in index.sort_order(field, descending=descending)]
+        return [index.document_id(n) for n in index.sort_order(field, descending=descending)]
 
-    assert order("title_sort", descending=False) == ["3", "5", "4", "1", "2"]
-    assert order("title_sort", descending=True) == ["4", "1", "3", "5", "2"]
+    assert order("title_sort", descending=False) == ["3", "5", "1", "4", "6", "2"]
+    assert order("title_sort", descending=True) == ["1", "4", "3", "5", "6", "2"]
     # A field that is not sortable is read from the documents themselves.
-    assert order("id", descending=True) == ["5", "4", "3", "2", "1"]
+    assert order("id", descending=True) == ["6", "5", "4", "3", "2", "1"]
+
+
+def test_every_kind_of_id_finds_its_document_and_a_freed_place_is_reused() -> None:
+    index = Index(INITIATIVES)
+    for document_id in ("12", "abc", "0", "007", "x-1"):
+        index.put({"id": document_id, "title": f"title {document_id}"})
+    assert sorted(index.ids()) == ["0", "007", "12", "abc", "x-1"]
+    for document_id in ("12", "abc", "0", "007", "x-1"):
+        number = index.number(document_id)
+        assert number is not None and index.document_id(number) == document_id
+        assert index.document(number)["title"] == f"title {document_id}"
+    assert index.number("7") is None and index.number("13") is None and index.number("ab") is None
+    assert index.number("12") == 12  # a whole-number id is its own number, which orders ties
+
+    # "7" and "007" would share number 7: the later one replaces the earlier, nothing of it left.
+    index.put({"id": "7", "title": "seven"})
+    assert index.number("007") is None and "title 007" not in str(described(index)["documents"])
+    assert "007" not in index.postings and index.document(7)["title"] == "seven"
+
+    # Writes replacing and removing the same documents reuse the places the removed ones left.
+    for _ in range(50):
+        index.remove("abc")
+        index.put({"id": "abc", "title": "again"})
+        index.put({"id": "12", "title": "replaced"})
+    assert len(index._packed) <= 6  # noqa: SLF001 (the lists do not grow with writes)

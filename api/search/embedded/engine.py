@@ -27,6 +27,7 @@ from api.search.backend import (
     MatchingStrategy,
     SearchRequest,
     SearchResult,
+    SearchUnavailable,
     Snippet,
     SortField,
 )
@@ -69,10 +70,13 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, schema: IndexSchema = INITIATIVES) -> None:
+    def __init__(self, schema: IndexSchema = INITIATIVES, *, built: bool = True) -> None:
         self.schema = schema
         self._index = Index(schema)
         self._lock = threading.RLock()
+        # A server's index starts empty and is built from the database: until then a search would
+        # answer from part of the registry (or none of it) as if that were all, so it is refused.
+        self._built = built
 
     # Writes
 
@@ -102,26 +106,29 @@ class EmbeddedBackend:
         fresh.compact()
         with self._lock:
             self._index = fresh  # searches see the old index or the new one, never a partial one
+            self._built = True
 
     # Reads
 
     def document_ids(self) -> set[str]:
         with self._lock:
-            return set(self._index.number_of)
+            return set(self._index.ids())
 
     def get_documents(self, ids: Iterable[str]) -> list[Document]:
         with self._lock:
             index = self._index
-            return [index.document(index.number_of[i]) for i in ids if i in index.number_of]
+            return [index.document(n) for i in ids if (n := index.number(i)) is not None]
 
     def stats(self) -> IndexStats:
         with self._lock:
-            return IndexStats(documents=len(self._index), is_indexing=False)
+            return IndexStats(documents=len(self._index), is_indexing=not self._built)
 
     def health(self) -> bool:
         return True
 
     def search(self, request: SearchRequest) -> SearchResult:
+        if not self._built:
+            raise SearchUnavailable("the search index is being built from the database")
         started = time.perf_counter()
         self.schema.refuse_unshown((*request.highlight, *request.crop))
         with self._lock:
@@ -220,8 +227,8 @@ class EmbeddedBackend:
         # all documents), so that descending fields sort as negated ranks.
         ranks = []
         for field in sort:
-            values = index.values_of(field.field)
-            ours = sorted({v for n in documents if (v := values[n]) is not None})
+            values = {n: index.value(field.field, n) for n in documents}
+            ours = sorted({v for v in values.values() if v is not None})
             ranks.append((values, {v: i for i, v in enumerate(ours)}, field.descending))
 
         def key(number: int) -> tuple:
@@ -248,7 +255,7 @@ class EmbeddedBackend:
     # Showing matches
 
     def _hit(self, index: Index, number: int, plan: "SnippetPlan") -> Hit:
-        document_id = index.id_of[number]
+        document_id = index.document_id(number)
         if not plan.fields:  # unpack the document only when its text is shown
             return Hit(id=document_id, snippets={})
         document = index.document(number)

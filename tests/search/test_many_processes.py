@@ -1,0 +1,193 @@
+"""Several API processes on one database converge (docs/search-indexing.md, "Following the change log"):
+three `coplab serve` processes, each with its own embedded index, take concurrent writes through all of
+them; afterwards every process answers every search identically, counts and facets included, and
+scoped to the caller. Also: servers started together on one empty database prepare it once, and
+`coplab serve --workers 2` answers the same from both of its processes."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from api.core.settings import Settings
+from api.search.models import SearchOutbox
+from tests.conftest import empty_database
+from tests.search.indexing import log_end
+from tests.server import free_port, server_process
+
+COPLAB = shutil.which("coplab", path=str(Path(sys.executable).parent))
+CREATE = """mutation($i: CreateInitiativeInput!) { createInitiative(input: $i) {
+  initiative { id } userErrors { code } } }"""
+UPDATE = """mutation($i: UpdateInitiativeInput!) { updateInitiative(input: $i) { userErrors { code } } }"""
+SEARCH = """query($q: String!) { searchInitiatives(query: $q, hitsPerPage: 100, facets: [STATUS, STAKEHOLDER_TYPES]) {
+  totalHits hits { initiative { id title } } facetDistribution { facet values { value count } } } }"""
+QUERIES = ("", "hotline", "mirror", "escalation quokka", "removal")
+WORDS = ("hotline", "mirror", "removal", "escalation", "quokka")
+
+
+def _environment(settings: Settings, **values: str) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("COPLAB_")}
+    return {
+        **inherited,
+        "COPLAB_ENVIRONMENT": "test",
+        "COPLAB_DATABASE_URL": settings.database_url,
+        "COPLAB_ISSUER": settings.issuer,  # one issuer for every process, as behind one public address
+        "COPLAB_SEARCH_POLL_SECONDS": "0.05",
+        **values,
+    }
+
+
+@contextmanager
+def servers(settings: Settings, count: int, *args: str) -> Iterator[list[str]]:
+    with ExitStack() as stack:
+        urls = []
+        for _ in range(count):
+            port = free_port()
+            command = [COPLAB, "serve", "--no-seed", "--port", str(port), *args]
+            url, _process = stack.enter_context(server_process(command, _environment(settings), port=port))
+            urls.append(url)
+        yield urls
+
+
+def _post(url: str, query: str, variables: dict, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    answer = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables}, headers=headers, timeout=60)
+    body = answer.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def _searches(url: str, token: str | None) -> dict[str, dict]:
+    return {q: _post(url, SEARCH, {"q": q}, token)["searchInitiatives"] for q in QUERIES}
+
+
+def _write(url: str, token: str, writer: int) -> None:
+    """Initiatives of every visibility, some changed after they were created."""
+    for n in range(12):
+        visibility = ("PUBLIC", "MEMBERS", "ORGANISATION")[n % 3]
+        title = f"{WORDS[n % 5]} {WORDS[(n + writer) % 5]} initiative {writer}-{n}"
+        created = _post(url, CREATE, {"i": {"title": title, "status": "IMPLEMENTATION", "visibility": visibility}}, token)
+        assert created["createInitiative"]["userErrors"] == []
+        if n % 4 == 1:
+            initiative = created["createInitiative"]["initiative"]["id"]
+            changed = _post(url, UPDATE, {"i": {"id": initiative, "title": f"removal quokka {writer}-{n}"}}, token)
+            assert changed["updateInitiative"]["userErrors"] == []
+
+
+def _converged(urls: list[str], tokens: dict[str, str | None], timeout: float = 90) -> dict[str, dict]:
+    """Every process's answers, once they are the same for every caller (fails after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answers = {who: [_searches(url, token) for url in urls] for who, token in tokens.items()}
+        if all(all(a == per_url[0] for a in per_url) for per_url in answers.values()):
+            return {who: per_url[0] for who, per_url in answers.items()}
+        assert time.monotonic() < deadline, "the processes' indexes did not converge"
+        time.sleep(0.5)
+
+
+def test_three_processes_answer_every_search_identically_after_concurrent_writes(settings, make, engine) -> None:  # noqa: ANN001
+    hotline, ngo = make.organisation("hotline"), make.organisation("ngo")
+    tokens = {"anonymous": None, "hotline": make.token(hotline), "ngo": make.token(ngo)}
+    writers = [make.token(hotline), make.token(ngo), make.token(hotline)]
+    with servers(settings, 3) as urls:
+        with ThreadPoolExecutor(max_workers=6) as pool:  # two writers through each process at once
+            running = [pool.submit(_write, urls[n % 3], writers[n % 3], n) for n in range(6)]
+            for future in running:
+                future.result()
+        answers = _converged(urls, tokens)
+
+    with engine.connect() as connection:
+        titles = dict(connection.execute(sa.text("SELECT id, visibility FROM initiative")).all())
+        owners = dict(connection.execute(sa.text("SELECT id, lead_organisation_id FROM initiative")).all())
+    assert len(titles) == 6 * 12
+    everything = answers["anonymous"][""]
+    public = {i for i, v in titles.items() if v == "PUBLIC"}
+    assert everything["totalHits"] == len(public) == 24  # anonymous callers count public records only
+    assert {int(_raw(h["initiative"]["id"])) for h in everything["hits"]} == public
+    for who, organisation in (("hotline", hotline), ("ngo", ngo)):
+        readable = {i for i, v in titles.items() if v in ("PUBLIC", "MEMBERS") or owners[i] == organisation.id}
+        found = answers[who][""]
+        assert found["totalHits"] == len(readable)  # members' records, and only their own organisation-only ones
+        assert {int(_raw(h["initiative"]["id"])) for h in found["hits"]} == readable
+    assert answers["anonymous"]["removal"]["totalHits"] > 0  # the updates are searchable everywhere too
+
+
+def test_a_process_restarted_later_catches_up_with_what_others_wrote(settings, make, engine) -> None:  # noqa: ANN001
+    hotline = make.organisation("hotline")
+    token = make.token(hotline)
+    with servers(settings, 1) as [first]:
+        _write(first, token, 0)
+        with servers(settings, 1) as [second]:  # builds its index from the database, then follows the log
+            _write(second, token, 1)
+            answers = _converged([first, second], {"hotline": token})
+    assert answers["hotline"][""]["totalHits"] == 24
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(SearchOutbox)).scalar_one() > 0
+    assert log_end(engine).id > 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_servers_started_together_on_an_empty_database_prepare_it_once(backend, tmp_path) -> None:  # noqa: ANN001
+    with empty_database(backend, tmp_path) as url:
+        _start_three_at_once(Settings(environment="test", database_url=url, data_dir=tmp_path))
+
+
+def _start_three_at_once(fresh: Settings) -> None:
+    ports = [free_port() for _ in range(3)]
+    processes = [
+        subprocess.Popen([COPLAB, "serve", "--port", str(port)], env=_environment(fresh),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for port in ports
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "a server did not start"
+                time.sleep(0.2)
+        # All three started (none failed on a migration another was running), and the registry is there once.
+        counts = [
+            _post(f"http://127.0.0.1:{port}", "{ initiatives(first: 1) { totalCount } }", {})["initiatives"]["totalCount"]
+            for port in ports
+        ]
+        assert counts == [16, 16, 16]  # the Lab's registry holds 16 initiatives (README)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def test_serve_with_two_workers_answers_the_same_from_both(settings, make) -> None:  # noqa: ANN001
+    hotline = make.organisation("hotline")
+    token = make.token(hotline)
+    with servers(settings, 1, "--workers", "2") as [url]:
+        _write(url, token, 0)
+        deadline = time.monotonic() + 90
+        while True:  # each request reaches either process: twenty answers in a row must agree
+            answers = [_searches(url, token) for _ in range(20)]
+            if all(a == answers[0] for a in answers) and answers[0][""]["totalHits"] == 12:
+                break
+            assert time.monotonic() < deadline, "the two workers' indexes did not converge"
+            time.sleep(0.5)
+
+
+def _raw(global_id: str) -> str:
+    from strawberry.relay import from_base64
+
+    return from_base64(global_id)[1]
