@@ -11,12 +11,12 @@ from pydantic import ValidationError
 
 
 from api.core import logs
-from api.core.console import console, exit_on_invalid_settings
+from api.core.console import console
 from api.core.startup import startup_lock
-from api.core.settings import PROJECT_ROOT, get_settings
+from api.core.settings import PROJECT_ROOT, ConfigurationError, Settings, exit_with, get_settings, problems
 from api.exports import commands as export_commands
 from api.migrations.commands import db_app
-from api.oauth.commands import client_app, keys_app, token_app
+from api.oauth.commands import client_app, encrypt_signing_keys, keys_app, token_app
 from api.organisations.commands import org_app, user_app
 from api.search.commands import search_app
 from api.seeding import commands as seed_commands
@@ -24,7 +24,23 @@ from api.vocabularies.commands import prepare_database, vocab_app
 
 log = logging.getLogger("coplab")
 
-app = typer.Typer(help="coplab: the registry of the Children Online Protection Lab.", no_args_is_help=True)
+
+class Coplab(typer.Typer):
+    """The command, which refuses a wrong configuration in one line a problem, whichever command meets it
+    (the variable, the value with secrets redacted, what is expected), never with a traceback."""
+
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as error:
+            if error.title != Settings.__name__:
+                raise
+            exit_with(problems(error))
+        except ConfigurationError as error:
+            exit_with([str(error)])
+
+
+app = Coplab(help="coplab: the registry of the Children Online Protection Lab.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
@@ -55,7 +71,9 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     reload: bool = False,
-    prepare: Annotated[bool, typer.Option(help="Migrate and load vocabularies first.")] = True,
+    prepare: Annotated[
+        bool, typer.Option(help="Migrate, load vocabularies and encrypt the signing keys as configured first.")
+    ] = True,
     seed: Annotated[
         bool, typer.Option(help="Load the Lab's registry (seed/registry) into a database that holds no organisation.")
     ] = True,
@@ -73,10 +91,7 @@ def serve(
     # `--reload` starts, so the listening address reaches the issuer the same way.
     os.environ["COPLAB_SERVE_URL"] = served_at(host, port)
     get_settings.cache_clear()
-    try:
-        settings = get_settings()
-    except ValidationError as error:
-        exit_on_invalid_settings(error)
+    settings = get_settings()  # refused settings: one line a problem (Coplab)
     # The server's log output (docs/operations.md, Logs), configured here for this command's own
     # lines; uvicorn applies the same configuration in the process it serves from (with --reload, a
     # process of its own).
@@ -89,6 +104,9 @@ def serve(
     with startup_lock(settings.database_url):
         if prepare:
             prepare_database()
+        # Encrypt the signing keys as configured, or (with --no-prepare) check that they open: a wrong
+        # encryption key stops here in one line, before the server starts.
+        encrypt_signing_keys(write=prepare)
         if seed:
             seed_commands.seed_if_empty()
     if workers > 1:  # the workers add up their metrics through files in one directory (docs/operations.md)
@@ -115,7 +133,8 @@ def migrate() -> None:
     settings = get_settings()
     with startup_lock(settings.database_url):
         prepare_database()
-    console.print("database migrated; vocabularies loaded")
+        encrypt_signing_keys()
+    console.print("database migrated; vocabularies loaded; signing keys stored as configured")
 
 
 SCHEMA_FILE = PROJECT_ROOT / "schema" / "schema.graphql"

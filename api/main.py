@@ -17,6 +17,7 @@ from api.core import health, log_redaction
 from api.core.logs import organisation_var
 from api.auth import keys as signing_keys
 from api.graphql.bearer import bearer_token, invalid_token_response, principal_from_token
+from api.auth.key_encryption import KeyEncryption
 from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
 from api.graphql.context import Context
@@ -32,7 +33,7 @@ from api.schema import build_schema
 from api.search.engines import create_backend
 from api.search.indexer import SearchProgress, run_indexer
 from api.search.indexer import readiness as search_readiness
-from api.core.settings import Settings, get_settings
+from api.core.settings import Settings, settings_or_exit
 from api.vocabularies.cache import TermCache
 
 log = logging.getLogger("coplab")
@@ -107,8 +108,9 @@ def tune_garbage_collector(*, young_threshold: int) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The coplab application for `settings` (the environment's by default)."""
-    settings = settings or get_settings()
+    """The coplab application for `settings` (the environment's by default: refused ones stop the
+    process with one line a problem, as `uvicorn api.main:create_app --factory` runs it)."""
+    settings = settings or settings_or_exit()
     log_redaction.install()
 
     @asynccontextmanager
@@ -129,7 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with app.state.session_factory() as session:
             await app.state.term_cache.refresh_if_stale(session=session)
         async with transaction(app.state.session_factory) as session:
-            await signing_keys.active_key(session=session)  # so the published key set is never empty
+            # So the published key set is never empty; a key the configured encryption keys do not open
+            # stops the start here (`coplab serve` checks it first, and says so in one line).
+            await signing_keys.active_key(session=session, encryption=app.state.key_encryption)
         indexer = stop_indexer = None
         # An embedded index lives in this process: only this process can keep it current.
         if settings.search_indexer_in_process or app.state.search.name == "embedded":
@@ -182,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_exception_handler(InvalidToken, invalid_token_response)
     app.state.key_cache = KeyCache()
+    app.state.key_encryption = KeyEncryption.of(settings.key_encryption_keys)
     app.state.term_cache = TermCache()
     app.state.search = create_backend(settings)
     app.state.search_progress = SearchProgress()

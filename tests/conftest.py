@@ -17,7 +17,7 @@ from api import migrations
 from api.core.db import create_sync_engine
 from api.main import create_app
 from api.core.settings import PROJECT_ROOT, Settings
-from tests.factories import Factory, load_vocabularies
+from tests.factories import Factory, load_vocabularies, signing_key
 from tests.meilisearch_server import MeilisearchServer, find_or_start_meilisearch, no_server_reason
 from tests.skip_summary import report_skips
 
@@ -88,6 +88,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         migrations.upgrade(url)
         engine = create_sync_engine(url)
         load_vocabularies(engine, PROJECT_ROOT / "seed" / "vocabularies")
+        with Session(engine) as session:
+            signing_key(session)  # plain, as the test environment stores it, before any production-mode app starts
         engine.dispose()
         yield url
 

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -28,11 +29,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings, *, log_level: str = "warning") -> Iterator[str]:
-    """Serve the app for `settings`; yields its base URL and stops it afterwards. `log_level="info"`
-    turns on uvicorn's access log, as `coplab serve` runs."""
+def running_server(settings: Settings, *, log_level: str = "warning", app: Any = None) -> Iterator[str]:  # noqa: ANN401
+    """Serve the app for `settings` (or `app`, made by the test); yields its base URL and stops it
+    afterwards. `log_level="info"` turns on uvicorn's access log, as `coplab serve` runs."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level=log_level))
+    app = app if app is not None else create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -11,6 +11,7 @@ from joserfc.jwk import ECKey, KeySet
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.auth.key_encryption import KeyEncryption
 from api.auth.models import SigningKey
 from api.core.db import utcnow
 
@@ -45,10 +46,10 @@ def _new_key() -> ECKey:
     return key
 
 
-def _row(key: ECKey, activates_at: datetime | None = None) -> SigningKey:
+def _row(key: ECKey, encryption: KeyEncryption, activates_at: datetime | None = None) -> SigningKey:
     return SigningKey(
         kid=key.kid,
-        private_jwk=json.dumps(key.as_dict(private=True)),
+        private_jwk=encryption.seal(json.dumps(key.as_dict(private=True))),
         public_jwk=json.dumps(key.as_dict(private=False)),
         activates_at=activates_at,
     )
@@ -77,15 +78,30 @@ async def _all(session: AsyncSession) -> list[SigningKey]:
     return list((await session.exec(select(SigningKey))).all())
 
 
-async def active_key(*, session: AsyncSession) -> ECKey:
-    """The key that signs new tokens; created on first use. Flushes, never commits."""
+async def active_key(*, session: AsyncSession, encryption: KeyEncryption) -> ECKey:
+    """The key that signs new tokens; created on first use. Flushes, never commits. ConfigurationError
+    when `encryption` does not open it."""
     unretired = (await session.exec(select(SigningKey).where(col(SigningKey.retired_at).is_(None)))).all()
     row = _signing(list(unretired), utcnow())
     if row is None:
-        row = _row(_new_key())
+        row = _row(_new_key(), encryption)
         session.add(row)
         await session.flush()
-    return ECKey.import_key(json.loads(row.private_jwk))
+    return ECKey.import_key(json.loads(encryption.open(row.private_jwk, kid=row.kid)))
+
+
+async def encrypt_stored(*, session: AsyncSession, encryption: KeyEncryption, write: bool = True) -> list[str]:
+    """Store every key's private part as `encryption` would now: encrypt plain ones, encrypt again
+    those an older encryption key sealed. Idempotent; the kids rewritten (`write=False`: to rewrite).
+    Flushes, never commits. ConfigurationError, before anything changes, when a key does not open."""
+    rows = _newest_first(await _all(session))
+    opened = {row.kid: encryption.open(row.private_jwk, kid=row.kid) for row in rows}
+    stale = [row for row in rows if not encryption.is_current(row.private_jwk)]
+    for row in stale if write else []:
+        row.private_jwk = encryption.seal(opened[row.kid])
+        session.add(row)
+    await session.flush()
+    return [row.kid for row in stale]
 
 
 async def public_key_set(*, session: AsyncSession) -> KeySet:
@@ -98,7 +114,9 @@ async def public_key_set(*, session: AsyncSession) -> KeySet:
     return KeySet([ECKey.import_key(json.loads(r.public_jwk)) for r in rows])
 
 
-async def rotate(*, session: AsyncSession, activate_in_seconds: int, retire_after_seconds: int) -> Rotation:
+async def rotate(
+    *, session: AsyncSession, encryption: KeyEncryption, activate_in_seconds: int, retire_after_seconds: int
+) -> Rotation:
     """Retire the keys that stopped signing more than `retire_after_seconds` ago, then create the next
     key, published now and signing `activate_in_seconds` from now. Flushes, never commits.
 
@@ -115,7 +133,7 @@ async def rotate(*, session: AsyncSession, activate_in_seconds: int, retire_afte
             retired.append(row.kid)
     # With no key signing yet there is nothing for verifiers to learn first: the new key signs at once.
     activates_at = now + timedelta(seconds=activate_in_seconds) if _signing(rows, now) is not None else None
-    next_row = _row(_new_key(), activates_at)
+    next_row = _row(_new_key(), encryption, activates_at)
     session.add(next_row)
     await session.flush()
     return Rotation(next_kid=next_row.kid, activates_at=_activation(next_row), retired=sorted(retired))

@@ -10,14 +10,13 @@ from typing import NoReturn, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.core.db import create_engine, session_factory, transaction
 from api.core.errors import DomainError, Problem
-from api.core.settings import get_settings
+from api.core.settings import exit_with, get_settings, problems
 
 # Reports and progress go to standard error, so standard output carries only what scripts read
 # (a client id and secret, a token).
@@ -36,10 +35,8 @@ def print_problems(problems: Iterable[Problem]) -> None:
 
 
 def exit_on_invalid_settings(error: ValidationError) -> NoReturn:
-    """Print why the settings were refused, one line a problem, and exit 1."""
-    for problem in error.errors():
-        console.print(f"[red]{escape(problem['msg'].removeprefix('Value error, '))}", soft_wrap=True)
-    raise typer.Exit(1) from None
+    """Print why the settings were refused, one line a problem (`settings.problems`), and exit 1."""
+    exit_with(problems(error))
 
 
 @asynccontextmanager

@@ -30,39 +30,37 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class current_transaction_id(sa.sql.functions.FunctionElement):  # noqa: N801 (reads as the SQL function it is)
-    """The writing transaction's id: PostgreSQL's 64-bit `pg_current_xact_id()`, which never wraps
-    around; 0 on SQLite, where writers commit one at a time, in the order of their rows' ids."""
-
-    type = sa.BigInteger()
-    inherit_cache = True
-
-
-@compiles(current_transaction_id)
-def _transaction_id_anywhere(element: current_transaction_id, compiler: Any, **kw: Any) -> str:  # noqa: ANN401
-    return "0"
+def _sql_function(name: str, type_: sa.types.TypeEngine, *, postgresql: str, sqlite: str, doc: str) -> type:
+    """A SQL expression written once per database (for a column default, or a statement)."""
+    function = type(name, (sa.sql.functions.FunctionElement,), {"type": type_, "inherit_cache": True, "__doc__": doc})
+    compiles(function)(lambda element, compiler, **kw: sqlite)
+    compiles(function, "postgresql")(lambda element, compiler, **kw: postgresql)
+    return function
 
 
-@compiles(current_transaction_id, "postgresql")
-def _transaction_id_postgresql(element: current_transaction_id, compiler: Any, **kw: Any) -> str:  # noqa: ANN401
-    return "(pg_current_xact_id()::text::bigint)"
-
-
-class database_epoch(sa.sql.functions.FunctionElement):  # noqa: N801
-    """Seconds since the epoch by the database's clock: one clock for every host sharing a lease."""
-
-    type = sa.Float()
-    inherit_cache = True
-
-
-@compiles(database_epoch)
-def _epoch_sqlite(element: database_epoch, compiler: Any, **kw: Any) -> str:  # noqa: ANN401
-    return "((julianday('now') - 2440587.5) * 86400.0)"
-
-
-@compiles(database_epoch, "postgresql")
-def _epoch_postgresql(element: database_epoch, compiler: Any, **kw: Any) -> str:  # noqa: ANN401
-    return "extract(epoch from clock_timestamp())"
+current_transaction_id = _sql_function(
+    "current_transaction_id",
+    sa.BigInteger(),
+    postgresql="(pg_current_xact_id()::text::bigint)",
+    sqlite="0",
+    doc="The writing transaction's id: PostgreSQL's 64-bit `pg_current_xact_id()`, which never wraps "
+    "around; 0 on SQLite, where writers commit one at a time, in the order of their rows' ids.",
+)
+transaction_horizon = _sql_function(
+    "transaction_horizon",
+    sa.BigInteger(),
+    postgresql="(pg_snapshot_xmin(pg_current_snapshot())::text::bigint)",
+    sqlite="9223372036854775807",
+    doc="Every transaction with a lower id has ended (PostgreSQL: the snapshot's xmin); on SQLite, where "
+    "rows become visible in order, above every id.",
+)
+database_epoch = _sql_function(
+    "database_epoch",
+    sa.Float(),
+    postgresql="extract(epoch from clock_timestamp())",
+    sqlite="((julianday('now') - 2440587.5) * 86400.0)",
+    doc="Seconds since the epoch by the database's clock: one clock for every host sharing a lease.",
+)
 
 
 class UTCDateTime(sa.TypeDecorator):

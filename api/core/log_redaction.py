@@ -1,4 +1,5 @@
-"""Secrets kept out of the logs: the values of credential-bearing query parameters are redacted.
+"""Secrets kept out of the logs: the values of credential-bearing query parameters are redacted, and
+so is the password of a URL (`postgresql://user:password@host/db`).
 
 uvicorn's access log prints each request line with its query string, so a client that puts its
 token in the URL (`?access_token=`, which the API never reads) or a link carrying a one-time
@@ -15,10 +16,15 @@ SECRET_PARAMETERS = frozenset(
 REDACTED = "[redacted]"
 # A `name=value` pair of a query string: after `?`, `&` or `;`, up to the next separator.
 _PAIR = re.compile(r"(?<=[?&;])([^=&;#\s\"'?]+)=([^&;#\s\"']*)")
+# The password of a URL's user information: `scheme://user:` up to the last `@` before the host.
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s]*:)([^\s/?#]*)(@)")
 
 
 def redact(text: str) -> str:
-    """`text` with the value of every secret query parameter replaced by `[redacted]`."""
+    """`text` with the value of every secret query parameter, and every URL's password, replaced by
+    `[redacted]`."""
+    if "://" in text:
+        text = _URL_PASSWORD.sub(lambda match: f"{match.group(1)}{REDACTED}{match.group(3)}", text)
     if "=" not in text:
         return text
 

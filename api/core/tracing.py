@@ -58,14 +58,11 @@ def requests_only(ratio: float) -> Any:  # noqa: ANN401
 
 @lru_cache
 def _provider(exporter: str, path: Path | None, sample_ratio: float) -> "TracerProvider":
-    try:
-        from opentelemetry.sdk.resources import OTELResourceDetector, Resource
-        from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
-    except ImportError as error:
-        raise RuntimeError(
-            f"COPLAB_TRACING={exporter} needs the OpenTelemetry packages: pip install 'coplab[tracing]'"
-        ) from error
+    # Imported only when tracing is on: a server without it never loads the SDK.
+    from opentelemetry.sdk.resources import OTELResourceDetector, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
+
     # service.name is "coplab" unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES say otherwise.
     resource = Resource.create({"service.name": "coplab"}).merge(OTELResourceDetector().detect())
     tracer_provider = TracerProvider(resource=resource, sampler=requests_only(sample_ratio))

@@ -1,6 +1,8 @@
 """`coplab client`, `coplab token` and `coplab keys` (registered in api/cli.py): OAuth clients of member
 organisations, access tokens minted for development and tests, and the keys that sign them."""
 
+import base64
+import secrets
 from typing import Annotated
 
 import typer
@@ -12,10 +14,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth import keys, tokens
+from api.auth.key_encryption import KeyEncryption
 from api.auth.principal import CLIENT_PREFIX, OPERATOR, USER_PREFIX
 from api.auth.scopes import Scope
 from api.core.console import console, exit_on_invalid_settings, in_transaction
-from api.core.settings import get_settings
+from api.core.settings import ENCRYPTION_KEY_BYTES, get_settings
 from api.oauth import service as oauth
 from api.organisations.commands import organisation_by_slug
 from api.organisations.models import User
@@ -110,7 +113,7 @@ def token_mint(
                 raise typer.Exit(1)
             subject = f"{USER_PREFIX}{found.id}"
         return tokens.mint(
-            key=await keys.active_key(session=session),
+            key=await keys.active_key(session=session, encryption=KeyEncryption.of(settings.key_encryption_keys)),
             issuer=settings.issuer,
             audience=settings.audience,
             subject=subject,
@@ -143,6 +146,7 @@ def keys_rotate(
         return await oauth.rotate_signing_keys(
             session=session,
             principal=OPERATOR,
+            encryption=KeyEncryption.of(settings.key_encryption_keys),
             activate_in_seconds=activate_in_seconds,
             # A superseded key verifies until the last token it signed has expired, with the leeway of `verify`.
             retire_after_seconds=settings.access_token_lifetime_seconds + 60,
@@ -178,3 +182,30 @@ def keys_list() -> None:
             key.retired_at.isoformat(timespec="seconds") if key.retired_at else "",
         )
     Console(width=200).print(table)
+
+
+def encrypt_signing_keys(*, write: bool = True) -> None:
+    """Store every signing key's private part as COPLAB_KEY_ENCRYPTION_KEYS says: encrypted with its
+    first key (plain without one); `write=False` only checks that each opens. A key the configured ones
+    do not open stops the command (ConfigurationError: one line)."""
+    encryption = KeyEncryption.of(get_settings().key_encryption_keys)
+
+    async def work(session: AsyncSession) -> list[str]:
+        return await keys.encrypt_stored(session=session, encryption=encryption, write=write)
+
+    rewritten = in_transaction(work)
+    if rewritten and encryption.keys:
+        console.print(f"encrypted {len(rewritten)} signing key(s) with the key whose id is {encryption.keys[0][0]}")
+
+
+@keys_app.command("encrypt")
+def keys_encrypt() -> None:
+    """Encrypt the signing keys' private parts with the first of COPLAB_KEY_ENCRYPTION_KEYS: plain ones,
+    and those an older encryption key sealed (after rotating it). `coplab serve` does this on start."""
+    encrypt_signing_keys()
+
+
+@keys_app.command("encryption-key")
+def keys_encryption_key() -> None:
+    """Print a new random key for COPLAB_KEY_ENCRYPTION_KEYS (32 bytes, URL-safe base64)."""
+    typer.echo(base64.urlsafe_b64encode(secrets.token_bytes(ENCRYPTION_KEY_BYTES)).decode())

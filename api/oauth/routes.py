@@ -182,7 +182,7 @@ async def _client_authenticated(
 async def token(request: Request) -> JSONResponse:
     """Issue an access token."""
     async with request.app.state.session_factory() as session:
-        signing_key = await keys.active_key(session=session)
+        signing_key = await keys.active_key(session=session, encryption=request.app.state.key_encryption)
         await session.commit()  # the first key ever is created here
     return await _client_authenticated(
         request, lambda server, oauth_request: server.create_token_response(oauth_request), signing_key=signing_key

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.audit import service as audit
 from api.audit.models import AuditKind
 from api.auth import keys
+from api.auth.key_encryption import KeyEncryption
 from api.auth.checks import require_role
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
@@ -280,12 +281,17 @@ def organisation_of(session: Session, client_id: str) -> int | None:
 
 
 async def rotate_signing_keys(
-    *, session: AsyncSession, principal: Principal, activate_in_seconds: int, retire_after_seconds: int
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    encryption: KeyEncryption,
+    activate_in_seconds: int,
+    retire_after_seconds: int,
 ) -> keys.Rotation:
     """`keys.rotate`, recorded in the audit log in the same transaction (the keys live in auth, the
     bottom of the domains, which imports no audit). Flushes, never commits."""
     rotation = await keys.rotate(
-        session=session, activate_in_seconds=activate_in_seconds, retire_after_seconds=retire_after_seconds
+        session=session, encryption=encryption, activate_in_seconds=activate_in_seconds, retire_after_seconds=retire_after_seconds
     )
     await session.run_sync(
         lambda sync: audit.record(sync, kind=AuditKind.SIGNING_KEY_ROTATED, organisation_id=None, subject=principal.subject)

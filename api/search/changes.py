@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.core.db import database_epoch, utcnow
+from api.core.db import database_epoch, transaction_horizon, utcnow
 from api.search.models import SearchLogState, SearchOutbox
 
 STATE = SearchLogState.__table__
@@ -50,7 +50,7 @@ async def horizon(session: AsyncSession) -> int | None:
     """Transactions below this id have all ended (PostgreSQL); None where rows arrive in order (SQLite)."""
     if not _is_postgresql(session):
         return None
-    return (await session.exec(sa.text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))).scalar_one()  # type: ignore[call-overload]
+    return (await session.exec(sa.select(transaction_horizon()))).scalar_one()  # type: ignore[call-overload]
 
 
 async def start(session: AsyncSession) -> Position:
@@ -66,10 +66,8 @@ async def start(session: AsyncSession) -> Position:
 
 async def read_after(session: AsyncSession, position: Position, limit: int) -> list[Change]:
     """Up to `limit` committed changes after `position`, in log order."""
-    statement = sa.select(LOG.c.txid, LOG.c.id, LOG.c.initiative_id).where(_after(position))
-    below = await horizon(session)
-    if below is not None:
-        statement = statement.where(LOG.c.txid < below)
+    # The horizon is read in the same statement, so by the same snapshot as the rows.
+    statement = sa.select(LOG.c.txid, LOG.c.id, LOG.c.initiative_id).where(_after(position), LOG.c.txid < transaction_horizon())
     rows = (await session.exec(statement.order_by(LOG.c.txid, LOG.c.id).limit(limit))).all()  # type: ignore[call-overload]
     return [Change(Position(txid, row_id), initiative_id) for txid, row_id, initiative_id in rows]
 

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 search_app = typer.Typer(help="The search index of initiatives (docs/search-indexing.md).", no_args_is_help=True)
 
 EMBEDDED_NOTE = (
-    "The embedded engine keeps its index in the memory of the API process, which rebuilds it from the "
-    "database when it starts and keeps it current itself"
+    "The embedded engine keeps its index in the memory of each API process, which builds it from the "
+    "database when it starts and follows the change log itself"
 )
 
 
@@ -34,10 +34,12 @@ def _backend() -> "SearchBackend":
 
 @search_app.command("worker")
 def search_worker() -> None:
-    """Index the search outbox until interrupted, retrying while the engine is down (Meilisearch only).
+    """Index the shared search index from the change log until interrupted, while this process holds the
+    indexer's lease (one process at a time indexes; another takes over when it stops), retrying while
+    the engine is down (Meilisearch only).
 
-    Stops on Ctrl-C or SIGTERM. For deployments with several API processes, which share one Meilisearch: run one worker, and
-    set COPLAB_SEARCH_INDEXER_IN_PROCESS=false for the API processes."""
+    Stops on Ctrl-C or SIGTERM. For deployments whose API processes run with
+    COPLAB_SEARCH_INDEXER_IN_PROCESS=false."""
     import signal
     from types import SimpleNamespace
 
@@ -57,7 +59,7 @@ def search_worker() -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             state = SimpleNamespace(settings=get_settings(), search=backend, indexer_session_factory=session_factory(engine))
-            console.print(f"indexing the search outbox into {backend.name}; Ctrl-C stops")
+            console.print(f"indexing the search change log into {backend.name} while this process holds the lease; Ctrl-C stops")
             await run_indexer(state, stop)
 
     asyncio.run(main())
@@ -135,7 +137,8 @@ def search_check(
             with progress() as bars:
                 task = bars.add_task("compared", total=total)
                 differences = await compare(sessions=sessions, backend=backend, progress=lambda n: bars.advance(task, n))
-            return differences, await pending(sessions=sessions)
+            # The embedded index just built here has applied everything; a shared one may lag its indexer.
+            return differences, 0 if backend.name == "embedded" else await pending(sessions=sessions)
 
     if backend.name == "embedded":
         console.print(f"Note: {EMBEDDED_NOTE}. This check builds a fresh index here and compares it: it tests "
@@ -151,7 +154,7 @@ def search_check(
             listed = ", ".join(ids[:show]) + (" …" if len(ids) > show else "")
             console.print(f"{len(ids)} {label}: {listed}")
     if waiting:
-        console.print(f"{waiting} changes are still waiting in the search outbox; differences in those are expected until the indexer catches up")
+        console.print(f"{waiting} changes are not yet applied to the index; differences in those are expected until the indexer catches up")
     if not differences.in_sync:
         raise typer.Exit(1)
     console.print(f"in sync: {differences.checked} documents")

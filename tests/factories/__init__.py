@@ -30,7 +30,14 @@ from tests.factories.initiatives import Initiatives, classify
 from tests.factories.organisations import Organisations, membership_of
 from tests.factories.practices import Practices
 from tests.factories.rows import ACTOR, REGISTRY_TABLES, set_columns, stored
-from tests.factories.tokens import ALL_SCOPES, LAB_ADMIN_SCOPES, Tokens, lab_admin_token
+from tests.factories.tokens import (
+    ALL_SCOPES,
+    LAB_ADMIN_SCOPES,
+    TEST_KEY_ENCRYPTION_KEY,
+    Tokens,
+    lab_admin_token,
+    signing_key,
+)
 from tests.factories.vocabularies import load_vocabularies
 
 

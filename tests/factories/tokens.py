@@ -22,8 +22,27 @@ from tests.factories.rows import ACTOR
 if TYPE_CHECKING:
     from tests.factories import Factory
 
+# COPLAB_KEY_ENCRYPTION_KEYS of the production-mode apps the tests start (production requires one).
+TEST_KEY_ENCRYPTION_KEY = "Y29wbGFiIHRlc3RzOiBub3QgYSBzZWNyZXQsIGV2ZXI="
+
 ALL_SCOPES = " ".join(s.value for s in Scope if s is not Scope.LAB_ADMIN)
 LAB_ADMIN_SCOPES = f"{ALL_SCOPES} {Scope.LAB_ADMIN.value}"
+
+
+def signing_key(db: Session) -> ECKey:
+    """The server's signing key, stored plain as the test environment stores it; made if there is none
+    (tests/conftest.py makes one first, so production-mode apps, which encrypt new keys, find it)."""
+    row = db.exec(select(SigningKey).where(SigningKey.retired_at.is_(None))).first()
+    if row is None:
+        key = ECKey.generate_key("P-256", parameters={"alg": ALGORITHM, "use": "sig"}, auto_kid=True)
+        row = SigningKey(
+            kid=key.kid,
+            private_jwk=json.dumps(key.as_dict(private=True)),
+            public_jwk=json.dumps(key.as_dict(private=False)),
+        )
+        db.add(row)
+        db.commit()
+    return ECKey.import_key(json.loads(row.private_jwk))
 
 
 class Tokens:
@@ -34,17 +53,7 @@ class Tokens:
     _token_clients: set[str]  # registered this test
 
     def _key(self) -> ECKey:
-        row = self.db.exec(select(SigningKey).where(SigningKey.retired_at.is_(None))).first()
-        if row is None:
-            key = ECKey.generate_key("P-256", parameters={"alg": ALGORITHM, "use": "sig"}, auto_kid=True)
-            row = SigningKey(
-                kid=key.kid,
-                private_jwk=json.dumps(key.as_dict(private=True)),
-                public_jwk=json.dumps(key.as_dict(private=False)),
-            )
-            self.db.add(row)
-            self.db.commit()
-        return ECKey.import_key(json.loads(row.private_jwk))
+        return signing_key(self.db)
 
     def token(
         self,

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from api.graphql.input_errors import INVALID_UNICODE, SERVER_OWNED_FIELD, UNKNOWN_INPUT_FIELD
 from api.main import create_app
 from api.core.settings import Settings
-from tests.factories import error_extensions, gid, graphql, send_inline, send_variables, stored
+from tests.factories import TEST_KEY_ENCRYPTION_KEY, error_extensions, gid, graphql, send_inline, send_variables, stored
 
 VALID = {"title": "Safer Internet Centre", "status": "IMPLEMENTATION"}
 
@@ -127,6 +127,7 @@ def production(settings: Settings):  # noqa: ANN201
         Settings(
             environment="production",
             issuer="https://coplab.example",
+            key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
             database_url=settings.database_url,
             data_dir=Path("/nonexistent"),
             tune_gc=False,  # this is the test process, not a serving one

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from api.auth import keys
+from api.auth.key_encryption import KeyEncryption
 from api.auth.models import SigningKey
 from api.auth.principal import OPERATOR
 from api.core.db import create_engine, session_factory, transaction, utcnow
@@ -22,6 +23,7 @@ from tests.factories import graphql
 from tests.security.conftest import invalid_token_reason
 from tests.server import running_server
 
+PLAIN = KeyEncryption()  # the test environment's: no encryption key
 VIEWER = "{ viewer { kind organisation { slug } } }"
 EVENTS = "{ auditEvents(first: 50) { edges { node { kind clientId subject } } } }"
 
@@ -47,7 +49,7 @@ def _rotate(settings: Settings, *, activate_in: int, retire_after: int) -> keys.
         try:
             async with transaction(session_factory(engine)) as session:
                 return await oauth.rotate_signing_keys(
-                    session=session, principal=OPERATOR, activate_in_seconds=activate_in, retire_after_seconds=retire_after
+                    session=session, principal=OPERATOR, encryption=PLAIN, activate_in_seconds=activate_in, retire_after_seconds=retire_after
                 )
         finally:
             await engine.dispose()
@@ -157,15 +159,15 @@ def test_the_key_cache_drops_retired_keys_within_its_refresh_interval_and_finds_
         factory = session_factory(engine)
         try:
             async with factory() as session:
-                old_kid = (await keys.active_key(session=session)).kid
+                old_kid = (await keys.active_key(session=session, encryption=PLAIN)).kid
                 assert old_kid in {k.kid for k in await cache.get(session=session, kid=old_kid)}
             async with transaction(factory) as session:
-                first = await keys.rotate(session=session, activate_in_seconds=0, retire_after_seconds=900)
+                first = await keys.rotate(session=session, encryption=PLAIN, activate_in_seconds=0, retire_after_seconds=900)
             async with factory() as session:
                 # Unknown to the cache, which was loaded a moment ago: looked up, not refused.
                 assert first.next_kid in {k.kid for k in await cache.get(session=session, kid=first.next_kid)}
             async with transaction(factory) as session:
-                second = await keys.rotate(session=session, activate_in_seconds=60, retire_after_seconds=0)
+                second = await keys.rotate(session=session, encryption=PLAIN, activate_in_seconds=60, retire_after_seconds=0)
             assert old_kid in second.retired and first.next_kid not in second.retired
             async with factory() as session:
                 assert cache.knows(old_kid)  # until the next refresh
@@ -188,12 +190,12 @@ def test_key_states(make, settings) -> None:  # noqa: ANN001
         factory = session_factory(engine)
         try:
             async with transaction(factory) as session:
-                active = (await keys.active_key(session=session)).kid
-                now = await keys.rotate(session=session, activate_in_seconds=0, retire_after_seconds=900)
-                later = await keys.rotate(session=session, activate_in_seconds=600, retire_after_seconds=900)
+                active = (await keys.active_key(session=session, encryption=PLAIN)).kid
+                now = await keys.rotate(session=session, encryption=PLAIN, activate_in_seconds=0, retire_after_seconds=900)
+                later = await keys.rotate(session=session, encryption=PLAIN, activate_in_seconds=600, retire_after_seconds=900)
             async with factory() as session:
                 states = {s.kid: s.state for s in await keys.statuses(session=session)}
-                signing = (await keys.active_key(session=session)).kid
+                signing = (await keys.active_key(session=session, encryption=PLAIN)).kid
             assert signing == now.next_kid
             return {"old": states[active], "now": states[now.next_kid], "later": states[later.next_kid]}
         finally:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from api.core.log_redaction import REDACTED
 from api.core.logs import JsonFormatter, RequestContext, request_id_var
 from api.core.settings import LogFormat, Settings
+from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from tests.operations.serving import coplab_serve
 
 pytestmark = pytest.mark.http
@@ -141,7 +142,8 @@ def test_text_format_and_level_are_settings(database_url: str, tmp_path: Path) -
 def test_log_settings_defaults_and_validation() -> None:
     assert Settings(environment="development").log_format is LogFormat.TEXT
     assert Settings(environment="test").log_format is LogFormat.JSON
-    assert Settings(environment="production", issuer="https://registry.example.org").log_format is LogFormat.JSON
+    production = {"issuer": "https://registry.example.org", "key_encryption_keys": [TEST_KEY_ENCRYPTION_KEY]}
+    assert Settings(environment="production", **production).log_format is LogFormat.JSON
     assert Settings(environment="development", log_format="json").log_format is LogFormat.JSON
     assert Settings(log_level="debug").log_level == "DEBUG"
     with pytest.raises(ValidationError, match="COPLAB_LOG_LEVEL"):

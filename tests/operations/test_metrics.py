@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from api.core.settings import Settings
+from api.main import create_app
 from api.oauth.authorize import SIGN_IN_PATH
-from tests.factories import ALL_SCOPES
-from tests.search.indexing import outbox_rows
+from tests.factories import ALL_SCOPES, TEST_KEY_ENCRYPTION_KEY
+from tests.search.indexing import FlakyEngine, outbox_rows
 from tests.operations.scraping import label_values, names, scrape, value
 from tests.server import free_port, running_server
 
@@ -93,22 +94,23 @@ def test_labels_hold_route_templates_never_raw_paths(settings: Settings) -> None
 
 def test_the_outbox_backlog_and_the_indexer_lag_are_read_at_scrape_time(settings: Settings, make, engine) -> None:  # noqa: ANN001
     token = _writer(make)
-    waiting = settings.model_copy(update={"search_indexer_in_process": False})  # nothing drains the outbox
-    with running_server(waiting) as base:
-        assert value(scrape(base), "coplab_search_outbox_backlog") == 0
+    app = create_app(settings)
+    flaky = app.state.search = FlakyEngine()
+    flaky.down = True  # the process's index cannot be built: every change in the log waits
+    with running_server(settings, app=app) as base:
         created = _post(base, {"query": CREATE, "variables": {"i": {"title": "Hotline referrals",
                                                                     "status": "IMPLEMENTATION"}}}, token)
         assert created.json()["data"]["createInitiative"]["userErrors"] == []
         time.sleep(1.5)
         samples = scrape(base)
-    assert outbox_rows(engine) >= 1
-    assert value(samples, "coplab_search_outbox_backlog") == outbox_rows(engine)
-    assert value(samples, "coplab_search_indexer_lag_seconds") >= 1
-    assert value(samples, "coplab_search_documents") == 0
-    assert value(samples, "coplab_metrics_reading_up", reading="search_outbox") == 1
-    assert value(samples, "coplab_metrics_reading_up", reading="search_index") == 1
-    # With the indexer running, the backlog drains into the index.
-    with running_server(settings) as base:
+        assert outbox_rows(engine) >= 1
+        assert value(samples, "coplab_search_outbox_backlog") == outbox_rows(engine)
+        assert value(samples, "coplab_search_indexer_lag_seconds") >= 1
+        assert value(samples, "coplab_search_documents") == 0
+        assert value(samples, "coplab_metrics_reading_up", reading="search_outbox") == 1
+        assert value(samples, "coplab_metrics_reading_up", reading="search_index") == 1
+        # Once the engine answers, the index is built and follows the log: nothing waits.
+        flaky.down = False
         deadline = time.monotonic() + 30
         while True:
             samples = scrape(base)
@@ -189,7 +191,12 @@ def test_metrics_can_be_turned_off(settings: Settings) -> None:
 
 
 def test_production_serves_metrics_only_with_a_token(database_url: str) -> None:
-    production = {"environment": "production", "issuer": "https://coplab.example", "database_url": database_url}
+    production = {
+        "environment": "production",
+        "issuer": "https://coplab.example",
+        "key_encryption_keys": [TEST_KEY_ENCRYPTION_KEY],
+        "database_url": database_url,
+    }
     with running_server(Settings(**production)) as base:
         assert httpx.get(f"{base}/metrics", timeout=60).status_code == 404
     with running_server(Settings(**production, metrics_token="scrape-secret")) as base:

@@ -20,6 +20,7 @@ from api.core.metrics import (
     take_readings,
 )
 from api.core.settings import Settings
+from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from api.graphql.operation_metrics import code_label
 from api.main import create_app
 
@@ -101,7 +102,7 @@ def test_readings_that_fail_or_overrun_are_reported_down_and_do_not_hold_the_scr
 
 def test_metrics_are_on_by_default_except_in_production_without_a_token() -> None:
     assert Settings(environment="test").metrics_enabled is True
-    production = {"environment": "production", "issuer": "https://coplab.example"}
+    production = {"environment": "production", "issuer": "https://coplab.example", "key_encryption_keys": [TEST_KEY_ENCRYPTION_KEY]}
     assert Settings(**production).metrics_enabled is False
     assert Settings(**production, metrics_token="secret").metrics_enabled is True
     assert Settings(**production, metrics_enabled=True).metrics_enabled is True  # the operator's explicit choice

@@ -32,6 +32,7 @@ from api.auth.scopes import Scope as AuthScope
 from api.auth.scopes import parse_scopes
 from api.main import create_app
 from api.core.settings import Settings
+from tests.factories import TEST_KEY_ENCRYPTION_KEY
 
 SERVER_TIME_HEADER = "x-bench-server-ms"
 SQL_HEADER = "x-bench-sql"  # "<statements>;<milliseconds>"
@@ -355,7 +356,7 @@ async def initiatives_page(request: Request) -> Response:
 def build_app(database_url: str, issuer: str) -> ASGIApp:
     """The production app for `database_url`, with the baseline route, wrapped in ServerTiming."""
     settings = Settings(
-        environment="production", issuer=issuer, database_url=database_url, data_dir=Path("/nonexistent")
+        environment="production", issuer=issuer, key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY], database_url=database_url, data_dir=Path("/nonexistent")
     )
     app: FastAPI = create_app(settings)
     app.add_api_route("/baseline/initiatives", initiatives_page, methods=["GET"], include_in_schema=False)

@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 
 from api.auth import tokens
 from api.core.settings import PROJECT_ROOT, Settings
+from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from tests.perf import synthetic
 from tests.perf.baseline import SERVER_TIME_HEADER, SQL_HEADER
 
@@ -408,7 +409,7 @@ def run(args: argparse.Namespace) -> dict:
           flush=True)
     report, key = synthetic.load(url, initiatives=args.initiatives, seed=args.seed)
     print(f"loaded in {report.seconds_load:.2f} s: {report.rows}", flush=True)
-    settings = Settings(environment="production", issuer=ISSUER, database_url=url, data_dir=Path("/nonexistent"))
+    settings = Settings(environment="production", issuer=ISSUER, key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY], database_url=url, data_dir=Path("/nonexistent"))
     member_token = tokens.mint(
         key=key, issuer=settings.issuer, audience=settings.audience,
         subject=f"user:{report.member_user_id}", client_id=synthetic.BENCH_CLIENT_ID, organisation_id=report.member_organisation_id,

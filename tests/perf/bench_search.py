@@ -55,6 +55,7 @@ from api.search.embedded import EmbeddedBackend
 from api.search.meilisearch_backend import MeilisearchBackend
 from api.search.filters import AnyOf, all_of
 from api.core.settings import PROJECT_ROOT, Settings
+from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from tests.perf import synthetic
 from tests.meilisearch_server import MeilisearchServer, find_or_start_meilisearch, no_server_reason
 from tests.perf.bench_initiatives_page import free_port, machine, source_tree, summary, wait_until_healthy
@@ -125,7 +126,8 @@ def start_server(url: str, *, timeout: float, env: dict[str, str]) -> tuple[subp
     """The real app under uvicorn, once it answers (on the embedded engine it fills its index in the
     background)."""
     port = free_port()
-    env = {**os.environ, **env, "COPLAB_DATABASE_URL": url, "COPLAB_ISSUER": ISSUER, "COPLAB_ENVIRONMENT": "production"}
+    env = {**os.environ, **env, "COPLAB_DATABASE_URL": url, "COPLAB_ISSUER": ISSUER, "COPLAB_ENVIRONMENT": "production",
+           "COPLAB_KEY_ENCRYPTION_KEYS": TEST_KEY_ENCRYPTION_KEY}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port), "--log-level", "warning"],
         cwd=PROJECT_ROOT,

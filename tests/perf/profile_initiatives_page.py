@@ -26,6 +26,7 @@ import httpx
 import sqlalchemy as sa
 
 import api.graphql.loaders
+from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from tests.perf import synthetic
 from tests.perf.baseline import build_app
 from tests.perf.bench_initiatives_page import ISSUER, MEMBER_SCOPES, QUERY
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             from api.auth import tokens
             from api.core.settings import Settings
 
-            audience = Settings(environment="production", issuer=ISSUER, database_url=url).audience
+            audience = Settings(environment="production", issuer=ISSUER, key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY], database_url=url).audience
             token = tokens.mint(key=key, issuer=ISSUER, audience=audience, subject=f"user:{report.member_user_id}",
                                 client_id=synthetic.BENCH_CLIENT_ID, organisation_id=report.member_organisation_id,
                                 scope=MEMBER_SCOPES, lifetime_seconds=3600)

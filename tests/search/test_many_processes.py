@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from api.core.settings import Settings
 from api.search.models import SearchOutbox
 from tests.conftest import empty_database
+from tests.meilisearch_server import on_meilisearch
 from tests.search.indexing import log_end
-from tests.server import free_port, server_process
+from tests.server import free_port, server_process, wait_until_answering
 
 COPLAB = shutil.which("coplab", path=str(Path(sys.executable).parent))
 CREATE = """mutation($i: CreateInitiativeInput!) { createInitiative(input: $i) {
@@ -42,20 +43,30 @@ def _environment(settings: Settings, **values: str) -> dict[str, str]:
         "COPLAB_DATABASE_URL": settings.database_url,
         "COPLAB_ISSUER": settings.issuer,  # one issuer for every process, as behind one public address
         "COPLAB_SEARCH_POLL_SECONDS": "0.05",
+        **({
+            "COPLAB_MEILISEARCH_URL": settings.meilisearch_url,
+            "COPLAB_MEILISEARCH_API_KEY": settings.meilisearch_api_key or "",
+            "COPLAB_SEARCH_INDEX_UID": settings.search_index_uid,
+        } if settings.meilisearch_url else {}),
         **values,
     }
 
 
 @contextmanager
-def servers(settings: Settings, count: int, *args: str) -> Iterator[list[str]]:
+def servers(settings: Settings, count: int, *args: str, **env: str) -> Iterator[list[str]]:
+    with server_processes(settings, count, *args, **env) as started:
+        yield [url for url, _ in started]
+
+
+@contextmanager
+def server_processes(settings: Settings, count: int, *args: str, **env: str) -> Iterator[list[tuple[str, subprocess.Popen]]]:
     with ExitStack() as stack:
-        urls = []
+        started = []
         for _ in range(count):
             port = free_port()
             command = [COPLAB, "serve", "--no-seed", "--port", str(port), *args]
-            url, _process = stack.enter_context(server_process(command, _environment(settings), port=port))
-            urls.append(url)
-        yield urls
+            started.append(stack.enter_context(server_process(command, _environment(settings, **env), port=port)))
+        yield started
 
 
 def _post(url: str, query: str, variables: dict, token: str | None = None) -> dict:
@@ -150,16 +161,7 @@ def _start_three_at_once(fresh: Settings) -> None:
     ]
     try:
         for port, process in zip(ports, processes, strict=True):
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "a server did not start"
-                time.sleep(0.2)
+            wait_until_answering(process, f"http://127.0.0.1:{port}")  # fails with its output if it died
         # All three started (none failed on a migration another was running), and the registry is there once.
         counts = [
             _post(f"http://127.0.0.1:{port}", "{ initiatives(first: 1) { totalCount } }", {})["initiatives"]["totalCount"]
@@ -185,6 +187,47 @@ def test_serve_with_two_workers_answers_the_same_from_both(settings, make) -> No
                 break
             assert time.monotonic() < deadline, "the two workers' indexes did not converge"
             time.sleep(0.5)
+
+
+def test_on_meilisearch_one_process_indexes_at_a_time_and_another_takes_over_when_it_dies(
+    settings, make, engine, meilisearch_server  # noqa: ANN001
+) -> None:
+    hotline = make.organisation("hotline")
+    token = make.token(hotline)
+    with on_meilisearch(settings, meilisearch_server, "many") as live:
+        with server_processes(live, 3, COPLAB_SEARCH_LEASE_SECONDS="3") as started:
+            urls = [url for url, _ in started]
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                for future in [pool.submit(_write, urls[n], token, n) for n in range(3)]:
+                    future.result()
+            answers = _converged(urls, {"anonymous": None, "hotline": token})
+            assert answers["hotline"][""]["totalHits"] == 36
+            leader = _leader(engine)
+            assert leader is not None
+            holders = [process for _, process in started if f":{process.pid}:" in leader]
+            # `coplab serve` runs uvicorn in its own process: the lease names that process.
+            assert len(holders) == 1, (leader, [p.pid for _, p in started])
+            holders[0].kill()  # no graceful release: the lease must lapse
+            holders[0].wait()
+            survivors = [url for url, process in started if process is not holders[0]]
+            _write(survivors[0], token, 3)
+            deadline = time.monotonic() + 60
+            while _searches(survivors[1], token)[""]["totalHits"] != 48:  # indexed by whichever survivor took over
+                assert time.monotonic() < deadline, "no surviving process took over the indexing"
+                time.sleep(0.2)
+            answers = _converged(survivors, {"hotline": token})
+            assert answers["hotline"][""]["totalHits"] == 48
+            assert _leader(engine) not in (None, leader)
+            checked = subprocess.run(
+                [COPLAB, "search", "check"], env=_environment(live), capture_output=True, text=True, timeout=180, check=False
+            )
+            assert checked.returncode == 0, checked.stdout + checked.stderr
+            assert "in sync: 48 documents" in checked.stdout + checked.stderr
+
+
+def _leader(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return connection.execute(sa.text("SELECT leader FROM search_log_state WHERE id = 1")).scalar()
 
 
 def _raw(global_id: str) -> str:

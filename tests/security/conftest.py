@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from api.main import create_app
 from api.organisations.models import Membership
 from api.core.settings import Settings
+from tests.factories import TEST_KEY_ENCRYPTION_KEY
 
 # RFC 6750's challenge: a quoted description holds no quote, backslash or control character.
 INVALID_TOKEN_CHALLENGE = re.compile(r'Bearer error="invalid_token", error_description="([ !#-\[\]-~]+)"')
@@ -93,6 +94,7 @@ def production(settings: Settings) -> Iterator[TestClient]:
         Settings(
             environment="production",
             issuer="https://coplab.example",
+            key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
             database_url=settings.database_url,
             data_dir=Path("/nonexistent"),
             tune_gc=False,  # this is the test process, not a serving one

@@ -20,7 +20,7 @@ from api.initiatives.models import Initiative
 from api.main import create_app
 from api.organisations.models import OrganisationStatus
 from api.core.settings import Settings
-from tests.factories import ALL_SCOPES, gid
+from tests.factories import ALL_SCOPES, TEST_KEY_ENCRYPTION_KEY, gid
 from tests.security.conftest import invalid_token_reason, live_server, stored
 from tests.server import free_port, server_process
 
@@ -189,6 +189,7 @@ def production_server(database_url: str) -> Iterator[str]:
         **os.environ,
         "COPLAB_ENVIRONMENT": "production",
         "COPLAB_ISSUER": "https://coplab.example",
+        "COPLAB_KEY_ENCRYPTION_KEYS": TEST_KEY_ENCRYPTION_KEY,
         "COPLAB_DATABASE_URL": database_url,
     }
     command_line = [command, "serve", "--no-prepare", "--host", "127.0.0.1", "--port", str(port)]

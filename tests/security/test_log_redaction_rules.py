@@ -1,5 +1,6 @@
-"""`redact`: which query-string parameters hold credentials, and that only their values are replaced in a
-logged line (tests/security/test_log_redaction.py checks that the server's logs go through it)."""
+"""`redact`: which query-string parameters hold credentials (and a URL's password), and that only their
+values are replaced in a logged line (tests/security/test_log_redaction.py checks that the server's logs
+go through it)."""
 
 import pytest
 
@@ -16,6 +17,8 @@ from api.core.log_redaction import REDACTED, redact
         ("/t?access%5Ftoken=abc&Access_Token=def", f"/t?access%5Ftoken={REDACTED}&Access_Token={REDACTED}"),
         ("/t?barcode=1&tokens=2&postcode=3", "/t?barcode=1&tokens=2&postcode=3"),
         ("no query string at all", "no query string at all"),
+        ("postgresql://coplab:p@ss@db:5432/c", f"postgresql://coplab:{REDACTED}@db:5432/c"),
+        ("to postgres://coplab@db/c and sqlite:///var/c.db", "to postgres://coplab@db/c and sqlite:///var/c.db"),
     ],
 )
 def test_redact_replaces_only_the_values_of_secret_parameters(logged: str, expected: str) -> None:
