@@ -95,7 +95,8 @@ class Index:
         return None
 
     def document_id(self, number: int) -> str:
-        return self._other_ids.get(number) or str(number)
+        other = self._other_ids.get(number)
+        return str(number) if other is None else other
 
     def _number_for(self, document_id: str) -> int:
         """A new document's internal number, which orders ties: its own id where that is a whole number
