@@ -137,12 +137,23 @@ def start_server(url: str, *, timeout: float, env: dict[str, str]) -> tuple[subp
 
 
 def graphql(client: httpx.Client, base_url: str, token: str, query: str, variables: dict) -> dict:
+    data = graphql_or_unavailable(client, base_url, token, query, variables)
+    if data is None:
+        raise SystemExit("GraphQL: search is unavailable")
+    return data
+
+
+def graphql_or_unavailable(client: httpx.Client, base_url: str, token: str, query: str, variables: dict) -> dict | None:
+    """The answer's data, or None while the server says search is unavailable (the embedded engine
+    refuses searches until its index is built)."""
     response = client.post(
         f"{base_url}/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
     )
     response.raise_for_status()
     body = response.json()
     if body.get("errors"):
+        if {error.get("extensions", {}).get("code") for error in body["errors"]} == {"SEARCH_UNAVAILABLE"}:
+            return None
         raise SystemExit(f"GraphQL errors: {body['errors']}")
     return body["data"]
 
@@ -260,9 +271,10 @@ def measure_engine(
             # The embedded engine's server fills its own index after starting: wait until it sees
             # what the benchmark's engine sees. On Meilisearch it searches the index just built.
             visible = engine.backend.search(engine_request(Case("all", ("",)), "", principal)).total_hits
-            while graphql(client, base_url, token, SEARCH, {"q": "", "filter": None, "facets": []})[
-                "searchInitiatives"
-            ]["totalHits"] != visible:
+            while True:
+                data = graphql_or_unavailable(client, base_url, token, SEARCH, {"q": "", "filter": None, "facets": []})
+                if data is not None and data["searchInitiatives"]["totalHits"] == visible:
+                    break
                 if time.perf_counter() - started > args.startup_timeout:
                     raise SystemExit("the server's index did not fill in time")
                 time.sleep(0.5)
@@ -353,6 +365,15 @@ def write_lags(client: httpx.Client, base_url: str, token: str, writes: int) -> 
     return lags
 
 
+def report(results: dict, path: Path | None) -> int:
+    """Print the figures as JSON, and write them to `path` if given."""
+    text = json.dumps(results, indent=2)
+    if path:
+        path.write_text(text)
+    print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--initiatives", type=int, nargs="+", default=[10_000, 100_000])
@@ -378,11 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             "sizes": [measure(size, args, meilisearch) for size in args.initiatives],
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         }
-    text = json.dumps(results, indent=2)
-    if args.json:
-        args.json.write_text(text)
-    print(text)
-    return 0
+    return report(results, args.json)
 
 
 if __name__ == "__main__":

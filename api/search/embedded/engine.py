@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 
 from pyroaring import BitMap
 
@@ -30,7 +31,7 @@ from api.search.backend import (
     Snippet,
     SortField,
 )
-from api.search.embedded.index import Index, filter_key
+from api.search.embedded.index import DICTIONARY_SAMPLE, Index, filter_key
 from api.search.embedded.query_words import QueryWord
 from api.search.embedded.snippets import Highlighter
 from api.search.embedded.text import terms
@@ -96,9 +97,13 @@ class EmbeddedBackend:
         """Writes are searchable as soon as `upsert` returns."""
 
     def rebuild(self, documents: Iterable[Document]) -> None:
-        fresh = Index(self.schema)
-        for document in documents:
+        documents = iter(documents)
+        # The first documents, as a sample of all, give the compression dictionary (index.py).
+        sample = list(islice(documents, DICTIONARY_SAMPLE))
+        fresh = Index(self.schema, dictionary=Index.dictionary_from(sample, self.schema))
+        for document in chain(sample, documents):
             fresh.put(document)
+        fresh.compact()
         with self._lock:
             self._index = fresh  # searches see the old index or the new one, never a partial one
             self._built = True
@@ -107,16 +112,16 @@ class EmbeddedBackend:
 
     def document_ids(self) -> set[str]:
         with self._lock:
-            return set(self._index.number_of)
+            return set(self._index.ids())
 
     def get_documents(self, ids: Iterable[str]) -> list[Document]:
         with self._lock:
             index = self._index
-            return [dict(index.documents[index.number_of[i]]) for i in ids if i in index.number_of]
+            return [index.document(n) for i in ids if (n := index.number(i)) is not None]
 
     def stats(self) -> IndexStats:
         with self._lock:
-            return IndexStats(documents=len(self._index.documents), is_indexing=not self._built)
+            return IndexStats(documents=len(self._index), is_indexing=not self._built)
 
     def health(self) -> bool:
         return True
@@ -178,6 +183,8 @@ class EmbeddedBackend:
         for term, typos in matched.items():
             per_field = index.postings[term]
             for position, documents in enumerate(per_field):
+                if documents is None:
+                    continue
                 by_field[position] |= documents
                 for level in range(typos, 3):
                     by_typos[level] |= documents
@@ -213,18 +220,26 @@ class EmbeddedBackend:
     def _sorted(self, index: Index, documents: BitMap, sort: Sequence[SortField]) -> "BitMap | list[int] | Ordered":
         if not sort:
             return documents
-        if len(sort) == 1 and len(documents) * 16 > len(index.documents):
+        if len(sort) == 1 and len(documents) * 16 > len(index):
             # Most documents: walk the field's global order and keep ours, instead of sorting them.
             return Ordered(documents, index.sort_order(sort[0].field, descending=sort[0].descending))
-        ranks = [(s.field, index.sort_rank(s.field), s.descending) for s in sort]
+        # Few documents: rank their values of each field among themselves (the same order as among
+        # all documents), so that descending fields sort as negated ranks.
+        ranks = []
+        for field in sort:
+            values = {n: index.value(field.field, n) for n in documents}
+            ours = sorted({v for v in values.values() if v is not None})
+            ranks.append((values, {v: i for i, v in enumerate(ours)}, field.descending))
 
         def key(number: int) -> tuple:
-            document = index.documents[number]
             parts = []
-            for field, rank_of, descending in ranks:
-                rank = rank_of[number]
-                # Documents without the field come last either way.
-                parts.append((document.get(field) is None, -rank if descending else rank))
+            for values, rank_of, descending in ranks:
+                value = values[number]
+                if value is None:  # documents without the field come last either way
+                    parts.append((True, 0))
+                else:
+                    rank = rank_of[value]
+                    parts.append((False, -rank if descending else rank))
             return (*parts, number)
 
         return sorted(documents, key=key)
@@ -240,7 +255,10 @@ class EmbeddedBackend:
     # Showing matches
 
     def _hit(self, index: Index, number: int, plan: "SnippetPlan") -> Hit:
-        document = index.documents[number]
+        document_id = index.document_id(number)
+        if not plan.fields:  # unpack the document only when its text is shown
+            return Hit(id=document_id, snippets={})
+        document = index.document(number)
         snippets = {}
         for name, matched_here, crop in plan.fields:
             value = document.get(name)
@@ -253,7 +271,7 @@ class EmbeddedBackend:
                 snippets[name] = plan.highlighter.cropped(text, plan.crop_length, any_match=found_here)
             else:
                 snippets[name] = plan.highlighter.highlighted(text) if found_here else Snippet(text, ())
-        return Hit(id=str(document["id"]), snippets=snippets)
+        return Hit(id=document_id, snippets=snippets)
 
 
 def _typo_buckets(words: Sequence[QueryWord], documents: BitMap) -> Iterator[BitMap]:

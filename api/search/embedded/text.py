@@ -35,4 +35,6 @@ def tokens(text: str, start: int = 0) -> Iterator[Token]:
 
 
 def terms(text: str) -> list[str]:
+    if text.isascii():  # as in `tokens`; and `fold`'s cache keeps only the words that need it
+        return WORD.findall(text.lower())
     return [fold(word) for word in WORD.findall(text)]

@@ -24,7 +24,6 @@ class Vocabulary:
 
     def __init__(self) -> None:
         self._by_first_and_length: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
-        self._by_tail: defaultdict[str, set[str]] = defaultdict(set)  # words by all but their first letter
         self._sorted: list[str] | None = []
         self._all: set[str] = set()
         # The distinct prefixes of a length among the words of a first letter, for typos in a prefix:
@@ -36,7 +35,6 @@ class Vocabulary:
             return
         self._all.add(term)
         self._by_first_and_length[(term[0], len(term))].add(term)
-        self._by_tail[term[1:]].add(term)
         self._sorted = None
         self._heads = {}
 
@@ -45,7 +43,6 @@ class Vocabulary:
             return
         self._all.discard(term)
         self._by_first_and_length[(term[0], len(term))].discard(term)
-        self._by_tail[term[1:]].discard(term)
         self._sorted = None
         self._heads = {}
 
@@ -84,15 +81,15 @@ class Vocabulary:
         if budget == 2:
             # A different first letter spends both typos: the rest must match exactly.
             tail = word[1:]
-            if prefix:
-                # The vocabulary's first letters, from its buckets' keys rather than every word.
-                for first in {first for first, _ in self._by_first_and_length} - {word[0]}:
+            # The vocabulary's first letters, from its buckets' keys rather than every word; each
+            # looked up with the rest of the word (an index of words by their tail would cost a set
+            # per word, in every API process).
+            for first in {first for first, _ in self._by_first_and_length} - {word[0]}:
+                if prefix:
                     for term in self.with_prefix(first + tail):
                         found.setdefault(term, 2)
-            else:
-                for term in self._by_tail.get(tail, ()):
-                    if term[0] != word[0] and term not in found:
-                        found[term] = 2
+                elif first + tail in self._all:
+                    found.setdefault(first + tail, 2)
         return found
 
     def _add_prefix_typos(self, word: str, budget: int, found: dict[str, int]) -> None:
