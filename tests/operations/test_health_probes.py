@@ -2,6 +2,7 @@
 readiness check passes, on real servers over SQLite and PostgreSQL."""
 
 import asyncio
+import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,8 @@ from api import migrations
 from api.core.settings import Settings
 from api.main import create_app
 from tests.operations.serving import coplab_serve
+from tests.search.indexing import FlakyEngine
+from tests.server import running_server
 
 pytestmark = pytest.mark.http
 
@@ -129,3 +132,28 @@ def test_registered_checks_take_part_and_fail_safely(settings: Settings) -> None
         assert checks["broken"] == {"ok": False, "detail": "failed: RuntimeError"}
         assert checks["slow"] == {"ok": False, "detail": "no answer within 0.2 s"}
         assert "hunter2" not in refused.text
+
+
+def test_readyz_waits_for_the_search_index_and_searches_say_to_try_again(settings: Settings, make) -> None:  # noqa: ANN001
+    """A process whose index is not built yet is not ready, and its searches answer a retryable error,
+    never a partial answer; once built and caught up, both are well (docs/search-indexing.md)."""
+    make.initiative(make.organisation("hotline"), "Hotline referrals")
+    app = create_app(settings)
+    flaky = app.state.search = FlakyEngine()
+    flaky.down = True  # the build from the database fails until the engine answers
+    search = {"query": "{ searchInitiatives(query: \"hotline\") { totalHits } }"}
+    with running_server(settings, app=app) as base:
+        not_ready = httpx.get(f"{base}/readyz", timeout=10)
+        assert not_ready.status_code == 503
+        assert not_ready.json()["checks"]["search"] == {"ok": False, "detail": "the search index is being built from the database"}
+        unavailable = httpx.post(f"{base}/graphql", json=search, timeout=10).json()
+        assert unavailable["errors"][0]["extensions"]["code"] == "SEARCH_UNAVAILABLE"
+        assert "try again" in unavailable["errors"][0]["message"]
+
+        flaky.down = False
+        deadline = time.monotonic() + 30
+        while (ready := httpx.get(f"{base}/readyz", timeout=10)).status_code != 200:
+            assert time.monotonic() < deadline, ready.json()
+            time.sleep(0.1)
+        assert ready.json()["checks"]["search"]["detail"].startswith("caught up (position ")
+        assert httpx.post(f"{base}/graphql", json=search, timeout=10).json() == {"data": {"searchInitiatives": {"totalHits": 1}}}

@@ -24,7 +24,7 @@ class FlakyEngine:
     """A real embedded engine that refuses every write while `down`, as an unreachable server would."""
 
     def __init__(self) -> None:
-        self.inner = EmbeddedBackend()
+        self.inner = EmbeddedBackend(built=False)  # as a server's: built from the database first
         self.name = "embedded"
         self.down = False
         self.refused = 0
