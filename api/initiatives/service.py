@@ -238,19 +238,25 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-async def _replace_classifications(session: AsyncSession, initiative_id: int, codes: dict[str, list[str]]) -> None:
-    if codes:
-        # The bulk delete below bypasses the ORM events that fill the search outbox.
+async def _replace_classifications(
+    session: AsyncSession, initiative_id: int, codes: dict[str, list[str]], *, new: bool
+) -> None:
+    """The named schemes' codes replace the stored ones: one DELETE for all of them, and none for a
+    `new` initiative, which has none yet; the new rows go in with the next flush (one executemany)."""
+    if codes and not new:
+        # The bulk delete bypasses the ORM events that fill the search outbox.
         search_outbox.enqueue(session, [initiative_id])
-    for scheme, scheme_codes in codes.items():
         await session.exec(
             delete(InitiativeClassification).where(
-                InitiativeClassification.initiative_id == initiative_id, InitiativeClassification.scheme == scheme
+                InitiativeClassification.initiative_id == initiative_id,
+                col(InitiativeClassification.scheme).in_(list(codes)),
             )
         )
-        session.add_all(
-            InitiativeClassification(initiative_id=initiative_id, scheme=scheme, code=code) for code in scheme_codes
-        )
+    session.add_all(
+        InitiativeClassification(initiative_id=initiative_id, scheme=scheme, code=code)
+        for scheme, scheme_codes in codes.items()
+        for code in scheme_codes
+    )
 
 
 async def create(*, session: AsyncSession, principal: Principal, data: InitiativeData) -> Initiative:
@@ -265,7 +271,7 @@ async def create(*, session: AsyncSession, principal: Principal, data: Initiativ
     )
     session.add(initiative)
     await session.flush()
-    await _replace_classifications(session, initiative.id, codes)
+    await _replace_classifications(session, initiative.id, codes, new=True)
     await session.flush()
     return initiative
 
@@ -305,7 +311,7 @@ async def update(
     for key, value in values.items():
         setattr(initiative, key, value)
     touch(initiative, principal)
-    await _replace_classifications(session, initiative.id, codes)
+    await _replace_classifications(session, initiative.id, codes, new=False)
     await session.flush()
     return initiative
 
