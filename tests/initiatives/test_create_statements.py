@@ -2,15 +2,11 @@
 initiative cannot have, one change-log row per initiative per transaction, and a small number of
 statements, on every backend (docs/performance.md, "Writes: statements per createInitiative")."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from api.initiatives.models import Initiative
 from api.search.models import SearchOutbox
-from tests.factories import gid, graphql, mutate, user_errors
+from tests.factories import gid, graphql, mutate, sql_statements, user_errors
 
 OUTBOX = SearchOutbox.__table__
 FULL = {
@@ -35,22 +31,6 @@ CREATE_STATEMENTS = 5
 UPDATE_STATEMENTS = 7
 
 
-@contextmanager
-def recording(app) -> Iterator[list[str]]:  # noqa: ANN001
-    """Every SQL statement the app's request engine sends while the block runs."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        statements.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def logged(engine: sa.Engine, initiative_id: int) -> int:
     with engine.connect() as connection:
         return connection.execute(
@@ -65,7 +45,7 @@ def _verbs(statements: list[str]) -> list[str]:
 def test_creating_an_initiative_deletes_nothing_and_logs_it_once(client, app, engine, make) -> None:  # noqa: ANN001
     token = make.token(make.organisation("inhope", stakeholder_type="HOTLINE"))
     graphql(client, "{ viewer { kind } }", token=token)  # warm the signing-key cache
-    with recording(app) as statements:
+    with sql_statements(app) as statements:
         payload = mutate(client, "createInitiative", FULL, token, "initiative { id }")
     assert user_errors(payload) == []
     with engine.connect() as connection:
@@ -82,7 +62,7 @@ def test_updating_an_initiative_logs_it_once(client, app, engine, make) -> None:
     with engine.begin() as connection:
         connection.execute(OUTBOX.delete())
     graphql(client, "{ viewer { kind } }", token=token)
-    with recording(app) as statements:
+    with sql_statements(app) as statements:
         payload = mutate(client, "updateInitiative", {"id": gid("Initiative", initiative.id), **FULL}, token)
     assert user_errors(payload) == []
     assert logged(engine, initiative.id) == 1

@@ -12,23 +12,14 @@ import time
 
 import httpx
 
+from tests.initiatives.test_create_statements import FULL
+
 CREATE = """
 mutation($input: CreateInitiativeInput!) {
   createInitiative(input: $input) { initiative { id } userErrors { code } }
 }
 """
-INPUT = {
-    "status": "IMPLEMENTATION",
-    "summary": "Reports travel between national hotlines.",
-    "links": [{"url": "https://inhope.org/", "label": "Home"}, {"url": "https://inhope.org/report"}],
-    "harms": ["CSAM-KNOWN", "CSAM-NEW"],
-    "interventionTypes": ["DET-HASH"],
-    "mnrCapabilities": ["MNR-16"],
-    "targetGroups": ["INDUSTRY"],
-    "regions": ["GLOBAL"],
-    "countries": ["CA", "FR", "GB"],
-    "languages": ["en", "fr"],
-}
+INPUT = {key: value for key, value in FULL.items() if key != "title"}
 
 
 async def _client(http: httpx.AsyncClient, number: int, until: float, latencies: list[float], failures: list[str]) -> None:
