@@ -1,10 +1,9 @@
 """Nested fields load through per-request DataLoaders: the statement count does not grow with the page."""
 
 import pytest
-from sqlalchemy import event
 
 from api.evidence.models import EvidenceAssessment, Finding
-from tests.factories import ACTOR, graphql
+from tests.factories import ACTOR, graphql, sql_statements
 
 PAGE = """
 query($first: Int!) {
@@ -60,17 +59,8 @@ def _arrange(make, db, count: int) -> None:  # noqa: ANN001
 
 def _run_counting(client, app, query: str, variables: dict, token: str | None) -> tuple[dict, int]:  # noqa: ANN001
     """The response body and how many SQL statements answering it took."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        statements.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as statements:
         body = graphql(client, query, variables, token)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert "errors" not in body, body
     return body, len(statements)
 

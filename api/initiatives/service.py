@@ -168,14 +168,30 @@ async def _clean(
     """Validated column values and classification codes; raises with every problem found."""
     problems = Problems()
     named = validation.named_fields(data, creating=existing is None)
-    values = await _columns(session=session, problems=problems, named=named, existing=existing)
-    codes = await _codes(session=session, problems=problems, named=named)
+    known = await _known_codes(session, named)
+    values = await _columns(session=session, problems=problems, named=named, existing=existing, known=known)
+    codes = await _codes(session=session, problems=problems, named=named, known=known)
     problems.raise_if_any()
     return values, codes
 
 
+async def _known_codes(session: AsyncSession, named: dict[str, Any]) -> dict[str, set[str]]:
+    """The named status and vocabulary codes that are terms, read in one statement for every check."""
+    codes = {vocabulary: named[name] or [] for name, vocabulary in VOCABULARY_SCHEMES.items() if name in named}
+    if named.get("status") is not None:
+        codes["initiative-status"] = [named["status"]]
+    return await vocabularies.known_codes(
+        session=session, codes={vocabulary: validation.comparable_all(listed) for vocabulary, listed in codes.items()}
+    )
+
+
 async def _columns(
-    *, session: AsyncSession, problems: Problems, named: dict[str, Any], existing: Initiative | None
+    *,
+    session: AsyncSession,
+    problems: Problems,
+    named: dict[str, Any],
+    existing: Initiative | None,
+    known: dict[str, set[str]],
 ) -> dict[str, object]:
     """The initiative's own columns among the `named` fields, checked."""
     values: dict[str, object] = {}
@@ -198,6 +214,7 @@ async def _columns(
             field=["status"],
             vocabulary="initiative-status",
             code=named["status"] and validation.comparable(named["status"]),
+            known=known.get("initiative-status"),
         )
     if named.get("visibility") is not None:
         values["visibility"] = named["visibility"]
@@ -215,7 +232,9 @@ async def _columns(
     return values
 
 
-async def _codes(*, session: AsyncSession, problems: Problems, named: dict[str, Any]) -> dict[str, list[str]]:
+async def _codes(
+    *, session: AsyncSession, problems: Problems, named: dict[str, Any], known: dict[str, set[str]]
+) -> dict[str, list[str]]:
     """Classification codes per scheme among the `named` fields, checked; null or [] clears a scheme."""
     codes: dict[str, list[str]] = {}
     for name, vocabulary in VOCABULARY_SCHEMES.items():
@@ -226,6 +245,7 @@ async def _codes(*, session: AsyncSession, problems: Problems, named: dict[str, 
                 field=[_camel(name)],
                 vocabulary=vocabulary,
                 codes=validation.comparable_all(named[name] or []),
+                known=known[vocabulary],
             )
     for name, (scheme, check) in ISO_SCHEMES.items():
         if name in named:
@@ -238,19 +258,25 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-async def _replace_classifications(session: AsyncSession, initiative_id: int, codes: dict[str, list[str]]) -> None:
-    if codes:
-        # The bulk delete below bypasses the ORM events that fill the search outbox.
+async def _replace_classifications(
+    session: AsyncSession, initiative_id: int, codes: dict[str, list[str]], *, new: bool
+) -> None:
+    """The named schemes' codes replace the stored ones: one DELETE for all of them, and none for a
+    `new` initiative, which has none yet; the new rows go in with the next flush (one executemany)."""
+    if codes and not new:
+        # The bulk delete bypasses the ORM events that fill the search outbox.
         search_outbox.enqueue(session, [initiative_id])
-    for scheme, scheme_codes in codes.items():
         await session.exec(
             delete(InitiativeClassification).where(
-                InitiativeClassification.initiative_id == initiative_id, InitiativeClassification.scheme == scheme
+                InitiativeClassification.initiative_id == initiative_id,
+                col(InitiativeClassification.scheme).in_(list(codes)),
             )
         )
-        session.add_all(
-            InitiativeClassification(initiative_id=initiative_id, scheme=scheme, code=code) for code in scheme_codes
-        )
+    session.add_all(
+        InitiativeClassification(initiative_id=initiative_id, scheme=scheme, code=code)
+        for scheme, scheme_codes in codes.items()
+        for code in scheme_codes
+    )
 
 
 async def create(*, session: AsyncSession, principal: Principal, data: InitiativeData) -> Initiative:
@@ -265,7 +291,7 @@ async def create(*, session: AsyncSession, principal: Principal, data: Initiativ
     )
     session.add(initiative)
     await session.flush()
-    await _replace_classifications(session, initiative.id, codes)
+    await _replace_classifications(session, initiative.id, codes, new=True)
     await session.flush()
     return initiative
 
@@ -305,7 +331,7 @@ async def update(
     for key, value in values.items():
         setattr(initiative, key, value)
     touch(initiative, principal)
-    await _replace_classifications(session, initiative.id, codes)
+    await _replace_classifications(session, initiative.id, codes, new=False)
     await session.flush()
     return initiative
 

@@ -6,6 +6,12 @@ services that issue them call `enqueue` themselves.
 The listener runs after the flush's statements (before the commit), not before them, because a
 new initiative only has its id then; `session.new`, `dirty` and `deleted` and the attribute
 histories still describe what the flush wrote.
+
+One row per initiative per transaction is enough: a follower builds the document from the database
+as it is when it reads the row, after the commit. A write that flushes several times (a create
+flushes the initiative, then its classifications) logs the initiative once: the session remembers
+which ids this transaction logged (`session.info`), and forgets them when the transaction ends or
+any part of it (a savepoint) rolls back, so a row rolled back is written again.
 """
 
 from collections.abc import Iterable
@@ -13,7 +19,7 @@ from itertools import chain
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 
 from api.core.db import UTCDateTime, utcnow
@@ -27,9 +33,34 @@ ORGANISATION_FIELDS = ("name", "acronym", "aliases", "misspellings", "stakeholde
 OUTBOX = SearchOutbox.__table__
 
 
+LOGGED = "coplab.search_logged"  # session.info: initiative ids this transaction has logged
+
+
+def _not_yet_logged(session: Session, initiative_ids: Iterable[int]) -> list[int]:
+    """Those of these ids this transaction has not logged yet (in order, once each); they count as logged now."""
+    logged: set[int] = session.info.setdefault(LOGGED, set())
+    fresh = [i for i in dict.fromkeys(initiative_ids) if i not in logged]
+    logged.update(fresh)
+    return fresh
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, _previous: object) -> None:
+    """A rollback, of the transaction or of a savepoint in it, may have taken rows with it."""
+    session.info.pop(LOGGED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_ended(session: Session, transaction: SessionTransaction) -> None:
+    """The next transaction logs afresh (a savepoint released keeps its rows in the transaction)."""
+    if transaction.parent is None:
+        session.info.pop(LOGGED, None)
+
+
 def enqueue(session: object, initiative_ids: Iterable[int]) -> None:
     """Queue these initiatives for reindexing in the session's transaction (sync or async session)."""
-    session.add_all([SearchOutbox(initiative_id=i) for i in dict.fromkeys(initiative_ids)])  # type: ignore[attr-defined]
+    sync: Session = getattr(session, "sync_session", session)  # type: ignore[assignment]
+    sync.add_all([SearchOutbox(initiative_id=i) for i in _not_yet_logged(sync, initiative_ids)])
 
 
 def _values(row: object, name: str) -> list[int]:
@@ -82,8 +113,9 @@ def _enqueue_flushed(session: Session, _flush_context: object) -> None:
             unresolved.add(assessment_id)
     connection = session.connection()
     now = sa.literal(utcnow(), UTCDateTime())
-    if initiatives:
-        connection.execute(OUTBOX.insert(), [{"initiative_id": i, "enqueued_at": utcnow()} for i in sorted(initiatives)])
+    fresh = _not_yet_logged(session, sorted(initiatives))
+    if fresh:
+        connection.execute(OUTBOX.insert(), [{"initiative_id": i, "enqueued_at": utcnow()} for i in fresh])
     if unresolved:
         of_assessments = sa.select(EvidenceAssessment.initiative_id, now).where(
             EvidenceAssessment.id.in_(unresolved)  # type: ignore[union-attr]

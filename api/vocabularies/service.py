@@ -1,9 +1,10 @@
 """Controlled vocabularies: loading them from seed files and enforcing them on writes."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import sqlalchemy as sa
 import yaml
 from rapidfuzz import fuzz, process
 from sqlmodel import col, select
@@ -51,6 +52,31 @@ async def load(*, session: AsyncSession, documents: Sequence[dict]) -> int:
     return changed
 
 
+CODES_LIMIT = 50  # codes one field may name
+
+
+def _wanted(codes: Sequence[str]) -> list[str]:
+    # No code holds a NUL, and PostgreSQL refuses one in a parameter: such a value is simply unknown.
+    return [c for c in dict.fromkeys(codes) if "\x00" not in c]
+
+
+async def known_codes(*, session: AsyncSession, codes: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
+    """Which of these codes are terms of their vocabulary (vocabulary → codes), every vocabulary in one
+    statement; a list longer than CODES_LIMIT is not looked up (check_codes refuses it anyway)."""
+    known: dict[str, set[str]] = {vocabulary: set() for vocabulary in codes}
+    wanted = {v: _wanted(c) for v, c in codes.items() if len(c) <= CODES_LIMIT}
+    conditions = [
+        sa.and_(VocabularyTerm.vocabulary == vocabulary, col(VocabularyTerm.code).in_(listed))
+        for vocabulary, listed in wanted.items()
+        if listed
+    ]
+    if conditions:
+        rows = await session.exec(select(VocabularyTerm.vocabulary, VocabularyTerm.code).where(sa.or_(*conditions)))
+        for vocabulary, code in rows.all():
+            known[vocabulary].add(code)
+    return known
+
+
 async def check_codes(
     *,
     session: AsyncSession,
@@ -58,23 +84,17 @@ async def check_codes(
     field: Sequence[str],
     vocabulary: str,
     codes: Sequence[str],
-    limit: int = 50,
+    limit: int = CODES_LIMIT,
+    known: Collection[str] | None = None,
 ) -> list[str]:
-    """The codes, de-duplicated, each a term of `vocabulary`; unknown ones become problems."""
+    """The codes, de-duplicated, each a term of `vocabulary`; unknown ones become problems. `known`,
+    when given, holds those of the codes that are terms (from `known_codes`), and nothing is read."""
     if len(codes) > limit:
         problems.add(field, ErrorCode.TOO_MANY, f"At most {limit} values.")
         return []
-    # No code holds a NUL, and PostgreSQL refuses one in a parameter: such a value is simply unknown.
-    wanted = [c for c in dict.fromkeys(codes) if "\x00" not in c]
-    known = set() if not wanted else set(
-        (
-            await session.exec(
-                select(VocabularyTerm.code).where(
-                    VocabularyTerm.vocabulary == vocabulary, col(VocabularyTerm.code).in_(wanted)
-                )
-            )
-        ).all()
-    )
+    wanted = _wanted(codes)
+    if known is None:
+        known = (await known_codes(session=session, codes={vocabulary: wanted}))[vocabulary]
     unknown = [(index, code) for index, code in enumerate(codes) if code not in known]
     terms = await _terms(session, vocabulary) if unknown else {}
     for index, code in unknown:
@@ -116,12 +136,20 @@ def likely_code(value: str, terms: dict[str, str]) -> str | None:
 
 
 async def check_code(
-    *, session: AsyncSession, problems: Problems, field: Sequence[str], vocabulary: str, code: str | None
+    *,
+    session: AsyncSession,
+    problems: Problems,
+    field: Sequence[str],
+    vocabulary: str,
+    code: str | None,
+    known: Collection[str] | None = None,
 ) -> str | None:
-    """One code of `vocabulary`, or a problem."""
+    """One code of `vocabulary`, or a problem (`known` as for check_codes)."""
     if code is None:
         return None
-    found = await check_codes(session=session, problems=problems, field=field, vocabulary=vocabulary, codes=[code])
+    found = await check_codes(
+        session=session, problems=problems, field=field, vocabulary=vocabulary, codes=[code], known=known
+    )
     if not found:
         # check_codes named the element; a single value is named by its own field.
         problems.items[-1] = replace(problems.items[-1], field=tuple(field))

@@ -24,6 +24,7 @@ from tests.factories.graphql_calls import (
     node_ids,
     send_inline,
     send_variables,
+    sql_statements,
     user_errors,
 )
 from tests.factories.initiatives import Initiatives, classify
@@ -72,6 +73,7 @@ __all__ = [
     "send_inline",
     "send_variables",
     "set_columns",
+    "sql_statements",
     "stored",
     "user_errors",
 ]

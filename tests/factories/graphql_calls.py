@@ -2,9 +2,28 @@
 global ids, userErrors, and walking a connection's pages."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import event
 from strawberry.relay import from_base64, to_base64
+
+
+@contextmanager
+def sql_statements(app: Any) -> Iterator[list[str]]:
+    """Every SQL statement the app's request engine sends while the block runs (an executemany is one)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def gid(type_name: str, row_id: int) -> str:

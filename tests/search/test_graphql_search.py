@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlmodel import select
 from strawberry.relay import from_base64
 
@@ -14,7 +13,7 @@ from api.initiatives.models import Initiative
 from api.organisations.models import OrganisationStatus
 from api.search.backend import LIST_SEPARATOR
 from api.search.documents import build
-from tests.factories import classify, gid, graphql, set_columns
+from tests.factories import classify, gid, graphql, set_columns, sql_statements
 
 DESCRIPTION = (
     "Members of the public report material they come across online to their national hotline, which "
@@ -437,17 +436,8 @@ def test_the_hits_initiatives_come_back_with_their_fields(client, indexed, token
 
 
 def _statements(client, app, run: Callable[[], dict]) -> tuple[dict, int]:  # noqa: ANN001
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        statements.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as statements:
         result = run()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return result, len(statements)
 
 
