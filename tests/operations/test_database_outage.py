@@ -44,9 +44,10 @@ def test_requests_fail_cleanly_during_an_outage_and_the_server_recovers(settings
                 assert during.status_code == 200, during.text
                 assert _codes(during) == ["DATABASE_UNAVAILABLE"], during.text
                 assert "try again" in during.json()["errors"][0]["message"]
-            assert http.get("/readyz").status_code == 503
+            readiness = http.get("/readyz")
+            assert readiness.status_code == 503 and readiness.json()["checks"]["database"]["ok"] is False
 
             proxy.bring_back()
             after = http.post("/graphql", json=CREATE, headers=signed_in)
             assert after.status_code == 200 and after.json()["data"]["createInitiative"]["initiative"], after.text
-            assert http.get("/readyz").status_code == 200
+            assert http.get("/readyz").json()["checks"]["database"]["ok"] is True

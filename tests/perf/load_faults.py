@@ -295,10 +295,10 @@ def check_database(database_url: str, load: Load) -> list[str]:
     for title, relay_id in load.acknowledged.items():
         if ids_by_title.get(title) != [relay_pk(relay_id)]:
             problems.append(f"acknowledged write {title!r} ({relay_pk(relay_id)}) found as {ids_by_title.get(title)}")
-    unacknowledged = len(set(ids_by_title) - set(load.acknowledged))
-    print(f"  database: {len(rows)} initiatives of this run, {len(load.acknowledged)} acknowledged, "
-          f"{unacknowledged} written without an acknowledgement (the answer was lost), "
-          f"{len(load.attempted) - len(ids_by_title)} attempts not written")
+    written = set(ids_by_title) & load.attempted  # this phase's (a run's earlier phases share the tag)
+    print(f"  database: {len(written)} initiatives written by this phase, {len(load.acknowledged)} acknowledged, "
+          f"{len(written - set(load.acknowledged))} written without an acknowledgement (the answer was lost), "
+          f"{len(load.attempted - written)} attempts not written")
     return problems
 
 
