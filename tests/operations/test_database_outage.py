@@ -4,8 +4,13 @@ answers again once the database is back, without a restart. The outage is a forw
 the real PostgreSQL dropping every connection (tests/outage_proxy.py)."""
 
 import httpx
+import psycopg
 import pytest
+import sqlalchemy as sa
+from starlette.routing import Route, Router
+from starlette.testclient import TestClient
 
+from api.core.middleware import RequestId
 from api.core.settings import Settings
 from tests.factories import Factory
 from tests.outage_proxy import outage_proxy
@@ -51,3 +56,23 @@ def test_requests_fail_cleanly_during_an_outage_and_the_server_recovers(settings
             after = http.post("/graphql", json=CREATE, headers=signed_in)
             assert after.status_code == 200 and after.json()["data"]["createInitiative"]["initiative"], after.text
             assert http.get("/readyz").json()["checks"]["database"]["ok"] is True
+
+
+def test_an_outage_outside_graphql_answers_503_with_retry_after() -> None:
+    """Any other path (a page, an export, OAuth) that meets the outage: 503 and Retry-After, the same
+    code; a bug stays a masked 500."""
+    async def outage(request):  # noqa: ANN001, ANN202
+        raise sa.exc.OperationalError("SELECT 1", {}, psycopg.OperationalError("connection refused"))
+
+    async def bug(request):  # noqa: ANN001, ANN202
+        raise RuntimeError("a bug")
+
+    app = RequestId(Router(routes=[Route("/graphql", outage, methods=["POST"]), Route("/page", outage), Route("/bug", bug)]))
+    with TestClient(app, raise_server_exceptions=False) as http:
+        page = http.get("/page")
+        assert page.status_code == 503 and page.headers["retry-after"] == "5", page.text
+        assert _codes(page) == ["DATABASE_UNAVAILABLE"]
+        graphql = http.post("/graphql", json=PAGE)
+        assert graphql.status_code == 200 and _codes(graphql) == ["DATABASE_UNAVAILABLE"]
+        broken = http.get("/bug")
+        assert broken.status_code == 500 and _codes(broken) == ["INTERNAL_SERVER_ERROR"]
