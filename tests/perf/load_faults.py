@@ -477,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
                 server.stop()
         if server.process and server.process.returncode not in (0, -signal.SIGTERM):
             print(f"  server exit status {server.process.returncode}")
+        kept = Path(tempfile.gettempdir()) / f"coplab-load-{tag}.log"
+        kept.write_bytes(log.read_bytes())  # the temporary directory goes; the server's log stays for reading
+        print(f"\nserver log kept: {kept}")
         errors = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line or " ERROR " in line]
         print(f"\nserver log: {len(errors)} ERROR/Traceback lines" + "".join(f"\n  {line[:300]}" for line in errors[:10]))
     load_after = os.getloadavg()
