@@ -20,6 +20,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.audit import queries as audit_queries
+from api.core.db import DATABASE_UNAVAILABLE_MESSAGE, database_unavailable
 from api.graphql.context import Info
 from api.graphql.errors import ApiError, error_code, is_unexpected
 from api.evidence import queries as evidence_queries
@@ -120,12 +121,11 @@ class MaskUnexpectedErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         # Schema.process_errors has logged the details already.
         request_id = getattr(self.execution_context.context, "request_id", "unknown")
-        return GraphQLError(
-            f"Internal server error. Request id: {request_id}",
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        )
+        if database_unavailable(error.original_error):  # an outage, not a bug: the client may try again
+            message, code = DATABASE_UNAVAILABLE_MESSAGE, "DATABASE_UNAVAILABLE"
+        else:
+            message, code = f"Internal server error. Request id: {request_id}", "INTERNAL_SERVER_ERROR"
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": code, "requestId": request_id})
 
 
 class CachedValidation(ValidationCache):
@@ -168,7 +168,10 @@ class Schema(strawberry.Schema):
         for error in errors:
             if not error.extensions.get("code"):
                 error.extensions = {**error.extensions, "code": error_code(error)}
-            if is_unexpected(error):
+            if is_unexpected(error) and database_unavailable(error.original_error):
+                first_line = str(error.original_error).splitlines()[0][:300]
+                log.warning("database unavailable, request id %s: %s", request_id, first_line)
+            elif is_unexpected(error):
                 log.error("unexpected error, request id %s", request_id, exc_info=error.original_error)
             else:
                 where = ".".join(str(p) for p in error.path or []) or "request"

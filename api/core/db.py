@@ -3,6 +3,7 @@
 import asyncio
 import contextvars
 import functools
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -211,7 +212,14 @@ class CompletingSession(AsyncSession):
     async def close(self) -> None:
         while self._running:
             await asyncio.wait(list(self._running))
-        await super().close()
+        try:
+            await super().close()
+        except sa.exc.DBAPIError as error:
+            # Closing rolls back what was not committed; when the database went away (a restart, an
+            # outage) the connection is gone and its transaction with it, so there is nothing left to
+            # undo and the request's own answer stands (docs/operations.md, "A database outage").
+            if not database_unavailable(error):
+                raise
 
 
 def _completing(name: str) -> Callable:
@@ -250,3 +258,22 @@ async def rows_in_order(session: AsyncSession, statement: sa.Select, id_column: 
     row is missing (or the statement, a readable one, leaves it out). What a batch loader answers."""
     found = {row.id: row for row in (await session.exec(statement.where(id_column.in_(ids)))).all()}
     return [found.get(i) for i in ids]
+
+
+# What a database server that is down, restarting or unreachable raises (psycopg's OperationalError,
+# a connection the pool found closed, a full pool): an outage, not a bug. SQLite's OperationalError
+# is not one: it also means a statement that is wrong.
+UNAVAILABLE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+DATABASE_UNAVAILABLE_MESSAGE = "The registry's database is unavailable at the moment; try again shortly."
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` (or what caused it) says the database could not be reached, rather than that
+    a statement was wrong."""
+    while error is not None:
+        if isinstance(error, sa.exc.DBAPIError) and isinstance(error.orig, sqlite3.Error):
+            return False
+        if isinstance(error, UNAVAILABLE_ERRORS) or (isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated):
+            return True
+        error = error.__cause__
+    return False

@@ -11,6 +11,7 @@ from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.core.db import DATABASE_UNAVAILABLE_MESSAGE, database_unavailable
 from api.core.logs import organisation_var, request_id_var
 
 log = logging.getLogger("coplab")
@@ -36,10 +37,13 @@ class RequestId:
     """Gives every request an id (the client's or proxy's `X-Request-ID` when well-formed, else a
     fresh one; echoed in `X-Request-ID`) for masked errors and logs, and answers an exception that
     escapes the application (outside GraphQL execution, which masks its own) with the same masked 500
-    and id, the details going only to the log."""
+    and id, the details going only to the log. A database outage is no bug: it is answered with
+    DATABASE_UNAVAILABLE, on the GraphQL endpoint as GraphQL answers it during execution (200), elsewhere
+    with 503 and Retry-After, and logged in one line (docs/operations.md, "A database outage")."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, graphql_path: str = "/graphql") -> None:
         self.app = app
+        self.graphql_path = graphql_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,25 +65,29 @@ class RequestId:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("unexpected error, request id %s", request_id)
+        except Exception as error:
+            unavailable = database_unavailable(error)
+            if unavailable:
+                log.warning("database unavailable, request id %s: %s", request_id, str(error).splitlines()[0][:300])
+            else:
+                log.exception("unexpected error, request id %s", request_id)
             if response_started:
                 raise
+            if unavailable:
+                message, code = DATABASE_UNAVAILABLE_MESSAGE, "DATABASE_UNAVAILABLE"
+                status = 200 if scope.get("path") == self.graphql_path else 503
+                extra = [] if status == 200 else [(b"retry-after", b"5")]
+            else:
+                message, code = f"Internal server error. Request id: {request_id}", "INTERNAL_SERVER_ERROR"
+                status, extra = 500, []
             body = json.dumps(
-                {
-                    "errors": [
-                        {
-                            "message": f"Internal server error. Request id: {request_id}",
-                            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-                        }
-                    ]
-                }
+                {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
             ).encode()
             await send_with_id(
                 {
                     "type": "http.response.start",
-                    "status": 500,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                    "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra],
                 }
             )
             await send_with_id({"type": "http.response.body", "body": body})
