@@ -196,6 +196,7 @@ def test_production_serves_metrics_only_with_a_token(database_url: str) -> None:
         "issuer": "https://coplab.example",
         "key_encryption_keys": [TEST_KEY_ENCRYPTION_KEY],
         "database_url": database_url,
+        "tune_gc": False,  # served from this test process, which must stay untuned
     }
     with running_server(Settings(**production)) as base:
         assert httpx.get(f"{base}/metrics", timeout=60).status_code == 404

@@ -1,6 +1,7 @@
 """`searchInitiatives` through the real app: words, typos and prefixes, highlights, facets, access,
 literal metacharacters, clear errors for bad filters and pages, and hits' initiatives loaded in one batch."""
 
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -104,8 +105,14 @@ def expected_facets(visible: set[str]) -> dict[str, dict[str, int]]:
 
 
 def index_everything(client) -> None:  # noqa: ANN001
-    """Put every initiative in the app's search index, built from the database as the indexer builds them."""
+    """Put every initiative in the app's search index, built from the database as the indexer builds them,
+    once the app's own indexer has built the index (until then searches answer SEARCH_UNAVAILABLE, and
+    its build would replace what is put in before it)."""
     app = client.app
+    deadline = time.monotonic() + 60
+    while not app.state.search_progress.built:
+        assert time.monotonic() < deadline, "the app's search index was never built"
+        time.sleep(0.02)
 
     async def documents() -> list[dict]:
         async with app.state.session_factory() as session:
