@@ -86,7 +86,7 @@ def _form_token(page: httpx.Response) -> str:
 
 def _use_link(base_url: str, url: str, **fields: str) -> httpx.Response:
     """Open the invitation link as a browser does and send its form with `fields`."""
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=60) as browser:  # a loaded machine answers a sign-in slowly
         page = browser.get(_on(base_url, url))
         assert page.status_code == 200, page.text
         code = re.search(r'name="code" value="([^"]+)"', page.text).group(1)
@@ -257,7 +257,7 @@ def test_an_invited_admin_does_not_keep_the_organisation_administered(client, db
 def test_of_two_invitations_of_a_new_address_only_the_first_used_sets_the_password(base_url, db, world) -> None:  # noqa: ANN001
     by_alpha = _add(base_url, world.alpha_admin, world.alpha, "new@x.example", "VIEWER")
     by_bravo = _add(base_url, world.bravo_admin, world.bravo, "new@x.example", "VIEWER")
-    with httpx.Client() as browser:  # B's page, opened while the account has no password yet
+    with httpx.Client(timeout=60) as browser:  # B's page, opened while the account has no password yet
         page = browser.get(_on(base_url, by_bravo["invitationUrl"]))
         assert page.text.count('autocomplete="new-password"') == 2
         done = _use_link(base_url, by_alpha["invitationUrl"], password=OWN_PASSWORD, password_confirmation=OWN_PASSWORD)
