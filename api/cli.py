@@ -58,6 +58,7 @@ for sub, name in (
 
 # Binding to every interface names no address a client can use; this machine's clients use loopback.
 WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
+WORKER_START_SECONDS = 120
 
 
 def served_at(host: str, port: int) -> str:
@@ -113,6 +114,8 @@ def serve(
         from api.core.metrics import prepare_multiprocess_directory
 
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = prepare_multiprocess_directory(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        # One port for all workers: a worker takes connections only once its embedded index is built.
+        os.environ.setdefault("COPLAB_SEARCH_BUILD_BEFORE_SERVING", "true")
     uvicorn.run(
         "api.main:create_app",
         factory=True,
@@ -122,6 +125,9 @@ def serve(
         workers=None if reload else workers,
         proxy_headers=True,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        # A worker started by a rolling restart (SIGHUP) must be serving within this long, its index
+        # built, or the restart is abandoned; uvicorn's 5 s is too short for a large registry.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
         log_config=logs.logging_config(settings),
     )
 

@@ -31,7 +31,7 @@ from api.organisations.pages import router as account_router
 from api.core.pages import graphiql
 from api.schema import build_schema
 from api.search.engines import create_backend
-from api.search.indexer import SearchProgress, run_indexer
+from api.search.indexer import SearchProgress, run_indexer, wait_until_built
 from api.search.indexer import readiness as search_readiness
 from api.core.settings import Settings, settings_or_exit
 from api.vocabularies.cache import TermCache
@@ -150,6 +150,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.indexer_session_factory = session_factory(app.state.indexer_engine)
             stop_indexer = asyncio.Event()
             indexer = asyncio.create_task(run_indexer(app.state, stop_indexer), name="coplab-search-indexer")
+            if settings.search_build_before_serving and app.state.search.name == "embedded":
+                # The server takes connections once the lifespan has started: not before the index is built.
+                await wait_until_built(app.state.search_progress, indexer)
         if settings.tune_gc:
             tune_garbage_collector(young_threshold=settings.gc_young_threshold)
         yield

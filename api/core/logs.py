@@ -44,7 +44,7 @@ def _timestamp(record: logging.LogRecord) -> str:
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time (ISO 8601, UTC), level, logger, message, request_id,
-    organisation, plus `exception` when the record carries one."""
+    organisation, pid (which of `--workers N` logged it), plus `exception` when the record carries one."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -54,6 +54,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
             "organisation": getattr(record, "organisation", None),
+            "pid": record.process,
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

@@ -183,6 +183,10 @@ class Settings(BaseSettings):
     search_lease_seconds: Interval = 15.0
     # /readyz: the index must have caught up with the log within this long.
     search_ready_lag_seconds: Interval = 30.0
+    # Take connections only once this process's embedded index is built. `coplab serve --workers N`
+    # turns it on: its workers share one port, so a readiness probe answered by one worker cannot keep
+    # requests from another still building (a worker restarted after a crash, say).
+    search_build_before_serving: bool = False
     # While the engine fails, retry after this long, doubling up to the maximum.
     search_retry_initial_seconds: Interval = 0.2
     search_retry_max_seconds: Interval = 30.0

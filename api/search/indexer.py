@@ -220,6 +220,16 @@ async def readiness(app: Any) -> tuple[bool, str]:  # noqa: ANN401
     return True, f"{waiting.rows} changes wait"
 
 
+async def wait_until_built(progress: SearchProgress, indexer: asyncio.Task) -> None:
+    """Return once the indexer has built the index (it keeps retrying while the database or engine
+    fails); raise if the indexer ended first."""
+    while not progress.built:
+        if indexer.done():
+            indexer.result()  # its error, if it failed
+            raise RuntimeError("the search indexer stopped before the index was built")
+        await asyncio.sleep(0.05)
+
+
 async def _follow_own(sessions: Sessions, backend: SearchBackend, progress: SearchProgress, size: int) -> Batch:
     """One step of a process's own index (embedded): built first, rebuilt when the log was pruned past
     its position, otherwise the next batch of changes."""

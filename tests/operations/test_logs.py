@@ -21,7 +21,7 @@ from tests.operations.serving import coplab_serve
 
 pytestmark = pytest.mark.http
 
-FIELDS = {"time", "level", "logger", "message", "request_id", "organisation"}
+FIELDS = {"time", "level", "logger", "message", "request_id", "organisation", "pid"}
 VIEWER = {"query": "{ viewer { kind } }"}
 FRESH_ID = re.compile(r"[0-9a-f]{32}")
 

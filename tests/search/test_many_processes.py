@@ -4,11 +4,14 @@ them; afterwards every process answers every search identically, counts and face
 scoped to the caller. Also: servers started together on one empty database prepare it once, and
 `coplab serve --workers 4` answers the same from all of its processes."""
 
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -19,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from api.core.settings import Settings
+from api.seeding.synthetic import load_synthetic
 from api.search.models import SearchOutbox
 from tests.conftest import empty_database
 from tests.meilisearch_server import on_meilisearch
@@ -234,3 +238,54 @@ def _raw(global_id: str) -> str:
     from strawberry.relay import from_base64
 
     return from_base64(global_id)[1]
+
+
+BUILT = "search index built from the database"
+
+
+def _log_lines(path: Path) -> list[dict]:
+    lines = []
+    for text in path.read_text().splitlines():
+        if text.startswith("{"):
+            lines.append(json.loads(text))
+    return lines
+
+
+def _built_by(path: Path) -> list[int]:
+    """The processes that logged building their index, in the order they did."""
+    return [line["pid"] for line in _log_lines(path) if line["message"].startswith(BUILT)]
+
+
+def test_a_worker_restarted_after_a_crash_takes_requests_only_once_its_index_is_built(settings, tmp_path) -> None:  # noqa: ANN001
+    """`--workers 2`: one worker is killed; uvicorn starts another on the same port. Searches sent all
+    along each carry a request id; the access log (JSON, with each line's process) shows that the new
+    worker answered some of them, and no search anywhere was answered from an index being built."""
+    load_synthetic(url=settings.database_url, initiatives=3000, seed=1, alongside_registry=True)
+    log = tmp_path / "serve.log"
+    port = free_port()
+    command = [COPLAB, "serve", "--no-seed", "--port", str(port), "--workers", "2"]
+    with log.open("wb") as output, server_process(command, _environment(settings, COPLAB_LOG_FORMAT="json"),
+                                                  port=port, output=output) as (url, _):
+        deadline = time.monotonic() + 120
+        while len(set(_built_by(log))) < 2:
+            assert time.monotonic() < deadline, "the two workers did not build their indexes"
+            time.sleep(0.1)
+        first, second = _built_by(log)[:2]
+        os.kill(first, signal.SIGKILL)
+        answers: dict[str, dict] = {}
+        replacement_built_at = None
+        while replacement_built_at is None or time.monotonic() < replacement_built_at + 2:
+            assert time.monotonic() < deadline, "no worker replaced the killed one"
+            request_id = uuid.uuid4().hex
+            answer = httpx.post(f"{url}/graphql", json={"query": "{ searchInitiatives(query: \"\") { totalHits } }"},
+                                headers={"X-Request-ID": request_id}, timeout=60)
+            answers[request_id] = answer.json()
+            if replacement_built_at is None and set(_built_by(log)) - {first, second}:
+                replacement_built_at = time.monotonic()
+    [replacement] = set(_built_by(log)) - {first, second}
+    assert all("errors" not in body for body in answers.values()), [b for b in answers.values() if "errors" in b][:3]
+    assert len({body["data"]["searchInitiatives"]["totalHits"] for body in answers.values()}) == 1
+    answered_by = {line["request_id"]: line["pid"] for line in _log_lines(log)
+                   if line["logger"] == "uvicorn.access" and line["request_id"] in answers}
+    assert set(answered_by) == set(answers)  # every search's id is in the access log, with its worker
+    assert replacement in answered_by.values() and second in answered_by.values()
