@@ -64,13 +64,14 @@ SETTLE_SECONDS = 300
 
 PAGE = "query { initiatives(first: 20) { edges { node { id title status { code } } } } }"
 NODE = "query($id: ID!) { node(id: $id) { id ... on Initiative { title summary } } }"
-SEARCH = """query($q: String!, $page: Int!, $per: Int!, $m: MatchingStrategy!) {
-  searchInitiatives(query: $q, page: $page, hitsPerPage: $per, matchingStrategy: $m) {
+SEARCH = """query($q: String!, $page: Int!, $per: Int!, $m: MatchingStrategy!, $filter: SearchFilter) {
+  searchInitiatives(query: $q, page: $page, hitsPerPage: $per, matchingStrategy: $m, filter: $filter) {
     totalHits totalPages hits { initiative { id title } } } }"""
 CREATE = """mutation($input: CreateInitiativeInput!) { createInitiative(input: $input) {
   initiative { id title } userErrors { code message } } }"""
 UPDATE = """mutation($input: UpdateInitiativeInput!) { updateInitiative(input: $input) {
   initiative { id } userErrors { code message } } }"""
+VIEWER = "{ viewer { organisation { id slug } } }"
 SEARCH_WORDS = ["helpline", "hotline", "groming", "report", "education", "abuse material"]
 
 
@@ -94,6 +95,9 @@ class Load:
     started: float = 0.0
     seconds: float = 0.0
     fault_window: tuple[float, float] | None = None
+
+    def in_fault_window(self, record: Record) -> bool:
+        return self.fault_window is not None and self.fault_window[0] - 1 <= record.at <= self.fault_window[1] + 1
 
 
 # ---------------------------------------------------------------- the database and the server
@@ -320,10 +324,11 @@ def wait_until_ready(url: str) -> str:
     raise RuntimeError(f"/readyz did not agree {AGREEING} times in a row within {SETTLE_SECONDS} s (last: {last})")
 
 
-def search_all(http: httpx.Client, words: str, strategy: str) -> frozenset[str]:
+def search_all(http: httpx.Client, words: str, strategy: str, lead: str | None = None) -> frozenset[str]:
     ids, page = set(), 1
     while True:
-        variables = {"q": words, "page": page, "per": 100, "m": strategy}
+        variables = {"q": words, "page": page, "per": 100, "m": strategy,
+                     "filter": {"leadOrganisation": [lead]} if lead else None}
         result = http.post("/graphql", json={"query": SEARCH, "variables": variables}).json()
         if result.get("errors"):
             raise RuntimeError(f"search failed: {result['errors']}")
@@ -334,12 +339,14 @@ def search_all(http: httpx.Client, words: str, strategy: str) -> frozenset[str]:
         page += 1
 
 
-def agreed_search(http: httpx.Client, words: str, strategy: str, wanted: set[str], exact: bool) -> str | None:
+def agreed_search(
+    http: httpx.Client, words: str, strategy: str, wanted: set[str], exact: bool, lead: str | None = None
+) -> str | None:
     """Repeat the search until AGREEING answers in a row are identical and hold `wanted` (all of it,
     or exactly it); None then, else what the last answers showed."""
     deadline, streak, last = time.monotonic() + SETTLE_SECONDS, 0, None
     while time.monotonic() < deadline:
-        answer = search_all(http, words, strategy)
+        answer = search_all(http, words, strategy, lead)
         good = answer == wanted if exact else wanted <= answer
         streak = streak + 1 if good and answer == last else (1 if good else 0)
         last = answer
@@ -350,25 +357,32 @@ def agreed_search(http: httpx.Client, words: str, strategy: str, wanted: set[str
     return f"search {words!r}: {len(wanted - (last or set()))} of {len(wanted)} missing, {len((last or set()) - wanted)} extra"
 
 
-def check_search(url: str, token: str, database_url: str, load: Load, sample: int) -> list[str]:
+def check_search(url: str, tokens: list[str], database_url: str, load: Load, sample: int) -> list[str]:
     detail = wait_until_ready(url)
     print(f"  /readyz agreed {AGREEING} times in a row: search {detail!r}")
-    with psycopg.connect(database_url) as connection:
-        rows = connection.execute("SELECT id FROM initiative WHERE title LIKE %s AND deleted_at IS NULL",
-                                  (f"Load {load.tag} %",)).fetchall()
-    in_database = {base64.b64encode(f"Initiative:{pk}".encode()).decode() for (pk,) in rows}
-    problems = []
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
-        # Every initiative of the run (its tag is in every title), from every worker alike.
-        if problem := agreed_search(http, load.tag, "ALL", in_database, exact=True):
-            problems.append(problem)
-        # A sample of acknowledged titles, each by its whole title.
-        titles = random.Random(0).sample(sorted(load.acknowledged), min(sample, len(load.acknowledged)))
+    problems, found = [], 0
+    # Every initiative of the run (its tag is in every title), one organisation's at a time: a search
+    # reaches its first 10,000 hits only, and a long run writes more than that.
+    for token in tokens:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+            viewer = http.post("/graphql", json={"query": VIEWER}).json()["data"]["viewer"]["organisation"]
+            with psycopg.connect(database_url) as connection:
+                rows = connection.execute(
+                    "SELECT i.id FROM initiative i JOIN organisation o ON o.id = i.lead_organisation_id "
+                    "WHERE i.title LIKE %s AND i.deleted_at IS NULL AND o.slug = %s",
+                    (f"Load {load.tag} %", viewer["slug"])).fetchall()
+            in_database = {base64.b64encode(f"Initiative:{pk}".encode()).decode() for (pk,) in rows}
+            found += len(in_database)
+            if problem := agreed_search(http, load.tag, "ALL", in_database, exact=True, lead=viewer["id"]):
+                problems.append(f"{viewer['slug']}: {problem}")
+    # A sample of acknowledged titles, each by its whole title.
+    titles = random.Random(0).sample(sorted(load.acknowledged), min(sample, len(load.acknowledged)))
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens[0]}"}, timeout=30) as http:
         for title in titles:
             if problem := agreed_search(http, title, "ALL", {load.acknowledged[title]}, exact=False):
                 problems.append(problem)
-    print(f"  search: {len(in_database)} initiatives of the run found by their tag, {AGREEING} identical answers in a row; "
-          f"{len(titles)} titles each found by its own title, {AGREEING} times in a row")
+    print(f"  search: {found} initiatives of the run found by their tag and lead organisation, {AGREEING} identical "
+          f"answers in a row each; {len(titles)} titles each found by its own title, {AGREEING} times in a row")
     return problems
 
 
@@ -391,6 +405,10 @@ def report(load: Load, label: str) -> list[str]:
         if mine:
             ok = [r.seconds * 1000 for r in mine if r.outcome == "ok"]
             print(f"  {kind:8} {len(mine):6} {len(ok):6} {percentile(ok, 50):8.1f} {percentile(ok, 95):8.1f}")
+    cut = [r for r in load.records if r.outcome.startswith("conn:") and not load.in_fault_window(r)]
+    if cut:  # outside any fault: when they happened tells a server's cause from a client's
+        print("  connection errors outside the fault, at: " + ", ".join(
+            f"{r.at:.1f} s ({r.outcome[5:]} after {r.seconds:.1f} s)" for r in cut[:10]))
     problems = []
     server_errors = sum(count for name, count in outcomes.items() if name.startswith("http:5"))
     print(f"  5xx answers: {server_errors}")
@@ -398,7 +416,7 @@ def report(load: Load, label: str) -> list[str]:
         problems.append(f"{server_errors} answers with a 5xx status")
     if load.fault_window:
         began, ended = load.fault_window
-        during = Counter(r.outcome for r in load.records if began - 1 <= r.at <= ended + 1)
+        during = Counter(r.outcome for r in load.records if load.in_fault_window(r))
         after = [r for r in load.records if r.at > ended + 5]
         after_ok = sum(1 for r in after if r.outcome == "ok")
         print(f"  fault from {began:.1f} s to {ended:.1f} s; answers around it: "
@@ -472,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
                     ", writes only" if args.compare_workers else "")
                 problems += report(load, label)
                 problems += check_database(database_url, load)
-                problems += check_search(url, tokens[0], database_url, load, args.search_sample)
+                problems += check_search(url, tokens, database_url, load, args.search_sample)
             finally:
                 server.stop()
         if server.process and server.process.returncode not in (0, -signal.SIGTERM):
