@@ -125,6 +125,7 @@ def serve(
         workers=None if reload else workers,
         proxy_headers=True,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        timeout_keep_alive=settings.keep_alive_seconds,
         # A worker started by a rolling restart (SIGHUP) must be serving within this long, its index
         # built, or the restart is abandoned; uvicorn's 5 s is too short for a large registry.
         timeout_worker_healthcheck=WORKER_START_SECONDS,

@@ -33,6 +33,7 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.openmetrics import exposition as openmetrics_exposition
 from sqlalchemy import event
 from sqlalchemy.pool import Pool
 from starlette.requests import Request
@@ -40,6 +41,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.core.logs import request_id_var
 from api.core.settings import Settings
 
 try:
@@ -95,6 +97,18 @@ DB_POOL_SIZE = Gauge(
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REFUSALS = frozenset({401, 403, 429})
 OPERATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+# OpenMetrics allows an exemplar 128 characters of label names and values.
+EXEMPLAR_ROOM = 128 - len("request_id")
+
+
+def exemplar() -> dict[str, str] | None:
+    """The request being handled, attached to the latency it is observed in: a scrape in OpenMetrics
+    shows, per bucket, the id of the latest request that fell in it, to look up in the logs. Kept
+    by one process only (prometheus-client's multiprocess mode drops exemplars)."""
+    request_id = request_id_var.get()
+    return {"request_id": request_id} if request_id and len(request_id) <= EXEMPLAR_ROOM else None
 
 
 def method_label(method: str) -> str:
@@ -222,7 +236,7 @@ class RequestMetrics:
         finally:
             HTTP_REQUEST_SECONDS.labels(
                 method=method_label(scope.get("method", "")), route=route, status_class=f"{status // 100}xx"
-            ).observe(time.perf_counter() - started)
+            ).observe(time.perf_counter() - started, exemplar())
             if status in REFUSALS:
                 HTTP_REFUSALS.labels(status=str(status), route=route).inc()
 
@@ -298,18 +312,28 @@ async def take_readings(state: Any, readings: Iterable[Reading], *, timeout: flo
     return families
 
 
-def exposition(settings: Settings, families: list[Metric]) -> bytes:
-    """The text exposition: every process's counts (multiprocess mode) or this process's, then
-    the readings just taken."""
+def exposition(settings: Settings, families: list[Metric], *, openmetrics: bool = False) -> tuple[bytes, str]:
+    """The exposition and its content type: every process's counts (multiprocess mode) or this
+    process's, then the readings just taken; in OpenMetrics (with exemplars) when asked for."""
+    generate, content_type = (
+        (openmetrics_exposition.generate_latest, openmetrics_exposition.CONTENT_TYPE_LATEST)
+        if openmetrics
+        else (generate_latest, CONTENT_TYPE_LATEST)
+    )
     if settings.prometheus_multiproc_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        counted = generate_latest(registry)
+        counted = generate(registry)
     else:
-        counted = generate_latest(REGISTRY)
+        counted = generate(REGISTRY)
     taken = CollectorRegistry()
     taken.register(_Families(families))
-    return counted + generate_latest(taken)
+    # An OpenMetrics exposition ends with one "# EOF" line: the first part's goes.
+    return counted.removesuffix(b"# EOF\n") + generate(taken), content_type
+
+
+def wants_openmetrics(request: Request) -> bool:
+    return "application/openmetrics-text" in request.headers.get("accept", "")
 
 
 def authorized(request: Request, token: str) -> bool:
@@ -331,7 +355,8 @@ def metrics_endpoint(settings: Settings, readings: Iterable[Reading]) -> Callabl
         state = request.app.state
         read_pools(state)
         families = await take_readings(state, readings, timeout=settings.metrics_reading_timeout_seconds)
-        return Response(exposition(settings, families), media_type=CONTENT_TYPE_LATEST)
+        body, content_type = exposition(settings, families, openmetrics=wants_openmetrics(request))
+        return Response(body, media_type=content_type)
 
     return metrics
 

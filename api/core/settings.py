@@ -169,6 +169,10 @@ class Settings(BaseSettings):
     # On SIGTERM a server stops accepting, lets requests in flight finish for up to this long, then
     # stops the indexer after its current batch.
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    # An idle keep-alive connection is closed after this long. Longer than a proxy's or balancer's
+    # idle timeout (commonly 60 s), so the server never closes a connection just as the proxy sends
+    # a request on it (the request then fails with no answer).
+    keep_alive_seconds: Seconds = 75
     # Following the search change log (docs/search-indexing.md). With the embedded engine every API
     # process follows it into its own index. With Meilisearch one process at a time (holding a lease)
     # indexes the shared index: each API process competes for it unless this is off, where

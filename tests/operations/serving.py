@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from tests.server import free_port, wait_until_answering
 
 
@@ -34,6 +36,14 @@ class Served:
     def json_lines(self) -> list[dict]:
         """Each line of the output as JSON (failing on a line that is not)."""
         return [json.loads(line) for line in self.output().splitlines() if line.strip()]
+
+
+def client_token(base_url: str, client_id: str, secret: str) -> str:
+    """An access token from the server's own token endpoint (client credentials): its issuer is the
+    server's address, which a token minted in the test process would not name."""
+    response = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
 
 
 @contextmanager

@@ -17,19 +17,13 @@ from api.core.log_redaction import REDACTED
 from api.core.logs import JsonFormatter, RequestContext, request_id_var
 from api.core.settings import LogFormat, Settings
 from tests.factories import TEST_KEY_ENCRYPTION_KEY
-from tests.operations.serving import coplab_serve
+from tests.operations.serving import client_token, coplab_serve
 
 pytestmark = pytest.mark.http
 
 FIELDS = {"time", "level", "logger", "message", "request_id", "organisation", "pid"}
 VIEWER = {"query": "{ viewer { kind } }"}
 FRESH_ID = re.compile(r"[0-9a-f]{32}")
-
-
-def _token(base_url: str, client_id: str, secret: str) -> str:
-    response = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
-    assert response.status_code == 200, response.text
-    return response.json()["access_token"]
 
 
 def _access_lines(lines: list[dict], fragment: str) -> list[dict]:
@@ -40,7 +34,7 @@ def test_every_line_is_json_with_the_request_id_and_organisation(make, database_
     organisation = make.organisation("hotline")
     client, secret = make.oauth_client(organisation, ["initiatives:read"])
     with coplab_serve(database_url, tmp_path) as served:
-        token = _token(served.base_url, client.client_id, secret)
+        token = client_token(served.base_url, client.client_id, secret)
         answer = httpx.post(
             f"{served.base_url}/graphql?mark=one",
             json=VIEWER,
@@ -112,7 +106,7 @@ def test_secrets_in_logged_messages_stay_redacted(make, database_url: str, tmp_p
     client, secret = make.oauth_client(make.organisation("ngo"), ["initiatives:read"])
     password = "correct-horse-battery-staple"
     with coplab_serve(database_url, tmp_path) as served:
-        token = _token(served.base_url, client.client_id, secret)
+        token = client_token(served.base_url, client.client_id, secret)
         httpx.post(f"{served.base_url}/graphql?access_token={token}&password={password}&kept=yes", json=VIEWER)
         served.stop()
         output = served.output()
