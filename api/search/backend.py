@@ -79,6 +79,8 @@ class SearchResult:
 class IndexStats:
     documents: int
     is_indexing: bool
+    # The embedded engine's digest of every document it holds (16 hexadecimal digits); None elsewhere.
+    digest: str | None = None
 
 
 class SearchUnavailable(Exception):

@@ -117,12 +117,23 @@ async def _count_initiatives(session: AsyncSession) -> int:
 @search_app.command("check")
 def search_check(
     show: Annotated[int, typer.Option(help="How many ids of each kind of difference to list.")] = 20,
+    server: Annotated[
+        list[str] | None,
+        typer.Option(help="Embedded engine: also compare the index of the server at this address (repeatable).",
+                     show_default=False),
+    ] = None,
+    answers: Annotated[
+        int, typer.Option(min=1, help="--server: /readyz readings in a row that must agree (workers answer by turns).")
+    ] = 20,
+    wait: Annotated[float, typer.Option(min=0, help="--server: seconds each server has to agree.")] = 60.0,
 ) -> None:
     """Compare the database with the search index: missing, extra and different documents.
 
-    Exits 1 when they differ. Meaningful with Meilisearch; the embedded engine's index lives in the
-    API process, so with it this can only check an index built here and now."""
-    from api.search.consistency import compare
+    Exits 1 when they differ. With Meilisearch this checks the index every server searches. The
+    embedded engine's index lives in each API process: this builds one here and checks it, and with
+    --server compares each running server's index with it by digest (equal digests, equal documents;
+    compare while no writes are under way, or a server may be a few changes ahead or behind)."""
+    from api.search.consistency import compare, server_agrees
     from api.search.indexer import pending, rebuild
 
     backend = _backend()
@@ -140,9 +151,9 @@ def search_check(
             # The embedded index just built here has applied everything; a shared one may lag its indexer.
             return differences, 0 if backend.name == "embedded" else await pending(sessions=sessions)
 
-    if backend.name == "embedded":
+    if backend.name == "embedded" and not server:
         console.print(f"Note: {EMBEDDED_NOTE}. This check builds a fresh index here and compares it: it tests "
-                      "document building and the engine, not what a running server holds.")
+                      "document building and the engine; --server URL compares a running server's index with it.")
     try:
         differences, waiting = asyncio.run(main())
     except SearchUnavailable as error:
@@ -158,3 +169,19 @@ def search_check(
     if not differences.in_sync:
         raise typer.Exit(1)
     console.print(f"in sync: {differences.checked} documents")
+    if server and backend.name != "embedded":
+        console.print("--server compares embedded indexes; with Meilisearch every server searches the index checked above")
+    elif server:
+        digest = backend.stats().digest
+        assert digest is not None  # the embedded engine always has one
+        disagreeing = 0
+        for url in server:
+            agrees, seen = server_agrees(url, digest, answers=answers, wait=wait)
+            if agrees:
+                console.print(f"{url}: the same index (digest {digest}, {answers} answers in a row)", soft_wrap=True)
+            else:
+                disagreeing += 1
+                console.print(f"[red]{url}: another index within {wait:.0f} s: digest {seen or 'not named'}, "
+                              f"expected {digest}", soft_wrap=True)
+        if disagreeing:
+            raise typer.Exit(1)

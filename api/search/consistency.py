@@ -1,6 +1,11 @@
-"""`coplab search check`: the database's search documents compared with the engine's."""
+"""`coplab search check`: the database's search documents compared with the engine's, and (with the
+embedded engine) running servers' indexes compared with one built from the database."""
 
 import json
+import re
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,3 +54,42 @@ async def compare(
                 progress(len(built))
     result.extra = sorted(indexed, key=lambda i: (len(i), i))
     return result
+
+
+# /readyz's search detail names an embedded index's digest (api/search/indexer.py, `readiness`).
+DIGEST = re.compile(r"digest ([0-9a-f]{16})")
+
+
+def server_digest(base_url: str, *, timeout: float = 10) -> str | None:
+    """The digest of the embedded index of the server process that answered /readyz at `base_url`;
+    None when it names none (not built yet, another engine) or does not answer."""
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) address: {base_url!r}")
+    try:
+        with urllib.request.urlopen(f"{base_url.rstrip('/')}/readyz", timeout=timeout) as answer:  # noqa: S310 (checked above)
+            body = answer.read()
+    except urllib.error.HTTPError as not_ready:  # 503 still names its checks
+        body = not_ready.read()
+    except OSError:  # refused, unreachable, timed out
+        return None
+    try:
+        detail = json.loads(body)["checks"]["search"]["detail"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    found = DIGEST.search(str(detail))
+    return found.group(1) if found else None
+
+
+def server_agrees(base_url: str, digest: str, *, answers: int, wait: float) -> tuple[bool, str | None]:
+    """Whether `answers` readings in a row of the server's digest equal `digest` within `wait` seconds
+    (a server of several workers answers from any of them, each with its own index); and the last
+    digest read."""
+    deadline, streak = time.monotonic() + wait, 0
+    while True:
+        seen = server_digest(base_url)
+        streak = streak + 1 if seen == digest else 0
+        if streak >= answers:
+            return True, seen
+        if time.monotonic() > deadline:
+            return False, seen
+        time.sleep(0.05 if seen == digest else 0.5)

@@ -210,7 +210,8 @@ async def readiness(app: Any) -> tuple[bool, str]:  # noqa: ANN401
     if app.state.search.name == "embedded":
         if not progress.built or progress.position is None:
             return False, "the search index is being built from the database"
-        where = f"position {progress.position.txid}:{progress.position.id}"
+        # The digest of the documents held: equal digests, equal indexes (`coplab search check --server`).
+        where = f"position {progress.position.txid}:{progress.position.id}, digest {app.state.search.stats().digest}"
         if not progress.caught_up_within(bound):
             return False, f"the search index is behind the change log ({where})"
         return True, f"caught up ({where})"

@@ -97,7 +97,11 @@ class Load:
     fault_window: tuple[float, float] | None = None
 
     def in_fault_window(self, record: Record) -> bool:
-        return self.fault_window is not None and self.fault_window[0] - 1 <= record.at <= self.fault_window[1] + 1
+        """The request was under way at some time from 1 s before the fault to 1 s after it."""
+        if self.fault_window is None:
+            return False
+        began, ended = self.fault_window
+        return record.at <= ended + 1 and record.at + record.seconds >= began - 1
 
 
 # ---------------------------------------------------------------- the database and the server

@@ -29,6 +29,7 @@ def described(index: Index) -> dict:
         "filters": {name: {key: by_id(d) for key, d in values.items()} for name, values in index.filters.items() if values},
         "sort_values": {name: {ids(n): v for n, v in index.values_of(name).items()} for name in index.sort_values},
         "numbers": {i: index.number(i) for i in index.ids()},
+        "digest": index.digest,
     }
 
 
@@ -191,3 +192,29 @@ def test_every_kind_of_id_finds_its_document_and_a_freed_place_is_reused() -> No
         index.put({"id": "abc", "title": "again"})
         index.put({"id": "12", "title": "replaced"})
     assert len(index._packed) <= 7  # noqa: SLF001 (the lists do not grow with writes)
+
+
+def test_equal_documents_give_equal_digests_however_they_came_and_any_change_another() -> None:
+    rng = random.Random(21)
+    documents = [random_document(rng, n) for n in range(1, 250)]
+    rebuilt = EmbeddedBackend()
+    rebuilt.rebuild(documents)  # packed against a dictionary
+    followed = EmbeddedBackend()
+    for document in reversed(documents):  # packed alone, in another order, some replaced on the way
+        followed.upsert([{**document, "title": "an earlier title"}])
+        followed.upsert([document])
+    followed.upsert([{"id": "9999", "title": "removed later"}])
+    followed.delete(["9999"])
+    digest = rebuilt.stats().digest
+    assert digest is not None and len(digest) == 16
+    assert followed.stats().digest == digest
+    assert EmbeddedBackend().stats().digest == "0" * 16  # an empty index
+
+    changed = dict(documents[10])
+    changed["title"] = changed["title"] + "."
+    followed.upsert([changed])
+    assert followed.stats().digest != digest
+    followed.upsert([documents[10]])
+    assert followed.stats().digest == digest
+    followed.upsert([{**documents[10], "updated_at": float(documents[10]["updated_at"])}])  # 3.0 is not 3
+    assert followed.stats().digest != digest

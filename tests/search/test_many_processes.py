@@ -119,6 +119,12 @@ def test_three_processes_answer_every_search_identically_after_concurrent_writes
             for future in running:
                 future.result()
         answers = _converged(urls, tokens)
+        # `coplab search check --server`: each process's own index equals one built from the database.
+        checked = _search_check(settings, *urls)
+    said = checked.stdout + checked.stderr  # the console writes to standard error
+    assert checked.returncode == 0, said
+    assert "in sync: 72 documents" in said
+    assert all(f"{url}: the same index (digest " in said for url in urls), said
 
     with engine.connect() as connection:
         titles = dict(connection.execute(sa.text("SELECT id, visibility FROM initiative")).all())
@@ -134,6 +140,30 @@ def test_three_processes_answer_every_search_identically_after_concurrent_writes
         assert found["totalHits"] == len(readable)  # members' records, and only their own organisation-only ones
         assert {int(_raw(h["initiative"]["id"])) for h in found["hits"]} == readable
     assert answers["anonymous"]["removal"]["totalHits"] > 0  # the updates are searchable everywhere too
+
+
+def _search_check(settings: Settings, *urls: str) -> subprocess.CompletedProcess:
+    servers = [argument for url in urls for argument in ("--server", url)]
+    return subprocess.run([COPLAB, "search", "check", *servers, "--wait", "20"], env=_environment(settings),
+                          capture_output=True, text=True, timeout=180, check=False)
+
+
+def test_search_check_finds_a_server_whose_index_missed_a_change(settings, make, engine) -> None:  # noqa: ANN001
+    hotline = make.organisation("hotline")
+    token = make.token(hotline)
+    with servers(settings, 1) as [url]:
+        _write(url, token, 0)
+        _converged([url], {"hotline": token})
+        agreeing = _search_check(settings, url)
+        assert agreeing.returncode == 0, agreeing.stdout + agreeing.stderr
+        with engine.begin() as connection:  # a change the log never hears of: no process will apply it
+            connection.execute(sa.text("UPDATE initiative SET title = 'renamed behind the log' WHERE id = "
+                                       "(SELECT min(id) FROM initiative)"))
+        checked = _search_check(settings, url)
+    said = checked.stdout + checked.stderr
+    assert checked.returncode == 1, said
+    assert "in sync: 12 documents" in said  # the index built from the database is right
+    assert f"{url}: another index within 20 s: digest " in said, said
 
 
 def test_a_process_restarted_later_catches_up_with_what_others_wrote(settings, make, engine) -> None:  # noqa: ANN001

@@ -121,7 +121,8 @@ class EmbeddedBackend:
 
     def stats(self) -> IndexStats:
         with self._lock:
-            return IndexStats(documents=len(self._index), is_indexing=not self._built)
+            index = self._index
+            return IndexStats(documents=len(index), is_indexing=not self._built, digest=f"{index.digest:016x}")
 
     def health(self) -> bool:
         return True

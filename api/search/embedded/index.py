@@ -11,6 +11,7 @@ fields. Per-document data is in lists by slot (a tenth of the size of dicts), on
 internal number its slot; slots freed by removed documents are reused. A document's id is read
 from its internal number, which is the id itself for whole-number ids (`_number_for`)."""
 
+import hashlib
 import pickle
 import zlib
 from collections import defaultdict
@@ -49,6 +50,15 @@ def _values(value: Any) -> list[Any]:  # noqa: ANN401
     return list(value) if isinstance(value, list | tuple | set) else [value]
 
 
+DIGEST_MODULUS = 2**64
+
+
+def document_digest(document: Mapping[str, Any]) -> int:
+    """A 64-bit hash of a whole document: its fields in order, their values with their types."""
+    hashed = hashlib.blake2b(pickle.dumps(tuple(document.items()), protocol=5), digest_size=8)
+    return int.from_bytes(hashed.digest(), "big")
+
+
 def _raw(document: Mapping[str, Any], left_out: Mapping[str, Any]) -> tuple[Any, ...]:
     """The values to pack, without those kept unpacked beside (`left_out`)."""
     return tuple(v for name, v in document.items() if name not in left_out)
@@ -81,6 +91,10 @@ class Index:
         self._shapes: list[tuple[str, ...]] = []
         self._shape_numbers: dict[tuple[str, ...], int] = {}
         self._sort_orders: dict[tuple[str, bool], list[int]] = {}
+        # The sum of every document's digest: the same documents give the same sum whatever the
+        # order they came in, the packing or the process, so indexes can be compared by it
+        # (`coplab search check --server`).
+        self.digest = 0
 
     # Ids and numbers
 
@@ -213,12 +227,14 @@ class Index:
             for value in _values(document.get(name)):
                 self.filters[name].setdefault(filter_key(value), BitMap()).add(number)
         self._sort_orders.clear()
+        self.digest = (self.digest + document_digest(document)) % DIGEST_MODULUS
 
     def remove(self, document_id: str) -> None:
         number = self.number(document_id)
         if number is None:
             return
         document = self.document(number)
+        self.digest = (self.digest - document_digest(document)) % DIGEST_MODULUS
         slot = self._slot_of.pop(number)
         self._packed[slot] = None
         for values in self.sort_values.values():
