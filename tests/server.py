@@ -8,7 +8,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+import tempfile
+from contextlib import ExitStack, contextmanager
 from typing import IO, Any
 from pathlib import Path
 
@@ -49,9 +50,12 @@ def running_server(settings: Settings, *, log_level: str = "warning", app: Any =
         thread.join(timeout=10)
 
 
-def wait_until_answering(process: subprocess.Popen, base_url: str, *, timeout: float = 120) -> None:
+def wait_until_answering(
+    process: subprocess.Popen, base_url: str, *, timeout: float = 120, output: IO[bytes] | None = None
+) -> None:
     """Return once the server process at `base_url` answers /health; a loaded machine starts it
-    slowly. If it dies or takes longer, it is killed and its output (if piped) goes in the error."""
+    slowly. If it dies or takes longer, it is killed and its output (piped, or the file `output`)
+    goes in the error."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -61,8 +65,12 @@ def wait_until_answering(process: subprocess.Popen, base_url: str, *, timeout: f
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()  # else reading its output waits for an end that never comes
-            output = process.stderr or process.stdout
-            said = output.read() if output else ""
+            process.wait()
+            readable = output is not None and output.readable()  # a caller's log file may be write-only
+            if readable:
+                output.seek(0)
+            source = output if readable else process.stderr or process.stdout
+            said = source.read() if source else ""
             said = said.decode() if isinstance(said, bytes) else said
             raise RuntimeError(f"the server did not start: {said[-2000:]}")
         time.sleep(0.1)
@@ -76,14 +84,21 @@ def server_process(
     base URL and the process once it answers (its standard error shown if it fails to start), and
     stops it afterwards. With `output` (a file), everything the server prints goes there instead,
     for a test that reads the server's log."""
-    if output is None:
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    else:
+    with ExitStack() as stack:
+        if output is None:
+            # A file, not a pipe: nobody reads a pipe while the server runs, and a full one (64 KB of
+            # log lines) would stop the server at its next line.
+            output = stack.enter_context(tempfile.TemporaryFile())
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
+        with _stopped_after(process):
+            wait_until_answering(process, f"http://127.0.0.1:{port}", output=output)
+            yield f"http://127.0.0.1:{port}", process
+
+
+@contextmanager
+def _stopped_after(process: subprocess.Popen) -> Iterator[None]:
     try:
-        wait_until_answering(process, base_url)
-        yield base_url, process
+        yield
     finally:
         process.terminate()
         try:

@@ -153,7 +153,8 @@ def search_check(
 
     if backend.name == "embedded" and not server:
         console.print(f"Note: {EMBEDDED_NOTE}. This check builds a fresh index here and compares it: it tests "
-                      "document building and the engine; --server URL compares a running server's index with it.")
+                      "document building and the engine; --server URL compares a running server's index with it.",
+                      soft_wrap=True)
     try:
         differences, waiting = asyncio.run(main())
     except SearchUnavailable as error:

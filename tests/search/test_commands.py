@@ -32,7 +32,9 @@ def test_the_commands_with_the_embedded_engine(tmp_path: Path) -> None:
     check = _coplab("search", "check", env=env)
     assert check.returncode == 0, check.stderr
     assert "in sync: 1 documents" in check.stderr
-    assert "not what a running server holds" in check.stderr  # honest about what it checked
+    # Honest about what it checked, and how to check a running server.
+    assert "builds a fresh index here and compares it" in check.stderr
+    assert "--server URL compares a running server's index with it" in check.stderr
     assert "not yet applied" not in check.stderr  # the index it built here holds every change
 
     reindex = _coplab("search", "reindex", env=env)
