@@ -286,10 +286,11 @@ def _built_by(path: Path) -> list[int]:
     return [line["pid"] for line in _log_lines(path) if line["message"].startswith(BUILT)]
 
 
-def test_a_worker_restarted_after_a_crash_takes_requests_only_once_its_index_is_built(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_worker_restarted_after_a_crash_takes_requests_only_once_its_index_is_built(settings, engine, tmp_path) -> None:  # noqa: ANN001
     """`--workers 2`: one worker is killed; uvicorn starts another on the same port. Searches sent all
     along each carry a request id; the access log (JSON, with each line's process) shows that the new
     worker answered some of them, and no search anywhere was answered from an index being built."""
+    # (`engine` among the fixtures: the tables are emptied after the test, the 3,000 initiatives with them.)
     load_synthetic(url=settings.database_url, initiatives=3000, seed=1, alongside_registry=True)
     log = tmp_path / "serve.log"
     port = free_port()
