@@ -25,7 +25,7 @@ from api.graphql.context import Info
 from api.graphql.errors import ApiError, error_code, is_unexpected
 from api.evidence import queries as evidence_queries
 from api.evidence import mutations as evidence_mutations
-from api.evidence.types import EvidenceAssessment
+from api.evidence.types import EvidenceAssessment, Study
 from api.initiatives import mutations as initiative_mutations
 from api.oauth import mutations as oauth_mutations
 from api.oauth import queries as oauth_queries
@@ -41,7 +41,9 @@ from api.organisations import queries as organisation_queries
 from api.organisations.types import Membership, Organisation
 from api.practices import mutations as practice_mutations
 from api.practices import queries as practice_queries
+from api.ratings import outcome_queries as outcome_rating_queries
 from api.practices.types import BestPractice
+from api.ratings.outcome_types import OutcomeRating
 from api.search import mutations as search_mutations
 from api.search import queries as search_queries
 from api.core import tracing
@@ -51,7 +53,8 @@ from api.vocabularies import queries as vocabulary_queries
 log = logging.getLogger("coplab.graphql")
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
-    t.__name__: t for t in (Organisation, Membership, Initiative, Participation, EvidenceAssessment, BestPractice)
+    t.__name__: t
+    for t in (Organisation, Membership, Initiative, Participation, Study, EvidenceAssessment, BestPractice, OutcomeRating)
 }
 if set(NODE_TYPES) != RECORD_TYPES:
     raise RuntimeError("api.graphql.ids.RECORD_TYPES must name every Node type")
@@ -88,6 +91,7 @@ Query = merge_types(
         initiative_queries.Query,
         evidence_queries.Query,
         practice_queries.Query,
+        outcome_rating_queries.Query,
         search_queries.Query,
         vocabulary_queries.Query,
         audit_queries.Query,

@@ -253,7 +253,9 @@ def operations(registry: Registry) -> st.SearchStrategy[Operation]:
 INITIATIVE = """id title summary status { code label } visibility plannedStart actualStart actualStartPrecision
   harms { code } countries { code } languages { code } links { url label }
   leadOrganisation { slug } participations { role { code } organisation { slug } confirmedAt }
-  assessments { title findings { rating { code } } } provenance { source }"""
+  assessments { study { title } findings { proposedRating { code } } }
+  outcomeRatings { outcome { code } rating { code } certainty { code } certaintyTrace { domain level { code } } }
+  provenance { source }"""
 PAYLOAD = "userErrors { field code message suggestion }"
 VALID_OPERATIONS: list[tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] = [
     (
@@ -277,19 +279,21 @@ VALID_OPERATIONS: list[tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] =
     ),
     (
         f"mutation($input: CreateEvidenceAssessmentInput!) {{ createEvidenceAssessment(input: $input) {{"
-        f" evidenceAssessment {{ id title sampleSize publishedOn findings {{ rating {{ code }} effectSize }} }} {PAYLOAD} }} }}",
+        f" evidenceAssessment {{ id study {{ title sampleSize publishedOn }} findings {{ proposedRating {{ code }} effectSize }} }} {PAYLOAD} }} }}",
         lambda ids: {"input": {
-            "initiative": ids["initiative"], "title": "Evaluation", "independence": "SELF", "studyDesign": "CASE",
-            "sampleSize": 120, "referenceDoi": "10.1000/xyz", "referenceUrl": "https://example.org/study",
-            "publishedOn": "2024-05-01", "visibility": "PUBLIC",
-            "findings": [{"outcome": "REMOVAL-TIME", "effectDirection": "POSITIVE", "rating": "EMERGING",
-                          "certainty": "LOW", "effectSize": 0.4, "effectSizeMetric": "d",
-                          "sourceScheme": "CEBC", "sourceRating": "3"}],
+            "initiative": ids["initiative"], "independence": "SELF", "visibility": "PUBLIC",
+            "newStudy": {"title": "Evaluation", "studyDesign": "DID", "sampleSize": 120, "referenceDoi": "10.1000/xyz",
+                         "referenceUrl": "https://example.org/study", "publishedOn": "2024-05-01",
+                         "countries": ["FR"], "publishedPrecision": "MONTH"},
+            "findings": [{"outcome": "REMOVAL-TIME", "effectDirection": "POSITIVE", "significance": "YES",
+                          "proposedRating": "EMERGING", "proposedCertainty": "LOW", "effectSize": 0.4,
+                          "effectSizeMetric": "d", "ciLow": 0.1, "ciHigh": 0.7, "pValue": 0.02, "riskOfBias": "SOME",
+                          "followUpMonths": 12, "sourceScheme": "CEBC", "sourceRating": "3"}],
         }},
     ),
     (
         f"mutation($input: CreateBestPracticeInput!) {{ createBestPractice(input: $input) {{"
-        f" bestPractice {{ id title harms {{ code }} evidence {{ title }} endorsements {{ organisation {{ slug }} }} }} {PAYLOAD} }} }}",
+        f" bestPractice {{ id title harms {{ code }} evidence {{ study {{ title }} }} endorsements {{ organisation {{ slug }} }} }} {PAYLOAD} }} }}",
         lambda ids: {"input": {
             "title": "Hash matching", "statement": "Match known images.", "evidenceBasis": "CONSENSUS",
             "rationale": "Works.", "harms": ["CSAM-KNOWN"], "interventionTypes": ["DET-HASH"],

@@ -2,8 +2,7 @@
 
 import pytest
 
-from api.evidence.models import EvidenceAssessment, Finding
-from tests.factories import ACTOR, graphql, sql_statements
+from tests.factories import graphql, sql_statements
 
 PAGE = """
 query($first: Int!) {
@@ -16,7 +15,8 @@ query($first: Int!) {
       countries { name }
       leadOrganisation { name stakeholderType { label } }
       participations { role { label } organisation { name } }
-      assessments { title studyDesign { label } findings { rating { code } } }
+      assessments { study { title studyDesign { label } } findings { proposedRating { code } } }
+      outcomeRatings { rating { label } certaintyTrace { level { label } } history { reason } }
     } }
   }
 }
@@ -32,29 +32,7 @@ def _arrange(make, db, count: int) -> None:  # noqa: ANN001
             harms=["CSAM-KNOWN", "SOLICITATION"],
             partners=[(organisations[(i + 1) % 5], "IMPLEMENTING"), (organisations[(i + 2) % 5], "FUNDING")],
         )
-        assessment = EvidenceAssessment(
-            initiative_id=initiative.id,
-            assessing_organisation_id=organisations[(i + 3) % 5].id,
-            title=f"Assessment {i}",
-            independence="INDEPENDENT",
-            study_design="CASE",
-            created_by=ACTOR,
-            updated_by=ACTOR,
-        )
-        db.add(assessment)
-        db.flush()
-        db.add(
-            Finding(
-                assessment_id=assessment.id,
-                outcome="REMOVAL-TIME",
-                effect_direction="POSITIVE",
-                rating="EMERGING",
-                certainty="LOW",
-                created_by=ACTOR,
-                updated_by=ACTOR,
-            )
-        )
-    db.commit()
+        make.assessment(initiative, organisations[(i + 3) % 5], f"Assessment {i}", ratings=["EMERGING", "PROMISING"])
 
 
 def _run_counting(client, app, query: str, variables: dict, token: str | None) -> tuple[dict, int]:  # noqa: ANN001
@@ -100,8 +78,9 @@ fragment Card on Initiative {
   countries { name }
   leadOrganisation { name stakeholderType { label } }
   participations { role { label } organisation { name } }
+  outcomeRatings { rating { label } certaintyTrace { level { label } } history { reason } }
 }
-fragment Study on EvidenceAssessment { title studyDesign { label } findings { rating { code } } }
+fragment Study on EvidenceAssessment { study { title studyDesign { label } } findings { proposedRating { code } } }
 """
 
 

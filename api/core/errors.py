@@ -28,6 +28,12 @@ class ErrorCode(StrEnum):
     TOO_MANY = "TOO_MANY"
     ROLE_TOO_HIGH = "ROLE_TOO_HIGH"
     LAST_ADMIN = "LAST_ADMIN"
+    # A finding coded against itself or its study: a comparison its design cannot give, a
+    # significance its direction denies, a confidence interval without its estimate.
+    CONTRADICTS_DESIGN = "CONTRADICTS_DESIGN"
+    INCONSISTENT_FINDING = "INCONSISTENT_FINDING"
+    CI_EXCLUDES_ESTIMATE = "CI_EXCLUDES_ESTIMATE"
+    CONTEXT_ONLY_OUTCOME = "CONTEXT_ONLY_OUTCOME"
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,45 @@ from api.core.db import AuditColumns, UTCDateTime
 from api.core.visibility import Visibility
 
 
+class Study(AuditColumns, table=True):
+    """A report of research: what several organisations' assessments can code, each in its own way."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The organisation that registered the study; it alone may correct it.
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=300)
+    study_design: str = Field(max_length=40, index=True)
+    reference_doi: str | None = Field(default=None, max_length=200, index=True)
+    reference_url: str | None = Field(default=None, max_length=2000)
+    countries: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    population: str | None = Field(default=None, max_length=2000)
+    sample_size: int | None = None
+    setting: str | None = Field(default=None, max_length=2000)
+    published_on: date | None = None
+    # YEAR or MONTH when the source gives only that much of the date (published_on is then its first day).
+    published_precision: str | None = Field(default=None, max_length=10)
+    # The period the study's data cover, as the source gives it ("2021", "2021-2022").
+    period: str | None = Field(default=None, max_length=100)
+    peer_reviewed: bool | None = None
+    funder: str | None = Field(default=None, max_length=300)
+    # Two reports of one sample share a key, so that every rule counts the sample once.
+    sample_key: str | None = Field(default=None, max_length=200, index=True)
+    visibility: str = Field(default=Visibility.PUBLIC, sa_type=sa.Enum(Visibility, native_enum=False, length=20))
+    provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class EvidenceAssessment(AuditColumns, table=True):
+    """One organisation's coding of one study, as evidence about one initiative."""
+
     __tablename__ = "evidence_assessment"
 
     id: int | None = Field(default=None, primary_key=True)
     initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
     assessing_organisation_id: int = Field(foreign_key="organisation.id", index=True)
-    title: str = Field(max_length=300)
     independence: str = Field(max_length=40)
-    study_design: str = Field(max_length=40, index=True)
-    sample_size: int | None = None
-    setting: str | None = Field(default=None, max_length=2000)
     follow_up: str | None = Field(default=None, max_length=500)
-    reference_doi: str | None = Field(default=None, max_length=200)
-    reference_url: str | None = Field(default=None, max_length=2000)
-    published_on: date | None = None
-    # The period the figures cover, as the source gives it ("2021", "2021-2022").
-    period: str | None = Field(default=None, max_length=100)
     limitations: str | None = Field(default=None, sa_type=sa.Text)
     conflicts_of_interest: str | None = Field(default=None, sa_type=sa.Text)
     visibility: str = Field(default=Visibility.PUBLIC, sa_type=sa.Enum(Visibility, native_enum=False, length=20))
@@ -34,7 +56,7 @@ class EvidenceAssessment(AuditColumns, table=True):
 
 
 class Finding(AuditColumns, table=True):
-    """What one assessment found for one outcome, rated on the Lab's scale and GRADE certainty."""
+    """What one assessment found for one outcome, with what the rating rules need to weigh it."""
 
     id: int | None = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="evidence_assessment.id", index=True, ondelete="CASCADE")
@@ -42,8 +64,17 @@ class Finding(AuditColumns, table=True):
     effect_direction: str = Field(max_length=40)
     effect_size: float | None = None
     effect_size_metric: str | None = Field(default=None, max_length=100)
-    rating: str = Field(max_length=40, index=True)
-    certainty: str = Field(max_length=40)
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    comparison: str = Field(max_length=40)
+    significance: str = Field(default="NOT-TESTED", max_length=40)
+    risk_of_bias: str | None = Field(default=None, max_length=40)
+    follow_up_months: int | None = None
+    # What the contributor claims. The rating coplab shows is computed (api/ratings); this stays as
+    # the contributor's proposal, shown as such.
+    proposed_rating: str | None = Field(default=None, max_length=40)
+    proposed_certainty: str | None = Field(default=None, max_length=40)
     # The source scheme's own rating, kept beside ours so nothing is lost in mapping.
     source_scheme: str | None = Field(default=None, max_length=40)
     source_rating: str | None = Field(default=None, max_length=100)

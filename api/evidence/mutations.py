@@ -10,22 +10,39 @@ from api.graphql import ids, inputs
 from api.graphql.context import Info
 from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
-from api.evidence import service
+from api.evidence import service, studies
+from api.ratings import service as ratings
 from api.evidence.models import EvidenceAssessment as AssessmentRow
-from api.evidence.types import EvidenceAssessment
+from api.evidence.types import EvidenceAssessment, Study
 from api.core.visibility import Visibility
 
 
 @strawberry.input(description="What one assessment found for one outcome.")
 class FindingInput:
     outcome: str = strawberry.field(description="`outcome` code.")
-    effect_direction: str = strawberry.field(description="`effect-direction` code.")
-    rating: str = strawberry.field(description="`evidence-rating` code.")
-    certainty: str = strawberry.field(description="`certainty` code (GRADE).")
+    effect_direction: str = strawberry.field(
+        description="`effect-direction` code, relative to benefit; NOT-APPLICABLE for a context-only outcome."
+    )
+    significance: str = strawberry.field(
+        default="NOT-TESTED", description="`significance` code: YES, NO or NOT-TESTED."
+    )
+    comparison: str | None = strawberry.field(
+        default=None,
+        description="`comparison` code; omitted: the strongest the study's design gives (never stronger).",
+    )
     effect_size: float | None = strawberry.field(default=None, description="Effect size, where known (finite).")
     effect_size_metric: str | None = strawberry.field(
         default=None, description="What the effect size measures, e.g. Cohen's d (at most 100 characters)."
     )
+    ci_low: float | None = strawberry.field(default=None, description="Lower bound of the confidence interval.")
+    ci_high: float | None = strawberry.field(default=None, description="Upper bound of the confidence interval.")
+    p_value: float | None = strawberry.field(default=None, description="p-value (0 to 1); needs a tested effect.")
+    risk_of_bias: str | None = strawberry.field(default=None, description="`risk-of-bias` code.")
+    follow_up_months: int | None = strawberry.field(default=None, description="Months of follow-up (zero or more).")
+    proposed_rating: str | None = strawberry.field(
+        default=None, description="`evidence-rating` code you propose; kept as a claim, the rating is computed."
+    )
+    proposed_certainty: str | None = strawberry.field(default=None, description="`certainty` code you propose.")
     source_scheme: str | None = strawberry.field(
         default=None, description="`rating-scheme` code of the scheme the source rating comes from."
     )
@@ -35,22 +52,43 @@ class FindingInput:
     notes: str | None = strawberry.field(default=None, description="Notes on the finding (at most 2000 characters).")
 
 
+@strawberry.input(description="A study: a report of research.")
+class StudyInput:
+    title: str | None = strawberry.field(default=None, description="Title (at most 300 characters); required on create.")
+    study_design: str | None = strawberry.field(default=None, description="`study-design` code; required on create.")
+    reference_doi: str | None = strawberry.field(default=None, description="DOI, e.g. 10.1000/xyz123.")
+    reference_url: str | None = strawberry.field(default=None, description="Absolute http(s) URL of the study.")
+    countries: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes of countries studied.")
+    population: str | None = strawberry.field(default=None, description="Who was studied (at most 2000 characters).")
+    sample_size: int | None = strawberry.field(default=None, description="Sample size (zero or more).")
+    setting: str | None = strawberry.field(default=None, description="Where the study took place.")
+    published_on: date | None = strawberry.field(default=None, description="Publication date (not in the future).")
+    published_precision: str | None = strawberry.field(
+        default=None, description="YEAR or MONTH when only that much of the date is known (default: DAY)."
+    )
+    period: str | None = strawberry.field(default=None, description="The period the data cover, e.g. 2021-2022.")
+    peer_reviewed: bool | None = strawberry.field(default=None, description="Whether the study was peer reviewed.")
+    funder: str | None = strawberry.field(default=None, description="Who funded the study (at most 300 characters).")
+    sample_key: str | None = strawberry.field(
+        default=None, description="A key shared by every report of the same sample, so it is counted once."
+    )
+    visibility: Visibility | None = strawberry.field(default=None, description="Who may read it (default PUBLIC).")
+
+
 @strawberry.input(description="A new evidence assessment of an initiative, made by your organisation.")
 class CreateEvidenceAssessmentInput:
     initiative: relay.GlobalID = strawberry.field(description="The initiative assessed (one you may read).")
-    title: str = strawberry.field(description="Title of the study or report (at most 300 characters).")
-    independence: str = strawberry.field(
-        description="`independence` code; SELF when your organisation leads or takes part in the initiative."
+    study: relay.GlobalID | None = strawberry.field(
+        default=None, description="The study coded, already registered (one you may read); or give newStudy."
     )
-    study_design: str = strawberry.field(description="`study-design` code.")
-    sample_size: int | None = strawberry.field(default=None, description="Sample size (zero or more).")
-    setting: str | None = strawberry.field(
-        default=None, description="Where and with whom the study took place (at most 2000 characters)."
+    new_study: StudyInput | None = strawberry.field(
+        default=None, description="The study coded, registered with the assessment by your organisation."
+    )
+    independence: str = strawberry.field(
+        description="`independence` code: SELF when your organisation leads the initiative, PARTICIPANT (or SELF) "
+        "when it takes part, INDEPENDENT otherwise."
     )
     follow_up: str | None = strawberry.field(default=None, description="Length of follow-up (at most 500 characters).")
-    reference_doi: str | None = strawberry.field(default=None, description="DOI of the study, e.g. 10.1000/xyz123.")
-    reference_url: str | None = strawberry.field(default=None, description="Absolute http(s) URL of the study.")
-    published_on: date | None = strawberry.field(default=None, description="Publication date (not in the future).")
     limitations: str | None = strawberry.field(default=None, description="Limitations the assessors note.")
     conflicts_of_interest: str | None = strawberry.field(default=None, description="Declared conflicts of interest.")
     visibility: Visibility = strawberry.field(default=Visibility.PUBLIC, description="Who may read it.")
@@ -62,21 +100,25 @@ class CreateEvidenceAssessmentInput:
 @strawberry.input(description="Changes to an assessment; omitted fields stay as they are, findings are replaced.")
 class UpdateEvidenceAssessmentInput:
     id: relay.GlobalID = strawberry.field(description="The assessment (made by your organisation).")
-    title: str | None = strawberry.field(default=None, description="Title of the study or report.")
     independence: str | None = strawberry.field(default=None, description="`independence` code.")
-    study_design: str | None = strawberry.field(default=None, description="`study-design` code.")
-    sample_size: int | None = strawberry.field(default=None, description="Sample size (zero or more).")
-    setting: str | None = strawberry.field(default=None, description="Where and with whom the study took place.")
     follow_up: str | None = strawberry.field(default=None, description="Length of follow-up.")
-    reference_doi: str | None = strawberry.field(default=None, description="DOI of the study.")
-    reference_url: str | None = strawberry.field(default=None, description="Absolute http(s) URL of the study.")
-    published_on: date | None = strawberry.field(default=None, description="Publication date (not in the future).")
     limitations: str | None = strawberry.field(default=None, description="Limitations the assessors note.")
     conflicts_of_interest: str | None = strawberry.field(default=None, description="Declared conflicts of interest.")
     visibility: Visibility | None = strawberry.field(default=None, description="Who may read it.")
     findings: list[FindingInput] | None = strawberry.field(
         default=None, description="Findings (replace the stored list when given)."
     )
+
+
+@strawberry.input(description="Corrections to a study your organisation registered; omitted fields stay.")
+class UpdateStudyInput(StudyInput):
+    id: relay.GlobalID = strawberry.field(description="The study.")
+
+
+@strawberry.type(description="The study after the change, or why nothing changed.")
+class StudyPayload:
+    study: Study | None = strawberry.field(description="The study, when the change was made.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.input(description="The assessment to delete.")
@@ -98,11 +140,16 @@ class DeleteEvidenceAssessmentPayload:
     user_errors: list[UserError] = user_errors_field()
 
 
+def _study_data(source: StudyInput) -> studies.StudyData:
+    return inputs.to_data(studies.StudyData, source)
+
+
 def _data(source: CreateEvidenceAssessmentInput | UpdateEvidenceAssessmentInput) -> service.AssessmentData:
     return inputs.to_data(
         service.AssessmentData,
         source,
         findings=lambda findings: [inputs.to_data(service.FindingData, finding) for finding in findings],
+        new_study=_study_data,
     )
 
 
@@ -123,10 +170,13 @@ class Mutation:
     async def create_evidence_assessment(
         self, info: Info, input: CreateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
+        data = _data(input)
+        if input.study is not None:
+            data.study_id = ids.decode(input.study, "Study", ["study"])
         row = await service.create(
             **info.context.acting,
             initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
-            data=_data(input),
+            data=data,
         )
         return _payload(info, row)
 
@@ -149,3 +199,21 @@ class Mutation:
     ) -> DeleteEvidenceAssessmentPayload:
         await service.delete_(**info.context.acting, assessment_id=_assessment_id(input))
         return DeleteEvidenceAssessmentPayload(deleted_id=input.id)
+
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Register a study, for your organisation's assessments and others' to code (`assessments:write`).",
+    )
+    async def create_study(self, info: Info, input: StudyInput) -> StudyPayload:  # noqa: A002
+        row = await studies.create(**info.context.acting, data=_study_data(input))
+        return StudyPayload(study=Study.from_model(row, info.context.terms))
+
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Correct a study your organisation registered; ratings resting on it are recomputed.",
+    )
+    async def update_study(self, info: Info, input: UpdateStudyInput) -> StudyPayload:  # noqa: A002
+        study_id = ids.decode(input.id, "Study", ["id"])
+        row = await studies.update(**info.context.acting, study_id=study_id, data=_study_data(input))
+        await ratings.recompute_studies(session=info.context.session, study_ids=[row.id], actor=info.context.principal.subject)
+        return StudyPayload(study=Study.from_model(row, info.context.terms))

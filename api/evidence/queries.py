@@ -6,9 +6,10 @@ import strawberry
 from sqlmodel import col
 
 from api.graphql.context import Info
-from api.evidence import service
+from api.evidence import service, studies
 from api.evidence.models import EvidenceAssessment as AssessmentRow
-from api.evidence.types import EvidenceAssessment, EvidenceAssessmentOrder
+from api.evidence.models import Study as StudyRow
+from api.evidence.types import EvidenceAssessment, EvidenceAssessmentOrder, Study, StudyOrder
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments
 from api.graphql.pagination import Connection, paginate
@@ -22,8 +23,22 @@ class EvidenceAssessmentFilter:
     assessing_organisations: list[strawberry.relay.GlobalID] | None = strawberry.field(
         default=None, description="Assessments made by these organisations."
     )
+    studies: list[strawberry.relay.GlobalID] | None = strawberry.field(
+        default=None, description="Assessments coding these studies."
+    )
+    study_designs: list[str] | None = strawberry.field(
+        default=None, description="`study-design` codes of the study coded."
+    )
+    independence: list[str] | None = strawberry.field(default=None, description="`independence` codes.")
+    outcomes: list[str] | None = strawberry.field(default=None, description="`outcome` codes of a finding.")
+
+
+@strawberry.input(description="Filters for studies; values within one filter are alternatives.")
+class StudyFilter:
     study_designs: list[str] | None = strawberry.field(default=None, description="`study-design` codes.")
-    ratings: list[str] | None = strawberry.field(default=None, description="`evidence-rating` codes of a finding.")
+    peer_reviewed: bool | None = strawberry.field(default=None, description="Peer reviewed, or not.")
+    countries: list[str] | None = strawberry.field(default=None, description="ISO codes of a country studied.")
+    sample_key: str | None = strawberry.field(default=None, description="Reports of this sample.")
 
 
 @strawberry.type
@@ -40,7 +55,8 @@ class Query:
         f = filter or EvidenceAssessmentFilter()
         check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
         study_designs = await check.vocabulary("study_designs", "study-design", f.study_designs)
-        ratings = await check.vocabulary("ratings", "evidence-rating", f.ratings)
+        independence = await check.vocabulary("independence", "independence", f.independence)
+        outcomes = await check.vocabulary("outcomes", "outcome", f.outcomes)
         check.raise_if_any()
         statement = service.readable(info.context.principal)
         if f.initiatives:
@@ -49,11 +65,15 @@ class Query:
         if f.assessing_organisations:
             ids = decode_arguments(f.assessing_organisations, "Organisation", ["filter", "assessingOrganisations"])
             statement = statement.where(col(AssessmentRow.assessing_organisation_id).in_(ids))
+        if f.studies:
+            ids = decode_arguments(f.studies, "Study", ["filter", "studies"])
+            statement = statement.where(col(AssessmentRow.study_id).in_(ids))
         if study_designs:
-            statement = statement.where(col(AssessmentRow.study_design).in_(study_designs))
-        if ratings:
-            # Restricted by `readable` above, so findings of hidden assessments never count.
-            statement = statement.where(col(AssessmentRow.id).in_(service.rated_assessment_ids(ratings)))
+            statement = statement.where(col(AssessmentRow.study_id).in_(service.study_ids_with_design(study_designs)))
+        if independence:
+            statement = statement.where(col(AssessmentRow.independence).in_(independence))
+        if outcomes:
+            statement = statement.where(col(AssessmentRow.id).in_(service.assessment_ids_with_outcome(outcomes)))
         return await paginate(
             info,
             statement=statement,
@@ -62,4 +82,34 @@ class Query:
             first=first,
             after=after,
             to_node=partial(EvidenceAssessment.from_model, term_cache=info.context.terms),
+        )
+
+    @strawberry.field(description="Studies you may read, filtered and ordered (newest first by default).")
+    async def studies(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: StudyFilter | None = None,  # noqa: A002
+        order_by: StudyOrder = studies.StudyOrder.CREATED_AT_DESC,
+    ) -> Connection[Study]:
+        f = filter or StudyFilter()
+        check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
+        study_designs = await check.vocabulary("study_designs", "study-design", f.study_designs)
+        check.raise_if_any()
+        statement = studies.filtered(
+            studies.readable(info.context.principal),
+            study_designs=study_designs,
+            peer_reviewed=f.peer_reviewed,
+            countries=[c.upper() for c in f.countries or []],
+            sample_key=f.sample_key,
+        )
+        return await paginate(
+            info,
+            statement=statement,
+            id_column=StudyRow.id,
+            key=studies.SORT_KEYS[order_by],
+            first=first,
+            after=after,
+            to_node=partial(Study.from_model, term_cache=info.context.terms),
         )

@@ -1,7 +1,6 @@
 """Evidence assessments and findings: readable statement and write rules."""
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,50 +16,26 @@ from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
 from api.core.db import rows_in_order, utcnow
 from api.core.errors import ErrorCode, Problems, not_found
-from api.evidence.models import EvidenceAssessment, Finding
+from api.evidence import studies
+from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative, Participation
 from api.core.batches import grouped
 from api.organisations import service as organisations
 from api.core.ordering import SortKey
 from api.search import outbox as search_outbox
-from api.core.visibility import Visibility, visible_to
+from api.core.visibility import Visibility
+from api.evidence.visibility import visible_on_readable_initiative
+from api.ratings import service as ratings
 from api.vocabularies import service as vocabularies
 
 
-def _involved(organisation_id: int) -> sa.ColumnElement[bool]:
-    """The assessing organisation, and the assessed initiative's lead and partners."""
-    return sa.or_(
-        EvidenceAssessment.assessing_organisation_id == organisation_id,
-        sa.exists().where(
-            Initiative.id == EvidenceAssessment.initiative_id, Initiative.lead_organisation_id == organisation_id
-        ),
-        sa.exists().where(
-            Participation.initiative_id == EvidenceAssessment.initiative_id,
-            Participation.organisation_id == organisation_id,
-        ),
-    )
-
-
 def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:
-    """Not deleted, about a readable initiative, by a readable organisation, and visible itself."""
+    """Not deleted, about a readable initiative, by a readable organisation, coding a readable study,
+    and visible itself."""
     return sa.and_(
         col(EvidenceAssessment.initiative_id).in_(initiatives.readable_ids(principal)),
         visible_on_readable_initiative(principal),
-    )
-
-
-def visible_on_readable_initiative(principal: Principal) -> sa.ColumnElement[bool]:
-    """The rule for assessments of an initiative already known to be readable."""
-    return sa.and_(
-        col(EvidenceAssessment.deleted_at).is_(None),
-        col(EvidenceAssessment.assessing_organisation_id).in_(organisations.readable_ids(principal)),
-        visible_to(
-            principal,
-            scope=Scope.ASSESSMENTS_READ,
-            visibility_column=EvidenceAssessment.visibility,
-            owned_by=_involved,
-        ),
     )
 
 
@@ -73,13 +48,20 @@ def readable_ids(principal: Principal) -> sa.Select:
     return select(EvidenceAssessment.id).where(visible_condition(principal))
 
 
-def rated_initiative_ids(principal: Principal, ratings: Sequence[str]) -> sa.Select:
-    """Initiatives with a finding rated one of `ratings` in an assessment the principal may read."""
-    return (
-        select(EvidenceAssessment.initiative_id)
-        .join(Finding, Finding.assessment_id == EvidenceAssessment.id)
-        .where(visible_condition(principal), col(Finding.rating).in_(ratings))
-    )
+async def findings_by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[int]) -> list[Finding | None]:
+    """Findings of readable assessments, in the order of `ids` (None where hidden or missing)."""
+    statement = select(Finding).where(col(Finding.assessment_id).in_(readable_ids(principal)))
+    return await rows_in_order(session, statement, col(Finding.id), ids)
+
+
+def study_ids_with_design(designs: Sequence[str]) -> sa.Select:
+    """Studies of these designs (combine with `readable`)."""
+    return select(Study.id).where(col(Study.study_design).in_(designs))
+
+
+def assessment_ids_with_outcome(outcomes: Sequence[str]) -> sa.Select:
+    """Assessments with a finding on one of these outcomes (combine with `readable`)."""
+    return select(Finding.assessment_id).where(col(Finding.outcome).in_(outcomes))
 
 
 async def by_ids(
@@ -111,11 +93,6 @@ async def findings_of(*, session: AsyncSession, assessment_ids: Sequence[int]) -
     return grouped(assessment_ids, rows, lambda row: row.assessment_id)
 
 
-def rated_assessment_ids(ratings: Sequence[str]) -> sa.Select:
-    """Assessments with a finding rated one of `ratings` (combine with `readable`)."""
-    return select(Finding.assessment_id).where(col(Finding.rating).in_(ratings))
-
-
 async def get(*, session: AsyncSession, principal: Principal, assessment_id: int) -> EvidenceAssessment | None:
     return (await session.exec(readable(principal).where(EvidenceAssessment.id == assessment_id))).first()
 
@@ -125,32 +102,33 @@ async def get(*, session: AsyncSession, principal: Principal, assessment_id: int
 
 class AssessmentOrder(Enum):
     CREATED_AT_DESC = "CREATED_AT_DESC"
-    PUBLISHED_ON_DESC = "PUBLISHED_ON_DESC"
 
 
-SORT_KEYS = {
-    AssessmentOrder.CREATED_AT_DESC: SortKey(EvidenceAssessment.created_at, True, "datetime"),
-    # Undated assessments come last (pagination orders NULLs last in either direction).
-    AssessmentOrder.PUBLISHED_ON_DESC: SortKey(EvidenceAssessment.published_on, True, "date"),
-}
+SORT_KEYS = {AssessmentOrder.CREATED_AT_DESC: SortKey(EvidenceAssessment.created_at, True, "datetime")}
 
 
 # --- writes --------------------------------------------------------------------------------------
 
 MAX_FINDINGS = 50
-# 10.<registrant digits, optionally dotted>/<any suffix>, per the DOI Handbook.
-_DOI = re.compile(r"^10\.\d+(?:\.\d+)*/\S+$")
-_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+# Weakest to strongest (vocabulary `comparison`); a design's `comparison` attribute is the strongest it gives.
+COMPARISON_ORDER = ("NONE", "PRE-POST", "UNMATCHED", "MATCHED", "RANDOMISED")
 
 
 @dataclass
 class FindingData:
     outcome: str
     effect_direction: str
-    rating: str
-    certainty: str
+    significance: str = "NOT-TESTED"
+    comparison: str | None = None
     effect_size: float | None = None
     effect_size_metric: str | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    risk_of_bias: str | None = None
+    follow_up_months: int | None = None
+    proposed_rating: str | None = None
+    proposed_certainty: str | None = None
     source_scheme: str | None = None
     source_rating: str | None = None
     notes: str | None = None
@@ -158,48 +136,18 @@ class FindingData:
 
 @dataclass
 class AssessmentData:
-    """An assessment's own fields; on update, None means "leave unchanged" and findings are replaced."""
+    """An assessment's own fields; on update, None means "leave unchanged" and findings are replaced.
 
-    title: str | None = None
+    On create, exactly one of `study_id` (a study already registered) and `new_study` is given."""
+
+    study_id: int | None = None
+    new_study: studies.StudyData | None = None
     independence: str | None = None
-    study_design: str | None = None
-    sample_size: int | None = None
-    setting: str | None = None
     follow_up: str | None = None
-    reference_doi: str | None = None
-    reference_url: str | None = None
-    published_on: date | None = None
     limitations: str | None = None
     conflicts_of_interest: str | None = None
     visibility: Visibility | None = None
     findings: list[FindingData] | None = None
-
-
-def _doi(problems: Problems, field: Sequence[str], value: str | None) -> str | None:
-    """A bare DOI (resolver prefixes removed), or a problem."""
-    value = validation.text(problems, field, value, max_length=200)
-    if value is None:
-        return None
-    value = _DOI_PREFIX.sub("", value)
-    if not _DOI.match(value):
-        problems.add(field, ErrorCode.INVALID_VALUE, "Must be a DOI such as 10.1000/xyz123.")
-        return None
-    return value
-
-
-def _latest_date_anywhere() -> date:
-    """Today in the earliest time zone (UTC+14), so a date that is today somewhere is not future."""
-    return (utcnow() + timedelta(hours=14)).date()
-
-
-async def _code(
-    *, session: AsyncSession, problems: Problems, field: str, vocabulary: str, value: str | None, required: bool
-) -> str | None:
-    if value is None and required:
-        problems.add([field], ErrorCode.REQUIRED, "This field is required.")
-    return await vocabularies.check_code(
-        session=session, problems=problems, field=[field], vocabulary=vocabulary, code=value
-    )
 
 
 async def _finding_codes(
@@ -232,16 +180,77 @@ async def _finding_codes(
 _FINDING_VOCABULARIES = {
     "outcome": ("outcome", "outcome"),
     "effect_direction": ("effectDirection", "effect-direction"),
-    "rating": ("rating", "evidence-rating"),
-    "certainty": ("certainty", "certainty"),
+    "significance": ("significance", "significance"),
+    "comparison": ("comparison", "comparison"),
+    "risk_of_bias": ("riskOfBias", "risk-of-bias"),
+    "proposed_rating": ("proposedRating", "evidence-rating"),
+    "proposed_certainty": ("proposedCertainty", "certainty"),
     "source_scheme": ("sourceScheme", "rating-scheme"),
 }
 
 
+async def _attribute(session: AsyncSession, vocabulary: str, name: str) -> dict[str, str]:
+    """Each term's value of one attribute (e.g. every outcome's `rise`)."""
+    terms = await vocabularies.terms_of(session=session, vocabularies=[vocabulary])
+    return {term.code: term.attributes.get(name, "") for term in terms}
+
+
+def _check_coherence(problems: Problems, field: list[str], values: dict[str, object], design_comparison: str, rise: str) -> None:
+    """A finding must not contradict itself or its study's design."""
+    comparison, direction, significance = values["comparison"], values["effect_direction"], values["significance"]
+    if comparison in COMPARISON_ORDER and COMPARISON_ORDER.index(comparison) > COMPARISON_ORDER.index(design_comparison):
+        problems.add(
+            [*field, "comparison"],
+            ErrorCode.CONTRADICTS_DESIGN,
+            f"The study's design gives at most a {design_comparison} comparison.",
+        )
+    if significance == "YES" and comparison == "NONE":
+        problems.add(
+            [*field, "significance"], ErrorCode.INCONSISTENT_FINDING,
+            "Without a comparison there is no effect whose significance could be tested.",
+        )
+    if significance == "YES" and direction in ("NO-EFFECT", "UNCLEAR", "NOT-APPLICABLE"):
+        problems.add(
+            [*field, "significance"], ErrorCode.INCONSISTENT_FINDING,
+            f"A significant effect has a direction; this finding's is {direction}.",
+        )
+    if significance == "NOT-TESTED" and values["p_value"] is not None:
+        problems.add([*field, "pValue"], ErrorCode.INCONSISTENT_FINDING, "A p-value means the effect was tested.")
+    if rise == "CONTEXT" and direction not in (None, "NOT-APPLICABLE"):
+        problems.add(
+            [*field, "effectDirection"], ErrorCode.CONTEXT_ONLY_OUTCOME,
+            "This outcome describes context only (a rise is neither good nor bad): the direction is NOT-APPLICABLE.",
+        )
+
+
+def _check_numbers(problems: Problems, field: list[str], finding: FindingData) -> None:
+    for name, value in (("effectSize", finding.effect_size), ("ciLow", finding.ci_low), ("ciHigh", finding.ci_high),
+                        ("pValue", finding.p_value)):
+        if value is not None and not math.isfinite(value):
+            problems.add([*field, name], ErrorCode.INVALID_VALUE, "Must be a finite number.")
+    if finding.p_value is not None and not 0 <= finding.p_value <= 1:
+        problems.add([*field, "pValue"], ErrorCode.INVALID_VALUE, "A p-value lies between 0 and 1.")
+    if finding.follow_up_months is not None and finding.follow_up_months < 0:
+        problems.add([*field, "followUpMonths"], ErrorCode.INVALID_VALUE, "Follow-up must not be negative.")
+    low, high, estimate = finding.ci_low, finding.ci_high, finding.effect_size
+    if (low is None) != (high is None):
+        problems.add([*field, "ciLow" if low is None else "ciHigh"], ErrorCode.REQUIRED, "A confidence interval needs both bounds.")
+    elif low is not None and high is not None and all(map(math.isfinite, (low, high))):
+        if low > high:
+            problems.add([*field, "ciHigh"], ErrorCode.INVALID_VALUE, "The upper bound is below the lower bound.")
+        elif estimate is None:
+            problems.add([*field, "effectSize"], ErrorCode.REQUIRED, "A confidence interval needs its estimate.")
+        elif math.isfinite(estimate) and not low <= estimate <= high:
+            problems.add(
+                [*field, "ciLow"], ErrorCode.CI_EXCLUDES_ESTIMATE,
+                f"The interval [{low}, {high}] does not contain the effect size {estimate}.",
+            )
+
+
 async def _clean_findings(
-    *, session: AsyncSession, problems: Problems, findings: Sequence[FindingData]
+    *, session: AsyncSession, problems: Problems, findings: Sequence[FindingData], study_design: str | None
 ) -> list[dict[str, object]]:
-    """Validated column values for each finding."""
+    """Validated column values for each finding, checked against each other and the study's design."""
     if len(findings) > MAX_FINDINGS:
         problems.add(["findings"], ErrorCode.TOO_MANY, f"At most {MAX_FINDINGS} findings.")
         return []
@@ -251,6 +260,8 @@ async def _clean_findings(
         )
         for attribute, (name, vocabulary) in _FINDING_VOCABULARIES.items()
     }
+    design_comparison = (await _attribute(session, "study-design", "comparison")).get(study_design or "", "RANDOMISED")
+    rises = await _attribute(session, "outcome", "rise")
     cleaned = []
     for index, finding in enumerate(findings):
         field = ["findings", str(index)]
@@ -258,9 +269,15 @@ async def _clean_findings(
             attribute: getattr(finding, attribute) if getattr(finding, attribute) in codes else None
             for attribute, codes in known.items()
         }
-        if finding.effect_size is not None and not math.isfinite(finding.effect_size):
-            problems.add([*field, "effectSize"], ErrorCode.INVALID_VALUE, "The effect size must be a finite number.")
-        values["effect_size"] = finding.effect_size
+        # Unless coded otherwise, a finding has the comparison its study's design gives.
+        if finding.comparison is None:
+            values["comparison"] = design_comparison
+        if finding.significance is None:
+            problems.add([*field, "significance"], ErrorCode.REQUIRED, "This field is required.")
+        _check_numbers(problems, field, finding)
+        for name in ("effect_size", "ci_low", "ci_high", "p_value", "follow_up_months"):
+            values[name] = getattr(finding, name)
+        _check_coherence(problems, field, values, design_comparison, rises.get(finding.outcome, ""))
         values["effect_size_metric"] = validation.text(
             problems, [*field, "effectSizeMetric"], finding.effect_size_metric, max_length=100
         )
@@ -272,42 +289,17 @@ async def _clean_findings(
     return cleaned
 
 
-async def _clean(
-    *, session: AsyncSession, problems: Problems, data: AssessmentData, creating: bool
-) -> tuple[dict[str, object], list[dict[str, object]] | None]:
-    """Validated column values and findings (None: keep the stored ones); problems are collected."""
+async def _clean(*, session: AsyncSession, problems: Problems, data: AssessmentData, creating: bool) -> dict[str, object]:
+    """Validated column values of the assessment itself; problems are collected."""
     values: dict[str, object] = {}
-    if data.title is not None or creating:
-        values["title"] = validation.text(problems, ["title"], data.title, required=True)
-    for name, field, vocabulary in (
-        ("independence", "independence", "independence"),
-        ("study_design", "studyDesign", "study-design"),
-    ):
-        if getattr(data, name) is not None or creating:
-            values[name] = await _code(
-                session=session,
-                problems=problems,
-                field=field,
-                vocabulary=vocabulary,
-                value=getattr(data, name),
-                required=creating,
-            )
-    if data.sample_size is not None:
-        if data.sample_size < 0:
-            problems.add(["sampleSize"], ErrorCode.INVALID_VALUE, "The sample size must not be negative.")
-        values["sample_size"] = data.sample_size
-    if data.setting is not None:
-        values["setting"] = validation.text(problems, ["setting"], data.setting, max_length=2000, multiline=True)
+    if data.independence is not None or creating:
+        if data.independence is None:
+            problems.add(["independence"], ErrorCode.REQUIRED, "This field is required.")
+        values["independence"] = await vocabularies.check_code(
+            session=session, problems=problems, field=["independence"], vocabulary="independence", code=data.independence
+        )
     if data.follow_up is not None:
         values["follow_up"] = validation.text(problems, ["followUp"], data.follow_up, max_length=500)
-    if data.reference_doi is not None:
-        values["reference_doi"] = _doi(problems, ["referenceDoi"], data.reference_doi)
-    if data.reference_url is not None:
-        values["reference_url"] = validation.url(problems, ["referenceUrl"], data.reference_url)
-    if data.published_on is not None:
-        if data.published_on > _latest_date_anywhere():
-            problems.add(["publishedOn"], ErrorCode.INVALID_VALUE, "The publication date is in the future.")
-        values["published_on"] = data.published_on
     for name, field in (("limitations", "limitations"), ("conflicts_of_interest", "conflictsOfInterest")):
         if getattr(data, name) is not None:
             values[name] = validation.text(
@@ -315,29 +307,45 @@ async def _clean(
             )
     if data.visibility is not None:
         values["visibility"] = data.visibility
-    findings = None
-    if data.findings is not None:
-        findings = await _clean_findings(session=session, problems=problems, findings=data.findings)
-    return values, findings
+    return values
+
+
+async def _study(
+    *, session: AsyncSession, principal: Principal, problems: Problems, data: AssessmentData
+) -> tuple[Study | None, dict[str, object] | None]:
+    """The readable study the assessment codes, or the values of the new one it registers."""
+    if (data.study_id is None) == (data.new_study is None):
+        problems.add(["study"], ErrorCode.REQUIRED, "Name a registered study (study) or describe a new one (newStudy), not both.")
+        return None, None
+    if data.new_study is not None:
+        return None, await studies.clean(
+            session=session, problems=problems, data=data.new_study, creating=True, field=["newStudy"]
+        )
+    study = await studies.get(session=session, principal=principal, study_id=data.study_id)
+    if study is None:
+        problems.extend(not_found(["study"], "study"))
+    return study, None
 
 
 async def _check_independence(
     *, session: AsyncSession, principal: Principal, problems: Problems, initiative: Initiative, independence: str | None
 ) -> None:
-    """An organisation leading or taking part in the initiative can only assess it as SELF."""
+    """The lead can only assess its initiative as SELF, a participant as SELF or PARTICIPANT; never INDEPENDENT."""
     if independence is None or independence == "SELF":
         return
-    involved = initiative.lead_organisation_id == principal.organisation_id
-    if not involved:
-        (participations,) = await initiatives.participations_of(
-            session=session, principal=principal, initiative_ids=[initiative.id]
-        )
-        involved = any(p.organisation_id == principal.organisation_id for p in participations)
-    if involved:
+    if initiative.lead_organisation_id == principal.organisation_id:
+        problems.add(["independence"], ErrorCode.INVALID_VALUE, "Your organisation leads this initiative, so its independence must be SELF.")
+        return
+    if independence != "INDEPENDENT":
+        return
+    (participations,) = await initiatives.participations_of(
+        session=session, principal=principal, initiative_ids=[initiative.id]
+    )
+    if any(p.organisation_id == principal.organisation_id for p in participations):
         problems.add(
             ["independence"],
             ErrorCode.INVALID_VALUE,
-            "Your organisation leads or takes part in this initiative, so its independence must be SELF.",
+            "Your organisation takes part in this initiative, so its independence must be PARTICIPANT or SELF.",
         )
 
 
@@ -368,7 +376,10 @@ async def create(
     initiative = await initiatives.get(session=session, principal=principal, initiative_id=initiative_id)
     if initiative is None:
         problems.extend(not_found(["initiative"], "initiative"))
-    values, findings = await _clean(session=session, problems=problems, data=data, creating=True)
+    study, new_study = await _study(session=session, principal=principal, problems=problems, data=data)
+    values = await _clean(session=session, problems=problems, data=data, creating=True)
+    design = study.study_design if study is not None else (new_study or {}).get("study_design")
+    findings = await _clean_findings(session=session, problems=problems, findings=data.findings or [], study_design=design)
     if initiative is not None:
         await _check_independence(
             session=session,
@@ -378,18 +389,26 @@ async def create(
             independence=values["independence"],
         )
     problems.raise_if_any()
+    if study is None:
+        study = studies.new_row(new_study, principal)
+        session.add(study)
+        await session.flush()
     assessment = EvidenceAssessment(
         **values,
         initiative_id=initiative_id,
+        study_id=study.id,
         assessing_organisation_id=principal.organisation_id,
         created_by=principal.subject,
         updated_by=principal.subject,
     )
     session.add(assessment)
     await session.flush()
-    await _replace_findings(session, principal, assessment.id, findings or [])
+    await _replace_findings(session, principal, assessment.id, findings)
     initiatives.touch(initiative, principal)
     await session.flush()
+    await ratings.recompute_for_assessments(
+        session=session, assessment_ids=[assessment.id], reason=ratings.Reason.NEW_EVIDENCE, actor=principal.subject
+    )
     return assessment
 
 
@@ -413,10 +432,18 @@ async def _editable(session: AsyncSession, principal: Principal, assessment_id: 
 async def update(
     *, session: AsyncSession, principal: Principal, assessment_id: int, data: AssessmentData
 ) -> EvidenceAssessment:
-    """Change an assessment made by the principal's organisation; given findings replace the stored ones."""
+    """Change an assessment made by the principal's organisation; given findings replace the stored ones.
+
+    The study it codes stays (correct the study itself with `studies.update`)."""
     assessment = await _editable(session, principal, assessment_id)
     problems = Problems()
-    values, findings = await _clean(session=session, problems=problems, data=data, creating=False)
+    values = await _clean(session=session, problems=problems, data=data, creating=False)
+    findings = None
+    if data.findings is not None:
+        study = await session.get(Study, assessment.study_id)
+        findings = await _clean_findings(
+            session=session, problems=problems, findings=data.findings, study_design=study.study_design
+        )
     # A readable assessment is about a readable initiative.
     initiative = await initiatives.get(session=session, principal=principal, initiative_id=assessment.initiative_id)
     await _check_independence(
@@ -434,11 +461,14 @@ async def update(
     if findings is not None:
         await _replace_findings(session, principal, assessment.id, findings)
     await session.flush()
+    await ratings.recompute_for_assessments(
+        session=session, assessment_ids=[assessment.id], reason=ratings.Reason.CORRECTION, actor=principal.subject
+    )
     return assessment
 
 
 async def delete_(*, session: AsyncSession, principal: Principal, assessment_id: int) -> EvidenceAssessment:
-    """Soft delete: the assessment and its findings disappear from every read path."""
+    """Soft delete: the assessment and its findings disappear from every read path and every rating."""
     assessment = await _editable(session, principal, assessment_id)
     require_role(principal, Role.EDITOR, "id")
     assessment.deleted_at = utcnow()
@@ -446,4 +476,7 @@ async def delete_(*, session: AsyncSession, principal: Principal, assessment_id:
     initiative = await initiatives.get(session=session, principal=principal, initiative_id=assessment.initiative_id)
     initiatives.touch(initiative, principal)
     await session.flush()
+    await ratings.recompute_for_assessments(
+        session=session, assessment_ids=[assessment.id], reason=ratings.Reason.WITHDRAWAL, actor=principal.subject
+    )
     return assessment

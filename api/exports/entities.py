@@ -14,13 +14,16 @@ from sqlmodel import select
 import api.models  # noqa: F401  (registers every table)
 from api.auth.principal import Principal
 from api.evidence import service as evidence
-from api.evidence.models import EvidenceAssessment, Finding
+from api.evidence import studies
+from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations import service as organisations
 from api.organisations.models import Organisation
 from api.practices import service as practices
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
+from api.ratings import readable as ratings
+from api.ratings.models import OutcomeRating, OutcomeRatingChange, RatingRulesetState
 from api.seeding.models import SeedRecord
 
 
@@ -32,7 +35,9 @@ class Scope(StrEnum):
 AUDIT = ("created_at", "updated_at", "created_by", "updated_by")
 # Principals' subjects (internal names such as "user:12"), soft deletion and the secretariat flag (which
 # the API does not show) stay out of the public files.
-PRIVATE_COLUMNS = frozenset({"created_by", "updated_by", "endorsed_by", "confirmed_by", "deleted_at", "is_secretariat"})
+PRIVATE_COLUMNS = frozenset(
+    {"created_by", "updated_by", "endorsed_by", "confirmed_by", "deleted_at", "is_secretariat", "changed_by"}
+)
 
 
 @dataclass(frozen=True)
@@ -151,18 +156,26 @@ ENTITIES: tuple[Entity, ...] = (
         readable=initiatives.readable_participations,
     ),
     Entity(
+        "studies",
+        Study.__table__,
+        ("id", "organisation_id", "title", "study_design", "reference_doi", "reference_url", "countries", "population",
+         "sample_size", "setting", "published_on", "published_precision", "period", "peer_reviewed", "funder",
+         "sample_key", "visibility", "provenance", *AUDIT, "deleted_at"),
+        readable=studies.readable,
+    ),
+    Entity(
         "evidence_assessments",
         EvidenceAssessment.__table__,
-        ("id", "initiative_id", "assessing_organisation_id", "title", "independence", "study_design", "sample_size",
-         "setting", "follow_up", "reference_doi", "reference_url", "published_on", "period", "limitations",
+        ("id", "initiative_id", "study_id", "assessing_organisation_id", "independence", "follow_up", "limitations",
          "conflicts_of_interest", "visibility", "provenance", *AUDIT, "deleted_at"),
         readable=evidence.readable,
     ),
     Entity(
         "findings",
         Finding.__table__,
-        ("id", "assessment_id", "outcome", "effect_direction", "effect_size", "effect_size_metric", "rating",
-         "certainty", "source_scheme", "source_rating", "notes", *AUDIT),
+        ("id", "assessment_id", "outcome", "effect_direction", "effect_size", "effect_size_metric", "ci_low",
+         "ci_high", "p_value", "comparison", "significance", "risk_of_bias", "follow_up_months", "proposed_rating",
+         "proposed_certainty", "source_scheme", "source_rating", "notes", *AUDIT),
         readable=_readable_findings,
     ),
     Entity(
@@ -191,6 +204,22 @@ ENTITIES: tuple[Entity, ...] = (
         ("practice_id", "organisation_id", "endorsed_at", "endorsed_by"),
         readable=_readable_endorsements,
     ),
+    Entity(
+        "outcome_ratings",
+        OutcomeRating.__table__,
+        ("id", "initiative_id", "practice_id", "outcome", "rating", "certainty", "extent", "sustained",
+         "independently_replicated", "self_evaluated_only", "ruleset_version", "rule_id", "contributions", "trace",
+         "computed_at"),
+        readable=ratings.readable,
+    ),
+    Entity(
+        "outcome_rating_changes",
+        OutcomeRatingChange.__table__,
+        ("id", "rating_id", "rating", "certainty", "ruleset_version", "rule_id", "reason", "note", "changed_at",
+         "changed_by"),
+        readable=ratings.readable_changes,
+    ),
+    Entity("rating_ruleset_state", RatingRulesetState.__table__, ("id", "current_version", "adopted_at", "adopted_by")),
     Entity("seed_records", SeedRecord.__table__, ("kind", "key", "record_id", "content", "loaded_at")),
 )
 

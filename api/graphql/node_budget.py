@@ -209,6 +209,12 @@ LIST_BOUNDS = {
     "Initiative.links": 20,  # initiatives.service.MAX_LINKS
     "EvidenceAssessment.findings": 50,  # evidence.service.MAX_FINDINGS
     "BestPractice.evidence": 50,  # practices.service.MAX_EVIDENCE
+    "Study.countries": 50,  # evidence.studies.MAX_COUNTRIES
+    # One rating per outcome: the `outcome` vocabulary has 16 terms.
+    "Initiative.outcomeRatings": 20,
+    "BestPractice.outcomeRatings": 20,
+    # A start and one row per GRADE domain the rule set may move (seed/ratings).
+    "OutcomeRating.certaintyTrace": 10,
     **{
         f"{owner}.{name}": CLASSIFICATION_CODES
         for owner, names in {

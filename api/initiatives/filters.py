@@ -1,8 +1,8 @@
 """The initiatives list's filters: readable initiatives narrowed by organisations, vocabulary codes,
 evidence ratings, visibility and title words.
 
-Apart from service.py because the ratings filter asks evidence which assessments the caller may
-read, and evidence builds on initiatives: its service imports this domain's, never the reverse."""
+Apart from service.py because the ratings filter asks the ratings domain, which builds on
+initiatives: its service imports this domain's models, never the reverse."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -14,7 +14,7 @@ from api.auth.principal import Principal
 from api.core import validation
 from api.core.db import contains_pattern
 from api.core.visibility import Visibility
-from api.evidence import service as evidence
+from api.ratings import service as ratings
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.initiatives.service import readable, shown_participation
 from api.organisations import service as organisations
@@ -87,7 +87,7 @@ def filtered(principal: Principal, where: InitiativeFilter) -> sa.Select:
         statement = statement.where(col(Initiative.status).in_(where.statuses))
     if where.ratings:
         statement = statement.where(
-            col(Initiative.id).in_(evidence.rated_initiative_ids(principal, where.ratings))
+            col(Initiative.id).in_(ratings.rated_initiative_ids(where.ratings))
         )
     if where.visibilities:
         statement = statement.where(col(Initiative.visibility).in_(where.visibilities))

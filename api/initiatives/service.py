@@ -22,6 +22,7 @@ from api.initiatives.models import Initiative, InitiativeClassification, Partici
 from api.core.batches import codes_by_scheme, grouped
 from api.organisations import service as organisations
 from api.core.ordering import SortKey
+from api.ratings import service as ratings
 from api.search import outbox as search_outbox
 from api.core.validation import Patch
 from api.core.writable import writable
@@ -328,11 +329,17 @@ async def update(
 ) -> Initiative:
     initiative = await _editable(session, principal, initiative_id, "id")
     values, codes = await _clean(session=session, data=data, existing=initiative)
+    status_changed = "status" in values and values["status"] != initiative.status
     for key, value in values.items():
         setattr(initiative, key, value)
     touch(initiative, principal)
     await _replace_classifications(session, initiative.id, codes, new=False)
     await session.flush()
+    if status_changed:
+        # PIONEERING depends on the status: an initiative rated on no evidence may change.
+        await ratings.recompute(
+            session=session, initiative_ids=[initiative.id], reason=ratings.Reason.SUBJECT, actor=principal.subject
+        )
     return initiative
 
 

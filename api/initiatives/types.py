@@ -17,6 +17,7 @@ from api.graphql.records import from_row
 from api.graphql.loaders import load_nodes, load_one
 from api.graphql.lazy_types import schema_type
 from api.initiatives import filters, loaders, service
+from api.ratings import loaders as ratings_loaders
 from api.initiatives.models import Initiative as InitiativeRow
 from api.initiatives.models import Participation as ParticipationRow
 from api.organisations.types import Organisation
@@ -175,6 +176,19 @@ class Initiative(relay.Node):
             evidence_loaders.assessments_of,
             self.id,
             lambda rows: [assessment.from_model(r, info.context.terms) for r in rows],
+        )
+
+    @strawberry.field(
+        description="Computed ratings of the public evidence, one per outcome, by the published rule set (`ratingRuleset`)."
+    )
+    def outcome_ratings(
+        self, info: Info
+    ) -> list[Annotated["OutcomeRating", strawberry.lazy("api.ratings.outcome_types")]]:
+        rating = schema_type(info, "OutcomeRating")
+        return info.context.loaders.resolve(
+            ratings_loaders.ratings_of_initiatives,
+            self.id,
+            lambda rows: [rating.from_model(r, info.context.terms) for r in rows],
         )
 
     def _classified(self, info: Info, scheme: str, convert: Callable[[list[str]], list[T]]) -> list[T]:

@@ -21,6 +21,7 @@ from api.core.batches import codes_by_scheme, grouped
 from api.organisations import service as organisations
 from api.core.ordering import SortKey
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
+from api.ratings import service as ratings
 from api.core.validation import Patch
 from api.core.writable import writable
 from api.core.visibility import Visibility, visible_to
@@ -284,6 +285,9 @@ async def create(*, session: AsyncSession, principal: Principal, data: PracticeD
     await session.flush()
     await _replace_links(session, practice.id, clean)
     await session.flush()
+    await ratings.recompute(
+        session=session, practice_ids=[practice.id], reason=ratings.Reason.NEW_EVIDENCE, actor=principal.subject
+    )
     return practice
 
 
@@ -318,6 +322,10 @@ async def update(*, session: AsyncSession, principal: Principal, practice_id: in
     _touch(practice, principal)
     await _replace_links(session, practice.id, clean)
     await session.flush()
+    # The cited evidence or the evidence basis may have changed; nothing is stored when neither did.
+    await ratings.recompute(
+        session=session, practice_ids=[practice.id], reason=ratings.Reason.CORRECTION, actor=principal.subject
+    )
     return practice
 
 

@@ -1,6 +1,7 @@
 """GraphQL types for best practices and their endorsements."""
 
 from datetime import datetime
+from typing import Annotated
 from functools import partial
 
 import strawberry
@@ -11,13 +12,15 @@ from api.evidence.types import EvidenceAssessment
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments
 from api.graphql.records import from_row
-from api.graphql.loaders import load_nodes
+from api.graphql.lazy_types import schema_type
+from api.graphql.loaders import load_nodes, load_one
 from api.graphql.provenance import Provenance, provenance_list
 from api.organisations.types import Organisation
 from api.graphql.pagination import Connection, paginate
 from api.practices import loaders, service
 from api.practices.models import BestPractice as PracticeRow
 from api.practices.models import Endorsement as EndorsementRow
+from api.ratings import loaders as ratings_loaders
 from api.core.visibility import Visibility
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Term, term, terms
@@ -68,6 +71,11 @@ class BestPractice(relay.Node):
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
         return await load_nodes(info, node_ids, loaders.practice_by_id, cls.from_model)
 
+    @classmethod
+    def loaded(cls, info: Info, row_id: int | None):  # noqa: ANN206
+        """The practice with this id as a related record shows it (None when hidden or missing)."""
+        return load_one(info, loaders.practice_by_id, row_id, cls.from_model)
+
     @strawberry.field(description="The organisation that proposed the practice.")
     def organisation(self, info: Info) -> Organisation:
         return Organisation.loaded(info, self._row.organisation_id)
@@ -89,6 +97,18 @@ class BestPractice(relay.Node):
     def evidence(self, info: Info) -> list[EvidenceAssessment]:
         return info.context.loaders.resolve(
             loaders.evidence_of, self.id, lambda rows: [EvidenceAssessment.from_model(r, info.context.terms) for r in rows]
+        )
+
+    @strawberry.field(
+        description="Computed ratings of the public evidence the practice cites, one per outcome (`ratingRuleset`)."
+    )
+    def outcome_ratings(self, info: Info) -> list[Annotated["OutcomeRating", strawberry.lazy("api.ratings.outcome_types")]]:
+        # Ratings build on practices: their type comes from the schema, not from an import.
+        rating = schema_type(info, "OutcomeRating")
+        return info.context.loaders.resolve(
+            ratings_loaders.ratings_of_practices,
+            self.id,
+            lambda rows: [rating.from_model(r, info.context.terms) for r in rows],
         )
 
     @strawberry.field(description="Endorsements by organisations you may see, oldest first.")

@@ -3,8 +3,8 @@ and takes part, how it is classified, how its public evidence is rated, and who 
 
 One document serves every caller, so what it shows and counts is what anyone who may read the
 initiative may see of it, by the API's own rules: partners and assessing organisations only when
-an anonymous caller may read them (`organisations.readable`), ratings only from assessments an
-anonymous caller may read on a readable initiative (`evidence.visible_on_readable_initiative`).
+an anonymous caller may read them (`organisations.readable`), ratings as the rule set computes
+them from public evidence only (api/ratings/service.py).
 The lead is always in: when it is not listed, only the lead itself and the secretariat may see the
 document at all (the access filter's `lead_listed`), and both may read the lead. The access fields
 (`owners`) name every lead and partner, as the database's rule does; they are never shown.
@@ -17,8 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.principal import ANONYMOUS
-from api.evidence import service as evidence
-from api.evidence.models import EvidenceAssessment, Finding
+from api.ratings.models import OutcomeRating
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations import service as organisations_service
 from api.organisations.models import Organisation, OrganisationStatus
@@ -129,16 +128,13 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
     ).all():
         classified[initiative_id][CLASSIFIED[scheme]].append(code)
 
-    # Only evidence an anonymous reader of the initiative may read is rated in the index: a rating
-    # facet must not reveal a non-public assessment, nor one by an organisation that is not listed.
+    # The computed outcome ratings: they rest on public evidence only (api/ratings/service.py), so a
+    # rating facet never reveals a non-public assessment.
     ratings: defaultdict[int, set[str]] = defaultdict(set)
     for initiative_id, rating in (
         await session.exec(
-            select(EvidenceAssessment.initiative_id, Finding.rating)
-            .join(Finding, col(Finding.assessment_id) == EvidenceAssessment.id)
-            .where(
-                col(EvidenceAssessment.initiative_id).in_(present),
-                evidence.visible_on_readable_initiative(ANONYMOUS),
+            select(OutcomeRating.initiative_id, OutcomeRating.rating).where(
+                col(OutcomeRating.initiative_id).in_(present)
             )
         )
     ).all():

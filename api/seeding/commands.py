@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
-from api.core.console import console, database_engine, progress
+from api.core.console import console, database_engine, in_transaction, progress
 from api.core.db import session_factory
 from api.core.settings import get_settings
 from api.organisations.models import Organisation
@@ -16,6 +16,7 @@ from api.seeding import registry as seeding
 from api.seeding import synthetic
 from api.seeding.validate import Registry, SeedInvalid, read_registry
 from api.vocabularies import service as vocabularies
+from api.ratings import service as ratings
 from api.vocabularies.commands import prepare_database
 
 
@@ -153,4 +154,11 @@ def _seed_synthetic(initiatives: int, seed_value: int, alongside_registry: bool)
             raise typer.Exit(1) from None
     rows = ", ".join(f"{count} {table}" for table, count in counts.items())
     console.print(f"synthetic registry (seed {seed_value}, marked {synthetic.ACTOR!r}): {rows}")
+    # The synthetic findings are rated like any others, by the current rule set.
+    rated = in_transaction(
+        lambda session: ratings.recompute_everything(
+            session=session, reason=ratings.Reason.NEW_EVIDENCE, actor=synthetic.ACTOR
+        )
+    )
+    console.print(f"{rated} outcome ratings computed")
     console.print(synthetic.SEARCH_REINDEX_NOTE)

@@ -82,8 +82,17 @@ class InitiativeRecord(Record):
 class FindingRecord(Record):
     outcome: str
     effect_direction: str
-    rating: str
-    certainty: str
+    significance: str = "NOT-TESTED"
+    # None: the strongest comparison the study's design gives.
+    comparison: str | None = None
+    effect_size: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    risk_of_bias: str | None = None
+    follow_up_months: Annotated[int, Field(ge=0)] | None = None
+    # What a source or contributor claims; the rating shown is computed by the rule set.
+    proposed_rating: str | None = None
+    proposed_certainty: str | None = None
     note: Annotated[Text, StringConstraints(max_length=2000)] | None = None
 
 
@@ -91,14 +100,22 @@ class AssessmentRecord(Record):
     key: Key
     initiative: Key
     assessing_organisation: Key
-    title: Annotated[Text, StringConstraints(max_length=300)]
     independence: str
-    study_design: str
     conflicts_of_interest: Text | None = None
-    reference_url: str | None = None
-    period: Annotated[Text, StringConstraints(max_length=100)] | None = None
     limitations: Text | None = None
     findings: Annotated[list[FindingRecord], Field(min_length=1)]
+    # The study the assessment codes, registered under the assessment's key by the assessing organisation.
+    title: Annotated[Text, StringConstraints(max_length=300)]
+    study_design: str
+    reference_url: str | None = None
+    reference_doi: str | None = None
+    published: PartialDate | None = None
+    period: Annotated[Text, StringConstraints(max_length=100)] | None = None
+    peer_reviewed: bool | None = None
+    funder: Annotated[Text, StringConstraints(max_length=300)] | None = None
+    population: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+    countries: list[str] = []
+    sample_key: Annotated[Text, StringConstraints(max_length=200)] | None = None
     visibility: Visibility = Visibility.PUBLIC
     provenance: Annotated[list[Source], Field(min_length=1)]
 

@@ -17,13 +17,15 @@ from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.core.db import utcnow
-from api.evidence.models import EvidenceAssessment, Finding
+from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations.models import Organisation
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
+from api.ratings import service as ratings
 from api.seeding.models import SeedRecord
 from api.seeding.records import AssessmentRecord, InitiativeRecord, OrganisationRecord, PracticeRecord, Source
 from api.seeding.validate import Registry, partial_date
+from api.vocabularies.models import VocabularyTerm
 
 SEED_ACTOR = "seed:registry"
 Content = dict[str, Any]
@@ -124,20 +126,36 @@ def initiative_content(i: InitiativeRecord) -> Content:
     }
 
 
+def study_content(a: AssessmentRecord) -> Content:
+    return {
+        "organisation": a.assessing_organisation,
+        "title": a.title,
+        "study_design": a.study_design,
+        "reference_url": a.reference_url,
+        "reference_doi": a.reference_doi,
+        "published": a.published,
+        "period": a.period,
+        "peer_reviewed": a.peer_reviewed,
+        "funder": a.funder,
+        "population": a.population,
+        "countries": [c.upper() for c in a.countries],
+        "sample_key": a.sample_key,
+        "visibility": str(a.visibility),
+        "provenance": _provenance(a.provenance),
+    }
+
+
 def assessment_content(a: AssessmentRecord) -> Content:
     return {
         "initiative": a.initiative,
         "assessing_organisation": a.assessing_organisation,
-        "title": a.title,
+        "study": a.key,
         "independence": a.independence,
-        "study_design": a.study_design,
-        "reference_url": a.reference_url,
-        "period": a.period,
         "limitations": a.limitations,
         "conflicts_of_interest": a.conflicts_of_interest,
         "visibility": str(a.visibility),
         "provenance": _provenance(a.provenance),
-        "findings": [[f.outcome, f.effect_direction, f.rating, f.certainty, f.note] for f in a.findings],
+        "findings": [[getattr(f, name) for name in FINDING_RECORD_FIELDS] for f in a.findings],
     }
 
 
@@ -168,6 +186,13 @@ def _started(value: str | None, _refs: Refs) -> dict[str, Any]:
         return {"actual_start": None, "actual_start_precision": None}
     day, precision = partial_date(value)  # type: ignore[misc]  (checked by validate)
     return {"actual_start": day, "actual_start_precision": None if precision == "DAY" else precision}
+
+
+def _published(value: str | None, _refs: Refs) -> dict[str, Any]:
+    if value is None:
+        return {"published_on": None, "published_precision": None}
+    day, precision = partial_date(value)  # type: ignore[misc]  (checked by validate)
+    return {"published_on": day, "published_precision": None if precision == "DAY" else precision}
 
 
 def _reference(column: str, kind: str) -> Columns:
@@ -210,16 +235,40 @@ async def _remove_participant(session: AsyncSession, row_id: int, item: list[str
         await session.delete(row)
 
 
-FINDING_FIELDS = ("outcome", "effect_direction", "rating", "certainty", "notes")
+# A finding as the file states it, and the columns they fill, in the same order.
+FINDING_RECORD_FIELDS = (
+    "outcome", "effect_direction", "significance", "comparison", "effect_size", "ci_low", "ci_high", "risk_of_bias",
+    "follow_up_months", "proposed_rating", "proposed_certainty", "note",
+)
+FINDING_FIELDS = (*FINDING_RECORD_FIELDS[:-1], "notes")
 
 
-async def _add_finding(session: AsyncSession, row_id: int, item: list[str | None], _refs: Refs) -> None:
-    session.add(Finding(assessment_id=row_id, **dict(zip(FINDING_FIELDS, item, strict=True)),
+async def _design_comparison(session: AsyncSession, assessment_id: int) -> str:
+    """The strongest comparison the design of the assessment's study gives: a finding's default."""
+    statement = (
+        select(VocabularyTerm.attributes)
+        .join(Study, (VocabularyTerm.vocabulary == "study-design") & (VocabularyTerm.code == Study.study_design))
+        .join(EvidenceAssessment, EvidenceAssessment.study_id == Study.id)
+        .where(EvidenceAssessment.id == assessment_id)
+    )
+    attributes = (await session.exec(statement)).first() or {}
+    return attributes.get("comparison", "NONE")
+
+
+async def _finding_columns(session: AsyncSession, row_id: int, item: list[Any]) -> dict[str, Any]:
+    columns = dict(zip(FINDING_FIELDS, item, strict=True))
+    if columns["comparison"] is None:
+        columns["comparison"] = await _design_comparison(session, row_id)
+    return columns
+
+
+async def _add_finding(session: AsyncSession, row_id: int, item: list[Any], _refs: Refs) -> None:
+    session.add(Finding(assessment_id=row_id, **await _finding_columns(session, row_id, item),
                         created_by=SEED_ACTOR, updated_by=SEED_ACTOR))
 
 
-async def _remove_finding(session: AsyncSession, row_id: int, item: list[str | None], _refs: Refs) -> None:
-    if (row := await _first(session, Finding, assessment_id=row_id, **dict(zip(FINDING_FIELDS, item, strict=True)))):
+async def _remove_finding(session: AsyncSession, row_id: int, item: list[Any], _refs: Refs) -> None:
+    if (row := await _first(session, Finding, assessment_id=row_id, **await _finding_columns(session, row_id, item))):
         await session.delete(row)
 
 
@@ -266,11 +315,19 @@ KINDS = (
         },
     ),
     Kind(
+        "study",
+        Study,
+        lambda r: r.assessments,
+        study_content,
+        columns={"organisation": _reference("organisation_id", "organisation"), "published": _published},
+    ),
+    Kind(
         "assessment",
         EvidenceAssessment,
         lambda r: r.assessments,
         assessment_content,
         columns={
+            "study": _reference("study_id", "study"),
             "initiative": _reference("initiative_id", "initiative"),
             "assessing_organisation": _reference("assessing_organisation_id", "organisation"),
         },
@@ -328,6 +385,9 @@ async def load(
         in_files = {record.key for record in records}
         kind_report.not_in_files = sorted(k for (name, k) in tracked if name == kind.name and k not in in_files)
         await session.flush()
+    # The ratings rest on what was just loaded: computed by the rule set, never taken from the files.
+    if report.changed:
+        await ratings.recompute_everything(session=session, reason=ratings.Reason.NEW_EVIDENCE, actor=SEED_ACTOR)
     return report
 
 

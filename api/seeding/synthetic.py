@@ -24,6 +24,8 @@ from api.seeding.synthetic_words import (
     BRANDS,
     CERTAINTIES,
     COUNTRY_LANGUAGES,
+    CONTEXT_OUTCOMES,
+    DESIGN_COMPARISONS,
     DIRECTIONS,
     ENGLISH,
     HARMS,
@@ -61,7 +63,9 @@ NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 CHUNK = 5_000  # rows per executemany
 BATCH = 2_000  # initiatives generated (and held in memory) at a time
 # The tables a synthetic registry fills, parents first.
-TABLES = ["organisation", "initiative", "initiative_classification", "participation", "evidence_assessment", "finding"]
+TABLES = [
+    "organisation", "initiative", "initiative_classification", "participation", "study", "evidence_assessment", "finding"
+]
 SEARCH_REINDEX_NOTE = (
     "The synthetic rows were inserted in bulk, past the search outbox. The embedded search engine "
     "rebuilds its index when the server starts; with Meilisearch, run `coplab search reindex`."
@@ -183,7 +187,8 @@ class _Generator:
     def batches(self, size: int) -> Iterator[Rows]:
         for first in range(1, self.initiatives + 1, size):
             rows: Rows = {name: [] for name in
-                          ("initiative", "initiative_classification", "participation", "evidence_assessment", "finding")}
+                          ("initiative", "initiative_classification", "participation", "study", "evidence_assessment",
+                           "finding")}
             for initiative_id in range(first, min(first + size, self.initiatives + 1)):
                 self._initiative(initiative_id, rows)
             yield rows
@@ -243,27 +248,56 @@ class _Generator:
     def _assessment(self, initiative: dict, partners: list[int], country: str, start: date, rows: Rows) -> None:
         rng, updated_at = self.rng, initiative["updated_at"]
         assessment_id = self._next_id("evidence_assessment")
-        assessment = {
-            "id": assessment_id, "initiative_id": initiative["id"],
-            "assessing_organisation_id": rng.choice(partners) if partners and rng.random() < 0.3
-            else rng.randint(1, self.n_orgs),
-            # The English title: evaluations are described in English whatever the initiative's language.
-            "title": f"Evaluation of {initiative['title'][:200]}", "independence": rng.choice(INDEPENDENCE),
-            "study_design": rng.choice(STUDY_DESIGNS), "sample_size": rng.choice([None, rng.randint(20, 20_000)]),
-            "setting": f"{PLACES[country][0]}, {rng.choice(OBJECTS)}", "follow_up": rng.choice([None, "6 months",
-            "12 months"]), "reference_doi": None, "reference_url": f"https://example.org/reports/{assessment_id}",
-            "published_on": start + timedelta(days=rng.randint(100, 1500)), "period": None, "limitations": None,
-            "conflicts_of_interest": None, "visibility": _weighted(rng, VISIBILITIES), "provenance": self.provenance,
-            "deleted_at": None, **_audit(rng, updated_at),
+        assessor = rng.choice(partners) if partners and rng.random() < 0.3 else rng.randint(1, self.n_orgs)
+        # The English title: evaluations are described in English whatever the initiative's language.
+        title, independence = f"Evaluation of {initiative['title'][:200]}", rng.choice(INDEPENDENCE)
+        # The rule the API keeps: the lead assesses itself as SELF, a partner never as INDEPENDENT.
+        if assessor == initiative["lead_organisation_id"]:
+            independence = "SELF"
+        elif assessor in partners and independence == "INDEPENDENT":
+            independence = "PARTICIPANT"
+        elif assessor not in partners and independence == "PARTICIPANT":
+            independence = "INDEPENDENT"
+        design = rng.choice(STUDY_DESIGNS)
+        study = {
+            "id": assessment_id, "organisation_id": assessor, "title": title, "study_design": design,
+            "sample_size": rng.choice([None, rng.randint(20, 20_000)]),
+            "setting": f"{PLACES[country][0]}, {rng.choice(OBJECTS)}", "countries": [country],
         }
-        assessment["period"] = self._period(assessment["published_on"])
+        assessment = {
+            "id": assessment_id, "initiative_id": initiative["id"], "study_id": assessment_id,
+            "assessing_organisation_id": assessor, "independence": independence,
+            "follow_up": rng.choice([None, "6 months", "12 months"]), "limitations": None,
+            "conflicts_of_interest": None, "provenance": self.provenance, "deleted_at": None,
+        }
+        study.update(
+            reference_doi=None, reference_url=f"https://example.org/reports/{assessment_id}",
+            published_on=start + timedelta(days=rng.randint(100, 1500)), published_precision=None, population=None,
+            peer_reviewed=None, funder=None, sample_key=None, provenance=self.provenance, deleted_at=None,
+        )
+        assessment["visibility"] = study["visibility"] = _weighted(rng, VISIBILITIES)
+        audit = _audit(rng, updated_at)
+        assessment.update(audit)
+        study.update(audit, period=self._period(study["published_on"]))
+        rows["study"].append(study)
         rows["evidence_assessment"].append(assessment)
+        comparison = DESIGN_COMPARISONS.get(design, "NONE")
         for outcome in rng.sample(OUTCOMES, rng.randint(1, 3)):
+            direction = rng.choice(DIRECTIONS)
+            effect_size = round(rng.uniform(-0.5, 1.2), 2) if rng.random() < 0.5 else None
+            rating, certainty = rng.choice(RATINGS), rng.choice(CERTAINTIES)
+            # Drawn from nothing new, so the random streams (and every later record) stay as they were.
+            significant = (
+                comparison != "NONE" and direction in ("POSITIVE", "NEGATIVE") and abs(effect_size or 0) >= 0.3
+            )
             rows["finding"].append({
                 "id": self._next_id("finding"), "assessment_id": assessment_id, "outcome": outcome,
-                "effect_direction": rng.choice(DIRECTIONS),
-                "effect_size": round(rng.uniform(-0.5, 1.2), 2) if rng.random() < 0.5 else None,
-                "effect_size_metric": None, "rating": rng.choice(RATINGS), "certainty": rng.choice(CERTAINTIES),
+                "effect_direction": "NOT-APPLICABLE" if outcome in CONTEXT_OUTCOMES else direction,
+                "effect_size": effect_size, "effect_size_metric": None, "ci_low": None, "ci_high": None,
+                "p_value": None, "comparison": comparison,
+                "significance": "YES" if significant and outcome not in CONTEXT_OUTCOMES else "NOT-TESTED",
+                "risk_of_bias": None, "follow_up_months": None,
+                "proposed_rating": rating, "proposed_certainty": certainty,
                 "source_scheme": None, "source_rating": None, "notes": None, **_audit(rng, updated_at),
             })
 

@@ -60,10 +60,15 @@ ROLES = ["FUNDING", "ACCOUNTABLE", "EXTENDING", "IMPLEMENTING", "EVALUATOR", "TE
          "ENDORSER"]
 STUDY_DESIGNS = ["RCT", "CRCT", "DID", "ITS", "PSM", "PREPOST-C", "PREPOST", "XSEC", "SR", "QUAL", "MIXED",
                  "CASE", "TECH-BENCH", "EXPERT"]
-INDEPENDENCE = ["SELF", "INDEPENDENT", "PEER-REVIEWED"]
+INDEPENDENCE = ["SELF", "INDEPENDENT", "PARTICIPANT"]
 OUTCOMES = ["PREVALENCE", "OFFENDING", "HELP-SEEKING", "KNOWLEDGE", "REMOVAL-TIME", "DETECTION-VOLUME",
             "DETECTION-ACCURACY", "REPORT-VOLUME", "VICTIM-ID", "PROSECUTION", "WELLBEING", "RE-UPLOAD", "REACH"]
 DIRECTIONS = ["POSITIVE", "NO-EFFECT", "NEGATIVE", "MIXED", "UNCLEAR"]
+# Outcomes whose rise is context only (seed/vocabularies/outcome.yaml): their findings have no direction.
+CONTEXT_OUTCOMES = {"DETECTION-VOLUME", "REPORT-VOLUME", "REACH"}
+# The strongest comparison each design gives (seed/vocabularies/study-design.yaml).
+DESIGN_COMPARISONS = {"RCT": "RANDOMISED", "CRCT": "RANDOMISED", "SR": "RANDOMISED", "DID": "MATCHED", "PSM": "MATCHED",
+                      "ITS": "UNMATCHED", "PREPOST-C": "UNMATCHED", "MIXED": "UNMATCHED", "PREPOST": "PRE-POST"}
 RATINGS = ["EFFECTIVE", "PROMISING", "EMERGING", "PRUDENT", "PIONEERING", "CONFLICTING", "NO-EFFECT", "NOT-RATED"]
 CERTAINTIES = ["HIGH", "MODERATE", "LOW", "VERY-LOW", "NOT-ASSESSED"]
 
@@ -72,7 +77,8 @@ VOCABULARY_CODES = {
     "stakeholder-type": [s[0] for s in STAKEHOLDER_TYPES], "initiative-status": [s[0] for s in INITIATIVE_STATUSES],
     "harm": HARMS, "intervention-type": INTERVENTION_TYPES, "target-group": TARGET_GROUPS,
     "participation-role": ROLES, "independence": INDEPENDENCE, "study-design": STUDY_DESIGNS, "outcome": OUTCOMES,
-    "effect-direction": DIRECTIONS, "evidence-rating": RATINGS, "certainty": CERTAINTIES,
+    "effect-direction": [*DIRECTIONS, "NOT-APPLICABLE"], "evidence-rating": RATINGS, "certainty": CERTAINTIES,
+    "comparison": ["NONE", *DESIGN_COMPARISONS.values()], "significance": ["YES", "NO", "NOT-TESTED"],
 }
 
 TITLE_HEADS = ["Hash-matching rollout", "Hotline capacity building", "Caregiver awareness campaign",

@@ -166,8 +166,14 @@ def _check(registry: Registry, vocabularies: dict[str, set[str]], unparsed: set[
             field = f"findings.{position}"
             yield from codes(file, a.key, f"{field}.outcome", "outcome", finding.outcome)
             yield from codes(file, a.key, f"{field}.effect_direction", "effect-direction", finding.effect_direction)
-            yield from codes(file, a.key, f"{field}.rating", "evidence-rating", finding.rating)
-            yield from codes(file, a.key, f"{field}.certainty", "certainty", finding.certainty)
+            yield from codes(file, a.key, f"{field}.significance", "significance", finding.significance)
+            for name, vocabulary in (("comparison", "comparison"), ("risk_of_bias", "risk-of-bias"),
+                                     ("proposed_rating", "evidence-rating"), ("proposed_certainty", "certainty")):
+                if getattr(finding, name) is not None:
+                    yield from codes(file, a.key, f"{field}.{name}", vocabulary, getattr(finding, name))
+        yield from _independence(file, a, {i.key: i for i in registry.initiatives})
+        if a.published is not None and partial_date(a.published) is None:
+            yield SeedProblem(file, a.key, "published", f"{a.published!r} is not a real date")
 
     file = "practices.yaml"
     for p in registry.practices:
@@ -220,6 +226,18 @@ def _cycles(initiatives: Sequence[InitiativeRecord]) -> Iterator[SeedProblem]:
                 break
             seen.add(key)
             key = parent[key]
+
+
+def _independence(file: str, a: AssessmentRecord, initiatives: dict[str, InitiativeRecord]) -> Iterator[SeedProblem]:
+    """The rule the API keeps: the lead assesses its initiative as SELF, a participant never as INDEPENDENT."""
+    initiative = initiatives.get(a.initiative)
+    if initiative is None:
+        return
+    if a.assessing_organisation == initiative.lead and a.independence != "SELF":
+        yield SeedProblem(file, a.key, "independence", "the lead of the initiative assesses it as SELF")
+    participants = {p.organisation for p in initiative.participants}
+    if a.assessing_organisation in participants and a.independence == "INDEPENDENT":
+        yield SeedProblem(file, a.key, "independence", "a participant in the initiative is not INDEPENDENT of it")
 
 
 def partial_date(value: str) -> tuple[date, str] | None:

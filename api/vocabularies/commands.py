@@ -6,6 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.core.console import console, in_transaction, progress
 from api.core.settings import get_settings
 from api.migrations.commands import db_upgrade
+from api.ratings import service as ratings
 from api.vocabularies import service as vocabularies
 
 vocab_app = typer.Typer(help="Controlled vocabularies.", no_args_is_help=True)
@@ -30,7 +31,10 @@ def vocabularies_load() -> None:
 
 
 def prepare_database() -> None:
-    """Migrate and load vocabularies: what every fresh database needs before it serves (`coplab serve`,
+    """Migrate, load vocabularies and adopt the first rating rule set: what every fresh database needs before it serves (`coplab serve`,
     `coplab seed`)."""
     db_upgrade("head")
     vocabularies_load()
+    rated = in_transaction(lambda session: ratings.adopt_first_ruleset(session=session, actor="cli"))
+    if rated:
+        console.print(f"rule set adopted; {rated} outcome ratings computed")

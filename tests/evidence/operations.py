@@ -5,15 +5,22 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from api.evidence.models import EvidenceAssessment, Finding
+from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.initiatives.models import Initiative
 from tests.factories import gid
 
-ASSESSMENT_FIELDS = """
-  id title sampleSize setting followUp referenceDoi referenceUrl publishedOn limitations conflictsOfInterest visibility
-  independence { code } studyDesign { code } assessingOrganisation { slug } initiative { title }
-  findings { outcome { code } effectDirection { code } effectSize effectSizeMetric rating { code } certainty { code }
-             sourceScheme { code } sourceRating notes }
+STUDY_FIELDS = """
+  id title sampleSize setting referenceDoi referenceUrl publishedOn publishedPrecision period peerReviewed funder
+  population sampleKey visibility studyDesign { code } countries { code } organisation { slug }
+"""
+
+ASSESSMENT_FIELDS = f"""
+  id followUp limitations conflictsOfInterest visibility
+  independence {{ code }} assessingOrganisation {{ slug }} initiative {{ title }}
+  study {{ {STUDY_FIELDS} }}
+  findings {{ outcome {{ code }} effectDirection {{ code }} comparison {{ code }} significance {{ code }}
+             riskOfBias {{ code }} effectSize effectSizeMetric ciLow ciHigh pValue followUpMonths
+             proposedRating {{ code }} proposedCertainty {{ code }} sourceScheme {{ code }} sourceRating notes }}
 """
 
 CREATE = f"""
@@ -46,19 +53,24 @@ def finding(**overrides: object) -> dict:
     return {
         "outcome": "REMOVAL-TIME",
         "effectDirection": "POSITIVE",
-        "rating": "PROMISING",
-        "certainty": "MODERATE",
+        "significance": "YES",
+        "proposedRating": "PROMISING",
+        "proposedCertainty": "MODERATE",
         **overrides,
     }
 
 
+def new_study(**overrides: object) -> dict:
+    """A valid StudyInput."""
+    return {"title": "Removal times in the hotline network", "studyDesign": "ITS", **overrides}
+
+
 def create_input(initiative: Initiative, **overrides: object) -> dict:
-    """A valid CreateEvidenceAssessmentInput for `initiative`."""
+    """A valid CreateEvidenceAssessmentInput for `initiative`, registering a new study."""
     return {
         "initiative": gid("Initiative", initiative.id),
-        "title": "Removal times in the hotline network",
+        "newStudy": new_study(),
         "independence": "INDEPENDENT",
-        "studyDesign": "ITS",
         **overrides,
     }
 
@@ -81,19 +93,23 @@ def stored_counts(db: Session) -> tuple[int, int]:
     return assessments, findings
 
 
+def stored_studies(db: Session) -> int:
+    return fresh(db).exec(select(sa.func.count()).select_from(Study)).one()
+
+
 def initiative_updated_at(db: Session, initiative_id: int) -> datetime:
     return fresh(db).exec(select(Initiative.updated_at).where(Initiative.id == initiative_id)).one()
 
 
 def stored_assessment(db: Session, assessment_id: int) -> tuple:
-    """The stored title, visibility, deletion time and finding ratings of one assessment."""
+    """The stored independence, visibility, deletion time and findings' proposed ratings of one assessment."""
     session = fresh(db)
-    title, visibility, deleted_at = session.exec(
-        select(EvidenceAssessment.title, EvidenceAssessment.visibility, EvidenceAssessment.deleted_at).where(
+    independence, visibility, deleted_at = session.exec(
+        select(EvidenceAssessment.independence, EvidenceAssessment.visibility, EvidenceAssessment.deleted_at).where(
             EvidenceAssessment.id == assessment_id
         )
     ).one()
     ratings = session.exec(
-        select(Finding.rating).where(Finding.assessment_id == assessment_id).order_by(Finding.id)
+        select(Finding.proposed_rating).where(Finding.assessment_id == assessment_id).order_by(Finding.id)
     ).all()
-    return title, visibility, deleted_at, list(ratings)
+    return independence, visibility, deleted_at, list(ratings)

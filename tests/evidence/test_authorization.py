@@ -32,8 +32,8 @@ def _operations(initiative, assessment) -> list[tuple[str, str, dict]]:  # noqa:
     assessment_id = gid("EvidenceAssessment", assessment.id)
     return [
         (CREATE, "createEvidenceAssessment", {"input": create_input(initiative, findings=[finding()])}),
-        (UPDATE, "updateEvidenceAssessment", {"input": {"id": assessment_id, "title": "Changed",
-                                                        "findings": [finding(rating="HARMFUL")]}}),
+        (UPDATE, "updateEvidenceAssessment", {"input": {"id": assessment_id, "limitations": "Changed",
+                                                        "findings": [finding(proposedRating="HARMFUL")]}}),
         (DELETE, "deleteEvidenceAssessment", {"input": {"id": assessment_id}}),
     ]
 
@@ -54,7 +54,7 @@ def test_without_the_scope_or_a_token_is_a_top_level_error(client, make, db, ope
     assert [e["extensions"]["code"] for e in body["errors"]] == [code]
     assert body["errors"][0]["path"] == [name]
     assert stored_counts(db) == (1, 1)
-    assert stored_assessment(db, assessment.id) == ("Original", "PUBLIC", None, ["PROMISING"])
+    assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "PUBLIC", None, ["PROMISING"])
     assert initiative_updated_at(db, initiative.id) == before
 
 
@@ -87,7 +87,7 @@ def test_another_organisation_that_can_read_the_assessment_is_forbidden_with_the
 
         assert payload["userErrors"] == [{"field": ["input", "id"], "code": "FORBIDDEN",
                                           "message": "Only the assessing organisation can change this assessment."}]
-        assert stored_assessment(db, assessment.id) == ("Original", "PUBLIC", None, ["PROMISING"])
+        assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "PUBLIC", None, ["PROMISING"])
 
 
 @pytest.mark.parametrize("operation", ["update", "delete"])
@@ -104,7 +104,7 @@ def test_another_organisation_that_cannot_read_the_assessment_gets_what_a_missin
 
     assert theirs == missing
     assert problems(theirs["data"][name]) == [(["input", "id"], "NOT_FOUND")]
-    assert stored_assessment(db, hidden.id) == ("Original", "ORGANISATION", None, ["PROMISING"])
+    assert stored_assessment(db, hidden.id) == ("INDEPENDENT", "ORGANISATION", None, ["PROMISING"])
 
 
 @pytest.mark.parametrize("operation", ["update", "delete"])
@@ -115,7 +115,7 @@ def test_ids_of_other_types_are_not_found(client, make, db, operation: str) -> N
         client, document, {"input": {"id": gid("Initiative", initiative.id)}}, make.token(assessor)
     )["data"][name]
     assert problems(payload) == [(["input", "id"], "NOT_FOUND")]
-    assert stored_assessment(db, assessment.id) == ("Original", "PUBLIC", None, ["PROMISING"])
+    assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "PUBLIC", None, ["PROMISING"])
 
 
 def test_the_assessing_organisation_updates_and_findings_are_replaced(client, make, db) -> None:
@@ -125,23 +125,23 @@ def test_the_assessing_organisation_updates_and_findings_are_replaced(client, ma
     payload = graphql(
         client,
         UPDATE,
-        {"input": {"id": gid("EvidenceAssessment", assessment.id), "title": "Revised", "visibility": "MEMBERS",
-                   "referenceDoi": "10.1000/182",
-                   "findings": [finding(rating="NO-EFFECT"), finding(outcome="WELLBEING", rating="HARMFUL")]}},
+        {"input": {"id": gid("EvidenceAssessment", assessment.id), "limitations": "Revised", "visibility": "MEMBERS",
+                   "findings": [finding(proposedRating="NO-EFFECT"),
+                                finding(outcome="WELLBEING", proposedRating="HARMFUL")]}},
         make.token(assessor),
     )["data"]["updateEvidenceAssessment"]
 
     assert payload["userErrors"] == []
     updated = payload["evidenceAssessment"]
-    assert (updated["title"], updated["visibility"], updated["referenceDoi"]) == ("Revised", "MEMBERS", "10.1000/182")
-    assert updated["studyDesign"] == {"code": "CASE"}  # omitted: unchanged
-    assert [f["rating"]["code"] for f in updated["findings"]] == ["NO-EFFECT", "HARMFUL"]
-    assert stored_assessment(db, assessment.id) == ("Revised", "MEMBERS", None, ["NO-EFFECT", "HARMFUL"])
+    assert (updated["limitations"], updated["visibility"]) == ("Revised", "MEMBERS")
+    assert updated["independence"] == {"code": "INDEPENDENT"}  # omitted: unchanged
+    assert [f["proposedRating"]["code"] for f in updated["findings"]] == ["NO-EFFECT", "HARMFUL"]
+    assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "MEMBERS", None, ["NO-EFFECT", "HARMFUL"])
     assert stored_counts(db) == (1, 2)
     assert initiative_updated_at(db, initiative.id) > before
 
     kept = graphql(
-        client, UPDATE, {"input": {"id": gid("EvidenceAssessment", assessment.id), "sampleSize": 10}},
+        client, UPDATE, {"input": {"id": gid("EvidenceAssessment", assessment.id), "followUp": "12 months"}},
         make.token(assessor),
     )["data"]["updateEvidenceAssessment"]["evidenceAssessment"]
     assert len(kept["findings"]) == 2  # findings omitted: kept
@@ -153,12 +153,12 @@ def test_a_refused_update_changes_nothing(client, make, db) -> None:
     payload = graphql(
         client,
         UPDATE,
-        {"input": {"id": gid("EvidenceAssessment", assessment.id), "title": "Revised",
-                   "findings": [finding(rating="NO-EFFECT"), finding(certainty="CERTAIN")]}},
+        {"input": {"id": gid("EvidenceAssessment", assessment.id), "limitations": "Revised",
+                   "findings": [finding(proposedRating="NO-EFFECT"), finding(proposedCertainty="CERTAIN")]}},
         make.token(assessor),
     )["data"]["updateEvidenceAssessment"]
-    assert problems(payload) == [(["input", "findings", "1", "certainty"], "INVALID_CODE")]
-    assert stored_assessment(db, assessment.id) == ("Original", "PUBLIC", None, ["PROMISING"])
+    assert problems(payload) == [(["input", "findings", "1", "proposedCertainty"], "INVALID_CODE")]
+    assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "PUBLIC", None, ["PROMISING"])
     assert initiative_updated_at(db, initiative.id) == before
 
 
@@ -187,8 +187,8 @@ def test_contributors_change_only_their_own_and_editors_delete(client, make, db)
         token = make.token(assessor, user=user)
         return graphql(client, document, {"input": {"id": created["id"], **fields}}, token)["data"][name]
 
-    assert problems(call(UPDATE, "updateEvidenceAssessment", bob, title="Bob's")) == [(["input", "id"], "FORBIDDEN")]
-    assert call(UPDATE, "updateEvidenceAssessment", alice, title="Alice's")["userErrors"] == []
+    assert problems(call(UPDATE, "updateEvidenceAssessment", bob, limitations="Bob's")) == [(["input", "id"], "FORBIDDEN")]
+    assert call(UPDATE, "updateEvidenceAssessment", alice, limitations="Alice's")["userErrors"] == []
     assert problems(call(DELETE, "deleteEvidenceAssessment", alice)) == [(["input", "id"], "FORBIDDEN")]
     assert stored_counts(db) == (1, 0)
     deleted = call(DELETE, "deleteEvidenceAssessment", editor)
@@ -203,15 +203,15 @@ def test_delete_is_soft_and_hides_the_assessment_everywhere(client, make, db) ->
     payload = graphql(client, DELETE, {"input": {"id": assessment_id}}, make.token(assessor))
     assert payload["data"]["deleteEvidenceAssessment"] == {"deletedId": assessment_id, "userErrors": []}
 
-    title, _, deleted_at, ratings = stored_assessment(db, assessment.id)
-    assert (title, ratings) == ("Original", ["PROMISING"]) and deleted_at is not None
+    independence, _, deleted_at, ratings = stored_assessment(db, assessment.id)
+    assert (independence, ratings) == ("INDEPENDENT", ["PROMISING"]) and deleted_at is not None
     assert initiative_updated_at(db, initiative.id) > before
     token = make.token(assessor)
     read = graphql(
         client,
         """query($id: ID!, $initiative: ID!) {
              node(id: $id) { id }
-             evidenceAssessments(filter: {ratings: ["PROMISING"]}) { totalCount }
+             evidenceAssessments(filter: {outcomes: ["REMOVAL-TIME"]}) { totalCount }
              initiatives(filter: {ratings: ["PROMISING"]}) { totalCount }
              initiative(id: $initiative) { assessments { id } } }""",
         {"id": assessment_id, "initiative": gid("Initiative", initiative.id)},

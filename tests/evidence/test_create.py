@@ -9,8 +9,10 @@ from tests.evidence.operations import (
     create_input,
     finding,
     initiative_updated_at,
+    new_study,
     problems,
     stored_counts,
+    stored_studies,
 )
 from tests.factories import gid, graphql
 
@@ -28,18 +30,26 @@ def test_create_with_two_findings_and_read_back(client, make, db) -> None:
         {
             "input": create_input(
                 initiative,
-                sampleSize=1200,
-                setting="  Hotlines in 50 countries  ",
+                newStudy=new_study(
+                    sampleSize=1200,
+                    setting="  Hotlines in 50 countries  ",
+                    referenceDoi="https://doi.org/10.1000/xyz-123",
+                    referenceUrl="https://example.org/report.pdf",
+                    publishedOn="2023-04-17",
+                    publishedPrecision="MONTH",
+                    countries=["fr", "DE"],
+                    peerReviewed=True,
+                    sampleKey="hotline-times-2022",
+                ),
                 followUp="24 months",
-                referenceDoi="https://doi.org/10.1000/xyz-123",
-                referenceUrl="https://example.org/report.pdf",
-                publishedOn="2023-04-01",
                 limitations="No control group.\nSelf-reported times.",
                 conflictsOfInterest="None declared.",
                 findings=[
-                    finding(effectSize=-0.42, effectSizeMetric="Cohen's d", sourceScheme="CRIMESOLUTIONS",
+                    finding(effectSize=-0.42, effectSizeMetric="Cohen's d", ciLow=-0.6, ciHigh=-0.2, pValue=0.01,
+                            riskOfBias="SOME", followUpMonths=12, sourceScheme="CRIMESOLUTIONS",
                             sourceRating="Promising", notes="Median time to removal fell."),
-                    finding(outcome="RE-UPLOAD", effectDirection="MIXED", rating="EMERGING", certainty="LOW"),
+                    finding(outcome="RE-UPLOAD", effectDirection="MIXED", significance="NOT-TESTED",
+                            comparison="PRE-POST", proposedRating="EMERGING", proposedCertainty="LOW"),
                 ],
             )
         },
@@ -52,49 +62,59 @@ def test_create_with_two_findings_and_read_back(client, make, db) -> None:
     assert created["assessingOrganisation"] == {"slug": "ucl"}  # server-owned: the caller's organisation
     assert created["initiative"] == {"title": "Notice and take-down"}
     assert created["independence"] == {"code": "INDEPENDENT"}
-    assert created["studyDesign"] == {"code": "ITS"}
-    assert created["setting"] == "Hotlines in 50 countries"
-    assert created["referenceDoi"] == "10.1000/xyz-123"  # stored without the resolver prefix
+    study = created["study"]
+    assert study["studyDesign"] == {"code": "ITS"}
+    assert study["organisation"] == {"slug": "ucl"}  # registered by the assessing organisation
+    assert study["setting"] == "Hotlines in 50 countries"
+    assert study["referenceDoi"] == "10.1000/xyz-123"  # stored without the resolver prefix
+    assert (study["publishedOn"], study["publishedPrecision"]) == ("2023-04-01", "MONTH")  # the month's first day
+    assert study["countries"] == [{"code": "FR"}, {"code": "DE"}]
+    assert (study["peerReviewed"], study["sampleKey"], study["visibility"]) == (True, "hotline-times-2022", "PUBLIC")
     assert created["limitations"] == "No control group.\nSelf-reported times."
-    assert created["publishedOn"] == "2023-04-01"
     assert created["visibility"] == "PUBLIC"
     assert created["findings"] == [
-        {"outcome": {"code": "REMOVAL-TIME"}, "effectDirection": {"code": "POSITIVE"}, "effectSize": -0.42,
-         "effectSizeMetric": "Cohen's d", "rating": {"code": "PROMISING"}, "certainty": {"code": "MODERATE"},
+        {"outcome": {"code": "REMOVAL-TIME"}, "effectDirection": {"code": "POSITIVE"},
+         "comparison": {"code": "UNMATCHED"},  # omitted: the strongest an interrupted time series gives
+         "significance": {"code": "YES"}, "riskOfBias": {"code": "SOME"}, "effectSize": -0.42,
+         "effectSizeMetric": "Cohen's d", "ciLow": -0.6, "ciHigh": -0.2, "pValue": 0.01, "followUpMonths": 12,
+         "proposedRating": {"code": "PROMISING"}, "proposedCertainty": {"code": "MODERATE"},
          "sourceScheme": {"code": "CRIMESOLUTIONS"}, "sourceRating": "Promising",
          "notes": "Median time to removal fell."},
-        {"outcome": {"code": "RE-UPLOAD"}, "effectDirection": {"code": "MIXED"}, "effectSize": None,
-         "effectSizeMetric": None, "rating": {"code": "EMERGING"}, "certainty": {"code": "LOW"},
+        {"outcome": {"code": "RE-UPLOAD"}, "effectDirection": {"code": "MIXED"}, "comparison": {"code": "PRE-POST"},
+         "significance": {"code": "NOT-TESTED"}, "riskOfBias": None, "effectSize": None, "effectSizeMetric": None,
+         "ciLow": None, "ciHigh": None, "pValue": None, "followUpMonths": None,
+         "proposedRating": {"code": "EMERGING"}, "proposedCertainty": {"code": "LOW"},
          "sourceScheme": None, "sourceRating": None, "notes": None},
     ]
     assert stored_counts(db) == (1, 2)
+    assert stored_studies(db) == 1
     assert initiative_updated_at(db, initiative.id) > before
 
     through_initiative = graphql(
         client,
         """query($id: ID!) { initiative(id: $id) {
-             assessments { id title assessingOrganisation { slug } findings { rating { code } } } } }""",
+             assessments { id study { title } assessingOrganisation { slug } findings { proposedRating { code } } } } }""",
         {"id": gid("Initiative", initiative.id)},
     )["data"]["initiative"]
     assert through_initiative == {
         "assessments": [
-            {"id": created["id"], "title": "Removal times in the hotline network",
+            {"id": created["id"], "study": {"title": "Removal times in the hotline network"},
              "assessingOrganisation": {"slug": "ucl"},
-             "findings": [{"rating": {"code": "PROMISING"}}, {"rating": {"code": "EMERGING"}}]}
+             "findings": [{"proposedRating": {"code": "PROMISING"}}, {"proposedRating": {"code": "EMERGING"}}]}
         ]
     }
 
     through_node = graphql(
         client,
         """query($id: ID!) { node(id: $id) { __typename ... on EvidenceAssessment {
-             title findings { rating { code } } } } }""",
+             study { title } findings { proposedRating { code } } } } }""",
         {"id": created["id"]},
         make.token(inhope),
     )["data"]["node"]
     assert through_node == {
         "__typename": "EvidenceAssessment",
-        "title": "Removal times in the hotline network",
-        "findings": [{"rating": {"code": "PROMISING"}}, {"rating": {"code": "EMERGING"}}],
+        "study": {"title": "Removal times in the hotline network"},
+        "findings": [{"proposedRating": {"code": "PROMISING"}}, {"proposedRating": {"code": "EMERGING"}}],
     }
 
     listed = graphql(client, "{ evidenceAssessments { totalCount edges { node { id } } } }")["data"]
@@ -112,35 +132,72 @@ def test_an_assessment_needs_no_findings(client, make, db) -> None:
     assert stored_counts(db) == (1, 0)
 
 
-@pytest.mark.parametrize("independence", ["INDEPENDENT", "PEER-REVIEWED"])
-@pytest.mark.parametrize("assessor", ["lead", "partner"])
-def test_lead_and_partners_can_only_assess_as_self(client, make, db, assessor: str, independence: str) -> None:
+@pytest.mark.parametrize(
+    ("assessor", "refused", "accepted"),
+    [("lead", "INDEPENDENT", "SELF"), ("lead", "PARTICIPANT", "SELF"), ("partner", "INDEPENDENT", "PARTICIPANT"),
+     ("partner", "INDEPENDENT", "SELF")],
+)
+def test_lead_and_partners_are_never_independent(client, make, db, assessor: str, refused: str, accepted: str) -> None:
     lead = make.organisation("lead")
     partner = make.organisation("partner")
     initiative = make.initiative(lead, partners=[(partner, "EVALUATOR")])
     token = make.token(lead if assessor == "lead" else partner)
 
-    refused = graphql(
-        client, CREATE, {"input": create_input(initiative, independence=independence, findings=[finding()])}, token
+    answer = graphql(
+        client, CREATE, {"input": create_input(initiative, independence=refused, findings=[finding()])}, token
     )["data"]["createEvidenceAssessment"]
-    assert refused["evidenceAssessment"] is None
-    assert problems(refused) == [(["input", "independence"], "INVALID_VALUE")]
-    assert "SELF" in refused["userErrors"][0]["message"]
+    assert answer["evidenceAssessment"] is None
+    assert problems(answer) == [(["input", "independence"], "INVALID_VALUE")]
+    assert "SELF" in answer["userErrors"][0]["message"]
     assert stored_counts(db) == (0, 0)
+    assert stored_studies(db) == 0
 
-    accepted = graphql(client, CREATE, {"input": create_input(initiative, independence="SELF")}, token)
-    assert accepted["data"]["createEvidenceAssessment"]["userErrors"] == []
+    answer = graphql(client, CREATE, {"input": create_input(initiative, independence=accepted)}, token)
+    assert answer["data"]["createEvidenceAssessment"]["userErrors"] == []
     assert stored_counts(db) == (1, 0)
 
 
 def test_an_unrelated_organisation_may_assess_as_independent(client, make, db) -> None:
     initiative = make.initiative(make.organisation("lead"), partners=[(make.organisation("partner"), "FUNDING")])
     payload = graphql(
-        client, CREATE, {"input": create_input(initiative, independence="PEER-REVIEWED")},
+        client, CREATE, {"input": create_input(initiative, independence="INDEPENDENT")},
         make.token(make.organisation("university")),
     )["data"]["createEvidenceAssessment"]
     assert payload["userErrors"] == []
-    assert payload["evidenceAssessment"]["independence"] == {"code": "PEER-REVIEWED"}
+    assert payload["evidenceAssessment"]["independence"] == {"code": "INDEPENDENT"}
+
+
+def test_a_registered_study_is_coded_again_by_another_organisation(client, make, db) -> None:
+    initiative = make.initiative(make.organisation("lead"))
+    first = graphql(
+        client, CREATE, {"input": create_input(initiative)}, make.token(make.organisation("university"))
+    )["data"]["createEvidenceAssessment"]["evidenceAssessment"]
+    second = graphql(
+        client, CREATE, {"input": {**create_input(initiative), "newStudy": None, "study": first["study"]["id"]}},
+        make.token(make.organisation("institute")),
+    )["data"]["createEvidenceAssessment"]
+    assert second["userErrors"] == []
+    assert second["evidenceAssessment"]["study"]["id"] == first["study"]["id"]
+    assert second["evidenceAssessment"]["assessingOrganisation"] == {"slug": "institute"}
+    assert stored_studies(db) == 1
+
+
+@pytest.mark.parametrize("which", ["both", "neither", "hidden"])
+def test_the_study_is_named_once_and_must_be_readable(client, make, db, which: str) -> None:
+    other = make.organisation("other")
+    initiative = make.initiative(make.organisation("lead"))
+    hidden = make.study(other, "Internal report", visibility="ORGANISATION")
+    variables = {
+        "both": {"study": gid("Study", hidden.id)},
+        "neither": {"newStudy": None},
+        "hidden": {"newStudy": None, "study": gid("Study", hidden.id)},
+    }[which]
+    payload = graphql(
+        client, CREATE, {"input": {**create_input(initiative), **variables}}, make.token(make.organisation("mine"))
+    )["data"]["createEvidenceAssessment"]
+    assert problems(payload) == [(["input", "study"], "NOT_FOUND" if which == "hidden" else "REQUIRED")]
+    assert stored_counts(db) == (0, 0)
+    assert stored_studies(db) == 1
 
 
 @pytest.mark.parametrize(
@@ -200,13 +257,10 @@ def test_every_problem_is_reported_at_once(client, make, db) -> None:
         {
             "input": {
                 "initiative": gid("Initiative", 999_999),
-                "title": " ",
+                "newStudy": {"title": " ", "studyDesign": "RCT", "referenceDoi": "doi 10/123",
+                             "referenceUrl": "www.example.org", "sampleSize": -5},
                 "independence": "NEUTRAL",
-                "studyDesign": "RCT",
-                "referenceDoi": "doi 10/123",
-                "referenceUrl": "www.example.org",
-                "sampleSize": -5,
-                "findings": [finding(), finding(rating="GREAT", certainty="SURE")],
+                "findings": [finding(), finding(proposedRating="GREAT", proposedCertainty="SURE")],
             }
         },
         make.token(make.organisation("mine")),
@@ -214,13 +268,13 @@ def test_every_problem_is_reported_at_once(client, make, db) -> None:
     assert sorted(problems(payload)) == sorted(
         [
             (["input", "initiative"], "NOT_FOUND"),
-            (["input", "title"], "BLANK"),
+            (["input", "newStudy", "title"], "BLANK"),
             (["input", "independence"], "INVALID_CODE"),
-            (["input", "referenceDoi"], "INVALID_VALUE"),
-            (["input", "referenceUrl"], "INVALID_URL"),
-            (["input", "sampleSize"], "INVALID_VALUE"),
-            (["input", "findings", "1", "rating"], "INVALID_CODE"),
-            (["input", "findings", "1", "certainty"], "INVALID_CODE"),
+            (["input", "newStudy", "referenceDoi"], "INVALID_VALUE"),
+            (["input", "newStudy", "referenceUrl"], "INVALID_URL"),
+            (["input", "newStudy", "sampleSize"], "INVALID_VALUE"),
+            (["input", "findings", "1", "proposedRating"], "INVALID_CODE"),
+            (["input", "findings", "1", "proposedCertainty"], "INVALID_CODE"),
         ]
     )
     assert stored_counts(db) == (0, 0)

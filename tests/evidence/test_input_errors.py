@@ -6,7 +6,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.evidence.operations import CREATE, create_input, finding, initiative_updated_at, problems, stored_counts
+from tests.evidence.operations import (
+    CREATE,
+    create_input,
+    finding,
+    initiative_updated_at,
+    new_study,
+    problems,
+    stored_counts,
+    stored_studies,
+)
 from tests.factories import graphql
 
 # Beyond today in every time zone, whatever the test machine's own.
@@ -23,10 +32,37 @@ CASES = [
             "INVALID_CODE",
             id=f"finding-{name}-code",
         )
-        for name in ("outcome", "effectDirection", "rating", "certainty", "sourceScheme")
+        for name in ("outcome", "effectDirection", "significance", "comparison", "riskOfBias", "proposedRating",
+                     "proposedCertainty", "sourceScheme")
     ),
-    pytest.param({"findings": [finding(rating="effective")]}, ["findings", "0", "rating"], "INVALID_CODE",
-                 id="codes-are-case-sensitive"),
+    pytest.param({"findings": [finding(proposedRating="effective")]}, ["findings", "0", "proposedRating"],
+                 "INVALID_CODE", id="codes-are-case-sensitive"),
+    # findings that contradict themselves or their study's design (an interrupted time series: unmatched at best)
+    pytest.param({"findings": [finding(comparison="RANDOMISED")]}, ["findings", "0", "comparison"],
+                 "CONTRADICTS_DESIGN", id="comparison-stronger-than-design"),
+    pytest.param({"studyDesign": "CASE", "findings": [finding(comparison=None)]}, ["findings", "0", "significance"],
+                 "INCONSISTENT_FINDING", id="significance-without-comparison"),
+    pytest.param({"findings": [finding(effectDirection="NO-EFFECT")]}, ["findings", "0", "significance"],
+                 "INCONSISTENT_FINDING", id="significant-without-direction"),
+    pytest.param({"findings": [finding(significance="NOT-TESTED", pValue=0.2)]}, ["findings", "0", "pValue"],
+                 "INCONSISTENT_FINDING", id="p-value-untested"),
+    pytest.param({"findings": [finding(effectSize=0.5, ciLow=0.1, ciHigh=0.4)]}, ["findings", "0", "ciLow"],
+                 "CI_EXCLUDES_ESTIMATE", id="ci-without-its-estimate"),
+    pytest.param({"findings": [finding(effectSize=0.5, ciLow=0.6, ciHigh=0.4)]}, ["findings", "0", "ciHigh"],
+                 "INVALID_VALUE", id="ci-upside-down"),
+    pytest.param({"findings": [finding(effectSize=0.5, ciLow=0.1)]}, ["findings", "0", "ciHigh"], "REQUIRED",
+                 id="ci-one-bound"),
+    pytest.param({"findings": [finding(ciLow=0.1, ciHigh=0.4)]}, ["findings", "0", "effectSize"], "REQUIRED",
+                 id="ci-without-estimate"),
+    pytest.param({"findings": [finding(followUpMonths=-1)]}, ["findings", "0", "followUpMonths"], "INVALID_VALUE",
+                 id="negative-follow-up"),
+    pytest.param({"findings": [finding(pValue=1.5)]}, ["findings", "0", "pValue"], "INVALID_VALUE", id="p-above-one"),
+    pytest.param({"findings": [finding(outcome="REPORT-VOLUME", significance="NOT-TESTED")]},
+                 ["findings", "0", "effectDirection"], "CONTEXT_ONLY_OUTCOME", id="context-outcome-with-direction"),
+    pytest.param({"publishedPrecision": "WEEK", "publishedOn": "2020-01-01"}, ["publishedPrecision"], "INVALID_VALUE",
+                 id="unknown-precision"),
+    pytest.param({"publishedPrecision": "YEAR"}, ["publishedOn"], "REQUIRED", id="precision-without-date"),
+    pytest.param({"countries": ["XX"]}, ["countries", "0"], "INVALID_COUNTRY", id="unknown-country"),
     # DOI and URL shapes
     *(
         pytest.param({"referenceDoi": doi}, ["referenceDoi"], "INVALID_VALUE", id=f"doi-{doi}")
@@ -66,6 +102,21 @@ CASES = [
 ]
 
 
+STUDY_FIELDS = {"title", "studyDesign", "referenceDoi", "referenceUrl", "setting", "publishedOn", "publishedPrecision",
+                "sampleSize", "countries", "population", "funder", "sampleKey", "period"}
+
+
+def _input(initiative, overrides: dict) -> dict:  # noqa: ANN001
+    """The input with the study's fields in `newStudy`, the assessment's own at the top."""
+    study = {k: v for k, v in overrides.items() if k in STUDY_FIELDS}
+    rest = {k: v for k, v in overrides.items() if k not in STUDY_FIELDS}
+    return create_input(initiative, newStudy=new_study(**study), **rest)
+
+
+def _path(field: list) -> list:
+    return ["newStudy", *field] if field[0] in STUDY_FIELDS else field
+
+
 @pytest.mark.parametrize(("overrides", "field", "code"), CASES)
 def test_bad_input_is_refused_and_nothing_written(client, make, db, overrides: dict, field: list, code: str) -> None:
     lead = make.organisation("lead")
@@ -73,14 +124,15 @@ def test_bad_input_is_refused_and_nothing_written(client, make, db, overrides: d
     before = initiative_updated_at(db, initiative.id)
 
     body = graphql(
-        client, CREATE, {"input": create_input(initiative, **overrides)}, make.token(make.organisation("assessor"))
+        client, CREATE, {"input": _input(initiative, overrides)}, make.token(make.organisation("assessor"))
     )
 
     payload = body["data"]["createEvidenceAssessment"]
     assert payload["evidenceAssessment"] is None
-    assert problems(payload) == [(["input", *field], code)]
+    assert problems(payload) == [(["input", *_path(field)], code)]
     assert payload["userErrors"][0]["message"]
     assert stored_counts(db) == (0, 0)
+    assert stored_studies(db) == 0
     assert initiative_updated_at(db, initiative.id) == before
 
 
@@ -94,16 +146,20 @@ def test_bad_input_is_refused_and_nothing_written(client, make, db, overrides: d
         pytest.param({"publishedOn": date.today().isoformat()}, date.today().isoformat(), id="published-today"),
         pytest.param({"title": "t" * 300}, "t" * 300, id="title-at-limit"),
         pytest.param({"findings": [finding()] * 50}, 50, id="fifty-findings"),
+        pytest.param({"findings": [finding(effectSize=0.3, ciLow=0.3, ciHigh=0.3)]}, 1, id="ci-at-its-estimate"),
+        pytest.param({"findings": [finding(outcome="REPORT-VOLUME", effectDirection="NOT-APPLICABLE",
+                                           significance="NOT-TESTED")]}, 1, id="context-outcome"),
     ],
 )
 def test_values_at_the_limits_are_accepted(client, make, db, overrides: dict, stored: object) -> None:
     initiative = make.initiative(make.organisation("lead"))
     payload = graphql(
-        client, CREATE, {"input": create_input(initiative, **overrides)}, make.token(make.organisation("assessor"))
+        client, CREATE, {"input": _input(initiative, overrides)}, make.token(make.organisation("assessor"))
     )["data"]["createEvidenceAssessment"]
     assert payload["userErrors"] == []
     (name,) = overrides
-    value = payload["evidenceAssessment"][name]
+    created = payload["evidenceAssessment"]
+    value = (created["study"] if name in STUDY_FIELDS else created)[name]
     assert (len(value) if name == "findings" else value) == stored
 
 

@@ -1,4 +1,4 @@
-"""`evidenceAssessments(orderBy:)`: every assessment exactly once across pages, undated ones last."""
+"""`studies(orderBy:)`: every study exactly once across pages, undated ones last."""
 
 from datetime import date
 
@@ -7,8 +7,8 @@ import pytest
 from tests.factories import graphql
 
 PAGE = """
-query($after: String, $order: EvidenceAssessmentOrder!) {
-  evidenceAssessments(first: 2, after: $after, orderBy: $order) {
+query($after: String, $order: StudyOrder!) {
+  studies(first: 2, after: $after, orderBy: $order) {
     totalCount
     edges { node { title publishedOn } }
     pageInfo { hasNextPage endCursor }
@@ -21,7 +21,7 @@ def _titles(client, order: str) -> list[str]:  # noqa: ANN001
     titles: list[str] = []
     after = None
     while True:
-        connection = graphql(client, PAGE, {"after": after, "order": order})["data"]["evidenceAssessments"]
+        connection = graphql(client, PAGE, {"after": after, "order": order})["data"]["studies"]
         assert connection["totalCount"] == 6
         titles += [e["node"]["title"] for e in connection["edges"]]
         if not connection["pageInfo"]["hasNextPage"]:
@@ -40,7 +40,6 @@ def _titles(client, order: str) -> list[str]:  # noqa: ANN001
 )
 def test_pages_follow_the_order(client, make, order: str | None, expected: list[str]) -> None:
     lead = make.organisation("lead")
-    initiative = make.initiative(lead)
     for title, published_on in [
         ("2019 a", date(2019, 3, 1)),
         ("undated a", None),
@@ -49,11 +48,11 @@ def test_pages_follow_the_order(client, make, order: str | None, expected: list[
         ("undated b", None),
         ("2022", date(2022, 12, 1)),
     ]:
-        make.assessment(initiative, lead, title, independence="SELF", published_on=published_on)
+        make.study(lead, title, published_on=published_on)
 
     if order is None:
-        body = graphql(client, "{ evidenceAssessments(first: 100) { edges { node { title } } } }")
-        titles = [e["node"]["title"] for e in body["data"]["evidenceAssessments"]["edges"]]
+        body = graphql(client, "{ studies(first: 100) { edges { node { title } } } }")
+        titles = [e["node"]["title"] for e in body["data"]["studies"]["edges"]]
     else:
         titles = _titles(client, order)
     assert titles == expected
@@ -61,9 +60,8 @@ def test_pages_follow_the_order(client, make, order: str | None, expected: list[
 
 def test_a_cursor_of_another_order_is_refused(client, make) -> None:
     lead = make.organisation("lead")
-    initiative = make.initiative(lead)
     for title in ("a", "b", "c"):
-        make.assessment(initiative, lead, title, independence="SELF")
-    cursor = graphql(client, PAGE, {"order": "CREATED_AT_DESC"})["data"]["evidenceAssessments"]["pageInfo"]["endCursor"]
+        make.study(lead, title)
+    cursor = graphql(client, PAGE, {"order": "CREATED_AT_DESC"})["data"]["studies"]["pageInfo"]["endCursor"]
     body = graphql(client, PAGE, {"order": "PUBLISHED_ON_DESC", "after": cursor})
     assert body["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"

@@ -1,5 +1,6 @@
 """Organisation-only assessments: seen by the assessor, the initiative's lead and partners; hidden
-from everyone else in every read path and every count."""
+from everyone else in every read path and every count. Ratings rest on public evidence only, so a
+hidden assessment rates nothing, for anyone."""
 
 import pytest
 
@@ -10,7 +11,7 @@ query($id: ID!, $initiative: ID!) {
   node(id: $id) { id }
   nodes(ids: [$id]) { id }
   all: evidenceAssessments { totalCount edges { node { id } } }
-  harmful: evidenceAssessments(filter: {ratings: ["HARMFUL"]}) { totalCount edges { node { id } } }
+  victims: evidenceAssessments(filter: {outcomes: ["VICTIM-ID"]}) { totalCount edges { node { id } } }
   ofInitiative: evidenceAssessments(filter: {initiatives: [$initiative]}) { totalCount }
   initiatives(filter: {ratings: ["HARMFUL"]}) { totalCount edges { node { id } } }
   initiative(id: $initiative) { assessments { id } }
@@ -35,7 +36,7 @@ def test_an_organisation_only_assessment_is_seen_by_its_assessor_lead_and_partne
     third = make.organisation("third")
     initiative = make.initiative(lead, "Hotline network", partners=[(partner, "IMPLEMENTING")])
     hidden = make.assessment(initiative, assessor, "Unpublished evaluation", visibility="ORGANISATION",
-                             ratings=["HARMFUL", "NO-EFFECT"])
+                             ratings=["HARMFUL", "EMERGING"])
     public = make.assessment(initiative, assessor, "Published evaluation", ratings=["PROMISING"])
     # Another initiative rated HARMFUL in the open, so the counts are not trivially empty.
     other = make.initiative(third, "Awareness campaign")
@@ -57,23 +58,23 @@ def test_an_organisation_only_assessment_is_seen_by_its_assessor_lead_and_partne
     data = graphql(client, READ, {"id": hidden_id, "initiative": initiative_id}, token)["data"]
 
     all_ids = [e["node"]["id"] for e in data["all"]["edges"]]
-    harmful_ids = [e["node"]["id"] for e in data["harmful"]["edges"]]
+    victim_ids = [e["node"]["id"] for e in data["victims"]["edges"]]
     initiative_ids = [e["node"]["id"] for e in data["initiatives"]["edges"]]
     assessment_ids = [a["id"] for a in data["initiative"]["assessments"]]
     if sees:
         assert data["node"] == {"id": hidden_id} and data["nodes"] == [{"id": hidden_id}]
         assert hidden_id in all_ids and data["all"]["totalCount"] == 3
-        assert hidden_id in harmful_ids and data["harmful"]["totalCount"] == 2
+        assert victim_ids == [hidden_id] and data["victims"]["totalCount"] == 1
         assert data["ofInitiative"]["totalCount"] == 2
-        assert initiative_id in initiative_ids and data["initiatives"]["totalCount"] == 2
         assert assessment_ids == [hidden_id, public_id]
     else:
         assert data["node"] is None and data["nodes"] == [None]
         assert hidden_id not in all_ids and data["all"]["totalCount"] == 2
-        assert hidden_id not in harmful_ids and data["harmful"]["totalCount"] == 1
+        assert victim_ids == [] and data["victims"]["totalCount"] == 0
         assert data["ofInitiative"]["totalCount"] == 1
-        assert initiative_id not in initiative_ids and data["initiatives"]["totalCount"] == 1
         assert assessment_ids == [public_id]
+    # The hidden HARMFUL finding rates nothing: only the other initiative's public one does.
+    assert initiative_id not in initiative_ids and data["initiatives"]["totalCount"] == 1
 
 
 def test_assessments_of_a_hidden_initiative_are_hidden(client, make) -> None:
@@ -82,7 +83,7 @@ def test_assessments_of_a_hidden_initiative_are_hidden(client, make) -> None:
     initiative = make.initiative(lead, "Internal pilot", visibility="ORGANISATION", partners=[(assessor, "EVALUATOR")])
     assessment = make.assessment(initiative, assessor, "Public write-up", independence="SELF", ratings=["HARMFUL"])
     query = """query($id: ID!) { node(id: $id) { id }
-                 evidenceAssessments(filter: {ratings: ["HARMFUL"]}) { totalCount } }"""
+                 evidenceAssessments(filter: {outcomes: ["REMOVAL-TIME"]}) { totalCount } }"""
     variables = {"id": gid("EvidenceAssessment", assessment.id)}
 
     for token in (None, make.token(make.organisation("third"))):

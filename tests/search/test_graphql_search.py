@@ -151,7 +151,7 @@ def registry(make, db) -> dict:  # noqa: ANN001
         classify(db, initiative, "country", *countries)
         initiatives[title] = set_columns(db, initiative, summary=summary)
     set_columns(db, initiatives["Notice and take-down through the hotline network"], description=DESCRIPTION)
-    # Public evidence is rated in the index; an organisation-only assessment's rating never is.
+    # Ratings rest on public evidence only: an organisation-only assessment rates nothing.
     make.assessment(initiatives["Notice and take-down through the hotline network"], organisations["iwf"], ratings=["PROMISING"])
     make.assessment(initiatives["Hash sharing for known material"], organisations["thorn"], visibility="ORGANISATION", ratings=["HARMFUL"])
     return {"organisations": organisations, "initiatives": initiatives}
@@ -415,7 +415,7 @@ def test_an_overlong_query_is_refused(client, indexed) -> None:  # noqa: ANN001
 INITIATIVE_FIELDS = """
 id title summary visibility status { code label } countries { code }
 harms { code } leadOrganisation { name } participations { role { code } organisation { name } }
-assessments { findings { rating { code } } }
+assessments { findings { proposedRating { code } } } outcomeRatings { rating { code } }
 """
 
 
@@ -436,10 +436,12 @@ def test_the_hits_initiatives_come_back_with_their_fields(client, indexed, token
         "leadOrganisation": {"name": "INHOPE"},
         "participations": [{"role": {"code": "IMPLEMENTING"}, "organisation": {"name": "Internet Watch Foundation"}}],
         "assessments": [],
+        "outcomeRatings": [],
     }
     assert confidential["status"]["label"] not in ("", "PIPELINE")
     notice = by_title["Notice and take-down through the hotline network"]
-    assert notice["assessments"] == [{"findings": [{"rating": {"code": "PROMISING"}}]}]
+    assert notice["assessments"] == [{"findings": [{"proposedRating": {"code": "PROMISING"}}]}]
+    assert notice["outcomeRatings"] == [{"rating": {"code": "PROMISING"}}]
 
 
 def _statements(client, app, run: Callable[[], dict]) -> tuple[dict, int]:  # noqa: ANN001

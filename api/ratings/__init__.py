@@ -1,0 +1,1 @@
+"""Outcome ratings: the published rule set, the engine that applies it, and the ratings it computes."""

@@ -1,0 +1,83 @@
+"""Outcome rating queries: the computed ratings you may read, filtered and ordered."""
+
+from enum import Enum
+from functools import partial
+
+import strawberry
+from sqlmodel import col
+
+from api.core.ordering import SortKey
+from api.graphql.context import Info
+from api.graphql.filter_codes import FilterCodes
+from api.graphql.ids import decode_arguments
+from api.graphql.pagination import Connection, paginate
+from api.ratings import readable
+from api.ratings.models import OutcomeRating as RatingRow
+from api.ratings.outcome_types import OutcomeRating
+
+
+class RatingOrder(Enum):
+    COMPUTED_AT_DESC = "COMPUTED_AT_DESC"
+    OUTCOME_ASC = "OUTCOME_ASC"
+
+
+SORT_KEYS = {
+    RatingOrder.COMPUTED_AT_DESC: SortKey(RatingRow.computed_at, True, "datetime"),
+    RatingOrder.OUTCOME_ASC: SortKey(RatingRow.outcome, False, "str"),
+}
+
+OutcomeRatingOrder = strawberry.enum(RatingOrder, name="OutcomeRatingOrder", description="Orderings for outcome ratings.")
+
+
+@strawberry.input(description="Filters for outcome ratings; values within one filter are alternatives.")
+class OutcomeRatingFilter:
+    initiatives: list[strawberry.relay.GlobalID] | None = strawberry.field(default=None, description="Of these initiatives.")
+    best_practices: list[strawberry.relay.GlobalID] | None = strawberry.field(
+        default=None, description="Of these best practices."
+    )
+    outcomes: list[str] | None = strawberry.field(default=None, description="`outcome` codes.")
+    ratings: list[str] | None = strawberry.field(default=None, description="`evidence-rating` codes.")
+    certainties: list[str] | None = strawberry.field(default=None, description="`certainty` codes.")
+    self_evaluated_only: bool | None = strawberry.field(
+        default=None, description="Ratings held back from EFFECTIVE for want of an independent study, or not."
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Computed outcome ratings of initiatives and best practices you may read.")
+    async def outcome_ratings(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: OutcomeRatingFilter | None = None,  # noqa: A002
+        order_by: OutcomeRatingOrder = RatingOrder.COMPUTED_AT_DESC,
+    ) -> Connection[OutcomeRating]:
+        f = filter or OutcomeRatingFilter()
+        check = FilterCodes(session=info.context.session, lock=info.context.loaders.lock)
+        outcomes = await check.vocabulary("outcomes", "outcome", f.outcomes)
+        ratings = await check.vocabulary("ratings", "evidence-rating", f.ratings)
+        certainties = await check.vocabulary("certainties", "certainty", f.certainties)
+        check.raise_if_any()
+        statement = readable.readable(info.context.principal)
+        if f.initiatives:
+            ids = decode_arguments(f.initiatives, "Initiative", ["filter", "initiatives"])
+            statement = statement.where(col(RatingRow.initiative_id).in_(ids))
+        if f.best_practices:
+            ids = decode_arguments(f.best_practices, "BestPractice", ["filter", "bestPractices"])
+            statement = statement.where(col(RatingRow.practice_id).in_(ids))
+        for column, codes in ((RatingRow.outcome, outcomes), (RatingRow.rating, ratings), (RatingRow.certainty, certainties)):
+            if codes:
+                statement = statement.where(col(column).in_(codes))
+        if f.self_evaluated_only is not None:
+            statement = statement.where(RatingRow.self_evaluated_only == f.self_evaluated_only)
+        return await paginate(
+            info,
+            statement=statement,
+            id_column=RatingRow.id,
+            key=SORT_KEYS[order_by],
+            first=first,
+            after=after,
+            to_node=partial(OutcomeRating.from_model, term_cache=info.context.terms),
+        )
