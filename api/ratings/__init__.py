@@ -1,0 +1,1 @@
+"""Outcome ratings: the published, versioned rule sets (seed/ratings/) and the pure engine that applies them."""
