@@ -1,1 +1,1 @@
-"""Outcome ratings: the published rule set, the engine that applies it, and the ratings it computes."""
+"""Outcome ratings: the published, versioned rule sets (seed/ratings/) and the pure engine that applies them."""

@@ -30,6 +30,7 @@ from tests.factories.graphql_calls import (
 from tests.factories.initiatives import Initiatives, classify
 from tests.factories.organisations import Organisations, membership_of
 from tests.factories.practices import Practices
+from tests.factories.ratings import DESIGN_COMPARISON, design_levels, finding_evidence
 from tests.factories.rows import ACTOR, REGISTRY_TABLES, set_columns, stored
 from tests.factories.tokens import (
     ALL_SCOPES,
@@ -55,13 +56,16 @@ __all__ = [
     "ACTOR",
     "ALL_SCOPES",
     "CONNECTION_TYPES",
+    "DESIGN_COMPARISON",
     "LAB_ADMIN_SCOPES",
     "REGISTRY_TABLES",
     "EnumValue",
     "Factory",
     "classify",
     "connection_pages",
+    "design_levels",
     "error_extensions",
+    "finding_evidence",
     "gid",
     "graphql",
     "graphql_literal",
