@@ -42,6 +42,7 @@ from api.organisations.types import Membership, Organisation
 from api.practices import mutations as practice_mutations
 from api.practices import queries as practice_queries
 from api.practices.types import BestPractice
+from api.ratings import queries as rating_queries
 from api.search import mutations as search_mutations
 from api.search import queries as search_queries
 from api.core import tracing
@@ -90,6 +91,7 @@ Query = merge_types(
         practice_queries.Query,
         search_queries.Query,
         vocabulary_queries.Query,
+        rating_queries.Query,
         audit_queries.Query,
         oauth_queries.Query,
     ),
