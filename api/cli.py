@@ -17,6 +17,7 @@ from api.core.settings import PROJECT_ROOT, ConfigurationError, Settings, exit_w
 from api.exports import commands as export_commands
 from api.migrations.commands import db_app
 from api.oauth.commands import client_app, encrypt_signing_keys, keys_app, token_app
+from api.ratings.commands import ratings_app
 from api.organisations.commands import org_app, user_app
 from api.search.commands import search_app
 from api.seeding import commands as seed_commands
@@ -52,6 +53,7 @@ for sub, name in (
     (vocab_app, "vocabularies"),
     (keys_app, "keys"),
     (search_app, "search"),
+    (ratings_app, "ratings"),
 ):
     app.add_typer(sub, name=name)
 

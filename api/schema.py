@@ -41,9 +41,9 @@ from api.organisations import queries as organisation_queries
 from api.organisations.types import Membership, Organisation
 from api.practices import mutations as practice_mutations
 from api.practices import queries as practice_queries
-from api.ratings import outcome_queries as outcome_rating_queries
 from api.practices.types import BestPractice
-from api.ratings.outcome_types import OutcomeRating
+from api.ratings import queries as rating_queries
+from api.ratings.types import OutcomeRating
 from api.search import mutations as search_mutations
 from api.search import queries as search_queries
 from api.core import tracing
@@ -91,9 +91,9 @@ Query = merge_types(
         initiative_queries.Query,
         evidence_queries.Query,
         practice_queries.Query,
-        outcome_rating_queries.Query,
         search_queries.Query,
         vocabulary_queries.Query,
+        rating_queries.Query,
         audit_queries.Query,
         oauth_queries.Query,
     ),

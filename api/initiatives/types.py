@@ -183,7 +183,7 @@ class Initiative(relay.Node):
     )
     def outcome_ratings(
         self, info: Info
-    ) -> list[Annotated["OutcomeRating", strawberry.lazy("api.ratings.outcome_types")]]:
+    ) -> list[Annotated["OutcomeRating", strawberry.lazy("api.ratings.types")]]:
         rating = schema_type(info, "OutcomeRating")
         return info.context.loaders.resolve(
             ratings_loaders.ratings_of_initiatives,

@@ -102,7 +102,7 @@ class BestPractice(relay.Node):
     @strawberry.field(
         description="Computed ratings of the public evidence the practice cites, one per outcome (`ratingRuleset`)."
     )
-    def outcome_ratings(self, info: Info) -> list[Annotated["OutcomeRating", strawberry.lazy("api.ratings.outcome_types")]]:
+    def outcome_ratings(self, info: Info) -> list[Annotated["OutcomeRating", strawberry.lazy("api.ratings.types")]]:
         # Ratings build on practices: their type comes from the schema, not from an import.
         rating = schema_type(info, "OutcomeRating")
         return info.context.loaders.resolve(

@@ -250,6 +250,14 @@ class RiskOfBiasStep(Step):
     changes: dict[Code, int]
     uncoded_as: Code
 
+    @model_validator(mode="after")
+    def _documented(self) -> "RiskOfBiasStep":
+        if self.uncoded_as not in self.changes:
+            raise ValueError(f"uncoded_as {self.uncoded_as} is not one of {list(self.changes)}")
+        if self.change != min(self.changes.values()):
+            raise ValueError("change must be the largest downgrade of `changes`")
+        return self
+
 
 class OppositeDirectionsStep(Step):
     """`change` when the counted findings include both of `directions`."""

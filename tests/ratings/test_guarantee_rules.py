@@ -221,16 +221,20 @@ def _an_unknown_placeholder(document: dict) -> None:
     document["eligibility"][0]["explanation"] = "Set aside: {assessor_name}."
 
 
+def _a_risk_of_bias_step_misdocumented(document: dict) -> None:
+    next(s for s in document["certainty"]["steps"] if s["kind"] == "RISK-OF-BIAS")["changes"]["HIGH"] = -3
+
+
 BROKEN = [
     _without_independence, _allowing_participants, _qualifying_on_any_direction, _qualifying_on_negative_effects,
     _qualifying_on_untested_effects, _effective_for_a_mandate, _counting_monitoring_data,
     _monitoring_set_aside_only_when_self_reported, _a_last_rule_that_may_not_hold, _an_assessed_rating_resting_on_nothing,
-    _an_unknown_placeholder,
+    _an_unknown_placeholder, _a_risk_of_bias_step_misdocumented,
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("breaking", BROKEN, ids=[b.__name__.strip("_") for b in BROKEN])
-def test_the_loader_refuses_a_rule_set_that_breaks_a_guarantee(breaking) -> None:  # noqa: ANN001
+def test_the_loader_refuses_a_rule_set_that_breaks_a_guarantee_or_contradicts_itself(breaking) -> None:  # noqa: ANN001
     document = read_document("1")
     Ruleset.model_validate(document)  # the published one is accepted
     breaking(document)

@@ -1,11 +1,14 @@
-"""Outcome rating queries: the computed ratings you may read, filtered and ordered."""
+"""Queries of the published rating rule sets: public, since the rules every rating follows are published."""
 
-from enum import Enum
-from functools import partial
+import functools
 
 import strawberry
-from sqlmodel import col
 
+from api.ratings.ruleset import load_ruleset, ruleset_versions
+from api.ratings.types import OutcomeRating, RatingRuleset
+from enum import Enum
+from functools import partial
+from sqlmodel import col
 from api.core.ordering import SortKey
 from api.graphql.context import Info
 from api.graphql.filter_codes import FilterCodes
@@ -13,7 +16,12 @@ from api.graphql.ids import decode_arguments
 from api.graphql.pagination import Connection, paginate
 from api.ratings import readable
 from api.ratings.models import OutcomeRating as RatingRow
-from api.ratings.outcome_types import OutcomeRating
+
+
+@functools.cache
+def _served(version: str) -> RatingRuleset:
+    """The GraphQL value of one version (rule set files do not change while a process runs)."""
+    return RatingRuleset.from_ruleset(load_ruleset(version), current=version == ruleset_versions()[-1])
 
 
 class RatingOrder(Enum):
@@ -45,6 +53,19 @@ class OutcomeRatingFilter:
 
 @strawberry.type
 class Query:
+    @strawberry.field(
+        description="A published version of the rules that compute outcome ratings: the current one when `version` "
+        "is null; null for a version that was never published. No token is needed."
+    )
+    def rating_ruleset(self, version: str | None = None) -> RatingRuleset | None:
+        versions = ruleset_versions()
+        wanted = versions[-1] if version is None else version
+        return _served(wanted) if wanted in versions else None
+
+    @strawberry.field(description="Every published version of the rating rules, oldest first; the last is current.")
+    def rating_ruleset_versions(self) -> list[str]:
+        return ruleset_versions()
+
     @strawberry.field(description="Computed outcome ratings of initiatives and best practices you may read.")
     async def outcome_ratings(
         self,
