@@ -42,6 +42,7 @@ from api.organisations.types import Membership, Organisation
 from api.practices import mutations as practice_mutations
 from api.practices import queries as practice_queries
 from api.practices.types import BestPractice
+from api.ratings import mutations as rating_mutations
 from api.ratings import queries as rating_queries
 from api.ratings.types import OutcomeRating
 from api.search import mutations as search_mutations
@@ -107,6 +108,7 @@ Mutation = merge_types(
         organisation_mutations.Mutation,
         oauth_mutations.Mutation,
         search_mutations.Mutation,
+        rating_mutations.Mutation,
     ),
 )
 

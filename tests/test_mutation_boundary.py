@@ -42,12 +42,12 @@ def test_a_nul_in_a_vocabulary_code_is_an_unknown_code(client, make, db) -> None
         client,
         """mutation($input: CreateEvidenceAssessmentInput!) { createEvidenceAssessment(input: $input) {
              evidenceAssessment { id } userErrors { field code } } }""",
-        {"input": {"initiative": gid("Initiative", initiative.id), "title": "Study", "independence": "SELF",
-                   "studyDesign": "CASE\x00"}},
+        {"input": {"initiative": gid("Initiative", initiative.id), "independence": "SELF",
+                   "newStudy": {"title": "Study", "studyDesign": "CASE\x00"}}},
         make.token(organisation),
     )
     assert body["data"]["createEvidenceAssessment"]["userErrors"] == [
-        {"field": ["input", "studyDesign"], "code": "INVALID_CODE"}
+        {"field": ["input", "newStudy", "studyDesign"], "code": "INVALID_CODE"}
     ]
     db.rollback()
     assert db.exec(select(func.count()).select_from(EvidenceAssessment)).one() == 0

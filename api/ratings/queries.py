@@ -1,27 +1,32 @@
-"""Queries of the published rating rule sets: public, since the rules every rating follows are published."""
+"""Queries of the published rating rule sets (public: the rules every rating follows are published) and of
+the outcome ratings they compute (as readable as what they rate)."""
 
 import functools
-
-import strawberry
-
-from api.ratings.ruleset import load_ruleset, ruleset_versions
-from api.ratings.types import OutcomeRating, RatingRuleset
 from enum import Enum
 from functools import partial
+
+import strawberry
 from sqlmodel import col
+
 from api.core.ordering import SortKey
 from api.graphql.context import Info
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments
 from api.graphql.pagination import Connection, paginate
-from api.ratings import readable
+from api.initiatives import service as initiatives
+from api.practices import service as practices
+from api.practices.models import BestPractice as BestPracticeRow
+from api.ratings import readable, service
 from api.ratings.models import OutcomeRating as RatingRow
+from api.ratings.ruleset import load_ruleset, ruleset_versions
+from api.ratings.types import OutcomeRating, RatingRuleset, RatingRulesetDiff, RatingShadowChange
+from api.vocabularies.types import term
 
 
 @functools.cache
-def _served(version: str) -> RatingRuleset:
+def served(version: str, current: str) -> RatingRuleset:
     """The GraphQL value of one version (rule set files do not change while a process runs)."""
-    return RatingRuleset.from_ruleset(load_ruleset(version), current=version == ruleset_versions()[-1])
+    return RatingRuleset.from_ruleset(load_ruleset(version), current=version == current)
 
 
 class RatingOrder(Enum):
@@ -57,10 +62,11 @@ class Query:
         description="A published version of the rules that compute outcome ratings: the current one when `version` "
         "is null; null for a version that was never published. No token is needed."
     )
-    def rating_ruleset(self, version: str | None = None) -> RatingRuleset | None:
-        versions = ruleset_versions()
-        wanted = versions[-1] if version is None else version
-        return _served(wanted) if wanted in versions else None
+    async def rating_ruleset(self, info: Info, version: str | None = None) -> RatingRuleset | None:
+        async with info.context.loaders.lock:
+            current = await service.current_version(info.context.session)
+        wanted = current if version is None else version
+        return served(wanted, current) if wanted in ruleset_versions() else None
 
     @strawberry.field(description="Every published version of the rating rules, oldest first; the last is current.")
     def rating_ruleset_versions(self) -> list[str]:
@@ -101,4 +107,42 @@ class Query:
             first=first,
             after=after,
             to_node=partial(OutcomeRating.from_model, term_cache=info.context.terms),
+        )
+
+    @strawberry.field(
+        description="What adopting a rule set version would change: every rating (of what you may read) it would "
+        "compute differently, and the rule that decides. Computed in shadow; nothing changes until the secretariat "
+        "adopts the version (`adoptRatingRuleset`). Null for a version that was never published."
+    )
+    async def rating_ruleset_diff(self, info: Info, version: str) -> RatingRulesetDiff | None:
+        if version not in ruleset_versions():
+            return None
+        principal = info.context.principal
+        async with info.context.loaders.lock:
+            current = await service.current_version(info.context.session)
+            changes = await service.shadow_changes(
+                session=info.context.session,
+                version=version,
+                initiative_ids=initiatives.readable_ids(principal),
+                practice_ids=practices.readable(principal).with_only_columns(BestPracticeRow.id),
+            )
+        terms = info.context.terms
+        rules = {rule.id: rule for rule in load_ruleset(version).rules}
+        return RatingRulesetDiff(
+            from_version=current,
+            to_version=version,
+            change_count=len(changes),
+            changes=[
+                RatingShadowChange(
+                    outcome=term(terms, "outcome", change.outcome),
+                    from_rating=term(terms, "evidence-rating", change.rating.rating) if change.rating else None,
+                    from_certainty=term(terms, "certainty", change.rating.certainty) if change.rating else None,
+                    to_rating=term(terms, "evidence-rating", change.result.rating),
+                    to_certainty=term(terms, "certainty", change.result.certainty),
+                    rule_id=change.result.rule_id,
+                    why=rules[change.result.rule_id].condition,
+                    _change=change,
+                )
+                for change in changes
+            ],
         )

@@ -8,15 +8,17 @@ published rules, and a rating resting on hidden evidence would also disclose tha
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.auth.principal import ANONYMOUS
+from api.auth.principal import ANONYMOUS, Principal
 from api.core.db import utcnow
+from api.core import validation
+from api.core.errors import DomainError, ErrorCode, Problems
 from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.evidence.visibility import visible_on_readable_initiative
 from api.initiatives.models import Initiative
@@ -290,7 +292,9 @@ async def recompute_studies(*, session: AsyncSession, study_ids: Sequence[int], 
     )
 
 
-async def recompute_everything(*, session: AsyncSession, reason: Reason, actor: str, version: str | None = None) -> int:
+async def recompute_everything(
+    *, session: AsyncSession, reason: Reason, actor: str, version: str | None = None, note: str | None = None
+) -> int:
     """Every initiative's and best practice's ratings (startup of a new database, a rule set adopted)."""
     initiative_ids = (await session.exec(select(Initiative.id))).all()
     practice_ids = (await session.exec(select(BestPractice.id).where(col(BestPractice.deleted_at).is_(None)))).all()
@@ -301,6 +305,73 @@ async def recompute_everything(*, session: AsyncSession, reason: Reason, actor: 
         reason=reason,
         actor=actor,
         version=version,
+        note=note,
+    )
+
+
+@dataclass(frozen=True)
+class ShadowChange:
+    """One rating a rule set version would change: from what the current version computed, to what it computes."""
+
+    rating: OutcomeRating | None  # None: the subject has no rating for this outcome yet
+    initiative_id: int | None
+    practice_id: int | None
+    outcome: str
+    result: engine.RatingResult
+
+
+async def shadow_changes(
+    *, session: AsyncSession, version: str, initiative_ids: sa.Select, practice_ids: sa.Select
+) -> list[ShadowChange]:
+    """What adopting `version` would change among the given subjects (readable ones, from the caller),
+    computed beside the current ratings without writing anything."""
+    initiatives = list((await session.exec(initiative_ids)).all())
+    practices = list((await session.exec(practice_ids)).all())
+    stored = await _stored(session, initiative_ids=initiatives, practice_ids=practices)
+    results = evaluate_all(
+        load_ruleset(version),
+        await _subjects(session, initiative_ids=initiatives, practice_ids=practices),
+        await _findings_by_subject(session, initiative_ids=initiatives, practice_ids=practices),
+        {key: set(rows) for key, rows in stored.items()},
+    )
+    changes = []
+    for (kind, subject_id), subject_results in sorted(results.items()):
+        for result in subject_results:
+            row = stored.get((kind, subject_id), {}).get(result.outcome)
+            if row is not None and (row.rating, row.certainty, row.rule_id) == (result.rating, result.certainty, result.rule_id):
+                continue
+            changes.append(
+                ShadowChange(
+                    rating=row,
+                    initiative_id=subject_id if kind == "initiative" else None,
+                    practice_id=subject_id if kind == "practice" else None,
+                    outcome=result.outcome,
+                    result=result,
+                )
+            )
+    return changes
+
+
+async def adopt(*, session: AsyncSession, principal: Principal, version: str, note: str | None = None) -> int:
+    """Make `version` the current rule set and recompute every rating under it (the secretariat's act);
+    each rating it moves records the change, with reason RULESET. Returns how many changed."""
+    if not principal.is_lab_admin:
+        raise DomainError.one(["version"], ErrorCode.FORBIDDEN, "Only the Lab's secretariat adopts a rule set.")
+    problems = Problems()
+    note = validation.text(problems, ["note"], note, max_length=2000, multiline=True)
+    problems.raise_if_any()
+    if version not in ruleset_versions():
+        raise DomainError.one(["version"], ErrorCode.NOT_FOUND, f"No published rule set version {version!r}.")
+    state = await session.get(RatingRulesetState, 1)
+    if state is not None and state.current_version == version:
+        raise DomainError.one(["version"], ErrorCode.CONFLICT, f"Version {version} is already the current rule set.")
+    if state is None:
+        state = RatingRulesetState(id=1, current_version=version, adopted_by=principal.subject)
+        session.add(state)
+    state.current_version, state.adopted_at, state.adopted_by = version, utcnow(), principal.subject
+    await session.flush()
+    return await recompute_everything(
+        session=session, reason=Reason.RULESET, actor=principal.subject, version=version, note=note
     )
 
 

@@ -128,7 +128,9 @@ class RatingCrosswalk:
 @strawberry.type(description="One published version of the rules that compute outcome ratings (docs/ratings.md).")
 class RatingRuleset:
     version: str = strawberry.field(description="The version, e.g. `1`; a computed rating names the version that gave it.")
-    current: bool = strawberry.field(description="Whether this is the version ratings are computed by (the newest).")
+    current: bool = strawberry.field(
+        description="Whether this is the version ratings are computed by: the one the secretariat adopted last."
+    )
     title: str = strawberry.field(description="Its title.")
     summary: str = strawberry.field(description="How a rating is computed, in a paragraph.")
     guarantees: list[str] = strawberry.field(description="What every version guarantees; the loader refuses a rule set that breaks them.")
@@ -347,3 +349,39 @@ class OutcomeRating(relay.Node):
     @strawberry.field(description="The best practice rated, when a best practice is.")
     def best_practice(self, info: Info) -> BestPractice | None:
         return BestPractice.loaded(info, self._row.practice_id) if self._row.practice_id is not None else None
+
+
+@strawberry.type(description="A rating a rule set version would change, and to what.")
+class RatingShadowChange:
+    outcome: Term = strawberry.field(description="The outcome (vocabulary `outcome`).")
+    from_rating: Term | None = strawberry.field(description="The current rating; null when there is none yet.")
+    from_certainty: Term | None = strawberry.field(description="The current certainty.")
+    to_rating: Term = strawberry.field(description="What the version computes (vocabulary `evidence-rating`).")
+    to_certainty: Term = strawberry.field(description="Its certainty (vocabulary `certainty`).")
+    rule_id: str = strawberry.field(description="The version's rule that gives the new rating.")
+    why: str = strawberry.field(description="That rule's condition, in words.")
+    _change: strawberry.Private[object]
+
+    @strawberry.field(description="The current rating, where there is one.")
+    def rating(self, info: Info) -> OutcomeRating | None:
+        row = self._change.rating
+        return OutcomeRating.from_model(row, info.context.terms) if row is not None else None
+
+    @strawberry.field(description="The initiative rated, when an initiative is.")
+    def initiative(self, info: Info) -> Initiative | None:
+        return Initiative.loaded(info, self._change.initiative_id) if self._change.initiative_id else None
+
+    @strawberry.field(description="The best practice rated, when a best practice is.")
+    def best_practice(self, info: Info) -> BestPractice | None:
+        return BestPractice.loaded(info, self._change.practice_id) if self._change.practice_id else None
+
+
+@strawberry.type(
+    description="What adopting a rule set version would change, computed in shadow beside the current ratings "
+    "(only ratings of what you may read)."
+)
+class RatingRulesetDiff:
+    from_version: str = strawberry.field(description="The current version.")
+    to_version: str = strawberry.field(description="The version compared.")
+    change_count: int = strawberry.field(description="How many ratings would change.")
+    changes: list[RatingShadowChange] = strawberry.field(description="Each rating that would change.")

@@ -44,20 +44,8 @@ class World:
     tokens: dict[str, str | None]
 
 
-def _assessment(db, initiative: Initiative, assessor: Organisation, title: str, visibility: str) -> EvidenceAssessment:  # noqa: ANN001
-    assessment = EvidenceAssessment(
-        initiative_id=initiative.id,
-        assessing_organisation_id=assessor.id,
-        title=title,
-        independence="INDEPENDENT",
-        study_design="CASE",
-        visibility=visibility,
-        created_by=ACTOR,
-        updated_by=ACTOR,
-    )
-    db.add(assessment)
-    db.commit()
-    return assessment
+def _assessment(make, initiative: Initiative, assessor: Organisation, title: str, visibility: str) -> EvidenceAssessment:  # noqa: ANN001
+    return make.assessment(initiative, assessor, title, visibility=visibility, study_design="CASE", ratings=())
 
 
 @pytest.fixture
@@ -82,8 +70,8 @@ def world(make, db) -> World:  # noqa: ANN001
     delta_public = make.initiative(delta, "Delta public", visibility="PUBLIC")
     echo_public = make.initiative(echo, "Echo public", visibility="PUBLIC")
     delta_partnership = db.exec(select(Participation).where(Participation.organisation_id == delta.id)).one()
-    hidden_assessment = _assessment(db, bravo_public, bravo, "Bravo's own reading", "ORGANISATION")
-    public_assessment = _assessment(db, bravo_public, bravo, "Bravo's published reading", "PUBLIC")
+    hidden_assessment = _assessment(make, bravo_public, bravo, "Bravo's own reading", "ORGANISATION")
+    public_assessment = _assessment(make, bravo_public, bravo, "Bravo's published reading", "PUBLIC")
     tokens = {
         "anonymous": None,
         "alpha admin": make.token(alpha, user=alpha_admin),
