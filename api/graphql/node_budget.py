@@ -209,12 +209,14 @@ LIST_BOUNDS = {
     "Initiative.links": 20,  # initiatives.service.MAX_LINKS
     "EvidenceAssessment.findings": 50,  # evidence.service.MAX_FINDINGS
     "BestPractice.evidence": 50,  # practices.service.MAX_EVIDENCE
+    "Figure.initiatives": 50,  # figures.service.MAX_INITIATIVES
     **{
         f"{owner}.{name}": CLASSIFICATION_CODES
         for owner, names in {
             "Initiative": ("interventionTypes", "harms", "mnrCapabilities", "targetGroups", "regions", "countries",
                            "languages"),
             "BestPractice": ("harms", "interventionTypes"),
+            "Figure": ("harms", "regions", "countries"),
         }.items()
         for name in names
     },

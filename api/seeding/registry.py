@@ -23,7 +23,8 @@ from api.organisations.models import Organisation
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.seeding.models import SeedRecord
 from api.seeding.records import AssessmentRecord, InitiativeRecord, OrganisationRecord, PracticeRecord, Source
-from api.seeding.validate import Registry, partial_date
+from api.core.dates import DatePrecision, partial_date
+from api.seeding.validate import Registry
 
 SEED_ACTOR = "seed:registry"
 Content = dict[str, Any]
@@ -167,7 +168,7 @@ def _started(value: str | None, _refs: Refs) -> dict[str, Any]:
     if value is None:
         return {"actual_start": None, "actual_start_precision": None}
     day, precision = partial_date(value)  # type: ignore[misc]  (checked by validate)
-    return {"actual_start": day, "actual_start_precision": None if precision == "DAY" else precision}
+    return {"actual_start": day, "actual_start_precision": None if precision is DatePrecision.DAY else precision.value}
 
 
 def _reference(column: str, kind: str) -> Columns:

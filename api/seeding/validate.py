@@ -6,7 +6,6 @@ Every problem names the file, the record (by key) and the field, and all of them
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from api.core import validation
+from api.core.dates import partial_date
 from api.core.errors import Problems
 from api.core.visibility import Visibility
 from api.seeding.records import (
@@ -220,13 +220,3 @@ def _cycles(initiatives: Sequence[InitiativeRecord]) -> Iterator[SeedProblem]:
                 break
             seen.add(key)
             key = parent[key]
-
-
-def partial_date(value: str) -> tuple[date, str] | None:
-    """The first day of a YEAR, MONTH or DAY date and that precision; None when no such date exists."""
-    parts = [int(p) for p in value.split("-")]
-    try:
-        day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    except ValueError:
-        return None
-    return day, ("YEAR", "MONTH", "DAY")[len(parts) - 1]
