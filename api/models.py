@@ -3,6 +3,7 @@
 from api.audit.models import AuditEvent
 from api.auth.models import SigningKey
 from api.evidence.models import EvidenceAssessment, Finding
+from api.figures.models import Figure, FigureClassification, FigureInitiative
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.oauth.models import (
     AuthorizationCode,
@@ -29,6 +30,9 @@ __all__ = [
     "Endorsement",
     "EvidenceAssessment",
     "FailedAttempt",
+    "Figure",
+    "FigureClassification",
+    "FigureInitiative",
     "Finding",
     "Initiative",
     "InitiativeClassification",

@@ -26,6 +26,9 @@ from api.graphql.errors import ApiError, error_code, is_unexpected
 from api.evidence import queries as evidence_queries
 from api.evidence import mutations as evidence_mutations
 from api.evidence.types import EvidenceAssessment, Study
+from api.figures import mutations as figure_mutations
+from api.figures import queries as figure_queries
+from api.figures.types import Figure
 from api.initiatives import mutations as initiative_mutations
 from api.oauth import mutations as oauth_mutations
 from api.oauth import queries as oauth_queries
@@ -55,7 +58,10 @@ log = logging.getLogger("coplab.graphql")
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t
-    for t in (Organisation, Membership, Initiative, Participation, Study, EvidenceAssessment, BestPractice, OutcomeRating)
+    for t in (
+        Organisation, Membership, Initiative, Participation, Study, EvidenceAssessment, BestPractice, OutcomeRating,
+        Figure,
+    )
 }
 if set(NODE_TYPES) != RECORD_TYPES:
     raise RuntimeError("api.graphql.ids.RECORD_TYPES must name every Node type")
@@ -92,6 +98,7 @@ Query = merge_types(
         initiative_queries.Query,
         evidence_queries.Query,
         practice_queries.Query,
+        figure_queries.Query,
         search_queries.Query,
         vocabulary_queries.Query,
         rating_queries.Query,
@@ -105,6 +112,7 @@ Mutation = merge_types(
         initiative_mutations.Mutation,
         evidence_mutations.Mutation,
         practice_mutations.Mutation,
+        figure_mutations.Mutation,
         organisation_mutations.Mutation,
         oauth_mutations.Mutation,
         search_mutations.Mutation,

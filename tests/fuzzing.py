@@ -103,6 +103,8 @@ def arrange(make: Factory, *, token_lifetime: int = 3600) -> Registry:
     assessment = make.assessment(public, other)
     hidden_assessment = make.assessment(own_only, other, visibility="ORGANISATION")
     practice = make.practice(lab, evidence=[assessment.id], endorsed_by=[other])
+    figure = make.figure(lab, initiatives=[public, own_only], harms=["CSAM-KNOWN"], source=other)
+    hidden_figure = make.figure(other, "Its own count", visibility="ORGANISATION")
     client, _ = make.oauth_client(lab, ["initiatives:read"])
     token = make.token(lab, ALL_SCOPES, user=admin, lifetime=token_lifetime)
     participation = make.db.exec(select(Participation).where(Participation.initiative_id == public.id)).one()
@@ -119,6 +121,8 @@ def arrange(make: Factory, *, token_lifetime: int = 3600) -> Registry:
         gid("Membership", membership_of(make.db, lab, contributor).id),
         gid("Membership", membership_of(make.db, lab, admin).id),
         gid("Participation", participation.id),
+        gid("Figure", figure.id),
+        gid("Figure", hidden_figure.id),
         gid("Initiative", 2**31 - 1),
         gid("Organisation", 0),
     ]
@@ -298,6 +302,17 @@ VALID_OPERATIONS: list[tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] =
             "title": "Hash matching", "statement": "Match known images.", "evidenceBasis": "CONSENSUS",
             "rationale": "Works.", "harms": ["CSAM-KNOWN"], "interventionTypes": ["DET-HASH"],
             "evidence": [ids["assessment"]], "visibility": "PUBLIC",
+        }},
+    ),
+    (
+        f"mutation($input: CreateFigureInput!) {{ createFigure(input: $input) {{"
+        f" figure {{ id value unit periodStart periodEnd initiatives {{ title }} harms {{ code }} }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {
+            "statement": "Reports rose by 82%.", "value": 82, "unit": "% change", "denominator": "of reports",
+            "periodStart": "2021-01-01", "periodEnd": "2022-01-01", "periodPrecision": "YEAR",
+            "sourceOrganisation": ids["other"], "initiatives": [ids["initiative"]], "harms": ["SOLICITATION"],
+            "regions": ["EU"], "countries": ["NL"], "provenance": [{"source": "Annual report", "passage": "82%"}],
+            "visibility": "MEMBERS",
         }},
     ),
     (

@@ -57,6 +57,9 @@ LISTS = [
     ("evidenceAssessments", "EvidenceAssessmentFilter", {"ratings": ["NOPE"]}, ["filter", "ratings", "0"]),
     ("organisations", "OrganisationFilter", {"stakeholderTypes": ["NOPE"]}, ["filter", "stakeholderTypes", "0"]),
     ("organisations", "OrganisationFilter", {"countries": ["UK"]}, ["filter", "countries", "0"]),
+    ("figures", "FigureFilter", {"harms": ["csam-known"]}, ["filter", "harms", "0"]),
+    ("figures", "FigureFilter", {"regions": ["NOPE"]}, ["filter", "regions", "0"]),
+    ("figures", "FigureFilter", {"countries": ["UK"]}, ["filter", "countries", "0"]),
 ]
 
 
@@ -82,8 +85,9 @@ def test_known_codes_still_filter_and_the_nested_list_checks_too(client, world) 
         ("initiatives", "InitiativeFilter",
          {"stakeholderTypes": ["\x00"], "countries": ["US\x00"], "statuses": ["\x00"], "harms": ["CSAM-KNOWN\x00"]}),
         ("organisations", "OrganisationFilter", {"stakeholderTypes": ["HOTLINE\x00"], "countries": ["US\x00"]}),
+        ("figures", "FigureFilter", {"harms": ["\x00"], "regions": ["EU\x00"], "countries": ["US\x00"]}),
     ],
-    ids=["initiatives", "organisations"],
+    ids=["initiatives", "organisations", "figures"],
 )
 def test_a_nul_in_a_code_is_an_unknown_code_not_a_crash(client, world, field, input_type, given) -> None:  # noqa: ANN001
     body = graphql(client, f"query($f: {input_type}) {{ {field}(filter: $f) {{ totalCount }} }}", {"f": given})

@@ -1,8 +1,11 @@
 """Nested fields load through per-request DataLoaders: the statement count does not grow with the page."""
 
+from datetime import date
+
 import pytest
 
-from tests.factories import graphql, sql_statements
+from api.figures.models import Figure, FigureClassification, FigureInitiative
+from tests.factories import ACTOR, graphql, sql_statements
 
 PAGE = """
 query($first: Int!) {
@@ -17,6 +20,7 @@ query($first: Int!) {
       participations { role { label } organisation { name } }
       assessments { study { title studyDesign { label } } findings { proposedRating { code } } }
       outcomeRatings { rating { label } certaintyTrace { level { label } } history { reason } }
+      figures { statement value sourceOrganisation { name } harms { label } countries { name } initiatives { title } }
     } }
   }
 }
@@ -33,6 +37,26 @@ def _arrange(make, db, count: int) -> None:  # noqa: ANN001
             partners=[(organisations[(i + 1) % 5], "IMPLEMENTING"), (organisations[(i + 2) % 5], "FUNDING")],
         )
         make.assessment(initiative, organisations[(i + 3) % 5], f"Assessment {i}", ratings=["EMERGING", "PROMISING"])
+        figure = Figure(
+            recording_organisation_id=organisations[(i + 4) % 5].id,
+            source_organisation_id=organisations[(i + 1) % 5].id,
+            statement=f"Figure {i}",
+            value=float(i),
+            unit="reports",
+            period_start=date(2022, 1, 1),
+            period_end=date(2022, 1, 1),
+            period_precision="YEAR",
+            created_by=ACTOR,
+            updated_by=ACTOR,
+        )
+        db.add(figure)
+        db.flush()
+        db.add_all([
+            FigureInitiative(figure_id=figure.id, initiative_id=initiative.id),
+            FigureClassification(figure_id=figure.id, scheme="harm", code="CSAM-NEW"),
+            FigureClassification(figure_id=figure.id, scheme="country", code="NL"),
+        ])
+    db.commit()
 
 
 def _run_counting(client, app, query: str, variables: dict, token: str | None) -> tuple[dict, int]:  # noqa: ANN001
@@ -47,6 +71,7 @@ def _statements_for_page(client, app, first: int, token: str) -> tuple[int, int]
     body, count = _run_counting(client, app, PAGE, {"first": first}, token)
     edges = body["data"]["initiatives"]["edges"]
     assert all(len(e["node"]["participations"]) == 2 and len(e["node"]["assessments"]) == 1 for e in edges)
+    assert all(len(e["node"]["figures"]) == 1 and e["node"]["figures"][0]["initiatives"] for e in edges)
     return len(edges), count
 
 
@@ -59,8 +84,9 @@ def test_statement_count_is_independent_of_page_size(client, app, make, db, anon
     large_rows, large = _statements_for_page(client, app, 100, token)
     assert (small_rows, large_rows) == (10, 100)
     assert large == small, f"{small} statements for 10 initiatives but {large} for 100"
-    # Principal, page, count, organisations (lead, partners, assessors), participations,
-    # assessments, findings, classifications, vocabulary terms: a small constant.
+    # Principal, page, count, organisations (lead, partners, assessors, figure sources), participations,
+    # assessments, findings, classifications, figures with their classifications and initiatives,
+    # vocabulary terms: a small constant.
     assert small <= 14
 
 
@@ -79,6 +105,10 @@ fragment Card on Initiative {
   leadOrganisation { name stakeholderType { label } }
   participations { role { label } organisation { name } }
   outcomeRatings { rating { label } certaintyTrace { level { label } } history { reason } }
+  figures { ...Context }
+}
+fragment Context on Figure {
+  statement value sourceOrganisation { name } harms { label } countries { name } initiatives { title }
 }
 fragment Study on EvidenceAssessment { study { title studyDesign { label } } findings { proposedRating { code } } }
 """

@@ -6,6 +6,7 @@ import strawberry
 from strawberry import relay
 
 from api.auth.scopes import Scope
+from api.core.dates import DatePrecision
 from api.graphql import ids, inputs
 from api.graphql.context import Info
 from api.graphql.errors import UserError, user_errors_field
@@ -63,7 +64,7 @@ class StudyInput:
     sample_size: int | None = strawberry.field(default=None, description="Sample size (zero or more).")
     setting: str | None = strawberry.field(default=None, description="Where the study took place.")
     published_on: date | None = strawberry.field(default=None, description="Publication date (not in the future).")
-    published_precision: str | None = strawberry.field(
+    published_precision: DatePrecision | None = strawberry.field(
         default=None, description="YEAR or MONTH when only that much of the date is known (default: DAY)."
     )
     period: str | None = strawberry.field(default=None, description="The period the data cover, e.g. 2021-2022.")

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
 from api.core import validation
+from api.core.dates import DatePrecision, first_day
 from api.core.db import rows_in_order, utcnow
 from api.core.errors import ErrorCode, Problems, not_found
 from api.core.ordering import SortKey
@@ -21,7 +22,6 @@ from api.evidence.models import Study
 from api.evidence.visibility import study_visible
 from api.vocabularies import service as vocabularies
 
-PRECISIONS = ("YEAR", "MONTH", "DAY")
 # 10.<registrant digits, optionally dotted>/<any suffix>, per the DOI Handbook.
 _DOI = re.compile(r"^10\.\d+(?:\.\d+)*/\S+$")
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
@@ -97,7 +97,7 @@ class StudyData:
     sample_size: int | None = None
     setting: str | None = None
     published_on: date | None = None
-    published_precision: str | None = None
+    published_precision: DatePrecision | None = None
     period: str | None = None
     peer_reviewed: bool | None = None
     funder: str | None = None
@@ -122,18 +122,17 @@ def latest_date_anywhere() -> date:
     return (utcnow() + timedelta(hours=14)).date()
 
 
-def _published(problems: Problems, field: Sequence[str], day: date, precision: str | None) -> dict[str, object]:
-    """The first day of the period the precision names, and the precision (None for a full date)."""
-    if precision is not None and precision not in PRECISIONS:
-        problems.add([*field[:-1], "publishedPrecision"], ErrorCode.INVALID_VALUE, "One of YEAR, MONTH or DAY.")
-        return {}
+def _published(
+    problems: Problems, field: Sequence[str], day: date, precision: DatePrecision | None
+) -> dict[str, object]:
+    """The first day of the period the precision names, and the precision (None for a whole date)."""
     if day > latest_date_anywhere():
         problems.add(field, ErrorCode.INVALID_VALUE, "The publication date is in the future.")
-    if precision == "YEAR":
-        day = day.replace(month=1, day=1)
-    elif precision == "MONTH":
-        day = day.replace(day=1)
-    return {"published_on": day, "published_precision": None if precision in (None, "DAY") else precision}
+    precision = precision or DatePrecision.DAY
+    return {
+        "published_on": first_day(day, precision),
+        "published_precision": None if precision is DatePrecision.DAY else precision.value,
+    }
 
 
 async def clean(

@@ -15,6 +15,7 @@ from api.graphql.loaders import load_nodes, load_one
 from api.initiatives.types import Initiative
 from api.graphql.provenance import Provenance, provenance_list
 from api.organisations.types import Organisation
+from api.core.dates import DatePrecision
 from api.core.visibility import Visibility
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Country, Term, term
@@ -98,8 +99,8 @@ class Study(relay.Node):
     published_on: date | None = strawberry.field(
         description="Publication date; the first day of the year or month when only that is known."
     )
-    published_precision: str | None = strawberry.field(
-        description="YEAR or MONTH when the source gives only that much of the publication date; null for a full date."
+    published_precision: DatePrecision | None = strawberry.field(
+        description="YEAR or MONTH when the source gives only that much of the publication date; null for a whole date."
     )
     period: str | None = strawberry.field(description="The period the study's data cover, as the source gives it.")
     peer_reviewed: bool | None = strawberry.field(description="Whether the study was peer reviewed (null: not known).")
@@ -120,6 +121,7 @@ class Study(relay.Node):
             row,
             visibility=Visibility(row.visibility),
             study_design=term(term_cache, "study-design", row.study_design),
+            published_precision=DatePrecision(row.published_precision) if row.published_precision else None,
             provenance=provenance_list(row.provenance),
         )
 

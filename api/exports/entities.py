@@ -16,6 +16,8 @@ from api.auth.principal import Principal
 from api.evidence import service as evidence
 from api.evidence import studies
 from api.evidence.models import EvidenceAssessment, Finding, Study
+from api.figures import service as figures
+from api.figures.models import Figure, FigureClassification, FigureInitiative
 from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations import service as organisations
@@ -124,6 +126,10 @@ def _practice_scheme(name: str, scheme: str) -> Embedded:
     return Embedded(name, PracticeClassification.__table__, "practice_id", "code", scheme)
 
 
+def _figure_scheme(name: str, scheme: str) -> Embedded:
+    return Embedded(name, FigureClassification.__table__, "figure_id", "code", scheme)
+
+
 ENTITIES: tuple[Entity, ...] = (
     Entity(
         "organisations",
@@ -203,6 +209,28 @@ ENTITIES: tuple[Entity, ...] = (
         Endorsement.__table__,
         ("practice_id", "organisation_id", "endorsed_at", "endorsed_by"),
         readable=_readable_endorsements,
+    ),
+    Entity(
+        "figures",
+        Figure.__table__,
+        ("id", "recording_organisation_id", "source_organisation_id", "statement", "value", "unit", "denominator",
+         "period_start", "period_end", "period_precision", "visibility", "provenance", *AUDIT, "deleted_at"),
+        embedded=(
+            # Only the initiatives the principal may read, as `Figure.initiatives` shows them.
+            Embedded(
+                "initiatives",
+                FigureInitiative.__table__,
+                "figure_id",
+                "initiative_id",
+                readable=lambda principal: FigureInitiative.__table__.c.initiative_id.in_(
+                    initiatives.readable_ids(principal)
+                ),
+            ),
+            _figure_scheme("harms", "harm"),
+            _figure_scheme("regions", "region"),
+            _figure_scheme("countries", "country"),
+        ),
+        readable=figures.readable,
     ),
     Entity(
         "outcome_ratings",

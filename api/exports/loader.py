@@ -16,7 +16,7 @@ from api.vocabularies.models import Vocabulary
 
 BATCH = 1000
 # Any row in these means the registry already holds data an import would collide with.
-REGISTRY_TABLES = ("organisation", "initiative", "evidence_assessment", "best_practice", "seed_record")
+REGISTRY_TABLES = ("organisation", "initiative", "evidence_assessment", "best_practice", "figure", "seed_record")
 INITIATIVES = Initiative.__table__
 # Tables whose ids come from a sequence on PostgreSQL.
 SERIAL_TABLES = tuple(e.table.name for e in ENTITIES if list(e.table.primary_key.columns.keys()) == ["id"])

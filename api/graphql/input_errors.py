@@ -58,6 +58,8 @@ SERVER_OWNED = frozenset(
         "leadOrganisationId",
         "assessingOrganisation",
         "assessingOrganisationId",
+        "recordingOrganisation",
+        "recordingOrganisationId",
         "createdBy",
         "updatedBy",
         "createdAt",

@@ -215,12 +215,14 @@ LIST_BOUNDS = {
     "BestPractice.outcomeRatings": 20,
     # A start and one row per GRADE domain the rule set may move (seed/ratings).
     "OutcomeRating.certaintyTrace": 10,
+    "Figure.initiatives": 50,  # figures.service.MAX_INITIATIVES
     **{
         f"{owner}.{name}": CLASSIFICATION_CODES
         for owner, names in {
             "Initiative": ("interventionTypes", "harms", "mnrCapabilities", "targetGroups", "regions", "countries",
                            "languages"),
             "BestPractice": ("harms", "interventionTypes"),
+            "Figure": ("harms", "regions", "countries"),
         }.items()
         for name in names
     },

@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.principal import Principal
 from api.evidence import loaders as evidence_loaders
+from api.figures import loaders as figure_loaders
 from api.initiatives import service
 from api.initiatives.models import Initiative, Participation
 from api.graphql.loaders import Loaders
@@ -15,6 +16,7 @@ from api.organisations import loaders as organisation_loaders
 CLASSIFIED_FIELDS = frozenset(
     {"interventionTypes", "harms", "mnrCapabilities", "targetGroups", "regions", "countries", "languages"}
 )
+FIGURE_CLASSIFIED_FIELDS = frozenset({"figures.harms", "figures.regions", "figures.countries"})
 
 
 async def initiative_by_id(
@@ -64,6 +66,8 @@ async def prefetch_page(
         first_round["assessments"] = loaders(evidence_loaders.assessments_of).load_many(ids)
     if any(wants(name) for name in CLASSIFIED_FIELDS):
         first_round["classifications"] = loaders(classifications_of).load_many(ids)
+    if wants("figures"):
+        first_round["figures"] = loaders(figure_loaders.figures_of).load_many(ids)
     loaded = dict(zip(first_round, await asyncio.gather(*first_round.values()), strict=True))
 
     organisation_ids: set[int] = set()
@@ -75,9 +79,18 @@ async def prefetch_page(
     assessments = [a for group in loaded.get("assessments", []) for a in group]
     if wants("assessments.assessingOrganisation"):
         organisation_ids.update(a.assessing_organisation_id for a in assessments)
+    figures = list({f.id: f for group in loaded.get("figures", []) for f in group}.values())
+    if wants("figures.sourceOrganisation"):
+        organisation_ids.update(f.source_organisation_id for f in figures if f.source_organisation_id is not None)
+    if wants("figures.recordingOrganisation"):
+        organisation_ids.update(f.recording_organisation_id for f in figures if f.recording_organisation_id is not None)
     second_round: list[Awaitable[list]] = []
     if organisation_ids:
         second_round.append(loaders(organisation_loaders.organisation_by_id).load_many(sorted(organisation_ids)))
     if assessments and wants("assessments.findings"):
         second_round.append(loaders(evidence_loaders.findings_of).load_many([a.id for a in assessments]))
+    if figures and any(wants(name) for name in FIGURE_CLASSIFIED_FIELDS):
+        second_round.append(loaders(figure_loaders.classifications_of).load_many([f.id for f in figures]))
+    if figures and wants("figures.initiatives"):
+        second_round.append(loaders(figure_loaders.initiatives_of).load_many([f.id for f in figures]))
     await asyncio.gather(*second_round)

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from functools import partial
 from datetime import date, datetime
-from enum import Enum
 from typing import Annotated, Optional, TypeVar
 
 import strawberry
@@ -11,6 +10,7 @@ from strawberry import relay
 
 from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
+from api.figures import loaders as figure_loaders
 from api.graphql.filter_codes import FilterCodes
 from api.graphql.ids import decode_arguments, node_ints
 from api.graphql.records import from_row
@@ -24,6 +24,7 @@ from api.organisations.types import Organisation
 from api.graphql.provenance import Provenance, provenance_list
 from api.graphql.pagination import Connection, paginate
 from api.graphql.selection import selected_paths
+from api.core.dates import DatePrecision
 from api.core.visibility import Visibility
 from api.vocabularies.cache import TermCache
 from api.vocabularies.types import Country, Language, Term, term, terms
@@ -36,13 +37,6 @@ InitiativeOrder = strawberry.enum(service.InitiativeOrder, description="Ordering
 class Link:
     label: str = strawberry.field(description="What the link leads to.")
     url: str = strawberry.field(description="Absolute http(s) URL.")
-
-
-@strawberry.enum(description="How much of a date its source gives.")
-class DatePrecision(Enum):
-    DAY = "DAY"
-    MONTH = "MONTH"
-    YEAR = "YEAR"
 
 
 @strawberry.type(description="An initiative against online child sexual exploitation and abuse.")
@@ -189,6 +183,17 @@ class Initiative(relay.Node):
             ratings_loaders.ratings_of_initiatives,
             self.id,
             lambda rows: [rating.from_model(r, info.context.terms) for r in rows],
+        )
+
+    @strawberry.field(
+        description="Figures about this initiative you may read: numbers that size or describe the problem it "
+        "addresses, never evidence of its effect. The latest period first."
+    )
+    def figures(self, info: Info) -> list[Annotated["Figure", strawberry.lazy("api.figures.types")]]:
+        # Figures build on initiatives: their type comes from the schema, not from an import.
+        figure = schema_type(info, "Figure")
+        return info.context.loaders.resolve(
+            figure_loaders.figures_of, self.id, lambda rows: [figure.from_model(r, info.context.terms) for r in rows]
         )
 
     def _classified(self, info: Info, scheme: str, convert: Callable[[list[str]], list[T]]) -> list[T]:

@@ -7,7 +7,7 @@ need more than a record's own shape (codes, countries, URLs, references) are in 
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints
 
 from api.organisations.models import OrganisationStatus
 from api.core.visibility import Visibility
@@ -15,7 +15,11 @@ from api.core.visibility import Visibility
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # A date as far as the source gives it: a year, a month, or a day (ISO 8601).
-PartialDate = Annotated[str, StringConstraints(pattern=r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")]
+PARTIAL_DATE = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
+PartialDate = Annotated[str, StringConstraints(pattern=rf"^{PARTIAL_DATE}$")]
+# A period as far as the source gives it: one year, month or day (`2022`), or the first and the last of
+# them, as an ISO 8601 interval of two dates of one precision (`2021/2022`, `2020-11/2022-11`).
+Period = Annotated[str, StringConstraints(pattern=rf"^{PARTIAL_DATE}(?:/{PARTIAL_DATE})?$")]
 DOCUMENT_NAME = re.compile(r"^[\w.-]+\.txt$")
 
 
@@ -137,10 +141,30 @@ class PracticeRecord(Record):
     provenance: Annotated[list[Source], Field(min_length=1)]
 
 
+class FigureRecord(Record):
+    """A number that sizes or describes the problem, as a document states it. The registry records it
+    itself (no organisation does), so it is public; it never carries a rating."""
+
+    key: Key
+    statement: Annotated[Text, StringConstraints(max_length=2000)]
+    value: FiniteFloat | None = None
+    unit: Annotated[Text, StringConstraints(max_length=100)]
+    denominator: Annotated[Text, StringConstraints(max_length=300)] | None = None
+    period: Period
+    source_organisation: Key | None = None
+    initiatives: list[Key] = []
+    harms: list[str] = []
+    regions: list[str] = []
+    countries: list[str] = []
+    visibility: Visibility = Visibility.PUBLIC
+    provenance: Annotated[list[Source], Field(min_length=1)]
+
+
 # File name -> the record type it holds, in loading order (each file refers only to those before it).
 FILES: dict[str, type[Record]] = {
     "organisations.yaml": OrganisationRecord,
     "initiatives.yaml": InitiativeRecord,
     "evidence.yaml": AssessmentRecord,
     "practices.yaml": PracticeRecord,
+    "figures.yaml": FigureRecord,
 }

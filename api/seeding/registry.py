@@ -3,7 +3,7 @@
 Each seed record is tracked by a `SeedRecord` row holding the record's content as last loaded. A later
 run compares the files with that content, not with the database: a field the file did not change is
 left alone even when a member has since edited it, and a changed field is written. List fields
-(classifications, participants, findings, evidence, endorsements) are merged item by item, so items
+(classifications, participants, findings, evidence, endorsements, a figure's initiatives) are merged item by item, so items
 members added through the API stay. Nothing is ever deleted because it left the files; the report
 says so instead. Services never commit: the caller's transaction makes the load all or nothing.
 """
@@ -16,15 +16,24 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.core.dates import DatePrecision, partial_date
 from api.core.db import utcnow
 from api.evidence.models import EvidenceAssessment, Finding, Study
+from api.figures.models import Figure, FigureClassification, FigureInitiative
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations.models import Organisation
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.ratings import service as ratings
 from api.seeding.models import SeedRecord
-from api.seeding.records import AssessmentRecord, InitiativeRecord, OrganisationRecord, PracticeRecord, Source
-from api.seeding.validate import Registry, partial_date
+from api.seeding.records import (
+    AssessmentRecord,
+    FigureRecord,
+    InitiativeRecord,
+    OrganisationRecord,
+    PracticeRecord,
+    Source,
+)
+from api.seeding.validate import Registry, period
 from api.vocabularies.models import VocabularyTerm
 
 SEED_ACTOR = "seed:registry"
@@ -106,6 +115,7 @@ INITIATIVE_SCHEMES = {
     "languages": "language",
 }
 PRACTICE_SCHEMES = {"harms": "harm", "intervention_types": "intervention-type"}
+FIGURE_SCHEMES = {"harms": "harm", "regions": "region", "countries": "country"}
 
 
 def initiative_content(i: InitiativeRecord) -> Content:
@@ -175,24 +185,44 @@ def practice_content(p: PracticeRecord) -> Content:
     }
 
 
+def figure_content(f: FigureRecord) -> Content:
+    return {
+        "statement": f.statement,
+        "value": f.value,
+        "unit": f.unit,
+        "denominator": f.denominator,
+        "period": f.period,
+        "source_organisation": f.source_organisation,
+        "visibility": str(f.visibility),
+        "provenance": _provenance(f.provenance),
+        "initiatives": list(f.initiatives),
+        "harms": list(f.harms),
+        "regions": list(f.regions),
+        "countries": [c.upper() for c in f.countries],
+    }
+
+
 # --- how a content field becomes columns, and list items become rows --------------------------------
 
 Columns = Callable[[Any, Refs], dict[str, Any]]
 ItemWriter = Callable[[AsyncSession, int, Any, Refs], Awaitable[None]]
 
 
-def _started(value: str | None, _refs: Refs) -> dict[str, Any]:
-    if value is None:
-        return {"actual_start": None, "actual_start_precision": None}
-    day, precision = partial_date(value)  # type: ignore[misc]  (checked by validate)
-    return {"actual_start": day, "actual_start_precision": None if precision == "DAY" else precision}
+def _partial_date(day_column: str, precision_column: str) -> Columns:
+    """A date as far as the file gives it: the day, and its precision unless it is a whole date."""
+
+    def columns(value: str | None, _refs: Refs) -> dict[str, Any]:
+        if value is None:
+            return {day_column: None, precision_column: None}
+        day, precision = partial_date(value)  # type: ignore[misc]  (checked by validate)
+        return {day_column: day, precision_column: None if precision is DatePrecision.DAY else precision.value}
+
+    return columns
 
 
-def _published(value: str | None, _refs: Refs) -> dict[str, Any]:
-    if value is None:
-        return {"published_on": None, "published_precision": None}
-    day, precision = partial_date(value)  # type: ignore[misc]  (checked by validate)
-    return {"published_on": day, "published_precision": None if precision == "DAY" else precision}
+def _period(value: str, _refs: Refs) -> dict[str, Any]:
+    start, end, precision = period(value)  # type: ignore[misc]  (checked by validate)
+    return {"period_start": start, "period_end": end, "period_precision": precision.value}
 
 
 def _reference(column: str, kind: str) -> Columns:
@@ -272,12 +302,13 @@ async def _remove_finding(session: AsyncSession, row_id: int, item: list[Any], _
         await session.delete(row)
 
 
-def _link(model: type[SQLModel], column: str, kind: str, **extra: Any) -> tuple[ItemWriter, ItemWriter]:
-    """A practice's link row to another record (cited evidence, an endorsing organisation)."""
+def _link(model: type[SQLModel], owner: str, column: str, kind: str, **extra: Any) -> tuple[ItemWriter, ItemWriter]:
+    """A link row from a record to another one (a practice's cited evidence and endorsing organisations, the
+    initiatives a figure concerns)."""
 
     async def add(session: AsyncSession, row_id: int, key: str, refs: Refs) -> None:
         if await session.get(model, (row_id, refs(kind, key))) is None:
-            session.add(model(practice_id=row_id, **{column: refs(kind, key)}, **extra))
+            session.add(model(**{owner: row_id}, **{column: refs(kind, key)}, **extra))
 
     async def remove(session: AsyncSession, row_id: int, key: str, refs: Refs) -> None:
         if (row := await session.get(model, (row_id, refs(kind, key)))) is not None:
@@ -306,7 +337,7 @@ KINDS = (
         columns={
             "lead": _reference("lead_organisation_id", "organisation"),
             "part_of": _reference("part_of_id", "initiative"),
-            "started": _started,
+            "started": _partial_date("actual_start", "actual_start_precision"),
         },
         lists={
             "participants": (_add_participant, _remove_participant),
@@ -319,7 +350,10 @@ KINDS = (
         Study,
         lambda r: r.assessments,
         study_content,
-        columns={"organisation": _reference("organisation_id", "organisation"), "published": _published},
+        columns={
+            "organisation": _reference("organisation_id", "organisation"),
+            "published": _partial_date("published_on", "published_precision"),
+        },
     ),
     Kind(
         "assessment",
@@ -342,8 +376,20 @@ KINDS = (
         lists={
             **{name: _classification(PracticeClassification, "practice_id", scheme)
                for name, scheme in PRACTICE_SCHEMES.items()},
-            "evidence": _link(PracticeEvidence, "assessment_id", "assessment"),
-            "endorsed_by": _link(Endorsement, "organisation_id", "organisation", endorsed_by=SEED_ACTOR),
+            "evidence": _link(PracticeEvidence, "practice_id", "assessment_id", "assessment"),
+            "endorsed_by": _link(Endorsement, "practice_id", "organisation_id", "organisation", endorsed_by=SEED_ACTOR),
+        },
+    ),
+    Kind(
+        "figure",
+        Figure,
+        lambda r: r.figures,
+        figure_content,
+        columns={"period": _period, "source_organisation": _reference("source_organisation_id", "organisation")},
+        lists={
+            "initiatives": _link(FigureInitiative, "figure_id", "initiative_id", "initiative"),
+            **{name: _classification(FigureClassification, "figure_id", scheme)
+               for name, scheme in FIGURE_SCHEMES.items()},
         },
     ),
 )

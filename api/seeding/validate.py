@@ -14,11 +14,13 @@ import yaml
 from pydantic import ValidationError
 
 from api.core import validation
+from api.core.dates import DatePrecision, partial_date
 from api.core.errors import Problems
 from api.core.visibility import Visibility
 from api.seeding.records import (
     FILES,
     AssessmentRecord,
+    FigureRecord,
     InitiativeRecord,
     OrganisationRecord,
     PracticeRecord,
@@ -49,10 +51,11 @@ class Registry:
     initiatives: list[InitiativeRecord]
     assessments: list[AssessmentRecord]
     practices: list[PracticeRecord]
+    figures: list[FigureRecord]
 
 
 def read_registry(directory: Path, vocabularies: Sequence[dict]) -> Registry:
-    """The records of the four files under `directory`, checked; raises SeedInvalid with every problem."""
+    """The records of the files under `directory`, checked; raises SeedInvalid with every problem."""
     problems: list[SeedProblem] = []
     unparsed: set[str] = set()
     parsed = {
@@ -186,6 +189,26 @@ def _check(registry: Registry, vocabularies: dict[str, set[str]], unparsed: set[
         yield from _repeats(file, p.key, "endorsed_by", p.endorsed_by)
         yield from _repeats(file, p.key, "evidence", p.evidence)
 
+    file = "figures.yaml"
+    for f in registry.figures:
+        yield from refs(file, f.key, "source_organisation", organisations, "organisation", f.source_organisation)
+        yield from refs(file, f.key, "initiatives", initiatives, "initiative", f.initiatives)
+        yield from codes(file, f.key, "harms", "harm", f.harms)
+        yield from codes(file, f.key, "regions", "region", f.regions)
+        for position, code in enumerate(f.countries):
+            yield from _checked(file, f.key, f"countries.{position}", validation.country, code)
+        if f.visibility != Visibility.PUBLIC:
+            # Non-public records are shared through the organisation that recorded them; these have none.
+            yield SeedProblem(file, f.key, "visibility", "a figure of the registry is recorded by no organisation, "
+                              "so it must be PUBLIC")
+        for field in ("initiatives", "harms", "regions", "countries"):
+            yield from _repeats(file, f.key, field, getattr(f, field))
+        if period(f.period) is None:
+            yield SeedProblem(
+                file, f.key, "period",
+                f"{f.period!r} is not a period: real dates of one precision, the last not before the first",
+            )
+
 
 def _items(field: str, values: str | None | Iterable[str]) -> Iterator[tuple[str, str]]:
     """(path, value) pairs: `field` for a single value, `field.N` for each item of a list."""
@@ -240,11 +263,12 @@ def _independence(file: str, a: AssessmentRecord, initiatives: dict[str, Initiat
         yield SeedProblem(file, a.key, "independence", "a participant in the initiative is not INDEPENDENT of it")
 
 
-def partial_date(value: str) -> tuple[date, str] | None:
-    """The first day of a YEAR, MONTH or DAY date and that precision; None when no such date exists."""
-    parts = [int(p) for p in value.split("-")]
-    try:
-        day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    except ValueError:
+def period(value: str) -> tuple[date, date, DatePrecision] | None:
+    """A seed file's period (`2022`, `2021/2022`, `2020-11/2022-11`): its first and last dates as stored
+    (the first day of a year or month) and their precision; None unless both are real dates of one
+    precision and the last is not before the first."""
+    first, _, last = value.partition("/")
+    start, end = partial_date(first), partial_date(last or first)
+    if start is None or end is None or start[1] is not end[1] or end[0] < start[0]:
         return None
-    return day, ("YEAR", "MONTH", "DAY")[len(parts) - 1]
+    return start[0], end[0], start[1]

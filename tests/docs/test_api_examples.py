@@ -133,6 +133,19 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert thorn["totalHits"] == 0 and thorn["hits"] == []
     assert iwf["totalHits"] == 1 and iwf["hits"] == [{"initiative": {"id": initiative_id, "title": TITLE}}]
 
+    figures, figure, refused_figure = outputs[12]
+    listed_figures = figures["data"]["figures"]
+    assert listed_figures["totalCount"] == 3
+    assert [e["node"]["unit"] for e in listed_figures["edges"]] == ["% change", "%", "images and videos"]
+    assert {e["node"]["sourceOrganisation"]["slug"] for e in listed_figures["edges"]} == {"ncmec"}
+    made = figure["data"]["createFigure"]
+    assert made["userErrors"] == [] and made["figure"]["recordingOrganisation"] == {"slug": "inhope"}
+    assert made["figure"]["initiatives"] == [{"title": TITLE}]
+    assert [(e["field"], e["code"]) for e in refused_figure["data"]["createFigure"]["userErrors"]] == [
+        (["input", "unit"], "BLANK"), (["input", "periodStart"], "INVALID_VALUE"),
+        (["input", "periodEnd"], "INVALID_DATE_RANGE"),
+    ]
+
     engine = create_sync_engine(fresh_database)
     with Session(engine) as session:
         # The registry was loaded, and the one initiative the examples wrote is the one the ids named.

@@ -59,8 +59,6 @@ CASES = [
     pytest.param({"findings": [finding(pValue=1.5)]}, ["findings", "0", "pValue"], "INVALID_VALUE", id="p-above-one"),
     pytest.param({"findings": [finding(outcome="REPORT-VOLUME", significance="NOT-TESTED")]},
                  ["findings", "0", "effectDirection"], "CONTEXT_ONLY_OUTCOME", id="context-outcome-with-direction"),
-    pytest.param({"publishedPrecision": "WEEK", "publishedOn": "2020-01-01"}, ["publishedPrecision"], "INVALID_VALUE",
-                 id="unknown-precision"),
     pytest.param({"publishedPrecision": "YEAR"}, ["publishedOn"], "REQUIRED", id="precision-without-date"),
     pytest.param({"countries": ["XX"]}, ["countries", "0"], "INVALID_COUNTRY", id="unknown-country"),
     # DOI and URL shapes

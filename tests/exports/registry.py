@@ -30,6 +30,9 @@ IMPORTED_TABLES = (
     "practice_classification",
     "practice_evidence",
     "endorsement",
+    "figure",
+    "figure_classification",
+    "figure_initiative",
     "seed_record",
 )
 
@@ -53,6 +56,9 @@ class Registry:
     public_practice: int
     hidden_practice: int
     public_finding_count: int
+    public_figures: set[int]
+    hidden_figures: set[int]  # non-public, deleted, or from the PENDING organisation
+    shared_figure: int  # public, concerning a public and a members-only initiative
 
 
 def build(make: Factory, db: Session) -> Registry:
@@ -125,6 +131,27 @@ def build(make: Factory, db: Session) -> Registry:
     )
     hidden_practice = make.practice(ngo, "Draft", visibility="MEMBERS")
 
+    shared = make.figure(
+        hotline,
+        "62% of reported material was hosted in Europe.",
+        value=62.5,
+        unit="%",
+        denominator="of all reported material; \"quoted\", with commas",
+        period=(date(2020, 11, 1), date(2022, 11, 1)),
+        precision="MONTH",
+        source=ngo,
+        initiatives=[whole, members_only],
+        harms=["CSAM-NEW", "CSAM-KNOWN"],
+        regions=["EUROPE"],
+        countries=["NL", "DE"],
+        provenance=[{"source": "Annual report 2021", "passage": "62%", "note": "p. 9"}],
+    )
+    in_words = make.figure(None, "Almost half of the notices concerned known material.", value=None, unit="%")
+    members_figure = make.figure(hotline, "Members-only count", visibility="MEMBERS", initiatives=[whole])
+    deleted_figure = make.figure(ngo, "Withdrawn count")
+    set_columns(db, deleted_figure, deleted_at=datetime(2024, 6, 1, tzinfo=UTC))
+    pending_figure = make.figure(hotline, "From a pending organisation", source=pending)
+
     db.add_all(
         SeedRecord(kind="organisation", key=key, record_id=hotline.id, content={"slug": key, "n": 1})
         for key in ("b-key", "B-key", "a-key")
@@ -146,6 +173,9 @@ def build(make: Factory, db: Session) -> Registry:
         public_practice=practice.id,
         hidden_practice=hidden_practice.id,
         public_finding_count=2,
+        public_figures={shared.id, in_words.id},
+        hidden_figures={members_figure.id, deleted_figure.id, pending_figure.id},
+        shared_figure=shared.id,
     )
 
 

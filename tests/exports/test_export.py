@@ -21,6 +21,7 @@ PUBLIC_ENTITIES = [
     "findings",
     "best_practices",
     "endorsements",
+    "figures",
 ]
 
 
@@ -65,6 +66,10 @@ def test_the_public_export_holds_exactly_what_anonymous_callers_read(database_ur
     assert practice["evidence"] == [registry.public_assessment]  # the members-only assessment is not named
     endorsements = records(out, "endorsements")
     assert [(e["practice_id"], e["organisation_id"]) for e in endorsements] == [(registry.public_practice, registry.ngo)]
+    assert set(_ids(out, "figures")) == registry.public_figures
+    assert sorted(_ids(out, "figures")) == sorted(node_ids(connection_pages(client, "figures")))
+    shared = next(f for f in records(out, "figures") if f["id"] == registry.shared_figure)
+    assert shared["initiatives"] == [registry.whole]  # the members-only initiative is not named
     assert not (out / "seed_records.jsonl").exists() and not (out / "seed_records.csv").exists()
 
 
@@ -132,6 +137,18 @@ def test_records_embed_classifications_and_write_values_in_both_formats(database
     assert '"passage":"Founded in 1996."' in hotline["provenance"]
     assert {f["effect_size"] for f in _csv_rows(out / "findings.csv")} == {"0.35", ""}
 
+    figures = {r["id"]: r for r in records(out, "figures")}
+    shared = figures[registry.shared_figure]
+    assert (shared["value"], shared["unit"], shared["period_start"], shared["period_end"], shared["period_precision"]) == (
+        62.5, "%", "2020-11-01", "2022-11-01", "MONTH")
+    assert (shared["harms"], shared["regions"], shared["countries"]) == (["CSAM-KNOWN", "CSAM-NEW"], ["EUROPE"], ["DE", "NL"])
+    assert shared["source_organisation_id"] == registry.ngo and shared["recording_organisation_id"] == registry.hotline
+    assert [f["value"] for f in figures.values() if f["recording_organisation_id"] is None] == [None]
+    shared_row = next(r for r in _csv_rows(out / "figures.csv") if int(r["id"]) == registry.shared_figure)
+    assert (shared_row["value"], shared_row["countries"], shared_row["initiatives"]) == ("62.5", "DE; NL", str(registry.whole))
+    assert shared_row["denominator"] == 'of all reported material; "quoted", with commas'
+    assert "rating" not in shared and "certainty" not in shared
+
 
 def test_export_all_holds_every_row_in_files_only_the_owner_reads(database_url, make, db, tmp_path) -> None:  # noqa: ANN001
     registry = build(make, db)
@@ -142,6 +159,9 @@ def test_export_all_holds_every_row_in_files_only_the_owner_reads(database_url, 
     assert {r["is_secretariat"] for r in records(out, "organisations")} == {False}
     assert set(_ids(out, "evidence_assessments")) == {registry.public_assessment} | registry.hidden_assessments
     assert set(_ids(out, "best_practices")) == {registry.public_practice, registry.hidden_practice}
+    assert set(_ids(out, "figures")) == registry.public_figures | registry.hidden_figures
+    [shared] = [r for r in records(out, "figures") if r["id"] == registry.shared_figure]
+    assert sorted(shared["initiatives"]) == sorted([registry.whole, registry.members_only])
     orphan = next(r for r in records(out, "initiatives") if r["id"] == registry.orphan)
     assert orphan["part_of_id"] == registry.members_only
     deleted = [r for r in records(out, "initiatives") if r["title"] == "Deleted"]
@@ -168,7 +188,7 @@ def test_the_same_database_gives_byte_identical_files(database_url, make, db, tm
     for directory in (first, second):
         _export(database_url, directory, "--all")
     names = sorted(p.name for p in first.iterdir() if p.name != "manifest.json")
-    assert names == sorted(p.name for p in second.iterdir() if p.name != "manifest.json") and len(names) == 16
+    assert names == sorted(p.name for p in second.iterdir() if p.name != "manifest.json") and len(names) == 18
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert {**manifest(first), "generated_at": None} == {**manifest(second), "generated_at": None}

@@ -41,6 +41,7 @@ def test_an_export_of_everything_comes_back_byte_identical(database_url, make, d
     _assert_same_export(first, second)
     counts = row_counts(target)
     assert counts["initiative"] == 8 and counts["seed_record"] == 3 and counts["initiative_classification"] > 5
+    assert (counts["figure"], counts["figure_classification"], counts["figure_initiative"]) == (5, 5, 3)
     # Every live initiative is queued for the search index; the deleted one is not.
     assert counts["search_outbox"] == 7
 
@@ -78,6 +79,9 @@ def test_a_public_export_imports_with_the_import_as_author(database_url, make, d
         for name in ("intervention_types", "harms", "mnr_capabilities", "target_groups", "regions", "countries", "languages")
     )
     assert row_counts(target)["initiative_classification"] == classified == 10
+    # Public figures only, each with the links and classifications the public may read.
+    assert {r["id"] for r in records(first, "figures")} == registry.public_figures
+    assert (row_counts(target)["figure"], row_counts(target)["figure_initiative"]) == (2, 1)
     # The imported registry publishes exactly what the original did.
     _export(target_url, second)
     _assert_same_export(first, second)

@@ -2,7 +2,7 @@
 
 `make` (tests/conftest.py) is a `Factory`: every domain's builders on one object, so a test writes
 `make.organisation(…)`, `make.token(…)`, `make.initiative(…)` whichever module holds them. A new
-builder goes in its domain's module (organisations, tokens, initiatives, evidence, practices) and the
+builder goes in its domain's module (organisations, tokens, initiatives, evidence, practices, figures) and the
 facade picks it up by inheriting that module's class; helpers are imported from `tests.factories`.
 """
 
@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from api.core.settings import Settings
 from tests.factories.evidence import Evidence
+from tests.factories.figures import Figures
 from tests.factories.graphql_calls import (
     CONNECTION_TYPES,
     EnumValue,
@@ -44,7 +45,7 @@ from tests.factories.vocabularies import load_vocabularies
 
 
 @dataclass
-class Factory(Organisations, Tokens, Initiatives, Evidence, Practices):
+class Factory(Organisations, Tokens, Initiatives, Evidence, Practices, Figures):
     """The `make` fixture: builders that write rows (committed) the way coplab itself would store them."""
 
     db: Session

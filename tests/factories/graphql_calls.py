@@ -83,7 +83,7 @@ def graphql_literal(value: Any) -> str:
     return json.dumps(value)
 
 
-CONNECTION_TYPES = {"initiatives": "Initiative", "organisations": "Organisation"}
+CONNECTION_TYPES = {"initiatives": "Initiative", "organisations": "Organisation", "figures": "Figure"}
 
 
 def connection_pages(

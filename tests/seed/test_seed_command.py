@@ -19,7 +19,8 @@ from api.core.settings import PROJECT_ROOT
 REGISTRY = PROJECT_ROOT / "seed" / "registry"
 SEEDED_TABLES = (
     "organisation", "initiative", "initiative_classification", "participation", "evidence_assessment", "finding",
-    "best_practice", "practice_classification", "practice_evidence", "endorsement", "seed_record",
+    "best_practice", "practice_classification", "practice_evidence", "endorsement", "figure",
+    "figure_classification", "figure_initiative", "seed_record",
 )
 
 
@@ -74,9 +75,9 @@ def test_seed_loads_the_registry_and_a_second_run_changes_nothing(database_url, 
     first = seeded(database_url)
     assert "107" in first and "created" in first
     counts = {table: count(engine, table) for table in ("organisation", "initiative", "evidence_assessment",
-                                                         "finding", "best_practice", "seed_record")}
-    assert counts == {"organisation": 107, "initiative": 16, "evidence_assessment": 15, "finding": 18,
-                      "best_practice": 7, "seed_record": 107 + 16 + 15 + 7}
+                                                         "finding", "best_practice", "figure", "seed_record")}
+    assert counts == {"organisation": 107, "initiative": 16, "evidence_assessment": 2, "finding": 2,
+                      "best_practice": 7, "figure": 16, "seed_record": 107 + 16 + 2 + 2 + 7 + 16}  # the 2 assessments' studies too
     before = snapshot(engine)
 
     second = seeded(database_url)
@@ -121,6 +122,36 @@ def test_an_edited_file_changes_only_what_it_changed(database_url, engine, tmp_p
     assert [r for r in after["initiative"] if r["id"] != row.id] == others
 
 
+def test_an_edited_figure_changes_only_what_it_changed(database_url, engine, tmp_path) -> None:
+    seeded(database_url)
+    before = snapshot(engine)
+    files = copy_registry(tmp_path)
+    edit(files, "figures.yaml", "grooming-reports-increase-2021-2022", value=80, period="2021-01/2022-12",
+         harms=["SOLICITATION", "EXTORTION"], initiatives=["ncmec-cybertipline", "eu-csa-regulation"])
+
+    report = seeded(database_url, "--directory", str(files))
+    assert "figure grooming-reports-increase-2021-2022: value, period, initiatives, harms" in report
+
+    after = snapshot(engine)
+    with engine.connect() as connection:
+        figure_id = connection.execute(sa.text(
+            "SELECT record_id FROM seed_record WHERE kind = 'figure' AND key = 'grooming-reports-increase-2021-2022'"
+        )).scalar_one()
+        initiatives = set(connection.execute(sa.text(
+            "SELECT s.key FROM figure_initiative f JOIN seed_record s ON s.record_id = f.initiative_id "
+            "AND s.kind = 'initiative' WHERE f.figure_id = :id"
+        ), {"id": figure_id}).scalars())
+    row = next(r for r in after["figure"] if r["id"] == figure_id)
+    assert (row["value"], str(row["period_start"]), str(row["period_end"]), row["period_precision"]) == (
+        80.0, "2021-01-01", "2022-12-01", "MONTH")
+    assert row["unit"] == "% change"  # not in the edit: unchanged
+    assert initiatives == {"ncmec-cybertipline", "eu-csa-regulation"}
+    assert [r for r in after["figure"] if r["id"] != figure_id] == [r for r in before["figure"] if r["id"] != figure_id]
+    for table in ("organisation", "initiative", "evidence_assessment", "best_practice"):
+        assert after[table] == before[table], table
+    assert "nothing changed" in seeded(database_url, "--directory", str(files))
+
+
 def test_a_record_that_left_the_files_stays_and_is_reported(database_url, engine, tmp_path) -> None:
     seeded(database_url)
     files = copy_registry(tmp_path)
@@ -142,10 +173,12 @@ BROKEN = [
      "organisations.yaml: record 'inhope', field country: 'XX': 'XX' is not an ISO 3166-1 alpha-2 country code."),
     ("organisations.yaml", "iwf", {"website": "iwf.org.uk"},
      "organisations.yaml: record 'iwf', field website: 'iwf.org.uk': Must be an absolute http or https URL."),
-    ("evidence.yaml", "csam-publication-rate", {"findings": [{"outcome": "PREVALENCE", "effect_direction": "UNCLEAR",
-                                                             "rating": "SUPERB", "certainty": "LOW"}]},
-     "evidence.yaml: record 'csam-publication-rate', field findings.0.rating: 'SUPERB' is not a code of `evidence-rating`"),
-    ("practices.yaml", "notice-and-take-down-at-source", {"evidence": ["inhope-network-size", "no-such-evidence"]},
+    ("evidence.yaml", "inhope-cross-border-forwarding-speed", {"findings": [
+        {"outcome": "REMOVAL-TIME", "effect_direction": "POSITIVE", "proposed_rating": "SUPERB"}]},
+     "evidence.yaml: record 'inhope-cross-border-forwarding-speed', field findings.0.proposed_rating: 'SUPERB' is not a "
+     "code of `evidence-rating`"),
+    ("practices.yaml", "notice-and-take-down-at-source", {"evidence": ["inhope-cross-border-forwarding-speed",
+                                                                        "no-such-evidence"]},
      "practices.yaml: record 'notice-and-take-down-at-source', field evidence.1: no evidence assessment has the key "
      "'no-such-evidence'"),
     ("initiatives.yaml", "project-arachnid", {"started": "2017-02-30"},
@@ -154,6 +187,22 @@ BROKEN = [
      "initiatives.yaml: record 'internet-sans-crainte', field visibility: an initiative with no lead must be PUBLIC"),
     ("initiatives.yaml", "project-arachnid", {"languages": ["en"], "launched": "2017"},
      "initiatives.yaml: record 'project-arachnid', field launched: Extra inputs are not permitted"),
+    ("figures.yaml", "grooming-reports-increase-2021-2022", {"period": "2022/2021"},
+     "figures.yaml: record 'grooming-reports-increase-2021-2022', field period: '2022/2021' is not a period"),
+    ("figures.yaml", "meta-accounts-disabled-january-2023", {"period": "2023-01/2023"},
+     "figures.yaml: record 'meta-accounts-disabled-january-2023', field period: '2023-01/2023' is not a period"),
+    ("figures.yaml", "csam-reported-online-2021", {"unit": " "},
+     "figures.yaml: record 'csam-reported-online-2021', field unit: String should have at least 1 character"),
+    ("figures.yaml", "csam-reported-online-2021", {"harms": ["CSAM-KNOWN", "CSAM"], "countries": ["EU"]},
+     "figures.yaml: record 'csam-reported-online-2021', field harms.1: 'CSAM' is not a code of `harm`"),
+    ("figures.yaml", "csam-reported-online-2021", {"initiatives": ["no-such-initiative"]},
+     "figures.yaml: record 'csam-reported-online-2021', field initiatives.0: no initiative has the key "
+     "'no-such-initiative'"),
+    ("figures.yaml", "csam-reported-online-2021", {"rating": "EMERGING"},
+     "figures.yaml: record 'csam-reported-online-2021', field rating: Extra inputs are not permitted"),
+    ("figures.yaml", "csam-reported-online-2021", {"visibility": "MEMBERS"},
+     "figures.yaml: record 'csam-reported-online-2021', field visibility: a figure of the registry is recorded by no "
+     "organisation, so it must be PUBLIC"),
 ]
 
 

@@ -40,7 +40,21 @@ INITIATIVES = """{
       parts { title }
       participations { organisation { slug } role { code } }
       provenance { source passage note }
-      assessments { title period provenance { source } findings { rating { code } certainty { code } notes } }
+      assessments { study { title period } independence { code } provenance { source }
+                    findings { proposedRating { code } notes } }
+      outcomeRatings { outcome { code } rating { code } certainty { code } ruleId contributions { counted reason } }
+      figures { statement }
+    } }
+  }
+}"""
+FIGURES = """{
+  figures(first: 100) {
+    totalCount
+    edges { node {
+      statement value unit denominator periodStart periodEnd periodPrecision visibility
+      recordingOrganisation { slug } sourceOrganisation { slug }
+      initiatives { title } harms { code } regions { code } countries { code }
+      provenance { source passage note }
     } }
   }
 }"""
@@ -48,7 +62,7 @@ PRACTICES = """{
   bestPractices(first: 100) {
     edges { node {
       title organisation { slug } endorsementCount evidenceBasis { code }
-      evidence { title }
+      evidence { study { title } }
       provenance { source passage note }
     } }
   }
@@ -133,16 +147,69 @@ def test_every_initiative_is_there_with_its_source_lead_parts_and_evidence(clien
     assert {"organisation": {"slug": "iwf"}, "role": {"code": "IMPLEMENTING"}} in network["participations"]
 
     assessments = [a for node in initiatives.values() for a in node["assessments"]]
-    assert len(assessments) == 15
-    assert sum(len(a["findings"]) for a in assessments) == 18
+    # Only the studies of an initiative's effect; the figures that size the problem are figures.
+    assert len(assessments) == 2
+    assert sum(len(a["findings"]) for a in assessments) == 2
     for assessment in assessments:
         assert all(p["source"] in SEED_DOCUMENTS for p in assessment["provenance"])
-        for finding in assessment["findings"]:
-            # The documents' figures are monitoring data: never rated above EMERGING.
-            assert finding["rating"]["code"] in {"EMERGING", "NOT-RATED"}
-            assert finding["certainty"]["code"] in {"LOW", "VERY-LOW"}
-    grooming = next(a for a in assessments if a["title"].startswith("Reports of grooming"))
-    assert grooming["period"] == "2022"
+        assert all(finding["proposedRating"] is None for finding in assessment["findings"])
+    # Neither study can show an effect (a count of reports is context, an expert account is descriptive):
+    # the rule set sets both aside, and rates on nothing.
+    ratings = {title: node["outcomeRatings"] for title, node in initiatives.items() if node["outcomeRatings"]}
+    assert {title: [(r["outcome"]["code"], r["rating"]["code"], r["certainty"]["code"]) for r in rated]
+            for title, rated in ratings.items()} == {
+        "Proposed EU Regulation to prevent and combat child sexual abuse": [
+            ("REPORT-VOLUME", "PIONEERING", "NOT-ASSESSED")],
+        "INHOPE hotline network notice and take-down": [("REMOVAL-TIME", "PIONEERING", "NOT-ASSESSED")],
+    }
+    assert sorted(c["reason"] for rated in ratings.values() for r in rated for c in r["contributions"]) == [
+        "CONTEXT-OUTCOME", "DESCRIPTIVE-DESIGN"]
+    assert sorted(f["statement"] for f in initiatives["NCMEC CyberTipline"]["figures"]) == [
+        "88.3 million images and videos of child sexual abuse online were reported last year.",
+        "Platforms detected 99% of the 88.3 million images and videos of child sexual abuse online reported last year.",
+        "Reports of grooming increased by 82% from 2021 to 2022.",
+    ]
+
+
+def test_every_figure_is_there_with_its_period_unit_and_source(client) -> None:
+    page = graphql(client, FIGURES)["data"]["figures"]
+    assert page["totalCount"] == 16
+    figures = {edge["node"]["statement"]: edge["node"] for edge in page["edges"]}
+    for figure in figures.values():
+        assert figure["unit"] and figure["periodStart"] <= figure["periodEnd"]
+        assert figure["visibility"] == "PUBLIC" and figure["recordingOrganisation"] is None
+        assert figure["provenance"] and all(p["source"] in SEED_DOCUMENTS and p["passage"] for p in figure["provenance"])
+    reported = figures["88.3 million images and videos of child sexual abuse online were reported last year."]
+    assert (reported["value"], reported["unit"], reported["periodStart"], reported["periodPrecision"]) == (
+        88_300_000.0, "images and videos", "2022-01-01", "YEAR")
+    assert reported["sourceOrganisation"] == {"slug": "ncmec"}
+    assert reported["initiatives"] == [{"title": "NCMEC CyberTipline"}]
+    grooming = figures["Reports of grooming increased by 82% from 2021 to 2022."]
+    assert (grooming["value"], grooming["unit"], grooming["periodStart"], grooming["periodEnd"]) == (
+        82.0, "% change", "2021-01-01", "2022-01-01")
+    meta = figures["In January 2023 alone, Meta disabled more than 490,000 accounts for violating its child safety policies."]
+    assert (meta["value"], meta["periodStart"], meta["periodPrecision"]) == (490_000.0, "2023-01-01", "MONTH")
+    # Given in words only: no value.
+    arachnid = next(f for s, f in figures.items() if s.startswith("Almost half"))
+    assert (arachnid["value"], arachnid["unit"]) == (None, "%")
+    polling = next(f for s, f in figures.items() if "68 %" in s)
+    assert polling["regions"] == [{"code": "EU"}] and polling["sourceOrganisation"] == {"slug": "ecpat-international"}
+    # The year filter finds what the registry says of 2021.
+    of_2021 = graphql(client, '{ figures(first: 100, filter: {period: {start: 2021, end: 2021}}) { totalCount } }')
+    assert of_2021["data"]["figures"]["totalCount"] == 7
+
+
+def test_every_seeded_rating_is_what_the_published_rule_set_computes(client) -> None:
+    """Computed afresh beside the stored ratings, the current rule set changes none of them."""
+    data = graphql(client, """{ ratingRuleset { version current }
+                                 outcomeRatings(first: 100) { totalCount edges { node { rulesetVersion } } } }""")["data"]
+    version = data["ratingRuleset"]["version"]
+    assert data["ratingRuleset"]["current"] is True
+    assert data["outcomeRatings"]["totalCount"] > 0
+    assert {e["node"]["rulesetVersion"] for e in data["outcomeRatings"]["edges"]} == {version}
+    diff = graphql(client, "query($v: String!) { ratingRulesetDiff(version: $v) { fromVersion changeCount } }",
+                   {"v": version})["data"]["ratingRulesetDiff"]
+    assert diff == {"fromVersion": version, "changeCount": 0}
 
 
 def test_best_practices_cite_their_evidence_and_endorsers(client) -> None:
@@ -156,7 +223,8 @@ def test_best_practices_cite_their_evidence_and_endorsers(client) -> None:
     detection = next(p for title, p in practices.items() if title.startswith("Keep a legal basis"))
     assert detection["organisation"] == {"slug": "ecpat-international"}
     assert detection["endorsementCount"] >= 84
-    assert len(detection["evidence"]) == 3
+    assert [e["study"]["title"] for e in detection["evidence"]] == [
+        "58% drop in reports in 2021 while platforms had no legal basis to detect"]
     assert any(p["source"] == "seed/registry/practices.yaml" and p["note"] for p in detection["provenance"])
 
 

@@ -23,19 +23,21 @@ from api.seeding.synthetic import (
 )
 
 N, SEED = 120, 11
-MARKED = ("organisation", "initiative", "evidence_assessment")
-AUDITED = ("organisation", "initiative", "participation", "evidence_assessment", "finding")
+MARKED = ("organisation", "initiative", "study", "evidence_assessment")
+AUDITED = ("organisation", "initiative", "participation", "study", "evidence_assessment", "finding")
 # (table, column) -> the vocabulary its codes come from.
 VOCABULARY_COLUMNS = {
     ("organisation", "stakeholder_type"): "stakeholder-type",
     ("initiative", "status"): "initiative-status",
     ("participation", "role"): "participation-role",
     ("evidence_assessment", "independence"): "independence",
-    ("evidence_assessment", "study_design"): "study-design",
+    ("study", "study_design"): "study-design",
     ("finding", "outcome"): "outcome",
     ("finding", "effect_direction"): "effect-direction",
-    ("finding", "rating"): "evidence-rating",
-    ("finding", "certainty"): "certainty",
+    ("finding", "comparison"): "comparison",
+    ("finding", "significance"): "significance",
+    ("finding", "proposed_rating"): "evidence-rating",
+    ("finding", "proposed_certainty"): "certainty",
 }
 
 
@@ -140,7 +142,7 @@ def test_every_record_is_marked_synthetic(loaded: dict[str, int], engine: sa.Eng
             assert {str(p) for (p,) in session.execute(sa.select(model.c.provenance))} == {str(expected)}, table
     for slug, website in _rows(engine, "SELECT slug, website FROM organisation"):
         assert slug.startswith("synthetic-") and website == f"https://{slug}.example.org"
-    urls = _rows(engine, "SELECT reference_url FROM evidence_assessment")
+    urls = _rows(engine, "SELECT reference_url FROM study")
     assert urls and all(url.startswith("https://example.org/") for (url,) in urls)
 
 
@@ -164,7 +166,7 @@ def test_refuses_beside_the_registry_without_the_flag(database_url: str, engine:
     make.organisation("point-de-contact")
     with pytest.raises(SyntheticRefused, match="--alongside-registry"):
         load_synthetic(url=database_url, initiatives=N, seed=SEED)
-    assert _counts(engine) == {"organisation": 1, "initiative": 0, "participation": 0, "evidence_assessment": 0,
+    assert _counts(engine) == {"organisation": 1, "initiative": 0, "participation": 0, "study": 0, "evidence_assessment": 0,
                                "finding": 0}
 
 

@@ -6,7 +6,7 @@ from alembic import op
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 
 MOVED_TO_STUDY = ('title', 'study_design', 'sample_size', 'setting', 'reference_doi', 'reference_url', 'published_on', 'period')
 # The strongest comparison each design gives (seed/vocabularies/study-design.yaml, as of this migration).
