@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     TOO_MANY = "TOO_MANY"
     ROLE_TOO_HIGH = "ROLE_TOO_HIGH"
     LAST_ADMIN = "LAST_ADMIN"
+    SAME_ORGANISATION = "SAME_ORGANISATION"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ from api.graphql.errors import ApiError
 
 MAX_ROW_ID = 2**31 - 1
 # The types of the records global ids name (the schema's Node types; api/schema.py checks they agree).
-RECORD_TYPES = frozenset({"Organisation", "Membership", "Initiative", "Participation", "EvidenceAssessment", "BestPractice"})
+RECORD_TYPES = frozenset(
+    {"Organisation", "Membership", "NetworkMembership", "Initiative", "Participation", "EvidenceAssessment", "BestPractice"}
+)
 
 
 def row_id(node_id: str) -> int | None:
