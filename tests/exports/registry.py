@@ -21,6 +21,7 @@ from tests.factories import ACTOR, Factory, classify, set_columns
 # Every table an import writes, and those it must leave alone.
 IMPORTED_TABLES = (
     "organisation",
+    "network_membership",
     "initiative",
     "initiative_classification",
     "participation",
@@ -53,6 +54,8 @@ class Registry:
     public_practice: int
     hidden_practice: int
     public_finding_count: int
+    public_network_membership: int
+    hidden_network_membership: int  # its member is the PENDING organisation
 
 
 def build(make: Factory, db: Session) -> Registry:
@@ -67,6 +70,11 @@ def build(make: Factory, db: Session) -> Registry:
     )
     ngo = make.organisation("ngo-b", status=OrganisationStatus.OBSERVER, country="DE")
     pending = make.organisation("pending-c", status=OrganisationStatus.PENDING)
+    # The NGO in the hotline's network, as a source says; the PENDING organisation too (in `--all` only).
+    in_network = make.network_member(
+        ngo, hotline, "FOUNDING-MEMBER", [{"source": "Network charter", "passage": "Founded by the NGO.", "note": "§ 1"}]
+    )
+    pending_in_network = make.network_member(pending, hotline)
 
     whole = make.initiative(hotline, "Protección en línea", harms=["CSAM-NEW", "CSAM-KNOWN"], partners=[(ngo, "FUNDING")])
     set_columns(
@@ -146,6 +154,8 @@ def build(make: Factory, db: Session) -> Registry:
         public_practice=practice.id,
         hidden_practice=hidden_practice.id,
         public_finding_count=2,
+        public_network_membership=in_network.id,
+        hidden_network_membership=pending_in_network.id,
     )
 
 

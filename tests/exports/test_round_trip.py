@@ -41,6 +41,7 @@ def test_an_export_of_everything_comes_back_byte_identical(database_url, make, d
     _assert_same_export(first, second)
     counts = row_counts(target)
     assert counts["initiative"] == 8 and counts["seed_record"] == 3 and counts["initiative_classification"] > 5
+    assert counts["network_membership"] == 2
     # Every live initiative is queued for the search index; the deleted one is not.
     assert counts["search_outbox"] == 7
 
@@ -78,6 +79,7 @@ def test_a_public_export_imports_with_the_import_as_author(database_url, make, d
         for name in ("intervention_types", "harms", "mnr_capabilities", "target_groups", "regions", "countries", "languages")
     )
     assert row_counts(target)["initiative_classification"] == classified == 10
+    assert row_counts(target)["network_membership"] == 1  # the PENDING organisation's is not public
     # The imported registry publishes exactly what the original did.
     _export(target_url, second)
     _assert_same_export(first, second)
