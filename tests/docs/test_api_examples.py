@@ -133,6 +133,20 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert thorn["totalHits"] == 0 and thorn["hits"] == []
     assert iwf["totalHits"] == 1 and iwf["hits"] == [{"initiative": {"id": initiative_id, "title": TITLE}}]
 
+    (members, relations), (refused_member, not_the_network) = outputs[12:14]
+    listed_members = members["data"]["organisations"]
+    assert listed_members["totalCount"] == 6
+    assert {e["node"]["slug"] for e in listed_members["edges"]} == {
+        "afa", "esafety-commissioner", "iwf", "kcsc", "ncmec", "point-de-contact",
+    }
+    inhope = relations["data"]["organisation"]
+    assert {m["member"]["slug"]: m["role"]["code"] for m in inhope["networkMembers"]}["afa"] == "FOUNDING-MEMBER"
+    assert inhope["memberOf"] == [{"role": {"code": "BOARD-MEMBER"}, "network": {"slug": "weprotect-global-alliance"}}]
+    assert refused_member["data"]["addNetworkMember"] == {"networkMembership": None, "userErrors": [
+        {"field": ["input", "member"], "code": "SAME_ORGANISATION"}, {"field": ["input", "role"], "code": "INVALID_CODE"}]}
+    assert not_the_network["data"]["addNetworkMember"] == {
+        "networkMembership": None, "userErrors": [{"field": ["input", "network"], "code": "FORBIDDEN"}]}
+
     engine = create_sync_engine(fresh_database)
     with Session(engine) as session:
         # The registry was loaded, and the one initiative the examples wrote is the one the ids named.
