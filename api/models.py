@@ -15,7 +15,7 @@ from api.oauth.models import (
     RefreshToken,
     RevokedAccessToken,
 )
-from api.organisations.models import Membership, Organisation, User
+from api.organisations.models import Membership, NetworkMembership, Organisation, User
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.search import outbox as _outbox  # noqa: F401  (the listener that fills the search outbox)
 from api.search.models import SearchLogState, SearchOutbox
@@ -37,6 +37,7 @@ __all__ = [
     "Initiative",
     "InitiativeClassification",
     "Membership",
+    "NetworkMembership",
     "OAuthClient",
     "OAuthGrant",
     "Organisation",

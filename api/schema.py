@@ -41,7 +41,7 @@ from api.graphql.operation_metrics import OperationMetrics
 from api.graphql.pagination import PageSizes
 from api.organisations import mutations as organisation_mutations
 from api.organisations import queries as organisation_queries
-from api.organisations.types import Membership, Organisation
+from api.organisations.types import Membership, NetworkMembership, Organisation
 from api.practices import mutations as practice_mutations
 from api.practices import queries as practice_queries
 from api.practices.types import BestPractice
@@ -59,8 +59,8 @@ log = logging.getLogger("coplab.graphql")
 NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t
     for t in (
-        Organisation, Membership, Initiative, Participation, Study, EvidenceAssessment, BestPractice, OutcomeRating,
-        Figure,
+        Organisation, Membership, NetworkMembership, Initiative, Participation, Study, EvidenceAssessment, BestPractice,
+        OutcomeRating, Figure,
     )
 }
 if set(NODE_TYPES) != RECORD_TYPES:

@@ -108,6 +108,7 @@ def arrange(make: Factory, *, token_lifetime: int = 3600) -> Registry:
     client, _ = make.oauth_client(lab, ["initiatives:read"])
     token = make.token(lab, ALL_SCOPES, user=admin, lifetime=token_lifetime)
     participation = make.db.exec(select(Participation).where(Participation.initiative_id == public.id)).one()
+    in_network = make.network_member(other, lab, "MEMBER", [{"source": "Network charter"}])
 
     ids = [
         gid("Organisation", lab.id),
@@ -123,6 +124,7 @@ def arrange(make: Factory, *, token_lifetime: int = 3600) -> Registry:
         gid("Participation", participation.id),
         gid("Figure", figure.id),
         gid("Figure", hidden_figure.id),
+        gid("NetworkMembership", in_network.id),
         gid("Initiative", 2**31 - 1),
         gid("Organisation", 0),
     ]
@@ -326,6 +328,12 @@ VALID_OPERATIONS: list[tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] =
         lambda ids: {"input": {"organisation": ids["lab"], "email": "new@fuzz-lab.example", "name": "New", "role": "EDITOR"}},
     ),
     (
+        f"mutation($input: AddNetworkMemberInput!) {{ addNetworkMember(input: $input) {{ networkMembership {{ id"
+        f" role {{ code }} member {{ slug }} network {{ slug }} provenance {{ source passage note }} }} {PAYLOAD} }} }}",
+        lambda ids: {"input": {"network": ids["lab"], "member": ids["other"], "role": "BOARD-MEMBER",
+                               "provenance": [{"source": "Annual report", "passage": "Sits on the board.", "note": None}]}},
+    ),
+    (
         f"mutation($input: CreateOAuthClientInput!) {{ createOAuthClient(input: $input) {{ client {{ clientId scopes }} {PAYLOAD} }} }}",
         lambda ids: {"input": {"name": "Case system", "scopes": ["initiatives:read"], "kind": "WEB_PUBLIC",
                                "redirectUris": ["https://app.example/callback"]}},
@@ -343,6 +351,11 @@ VALID_OPERATIONS: list[tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] =
         "query($after: String) { organisations(first: 2, after: $after, orderBy: NAME_ASC) { totalCount"
         " edges { cursor node { slug name members { role } initiatives(first: 2) { totalCount } } } } }",
         lambda ids: {"after": ids["organisation_cursor"]},
+    ),
+    (
+        "query($filter: OrganisationFilter) { organisations(first: 5, filter: $filter) { totalCount edges { node {"
+        " slug memberOf { role { code } network { slug } } networkMembers { role { code } member { slug } } } } } }",
+        lambda ids: {"filter": {"memberOf": ids["lab"], "statuses": ["MEMBER", "NAMED"]}},
     ),
     (
         "query($codes: [String!]) { vocabularies(codes: $codes) { code label terms { code label } } }",

@@ -79,7 +79,7 @@ def test_a_constraint_caught_at_commit_is_a_conflict_and_nothing_is_written(clie
 
 # Fields any signed-in caller reaches: the service names the scope it lacks (own organisation with
 # `org:admin`, any with `lab:admin`), or the field writes nothing and shows only what the caller may see.
-SIGNED_IN_ONLY = {"update_organisation", "search_token"}
+SIGNED_IN_ONLY = {"update_organisation", "add_network_member", "remove_network_member", "search_token"}
 
 
 def _declared(field) -> tuple[list, list]:  # noqa: ANN001

@@ -133,3 +133,43 @@ def test_a_page_loads_only_the_nested_records_it_selects(client, app, make, db) 
     leads = {e["node"]["leadOrganisation"]["name"] for e in body["data"]["initiatives"]["edges"]}
     assert leads == {f"Org {i}" for i in range(5)}
     assert count == 2
+
+
+NETWORKS_PAGE = """
+query($first: Int!) {
+  organisations(first: $first) {
+    edges { node {
+      name
+      memberOf { role { label } network { name } provenance { source } }
+      networkMembers { role { label } member { name stakeholderType { label } } }
+    } }
+  }
+}
+"""
+
+
+def _networks_page(client, app, first: int, token: str | None) -> tuple[int, int]:  # noqa: ANN001
+    body, count = _run_counting(client, app, NETWORKS_PAGE, {"first": first}, token)
+    edges = body["data"]["organisations"]["edges"]
+    members = [e for e in edges if e["node"]["memberOf"]]
+    assert all(len(e["node"]["memberOf"]) == 2 for e in members)
+    assert any(len(e["node"]["networkMembers"]) > 1 for e in edges)
+    return len(edges), count
+
+
+@pytest.mark.parametrize("anonymous", [True, False], ids=["anonymous", "member"])
+def test_network_memberships_of_a_page_load_in_a_constant_number_of_statements(client, app, make, anonymous: bool) -> None:  # noqa: ANN001
+    # "Alliance …" comes first by name: every page holds the three networks and some of their members.
+    networks = [make.organisation(f"alliance-{i}", stakeholder_type="MSP") for i in range(3)]
+    for i in range(60):
+        member = make.organisation(f"hotline-{i:02d}", stakeholder_type="HOTLINE")
+        make.network_member(member, networks[i % 3], "MEMBER", [{"source": "a document"}])
+        make.network_member(member, networks[(i + 1) % 3], "BOARD-MEMBER")
+    token = None if anonymous else make.token(make.organisation("reader"))
+    graphql(client, "{ viewer { kind } }", token=token)  # warm the signing-key cache
+    small_rows, small = _networks_page(client, app, 10, token)
+    large_rows, large = _networks_page(client, app, 60, token)
+    assert (small_rows, large_rows) == (10, 60)
+    assert large == small, f"{small} statements for 10 organisations but {large} for 60"
+    # Principal (with a token), page, memberships as member, as network, the other organisations, vocabulary terms.
+    assert small <= 6, small

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, TypeVar, Union
 
@@ -260,3 +260,33 @@ def country_label(code: str) -> str:
 def language_label(code: str) -> str:
     found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
     return found.name if found else code
+
+
+@dataclass(frozen=True)
+class Source:
+    """One provenance entry as a caller gives it: the source, and optionally the passage and a note."""
+
+    source: str | None
+    passage: str | None = None
+    note: str | None = None
+
+
+MAX_SOURCES = 20
+PASSAGE_LENGTH = 2000
+
+
+def provenance(problems: Problems, field: Sequence[str], entries: Sequence[Source]) -> list[dict[str, str]]:
+    """Provenance entries as every record stores them (`{"source", "passage", "note"}`, absent parts left
+    out): a source is required, passage and note are optional, at most MAX_SOURCES entries."""
+    if not within_limit(problems, field, entries, MAX_SOURCES):
+        return []
+    stored = []
+    for index, entry in enumerate(entries):
+        at = [*field, str(index)]
+        values = {
+            "source": text(problems, [*at, "source"], entry.source, required=True),
+            "passage": text(problems, [*at, "passage"], entry.passage, max_length=PASSAGE_LENGTH, multiline=True),
+            "note": text(problems, [*at, "note"], entry.note, max_length=PASSAGE_LENGTH, multiline=True),
+        }
+        stored.append({key: value for key, value in values.items() if value is not None})
+    return stored

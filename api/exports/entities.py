@@ -21,7 +21,7 @@ from api.figures.models import Figure, FigureClassification, FigureInitiative
 from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations import service as organisations
-from api.organisations.models import Organisation
+from api.organisations.models import NetworkMembership, Organisation
 from api.practices import service as practices
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.ratings import readable as ratings
@@ -137,6 +137,12 @@ ENTITIES: tuple[Entity, ...] = (
         ("id", "slug", "name", "acronym", "aliases", "misspellings", "stakeholder_type", "country", "website",
          "description", "status", "is_secretariat", "provenance", *AUDIT),
         readable=organisations.readable,
+    ),
+    Entity(
+        "network_memberships",
+        NetworkMembership.__table__,
+        ("id", "member_organisation_id", "network_organisation_id", "role", "provenance", *AUDIT),
+        readable=organisations.readable_network_memberships,
     ),
     Entity(
         "initiatives",

@@ -4,6 +4,7 @@ import strawberry
 from strawberry import relay
 
 from api.auth.scopes import Scope
+from api.core import validation
 from api.figures import service
 from api.figures.models import Figure as FigureRow
 from api.figures.types import Figure
@@ -11,19 +12,13 @@ from api.graphql import ids, inputs
 from api.graphql.context import Info
 from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
-
-
-@strawberry.input(description="Where a figure was found.")
-class ProvenanceInput:
-    source: str = strawberry.field(description="The citing document: its title, publisher and date, or its URL.")
-    passage: str | None = strawberry.field(default=None, description="The passage quoted, verbatim.")
-    note: str | None = strawberry.field(default=None, description="What you made of the source, where you had to decide.")
+from api.graphql.provenance import ProvenanceInput
 
 
 NESTED = {
     service.OrganisationId: relay.GlobalID,
     service.InitiativeId: relay.GlobalID,
-    service.Source: ProvenanceInput,
+    validation.Source: ProvenanceInput,
 }
 # Made from the fields service.FigureData declares `writable`: a field is added there, once.
 CreateFigureInput = inputs.create_input(

@@ -37,8 +37,6 @@ STATEMENT_LENGTH = 2000
 UNIT_LENGTH = 100
 DENOMINATOR_LENGTH = 300
 MAX_INITIATIVES = 50
-MAX_PROVENANCE = 20
-PASSAGE_LENGTH = 2000
 # An organisation and initiatives named by a figure (clients send their global ids).
 OrganisationId = NewType("OrganisationId", int)
 InitiativeId = NewType("InitiativeId", int)
@@ -161,15 +159,6 @@ def filtered(principal: Principal, where: FigureFilter) -> sa.Select:
 
 
 @dataclass
-class Source:
-    """Where a figure was found: the citing document, the passage quoted, a note."""
-
-    source: str
-    passage: str | None = None
-    note: str | None = None
-
-
-@dataclass
 class FigureData:
     """A figure's own fields; on update UNSET leaves a field unchanged and None clears it (lists replace).
 
@@ -221,8 +210,8 @@ class FigureData:
     harms: Patch[list[str]] = writable("`harm` codes.")
     regions: Patch[list[str]] = writable("`region` codes.")
     countries: Patch[list[str]] = writable("ISO 3166-1 alpha-2 codes.")
-    provenance: Patch[list[Source]] = writable(
-        f"Where the figure was found: the citing document, the passage quoted, a note (at most {MAX_PROVENANCE}).",
+    provenance: Patch[list[validation.Source]] = writable(
+        f"Where the figure was found: the citing document, the passage quoted, a note (at most {validation.MAX_SOURCES}).",
         on_update="Where the figure was found",
     )
     visibility: Patch[Visibility] = writable("Who may read it.", default=Visibility.PUBLIC)
@@ -296,23 +285,6 @@ def _period(problems: Problems, named: dict[str, Any], existing: Figure | None) 
     return values
 
 
-def _provenance(problems: Problems, sources: Sequence[Source]) -> list[dict[str, str]]:
-    if not validation.within_limit(problems, ["provenance"], sources, MAX_PROVENANCE):
-        return []
-    entries = []
-    for index, item in enumerate(sources):
-        field = ["provenance", str(index)]
-        entry = {
-            "source": validation.text(problems, [*field, "source"], item.source, required=True),
-            "passage": validation.text(
-                problems, [*field, "passage"], item.passage, max_length=PASSAGE_LENGTH, multiline=True
-            ),
-            "note": validation.text(problems, [*field, "note"], item.note, max_length=PASSAGE_LENGTH, multiline=True),
-        }
-        entries.append({key: value for key, value in entry.items() if value is not None})
-    return entries
-
-
 async def _check_source_organisation(
     session: AsyncSession, principal: Principal, problems: Problems, organisation_id: int | None
 ) -> None:
@@ -373,7 +345,7 @@ async def _clean(
         await _check_source_organisation(session, principal, problems, named["source_organisation"])
         values["source_organisation_id"] = named["source_organisation"]
     if "provenance" in named:
-        values["provenance"] = _provenance(problems, named["provenance"] or [])
+        values["provenance"] = validation.provenance(problems, ["provenance"], named["provenance"] or [])
     if named.get("visibility") is not None:
         values["visibility"] = named["visibility"]
     elif "visibility" in named and not creating:

@@ -1,4 +1,4 @@
-"""Organisations, people and their memberships."""
+"""Organisations, people and their memberships, and organisations' memberships in networks."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -11,11 +11,17 @@ from api.auth.principal import Role
 from api.core.db import AuditColumns, UTCDateTime
 
 
-@strawberry.enum(description="An organisation's standing in the Lab.")
+@strawberry.enum(
+    description="An organisation's standing in the Lab: PENDING (registered, not yet admitted), MEMBER (a member "
+    "of the Lab), OBSERVER (follows the Lab's work without member rights, by its agreement with the Lab), NAMED "
+    "(named in the registry's sources, not affiliated with the Lab), SUSPENDED. MEMBER, OBSERVER and NAMED "
+    "organisations are listed publicly; PENDING and SUSPENDED ones only to themselves and the secretariat."
+)
 class OrganisationStatus(StrEnum):
     PENDING = "PENDING"
     MEMBER = "MEMBER"
     OBSERVER = "OBSERVER"
+    NAMED = "NAMED"
     SUSPENDED = "SUSPENDED"
 
 
@@ -69,3 +75,23 @@ class Membership(AuditColumns, table=True):
 def accepted() -> sa.ColumnElement[bool]:
     """The condition every path that grants access puts on a membership."""
     return Membership.accepted_at.is_not(None)  # type: ignore[union-attr]
+
+
+class NetworkMembership(AuditColumns, table=True):
+    """One organisation's membership in another, a network or alliance (a hotline in INHOPE, INHOPE on
+    the WeProtect Global Alliance's board), in a role of the vocabulary `network-role`."""
+
+    __tablename__ = "network_membership"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "member_organisation_id", "network_organisation_id", "role", name="uq_network_membership_member_network_role"
+        ),
+        sa.CheckConstraint("member_organisation_id <> network_organisation_id", name="not_itself"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    network_organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    role: str = Field(max_length=40)
+    # Where the membership is stated: [{"source": document, "passage": text, "note": text}, ...].
+    provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)

@@ -1,4 +1,4 @@
-"""Organisation mutations: profile, standing in the Lab, and membership management."""
+"""Organisation mutations: profile, standing in the Lab, membership management, and memberships in networks."""
 
 import strawberry
 from strawberry import UNSET, relay
@@ -9,10 +9,11 @@ from api.graphql import ids, inputs
 from api.graphql.context import Info
 from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
+from api.graphql.provenance import ProvenanceInput, sources
 from api.organisations import password_setup, service
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.models import OrganisationStatus
-from api.organisations.types import Membership, Organisation
+from api.organisations.types import Membership, NetworkMembership, Organisation
 
 
 @strawberry.input(description="Profile fields to change: omitted fields stay as they are, null clears a field.")
@@ -96,6 +97,31 @@ class MembershipPayload:
         default=None,
         deprecation_reason="Use `invitationUrl` (the same link).",
         description="The same link as `invitationUrl`.",
+    )
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.input(description="Record that an organisation belongs to a network or alliance, in a role.")
+class AddNetworkMemberInput:
+    network: relay.GlobalID = strawberry.field(
+        description="The network or alliance (one you administer with `org:admin`, or any with `lab:admin`)."
+    )
+    member: relay.GlobalID = strawberry.field(description="The member organisation.")
+    role: str = strawberry.field(description="`network-role` code: MEMBER, FOUNDING-MEMBER, BOARD-MEMBER.")
+    provenance: list[ProvenanceInput] | None = strawberry.field(
+        default=None, description="Where the membership is stated (at most 20 sources)."
+    )
+
+
+@strawberry.input(description="End an organisation's membership in a network or alliance.")
+class RemoveNetworkMemberInput:
+    id: relay.GlobalID = strawberry.field(description="The network membership.")
+
+
+@strawberry.type(description="The network membership after the change, or why nothing changed.")
+class NetworkMembershipPayload:
+    network_membership: NetworkMembership | None = strawberry.field(
+        description="The network membership, when the change was made."
     )
     user_errors: list[UserError] = user_errors_field()
 
@@ -186,3 +212,30 @@ class Mutation:
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> MembershipPayload:  # noqa: A002
         row = await service.remove_member(**info.context.acting, membership_id=_membership_id(input))
         return MembershipPayload(membership=Membership.from_model(row))
+
+    # The network's own administrators (`org:admin`) or the secretariat (`lab:admin`): the service tells which is missing.
+    @mutation(
+        scope=None,
+        description="Record that an organisation belongs to a network or alliance in a role (`org:admin` of the "
+        "network, or `lab:admin`).",
+    )
+    async def add_network_member(self, info: Info, input: AddNetworkMemberInput) -> NetworkMembershipPayload:  # noqa: A002
+        row = await service.add_network_member(
+            **info.context.acting,
+            network_id=ids.decode(input.network, "Organisation", ["network"]),
+            member_id=ids.decode(input.member, "Organisation", ["member"]),
+            role=input.role,
+            provenance=sources(input.provenance or []),
+        )
+        return NetworkMembershipPayload(network_membership=NetworkMembership.from_model(row, info.context.terms))
+
+    @mutation(
+        scope=None,
+        description="End an organisation's membership in a network or alliance (`org:admin` of the network, or "
+        "`lab:admin`).",
+    )
+    async def remove_network_member(self, info: Info, input: RemoveNetworkMemberInput) -> NetworkMembershipPayload:  # noqa: A002
+        row = await service.remove_network_member(
+            **info.context.acting, network_membership_id=ids.decode(input.id, "NetworkMembership", ["id"])
+        )
+        return NetworkMembershipPayload(network_membership=NetworkMembership.from_model(row, info.context.terms))

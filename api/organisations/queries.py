@@ -7,6 +7,7 @@ import strawberry
 from api.auth.principal import PrincipalKind, Role
 from api.graphql.context import Info
 from api.graphql.filter_codes import FilterCodes
+from api.graphql.ids import decode_argument
 from api.organisations import loaders, service
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.types import Organisation, OrganisationFilter, OrganisationOrder
@@ -70,12 +71,17 @@ class Query:
         stakeholder_types = await check.vocabulary("stakeholder_types", "stakeholder-type", f.stakeholder_types)
         countries = check.countries("countries", f.countries)
         check.raise_if_any()
+        member_of = None
+        if f.member_of is not None:
+            # An id of another record type names no network: no members, as for a missing one (0 is no row's id).
+            member_of = decode_argument(f.member_of, "Organisation", ["filter", "memberOf"]) or 0
         statement = service.filtered(
             info.context.principal,
             stakeholder_types=stakeholder_types or (),
             countries=countries or (),
             statuses=f.statuses or (),
             query=f.query,
+            member_of=member_of,
         )
         return await paginate(
             info,

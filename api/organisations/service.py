@@ -1,10 +1,13 @@
-"""Organisations and memberships: who may see them, and who may change them."""
+"""Organisations, the memberships of people in them and their own memberships in networks: who may see
+them, and who may change them."""
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
@@ -12,15 +15,24 @@ from strawberry import UNSET
 from api.core import validation
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
+from api.core.batches import grouped
 from api.core.db import contains_pattern, rows_in_order, utcnow
 from api.core.errors import DomainError, ErrorCode, Problems, not_found
 from api.oauth import service as oauth
 from api.organisations import password_setup
-from api.organisations.models import Membership, Organisation, OrganisationStatus, User, accepted
+from api.organisations.models import (
+    Membership,
+    NetworkMembership,
+    Organisation,
+    OrganisationStatus,
+    User,
+    accepted,
+)
 from api.core.validation import Patch
 from api.vocabularies import service as vocabularies
 
-VISIBLE_STATUSES = (OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER)
+# Listed publicly: members, observers, and organisations the sources name without an affiliation with the Lab.
+VISIBLE_STATUSES = (OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER, OrganisationStatus.NAMED)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -62,9 +74,18 @@ def filtered(
     countries: Sequence[str] = (),
     statuses: Sequence[OrganisationStatus] = (),
     query: str | None = None,
+    member_of: int | None = None,
 ) -> sa.Select:
-    """Readable organisations matching every given filter (values within one filter are OR-ed)."""
+    """Readable organisations matching every given filter (values within one filter are OR-ed);
+    `member_of`: the readable members of that network, in any role (none when it is hidden)."""
     statement = readable(principal)
+    if member_of is not None:
+        members = (
+            readable_network_memberships(principal)
+            .where(NetworkMembership.network_organisation_id == member_of)
+            .with_only_columns(NetworkMembership.member_organisation_id)
+        )
+        statement = statement.where(col(Organisation.id).in_(members))
     if stakeholder_types:
         types = validation.comparable_all(stakeholder_types)
         statement = statement.where(col(Organisation.stakeholder_type).in_(types))
@@ -454,3 +475,111 @@ async def issue_password_setup(*, session: AsyncSession, principal: Principal, m
             "organisation (the Lab's operators can set one with `coplab user set-password`).",
         )
     return MemberLink(membership, code)
+
+
+# --- network memberships: organisations in networks and alliances --------------------------------
+
+
+def readable_network_memberships(principal: Principal) -> sa.Select:
+    """Memberships the principal may see: those whose member and network it may both read. One
+    naming an organisation hidden from the caller does not exist for it, in lists and in counts."""
+    return select(NetworkMembership).where(
+        col(NetworkMembership.member_organisation_id).in_(readable_ids(principal)),
+        col(NetworkMembership.network_organisation_id).in_(readable_ids(principal)),
+    )
+
+
+async def network_memberships_by_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[NetworkMembership | None]:
+    """Readable network memberships for `ids`, in order; None where missing or hidden."""
+    return await rows_in_order(session, readable_network_memberships(principal), col(NetworkMembership.id), ids)
+
+
+async def network_memberships_of(
+    *, session: AsyncSession, principal: Principal, organisation_ids: Sequence[int], side: Literal["member", "network"]
+) -> list[list[NetworkMembership]]:
+    """For each organisation, its readable memberships: as the member (`side` "member": the networks it
+    belongs to) or as the network (`side` "network": its members), by the other organisation's name."""
+    own, other_column = (
+        (NetworkMembership.member_organisation_id, NetworkMembership.network_organisation_id)
+        if side == "member"
+        else (NetworkMembership.network_organisation_id, NetworkMembership.member_organisation_id)
+    )
+    # Aliased, so that the readable-organisation subqueries are not correlated with the join.
+    other = aliased(Organisation)
+    statement = (
+        readable_network_memberships(principal)
+        .join(other, other.id == other_column)
+        .where(col(own).in_(organisation_ids))
+        .order_by(other.name, other.id, NetworkMembership.role, NetworkMembership.id)
+    )
+    rows = (await session.exec(statement)).all()
+    return grouped(organisation_ids, rows, lambda row: getattr(row, own.key))
+
+
+async def add_network_member(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    network_id: int,
+    member_id: int,
+    role: str,
+    provenance: Sequence[validation.Source] = (),
+) -> NetworkMembership:
+    """Record that an organisation belongs to a network or alliance in a role: the network's own
+    administrators (`org:admin`) or the secretariat (`lab:admin`) do. Flushes, never commits."""
+    network = await _administered(session, principal, network_id, "network")
+    problems = Problems()
+    member = await get(session=session, principal=principal, organisation_id=member_id)
+    if member is None:
+        problems.add(["member"], ErrorCode.NOT_FOUND, "No organisation with this id.")
+    elif member.id == network.id:
+        problems.add(["member"], ErrorCode.SAME_ORGANISATION, "An organisation cannot be a member of itself.")
+    checked_role = await vocabularies.check_code(
+        session=session,
+        problems=problems,
+        field=["role"],
+        vocabulary="network-role",
+        code=validation.comparable(role),
+    )
+    sources = validation.provenance(problems, ["provenance"], provenance)
+    problems.raise_if_any()
+    duplicate = (
+        await session.exec(
+            select(NetworkMembership.id).where(
+                NetworkMembership.member_organisation_id == member_id,
+                NetworkMembership.network_organisation_id == network.id,
+                NetworkMembership.role == checked_role,
+            )
+        )
+    ).first()
+    if duplicate is not None:
+        raise DomainError.one(["role"], ErrorCode.DUPLICATE, "This organisation already belongs to the network in this role.")
+    membership = NetworkMembership(
+        member_organisation_id=member_id,
+        network_organisation_id=network.id,
+        role=checked_role,
+        provenance=sources,
+        created_by=principal.subject,
+        updated_by=principal.subject,
+    )
+    session.add(membership)
+    await session.flush()
+    return membership
+
+
+async def remove_network_member(
+    *, session: AsyncSession, principal: Principal, network_membership_id: int
+) -> NetworkMembership:
+    """End an organisation's membership in a network (the network's administrators or the secretariat).
+    One the caller may not see is NOT_FOUND, exactly like a missing one."""
+    membership = (
+        await session.exec(readable_network_memberships(principal).where(NetworkMembership.id == network_membership_id))
+    ).first()
+    if membership is None:
+        raise not_found(["id"], "network membership")
+    await _administered(session, principal, membership.network_organisation_id, "id")
+    await session.delete(membership)
+    await session.flush()
+    return membership

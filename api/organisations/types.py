@@ -1,4 +1,4 @@
-"""GraphQL types for organisations, people and memberships."""
+"""GraphQL types for organisations, people and memberships, and organisations' memberships in networks."""
 
 from datetime import datetime
 from enum import Enum
@@ -15,6 +15,7 @@ from api.graphql.loaders import load_nodes, load_one
 from api.graphql.lazy_types import schema_type
 from api.organisations import loaders
 from api.organisations.models import Membership as MembershipRow
+from api.organisations.models import NetworkMembership as NetworkMembershipRow
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.models import OrganisationStatus
 from api.graphql.pagination import Connection
@@ -82,6 +83,26 @@ class Organisation(relay.Node):
             info, first=first, after=after, filter=filter, order_by=order_by, organisation_id=self.id
         )
 
+    @strawberry.field(
+        description="The networks and alliances this organisation belongs to, with its role in each, by the "
+        "network's name (only networks you may read)."
+    )
+    def member_of(self, info: Info) -> list["NetworkMembership"]:
+        return info.context.loaders.resolve(
+            loaders.networks_of, self.id, lambda rows: [NetworkMembership.from_model(r, info.context.terms) for r in rows]
+        )
+
+    @strawberry.field(
+        description="The organisations that belong to this network or alliance, with their roles, by name (only "
+        "organisations you may read; `organisations(filter: {memberOf: …})` pages through them)."
+    )
+    def network_members(self, info: Info) -> list["NetworkMembership"]:
+        return info.context.loaders.resolve(
+            loaders.network_members_of,
+            self.id,
+            lambda rows: [NetworkMembership.from_model(r, info.context.terms) for r in rows],
+        )
+
     @strawberry.field(description="People and their roles (visible to the organisation itself with `org:read`).")
     def members(self, info: Info) -> list["Membership"]:
         return info.context.loaders.resolve(
@@ -139,12 +160,48 @@ class Membership(relay.Node):
         return Organisation.loaded(info, self._row.organisation_id)
 
 
+@strawberry.type(
+    description="One organisation's membership in another, a network or alliance (a hotline in the INHOPE network, "
+    "an organisation on an alliance's board). Shown only when you may read both organisations."
+)
+class NetworkMembership(relay.Node):
+    id: relay.NodeID[int]
+    role: Term = strawberry.field(description="The member's role in the network (vocabulary `network-role`).")
+    provenance: list[Provenance] = strawberry.field(description="Where the membership is stated.")
+    created_at: datetime = strawberry.field(description="When the membership was recorded.")
+    updated_at: datetime = strawberry.field(description="When the record last changed.")
+    _row: strawberry.Private[NetworkMembershipRow]
+
+    @classmethod
+    def from_model(cls, row: NetworkMembershipRow, term_cache: TermCache) -> "NetworkMembership":
+        return from_row(
+            cls, row, role=term(term_cache, "network-role", row.role), provenance=provenance_list(row.provenance)
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
+        return await load_nodes(info, node_ids, loaders.network_membership_by_id, cls.from_model)
+
+    @strawberry.field(description="The member organisation.")
+    def member(self, info: Info) -> Organisation:
+        return Organisation.loaded(info, self._row.member_organisation_id)
+
+    @strawberry.field(description="The network or alliance.")
+    def network(self, info: Info) -> Organisation:
+        return Organisation.loaded(info, self._row.network_organisation_id)
+
+
 @strawberry.input(description="Filters for `organisations`; values within one filter are alternatives.")
 class OrganisationFilter:
     stakeholder_types: list[str] | None = strawberry.field(default=None, description="Stakeholder type codes.")
     countries: list[str] | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 codes.")
     statuses: list[OrganisationStatus] | None = strawberry.field(default=None, description="Standing in the Lab.")
     query: str | None = strawberry.field(default=None, description="Words in the name or acronym.")
+    member_of: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Members of this network or alliance (its global id), in any role: \"members of INHOPE\". A "
+        "network you may not read, or an id of another record type, has no members here.",
+    )
 
 
 @strawberry.enum(description="Orderings for organisations.")

@@ -20,12 +20,13 @@ from api.auth.principal import ANONYMOUS
 from api.ratings.models import OutcomeRating
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations import service as organisations_service
-from api.organisations.models import Organisation, OrganisationStatus
+from api.organisations.models import Organisation
 
 BATCH = 500
 # Classification schemes that become filterable document fields.
 CLASSIFIED = {"harm": "harms", "intervention-type": "intervention_types", "country": "countries"}
-LISTED_STATUSES = (OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER)
+# Organisations anyone may read (`organisations.readable`): a lead with another status is not listed.
+LISTED_STATUSES = organisations_service.VISIBLE_STATUSES
 
 
 # Meilisearch's highlight markers (api/search/meilisearch_backend.py): kept out of indexed text so

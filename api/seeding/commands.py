@@ -98,21 +98,26 @@ async def _holds_synthetic(session) -> bool:  # noqa: ANN001
     return (await session.exec(statement)).first() is not None
 
 
+def _label(kind: str) -> str:
+    """A kind of seed record as the report names it ("network membership")."""
+    return kind.replace("_", " ")
+
+
 def print_report(report: seeding.SeedReport, registry: Registry, *, dry_run: bool = False) -> None:
-    totals = ", ".join(f"{len(kind.records(registry))} {kind.name}s" for kind in seeding.KINDS)
+    totals = ", ".join(f"{len(kind.records(registry))} {_label(kind.name)}s" for kind in seeding.KINDS)
     if not report.changed:
         console.print(f"nothing changed: the registry already matches the seed files ({totals})")
         _print_left_alone(report)
         return
     table = Table("", "created", "updated", "linked", "unchanged", title="would change" if dry_run else "seeded")
     for name, kind in report.kinds.items():
-        table.add_row(name, str(len(kind.created)), str(len(kind.updated)), str(len(kind.adopted)), str(kind.unchanged))
+        table.add_row(_label(name), str(len(kind.created)), str(len(kind.updated)), str(len(kind.adopted)), str(kind.unchanged))
     console.print(table)
     for name, kind in report.kinds.items():
         for key, fields in kind.updated.items():
-            console.print(f"  {name} {key}: {', '.join(fields)}", highlight=False)
+            console.print(f"  {_label(name)} {key}: {', '.join(fields)}", highlight=False)
         for key in kind.adopted:
-            console.print(f"  {name} {key}: already in the registry; linked, only its empty fields filled")
+            console.print(f"  {_label(name)} {key}: already in the registry; linked, only its empty fields filled")
     _print_left_alone(report)
     if dry_run:
         console.print("dry run: nothing was written")
@@ -121,9 +126,9 @@ def print_report(report: seeding.SeedReport, registry: Registry, *, dry_run: boo
 def _print_left_alone(report: seeding.SeedReport) -> None:
     for name, kind in report.kinds.items():
         for key in kind.deleted_in_registry:
-            console.print(f"  {name} {key}: deleted in the registry since it was loaded; left deleted")
+            console.print(f"  {_label(name)} {key}: deleted in the registry since it was loaded; left deleted")
         for key in kind.not_in_files:
-            console.print(f"  {name} {key}: no longer in the seed files; left in the registry")
+            console.print(f"  {_label(name)} {key}: no longer in the seed files; left in the registry")
 
 
 def seed_if_empty() -> None:

@@ -41,11 +41,22 @@ class OrganisationRecord(Record):
     # Damaged spellings in the documents (text extraction, typos): searchable, never shown as names.
     misspellings: list[Annotated[Text, StringConstraints(max_length=300)]] = []
     stakeholder_type: str
-    # Organisations the documents show creating the Lab are members; the others are named in its records.
-    status: Literal[OrganisationStatus.MEMBER, OrganisationStatus.OBSERVER] = OrganisationStatus.OBSERVER
+    # Organisations the documents show creating the Lab are members; the others are only named in the
+    # sources. No document states an observer agreement with the Lab, so the seed never says OBSERVER.
+    status: Literal[OrganisationStatus.MEMBER, OrganisationStatus.NAMED] = OrganisationStatus.NAMED
     country: str | None = None
     website: str | None = None
     description: Text | None = None
+    provenance: Annotated[list[Source], Field(min_length=1)]
+
+
+class NetworkMembershipRecord(Record):
+    """One organisation's membership in another, a network or alliance, as a document states it."""
+
+    key: Key
+    member: Key
+    network: Key
+    role: str
     provenance: Annotated[list[Source], Field(min_length=1)]
 
 
@@ -163,6 +174,7 @@ class FigureRecord(Record):
 # File name -> the record type it holds, in loading order (each file refers only to those before it).
 FILES: dict[str, type[Record]] = {
     "organisations.yaml": OrganisationRecord,
+    "networks.yaml": NetworkMembershipRecord,
     "initiatives.yaml": InitiativeRecord,
     "evidence.yaml": AssessmentRecord,
     "practices.yaml": PracticeRecord,

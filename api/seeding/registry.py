@@ -21,7 +21,7 @@ from api.core.db import utcnow
 from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.figures.models import Figure, FigureClassification, FigureInitiative
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
-from api.organisations.models import Organisation
+from api.organisations.models import NetworkMembership, Organisation
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.ratings import service as ratings
 from api.seeding.models import SeedRecord
@@ -29,6 +29,7 @@ from api.seeding.records import (
     AssessmentRecord,
     FigureRecord,
     InitiativeRecord,
+    NetworkMembershipRecord,
     OrganisationRecord,
     PracticeRecord,
     Source,
@@ -49,7 +50,8 @@ class KindReport:
     created: list[str] = field(default_factory=list)
     updated: dict[str, list[str]] = field(default_factory=dict)  # key -> the fields written
     unchanged: int = 0
-    # An existing organisation with the record's slug, linked to the record; only its empty fields filled.
+    # A row the registry held already (an organisation with the record's slug, a network membership in the
+    # same role), linked to the record; only its empty fields filled.
     adopted: list[str] = field(default_factory=list)
     # Deleted in the registry since it was loaded: left deleted.
     deleted_in_registry: list[str] = field(default_factory=list)
@@ -103,6 +105,10 @@ def organisation_content(o: OrganisationRecord) -> Content:
         "description": o.description,
         "provenance": _provenance(o.provenance),
     }
+
+
+def network_membership_content(m: NetworkMembershipRecord) -> Content:
+    return {"member": m.member, "network": m.network, "role": m.role, "provenance": _provenance(m.provenance)}
 
 
 INITIATIVE_SCHEMES = {
@@ -317,6 +323,25 @@ def _link(model: type[SQLModel], owner: str, column: str, kind: str, **extra: An
     return add, remove
 
 
+# The row a new seed record takes over instead of creating its own: one the registry already holds
+# that the record names (given the record's key and its column values), or None.
+Existing = Callable[[AsyncSession, str, dict[str, Any]], Awaitable[Any]]
+
+
+async def _organisation_by_slug(session: AsyncSession, key: str, _columns: dict[str, Any]) -> Organisation | None:
+    # An organisation made before the registry was seeded (e.g. with `coplab org create`).
+    return (await session.exec(select(Organisation).where(Organisation.slug == key))).first()
+
+
+async def _same_network_membership(session: AsyncSession, _key: str, columns: dict[str, Any]) -> NetworkMembership | None:
+    # A membership recorded through the API before the seed stated it (one per member, network and role).
+    return await _first(
+        session,
+        NetworkMembership,
+        **{name: columns[name] for name in ("member_organisation_id", "network_organisation_id", "role")},
+    )
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -325,10 +350,22 @@ class Kind:
     content: Callable[[Any], Content]
     columns: dict[str, Columns] = field(default_factory=dict)  # fields not stored under their own name
     lists: dict[str, tuple[ItemWriter, ItemWriter]] = field(default_factory=dict)  # (add, remove) per item
+    existing: Existing | None = None
 
 
 KINDS = (
-    Kind("organisation", Organisation, lambda r: r.organisations, organisation_content),
+    Kind("organisation", Organisation, lambda r: r.organisations, organisation_content, existing=_organisation_by_slug),
+    Kind(
+        "network_membership",
+        NetworkMembership,
+        lambda r: r.networks,
+        network_membership_content,
+        columns={
+            "member": _reference("member_organisation_id", "organisation"),
+            "network": _reference("network_organisation_id", "organisation"),
+        },
+        existing=_same_network_membership,
+    ),
     Kind(
         "initiative",
         Initiative,
@@ -440,19 +477,16 @@ async def load(
 async def _create_or_adopt(
     session: AsyncSession, kind: Kind, key: str, content: Content, refs: Refs, report: KindReport
 ) -> None:
-    existing = (
-        (await session.exec(select(Organisation).where(Organisation.slug == key))).first()
-        if kind.model is Organisation
-        else None
-    )
+    columns = _columns(kind, content, refs)
+    existing = await kind.existing(session, key, columns) if kind.existing is not None else None
     if existing is not None:
-        # An organisation made before the registry was seeded (e.g. with `coplab org create`): its own
-        # values win, the file fills what it lacks.
-        empty = {c: v for c, v in _columns(kind, content, refs).items() if getattr(existing, c) in (None, [], "")}
+        # A record the registry held before the seed stated it: its own values win, the file fills
+        # what it lacks.
+        empty = {c: v for c, v in columns.items() if getattr(existing, c) in (None, [], "")}
         _assign(existing, empty)
         row, report_list = existing, report.adopted
     else:
-        row = kind.model(**_columns(kind, content, refs), created_by=SEED_ACTOR, updated_by=SEED_ACTOR)
+        row = kind.model(**columns, created_by=SEED_ACTOR, updated_by=SEED_ACTOR)
         if kind.model is Organisation:
             row.slug = key
         session.add(row)

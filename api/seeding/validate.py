@@ -22,6 +22,7 @@ from api.seeding.records import (
     AssessmentRecord,
     FigureRecord,
     InitiativeRecord,
+    NetworkMembershipRecord,
     OrganisationRecord,
     PracticeRecord,
     Record,
@@ -47,7 +48,9 @@ class SeedInvalid(Exception):
 
 @dataclass(frozen=True)
 class Registry:
+    # In the order of records.FILES.
     organisations: list[OrganisationRecord]
+    networks: list[NetworkMembershipRecord]
     initiatives: list[InitiativeRecord]
     assessments: list[AssessmentRecord]
     practices: list[PracticeRecord]
@@ -124,6 +127,18 @@ def _check(registry: Registry, vocabularies: dict[str, set[str]], unparsed: set[
         yield from codes(file, o.key, "stakeholder_type", "stakeholder-type", o.stakeholder_type)
         yield from _checked(file, o.key, "country", validation.country, o.country)
         yield from _checked(file, o.key, "website", validation.url, o.website)
+
+    file = "networks.yaml"
+    recorded: dict[tuple[str, str, str], str] = {}
+    for m in registry.networks:
+        yield from refs(file, m.key, "member", organisations, "organisation", m.member)
+        yield from refs(file, m.key, "network", organisations, "organisation", m.network)
+        yield from codes(file, m.key, "role", "network-role", m.role)
+        if m.member == m.network:
+            yield SeedProblem(file, m.key, "network", "an organisation cannot be a member of itself")
+        first = recorded.setdefault((m.member, m.network, m.role), m.key)
+        if first != m.key:
+            yield SeedProblem(file, m.key, "role", f"record {first!r} states the same membership in the same role")
 
     file = "initiatives.yaml"
     for i in registry.initiatives:

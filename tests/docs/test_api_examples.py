@@ -145,6 +145,19 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
         (["input", "unit"], "BLANK"), (["input", "periodStart"], "INVALID_VALUE"),
         (["input", "periodEnd"], "INVALID_DATE_RANGE"),
     ]
+    (members, relations), (refused_member, not_the_network) = outputs[13:15]
+    listed_members = members["data"]["organisations"]
+    assert listed_members["totalCount"] == 6
+    assert {e["node"]["slug"] for e in listed_members["edges"]} == {
+        "afa", "esafety-commissioner", "iwf", "kcsc", "ncmec", "point-de-contact",
+    }
+    inhope = relations["data"]["organisation"]
+    assert {m["member"]["slug"]: m["role"]["code"] for m in inhope["networkMembers"]}["afa"] == "FOUNDING-MEMBER"
+    assert inhope["memberOf"] == [{"role": {"code": "BOARD-MEMBER"}, "network": {"slug": "weprotect-global-alliance"}}]
+    assert refused_member["data"]["addNetworkMember"] == {"networkMembership": None, "userErrors": [
+        {"field": ["input", "member"], "code": "SAME_ORGANISATION"}, {"field": ["input", "role"], "code": "INVALID_CODE"}]}
+    assert not_the_network["data"]["addNetworkMember"] == {
+        "networkMembership": None, "userErrors": [{"field": ["input", "network"], "code": "FORBIDDEN"}]}
 
     engine = create_sync_engine(fresh_database)
     with Session(engine) as session:

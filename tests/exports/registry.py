@@ -21,6 +21,7 @@ from tests.factories import ACTOR, Factory, classify, set_columns
 # Every table an import writes, and those it must leave alone.
 IMPORTED_TABLES = (
     "organisation",
+    "network_membership",
     "initiative",
     "initiative_classification",
     "participation",
@@ -59,6 +60,8 @@ class Registry:
     public_figures: set[int]
     hidden_figures: set[int]  # non-public, deleted, or from the PENDING organisation
     shared_figure: int  # public, concerning a public and a members-only initiative
+    public_network_membership: int
+    hidden_network_membership: int  # its member is the PENDING organisation
 
 
 def build(make: Factory, db: Session) -> Registry:
@@ -73,6 +76,11 @@ def build(make: Factory, db: Session) -> Registry:
     )
     ngo = make.organisation("ngo-b", status=OrganisationStatus.OBSERVER, country="DE")
     pending = make.organisation("pending-c", status=OrganisationStatus.PENDING)
+    # The NGO in the hotline's network, as a source says; the PENDING organisation too (in `--all` only).
+    in_network = make.network_member(
+        ngo, hotline, "FOUNDING-MEMBER", [{"source": "Network charter", "passage": "Founded by the NGO.", "note": "§ 1"}]
+    )
+    pending_in_network = make.network_member(pending, hotline)
 
     whole = make.initiative(hotline, "Protección en línea", harms=["CSAM-NEW", "CSAM-KNOWN"], partners=[(ngo, "FUNDING")])
     set_columns(
@@ -176,6 +184,8 @@ def build(make: Factory, db: Session) -> Registry:
         public_figures={shared.id, in_words.id},
         hidden_figures={members_figure.id, deleted_figure.id, pending_figure.id},
         shared_figure=shared.id,
+        public_network_membership=in_network.id,
+        hidden_network_membership=pending_in_network.id,
     )
 
 

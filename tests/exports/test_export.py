@@ -15,6 +15,7 @@ from tests.factories import connection_pages, node_ids
 
 PUBLIC_ENTITIES = [
     "organisations",
+    "network_memberships",
     "initiatives",
     "participations",
     "evidence_assessments",
@@ -54,6 +55,13 @@ def test_the_public_export_holds_exactly_what_anonymous_callers_read(database_ur
     assert sorted(_ids(out, "initiatives")) == sorted(node_ids(connection_pages(client, "initiatives")))
     assert sorted(_ids(out, "organisations")) == sorted(node_ids(connection_pages(client, "organisations")))
 
+    [membership] = records(out, "network_memberships")  # not the PENDING organisation's
+    assert membership == {
+        "id": registry.public_network_membership, "member_organisation_id": registry.ngo,
+        "network_organisation_id": registry.hotline, "role": "FOUNDING-MEMBER",
+        "provenance": [{"source": "Network charter", "passage": "Founded by the NGO.", "note": "§ 1"}],
+        "created_at": membership["created_at"], "updated_at": membership["updated_at"],
+    }
     assert [(p["initiative_id"], p["organisation_id"]) for p in records(out, "participations")] == [
         (registry.whole, registry.ngo)  # not the PENDING organisation's participation
     ]
@@ -167,6 +175,7 @@ def test_export_all_holds_every_row_in_files_only_the_owner_reads(database_url, 
     deleted = [r for r in records(out, "initiatives") if r["title"] == "Deleted"]
     assert deleted[0]["deleted_at"] == "2024-05-01T12:30:00.000000Z"
     assert {r["created_by"] for r in records(out, "initiatives")} == {"test"}
+    assert _ids(out, "network_memberships") == sorted([registry.public_network_membership, registry.hidden_network_membership])
     participations = records(out, "participations")
     assert len(participations) == 3 and len(records(out, "endorsements")) == 2
     # The proposal the hotline has not confirmed is in the backup, marked as such.

@@ -42,6 +42,7 @@ def test_an_export_of_everything_comes_back_byte_identical(database_url, make, d
     counts = row_counts(target)
     assert counts["initiative"] == 8 and counts["seed_record"] == 3 and counts["initiative_classification"] > 5
     assert (counts["figure"], counts["figure_classification"], counts["figure_initiative"]) == (5, 5, 3)
+    assert counts["network_membership"] == 2
     # Every live initiative is queued for the search index; the deleted one is not.
     assert counts["search_outbox"] == 7
 
@@ -82,6 +83,7 @@ def test_a_public_export_imports_with_the_import_as_author(database_url, make, d
     # Public figures only, each with the links and classifications the public may read.
     assert {r["id"] for r in records(first, "figures")} == registry.public_figures
     assert (row_counts(target)["figure"], row_counts(target)["figure_initiative"]) == (2, 1)
+    assert row_counts(target)["network_membership"] == 1  # the PENDING organisation's is not public
     # The imported registry publishes exactly what the original did.
     _export(target_url, second)
     _assert_same_export(first, second)

@@ -1,16 +1,16 @@
-"""Organisations and the people who are their members."""
+"""Organisations, the people who are their members, and their memberships in networks."""
 
 from sqlmodel import Session, select
 
 from api.auth.passwords import hash_password
 from api.auth.principal import Role
 from api.core.db import utcnow
-from api.organisations.models import Membership, Organisation, OrganisationStatus, User
+from api.organisations.models import Membership, NetworkMembership, Organisation, OrganisationStatus, User
 from tests.factories.rows import ACTOR
 
 
 class Organisations:
-    """`make.organisation(…)`, `make.member(…)`."""
+    """`make.organisation(…)`, `make.member(…)`, `make.network_member(…)`."""
 
     db: Session
 
@@ -60,6 +60,27 @@ class Organisations:
         )
         self.db.commit()
         return user
+
+
+    def network_member(
+        self,
+        member: Organisation,
+        network: Organisation,
+        role: str = "MEMBER",
+        provenance: list[dict[str, str]] | None = None,
+    ) -> NetworkMembership:
+        """`member` belongs to the network or alliance `network` in `role` (vocabulary `network-role`)."""
+        row = NetworkMembership(
+            member_organisation_id=member.id,
+            network_organisation_id=network.id,
+            role=role,
+            provenance=provenance or [],
+            created_by=ACTOR,
+            updated_by=ACTOR,
+        )
+        self.db.add(row)
+        self.db.commit()
+        return row
 
 
 def membership_of(db: Session, organisation: Organisation, user: User) -> Membership:

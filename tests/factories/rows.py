@@ -7,7 +7,10 @@ from sqlmodel import Session, SQLModel
 
 ACTOR = "test"  # created_by / updated_by of every row the factories write
 
-REGISTRY_TABLES = ("organisation", "user_account", "membership", "initiative", "initiative_classification", "participation")
+REGISTRY_TABLES = (
+    "organisation", "network_membership", "user_account", "membership", "initiative", "initiative_classification",
+    "participation",
+)
 
 
 def stored(db: Session) -> dict[str, list[dict[str, Any]]]:

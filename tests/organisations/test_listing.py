@@ -16,11 +16,13 @@ REGISTRY = {
     "Point de Contact": ("pdc", "PDC", "HOTLINE", "FR", Status.MEMBER),
     "Google": ("google", None, "IND-PLAT", "US", Status.MEMBER),
     "Thorn": ("thorn", None, "NGO", "US", Status.OBSERVER),
+    "Korea Communications Standards Commission": ("kcsc", "KCSC", "REG", "KR", Status.NAMED),
     "100% _Literal_ Org": ("literal", None, "NGO", None, Status.MEMBER),
     "Pending NGO": ("pending-ngo", None, "NGO", "FR", Status.PENDING),
     "Suspended Platform": ("suspended", None, "IND-PLAT", "US", Status.SUSPENDED),
 }
-ADMITTED = sorted(name for name, row in REGISTRY.items() if row[4] in (Status.MEMBER, Status.OBSERVER))
+# Listed publicly: members, observers, and organisations named in the sources without an affiliation.
+ADMITTED = sorted(name for name, row in REGISTRY.items() if row[4] in (Status.MEMBER, Status.OBSERVER, Status.NAMED))
 
 
 @pytest.fixture
@@ -53,6 +55,7 @@ def _names(client, registry, token, filter: dict | None = None, order_by: str | 
         pytest.param({"countries": ["us"]}, ["Google", "Thorn"], id="country in lower case"),
         pytest.param({"countries": ["GB", "FR"]}, ["Internet Watch Foundation", "Point de Contact"], id="two countries"),
         pytest.param({"statuses": ["OBSERVER"]}, ["Thorn"], id="status"),
+        pytest.param({"statuses": ["NAMED", "OBSERVER"]}, ["Korea Communications Standards Commission", "Thorn"], id="named"),
         pytest.param({"statuses": ["PENDING", "SUSPENDED"]}, [], id="hidden statuses stay hidden"),
         pytest.param({"query": "watch"}, ["Internet Watch Foundation"], id="query in the name"),
         pytest.param({"query": "pdc"}, ["Point de Contact"], id="query in the acronym"),

@@ -185,7 +185,7 @@ def _organisation_readable(principal: Principal, alias: str) -> str:
     """api/organisations/service.py `readable`."""
     if principal.is_lab_admin:
         return "1 = 1"
-    condition = f"{alias}.status IN ('MEMBER', 'OBSERVER')"
+    condition = f"{alias}.status IN ('MEMBER', 'OBSERVER', 'NAMED')"
     if principal.organisation_id is not None:
         condition = f"({condition} OR {alias}.id = :org)"
     return condition

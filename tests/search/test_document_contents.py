@@ -18,7 +18,8 @@ HIDDEN = {"pending": "Zephyrine Collective", "suspended": "Quillmark Trust"}
 
 @pytest.fixture
 def registry(make, db) -> dict:  # noqa: ANN001
-    inhope = make.organisation("inhope", stakeholder_type="INGO", status=OrganisationStatus.OBSERVER)
+    # NAMED, as the seeded registry has it: a lead listed publicly like an observer.
+    inhope = make.organisation("inhope", stakeholder_type="INGO", status=OrganisationStatus.NAMED)
     set_columns(
         db,
         inhope,

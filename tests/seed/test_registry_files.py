@@ -109,12 +109,14 @@ def load_vocabularies() -> dict[str, set[str]]:
 
 
 ORGANISATIONS = load("organisations.yaml")
+NETWORKS = load("networks.yaml")
 INITIATIVES = load("initiatives.yaml")
 EVIDENCE = load("evidence.yaml")
 PRACTICES = load("practices.yaml")
 FIGURES = load("figures.yaml")
 FILES = {
     "organisations.yaml": ORGANISATIONS,
+    "networks.yaml": NETWORKS,
     "initiatives.yaml": INITIATIVES,
     "evidence.yaml": EVIDENCE,
     "practices.yaml": PRACTICES,
@@ -127,6 +129,7 @@ EVIDENCE_KEYS = {e["key"] for e in EVIDENCE}
 
 REQUIRED = {
     "organisations.yaml": ["key", "name", "stakeholder_type", "provenance"],
+    "networks.yaml": ["key", "member", "network", "role", "provenance"],
     "initiatives.yaml": [
         "key", "title", "summary", "lead", "participants", "status", "intervention_types", "harms",
         "mnr_capabilities", "countries", "links", "visibility", "provenance",
@@ -204,6 +207,12 @@ def test_references_resolve():
         if value not in keys:
             problems.append(f"{where(file, record)}: {field} {value!r} is not a known key")
 
+    for m in NETWORKS:
+        check("networks.yaml", m, "member", m["member"], ORGANISATION_KEYS)
+        check("networks.yaml", m, "network", m["network"], ORGANISATION_KEYS - {m["member"]})
+    memberships = [(m["member"], m["network"], m["role"]) for m in NETWORKS]
+    if len(memberships) != len(set(memberships)):
+        problems.append("networks.yaml: a membership is stated twice in the same role")
     for i in INITIATIVES:
         if i["lead"] is None:
             if not i.get("lead_note"):
@@ -245,6 +254,8 @@ def test_vocabulary_codes_exist():
 
     for o in ORGANISATIONS:
         check("organisations.yaml", o, "stakeholder_type", o["stakeholder_type"], "stakeholder-type")
+    for m in NETWORKS:
+        check("networks.yaml", m, "role", m["role"], "network-role")
     for i in INITIATIVES:
         check("initiatives.yaml", i, "status", i["status"], "initiative-status")
         for p in i["participants"]:
@@ -438,3 +449,23 @@ def test_child_safety_online_now_has_its_fourteen_organisations():
     campaign = next(i for i in INITIATIVES if i["key"] == "child-safety-online-now")
     organisations = {p["organisation"] for p in campaign["participants"]}
     assert len(organisations) == 14, f"the campaign names 14 organisations, the record has {len(organisations)}"
+
+
+def test_no_organisation_is_an_observer_of_the_lab():
+    """No document states an observer relation with the Lab: the 13 the Elysée press release shows
+    creating it are MEMBER, every other organisation is NAMED (the loader's default)."""
+    statuses = [o.get("status", "NAMED") for o in ORGANISATIONS]
+    assert "OBSERVER" not in statuses
+    assert (statuses.count("MEMBER"), statuses.count("NAMED")) == (13, 94)
+
+
+def test_the_network_memberships_the_documents_state():
+    assert sorted((m["member"], m["network"], m["role"]) for m in NETWORKS) == [
+        ("afa", "inhope", "FOUNDING-MEMBER"),
+        ("esafety-commissioner", "inhope", "MEMBER"),
+        ("inhope", "weprotect-global-alliance", "BOARD-MEMBER"),
+        ("iwf", "inhope", "MEMBER"),
+        ("kcsc", "inhope", "MEMBER"),
+        ("ncmec", "inhope", "MEMBER"),
+        ("point-de-contact", "inhope", "MEMBER"),
+    ]

@@ -18,9 +18,9 @@ from api.core.settings import PROJECT_ROOT
 
 REGISTRY = PROJECT_ROOT / "seed" / "registry"
 SEEDED_TABLES = (
-    "organisation", "initiative", "initiative_classification", "participation", "evidence_assessment", "finding",
-    "best_practice", "practice_classification", "practice_evidence", "endorsement", "figure",
-    "figure_classification", "figure_initiative", "seed_record",
+    "organisation", "network_membership", "initiative", "initiative_classification", "participation", "study",
+    "evidence_assessment", "finding", "best_practice", "practice_classification", "practice_evidence", "endorsement",
+    "figure", "figure_classification", "figure_initiative", "outcome_rating", "outcome_rating_change", "seed_record",
 )
 
 
@@ -74,10 +74,12 @@ def edit(directory: Path, file: str, key: str, **changes: object) -> None:
 def test_seed_loads_the_registry_and_a_second_run_changes_nothing(database_url, engine) -> None:
     first = seeded(database_url)
     assert "107" in first and "created" in first
-    counts = {table: count(engine, table) for table in ("organisation", "initiative", "evidence_assessment",
-                                                         "finding", "best_practice", "figure", "seed_record")}
-    assert counts == {"organisation": 107, "initiative": 16, "evidence_assessment": 2, "finding": 2,
-                      "best_practice": 7, "figure": 16, "seed_record": 107 + 16 + 2 + 2 + 7 + 16}  # the 2 assessments' studies too
+    counts = {table: count(engine, table) for table in ("organisation", "network_membership", "initiative", "study",
+                                                         "evidence_assessment", "finding", "best_practice", "figure",
+                                                         "seed_record")}
+    assert counts == {"organisation": 107, "network_membership": 7, "initiative": 16, "study": 2,
+                      "evidence_assessment": 2, "finding": 2, "best_practice": 7, "figure": 16,
+                      "seed_record": 107 + 7 + 16 + 2 + 2 + 7 + 16}
     before = snapshot(engine)
 
     second = seeded(database_url)
@@ -203,6 +205,18 @@ BROKEN = [
     ("figures.yaml", "csam-reported-online-2021", {"visibility": "MEMBERS"},
      "figures.yaml: record 'csam-reported-online-2021', field visibility: a figure of the registry is recorded by no "
      "organisation, so it must be PUBLIC"),
+    ("networks.yaml", "afa-in-inhope", {"role": "FOUNDER"},
+     "networks.yaml: record 'afa-in-inhope', field role: 'FOUNDER' is not a code of `network-role`"),
+    ("networks.yaml", "iwf-in-inhope", {"network": "iwf"},
+     "networks.yaml: record 'iwf-in-inhope', field network: an organisation cannot be a member of itself"),
+    ("networks.yaml", "ncmec-in-inhope", {"member": "no-such-hotline"},
+     "networks.yaml: record 'ncmec-in-inhope', field member: no organisation has the key 'no-such-hotline'"),
+    ("networks.yaml", "kcsc-in-inhope", {"member": "iwf"},  # the later record of the two is named
+     "networks.yaml: record 'iwf-in-inhope', field role: record 'kcsc-in-inhope' states the same membership in the "
+     "same role"),
+    ("organisations.yaml", "thorn", {"status": "OBSERVER"},
+     "organisations.yaml: record 'thorn', field status: Input should be <OrganisationStatus.MEMBER: 'MEMBER'> or "
+     "<OrganisationStatus.NAMED: 'NAMED'>"),
 ]
 
 
@@ -258,6 +272,34 @@ def test_an_organisation_made_before_the_seed_is_linked_and_keeps_its_own_values
     assert row.website == "https://www.inhope.org"
     assert row.provenance  # filled from the file
     assert count(engine, "organisation") == 107
+    assert "nothing changed" in seeded(database_url)
+
+
+def test_a_network_membership_recorded_before_the_seed_is_linked_and_keeps_its_own_values(
+    database_url, engine, tmp_path
+) -> None:
+    files = copy_registry(tmp_path)
+    (files / "networks.yaml").write_text("[]\n", encoding="utf-8")
+    seeded(database_url, "--directory", str(files))
+    # The secretariat records the KCSC in INHOPE through the API, without a source.
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO network_membership (member_organisation_id, network_organisation_id, role, provenance, "
+            "created_at, updated_at, created_by, updated_by) SELECT m.id, n.id, 'MEMBER', '[]', CURRENT_TIMESTAMP, "
+            "CURRENT_TIMESTAMP, 'user:1', 'user:1' FROM organisation m, organisation n "
+            "WHERE m.slug = 'kcsc' AND n.slug = 'inhope'"
+        ))
+    report = seeded(database_url)
+    assert "network membership kcsc-in-inhope: already in the registry; linked, only its empty fields filled" in report
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT m.slug, r.created_by, r.provenance FROM network_membership r "
+            "JOIN organisation m ON m.id = r.member_organisation_id ORDER BY r.id"
+        )).all()
+    assert len(rows) == 7
+    kcsc = rows[0]
+    assert (kcsc.slug, kcsc.created_by) == ("kcsc", "user:1")
+    assert "the KCSC, the eSafety Commission" in str(kcsc.provenance)  # filled from the file
     assert "nothing changed" in seeded(database_url)
 
 

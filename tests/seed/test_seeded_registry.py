@@ -124,7 +124,7 @@ def test_every_organisation_the_documents_name_is_there_with_its_source(client) 
     for o in organisations:
         assert o["provenance"] and all(p["source"] in SEED_DOCUMENTS and p["passage"] for p in o["provenance"]), o
     statuses = {o["slug"]: o["status"] for o in organisations}
-    assert statuses["google"] == "MEMBER" and statuses["inhope"] == "OBSERVER"
+    assert statuses["google"] == "MEMBER" and statuses["inhope"] == "NAMED"
 
 
 def test_every_initiative_is_there_with_its_source_lead_parts_and_evidence(client) -> None:

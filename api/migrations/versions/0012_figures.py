@@ -6,7 +6,7 @@ from alembic import op
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 
 
 def upgrade() -> None:
