@@ -106,7 +106,12 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     nested = read["data"]["initiative"]
     assert nested["title"] == TITLE
     assert [p["organisation"]["name"] for p in nested["participations"]] == ["Internet Watch Foundation"]
-    assert nested["assessments"][0]["findings"] == [{"rating": {"code": "EMERGING"}}]
+    assert nested["assessments"][0]["findings"] == [{"proposedRating": {"code": "EMERGING"}}]
+    (rating,) = nested["outcomeRatings"]
+    assert (rating["outcome"]["code"], rating["ruleId"]) == ("REMOVAL-TIME", rating["rating"]["code"])
+    assert rating["rating"]["code"] in {"PIONEERING", "NOT-RATED"} and rating["certainty"] == {"code": "NOT-ASSESSED"}
+    assert rating["contributions"] == [{"counted": False, "reason": "DESCRIPTIVE-DESIGN"}]
+    assert rating["history"] == [{"reason": "NEW-EVIDENCE"}]
     assert hidden["data"] == {"initiative": None, "node": None}
     assert deleted["data"]["deleteInitiative"] == {"deletedId": None, "userErrors": [{"field": ["input", "id"], "code": "NOT_FOUND"}]}
 

@@ -1,5 +1,7 @@
 """Studies, findings coded for the rating rules, computed outcome ratings with their history (created 2026-12-05)."""
 
+import json
+
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
@@ -137,6 +139,8 @@ def upgrade() -> None:
         f" {comparisons} ELSE 'NONE' END"
     )
 
+    _split_seed_records()
+
     with op.batch_alter_table('evidence_assessment', schema=None) as batch_op:
         batch_op.alter_column('study_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_index(batch_op.f('ix_evidence_assessment_study_design'))
@@ -157,6 +161,85 @@ def upgrade() -> None:
         batch_op.drop_column('rating')
         batch_op.drop_column('certainty')
 
+
+
+# A seeded assessment's content before this migration, and the fields that now belong to its study.
+STUDY_CONTENT = ('title', 'study_design', 'reference_url', 'period', 'visibility', 'provenance')
+
+
+def _json(value: object) -> dict:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _split_seed_records() -> None:
+    """Seed records as the seed files now state them, so that the next `coplab seed` compares like with
+    like: each seeded assessment's study becomes a seed record of its own (under the assessment's key),
+    and the assessment's content names it and holds its findings in their new shape (what the finding
+    was rated becomes the rating it proposes)."""
+    connection = op.get_bind()
+    seed_record = sa.table(
+        'seed_record', sa.column('kind', sa.String), sa.column('key', sa.String), sa.column('record_id', sa.Integer),
+        sa.column('content', sa.JSON), sa.column('loaded_at', sa.DateTime(timezone=True)),
+    )
+    rows = connection.execute(
+        sa.select(seed_record.c.key, seed_record.c.record_id, seed_record.c.content, seed_record.c.loaded_at)
+        .where(seed_record.c.kind == 'assessment')
+    ).all()
+    for key, record_id, content, loaded_at in rows:
+        old = _json(content)
+        study = {name: old.get(name) for name in STUDY_CONTENT}
+        study = {
+            'organisation': old.get('assessing_organisation'), **study, 'reference_doi': None, 'published': None,
+            'peer_reviewed': True if old.get('independence') == 'PEER-REVIEWED' else None, 'funder': None,
+            'population': None, 'countries': [], 'sample_key': None,
+        }
+        comparison = None  # the design's own, as the loader derives it
+        new = {
+            'initiative': old.get('initiative'),
+            'assessing_organisation': old.get('assessing_organisation'),
+            'study': key,
+            'independence': 'INDEPENDENT' if old.get('independence') == 'PEER-REVIEWED' else old.get('independence'),
+            'limitations': old.get('limitations'),
+            'conflicts_of_interest': old.get('conflicts_of_interest'),
+            'visibility': old.get('visibility'),
+            'provenance': old.get('provenance'),
+            'findings': [
+                [outcome, direction, 'NOT-TESTED', comparison, None, None, None, None, None, rating, certainty, note]
+                for outcome, direction, rating, certainty, note in old.get('findings', [])
+            ],
+        }
+        connection.execute(
+            seed_record.update()
+            .where(seed_record.c.kind == 'assessment', seed_record.c.key == key)
+            .values(content=new)
+        )
+        # The study has the assessment's id (above).
+        connection.execute(
+            seed_record.insert().values(kind='study', key=key, record_id=record_id, content=study, loaded_at=loaded_at)
+        )
+
+
+def _join_seed_records() -> None:
+    """The reverse of `_split_seed_records`: each seeded assessment's content holds its study's fields again."""
+    connection = op.get_bind()
+    seed_record = sa.table('seed_record', sa.column('kind', sa.String), sa.column('key', sa.String),
+                           sa.column('content', sa.JSON))
+    studies = dict(connection.execute(
+        sa.select(seed_record.c.key, seed_record.c.content).where(seed_record.c.kind == 'study')
+    ).all())
+    for key, content in connection.execute(
+        sa.select(seed_record.c.key, seed_record.c.content).where(seed_record.c.kind == 'assessment')
+    ).all():
+        new, study = _json(content), _json(studies.get(key, {}))
+        old = {name: new.get(name) for name in ('initiative', 'assessing_organisation', 'independence', 'limitations',
+                                                'conflicts_of_interest', 'visibility', 'provenance')}
+        old.update({name: study.get(name) for name in STUDY_CONTENT if name not in ('visibility', 'provenance')})
+        old['findings'] = [
+            [f[0], f[1], f[9] or 'NOT-RATED', f[10] or 'NOT-ASSESSED', f[11]] for f in new.get('findings', [])
+        ]
+        connection.execute(
+            seed_record.update().where(seed_record.c.kind == 'assessment', seed_record.c.key == key).values(content=old)
+        )
 
 
 def downgrade() -> None:
@@ -197,6 +280,8 @@ def downgrade() -> None:
                        'comparison', 'p_value', 'ci_high', 'ci_low'):
             batch_op.drop_column(column)
 
+    _join_seed_records()
+    op.execute("DELETE FROM seed_record WHERE kind = 'study'")
     op.drop_table('outcome_rating_change')
     op.drop_table('outcome_rating')
     op.drop_table('study')
