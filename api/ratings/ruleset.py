@@ -438,13 +438,15 @@ def _version_key(version: str) -> int:
     return int(version)
 
 
-def ruleset_versions(directory: Path = RATINGS_DIR) -> list[str]:
+def ruleset_versions(directory: Path | None = None) -> list[str]:
     """Every version under seed/ratings/, oldest first."""
+    directory = directory or RATINGS_DIR
     return sorted((p.stem for p in directory.glob("*.yaml") if VERSION.match(p.stem)), key=_version_key)
 
 
-def read_document(version: str, directory: Path = RATINGS_DIR) -> dict:
+def read_document(version: str, directory: Path | None = None) -> dict:
     """The parsed file of one version, before validation (for tests and tools that derive a rule set from it)."""
+    directory = directory or RATINGS_DIR
     return yaml.safe_load((directory / f"{version}.yaml").read_text(encoding="utf-8"))
 
 
@@ -456,8 +458,9 @@ def _load(version: str, directory: Path) -> Ruleset:
     return ruleset
 
 
-def load_ruleset(version: str | None = None, directory: Path = RATINGS_DIR) -> Ruleset:
+def load_ruleset(version: str | None = None, directory: Path | None = None) -> Ruleset:
     """One version (None: the newest). Raises LookupError for a version that is not published."""
+    directory = directory or RATINGS_DIR
     versions = ruleset_versions(directory)
     if version is None:
         if not versions:
