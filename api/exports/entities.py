@@ -25,7 +25,7 @@ from api.organisations.models import NetworkMembership, Organisation
 from api.practices import service as practices
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.ratings import readable as ratings
-from api.ratings.models import OutcomeRating, OutcomeRatingChange, RatingRulesetState
+from api.ratings.models import OutcomeRating, OutcomeRatingChange
 from api.seeding.models import SeedRecord
 
 
@@ -253,7 +253,6 @@ ENTITIES: tuple[Entity, ...] = (
          "changed_by"),
         readable=ratings.readable_changes,
     ),
-    Entity("rating_ruleset_state", RatingRulesetState.__table__, ("id", "current_version", "adopted_at", "adopted_by")),
     Entity("seed_records", SeedRecord.__table__, ("kind", "key", "record_id", "content", "loaded_at")),
 )
 

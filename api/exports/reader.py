@@ -23,6 +23,7 @@ PUBLIC_DEFAULTS = {
     "updated_by": IMPORT_ACTOR,
     "endorsed_by": IMPORT_ACTOR,
     "confirmed_by": IMPORT_ACTOR,
+    "changed_by": IMPORT_ACTOR,
     "deleted_at": None,
     "is_secretariat": False,
 }

@@ -215,45 +215,49 @@ async def recompute(
         await _findings_by_subject(session, initiative_ids=initiative_ids, practice_ids=practice_ids),
         {key: set(rows) for key, rows in stored.items()},
     )
-    changed, touched_initiatives = 0, set()
+    # Plain rows, inserted in bulk: building a model object for each rating would cost more than
+    # computing it (tests/perf/bench_ratings.py).
+    new: list[dict] = []
+    moved: list[dict] = []  # the history entry of every new rating, and of each whose value or version changed
+    touched_initiatives: set[int] = set()
     for (kind, subject_id), subject_results in results.items():
         for result in subject_results:
             columns = _columns(result)
             row = stored.get((kind, subject_id), {}).get(result.outcome)
             if row is None:
-                row = OutcomeRating(**{_subject_column(kind).key: subject_id}, outcome=result.outcome, **columns)
-                session.add(row)
-                await session.flush()
+                new.append({"initiative_id": None, "practice_id": None, _subject_column(kind).key: subject_id,
+                            "outcome": result.outcome, **columns, "computed_at": utcnow()})
             elif all(getattr(row, k) == v for k, v in columns.items()):
                 continue
             else:
-                moved = (row.rating, row.certainty, row.ruleset_version) != (
-                    result.rating, result.certainty, result.ruleset_version,
-                )
+                before = (row.rating, row.certainty, row.ruleset_version)
                 for key, value in columns.items():
                     setattr(row, key, value)
                 row.computed_at = utcnow()
-                if not moved:
-                    continue
-            session.add(
-                OutcomeRatingChange(
-                    rating_id=row.id,
-                    rating=row.rating,
-                    certainty=row.certainty,
-                    ruleset_version=row.ruleset_version,
-                    rule_id=row.rule_id,
-                    reason=reason,
-                    note=note,
-                    changed_by=actor,
-                )
-            )
-            changed += 1
+                if before == (row.rating, row.certainty, row.ruleset_version):
+                    continue  # the same rating, its contributions or trace explained anew
+                moved.append({"rating_id": row.id, **_change(columns)})
             if kind == "initiative":
                 touched_initiatives.add(subject_id)
+    if new:
+        inserted = await session.exec(
+            sa.insert(OutcomeRating).returning(OutcomeRating.id, sort_by_parameter_order=True), params=new
+        )
+        moved.extend({"rating_id": rating_id, **_change(values)} for (rating_id,), values in zip(inserted, new, strict=True))
+    if moved:
+        now = utcnow()
+        await session.exec(
+            sa.insert(OutcomeRatingChange),
+            params=[{**entry, "reason": reason, "note": note, "changed_by": actor, "changed_at": now} for entry in moved],
+        )
     # The search documents carry each initiative's ratings.
     search_outbox.enqueue(session, sorted(touched_initiatives))
     await session.flush()
-    return changed
+    return len(moved)
+
+
+def _change(columns: dict[str, object]) -> dict[str, object]:
+    return {name: columns[name] for name in ("rating", "certainty", "ruleset_version", "rule_id")}
 
 
 async def subjects_of_assessments(

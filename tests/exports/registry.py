@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner, Result
 
 from api.cli import app
-from api.evidence.models import Finding
+from api.evidence.models import Finding, Study
 from api.initiatives.models import Initiative, Participation
 from api.organisations.models import OrganisationStatus
 from api.seeding.models import SeedRecord
@@ -122,7 +122,9 @@ def build(make: Factory, db: Session) -> Registry:
     set_columns(db, orphan, part_of_id=members_only.id)
 
     assessment = make.assessment(whole, ngo, "Evaluation", ratings=("EMERGING", "PROMISING"))
-    set_columns(db, assessment, period="2021-2022", published_on=date(2023, 2, 1), sample_size=120)
+    study = db.get(Study, assessment.study_id)
+    set_columns(db, study, period="2021-2022", published_on=date(2023, 2, 1), sample_size=120, countries=["FR", "BE"],
+                sample_key="evaluation-2022", peer_reviewed=True)
     finding = db.exec(select(Finding).where(Finding.assessment_id == assessment.id).order_by(Finding.id)).first()
     set_columns(db, finding, effect_size=0.35, effect_size_metric="Cohen's d")
     members_assessment = make.assessment(whole, hotline, "Internal review", visibility="MEMBERS")

@@ -18,11 +18,14 @@ PUBLIC_ENTITIES = [
     "network_memberships",
     "initiatives",
     "participations",
+    "studies",
     "evidence_assessments",
     "findings",
     "best_practices",
     "endorsements",
     "figures",
+    "outcome_ratings",
+    "outcome_rating_changes",
 ]
 
 
@@ -136,8 +139,9 @@ def test_records_embed_classifications_and_write_values_in_both_formats(database
     assert rows[registry.whole]["harms"] == "CSAM-KNOWN; CSAM-NEW"
     assert rows[registry.whole]["links"] == '[{"label":"Home","url":"https://example.org/a"}]'
     assert rows[registry.part]["summary"] == ""
-    [assessment] = _csv_rows(out / "evidence_assessments.csv")
-    assert (assessment["period"], assessment["sample_size"], assessment["published_on"]) == ("2021-2022", "120", "2023-02-01")
+    [study] = [r for r in _csv_rows(out / "studies.csv") if r["title"] == "Evaluation"]
+    assert (study["period"], study["sample_size"], study["published_on"]) == ("2021-2022", "120", "2023-02-01")
+    assert (study["countries"], study["sample_key"], study["peer_reviewed"]) == ("FR; BE", "evaluation-2022", "true")
     hotline = next(r for r in _csv_rows(out / "organisations.csv") if r["slug"] == "hotline-a")
     assert hotline["description"] == 'Reports, "quoted", with commas;\nand a second line — ünïcödé.'
     assert hotline["aliases"] == "Hotline A; HLA"
@@ -197,7 +201,7 @@ def test_the_same_database_gives_byte_identical_files(database_url, make, db, tm
     for directory in (first, second):
         _export(database_url, directory, "--all")
     names = sorted(p.name for p in first.iterdir() if p.name != "manifest.json")
-    assert names == sorted(p.name for p in second.iterdir() if p.name != "manifest.json") and len(names) == 18
+    assert names == sorted(p.name for p in second.iterdir() if p.name != "manifest.json") and len(names) == 26
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert {**manifest(first), "generated_at": None} == {**manifest(second), "generated_at": None}
