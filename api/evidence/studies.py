@@ -28,17 +28,13 @@ _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNOREC
 MAX_COUNTRIES = 50
 
 
-def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:
-    return study_visible(principal)
-
-
 def readable(principal: Principal) -> sa.Select:
     """Studies the principal may read; every read path starts here."""
-    return select(Study).where(visible_condition(principal))
+    return select(Study).where(study_visible(principal))
 
 
 def readable_ids(principal: Principal) -> sa.Select:
-    return select(Study.id).where(visible_condition(principal))
+    return select(Study.id).where(study_visible(principal))
 
 
 async def by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[int]) -> list[Study | None]:
