@@ -14,6 +14,7 @@ from api.organisations import password_setup, service
 from api.organisations.models import Organisation as OrganisationRow
 from api.organisations.models import OrganisationStatus
 from api.organisations.types import Membership, NetworkMembership, Organisation
+from api.ratings import service as ratings
 
 
 @strawberry.input(description="Profile fields to change: omitted fields stay as they are, null clears a field.")
@@ -172,6 +173,13 @@ class Mutation:
             **info.context.acting,
             organisation_id=ids.decode(input.id, "Organisation", ["id"]),
             status=input.status,
+        )
+        # Ratings rest on the evidence of listed organisations only: their status moves them.
+        await ratings.recompute_for_organisation(
+            session=info.context.session,
+            organisation_id=row.id,
+            listed=row.status in service.VISIBLE_STATUSES,
+            actor=info.context.principal.subject,
         )
         return _organisation_payload(info, row)
 

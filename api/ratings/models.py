@@ -34,6 +34,9 @@ class OutcomeRating(SQLModel, table=True):
     sustained: bool = False
     independently_replicated: bool = False
     self_evaluated_only: bool = False
+    # No public finding on the outcome is left (withdrawn, hidden, or its assessor no longer listed):
+    # the row stays for its history but is shown, counted and searched nowhere.
+    withdrawn: bool = False
     ruleset_version: str = Field(max_length=20)
     rule_id: str = Field(max_length=80)
     # [{"finding_id", "counted", "reason", "explanation"}] for every finding weighed, in the engine's order.

@@ -20,9 +20,13 @@ from api.ratings.models import OutcomeRating, OutcomeRatingChange
 
 
 def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        col(OutcomeRating.initiative_id).in_(initiatives.readable_ids(principal)),
-        col(OutcomeRating.practice_id).in_(practices.readable(principal).with_only_columns(BestPractice.id)),
+    """What it rates is readable, and some public evidence is left (a withdrawn rating keeps its history only)."""
+    return sa.and_(
+        col(OutcomeRating.withdrawn).is_(False),
+        sa.or_(
+            col(OutcomeRating.initiative_id).in_(initiatives.readable_ids(principal)),
+            col(OutcomeRating.practice_id).in_(practices.readable(principal).with_only_columns(BestPractice.id)),
+        ),
     )
 
 
@@ -36,14 +40,18 @@ async def by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[i
 
 async def of_initiatives(*, session: AsyncSession, initiative_ids: Sequence[int]) -> list[list[OutcomeRating]]:
     """Ratings of each initiative, by outcome (callers pass only ids of initiatives they could read)."""
-    statement = select(OutcomeRating).where(col(OutcomeRating.initiative_id).in_(initiative_ids))
+    statement = select(OutcomeRating).where(
+        col(OutcomeRating.initiative_id).in_(initiative_ids), col(OutcomeRating.withdrawn).is_(False)
+    )
     rows = (await session.exec(statement.order_by(OutcomeRating.outcome))).all()
     return grouped(initiative_ids, rows, lambda row: row.initiative_id)
 
 
 async def of_practices(*, session: AsyncSession, practice_ids: Sequence[int]) -> list[list[OutcomeRating]]:
     """Ratings of each best practice, by outcome (callers pass only ids of practices they could read)."""
-    statement = select(OutcomeRating).where(col(OutcomeRating.practice_id).in_(practice_ids))
+    statement = select(OutcomeRating).where(
+        col(OutcomeRating.practice_id).in_(practice_ids), col(OutcomeRating.withdrawn).is_(False)
+    )
     rows = (await session.exec(statement.order_by(OutcomeRating.outcome))).all()
     return grouped(practice_ids, rows, lambda row: row.practice_id)
 

@@ -49,7 +49,9 @@ async def current_version(session: AsyncSession) -> str:
 
 def rated_initiative_ids(ratings: Sequence[str]) -> sa.Select:
     """Initiatives with an outcome rated one of `ratings` (combine with the initiatives' `readable`)."""
-    return select(OutcomeRating.initiative_id).where(col(OutcomeRating.rating).in_(ratings))
+    return select(OutcomeRating.initiative_id).where(
+        col(OutcomeRating.rating).in_(ratings), col(OutcomeRating.withdrawn).is_(False)
+    )
 
 
 def _public_evidence() -> sa.ColumnElement[bool]:
@@ -169,6 +171,7 @@ def _columns(result: engine.RatingResult) -> dict[str, object]:
         "sustained": result.sustained,
         "independently_replicated": result.independently_replicated,
         "self_evaluated_only": result.self_evaluated_only,
+        "withdrawn": not result.contributions,
         "ruleset_version": result.ruleset_version,
         "rule_id": result.rule_id,
         "contributions": [asdict(c) for c in result.contributions],
@@ -284,6 +287,22 @@ async def recompute_for_assessments(
     return await recompute(
         session=session, initiative_ids=initiative_ids, practice_ids=practice_ids, reason=reason, actor=actor
     )
+
+
+async def recompute_for_organisation(*, session: AsyncSession, organisation_id: int, listed: bool, actor: str) -> int:
+    """After an organisation was admitted, suspended or reinstated: the ratings resting on its assessments
+    or on studies it registered, whose evidence only counts while the organisation is listed."""
+    assessment_ids = (
+        await session.exec(
+            select(EvidenceAssessment.id)
+            .join(Study, col(Study.id) == EvidenceAssessment.study_id)
+            .where(
+                sa.or_(EvidenceAssessment.assessing_organisation_id == organisation_id, Study.organisation_id == organisation_id)
+            )
+        )
+    ).all()
+    reason = Reason.NEW_EVIDENCE if listed else Reason.WITHDRAWAL
+    return await recompute_for_assessments(session=session, assessment_ids=list(assessment_ids), reason=reason, actor=actor)
 
 
 async def recompute_studies(*, session: AsyncSession, study_ids: Sequence[int], actor: str) -> int:

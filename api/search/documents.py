@@ -135,7 +135,7 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
     for initiative_id, rating in (
         await session.exec(
             select(OutcomeRating.initiative_id, OutcomeRating.rating).where(
-                col(OutcomeRating.initiative_id).in_(present)
+                col(OutcomeRating.initiative_id).in_(present), col(OutcomeRating.withdrawn).is_(False)
             )
         )
     ).all():

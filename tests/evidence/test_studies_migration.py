@@ -92,6 +92,7 @@ def test_assessments_become_studies_and_findings_keep_their_ratings_as_proposals
                 f"created_at, updated_at, created_by, updated_by) VALUES (1, 'New', 'RCT', '[]', 'PUBLIC', '[]', {AUDIT})"
             ))
         assert _rows(engine, "SELECT max(id) FROM study") == [(7,)]
+        migrations.upgrade(empty_url, "head")  # and the migrations after it leave the models and the schema agreeing
         migrations.check(empty_url)
 
         command.downgrade(migrations.alembic_config(empty_url), "0012")

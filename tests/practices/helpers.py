@@ -13,7 +13,7 @@ fragment P on BestPractice {
   evidenceBasis { code }
   harms { code }
   interventionTypes { code }
-  evidence { id title }
+  evidence { id study { title } }
   endorsements { organisation { slug } endorsedAt }
   endorsementCount
 }

@@ -55,8 +55,8 @@ def test_create_then_read_back_through_list_and_node(client, make, db) -> None:
         assert read["harms"] == [{"code": "CSAM-KNOWN"}, {"code": "SOLICITATION"}]
         assert read["interventionTypes"] == [{"code": "RPT-HOT"}]
         assert read["evidence"] == [
-            {"id": gid("EvidenceAssessment", first.id), "title": "Removal times 2022"},
-            {"id": gid("EvidenceAssessment", second.id), "title": "Hotline network review"},
+            {"id": gid("EvidenceAssessment", first.id), "study": {"title": "Removal times 2022"}},
+            {"id": gid("EvidenceAssessment", second.id), "study": {"title": "Hotline network review"}},
         ]
         assert [e["organisation"] for e in read["endorsements"]] == [{"slug": "iwf"}]
         assert read["endorsements"][0]["endorsedAt"]

@@ -40,7 +40,7 @@ def test_update_changes_given_fields_and_replaces_lists(client, make, db, arrang
     assert practice["visibility"] == "MEMBERS"
     assert practice["harms"] == [{"code": "EXTORTION"}, {"code": "SOLICITATION"}]
     assert practice["interventionTypes"] == [{"code": "RPT-HOT"}]
-    assert [e["title"] for e in practice["evidence"]] == ["Spare"]
+    assert [e["study"]["title"] for e in practice["evidence"]] == ["Spare"]
 
     row, codes, cited, _ = stored(db, arranged["practice"].id)
     assert row.updated_by == "client:test-client"

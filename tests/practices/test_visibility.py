@@ -74,7 +74,7 @@ def test_a_public_practice_does_not_reveal_an_assessment_hidden_from_the_reader(
     def cited(token: str | None) -> list[list[str]]:
         node = graphql(client, NODE, {"id": practice_id}, token)["data"]["node"]
         listed = graphql(client, LIST, {}, token)["data"]["bestPractices"]["edges"][0]["node"]
-        return [[e["title"] for e in node["evidence"]], [e["title"] for e in listed["evidence"]]]
+        return [[e["study"]["title"] for e in node["evidence"]], [e["study"]["title"] for e in listed["evidence"]]]
 
     assert cited(make.token(inhope)) == [["Published evaluation", "Internal review"]] * 2
     assert cited(make.token(other)) == [["Published evaluation"]] * 2

@@ -42,7 +42,7 @@ def registry(make, db) -> dict:  # noqa: ANN001
     # Public assessments: one by an admitted organisation, and two by organisations nobody may read.
     make.assessment(initiative, italia, ratings=["PROMISING"])
     make.assessment(initiative, pending, ratings=["HARMFUL"])
-    make.assessment(initiative, suspended, ratings=["NO-EFFECT"])
+    make.assessment(initiative, suspended, ratings=["EMERGING"])
     return {"inhope": inhope, "italia": italia, "pending": pending, "suspended": suspended, "initiative": initiative}
 
 

@@ -191,7 +191,7 @@ query($id: ID!) {
   initiative(id: $id) {
     title
     participations { organisation { slug } }
-    assessments { title }
+    assessments { study { title } }
     leadOrganisation {
       slug
       members { role user { email } }
@@ -221,7 +221,7 @@ def test_nested_fields_of_a_public_record_reach_only_what_the_caller_may_read(
     # A pending partner is visible to itself only, even to the initiative's lead.
     partners = [p["organisation"]["slug"] for p in initiative["participations"]]
     assert partners == (["alpha", "delta"] if caller == "pending" else ["alpha"])
-    assessments = sorted(a["title"] for a in initiative["assessments"])
+    assessments = sorted(a["study"]["title"] for a in initiative["assessments"])
     if caller in ASSESSMENT_READERS:
         assert assessments == ["Bravo's own reading", "Bravo's published reading"]
     else:

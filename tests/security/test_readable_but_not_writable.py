@@ -99,7 +99,7 @@ WRITES = [
     ("initiative", Write("addParticipation", "AddParticipationInput", "initiative",
                          (("organisation", None), ("role", "FUNDING")))),
     ("participation", Write("removeParticipation", "RemoveParticipationInput")),
-    ("assessment", Write("updateEvidenceAssessment", "UpdateEvidenceAssessmentInput", extra=(("title", "Taken"),))),
+    ("assessment", Write("updateEvidenceAssessment", "UpdateEvidenceAssessmentInput", extra=(("limitations", "Taken"),))),
     ("assessment", Write("deleteEvidenceAssessment", "DeleteEvidenceAssessmentInput")),
     ("practice", Write("updateBestPractice", "UpdateBestPracticeInput", extra=(("title", "Taken over"),))),
     ("practice", Write("deleteBestPractice", "BestPracticeIdInput")),

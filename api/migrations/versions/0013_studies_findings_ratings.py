@@ -71,6 +71,7 @@ def upgrade() -> None:
     sa.Column('sustained', sa.Boolean(), nullable=False),
     sa.Column('independently_replicated', sa.Boolean(), nullable=False),
     sa.Column('self_evaluated_only', sa.Boolean(), nullable=False),
+    sa.Column('withdrawn', sa.Boolean(), nullable=False),
     sa.Column('ruleset_version', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('rule_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('contributions', sa.JSON(), nullable=False),
