@@ -217,6 +217,18 @@ BROKEN = [
     ("organisations.yaml", "thorn", {"status": "OBSERVER"},
      "organisations.yaml: record 'thorn', field status: Input should be <OrganisationStatus.MEMBER: 'MEMBER'> or "
      "<OrganisationStatus.NAMED: 'NAMED'>"),
+    # Every document a provenance entry cites is described in sources.yaml, and a description that leaves a
+    # field out says why.
+    ("organisations.yaml", "thorn", {"provenance": [{"document": "009_unknown.txt", "passage": "Thorn"}]},
+     "organisations.yaml: record 'thorn', field provenance.0.document: '009_unknown.txt' is not a document of "
+     "sources.yaml"),
+    ("sources.yaml", "003_584094a32017ff9b.txt", {"note": None},
+     "sources.yaml: record '003_584094a32017ff9b.txt', field note: say why the document gives no url"),
+    ("sources.yaml", "000_34f25971e2aada83.txt", {"date": "2022-11-31"},
+     "sources.yaml: record '000_34f25971e2aada83.txt', field date: '2022-11-31' is not a real date"),
+    ("sources.yaml", "001_85538bccebee7c49.txt", {"url": "childsafetyineurope.com/letter.pdf"},
+     "sources.yaml: record '001_85538bccebee7c49.txt', field url: 'childsafetyineurope.com/letter.pdf': Must be an "
+     "absolute http or https URL."),
 ]
 
 

@@ -199,6 +199,33 @@ def test_every_figure_is_there_with_its_period_unit_and_source(client) -> None:
     assert of_2021["data"]["figures"]["totalCount"] == 7
 
 
+def test_provenance_names_each_seed_document_by_its_title_publisher_date_and_url(client) -> None:
+    """A reader sees the document a fact came from, not a file name: sources.yaml, served on Provenance."""
+    query = """{ organisations(first: 100, filter: {query: "Point de Contact"}) { edges { node {
+                   slug provenance { source document { key title kind publisher date url note } } } } } }"""
+    nodes = {e["node"]["slug"]: e["node"] for e in graphql(client, query)["data"]["organisations"]["edges"]}
+    documents = {p["source"]: p["document"] for p in nodes["point-de-contact"]["provenance"]}
+    assert documents["000_34f25971e2aada83.txt"] | {"note": None} == {
+        "key": "000_34f25971e2aada83.txt",
+        "title": "Strengthening the protection of minors online: the President of the Republic brings together the "
+                 "main Tech actors at the Elysée Palace",
+        "kind": "press release", "publisher": "Point de Contact", "date": "2022-11-10", "url": None, "note": None,
+    }
+    assert "no address of its own" in documents["000_34f25971e2aada83.txt"]["note"]
+    letter = graphql(client, """{ bestPractices(first: 100) { edges { node { title provenance {
+                                   source document { title publisher date url } } } } } }""")["data"]
+    detection = next(e["node"] for e in letter["bestPractices"]["edges"] if e["node"]["title"].startswith("Keep a legal"))
+    cited = [p["document"] for p in detection["provenance"] if p["source"] == "001_85538bccebee7c49.txt"]
+    assert cited and cited[0] == {
+        "title": "80+ Child Rights Organisations Urge EU leaders Not to Step Back in Protecting Children Online",
+        "publisher": "ECPAT International", "date": "2023-11-09",
+        "url": "https://www.childsafetyineurope.com/wp-content/uploads/2023/11/2023.11.09_ECLAG-Open-Letter-on-LIBE-"
+               "Compromise-PG.pdf",
+    }
+    # A seed file's own note is not a source document.
+    assert all(p["document"] is None for p in detection["provenance"] if p["source"].startswith("seed/registry/"))
+
+
 def test_every_seeded_rating_is_what_the_published_rule_set_computes(client) -> None:
     """Computed afresh beside the stored ratings, the current rule set changes none of them."""
     data = graphql(client, """{ ratingRuleset { version current }
