@@ -88,6 +88,9 @@ EXPECTED_INITIATIVES = [
     "EU Centre to prevent and combat child sexual abuse (proposed)",
     "EU strategy for a more effective fight against child sexual abuse",
     "WeProtect Model National Response for preventing and tackling child sexual exploitation and abuse",
+    "Christchurch Call",
+    "IWF datasets to help companies detect, report and remove child sexual abuse material",
+    "Voluntary detection of child sexual abuse by online platforms",
 ]
 
 
