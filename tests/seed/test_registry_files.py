@@ -27,7 +27,7 @@ SEED_DOCUMENTS = {
 }
 DOCUMENT_NAME = re.compile(r"^\d{3}_[0-9a-f]+\.txt$")
 KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-DATE = re.compile(r"^\d{4}(?:-\d{2}-\d{2})?$")
+DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 # Every organisation the documents name, as the documents spell it (matched against name or alias).
 EXPECTED_ORGANISATIONS = [
@@ -394,7 +394,7 @@ def test_dates_are_years_or_iso_dates():
     for file, field in [("initiatives.yaml", "started"), ("evidence.yaml", "published_on"), ("evidence.yaml", "source_year")]:
         for r in FILES[file]:
             if r.get(field) is not None and not DATE.match(str(r[field])):
-                problems.append(f"{where(file, r)}: {field} {r[field]!r} is not YYYY or YYYY-MM-DD")
+                problems.append(f"{where(file, r)}: {field} {r[field]!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     assert not problems, "\n".join(problems)
 
 

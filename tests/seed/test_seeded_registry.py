@@ -142,7 +142,7 @@ def test_every_initiative_is_there_with_its_source_lead_parts_and_evidence(clien
     assert initiatives["Internet Sans Crainte"]["partOf"] == {"title": "French Safer Internet Centre"}
     assert (centre["actualStart"], centre["actualStartPrecision"]) == ("2009-07-01", "DAY")
     network = initiatives["INHOPE hotline network notice and take-down"]
-    assert (network["actualStart"], network["actualStartPrecision"]) == ("1999-01-01", "YEAR")
+    assert (network["actualStart"], network["actualStartPrecision"]) == ("1999-11-01", "MONTH")  # "created in November 1999"
     assert network["leadOrganisation"] == {"slug": "inhope"}
     assert {"organisation": {"slug": "iwf"}, "role": {"code": "IMPLEMENTING"}} in network["participations"]
 
