@@ -27,9 +27,26 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+DocumentName = Annotated[str, StringConstraints(pattern=DOCUMENT_NAME.pattern)]
+
+
 class Source(Record):
-    document: Annotated[str, StringConstraints(pattern=DOCUMENT_NAME.pattern)]
+    document: DocumentName
     passage: Text | None = None
+    note: Text | None = None
+
+
+class SourceDocumentRecord(Record):
+    """A source document the provenance cites (`document:`), as the document itself gives its title,
+    publisher, date and address; what it does not give is left out and `note` says so."""
+
+    key: DocumentName
+    title: Annotated[Text, StringConstraints(max_length=500)] | None = None
+    # What the document is (press release, open letter, article, web page), in words.
+    kind: Annotated[Text, StringConstraints(max_length=100)] | None = None
+    publisher: Annotated[Text, StringConstraints(max_length=300)] | None = None
+    date: PartialDate | None = None
+    url: str | None = None
     note: Text | None = None
 
 
@@ -173,6 +190,7 @@ class FigureRecord(Record):
 
 # File name -> the record type it holds, in loading order (each file refers only to those before it).
 FILES: dict[str, type[Record]] = {
+    "sources.yaml": SourceDocumentRecord,
     "organisations.yaml": OrganisationRecord,
     "networks.yaml": NetworkMembershipRecord,
     "initiatives.yaml": InitiativeRecord,

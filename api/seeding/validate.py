@@ -26,6 +26,7 @@ from api.seeding.records import (
     OrganisationRecord,
     PracticeRecord,
     Record,
+    SourceDocumentRecord,
 )
 
 
@@ -49,6 +50,7 @@ class SeedInvalid(Exception):
 @dataclass(frozen=True)
 class Registry:
     # In the order of records.FILES.
+    sources: list[SourceDocumentRecord]
     organisations: list[OrganisationRecord]
     networks: list[NetworkMembershipRecord]
     initiatives: list[InitiativeRecord]
@@ -108,6 +110,26 @@ def _check(registry: Registry, vocabularies: dict[str, set[str]], unparsed: set[
     organisations = {o.key for o in registry.organisations} | unparsed
     initiatives = {i.key for i in registry.initiatives} | unparsed
     assessments = {a.key for a in registry.assessments} | unparsed
+    documents = {d.key for d in registry.sources} | unparsed
+
+    file = "sources.yaml"
+    for d in registry.sources:
+        yield from _checked(file, d.key, "url", validation.url, d.url)
+        if d.date is not None and partial_date(d.date) is None:
+            yield SeedProblem(file, d.key, "date", f"{d.date!r} is not a real date")
+        missing = [name for name in ("title", "publisher", "date", "url") if getattr(d, name) is None]
+        if missing and d.note is None:
+            yield SeedProblem(file, d.key, "note", f"say why the document gives no {', '.join(missing)}")
+    for cited_in, records in (
+        ("organisations.yaml", registry.organisations), ("networks.yaml", registry.networks),
+        ("initiatives.yaml", registry.initiatives), ("evidence.yaml", registry.assessments),
+        ("practices.yaml", registry.practices), ("figures.yaml", registry.figures),
+    ):
+        for record in records:
+            for position, source in enumerate(record.provenance):
+                if source.document not in documents:
+                    yield SeedProblem(cited_in, record.key, f"provenance.{position}.document",
+                                      f"{source.document!r} is not a document of sources.yaml")
 
     def codes(file: str, key: str, field: str, vocabulary: str, values: str | Iterable[str]) -> Iterator[SeedProblem]:
         """A single code (`field`) or a list of them (`field.N`), each checked against `vocabulary`."""

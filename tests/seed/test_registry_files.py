@@ -27,7 +27,7 @@ SEED_DOCUMENTS = {
 }
 DOCUMENT_NAME = re.compile(r"^\d{3}_[0-9a-f]+\.txt$")
 KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-DATE = re.compile(r"^\d{4}(?:-\d{2}-\d{2})?$")
+DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 # Every organisation the documents name, as the documents spell it (matched against name or alias).
 EXPECTED_ORGANISATIONS = [
@@ -88,6 +88,9 @@ EXPECTED_INITIATIVES = [
     "EU Centre to prevent and combat child sexual abuse (proposed)",
     "EU strategy for a more effective fight against child sexual abuse",
     "WeProtect Model National Response for preventing and tackling child sexual exploitation and abuse",
+    "Christchurch Call",
+    "IWF datasets to help companies detect, report and remove child sexual abuse material",
+    "Voluntary detection of child sexual abuse by online platforms",
 ]
 
 
@@ -108,6 +111,7 @@ def load_vocabularies() -> dict[str, set[str]]:
     return vocabularies
 
 
+SOURCES = load("sources.yaml")
 ORGANISATIONS = load("organisations.yaml")
 NETWORKS = load("networks.yaml")
 INITIATIVES = load("initiatives.yaml")
@@ -115,6 +119,7 @@ EVIDENCE = load("evidence.yaml")
 PRACTICES = load("practices.yaml")
 FIGURES = load("figures.yaml")
 FILES = {
+    "sources.yaml": SOURCES,
     "organisations.yaml": ORGANISATIONS,
     "networks.yaml": NETWORKS,
     "initiatives.yaml": INITIATIVES,
@@ -128,6 +133,7 @@ INITIATIVE_KEYS = {i["key"] for i in INITIATIVES}
 EVIDENCE_KEYS = {e["key"] for e in EVIDENCE}
 
 REQUIRED = {
+    "sources.yaml": ["key"],
     "organisations.yaml": ["key", "name", "stakeholder_type", "provenance"],
     "networks.yaml": ["key", "member", "network", "role", "provenance"],
     "initiatives.yaml": [
@@ -184,6 +190,10 @@ def test_keys_are_unique_slugs(file):
     keys = [r.get("key") for r in FILES[file]]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     assert not duplicates, f"{file}: duplicate keys {duplicates}"
+    if file == "sources.yaml":  # a source document is keyed by its file name, as provenance cites it
+        bad = [k for k in keys if not isinstance(k, str) or not DOCUMENT_NAME.match(k)]
+        assert not bad, f"{file}: keys must be seed document file names: {bad}"
+        return
     bad = [k for k in keys if not isinstance(k, str) or not KEY.match(k) or len(k) > 80]
     assert not bad, f"{file}: keys must be lowercase-hyphenated slugs of at most 80 characters: {bad}"
 
@@ -384,13 +394,15 @@ def test_dates_are_years_or_iso_dates():
     for file, field in [("initiatives.yaml", "started"), ("evidence.yaml", "published_on"), ("evidence.yaml", "source_year")]:
         for r in FILES[file]:
             if r.get(field) is not None and not DATE.match(str(r[field])):
-                problems.append(f"{where(file, r)}: {field} {r[field]!r} is not YYYY or YYYY-MM-DD")
+                problems.append(f"{where(file, r)}: {field} {r[field]!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     assert not problems, "\n".join(problems)
 
 
 def test_every_record_has_provenance_in_a_seed_document():
     problems = []
     for file, records in FILES.items():
+        if file == "sources.yaml":
+            continue
         for r in records:
             provenance = r.get("provenance") or []
             if not provenance:
@@ -411,6 +423,7 @@ def test_passages_are_quoted_verbatim():
     problems = [
         f"{where(file, r)}: passage not found in {s['document']}: {s['passage']!r}"
         for file, records in FILES.items()
+        if file != "sources.yaml"
         for r in records
         for s in r["provenance"]
         if normalise(s["passage"]) not in texts[s["document"]]
@@ -469,3 +482,32 @@ def test_the_network_memberships_the_documents_state():
         ("ncmec", "inhope", "MEMBER"),
         ("point-de-contact", "inhope", "MEMBER"),
     ]
+
+
+def test_every_seed_document_is_described_in_sources():
+    """sources.yaml describes exactly the seed documents; what it leaves out, a note explains."""
+    assert sorted(d["key"] for d in SOURCES) == sorted(SEED_DOCUMENTS)
+    for d in SOURCES:
+        missing = [f for f in ("title", "publisher", "date", "url") if not d.get(f)]
+        assert not missing or d.get("note"), f"{where('sources.yaml', d)}: gives no {missing} and no note why"
+        if d.get("date"):
+            assert re.match(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$", str(d["date"])), where("sources.yaml", d)
+    by_key = {d["key"]: d for d in SOURCES}
+    # The documents that give a date are dated as they give it.
+    assert [by_key[k].get("date") for k in sorted(SEED_DOCUMENTS)] == ["2022-11-10", "2023-11-09", None,
+                                                                         "2020-12-21", None]
+
+
+@pytest.mark.skipif(not os.environ.get("COPLAB_SEED_DOCS"), reason="COPLAB_SEED_DOCS not set")
+def test_sources_take_title_and_address_from_the_document_itself():
+    """A title and a URL in sources.yaml are the document's own words: they occur in it."""
+    folder = Path(os.environ["COPLAB_SEED_DOCS"])
+    problems = []
+    for d in SOURCES:
+        text = normalise((folder / d["key"]).read_text(encoding="utf-8"))
+        for field in ("title", "url"):
+            if d.get(field) and normalise(d[field]) not in text:
+                problems.append(f"{where('sources.yaml', d)}: {field} {d[field]!r} is not in the document")
+        if d.get("publisher") and normalise(d["publisher"]) not in text:
+            problems.append(f"{where('sources.yaml', d)}: the document does not name {d['publisher']!r}")
+    assert not problems, "\n".join(problems)

@@ -77,9 +77,9 @@ def test_seed_loads_the_registry_and_a_second_run_changes_nothing(database_url, 
     counts = {table: count(engine, table) for table in ("organisation", "network_membership", "initiative", "study",
                                                          "evidence_assessment", "finding", "best_practice", "figure",
                                                          "seed_record")}
-    assert counts == {"organisation": 107, "network_membership": 7, "initiative": 16, "study": 2,
-                      "evidence_assessment": 2, "finding": 2, "best_practice": 7, "figure": 16,
-                      "seed_record": 107 + 7 + 16 + 2 + 2 + 7 + 16}
+    assert counts == {"organisation": 107, "network_membership": 7, "initiative": 19, "study": 2,
+                      "evidence_assessment": 2, "finding": 2, "best_practice": 8, "figure": 16,
+                      "seed_record": 107 + 7 + 19 + 2 + 2 + 8 + 16}
     before = snapshot(engine)
 
     second = seeded(database_url)
@@ -163,7 +163,7 @@ def test_a_record_that_left_the_files_stays_and_is_reported(database_url, engine
 
     report = seeded(database_url, "--directory", str(files))
     assert f"practice {gone['key']}: no longer in the seed files; left in the registry" in report
-    assert count(engine, "best_practice") == 7
+    assert count(engine, "best_practice") == 8
 
 
 BROKEN = [
@@ -217,6 +217,18 @@ BROKEN = [
     ("organisations.yaml", "thorn", {"status": "OBSERVER"},
      "organisations.yaml: record 'thorn', field status: Input should be <OrganisationStatus.MEMBER: 'MEMBER'> or "
      "<OrganisationStatus.NAMED: 'NAMED'>"),
+    # Every document a provenance entry cites is described in sources.yaml, and a description that leaves a
+    # field out says why.
+    ("organisations.yaml", "thorn", {"provenance": [{"document": "009_unknown.txt", "passage": "Thorn"}]},
+     "organisations.yaml: record 'thorn', field provenance.0.document: '009_unknown.txt' is not a document of "
+     "sources.yaml"),
+    ("sources.yaml", "003_584094a32017ff9b.txt", {"note": None},
+     "sources.yaml: record '003_584094a32017ff9b.txt', field note: say why the document gives no url"),
+    ("sources.yaml", "000_34f25971e2aada83.txt", {"date": "2022-11-31"},
+     "sources.yaml: record '000_34f25971e2aada83.txt', field date: '2022-11-31' is not a real date"),
+    ("sources.yaml", "001_85538bccebee7c49.txt", {"url": "childsafetyineurope.com/letter.pdf"},
+     "sources.yaml: record '001_85538bccebee7c49.txt', field url: 'childsafetyineurope.com/letter.pdf': Must be an "
+     "absolute http or https URL."),
 ]
 
 
@@ -314,14 +326,14 @@ def test_synthetic_data_and_the_registry_are_not_mixed_unless_asked(database_url
     assert count(engine, "initiative") == synthetic_rows and count(engine, "seed_record") == 0
 
     seeded(database_url, "--alongside-registry")
-    assert count(engine, "initiative") == synthetic_rows + 16
+    assert count(engine, "initiative") == synthetic_rows + 19
 
 
 def test_synthetic_data_is_refused_beside_the_registry_unless_asked(database_url, engine) -> None:
     seeded(database_url)
     refused = coplab(database_url, "seed", "--synthetic", "40")
     assert refused.returncode == 1 and "--alongside-registry" in " ".join(refused.stderr.split())
-    assert count(engine, "initiative") == 16
+    assert count(engine, "initiative") == 19
 
 
 def test_serve_loads_the_registry_only_into_a_database_without_organisations(database_url, engine) -> None:

@@ -142,7 +142,7 @@ def test_every_initiative_is_there_with_its_source_lead_parts_and_evidence(clien
     assert initiatives["Internet Sans Crainte"]["partOf"] == {"title": "French Safer Internet Centre"}
     assert (centre["actualStart"], centre["actualStartPrecision"]) == ("2009-07-01", "DAY")
     network = initiatives["INHOPE hotline network notice and take-down"]
-    assert (network["actualStart"], network["actualStartPrecision"]) == ("1999-01-01", "YEAR")
+    assert (network["actualStart"], network["actualStartPrecision"]) == ("1999-11-01", "MONTH")  # "created in November 1999"
     assert network["leadOrganisation"] == {"slug": "inhope"}
     assert {"organisation": {"slug": "iwf"}, "role": {"code": "IMPLEMENTING"}} in network["participations"]
 
@@ -158,7 +158,7 @@ def test_every_initiative_is_there_with_its_source_lead_parts_and_evidence(clien
     ratings = {title: node["outcomeRatings"] for title, node in initiatives.items() if node["outcomeRatings"]}
     assert {title: [(r["outcome"]["code"], r["rating"]["code"], r["certainty"]["code"]) for r in rated]
             for title, rated in ratings.items()} == {
-        "Proposed EU Regulation to prevent and combat child sexual abuse": [
+        "Voluntary detection of child sexual abuse by online platforms": [
             ("REPORT-VOLUME", "PIONEERING", "NOT-ASSESSED")],
         "INHOPE hotline network notice and take-down": [("REMOVAL-TIME", "PIONEERING", "NOT-ASSESSED")],
     }
@@ -199,6 +199,33 @@ def test_every_figure_is_there_with_its_period_unit_and_source(client) -> None:
     assert of_2021["data"]["figures"]["totalCount"] == 7
 
 
+def test_provenance_names_each_seed_document_by_its_title_publisher_date_and_url(client) -> None:
+    """A reader sees the document a fact came from, not a file name: sources.yaml, served on Provenance."""
+    query = """{ organisations(first: 100, filter: {query: "Point de Contact"}) { edges { node {
+                   slug provenance { source document { key title kind publisher date url note } } } } } }"""
+    nodes = {e["node"]["slug"]: e["node"] for e in graphql(client, query)["data"]["organisations"]["edges"]}
+    documents = {p["source"]: p["document"] for p in nodes["point-de-contact"]["provenance"]}
+    assert documents["000_34f25971e2aada83.txt"] | {"note": None} == {
+        "key": "000_34f25971e2aada83.txt",
+        "title": "Strengthening the protection of minors online: the President of the Republic brings together the "
+                 "main Tech actors at the Elysée Palace",
+        "kind": "press release", "publisher": "Point de Contact", "date": "2022-11-10", "url": None, "note": None,
+    }
+    assert "no address of its own" in documents["000_34f25971e2aada83.txt"]["note"]
+    letter = graphql(client, """{ bestPractices(first: 100) { edges { node { title provenance {
+                                   source document { title publisher date url } } } } } }""")["data"]
+    detection = next(e["node"] for e in letter["bestPractices"]["edges"] if e["node"]["title"].startswith("Keep a legal"))
+    cited = [p["document"] for p in detection["provenance"] if p["source"] == "001_85538bccebee7c49.txt"]
+    assert cited and cited[0] == {
+        "title": "80+ Child Rights Organisations Urge EU leaders Not to Step Back in Protecting Children Online",
+        "publisher": "ECPAT International", "date": "2023-11-09",
+        "url": "https://www.childsafetyineurope.com/wp-content/uploads/2023/11/2023.11.09_ECLAG-Open-Letter-on-LIBE-"
+               "Compromise-PG.pdf",
+    }
+    # A seed file's own note is not a source document.
+    assert all(p["document"] is None for p in detection["provenance"] if p["source"].startswith("seed/registry/"))
+
+
 def test_every_seeded_rating_is_what_the_published_rule_set_computes(client) -> None:
     """Computed afresh beside the stored ratings, the current rule set changes none of them."""
     data = graphql(client, """{ ratingRuleset { version current }
@@ -214,7 +241,7 @@ def test_every_seeded_rating_is_what_the_published_rule_set_computes(client) -> 
 
 def test_best_practices_cite_their_evidence_and_endorsers(client) -> None:
     practices = {e["node"]["title"]: e["node"] for e in graphql(client, PRACTICES)["data"]["bestPractices"]["edges"]}
-    assert len(practices) == 7
+    assert len(practices) == 8
     for node in practices.values():
         if node["evidenceBasis"]["code"] == "ASSESSMENTS":
             assert node["evidence"], node["title"]
@@ -251,10 +278,10 @@ def test_an_initiative_with_no_lead_is_found_and_edited_by_no_organisation(clien
     db.refresh(centre)
     assert centre.title == "French Safer Internet Centre"
 
-    # The server's indexer builds its index from the database after start; wait until it holds all 16.
+    # The server's indexer builds its index from the database after start; wait until it holds all 19.
     deadline = time.monotonic() + 120
-    # Until the app's index is built searches answer SEARCH_UNAVAILABLE (data null), then all 16 are there.
-    while ((graphql(client, '{ searchInitiatives { totalHits } }')["data"] or {}).get("searchInitiatives") or {}).get("totalHits", 0) < 16:
+    # Until the app's index is built searches answer SEARCH_UNAVAILABLE (data null), then all 19 are there.
+    while ((graphql(client, '{ searchInitiatives { totalHits } }')["data"] or {}).get("searchInitiatives") or {}).get("totalHits", 0) < 19:
         assert time.monotonic() < deadline, "the search index never caught up with the database"
         time.sleep(0.1)
     found = graphql(client, '{ searchInitiatives(query: "Safer Internet Centre") { totalHits hits { initiative { title } } } }')
