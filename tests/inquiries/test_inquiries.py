@@ -201,3 +201,23 @@ def test_an_unreadable_rating_is_not_found_like_a_missing_one(client, make, db) 
     assert hidden_answer["userErrors"] == missing_answer["userErrors"]
     assert [(e["field"], e["code"]) for e in hidden_answer["userErrors"]] == [(["input", "rating"], "NOT_FOUND")]
     assert _rows(db) == {t: [] for t in TABLES}
+
+
+PRACTICE_RATINGS = "query($id: ID!) { node(id: $id) { ... on BestPractice { outcomeRatings { id outcome { code } } } } }"
+
+
+def test_a_best_practice_rating_is_questioned_by_its_proposer_and_the_cited_assessors(client, make, settings) -> None:
+    from tests.factories.evidence import recompute_ratings
+
+    o = _setting(make)
+    proposer = make.organisation("proposer")
+    assessment = make.db.exec(sa.text("SELECT id FROM evidence_assessment")).one()[0]
+    practice = make.practice(proposer, evidence=[assessment])
+    recompute_ratings(settings, practice_ids=[practice.id])
+    body = graphql(client, PRACTICE_RATINGS, {"id": gid("BestPractice", practice.id)})
+    (rating_id,) = [r["id"] for r in body["data"]["node"]["outcomeRatings"] if r["outcome"]["code"] == "REMOVAL-TIME"]
+    for name, expected in (("outsider", [(["input", "rating"], "NO_STAKE")]), ("lead", [(["input", "rating"], "NO_STAKE")])):
+        refused = _file(client, make.token(o[name]), rating_id)
+        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == expected
+    assert _file(client, make.token(proposer), rating_id)["userErrors"] == []
+    assert _file(client, make.token(o["assessor"]), rating_id)["userErrors"] == []
