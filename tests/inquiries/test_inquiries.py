@@ -121,6 +121,12 @@ def test_an_inquiry_and_its_appeal_run_end_to_end(client, make) -> None:
         (1, "UPHELD", o["reviewer-a"].name), (2, "UPHELD", o["reviewer-b"].name)
     ]
 
+    node = graphql(client, "query($id: ID!) { node(id: $id) { ... on RatingInquiry { status appeal { outcome } } } }",
+                   {"id": inquiry_id})
+    assert node["data"]["node"] == {"status": "DECIDED", "appeal": {"outcome": "UPHELD"}}
+    twice = mutate(client, "answerRatingInquiry", {"inquiry": inquiry_id, "answer": "Again."}, admin)
+    assert [(e["field"], e["code"]) for e in twice["userErrors"]] == [(["input", "inquiry"], "WRONG_STATUS")]
+
     listed = graphql(
         client,
         "query($r: [ID!]) { ratingInquiries(filter: {status: [DECIDED], rating: $r}) { edges { node { id } } } }",
