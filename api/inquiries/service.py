@@ -257,7 +257,10 @@ async def escalate(*, session: AsyncSession, principal: Principal, inquiry_id: i
 
 
 async def _appeal(session: AsyncSession, principal: Principal, appeal_id: int) -> RatingAppeal:
-    appeal = (await appeals_by_ids(session=session, principal=principal, ids=[appeal_id]))[0]
+    """The appeal, locked for the rest of the transaction (PostgreSQL; SQLite serialises writes): two
+    reviewers deciding at once, or two assignments, take their turns, so the second sees the first."""
+    statement = readable_appeals(principal).where(RatingAppeal.id == appeal_id).with_for_update(of=RatingAppeal)
+    appeal = (await session.exec(statement)).first()
     if appeal is None:
         raise not_found(["appeal"], "rating appeal")
     return appeal
