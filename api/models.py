@@ -5,6 +5,8 @@ from api.auth.models import SigningKey
 from api.evidence.models import EvidenceAssessment, Finding
 from api.figures.models import Figure, FigureClassification, FigureInitiative
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
+from api.ratings.models import OutcomeRating, OutcomeRatingChange  # before what refers to them
+from api.inquiries.models import RatingAppeal, RatingAppealReviewer, RatingInquiry
 from api.oauth.models import (
     AuthorizationCode,
     ConsentTicket,
@@ -39,12 +41,17 @@ __all__ = [
     "Membership",
     "NetworkMembership",
     "OAuthClient",
+    "OutcomeRating",
+    "OutcomeRatingChange",
     "OAuthGrant",
     "Organisation",
     "Participation",
     "PasswordSetup",
     "PracticeClassification",
     "PracticeEvidence",
+    "RatingAppeal",
+    "RatingAppealReviewer",
+    "RatingInquiry",
     "RefreshToken",
     "RevokedAccessToken",
     "SearchLogState",

@@ -34,6 +34,9 @@ from api.oauth import mutations as oauth_mutations
 from api.oauth import queries as oauth_queries
 from api.initiatives import queries as initiative_queries
 from api.initiatives.types import Initiative, Participation
+from api.inquiries import mutations as inquiry_mutations
+from api.inquiries import queries as inquiry_queries
+from api.inquiries.types import RatingAppeal, RatingInquiry
 from api.graphql.ids import RECORD_TYPES, check_node_id
 from api.graphql.input_errors import InputErrors
 from api.graphql.node_budget import NodeBudget, QueryShape
@@ -60,7 +63,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t
     for t in (
         Organisation, Membership, NetworkMembership, Initiative, Participation, Study, EvidenceAssessment, BestPractice,
-        OutcomeRating, Figure,
+        OutcomeRating, Figure, RatingInquiry, RatingAppeal,
     )
 }
 if set(NODE_TYPES) != RECORD_TYPES:
@@ -102,6 +105,7 @@ Query = merge_types(
         search_queries.Query,
         vocabulary_queries.Query,
         rating_queries.Query,
+        inquiry_queries.Query,
         audit_queries.Query,
         oauth_queries.Query,
     ),
@@ -117,6 +121,7 @@ Mutation = merge_types(
         oauth_mutations.Mutation,
         search_mutations.Mutation,
         rating_mutations.Mutation,
+        inquiry_mutations.Mutation,
     ),
 )
 

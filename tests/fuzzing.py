@@ -43,8 +43,10 @@ from sqlmodel import select
 from api.auth.principal import Role
 from api.core.settings import PROJECT_ROOT
 from api.initiatives.models import Participation
+from api.inquiries.models import RatingInquiry
+from api.ratings.models import OutcomeRating
 from api.vocabularies.models import Vocabulary, VocabularyTerm
-from tests.factories import ALL_SCOPES, Factory, gid, membership_of
+from tests.factories import ACTOR, ALL_SCOPES, Factory, gid, membership_of
 from tests.server import COPLAB, coplab_environment, free_port, server_process
 
 SCHEMA = graphql.build_schema((PROJECT_ROOT / "schema" / "schema.graphql").read_text())
@@ -109,6 +111,13 @@ def arrange(make: Factory, *, token_lifetime: int = 3600) -> Registry:
     token = make.token(lab, ALL_SCOPES, user=admin, lifetime=token_lifetime)
     participation = make.db.exec(select(Participation).where(Participation.initiative_id == public.id)).one()
     in_network = make.network_member(other, lab, "MEMBER", [{"source": "Network charter"}])
+    rating = make.db.exec(select(OutcomeRating).where(OutcomeRating.initiative_id == public.id)).first()
+    inquiry = RatingInquiry(  # filed by the lead, which has a stake
+        rating_id=rating.id, organisation_id=lab.id, grounds="MISSING-STUDY", text="A study is missing.",
+        created_by=ACTOR, updated_by=ACTOR,
+    )
+    make.db.add(inquiry)
+    make.db.commit()
 
     ids = [
         gid("Organisation", lab.id),
@@ -125,6 +134,8 @@ def arrange(make: Factory, *, token_lifetime: int = 3600) -> Registry:
         gid("Figure", figure.id),
         gid("Figure", hidden_figure.id),
         gid("NetworkMembership", in_network.id),
+        gid("OutcomeRating", rating.id),
+        gid("RatingInquiry", inquiry.id),
         gid("Initiative", 2**31 - 1),
         gid("Organisation", 0),
     ]

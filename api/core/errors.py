@@ -35,6 +35,10 @@ class ErrorCode(StrEnum):
     CI_EXCLUDES_ESTIMATE = "CI_EXCLUDES_ESTIMATE"
     CONTEXT_ONLY_OUTCOME = "CONTEXT_ONLY_OUTCOME"
     SAME_ORGANISATION = "SAME_ORGANISATION"
+    # Questioning a rating: the stake rule is broken, by a filer without a stake or a reviewer with one.
+    NO_STAKE = "NO_STAKE"
+    # The record is not in the state this change needs (an inquiry not yet answered, an appeal decided).
+    WRONG_STATUS = "WRONG_STATUS"
 
 
 @dataclass(frozen=True)

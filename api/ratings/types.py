@@ -3,6 +3,7 @@ ratings they compute: the rating, what it rests on, its certainty trace and its 
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -11,9 +12,11 @@ from strawberry.scalars import JSON
 from api.evidence import loaders as evidence_loaders
 from api.evidence.types import Finding
 from api.graphql.context import Info
+from api.graphql.lazy_types import schema_type
 from api.graphql.loaders import load_nodes
 from api.graphql.records import from_row
 from api.initiatives.types import Initiative
+from api.inquiries import loaders as inquiry_loaders
 from api.practices.types import BestPractice
 from api.ratings import loaders
 from api.ratings import ruleset as published
@@ -349,6 +352,17 @@ class OutcomeRating(relay.Node):
     @strawberry.field(description="The best practice rated, when a best practice is.")
     def best_practice(self, info: Info) -> BestPractice | None:
         return BestPractice.loaded(info, self._row.practice_id) if self._row.practice_id is not None else None
+
+    @strawberry.field(
+        description="Inquiries filed on this rating, oldest first, with their answers and appeals: readable by "
+        "everyone who may read the rating."
+    )
+    def inquiries(self, info: Info) -> list[Annotated["RatingInquiry", strawberry.lazy("api.inquiries.types")]]:
+        # Inquiries build on ratings: their type comes from the schema, not from an import.
+        inquiry = schema_type(info, "RatingInquiry")
+        return info.context.loaders.resolve(
+            inquiry_loaders.inquiries_of, self.id, lambda rows: [inquiry.from_model(r, info.context.terms) for r in rows]
+        )
 
 
 @strawberry.type(description="A rating a rule set version would change, and to what.")
