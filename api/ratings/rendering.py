@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import yaml
 
 from api.core.settings import PROJECT_ROOT
+from api.ratings import seeded
 from api.ratings.ruleset import Criterion, Ruleset, load_ruleset, ruleset_versions
 
 DOCS_FILE = PROJECT_ROOT / "docs" / "ratings.md"
@@ -213,5 +214,7 @@ def render(rulesets: Sequence[Ruleset]) -> str:
 
 
 def docs_markdown() -> str:
-    """docs/ratings.md as the published rule sets give it."""
-    return render([load_ruleset(version) for version in ruleset_versions()])
+    """docs/ratings.md as the published rule sets give it, ending with the seeded registry's ratings."""
+    rulesets = [load_ruleset(version) for version in ruleset_versions()]
+    seeded_lines = seeded.render(seeded.seeded_ratings(rulesets[-1]), rulesets[-1].version)
+    return render(rulesets) + "\n" + "\n".join(seeded_lines).rstrip("\n") + "\n"
