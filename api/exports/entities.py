@@ -242,8 +242,8 @@ ENTITIES: tuple[Entity, ...] = (
         "outcome_ratings",
         OutcomeRating.__table__,
         ("id", "initiative_id", "practice_id", "outcome", "rating", "certainty", "extent", "sustained",
-         "independently_replicated", "self_evaluated_only", "ruleset_version", "rule_id", "contributions", "trace",
-         "computed_at"),
+         "independently_replicated", "self_evaluated_only", "withdrawn", "ruleset_version", "rule_id", "contributions",
+         "trace", "computed_at"),
         readable=ratings.readable,
     ),
     Entity(
