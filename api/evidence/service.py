@@ -3,7 +3,6 @@
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 from enum import Enum
 
 import sqlalchemy as sa
@@ -13,13 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.core import validation
 from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
-from api.auth.scopes import Scope
 from api.core.db import rows_in_order, utcnow
 from api.core.errors import ErrorCode, Problems, not_found
 from api.evidence import studies
 from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.initiatives import service as initiatives
-from api.initiatives.models import Initiative, Participation
+from api.initiatives.models import Initiative
 from api.core.batches import grouped
 from api.organisations import service as organisations
 from api.core.ordering import SortKey
