@@ -129,7 +129,7 @@ def test_assessments_and_their_findings_queue_the_initiative(client, engine, mak
     assert set(queued(engine)) == {initiative.id}
     assessment_id = created["evidenceAssessment"]["id"]
 
-    for change in ({"findings": [finding(rating="EFFECTIVE")]}, {"visibility": "ORGANISATION"}, {"findings": []}):
+    for change in ({"findings": [finding(proposedRating="EFFECTIVE")]}, {"visibility": "ORGANISATION"}, {"findings": []}):
         clear(engine)
         updated = _assessment_call(client, UPDATE, {"id": assessment_id, **change}, token)
         assert updated["userErrors"] == [], change
