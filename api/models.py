@@ -1,5 +1,6 @@
 """Every table, imported in one place so metadata (and Alembic) sees them all."""
 
+from api.activity.models import Activity
 from api.audit.models import AuditEvent
 from api.auth.models import SigningKey
 from api.evidence.models import EvidenceAssessment, Finding
@@ -25,6 +26,7 @@ from api.seeding.models import SeedRecord
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 __all__ = [
+    "Activity",
     "AuditEvent",
     "AuthorizationCode",
     "BestPractice",

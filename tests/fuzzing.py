@@ -48,6 +48,7 @@ from api.ratings.models import OutcomeRating
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 from tests.factories import ACTOR, ALL_SCOPES, Factory, gid, membership_of
 from tests.server import COPLAB, coplab_environment, free_port, server_process
+from tests.server import HTTP_TIMEOUT
 
 SCHEMA = graphql.build_schema((PROJECT_ROOT / "schema" / "schema.graphql").read_text())
 # The seed the suite's run uses, so CI draws the same operations every time.
@@ -610,7 +611,7 @@ class Fuzzer:
 
     base_url: str
     output: ServerOutput
-    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=HTTP_TIMEOUT))
     sent: int = 0
     # How the answers went: "data" for one without errors, else each error's and userError's code.
     outcomes: Counter[str] = field(default_factory=Counter)

@@ -20,6 +20,11 @@ from api.main import create_app
 from api.core.settings import Settings
 
 
+# How long a test's HTTP client waits for an answer. httpx's 5 s default is shorter than a real
+# server on a CI machine running two test processes and a database sometimes needs; a slow answer
+# is not what these tests are about, so it must never fail them.
+HTTP_TIMEOUT = 60
+
 COPLAB = shutil.which("coplab", path=str(Path(sys.executable).parent))
 
 

@@ -17,6 +17,7 @@ from api.core.db import create_sync_engine
 from api.initiatives.models import Initiative
 from api.core.settings import PROJECT_ROOT
 from tests.server import free_port
+from tests.server import HTTP_TIMEOUT
 
 DOC = PROJECT_ROOT / "docs" / "api.md"
 MARK = "### block done ###"
@@ -51,7 +52,7 @@ def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
         if server.poll() is not None:
             raise AssertionError(f"coplab serve stopped: {log.read_text()}")
         try:
-            if httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"}).status_code == 200:
+            if httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"}, timeout=HTTP_TIMEOUT).status_code == 200:
                 return server
         except httpx.TransportError:
             pass

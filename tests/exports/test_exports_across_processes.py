@@ -21,7 +21,7 @@ def servers(database_url: str) -> Iterator[list[str]]:
 
 
 def _get(url: str, **options: object) -> httpx.Response:
-    return httpx.get(url, timeout=60, **options)  # writing the export on a loaded machine takes a while
+    return httpx.get(url, timeout=HTTP_TIMEOUT, **options)  # writing the export on a loaded machine takes a while
 
 
 def _same_from_both(servers: list[str], path: str) -> httpx.Response:

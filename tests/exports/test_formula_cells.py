@@ -10,6 +10,7 @@ import httpx
 from api.core.settings import Settings
 from tests.exports.registry import coplab, records
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 FORMULA = '=HYPERLINK("http://x","y")'
 
@@ -33,8 +34,8 @@ def test_a_formula_in_a_public_title_is_quoted_in_the_csv_and_kept_in_json_lines
 
     served = Settings(environment="test", database_url=database_url, data_dir=Path("/nonexistent"))
     with running_server(served) as base_url:
-        over_http = httpx.get(f"{base_url}/exports/initiatives.csv")
-        lines = httpx.get(f"{base_url}/exports/initiatives.jsonl")
+        over_http = httpx.get(f"{base_url}/exports/initiatives.csv", timeout=HTTP_TIMEOUT)
+        lines = httpx.get(f"{base_url}/exports/initiatives.jsonl", timeout=HTTP_TIMEOUT)
     assert over_http.status_code == 200 and lines.status_code == 200
     [row] = _csv(over_http.text)
     assert row["title"] == "'" + FORMULA

@@ -31,7 +31,7 @@ def _server(settings: Settings, max_age: int) -> Iterator[str]:
 def _get(url: str, **options: object) -> httpx.Response:
     # The first request after the export went stale writes it from the whole registry: on a loaded
     # machine that has taken longer than httpx's default 5 s.
-    return httpx.get(url, timeout=60, **options)
+    return httpx.get(url, timeout=HTTP_TIMEOUT, **options)
 
 
 def _initiative_ids(base_url: str) -> set[int]:

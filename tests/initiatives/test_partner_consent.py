@@ -15,6 +15,7 @@ from api.core.settings import Settings
 from tests.exports.registry import coplab, records
 from tests.factories import gid, mutate, stored, user_errors
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 PARTICIPATION = "participation { id confirmedAt organisation { slug } role { code } }"
 PARTICIPATIONS = "query($id: ID!) { initiative(id: $id) { participations { id confirmedAt organisation { slug } } } }"
@@ -50,7 +51,7 @@ def server(settings: Settings) -> Iterator[str]:
 
 def _graphql(base_url: str, query: str, variables: dict, token: str | None = None) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = httpx.post(f"{base_url}/graphql", json={"query": query, "variables": variables}, headers=headers).json()
+    body = httpx.post(f"{base_url}/graphql", json={"query": query, "variables": variables}, headers=headers, timeout=HTTP_TIMEOUT).json()
     assert "errors" not in body, body
     return body["data"]
 

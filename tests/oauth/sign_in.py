@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from tests.server import HTTP_TIMEOUT
 
 
 class _Forms(HTMLParser):
@@ -44,7 +45,7 @@ class Browser:
 
     def __post_init__(self) -> None:
         transport = httpx.HTTPTransport(local_address=self.source) if self.source else None
-        self.http = httpx.Client(base_url=self.base_url, follow_redirects=False, transport=transport)
+        self.http = httpx.Client(base_url=self.base_url, follow_redirects=False, transport=transport, timeout=HTTP_TIMEOUT)
 
     def close(self) -> None:
         self.http.close()

@@ -12,6 +12,7 @@ from api.oauth.limits import FailureLimiter
 from api.core.settings import Settings
 from tests.factories import graphql
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 EVENTS = "{ auditEvents(first: 50) { totalCount edges { node { kind clientId subject scope remoteAddress } } } }"
 
@@ -29,13 +30,13 @@ def _events(client, token: str) -> list[dict]:  # noqa: ANN001
 
 
 def _token_request(base_url: str, client_id: str, secret: str) -> httpx.Response:
-    return httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    return httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=HTTP_TIMEOUT)
 
 
 def test_an_issued_token_is_audited_for_the_organisations_administrators_only(base_url, client, make) -> None:  # noqa: ANN001
     organisation = make.organisation("hotline")
     oauth_client, secret = make.oauth_client(organisation, ["initiatives:read"])
-    with OAuth2Client(client_id=oauth_client.client_id, client_secret=secret) as oauth:
+    with OAuth2Client(client_id=oauth_client.client_id, client_secret=secret, timeout=HTTP_TIMEOUT) as oauth:
         issued = oauth.fetch_token(f"{base_url}/oauth/token", grant_type="client_credentials")
 
     admin = make.token(organisation, ["audit:read"], user=make.member(organisation, "admin@hotline.example"))

@@ -23,6 +23,7 @@ from tests.factories import gid, set_columns
 from tests.oauth.sign_in import Browser, forms, query
 from tests.security.conftest import invalid_token_reason
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 APP = "https://app.coplab.example/callback"
 PASSWORD = "correct horse battery staple"
@@ -69,7 +70,7 @@ def _oauth(base_url: str, client_id: str, secret: str | None = None, scope: str 
         token_endpoint_auth_method="client_secret_basic" if secret else "none",
         redirect_uri=APP,
         scope=scope,
-        code_challenge_method="S256",
+        code_challenge_method="S256", timeout=HTTP_TIMEOUT
     )
 
 
@@ -86,7 +87,7 @@ def _graphql(base_url: str, token: str, query_text: str, variables: dict | None 
     return httpx.post(
         f"{base_url}/graphql",
         json={"query": query_text, "variables": variables or {}},
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {token}"}, timeout=HTTP_TIMEOUT
     )
 
 
@@ -178,7 +179,7 @@ def test_an_authorization_code_used_twice_is_refused_and_revokes_what_the_first_
 
 
 def _authorization_redirect(base_url: str, params: dict[str, str]) -> httpx.Response:
-    return httpx.get(f"{base_url}/oauth/authorize", params=params, follow_redirects=False)
+    return httpx.get(f"{base_url}/oauth/authorize", params=params, follow_redirects=False, timeout=HTTP_TIMEOUT)
 
 
 def test_pkce_is_required_and_only_s256(base_url, world, settings, db) -> None:  # noqa: ANN001
@@ -213,7 +214,7 @@ def test_a_wrong_or_missing_code_verifier_gets_no_token(base_url, browser, world
                     "redirect_uri": APP,
                     "client_id": world.app.client_id,
                     **({"code_verifier": verifier_sent} if verifier_sent else {}),
-                },
+                }, timeout=HTTP_TIMEOUT
             )
             assert answer.status_code == 400 and answer.json()["error"] == error
             assert "access_token" not in answer.json()
@@ -262,7 +263,7 @@ def test_a_refresh_asking_for_more_scope_than_granted_is_refused_and_the_token_s
 
 def test_a_public_client_asking_for_client_credentials_is_unauthorized(base_url, world) -> None:  # noqa: ANN001
     answer = httpx.post(
-        f"{base_url}/oauth/token", data={"grant_type": "client_credentials", "client_id": world.app.client_id}
+        f"{base_url}/oauth/token", data={"grant_type": "client_credentials", "client_id": world.app.client_id}, timeout=HTTP_TIMEOUT
     )
     assert answer.status_code == 400 and answer.json()["error"] == "unauthorized_client"
     assert "access_token" not in answer.json()
@@ -320,7 +321,7 @@ def test_a_public_client_revokes_its_refresh_token_and_the_sign_in_ends(base_url
         token = _sign_in(base_url, browser, oauth, organisation=world.hotline.id)
         answer = httpx.post(
             f"{base_url}/oauth/revoke",
-            data={"token": token["refresh_token"], "token_type_hint": "refresh_token", "client_id": world.app.client_id},
+            data={"token": token["refresh_token"], "token_type_hint": "refresh_token", "client_id": world.app.client_id}, timeout=HTTP_TIMEOUT
         )
         assert answer.status_code == 200
         with pytest.raises(OAuthError):
@@ -386,7 +387,7 @@ def test_cross_site_and_forged_sign_in_posts_are_refused_before_anything_is_chec
     cross_site = browser.submit(page, credentials, **{"Sec-Fetch-Site": "cross-site"})
     forged_token = browser.submit(page, {**credentials, "csrf_token": "guessed"})
     no_cookie = httpx.post(
-        f"{base_url}/oauth/authorize/sign-in", data={**credentials, "csrf_token": "x", "authorization_request": ""}
+        f"{base_url}/oauth/authorize/sign-in", data={**credentials, "csrf_token": "x", "authorization_request": ""}, timeout=HTTP_TIMEOUT
     )
     for answer in (foreign_origin, cross_site, forged_token, no_cookie):
         assert answer.status_code == 403 and "location" not in answer.headers
@@ -417,11 +418,11 @@ def test_a_confidential_client_of_the_organisation_introspects_a_persons_token(b
     elsewhere, other_secret = make.oauth_client(world.ministry, ["initiatives:read"])
     with _oauth(base_url, world.app.client_id) as oauth:
         token = _sign_in(base_url, browser, oauth, organisation=world.hotline.id)
-    answer = httpx.post(f"{base_url}/oauth/introspect", data={"token": token["access_token"]}, auth=(system.client_id, secret))
+    answer = httpx.post(f"{base_url}/oauth/introspect", data={"token": token["access_token"]}, auth=(system.client_id, secret), timeout=HTTP_TIMEOUT)
     assert answer.json()["active"] is True
     assert answer.json()["sub"] == f"user:{world.ana.id}" and answer.json()["org"] == world.hotline.id
     assert answer.json()["client_id"] == world.app.client_id and answer.json()["scope"] == SCOPES
     not_theirs = httpx.post(
-        f"{base_url}/oauth/introspect", data={"token": token["access_token"]}, auth=(elsewhere.client_id, other_secret)
+        f"{base_url}/oauth/introspect", data={"token": token["access_token"]}, auth=(elsewhere.client_id, other_secret), timeout=HTTP_TIMEOUT
     )
     assert not_theirs.json() == {"active": False}

@@ -22,6 +22,7 @@ from api.core.settings import Settings
 from tests.oauth.sign_in import query
 from tests.browser import chromium, needs_browser
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 PASSWORD = "correct horse battery staple"
 APP = "http://localhost:9/registry/callback"  # the web app's page; the browser never reaches it (intercepted)
@@ -60,7 +61,7 @@ def test_a_person_of_the_second_organisation_signs_in_through_the_browser(base_u
     verifier = generate_token(48)
     oauth = OAuth2Client(
         client_id=app.client_id, redirect_uri=APP, scope="initiatives:read initiatives:write", code_challenge_method="S256",
-        token_endpoint_auth_method="none",
+        token_endpoint_auth_method="none", timeout=HTTP_TIMEOUT
     )
     url, state = oauth.create_authorization_url(f"{base_url}/oauth/authorize", code_verifier=verifier)
 
@@ -80,7 +81,7 @@ def test_a_person_of_the_second_organisation_signs_in_through_the_browser(base_u
     viewer = httpx.post(
         f"{base_url}/graphql",
         json={"query": "{ viewer { organisation { slug } role scopes } }"},
-        headers={"Authorization": f"Bearer {token['access_token']}"},
+        headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=HTTP_TIMEOUT
     ).json()["data"]["viewer"]
     assert viewer == {"organisation": {"slug": "second"}, "role": "EDITOR", "scopes": ["initiatives:read", "initiatives:write"]}
 
@@ -89,7 +90,7 @@ def test_a_sign_in_form_posted_from_another_site_is_refused(base_url, page, make
     organisation = make.organisation("first")
     make.member(organisation, "sam@example.org", Role.ADMIN, password=PASSWORD)
     app, _ = make.web_client(organisation, ["initiatives:read"], [APP])
-    oauth = OAuth2Client(client_id=app.client_id, redirect_uri=APP, scope="initiatives:read", code_challenge_method="S256")
+    oauth = OAuth2Client(client_id=app.client_id, redirect_uri=APP, scope="initiatives:read", code_challenge_method="S256", timeout=HTTP_TIMEOUT)
     url, _ = oauth.create_authorization_url(f"{base_url}/oauth/authorize", code_verifier=generate_token(48))
     oauth.close()
     page.goto(url)  # the person has our CSRF cookie now; a foreign page tries to ride on it

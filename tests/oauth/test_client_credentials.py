@@ -18,6 +18,7 @@ from api.organisations.models import OrganisationStatus
 from api.core.settings import Settings
 from tests.security.conftest import invalid_token_reason
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 CREATE = """
 mutation($input: CreateInitiativeInput!) {
@@ -34,14 +35,14 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 
 def _client(client_id: str, secret: str, **kwargs) -> OAuth2Client:  # noqa: ANN003
-    return OAuth2Client(client_id=client_id, client_secret=secret, **kwargs)
+    return OAuth2Client(client_id=client_id, client_secret=secret, **{"timeout": HTTP_TIMEOUT, **kwargs})
 
 
 def _graphql(base_url: str, access_token: str, query: str, variables: dict | None = None) -> dict:
     response = httpx.post(
         f"{base_url}/graphql",
         json={"query": query, "variables": variables or {}},
-        headers={"Authorization": f"Bearer {access_token}"},
+        headers={"Authorization": f"Bearer {access_token}"}, timeout=HTTP_TIMEOUT
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -118,7 +119,7 @@ def test_other_grant_types_are_refused(base_url, make) -> None:  # noqa: ANN001
     response = httpx.post(
         f"{base_url}/oauth/token",
         data={"grant_type": "password", "username": "a", "password": "b"},
-        auth=(client.client_id, secret),
+        auth=(client.client_id, secret), timeout=HTTP_TIMEOUT
     )
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
@@ -152,7 +153,7 @@ def test_revoking_a_client_stops_the_access_tokens_it_holds_at_once(base_url, ma
     refused = httpx.post(
         f"{base_url}/graphql",
         json={"query": CREATE, "variables": {"input": {"title": "After revocation", "status": "IMPLEMENTATION"}}},
-        headers={"Authorization": f"Bearer {access_token}"},
+        headers={"Authorization": f"Bearer {access_token}"}, timeout=HTTP_TIMEOUT
     )
     assert invalid_token_reason(refused) == "REVOKED"
     assert db.exec(select(Initiative)).all() == []

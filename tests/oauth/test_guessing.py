@@ -26,6 +26,7 @@ from api.core.settings import Settings
 from tests.factories import graphql
 from tests.oauth.sign_in import Browser, query
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 ATTACKER, HOLDER, PROBER, ELSEWHERE = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 EVENTS = "{ auditEvents(first: 100) { edges { node { kind clientId subject remoteAddress } } } }"
@@ -42,7 +43,7 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 
 def _from(source: str) -> httpx.Client:
-    return httpx.Client(transport=httpx.HTTPTransport(local_address=source))
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=source), timeout=HTTP_TIMEOUT)
 
 
 def _basic(user: str, password: str | None = None) -> dict[str, str]:
@@ -65,7 +66,7 @@ def _events(client, token: str) -> list[dict]:  # noqa: ANN001
 def _fetch_token(base_url: str, client_id: str, secret: str, source: str) -> dict:
     """Client credentials through Authlib's client, connecting from `source`."""
     with OAuth2Client(
-        client_id=client_id, client_secret=secret, transport=httpx.HTTPTransport(local_address=source)
+        client_id=client_id, client_secret=secret, transport=httpx.HTTPTransport(local_address=source), timeout=HTTP_TIMEOUT
     ) as oauth:
         return oauth.fetch_token(f"{base_url}/oauth/token", grant_type="client_credentials")
 
@@ -193,7 +194,7 @@ def person(make):  # noqa: ANN001, ANN201
 
 
 def _authorization_url(client_id: str, verifier: str) -> str:
-    with OAuth2Client(client_id=client_id, redirect_uri=APP, scope=SCOPES, code_challenge_method="S256") as oauth:
+    with OAuth2Client(client_id=client_id, redirect_uri=APP, scope=SCOPES, code_challenge_method="S256", timeout=HTTP_TIMEOUT) as oauth:
         url, _ = oauth.create_authorization_url("/oauth/authorize", code_verifier=verifier)
     return url
 
@@ -208,7 +209,7 @@ def _signs_in(base_url: str, person, source: str) -> dict:  # noqa: ANN001
         browser.close()
     assert query(callback).get("code"), callback
     with OAuth2Client(
-        client_id=person.app.client_id, redirect_uri=APP, transport=httpx.HTTPTransport(local_address=source)
+        client_id=person.app.client_id, redirect_uri=APP, transport=httpx.HTTPTransport(local_address=source), timeout=HTTP_TIMEOUT
     ) as oauth:
         return oauth.fetch_token(f"{base_url}/oauth/token", authorization_response=callback, code_verifier=verifier)
 

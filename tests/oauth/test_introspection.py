@@ -12,6 +12,7 @@ from api.core.db import utcnow
 from api.oauth.models import RevokedAccessToken
 from api.core.settings import Settings
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 
 @pytest.fixture
@@ -21,12 +22,12 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 
 def _token(base_url: str, client_id: str, secret: str) -> str:
-    with OAuth2Client(client_id=client_id, client_secret=secret) as oauth:
+    with OAuth2Client(client_id=client_id, client_secret=secret, timeout=HTTP_TIMEOUT) as oauth:
         return oauth.fetch_token(f"{base_url}/oauth/token", grant_type="client_credentials")["access_token"]
 
 
 def _introspect(base_url: str, client_id: str, secret: str, token: str):  # noqa: ANN202
-    with OAuth2Client(client_id=client_id, client_secret=secret) as oauth:
+    with OAuth2Client(client_id=client_id, client_secret=secret, timeout=HTTP_TIMEOUT) as oauth:
         return oauth.introspect_token(f"{base_url}/oauth/introspect", token=token)
 
 
@@ -64,7 +65,7 @@ def test_a_client_revokes_its_organisations_tokens_and_cannot_touch_others(base_
     mine = _token(base_url, system.client_id, system_secret)
     theirs = _token(base_url, outsider.client_id, outsider_secret)
 
-    with OAuth2Client(client_id=system.client_id, client_secret=system_secret) as oauth:
+    with OAuth2Client(client_id=system.client_id, client_secret=system_secret, timeout=HTTP_TIMEOUT) as oauth:
         foreign = oauth.revoke_token(f"{base_url}/oauth/revoke", token=theirs)
         assert foreign.status_code == 200  # answered like an unknown token
         assert oauth.revoke_token(f"{base_url}/oauth/revoke", token="not-a-token").status_code == 200
@@ -74,10 +75,10 @@ def test_a_client_revokes_its_organisations_tokens_and_cannot_touch_others(base_
         assert oauth.revoke_token(f"{base_url}/oauth/revoke", token=mine).status_code == 200
     assert _introspect(base_url, system.client_id, system_secret, mine).json() == {"active": False}
     refused = httpx.post(
-        f"{base_url}/graphql", json={"query": "{ viewer { kind } }"}, headers={"Authorization": f"Bearer {mine}"}
+        f"{base_url}/graphql", json={"query": "{ viewer { kind } }"}, headers={"Authorization": f"Bearer {mine}"}, timeout=HTTP_TIMEOUT
     )
     assert refused.status_code == 401
     still = httpx.post(
-        f"{base_url}/graphql", json={"query": "{ viewer { kind } }"}, headers={"Authorization": f"Bearer {theirs}"}
+        f"{base_url}/graphql", json={"query": "{ viewer { kind } }"}, headers={"Authorization": f"Bearer {theirs}"}, timeout=HTTP_TIMEOUT
     )
     assert still.status_code == 200 and still.json()["data"]["viewer"]["kind"] == "client"

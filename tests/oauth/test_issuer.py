@@ -19,6 +19,7 @@ from tests.conftest import POSTGRES_URL, _private_postgres_schema
 from tests.oauth.sign_in import Browser, query
 from tests.security.conftest import invalid_token_reason
 from tests.server import COPLAB, coplab_environment, coplab_serve, free_port
+from tests.server import HTTP_TIMEOUT
 
 CALLBACK = "http://127.0.0.1:5173/callback"
 PASSWORD = "hotline editor passphrase 2026"
@@ -51,22 +52,22 @@ def _client(env: dict[str, str], *args: str) -> dict[str, str]:
 
 def _claims(token: str, jwks_uri: str) -> dict:
     """The token's claims, verified with the key set the metadata points to."""
-    keys = KeySet.import_key_set(httpx.get(jwks_uri).json())
+    keys = KeySet.import_key_set(httpx.get(jwks_uri, timeout=HTTP_TIMEOUT).json())
     return jwt.decode(token, keys, algorithms=["ES256"]).claims
 
 
 def _viewer(base: str, token: str) -> httpx.Response:
-    return httpx.post(f"{base}/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+    return httpx.post(f"{base}/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"}, timeout=HTTP_TIMEOUT)
 
 
 def test_discovery_and_both_flows_work_on_a_non_default_port(fresh_database: str) -> None:
     env = coplab_environment(fresh_database)
     with coplab_serve(env) as base:
         # Before any token: the key set already holds the key the first token will be signed with.
-        first_keys = httpx.get(f"{base}/.well-known/jwks.json").json()["keys"]
+        first_keys = httpx.get(f"{base}/.well-known/jwks.json", timeout=HTTP_TIMEOUT).json()["keys"]
         assert len(first_keys) == 1 and first_keys[0]["kty"] == "EC"
 
-        metadata = httpx.get(f"{base}/.well-known/oauth-authorization-server").json()
+        metadata = httpx.get(f"{base}/.well-known/oauth-authorization-server", timeout=HTTP_TIMEOUT).json()
         assert metadata["issuer"] == base
         for endpoint in ("authorization_endpoint", "token_endpoint", "introspection_endpoint", "revocation_endpoint", "jwks_uri"):
             assert metadata[endpoint].startswith(base + "/"), (endpoint, metadata[endpoint])
@@ -81,7 +82,7 @@ def test_discovery_and_both_flows_work_on_a_non_default_port(fresh_database: str
         assert made.returncode == 0, made.stderr
 
         # Client credentials, with nothing configured but what discovery gave.
-        with OAuth2Client(machine["client_id"], machine["client_secret"]) as oauth:
+        with OAuth2Client(machine["client_id"], machine["client_secret"], timeout=HTTP_TIMEOUT) as oauth:
             issued = oauth.fetch_token(metadata["token_endpoint"], grant_type="client_credentials")
         assert _claims(issued["access_token"], metadata["jwks_uri"])["iss"] == metadata["issuer"]
         assert _viewer(base, issued["access_token"]).json()["data"]["viewer"]["kind"] == "client"
@@ -90,7 +91,7 @@ def test_discovery_and_both_flows_work_on_a_non_default_port(fresh_database: str
         browser = Browser(base)
         with OAuth2Client(
             web["client_id"], token_endpoint_auth_method="none", redirect_uri=CALLBACK,
-            scope="initiatives:read initiatives:write", code_challenge_method="S256",
+            scope="initiatives:read initiatives:write", code_challenge_method="S256", timeout=HTTP_TIMEOUT
         ) as oauth:
             verifier = generate_token(48)
             url, state = oauth.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier)
@@ -121,7 +122,7 @@ def test_coplab_issuer_wins_over_the_listening_address(tmp_path: Path) -> None:
     """Behind a proxy the public address is set; the listening one is then named nowhere."""
     env = coplab_environment(f"sqlite:///{tmp_path / 'proxied.db'}", COPLAB_ISSUER="https://registry.example.org/")
     with coplab_serve(env) as base:
-        metadata = httpx.get(f"{base}/.well-known/oauth-authorization-server").json()
+        metadata = httpx.get(f"{base}/.well-known/oauth-authorization-server", timeout=HTTP_TIMEOUT).json()
     assert metadata["issuer"] == "https://registry.example.org"
     assert metadata["token_endpoint"] == "https://registry.example.org/oauth/token"
     assert base not in json.dumps(metadata)

@@ -22,6 +22,7 @@ from api.oauth import service as oauth
 from tests.factories import graphql
 from tests.security.conftest import invalid_token_reason
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 PLAIN = KeyEncryption()  # the test environment's: no encryption key
 VIEWER = "{ viewer { kind organisation { slug } } }"
@@ -63,17 +64,17 @@ def _kid(token: str) -> str:
 
 
 def _fetch_token(base_url: str, client_id: str, secret: str) -> str:
-    response = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    response = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=HTTP_TIMEOUT)
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
 
 def _viewer(base_url: str, token: str) -> httpx.Response:
-    return httpx.post(f"{base_url}/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+    return httpx.post(f"{base_url}/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"}, timeout=HTTP_TIMEOUT)
 
 
 def _published(base_url: str) -> set[str]:
-    response = httpx.get(f"{base_url}/.well-known/jwks.json")
+    response = httpx.get(f"{base_url}/.well-known/jwks.json", timeout=HTTP_TIMEOUT)
     assert response.status_code == 200
     return {key["kid"] for key in response.json()["keys"]}
 
@@ -140,7 +141,7 @@ def test_the_next_key_is_published_before_it_signs_and_the_old_one_verifies_unti
         assert _kid(_fetch_token(base_url, client.client_id, secret)) == rotation.next_kid
 
         admin = make.token(organisation, ["audit:read"], user=make.member(organisation, "admin@hotline.example"))
-        with httpx.Client(base_url=base_url) as http:
+        with httpx.Client(base_url=base_url, timeout=HTTP_TIMEOUT) as http:
             body = graphql(http, EVENTS, token=admin)
     assert "errors" not in body, body
     rotations = [e["node"] for e in body["data"]["auditEvents"]["edges"] if e["node"]["kind"] == "SIGNING_KEY_ROTATED"]

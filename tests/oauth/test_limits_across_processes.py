@@ -18,6 +18,7 @@ from api.core.settings import Settings
 from tests.factories import gid
 from tests.oauth.sign_in import Browser, forms
 from tests.server import coplab_environment, coplab_serve
+from tests.server import HTTP_TIMEOUT
 
 LIMIT, SOURCE_LIMIT = 3, 7  # small, and different from the defaults, so the servers must read them
 APP = "https://app.coplab.example/callback"
@@ -43,7 +44,7 @@ def servers(database_url: str, settings: Settings) -> Iterator[list[str]]:
 
 def _token(base_url: str, client_id: str, secret: str, *, source: str) -> httpx.Response:
     credentials = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    with httpx.Client(transport=httpx.HTTPTransport(local_address=source)) as http:
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=source), timeout=HTTP_TIMEOUT) as http:
         return http.post(
             f"{base_url}/oauth/token",
             content=urlencode({"grant_type": "client_credentials"}),
@@ -80,7 +81,7 @@ def test_wrong_passwords_count_across_processes(servers, make) -> None:  # noqa:
     hotline = make.organisation("hotline")
     make.member(hotline, "ana@example.org", Role.EDITOR, password=PASSWORD)
     app, _ = make.web_client(hotline, ["initiatives:read"], [APP])
-    with OAuth2Client(client_id=app.client_id, redirect_uri=APP, scope="initiatives:read", code_challenge_method="S256") as oauth:
+    with OAuth2Client(client_id=app.client_id, redirect_uri=APP, scope="initiatives:read", code_challenge_method="S256", timeout=HTTP_TIMEOUT) as oauth:
         url, _ = oauth.create_authorization_url("/oauth/authorize", code_verifier=generate_token(48))
     browsers = [Browser(base_url, source=ATTACKER) for base_url in servers]
     try:
@@ -101,7 +102,7 @@ ADD = """mutation($i: AddMemberInput!) { addMember(input: $i) { invitationUrl us
 def _accept(base_url: str, invitation_url: str, password: str) -> httpx.Response:
     """Open the invitation link on `base_url` from the attacker's address and accept with `password`."""
     link = urlsplit(invitation_url)
-    with httpx.Client(transport=httpx.HTTPTransport(local_address=ATTACKER)) as browser:
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=ATTACKER), timeout=HTTP_TIMEOUT) as browser:
         page = browser.get(f"{base_url}{link.path}?{link.query}")
         assert page.status_code == 200, page.text
         fields = forms(page.text).fields
@@ -118,7 +119,7 @@ def test_wrong_passwords_on_an_invitation_link_count_across_processes(servers, m
     admin = make.token(bravo, ["org:admin", "org:read"], user=make.member(bravo, "admin@bravo.example"))
     invite = {"organisation": gid("Organisation", bravo.id), "email": "ana@example.org", "role": "VIEWER"}
     added = httpx.post(
-        f"{servers[0]}/graphql", json={"query": ADD, "variables": {"i": invite}}, headers={"Authorization": f"Bearer {admin}"}
+        f"{servers[0]}/graphql", json={"query": ADD, "variables": {"i": invite}}, headers={"Authorization": f"Bearer {admin}"}, timeout=HTTP_TIMEOUT
     ).json()["data"]["addMember"]
     assert added["userErrors"] == [] and added["invitationUrl"], added
     for attempt in range(LIMIT):

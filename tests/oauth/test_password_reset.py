@@ -20,6 +20,7 @@ from api.oauth.models import OAuthGrant
 from api.core.settings import Settings
 from tests.oauth.sign_in import Browser
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 APP = "https://app.coplab.example/callback"
 OLD_PASSWORD = "the password a thief learnt"
@@ -45,7 +46,7 @@ def _sign_in(base_url: str, oauth: OAuth2Client, organisation_id: int, password:
 
 
 def _viewer(base_url: str, access_token: str) -> httpx.Response:
-    return httpx.post(f"{base_url}/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {access_token}"})
+    return httpx.post(f"{base_url}/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {access_token}"}, timeout=HTTP_TIMEOUT)
 
 
 def _refresh(base_url: str, oauth: OAuth2Client, refresh_token: str) -> dict:
@@ -60,7 +61,7 @@ def test_setting_a_password_ends_every_sign_in_of_the_person(base_url, make, db,
     bo = make.member(hotline, "bo@example.org", Role.VIEWER, password=OLD_PASSWORD + " of bo")
     app, _ = make.web_client(lab, ["initiatives:read"], [APP], all_organisations=True)
 
-    with OAuth2Client(client_id=app.client_id, redirect_uri=APP, scope="initiatives:read", code_challenge_method="S256") as oauth:
+    with OAuth2Client(client_id=app.client_id, redirect_uri=APP, scope="initiatives:read", code_challenge_method="S256", timeout=HTTP_TIMEOUT) as oauth:
         stolen = {organisation.slug: _sign_in(base_url, oauth, organisation.id, OLD_PASSWORD) for organisation in (hotline, ministry)}
         # Before the reset both kinds of token work: the access token reads, the refresh token rotates.
         for slug, token in stolen.items():

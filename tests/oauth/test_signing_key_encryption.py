@@ -15,6 +15,7 @@ from api.auth.key_encryption import fingerprint
 from api.core.db import create_sync_engine
 from tests.oauth.test_issuer import _client, _coplab, _viewer, fresh_database  # noqa: F401
 from tests.server import COPLAB, coplab_environment, free_port, server_process
+from tests.server import HTTP_TIMEOUT
 
 
 def _new_key() -> tuple[str, bytes]:
@@ -41,7 +42,7 @@ def _sealed_with(stored: str) -> str:
 
 def _client_credentials(base: str, client: dict[str, str]) -> str:
     answer = httpx.post(f"{base}/oauth/token", data={"grant_type": "client_credentials"},
-                        auth=(client["client_id"], client["client_secret"]))
+                        auth=(client["client_id"], client["client_secret"]), timeout=HTTP_TIMEOUT)
     assert answer.status_code == 200, answer.text
     return answer.json()["access_token"]
 

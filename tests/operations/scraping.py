@@ -2,13 +2,14 @@
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from tests.server import HTTP_TIMEOUT
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 def scrape(base_url: str, *, token: str | None = None) -> Samples:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.get(f"{base_url}/metrics", headers=headers, timeout=60)
+    response = httpx.get(f"{base_url}/metrics", headers=headers, timeout=HTTP_TIMEOUT)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     return {

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.server import free_port, wait_until_answering
+from tests.server import HTTP_TIMEOUT
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Served:
 def client_token(base_url: str, client_id: str, secret: str) -> str:
     """An access token from the server's own token endpoint (client credentials): its issuer is the
     server's address, which a token minted in the test process would not name."""
-    response = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    response = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=HTTP_TIMEOUT)
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 

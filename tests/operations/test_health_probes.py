@@ -17,6 +17,7 @@ from api.main import create_app
 from tests.operations.serving import coplab_serve
 from tests.search.indexing import FlakyEngine
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.http
 
@@ -34,12 +35,12 @@ def test_livez_and_readyz_answer_get_and_head(database_url: str, tmp_path: Path)
     with coplab_serve(database_url, tmp_path) as served:
         base = served.base_url
         for path in ("/livez", "/health"):  # /health: the old name, kept
-            live = httpx.get(f"{base}{path}")
+            live = httpx.get(f"{base}{path}", timeout=HTTP_TIMEOUT)
             assert live.status_code == 200 and live.json() == {"status": "ok"}
             head = httpx.head(f"{base}{path}")
             assert head.status_code == 200 and head.content == b""
 
-        ready = _once_ready(lambda: httpx.get(f"{base}/readyz"))  # the search index is built at start
+        ready = _once_ready(lambda: httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT))  # the search index is built at start
         body = ready.json()
         assert body["status"] == "ready"
         assert list(body["checks"]) == ["database", "migrations", "shutdown", "search"]
@@ -50,7 +51,7 @@ def test_livez_and_readyz_answer_get_and_head(database_url: str, tmp_path: Path)
         head = httpx.head(f"{base}/readyz")
         assert head.status_code == 200 and head.content == b""
 
-        httpx.get(f"{base}/readyz", headers={"X-Request-ID": "probe-1"})
+        httpx.get(f"{base}/readyz", headers={"X-Request-ID": "probe-1"}, timeout=HTTP_TIMEOUT)
         served.stop()
         # A probe logs its access line and nothing else (probes come every few seconds).
         probe = [line for line in served.json_lines() if line["request_id"] == "probe-1"]
@@ -60,9 +61,9 @@ def test_livez_and_readyz_answer_get_and_head(database_url: str, tmp_path: Path)
 def test_readyz_refuses_a_database_behind_the_code_until_it_is_upgraded(older_database_url: str, tmp_path: Path) -> None:
     with coplab_serve(older_database_url, tmp_path) as served:
         base = served.base_url
-        assert httpx.get(f"{base}/livez").status_code == 200  # alive, yet not ready
+        assert httpx.get(f"{base}/livez", timeout=HTTP_TIMEOUT).status_code == 200  # alive, yet not ready
 
-        behind = httpx.get(f"{base}/readyz")
+        behind = httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT)
         assert behind.status_code == 503, behind.text
         body = behind.json()
         assert body["status"] == "not ready"
@@ -75,10 +76,10 @@ def test_readyz_refuses_a_database_behind_the_code_until_it_is_upgraded(older_da
         assert head.status_code == 503 and head.content == b""
 
         # The server did not migrate the database itself…
-        assert httpx.get(f"{base}/readyz").status_code == 503
+        assert httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT).status_code == 503
         # …and is ready once an operator has.
         migrations.upgrade(older_database_url)
-        ready = _once_ready(lambda: httpx.get(f"{base}/readyz"))  # its search index follows once it can
+        ready = _once_ready(lambda: httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT))  # its search index follows once it can
         assert ready.json()["checks"]["migrations"]["ok"] is True
         assert httpx.head(f"{base}/readyz").status_code == 200
 

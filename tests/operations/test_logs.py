@@ -18,6 +18,7 @@ from api.core.logs import JsonFormatter, RequestContext, request_id_var
 from api.core.settings import LogFormat, Settings
 from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from tests.operations.serving import client_token, coplab_serve
+from tests.server import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.http
 
@@ -38,13 +39,13 @@ def test_every_line_is_json_with_the_request_id_and_organisation(make, database_
         answer = httpx.post(
             f"{served.base_url}/graphql?mark=one",
             json=VIEWER,
-            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "abc-123"},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "abc-123"}, timeout=HTTP_TIMEOUT
         )
         assert answer.status_code == 200 and answer.json()["data"]["viewer"]["kind"] == "client"
         assert answer.headers["x-request-id"] == "abc-123"
         # A rejected token is logged by coplab at INFO, inside the request.
         refused = httpx.post(
-            f"{served.base_url}/graphql?mark=two", json=VIEWER, headers={"Authorization": "Bearer x.y.z", "X-Request-ID": "r:2.b_c"}
+            f"{served.base_url}/graphql?mark=two", json=VIEWER, headers={"Authorization": "Bearer x.y.z", "X-Request-ID": "r:2.b_c"}, timeout=HTTP_TIMEOUT
         )
         assert refused.status_code == 401 and refused.headers["x-request-id"] == "r:2.b_c"
         served.stop()
@@ -80,7 +81,7 @@ def test_every_line_is_json_with_the_request_id_and_organisation(make, database_
 )
 def test_a_malformed_request_id_is_replaced(incoming: str, database_url: str, tmp_path: Path) -> None:
     with coplab_serve(database_url, tmp_path) as served:
-        answer = httpx.get(f"{served.base_url}/livez?mark=malformed", headers={"X-Request-ID": incoming.encode()})
+        answer = httpx.get(f"{served.base_url}/livez?mark=malformed", headers={"X-Request-ID": incoming.encode()}, timeout=HTTP_TIMEOUT)
         assert answer.status_code == 200
         fresh = answer.headers["x-request-id"]
         assert FRESH_ID.fullmatch(fresh) and fresh != incoming
@@ -95,7 +96,7 @@ def test_a_malformed_request_id_is_replaced(incoming: str, database_url: str, tm
 def test_the_longest_well_formed_request_id_is_kept(database_url: str, tmp_path: Path) -> None:
     longest = "A-z.0:9_" * 16  # 128 characters
     with coplab_serve(database_url, tmp_path) as served:
-        answer = httpx.get(f"{served.base_url}/livez", headers={"X-Request-ID": longest})
+        answer = httpx.get(f"{served.base_url}/livez", headers={"X-Request-ID": longest}, timeout=HTTP_TIMEOUT)
         assert answer.headers["x-request-id"] == longest
         served.stop()
         [access] = _access_lines(served.json_lines(), "GET /livez")
@@ -107,7 +108,7 @@ def test_secrets_in_logged_messages_stay_redacted(make, database_url: str, tmp_p
     password = "correct-horse-battery-staple"
     with coplab_serve(database_url, tmp_path) as served:
         token = client_token(served.base_url, client.client_id, secret)
-        httpx.post(f"{served.base_url}/graphql?access_token={token}&password={password}&kept=yes", json=VIEWER)
+        httpx.post(f"{served.base_url}/graphql?access_token={token}&password={password}&kept=yes", json=VIEWER, timeout=HTTP_TIMEOUT)
         served.stop()
         output = served.output()
         lines = served.json_lines()
@@ -118,7 +119,7 @@ def test_secrets_in_logged_messages_stay_redacted(make, database_url: str, tmp_p
 
 def test_text_format_and_level_are_settings(database_url: str, tmp_path: Path) -> None:
     with coplab_serve(database_url, tmp_path, COPLAB_LOG_FORMAT="text") as served:
-        httpx.get(f"{served.base_url}/livez", headers={"X-Request-ID": "text-1"})
+        httpx.get(f"{served.base_url}/livez", headers={"X-Request-ID": "text-1"}, timeout=HTTP_TIMEOUT)
         served.stop()
         text = served.output()
     [access] = [line for line in text.splitlines() if "GET /livez HTTP/1.1" in line]
@@ -127,7 +128,7 @@ def test_text_format_and_level_are_settings(database_url: str, tmp_path: Path) -
     assert re.search(r"coplab \[request_id=-\] issuer http://", text), text
 
     with coplab_serve(database_url, tmp_path, COPLAB_LOG_LEVEL="warning") as served:
-        httpx.get(f"{served.base_url}/livez")
+        httpx.get(f"{served.base_url}/livez", timeout=HTTP_TIMEOUT)
         served.stop()
         quiet = served.output()
     assert "GET /livez" not in quiet and "issuer " not in quiet  # INFO lines are below the level

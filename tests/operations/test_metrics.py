@@ -18,6 +18,7 @@ from tests.factories import ALL_SCOPES, TEST_KEY_ENCRYPTION_KEY
 from tests.search.indexing import FlakyEngine, outbox_rows
 from tests.operations.scraping import label_values, names, scrape, value
 from tests.server import free_port, running_server
+from tests.server import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.http
 
@@ -30,7 +31,7 @@ GRAPHQL_SECONDS = "coplab_graphql_operation_duration_seconds_count"
 
 def _post(base: str, body: dict, token: str | None = None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.post(f"{base}/graphql", json=body, headers=headers, timeout=60)
+    return httpx.post(f"{base}/graphql", json=body, headers=headers, timeout=HTTP_TIMEOUT)
 
 
 def _writer(make) -> str:  # noqa: ANN001
@@ -77,9 +78,9 @@ def test_requests_operations_errors_and_refusals_are_counted(settings: Settings,
 def test_labels_hold_route_templates_never_raw_paths(settings: Settings) -> None:
     with running_server(settings) as base:
         before = scrape(base)
-        httpx.get(f"{base}/exports/initiatives-98765.csv", timeout=60)
-        httpx.get(f"{base}/no/such/page/45678", timeout=60)
-        httpx.request("PROPFIND", f"{base}/graphql", timeout=60)
+        httpx.get(f"{base}/exports/initiatives-98765.csv", timeout=HTTP_TIMEOUT)
+        httpx.get(f"{base}/no/such/page/45678", timeout=HTTP_TIMEOUT)
+        httpx.request("PROPFIND", f"{base}/graphql", timeout=HTTP_TIMEOUT)
         after = scrape(base)
     labels = label_values(after)
     assert not any("98765" in label or "45678" in label for label in labels), sorted(labels)
@@ -154,7 +155,7 @@ def test_refused_attempts_at_the_token_endpoint_are_counted(settings: Settings) 
     form = {"grant_type": "client_credentials", "client_id": "no-such-client", "client_secret": "guess"}
     with running_server(strict) as base:
         before = scrape(base)
-        statuses = [httpx.post(f"{base}/oauth/token", data=form, timeout=60).status_code for _ in range(3)]
+        statuses = [httpx.post(f"{base}/oauth/token", data=form, timeout=HTTP_TIMEOUT).status_code for _ in range(3)]
         after = scrape(base)
     assert statuses == [401, 429, 429]
     assert value(after, "coplab_rate_limited_total", limiter="token") - value(
@@ -168,7 +169,7 @@ def test_refused_attempts_at_the_token_endpoint_are_counted(settings: Settings) 
 def test_a_forged_form_is_counted_as_a_403(settings: Settings) -> None:
     with running_server(settings) as base:
         before = scrape(base)
-        forged = httpx.post(f"{base}{SIGN_IN_PATH}", data={"email": "someone@example.org"}, timeout=60)
+        forged = httpx.post(f"{base}{SIGN_IN_PATH}", data={"email": "someone@example.org"}, timeout=HTTP_TIMEOUT)
         after = scrape(base)
     assert forged.status_code == 403
     assert value(after, "coplab_http_refusals_total", status="403", route=SIGN_IN_PATH) - value(
@@ -179,15 +180,15 @@ def test_a_forged_form_is_counted_as_a_403(settings: Settings) -> None:
 def test_metrics_need_the_token_when_one_is_set(settings: Settings) -> None:
     guarded = settings.model_copy(update={"metrics_token": "scrape-secret"})
     with running_server(guarded) as base:
-        assert httpx.get(f"{base}/metrics", timeout=60).status_code == 401
-        wrong = httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer other"}, timeout=60)
+        assert httpx.get(f"{base}/metrics", timeout=HTTP_TIMEOUT).status_code == 401
+        wrong = httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer other"}, timeout=HTTP_TIMEOUT)
         assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Bearer")
         assert "coplab_http_request_duration_seconds" in {n.rsplit("_", 1)[0] for n in names(scrape(base, token="scrape-secret"))}
 
 
 def test_metrics_can_be_turned_off(settings: Settings) -> None:
     with running_server(settings.model_copy(update={"metrics_enabled": False})) as base:
-        assert httpx.get(f"{base}/metrics", timeout=60).status_code == 404
+        assert httpx.get(f"{base}/metrics", timeout=HTTP_TIMEOUT).status_code == 404
 
 
 def test_production_serves_metrics_only_with_a_token(database_url: str) -> None:
@@ -199,7 +200,7 @@ def test_production_serves_metrics_only_with_a_token(database_url: str) -> None:
         "tune_gc": False,  # served from this test process, which must stay untuned
     }
     with running_server(Settings(**production)) as base:
-        assert httpx.get(f"{base}/metrics", timeout=60).status_code == 404
+        assert httpx.get(f"{base}/metrics", timeout=HTTP_TIMEOUT).status_code == 404
     with running_server(Settings(**production, metrics_token="scrape-secret")) as base:
-        assert httpx.get(f"{base}/metrics", timeout=60).status_code == 401
+        assert httpx.get(f"{base}/metrics", timeout=HTTP_TIMEOUT).status_code == 401
         assert scrape(base, token="scrape-secret")

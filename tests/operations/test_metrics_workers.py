@@ -15,6 +15,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from tests.operations.scraping import scrape, value
 from tests.server import free_port, server_process
+from tests.server import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.http
 
@@ -59,7 +60,7 @@ def test_two_workers_counts_are_added_up(workers: tuple[str, Path]) -> None:
     # Requests on fresh connections, many at once, until both workers have served some.
     with ThreadPoolExecutor(max_workers=8) as pool:
         while sent < 400:
-            statuses = list(pool.map(lambda _: httpx.get(f"{base}/health", timeout=60).status_code, range(20)))
+            statuses = list(pool.map(lambda _: httpx.get(f"{base}/health", timeout=HTTP_TIMEOUT).status_code, range(20)))
             assert statuses == [200] * 20
             sent += 20
             if len([n for n in _health_by_process(directory).values() if n > 0]) >= 2:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.operations.serving import client_token, coplab_serve
+from tests.server import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.http
 
@@ -27,14 +28,14 @@ def test_a_request_is_followed_by_its_id_through_the_logs_and_the_metrics(make, 
         answer = httpx.post(
             f"{served.base_url}/graphql",
             json={"query": "query FollowMe { viewer { kind } }", "operationName": "FollowMe"},
-            headers={"Authorization": f"Bearer {token}", "X-Request-ID": REQUEST_ID},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": REQUEST_ID}, timeout=HTTP_TIMEOUT
         )
         assert answer.status_code == 200 and answer.headers["x-request-id"] == REQUEST_ID
         refused = httpx.post(f"{served.base_url}/graphql", json={"query": "query Broken { nothingHere }"},
-                             headers={"X-Request-ID": "follow-me-8"})
+                             headers={"X-Request-ID": "follow-me-8"}, timeout=HTTP_TIMEOUT)
         assert refused.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
-        open_metrics = httpx.get(f"{served.base_url}/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})
-        plain = httpx.get(f"{served.base_url}/metrics")
+        open_metrics = httpx.get(f"{served.base_url}/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"}, timeout=HTTP_TIMEOUT)
+        plain = httpx.get(f"{served.base_url}/metrics", timeout=HTTP_TIMEOUT)
         served.stop()
         lines = served.json_lines()
 

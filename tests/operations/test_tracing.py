@@ -15,6 +15,7 @@ import pytest
 
 from tests.factories import ALL_SCOPES
 from tests.server import free_port, server_process
+from tests.server import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.http
 
@@ -61,7 +62,7 @@ def test_one_request_is_one_trace_of_request_operation_and_sql(traced: tuple[str
     owner = make.organisation("owner")
     token = make.token(owner, ALL_SCOPES)
     response = httpx.post(f"{base}/graphql", json={"query": QUERY, "operationName": "ListOrganisations"},
-                          headers={"Authorization": f"Bearer {token}"}, timeout=60)
+                          headers={"Authorization": f"Bearer {token}"}, timeout=HTTP_TIMEOUT)
     assert response.status_code == 200 and "errors" not in response.json()
     operation, spans = _operation_span(path)
     trace = [s for s in spans if s["context"]["trace_id"] == operation["context"]["trace_id"]]
@@ -94,7 +95,7 @@ def test_background_work_starts_no_trace(traced: tuple[str, Path]) -> None:
     base, path = traced
     # The indexer polls the outbox every 0.2 s; a request marks when it has been doing so for a while.
     time.sleep(2)
-    assert httpx.get(f"{base}/jwks-missing", timeout=60).status_code == 404
+    assert httpx.get(f"{base}/jwks-missing", timeout=HTTP_TIMEOUT).status_code == 404
     deadline = time.monotonic() + 30
     while not (spans := _spans(path)):
         assert time.monotonic() < deadline, "the request was not traced"

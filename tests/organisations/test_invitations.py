@@ -24,6 +24,7 @@ from api.core.settings import Settings
 from tests.factories import gid, lab_admin_token, membership_of, mutate, user_errors
 from tests.oauth.sign_in import Browser, forms, query
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 APP = "https://app.coplab.example/callback"
 SCOPES = "initiatives:read org:read org:admin"
@@ -62,7 +63,7 @@ def world(make):  # noqa: ANN001, ANN201
 
 def _graphql(base_url: str, token: str, text: str, variables: dict) -> dict:
     answer = httpx.post(
-        f"{base_url}/graphql", json={"query": text, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
+        f"{base_url}/graphql", json={"query": text, "variables": variables}, headers={"Authorization": f"Bearer {token}"}, timeout=HTTP_TIMEOUT
     )
     assert answer.status_code == 200, answer.text
     return answer.json()
@@ -86,7 +87,7 @@ def _form_token(page: httpx.Response) -> str:
 
 def _use_link(base_url: str, url: str, **fields: str) -> httpx.Response:
     """Open the invitation link as a browser does and send its form with `fields`."""
-    with httpx.Client(timeout=60) as browser:  # a loaded machine answers a sign-in slowly
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:  # a loaded machine answers a sign-in slowly
         page = browser.get(_on(base_url, url))
         assert page.status_code == 200, page.text
         code = re.search(r'name="code" value="([^"]+)"', page.text).group(1)
@@ -110,7 +111,7 @@ def _sign_in_for(base_url: str, client_id: str, email: str, password: str) -> ht
     """Sign in through the web app; the page that answers the password."""
     browser = Browser(base_url)
     try:
-        with OAuth2Client(client_id=client_id, redirect_uri=APP, scope=SCOPES, code_challenge_method="S256") as oauth:
+        with OAuth2Client(client_id=client_id, redirect_uri=APP, scope=SCOPES, code_challenge_method="S256", timeout=HTTP_TIMEOUT) as oauth:
             url, _ = oauth.create_authorization_url(f"{base_url}/oauth/authorize", code_verifier=generate_token(48))
             return browser.sign_in(url, email, password)
     finally:
@@ -163,7 +164,7 @@ def test_an_account_whose_password_another_organisation_set_cannot_act_for_the_n
     # Even a token naming the person for B (as an operator's `coplab token mint` makes) is refused while pending.
     minted = make.token(world.bravo, "initiatives:read org:admin", user=victim)
     refused = httpx.post(f"{base_url}/graphql", json={"query": READ, "variables": {"id": gid("Initiative", world.secret.id)}},
-                         headers={"Authorization": f"Bearer {minted}"})
+                         headers={"Authorization": f"Bearer {minted}"}, timeout=HTTP_TIMEOUT)
     assert refused.status_code == 401
     # B's log says nothing about the account, and A's log holds nothing of B.
     assert _events(db, world.bravo) == []
@@ -200,7 +201,7 @@ def test_the_accepted_invitation_lets_the_person_sign_in_and_read_the_organisati
     browser = Browser(base_url)
     try:
         with OAuth2Client(
-            client_id=world.app.client_id, redirect_uri=APP, scope="initiatives:read", code_challenge_method="S256"
+            client_id=world.app.client_id, redirect_uri=APP, scope="initiatives:read", code_challenge_method="S256", timeout=HTTP_TIMEOUT
         ) as oauth:
             verifier = generate_token(48)
             url, _ = oauth.create_authorization_url(f"{base_url}/oauth/authorize", code_verifier=verifier)
@@ -257,7 +258,7 @@ def test_an_invited_admin_does_not_keep_the_organisation_administered(client, db
 def test_of_two_invitations_of_a_new_address_only_the_first_used_sets_the_password(base_url, db, world) -> None:  # noqa: ANN001
     by_alpha = _add(base_url, world.alpha_admin, world.alpha, "new@x.example", "VIEWER")
     by_bravo = _add(base_url, world.bravo_admin, world.bravo, "new@x.example", "VIEWER")
-    with httpx.Client(timeout=60) as browser:  # B's page, opened while the account has no password yet
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:  # B's page, opened while the account has no password yet
         page = browser.get(_on(base_url, by_bravo["invitationUrl"]))
         assert page.text.count('autocomplete="new-password"') == 2
         done = _use_link(base_url, by_alpha["invitationUrl"], password=OWN_PASSWORD, password_confirmation=OWN_PASSWORD)

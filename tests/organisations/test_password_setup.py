@@ -22,6 +22,7 @@ from api.organisations.models import Membership, Organisation, User
 from api.core.settings import Settings
 from tests.factories import gid, lab_admin_token, membership_of, mutate, set_columns, stored, user_errors
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 ADD = "membership { role acceptedAt user { email } } invitationUrl passwordSetupUrl"
 ISSUE = "membership { id } passwordSetupUrl"
@@ -108,7 +109,7 @@ def test_a_person_who_has_a_password_gets_a_link_too_and_it_asks_for_their_own(c
     assert payload["membership"]["acceptedAt"] is None
     [setup] = _setups(db)
     assert setup.membership_id == membership_of(db, iwf, person).id
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:
         page = browser.get(_on(base_url, payload["invitationUrl"]))
     assert page.status_code == 200
     assert 'autocomplete="current-password"' in page.text and 'autocomplete="new-password"' not in page.text
@@ -122,7 +123,7 @@ def test_a_person_of_another_organisation_without_a_password_gets_a_link_that_ca
     make.member(make.organisation("ncmec"), "bo@ncmec.example")
     payload = _add(client, token, iwf, "bo@ncmec.example")
     assert user_errors(payload) == [] and payload["invitationUrl"] is not None
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:
         url = _on(base_url, payload["invitationUrl"])
         page = browser.get(url)
         assert 'autocomplete="new-password"' not in page.text
@@ -235,7 +236,7 @@ def _events(db) -> list[tuple[AuditKind, int | None, str | None, str | None]]:  
 @pytest.mark.http
 def test_a_member_sets_a_password_with_the_link(base_url, db, iwf, invited) -> None:  # noqa: ANN001
     person, code = invited
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:
         page = browser.get(f"{base_url}/account/password", params={"code": code})
         assert page.status_code == 200
         assert '<html lang="en">' in page.text
@@ -285,7 +286,7 @@ def test_a_member_sets_a_password_with_the_link(base_url, db, iwf, invited) -> N
 )
 def test_a_cross_site_form_is_refused_and_changes_nothing(base_url, db, invited, send_cookie, headers) -> None:  # noqa: ANN001
     person, code = invited
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:
         form_token = _opened(browser, base_url, code)
         if not send_cookie:
             browser.cookies.clear()
@@ -299,7 +300,7 @@ def test_a_cross_site_form_is_refused_and_changes_nothing(base_url, db, invited,
 @pytest.mark.http
 def test_a_form_token_other_than_the_cookie_is_refused(base_url, db, invited) -> None:  # noqa: ANN001
     person, code = invited
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:
         _opened(browser, base_url, code)
         fields = {"csrf_token": "guessed", "code": code, "password": PASSWORD, "password_confirmation": PASSWORD}
         refused = _post(browser, base_url, fields)
@@ -310,7 +311,7 @@ def test_a_form_token_other_than_the_cookie_is_refused(base_url, db, invited) ->
 @pytest.mark.http
 def test_a_used_link_cannot_set_the_password_again(base_url, db, invited) -> None:  # noqa: ANN001
     person, code = invited
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:
         form_token = _opened(browser, base_url, code)
         fields = {"csrf_token": form_token, "code": code, "password": PASSWORD, "password_confirmation": PASSWORD}
         assert _post(browser, base_url, fields).status_code == 200
@@ -347,7 +348,7 @@ def test_a_bad_link_shows_why_and_changes_nothing(base_url, db, invited, link, s
         code = good_code
         set_columns(db, _setups(db)[0], used_at=utcnow())
     before = (_setups(db), _user(db, person.email).password_hash)
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:
         shown = browser.get(f"{base_url}/account/password", params={"code": code})
         # The form token of a good page, so only the code is wrong.
         form_token = _opened(browser, base_url, _issue_setup(db, membership, expires_in=timedelta(days=1)))
@@ -378,7 +379,7 @@ def test_an_unacceptable_password_is_shown_and_changes_nothing(  # noqa: PLR0913
     base_url, db, invited, password, confirmation, field, message  # noqa: ANN001
 ) -> None:
     person, code = invited
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=HTTP_TIMEOUT) as browser:
         form_token = _opened(browser, base_url, code)
         fields = {"csrf_token": form_token, "code": code, "password": password, "password_confirmation": confirmation}
         shown = _post(browser, base_url, fields)

@@ -13,6 +13,7 @@ import time
 import httpx
 
 from tests.initiatives.test_create_statements import FULL
+from tests.server import HTTP_TIMEOUT
 
 CREATE = """
 mutation($input: CreateInitiativeInput!) {
@@ -42,7 +43,7 @@ async def run(url: str, token: str, clients: int, seconds: float) -> None:
     failures: list[str] = []
     limits = httpx.Limits(max_connections=clients)
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=HTTP_TIMEOUT) as http:
         started = time.monotonic()
         await asyncio.gather(*(_client(http, n, started + seconds, latencies, failures) for n in range(clients)))
         elapsed = time.monotonic() - started

@@ -37,6 +37,7 @@ from api.core.settings import PROJECT_ROOT, Settings
 from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from tests.perf import synthetic
 from tests.perf.baseline import SERVER_TIME_HEADER, SQL_HEADER
+from tests.server import HTTP_TIMEOUT
 
 ISSUER = "https://bench.coplab.invalid"
 MEMBER_SCOPES = "initiatives:read assessments:read practices:read org:read"
@@ -212,7 +213,7 @@ async def _concurrent_phase(
 ) -> float:
     remaining = requests
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=HTTP_TIMEOUT) as client:
         # Open the connections before the clock starts.
         await asyncio.gather(*(client.get(endpoints.health_url) for _ in range(concurrency)))
 
@@ -276,7 +277,7 @@ def start_server(database_url: str) -> tuple[subprocess.Popen, str]:
          "--port", str(port), "--issuer", ISSUER],
         cwd=PROJECT_ROOT,
     )
-    return process, wait_until_healthy(process, f"http://127.0.0.1:{port}", timeout=60)
+    return process, wait_until_healthy(process, f"http://127.0.0.1:{port}", timeout=HTTP_TIMEOUT)
 
 
 def wait_until_healthy(process: subprocess.Popen, base_url: str, *, timeout: float) -> str:
@@ -431,7 +432,7 @@ def run(args: argparse.Namespace) -> dict:
               "figures will be noisy", flush=True)
     process, base_url = start_server(url)
     try:
-        with httpx.Client(timeout=60) as client:
+        with httpx.Client(timeout=HTTP_TIMEOUT) as client:
             for caller, token in callers.items():
                 endpoints = Endpoints(base_url, args.first, token)
                 check = verify_same(client, endpoints, caller)

@@ -59,6 +59,7 @@ from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from tests.perf import synthetic
 from tests.meilisearch_server import MeilisearchServer, find_or_start_meilisearch, no_server_reason
 from tests.perf.bench_initiatives_page import free_port, machine, source_tree, summary, wait_until_healthy
+from tests.server import HTTP_TIMEOUT
 
 ISSUER = "https://bench.coplab.invalid"
 ENGINES = ("embedded", "meilisearch")
@@ -267,7 +268,7 @@ def measure_engine(
     started = time.perf_counter()
     process, base_url = start_server(url, timeout=args.startup_timeout, env=engine.server_env)
     try:
-        with httpx.Client(timeout=60) as client:
+        with httpx.Client(timeout=HTTP_TIMEOUT) as client:
             # The embedded engine's server fills its own index after starting: wait until it sees
             # what the benchmark's engine sees. On Meilisearch it searches the index just built.
             visible = engine.backend.search(engine_request(Case("all", ("",)), "", principal)).total_hits

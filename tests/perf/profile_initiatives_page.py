@@ -30,6 +30,7 @@ from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from tests.perf import synthetic
 from tests.perf.baseline import build_app
 from tests.perf.bench_initiatives_page import ISSUER, MEMBER_SCOPES, QUERY
+from tests.server import HTTP_TIMEOUT
 
 GRAPHQL, BASELINE = "graphql", "baseline"
 
@@ -106,7 +107,7 @@ async def _profile(url: str, token: str | None, requests: int, pyinstrument: Pat
         engine = inner.state.engine.sync_engine
         sa.event.listen(engine, "before_cursor_execute", recorder.before)
         sa.event.listen(engine, "after_cursor_execute", recorder.after)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=HTTP_TIMEOUT) as client:
 
             async def call(which: str) -> None:
                 if which == GRAPHQL:

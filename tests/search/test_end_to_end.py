@@ -13,6 +13,7 @@ import pytest
 from api.core.settings import Settings
 from tests.meilisearch_server import on_meilisearch
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 CREATE = """mutation($i: CreateInitiativeInput!) {
   createInitiative(input: $i) { initiative { id } userErrors { field code } } }"""
@@ -38,7 +39,7 @@ def base_url(request: pytest.FixtureRequest, settings: Settings) -> Iterator[str
 
 def _graphql(base_url: str, token: str | None, query: str, variables: dict) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = httpx.post(f"{base_url}/graphql", json={"query": query, "variables": variables}, headers=headers).json()
+    body = httpx.post(f"{base_url}/graphql", json={"query": query, "variables": variables}, headers=headers, timeout=HTTP_TIMEOUT).json()
     assert "errors" not in body, body
     return body["data"]
 

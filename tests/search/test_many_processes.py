@@ -28,6 +28,7 @@ from tests.conftest import empty_database
 from tests.meilisearch_server import on_meilisearch
 from tests.search.indexing import log_end
 from tests.server import free_port, server_process, wait_until_answering
+from tests.server import HTTP_TIMEOUT
 
 COPLAB = shutil.which("coplab", path=str(Path(sys.executable).parent))
 CREATE = """mutation($i: CreateInitiativeInput!) { createInitiative(input: $i) {
@@ -75,7 +76,7 @@ def server_processes(settings: Settings, count: int, *args: str, **env: str) -> 
 
 def _post(url: str, query: str, variables: dict, token: str | None = None) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    answer = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables}, headers=headers, timeout=60)
+    answer = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables}, headers=headers, timeout=HTTP_TIMEOUT)
     body = answer.json()
     assert "errors" not in body, body
     return body["data"]
@@ -310,7 +311,7 @@ def test_a_worker_restarted_after_a_crash_takes_requests_only_once_its_index_is_
             assert time.monotonic() < deadline, "no worker replaced the killed one"
             request_id = uuid.uuid4().hex
             answer = httpx.post(f"{url}/graphql", json={"query": "{ searchInitiatives(query: \"\") { totalHits } }"},
-                                headers={"X-Request-ID": request_id}, timeout=60)
+                                headers={"X-Request-ID": request_id}, timeout=HTTP_TIMEOUT)
             answers[request_id] = answer.json()
             if replacement_built_at is None and set(_built_by(log)) - {first, second}:
                 replacement_built_at = time.monotonic()

@@ -17,6 +17,7 @@ from api.initiatives.models import Initiative
 from api.core.settings import Settings
 from tests.meilisearch_server import MeilisearchServer, on_meilisearch
 from tests.server import free_port, running_server, wait_until_answering
+from tests.server import HTTP_TIMEOUT
 
 COPLAB = [sys.executable, "-m", "api.cli"]
 CREATE = """mutation($i: CreateInitiativeInput!) {
@@ -112,7 +113,7 @@ def test_reindex_swaps_in_a_full_index_while_writes_go_on_and_check_finds_them_e
     check = _coplab("search", "check", live=live)
     assert check.returncode == 0, check.stdout
     indexes = httpx.get(f"{live.meilisearch_url}/indexes", params={"limit": 1000},
-                        headers=meilisearch_server.headers()).json()["results"]
+                        headers=meilisearch_server.headers(), timeout=HTTP_TIMEOUT).json()["results"]
     assert [i["uid"] for i in indexes if i["uid"].startswith(live.search_index_uid)] == [live.search_index_uid]
 
 
@@ -276,7 +277,7 @@ def test_reindex_with_a_key_limited_to_the_index_says_it_cannot_see_the_swap(liv
     try:
         reindex = _coplab("search", "reindex", live=live.model_copy(update={"meilisearch_api_key": key}))
     finally:
-        httpx.delete(f"{live.meilisearch_url}/keys/{key_uid}", headers=meilisearch_server.headers())
+        httpx.delete(f"{live.meilisearch_url}/keys/{key_uid}", headers=meilisearch_server.headers(), timeout=HTTP_TIMEOUT)
 
     assert reindex.returncode == 1
     said = " ".join(reindex.stdout.split())

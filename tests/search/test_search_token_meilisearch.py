@@ -20,6 +20,7 @@ from api.organisations.models import OrganisationStatus
 from api.core.settings import Settings
 from tests.factories import graphql
 from tests.meilisearch_server import MeilisearchServer, on_meilisearch
+from tests.server import HTTP_TIMEOUT
 
 SEARCH_TOKEN = "mutation { searchToken { token url indexUid expiresAt } }"
 SEARCH = """query($q: String!) { searchInitiatives(query: $q, facets: [STATUS], hitsPerPage: 50) {
@@ -114,7 +115,7 @@ def test_anonymous_callers_get_no_token_and_meilisearch_refuses_a_search_without
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert [h["initiative"]["title"] for h in anonymous["hits"]] == ["Grooming helpline"]
     # No Authorization header at all: the server holds a master key, so it answers 401.
-    without_key = httpx.post(f"{live.meilisearch_url}/indexes/{live.search_index_uid}/search", json={"q": "grooming"})
+    without_key = httpx.post(f"{live.meilisearch_url}/indexes/{live.search_index_uid}/search", json={"q": "grooming"}, timeout=HTTP_TIMEOUT)
     assert (without_key.status_code, without_key.json()["code"]) == (401, "missing_authorization_header")
 
 

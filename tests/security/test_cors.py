@@ -9,6 +9,7 @@ import pytest
 
 from api.core.settings import Settings
 from tests.server import running_server
+from tests.server import HTTP_TIMEOUT
 
 ALLOWED = "https://portal.coplab.example"
 ALSO_ALLOWED = "http://localhost:3000"
@@ -34,7 +35,7 @@ def _preflight(base_url: str, origin: str) -> httpx.Response:
 
 def _post(base_url: str, origin: str, token: str | None = None) -> httpx.Response:
     headers = {"Origin": origin, **({"Authorization": f"Bearer {token}"} if token else {})}
-    return httpx.post(f"{base_url}/graphql", json=VIEWER, headers=headers)
+    return httpx.post(f"{base_url}/graphql", json=VIEWER, headers=headers, timeout=HTTP_TIMEOUT)
 
 
 @pytest.mark.parametrize("origin", [ALLOWED, ALSO_ALLOWED])

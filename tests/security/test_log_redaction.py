@@ -15,6 +15,7 @@ from uvicorn.logging import AccessFormatter
 from api.core.log_redaction import REDACTED
 from api.core.settings import Settings
 from tests.server import free_port, running_server, wait_until_answering
+from tests.server import HTTP_TIMEOUT
 
 VIEWER = {"query": "{ viewer { kind } }"}
 ONE_TIME_CODE = "one-time-code-4f1c9e"
@@ -60,7 +61,7 @@ def _text(record: logging.LogRecord) -> str:
 
 
 def _token(base_url: str, client_id: str, secret: str) -> str:
-    response = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    response = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=HTTP_TIMEOUT)
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
@@ -70,12 +71,12 @@ def test_a_token_in_the_query_string_is_logged_redacted(make, settings: Settings
     with running_server(settings, log_level="info") as base_url, collected() as logs:
         token = _token(base_url, client.client_id, secret)
         # The token is valid, but not read from the query string: the caller stays anonymous.
-        response = httpx.post(f"{base_url}/graphql?access_token={token}", json=VIEWER)
+        response = httpx.post(f"{base_url}/graphql?access_token={token}", json=VIEWER, timeout=HTTP_TIMEOUT)
         assert response.status_code == 200 and response.json()["data"]["viewer"]["kind"] == "anonymous"
-        bearer = httpx.post(f"{base_url}/graphql", json=VIEWER, headers={"Authorization": f"Bearer {token}"})
+        bearer = httpx.post(f"{base_url}/graphql", json=VIEWER, headers={"Authorization": f"Bearer {token}"}, timeout=HTTP_TIMEOUT)
         assert bearer.json()["data"]["viewer"]["kind"] == "client"
-        assert httpx.get(f"{base_url}/health?code={ONE_TIME_CODE}&state=kept").status_code == 200
-        refused = httpx.post(f"{base_url}/graphql?token={token}", json=VIEWER, headers={"Authorization": "Bearer x.y.z"})
+        assert httpx.get(f"{base_url}/health?code={ONE_TIME_CODE}&state=kept", timeout=HTTP_TIMEOUT).status_code == 200
+        refused = httpx.post(f"{base_url}/graphql?token={token}", json=VIEWER, headers={"Authorization": "Bearer x.y.z"}, timeout=HTTP_TIMEOUT)
         assert refused.status_code == 401  # logged by coplab too ("rejected bearer token")
 
     texts = [_text(record) for record in logs.records]
@@ -118,7 +119,7 @@ def test_coplab_serve_writes_no_token_to_its_output(make, served) -> None:  # no
     base_url, process = served
     client, secret = make.oauth_client(make.organisation("ngo"), ["initiatives:read"])
     token = _token(base_url, client.client_id, secret)
-    assert httpx.post(f"{base_url}/graphql?access_token={token}", json=VIEWER).status_code == 200
+    assert httpx.post(f"{base_url}/graphql?access_token={token}", json=VIEWER, timeout=HTTP_TIMEOUT).status_code == 200
     process.terminate()
     output, _ = process.communicate(timeout=15)
     assert "POST /oauth/token HTTP/1.1" in output and "POST /graphql?access_token=" in output, output

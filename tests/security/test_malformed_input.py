@@ -13,6 +13,7 @@ from sqlalchemy import event
 from api.core.middleware import MAX_JSON_DEPTH
 from tests.factories import gid, graphql
 from tests.security.conftest import codes
+from tests.server import HTTP_TIMEOUT
 
 GRAPHQL_JSON = {"content-type": "application/json"}
 
@@ -249,7 +250,7 @@ def test_the_reported_request_against_a_live_server(settings, make) -> None:
 
     organisation = make.organisation("iwf")
     make.member(organisation, "someone@iwf.example")
-    with running_server(settings) as base, httpx.Client(base_url=base) as http:
+    with running_server(settings) as base, httpx.Client(base_url=base, timeout=HTTP_TIMEOUT) as http:
         for _ in range(5):
             response = http.post("/graphql", json={"query": NESTED})
             assert response.status_code == 200 and codes(response.json()) == ["BAD_USER_INPUT"]

@@ -24,6 +24,7 @@ from tests.seed.test_registry_files import (
 )
 from tests.seed.test_seed_command import seeded
 from tests.server import free_port
+from tests.server import HTTP_TIMEOUT
 
 ORGANISATIONS = """query ($after: String) {
   organisations(first: 100, after: $after) {
@@ -92,7 +93,7 @@ def test_the_readme_run_command_serves_the_seeded_registry(database_url, engine,
         while True:
             assert server.poll() is None, server.stdout.read()
             try:
-                response = httpx.post(f"{base}/graphql", json={"query": "{ initiatives(first: 50) { edges { node { title provenance { source } } } } }"})
+                response = httpx.post(f"{base}/graphql", json={"query": "{ initiatives(first: 50) { edges { node { title provenance { source } } } } }"}, timeout=HTTP_TIMEOUT)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "the server did not start"

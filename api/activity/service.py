@@ -1,0 +1,31 @@
+"""Recording activity. Flushes, never commits: the entry lands with the change it describes or not at all."""
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.activity.models import Activity, ActivityKind
+from api.auth.principal import Principal
+
+
+async def record(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    kind: ActivityKind,
+    subject_type: str,
+    subject_id: int,
+    version: int | None = None,
+    detail: dict | None = None,
+) -> Activity:
+    """Append one entry for what `principal` just did to a record."""
+    entry = Activity(
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        organisation_id=principal.organisation_id,
+        actor=principal.subject,
+        version=version,
+        detail=detail or {},
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
