@@ -22,7 +22,9 @@ from api.organisations.models import Membership, NetworkMembership, Organisation
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.search import outbox as _outbox  # noqa: F401  (the listener that fills the search outbox)
 from api.search.models import SearchLogState, SearchOutbox
+from api.reviews.models import Disagreement, ReviewAssignment, ReviewConflict, Reviewer, Revision
 from api.seeding.models import SeedRecord
+from api.versions.models import RecordVersion
 from api.vocabularies.models import Vocabulary, VocabularyTerm
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "AuthorizationCode",
     "BestPractice",
     "ConsentTicket",
+    "Disagreement",
     "Endorsement",
     "EvidenceAssessment",
     "FailedAttempt",
@@ -43,10 +46,10 @@ __all__ = [
     "Membership",
     "NetworkMembership",
     "OAuthClient",
-    "OutcomeRating",
-    "OutcomeRatingChange",
     "OAuthGrant",
     "Organisation",
+    "OutcomeRating",
+    "OutcomeRatingChange",
     "Participation",
     "PasswordSetup",
     "PracticeClassification",
@@ -54,7 +57,12 @@ __all__ = [
     "RatingAppeal",
     "RatingAppealReviewer",
     "RatingInquiry",
+    "RecordVersion",
     "RefreshToken",
+    "ReviewAssignment",
+    "ReviewConflict",
+    "Reviewer",
+    "Revision",
     "RevokedAccessToken",
     "SearchLogState",
     "SearchOutbox",

@@ -5,6 +5,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry import relay
 
+from api.versions.types import Versioned
 from api.graphql.context import Info
 from api.evidence import loaders, service, studies
 from api.evidence.models import EvidenceAssessment as AssessmentRow
@@ -143,7 +144,7 @@ class Study(relay.Node):
 
 
 @strawberry.type(description="One organisation's coding of one study, as evidence that an initiative works.")
-class EvidenceAssessment(relay.Node):
+class EvidenceAssessment(relay.Node, Versioned):
     id: relay.NodeID[int]
     follow_up: str | None = strawberry.field(description="Length of follow-up, as the assessment gives it.")
     limitations: str | None = strawberry.field(description="Limitations the assessors note.")

@@ -23,6 +23,8 @@ from api.core.batches import codes_by_scheme, grouped
 from api.organisations import service as organisations
 from api.core.ordering import SortKey
 from api.ratings import service as ratings
+from api.versions import service as versions
+from api.versions.models import Publication
 from api.search import outbox as search_outbox
 from api.core.validation import Patch
 from api.core.writable import writable
@@ -293,7 +295,9 @@ async def create(*, session: AsyncSession, principal: Principal, data: Initiativ
     session.add(initiative)
     await session.flush()
     await _replace_classifications(session, initiative.id, codes, new=True)
-    await session.flush()
+    await versions.publish(
+        session=session, principal=principal, record_type="Initiative", record_id=initiative.id, publication=Publication.DIRECT, new=True
+    )
     return initiative
 
 
@@ -340,6 +344,10 @@ async def update(
         await ratings.recompute(
             session=session, initiative_ids=[initiative.id], reason=ratings.Reason.SUBJECT, actor=principal.subject
         )
+    # Initiatives publish directly: every change readers can see is a new version.
+    await versions.publish(
+        session=session, principal=principal, record_type="Initiative", record_id=initiative.id, publication=Publication.DIRECT
+    )
     return initiative
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Optional, TypeVar
 import strawberry
 from strawberry import relay
 
+from api.versions.types import Versioned
 from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
 from api.figures import loaders as figure_loaders
@@ -40,7 +41,7 @@ class Link:
 
 
 @strawberry.type(description="An initiative against online child sexual exploitation and abuse.")
-class Initiative(relay.Node):
+class Initiative(relay.Node, Versioned):
     id: relay.NodeID[int]
     title: str = strawberry.field(description="Title.")
     summary: str | None = strawberry.field(description="One-paragraph summary.")

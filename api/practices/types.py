@@ -7,6 +7,7 @@ from functools import partial
 import strawberry
 from strawberry import relay
 
+from api.versions.types import Versioned
 from api.graphql.context import Info
 from api.evidence.types import EvidenceAssessment
 from api.graphql.filter_codes import FilterCodes
@@ -45,7 +46,7 @@ class Endorsement:
 
 
 @strawberry.type(description="A practice the Lab's members recommend, and what it rests on.")
-class BestPractice(relay.Node):
+class BestPractice(relay.Node, Versioned):
     id: relay.NodeID[int]
     title: str = strawberry.field(description="Short name of the practice.")
     statement: str = strawberry.field(description="What to do.")

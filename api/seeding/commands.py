@@ -17,6 +17,7 @@ from api.seeding import synthetic
 from api.seeding.validate import Registry, SeedInvalid, read_registry
 from api.vocabularies import service as vocabularies
 from api.ratings import service as ratings
+from api.versions import service as versions
 from api.vocabularies.commands import prepare_database
 
 
@@ -86,6 +87,8 @@ async def _load(
                 report = await seeding.load(
                     session=session, registry=registry, progress=lambda _kind, n: bars.advance(task, n)
                 )
+            # What the files changed becomes a new version of each record, marked as nobody's review.
+            await versions.catch_up(session=session, actor=seeding.SEED_ACTOR, change_note="Changed by the Lab's seed files.")
             if dry_run:
                 await session.rollback()
             else:
@@ -166,4 +169,5 @@ def _seed_synthetic(initiatives: int, seed_value: int, alongside_registry: bool)
         )
     )
     console.print(f"{rated} outcome ratings computed")
+    in_transaction(lambda session: versions.catch_up(session=session, actor=synthetic.ACTOR))
     console.print(synthetic.SEARCH_REINDEX_NOTE)

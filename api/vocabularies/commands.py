@@ -7,6 +7,7 @@ from api.core.console import console, in_transaction, progress
 from api.core.settings import get_settings
 from api.migrations.commands import db_upgrade
 from api.ratings import service as ratings
+from api.versions import service as versions
 from api.vocabularies import service as vocabularies
 
 vocab_app = typer.Typer(help="Controlled vocabularies.", no_args_is_help=True)
@@ -38,3 +39,5 @@ def prepare_database() -> None:
     rated = in_transaction(lambda session: ratings.adopt_first_ruleset(session=session, actor="cli"))
     if rated:
         console.print(f"rule set adopted; {rated} outcome ratings computed")
+    # Records written before versions were kept get their version 1 (once: afterwards nothing is missing).
+    in_transaction(lambda session: versions.catch_up(session=session, actor="cli"))

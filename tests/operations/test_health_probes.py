@@ -37,7 +37,7 @@ def test_livez_and_readyz_answer_get_and_head(database_url: str, tmp_path: Path)
         for path in ("/livez", "/health"):  # /health: the old name, kept
             live = httpx.get(f"{base}{path}", timeout=HTTP_TIMEOUT)
             assert live.status_code == 200 and live.json() == {"status": "ok"}
-            head = httpx.head(f"{base}{path}")
+            head = httpx.head(f"{base}{path}", timeout=HTTP_TIMEOUT)
             assert head.status_code == 200 and head.content == b""
 
         ready = _once_ready(lambda: httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT))  # the search index is built at start
@@ -48,7 +48,7 @@ def test_livez_and_readyz_answer_get_and_head(database_url: str, tmp_path: Path)
         heads = ", ".join(sorted(migrations.script_heads()))
         assert body["checks"]["migrations"]["detail"] == f"at head {heads}"
 
-        head = httpx.head(f"{base}/readyz")
+        head = httpx.head(f"{base}/readyz", timeout=HTTP_TIMEOUT)
         assert head.status_code == 200 and head.content == b""
 
         httpx.get(f"{base}/readyz", headers={"X-Request-ID": "probe-1"}, timeout=HTTP_TIMEOUT)
@@ -72,7 +72,7 @@ def test_readyz_refuses_a_database_behind_the_code_until_it_is_upgraded(older_da
         detail = body["checks"]["migrations"]["detail"]
         assert f"database at {OLDER_REVISION}" in detail and "coplab db upgrade" in detail, detail
         assert older_database_url not in behind.text  # the body never names the database
-        head = httpx.head(f"{base}/readyz")
+        head = httpx.head(f"{base}/readyz", timeout=HTTP_TIMEOUT)
         assert head.status_code == 503 and head.content == b""
 
         # The server did not migrate the database itself…
@@ -81,7 +81,7 @@ def test_readyz_refuses_a_database_behind_the_code_until_it_is_upgraded(older_da
         migrations.upgrade(older_database_url)
         ready = _once_ready(lambda: httpx.get(f"{base}/readyz", timeout=HTTP_TIMEOUT))  # its search index follows once it can
         assert ready.json()["checks"]["migrations"]["ok"] is True
-        assert httpx.head(f"{base}/readyz").status_code == 200
+        assert httpx.head(f"{base}/readyz", timeout=HTTP_TIMEOUT).status_code == 200
 
 
 def _once_ready(get: Callable[[], httpx.Response], timeout: float = 60) -> httpx.Response:

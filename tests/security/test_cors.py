@@ -30,7 +30,7 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 
 def _preflight(base_url: str, origin: str) -> httpx.Response:
-    return httpx.options(f"{base_url}/graphql", headers={"Origin": origin, **PREFLIGHT})
+    return httpx.options(f"{base_url}/graphql", headers={"Origin": origin, **PREFLIGHT}, timeout=HTTP_TIMEOUT)
 
 
 def _post(base_url: str, origin: str, token: str | None = None) -> httpx.Response:
