@@ -24,6 +24,7 @@ from api.search import outbox as _outbox  # noqa: F401  (the listener that fills
 from api.search.models import SearchLogState, SearchOutbox
 from api.seeding.models import SeedRecord
 from api.vocabularies.models import Vocabulary, VocabularyTerm
+from api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSecret
 
 __all__ = [
     "Activity",
@@ -63,4 +64,8 @@ __all__ = [
     "User",
     "Vocabulary",
     "VocabularyTerm",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookSecret",
 ]

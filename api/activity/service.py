@@ -4,6 +4,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.activity.models import Activity, ActivityKind
 from api.auth.principal import Principal
+from api.webhooks import outbox as webhooks
 
 
 async def record(
@@ -28,4 +29,5 @@ async def record(
     )
     session.add(entry)
     await session.flush()
+    await webhooks.enqueue(session=session, entry=entry)
     return entry
