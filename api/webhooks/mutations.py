@@ -41,8 +41,13 @@ class UpdateWebhookEndpointInput:
     )
 
 
-@strawberry.input(description="A webhook endpoint, by id.")
-class WebhookEndpointIdInput:
+@strawberry.input(description="The endpoint whose secret to replace.")
+class RotateWebhookSecretInput:
+    id: relay.GlobalID = strawberry.field(description="The endpoint.")
+
+
+@strawberry.input(description="The endpoint to delete.")
+class DeleteWebhookEndpointInput:
     id: relay.GlobalID = strawberry.field(description="The endpoint.")
 
 
@@ -117,7 +122,7 @@ class Mutation:
         description="Give an endpoint a new signing secret, shown in this answer only (`org:admin`). For a grace "
         "period (24 h by default) deliveries carry signatures by both the new and the previous secret.",
     )
-    async def rotate_webhook_secret(self, info: Info, input: WebhookEndpointIdInput) -> WebhookEndpointSecretPayload:  # noqa: A002
+    async def rotate_webhook_secret(self, info: Info, input: RotateWebhookSecretInput) -> WebhookEndpointSecretPayload:  # noqa: A002
         registered = await service.rotate_secret(
             **info.context.acting,
             endpoint_id=_endpoint_id(input.id),
@@ -130,6 +135,6 @@ class Mutation:
         scope=Scope.ORG_ADMIN,
         description="Delete an endpoint with its deliveries (`org:admin`); deliveries still waiting are not sent.",
     )
-    async def delete_webhook_endpoint(self, info: Info, input: WebhookEndpointIdInput) -> DeleteWebhookEndpointPayload:  # noqa: A002
+    async def delete_webhook_endpoint(self, info: Info, input: DeleteWebhookEndpointInput) -> DeleteWebhookEndpointPayload:  # noqa: A002
         await service.delete_endpoint(**info.context.acting, endpoint_id=_endpoint_id(input.id))
         return DeleteWebhookEndpointPayload(deleted_id=input.id)
