@@ -68,6 +68,9 @@ async def addresses_to_use(url: str, *, production: bool) -> list[IPAddress]:
 
 async def checked_url(problems: Problems, field: Sequence[str], value: str | None, *, production: bool) -> str | None:
     """A URL an endpoint may be registered with, or a problem (INVALID_URL, INSECURE_URL, PRIVATE_ADDRESS)."""
+    if value is None or not value.strip():
+        validation.text(problems, field, value, required=True)  # REQUIRED or BLANK
+        return None
     url = validation.url(problems, field, value)
     if url is None:
         return None

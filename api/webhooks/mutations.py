@@ -77,7 +77,7 @@ def _encryption(info: Info) -> KeyEncryption:
 
 
 def _endpoint_id(global_id: relay.GlobalID) -> int:
-    return ids.decode(global_id, "WebhookEndpoint", ["input", "id"])
+    return ids.decode(global_id, "WebhookEndpoint", ["id"])
 
 
 def _with_secret(registered: service.Registered) -> WebhookEndpointSecretPayload:

@@ -51,7 +51,7 @@ async def by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[i
 async def _endpoint(session: AsyncSession, principal: Principal, endpoint_id: int) -> WebhookEndpoint:
     found = (await by_ids(session=session, principal=principal, ids=[endpoint_id]))[0]
     if found is None:
-        raise not_found(["input", "id"], "webhook endpoint")
+        raise not_found(["id"], "webhook endpoint")
     return found
 
 
@@ -88,11 +88,11 @@ async def attempts_of(*, session: AsyncSession, delivery_ids: Sequence[int]) -> 
 def _event_types(problems: Problems, values: Sequence[str]) -> list[str]:
     chosen: list[str] = []
     if not values:
-        problems.add(["input", "eventTypes"], ErrorCode.REQUIRED, "Name at least one event type.")
+        problems.add(["eventTypes"], ErrorCode.REQUIRED, "Name at least one event type.")
     for index, value in enumerate(values):
         if value not in events.KNOWN:
             problems.add(
-                ["input", "eventTypes", str(index)],
+                ["eventTypes", str(index)],
                 ErrorCode.UNKNOWN_EVENT_TYPE,
                 f"Unknown event type {validation.repeated(value)!r}; known: {', '.join(events.KNOWN)}.",
             )
@@ -133,16 +133,16 @@ async def create(
     if not administers(principal):
         raise DomainError.one([], ErrorCode.FORBIDDEN, "Only your organisation's administrators manage its webhooks.")
     problems = Problems()
-    checked_url = await addresses.checked_url(problems, ["input", "url"], url, production=settings.is_production)
+    checked_url = await addresses.checked_url(problems, ["url"], url, production=settings.is_production)
     chosen = _event_types(problems, event_types)
-    text = validation.text(problems, ["input", "description"], description, max_length=DESCRIPTION_LENGTH)
+    text = validation.text(problems, ["description"], description, max_length=DESCRIPTION_LENGTH)
     count = (
         await session.exec(
             select(sa.func.count()).where(WebhookEndpoint.organisation_id == principal.organisation_id)
         )
     ).one()
     if count >= MAX_ENDPOINTS:
-        problems.add(["input"], ErrorCode.TOO_MANY, f"An organisation may register at most {MAX_ENDPOINTS} endpoints.")
+        problems.add([], ErrorCode.TOO_MANY, f"An organisation may register at most {MAX_ENDPOINTS} endpoints.")
     problems.raise_if_any()
     endpoint = WebhookEndpoint(
         organisation_id=principal.organisation_id,
@@ -175,18 +175,18 @@ async def update_endpoint(
     values: dict = {}
     if url is not UNSET:
         if url is None:
-            problems.add(["input", "url"], ErrorCode.REQUIRED, "An endpoint needs a URL.")
+            problems.add(["url"], ErrorCode.REQUIRED, "An endpoint needs a URL.")
         else:
-            values["url"] = await addresses.checked_url(problems, ["input", "url"], url, production=settings.is_production)
+            values["url"] = await addresses.checked_url(problems, ["url"], url, production=settings.is_production)
     if event_types is not UNSET:
         values["event_types"] = _event_types(problems, event_types or [])
     if description is not UNSET:
         values["description"] = validation.text(
-            problems, ["input", "description"], description, max_length=DESCRIPTION_LENGTH
+            problems, ["description"], description, max_length=DESCRIPTION_LENGTH
         )
     if enabled is not UNSET:
         if enabled is None:
-            problems.add(["input", "enabled"], ErrorCode.REQUIRED, "Say true or false.")
+            problems.add(["enabled"], ErrorCode.REQUIRED, "Say true or false.")
         values["enabled"] = enabled
     problems.raise_if_any()
     if values.get("enabled") and not endpoint.enabled:
