@@ -1,4 +1,5 @@
-"""Recording activity. Flushes, never commits: the entry lands with the change it describes or not at all."""
+"""Recording activity. Flushes, never commits: the entry lands with the change it describes or not at all, and so
+do the webhook deliveries announcing it (api/webhooks/outbox.py)."""
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 

@@ -89,6 +89,8 @@ async def withhold(session: AsyncSession, claimed: Claimed) -> None:
 async def record(session: AsyncSession, claimed: Claimed, outcome: Outcome, *, settings: Settings) -> bool:
     """Record one attempt and what follows from it; True if this disabled the endpoint. Flushes."""
     delivery, endpoint = claimed.delivery, claimed.endpoint
+    if await session.get(WebhookDelivery, delivery.id) is None:
+        return False  # its endpoint was deleted meanwhile: nothing to record
     session.add(
         WebhookAttempt(
             delivery_id=delivery.id,

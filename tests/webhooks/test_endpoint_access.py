@@ -3,9 +3,10 @@
 rotating its secret and deleting it; nothing it tries changes anything."""
 
 import sqlalchemy as sa
+from strawberry.relay import from_base64
 
 from api.auth.principal import Role
-from tests.factories import error_extensions, gid, graphql, mutate
+from tests.factories import error_extensions, gid, graphql, mutate, sql_statements
 from tests.webhooks.conftest import ENDPOINT, admin_of
 
 VALID = {"url": "https://hooks.example.org/coplab", "eventTypes": ["record.published"]}
@@ -86,3 +87,46 @@ def test_the_owner_changes_rotates_and_deletes_its_endpoint(client, make, db) ->
         "deletedId": endpoint_id, "userErrors": []
     }
     assert _rows(db) == {"webhook_endpoint": [], "webhook_secret": []}
+
+
+def _deliveries_with_attempts(db, endpoint_row_id: int, numbers: range) -> None:  # noqa: ANN001
+    """Deliveries to the endpoint, each with two attempts (a 500, then a 200), written directly."""
+    with db.get_bind().begin() as connection:
+        activity_id = connection.execute(
+            sa.text("INSERT INTO activity (occurred_at, kind, subject_type, subject_id, actor, detail) "
+                    "VALUES (CURRENT_TIMESTAMP, 'EDITED', 'Initiative', :id, 'cli', '{}') RETURNING id"),
+            {"id": 1},
+        ).scalar_one()
+        for n in numbers:
+            delivery_id = connection.execute(
+                sa.text("INSERT INTO webhook_delivery (endpoint_id, activity_id, event_type, message_id, body, status, "
+                        "attempt_count, created_at, next_attempt_at) VALUES (:e, :a, 'record.updated', :m, '{}', "
+                        "'DELIVERED', 2, CURRENT_TIMESTAMP, 0) RETURNING id"),
+                {"e": endpoint_row_id, "a": activity_id, "m": f"msg_{n}"},
+            ).scalar_one()
+            for status in (500, 200):
+                connection.execute(
+                    sa.text("INSERT INTO webhook_attempt (delivery_id, attempted_at, http_status, duration_ms) "
+                            "VALUES (:d, CURRENT_TIMESTAMP, :s, 5)"),
+                    {"d": delivery_id, "s": status},
+                )
+
+
+def test_a_page_of_deliveries_loads_its_attempts_in_one_statement(app, client, make, db) -> None:  # noqa: ANN001
+    owner = admin_of(make, "owner-org")
+    endpoint_id = mutate(client, "createWebhookEndpoint", VALID, owner.token, ENDPOINT)["endpoint"]["id"]
+    query = (
+        "query { webhookEndpoints { edges { node { deliveries(first: 50) { edges { node { webhookId "
+        "attempts { httpStatus } } } } } } } }"
+    )
+    counts = []
+    for total, added in ((2, range(2)), (12, range(2, 12))):
+        _deliveries_with_attempts(db, int(from_base64(endpoint_id)[1]), added)
+        with sql_statements(app) as statements:
+            body = graphql(client, query, token=owner.token)
+        (endpoint,) = body["data"]["webhookEndpoints"]["edges"]
+        deliveries = endpoint["node"]["deliveries"]["edges"]
+        assert len(deliveries) == total
+        assert all([a["httpStatus"] for a in d["node"]["attempts"]] == [200, 500] for d in deliveries)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
