@@ -4,6 +4,7 @@ coplab's. The rules underneath (signatures, retry delays, event types, addresses
 test_delivery_rules.py."""
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,8 +13,12 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from api.activity.models import ActivityKind
-from tests.factories import gid, graphql, mutate
-from tests.webhooks.conftest import ENDPOINT, admin_of
+from api.auth.key_encryption import KeyEncryption
+from api.core.settings import Settings
+from api.webhooks import signing
+from api.webhooks.models import WebhookEndpoint, WebhookSecret
+from tests.factories import ACTOR, TEST_KEY_ENCRYPTION_KEY, gid, graphql, mutate
+from tests.webhooks.conftest import ENDPOINT, QUICK, admin_of
 from tests.webhooks.events import record_event
 from tests.server import HTTP_TIMEOUT, running_server
 from tests.webhooks.receiver import Received, receiving, wait_for
@@ -197,3 +202,72 @@ def test_the_stored_body_is_what_was_signed(api, make, db, quick_settings) -> No
     assert received.body == stored["body"]
     assert json.loads(received.body)["data"]["detail"]["note"] == "Zoë's review"
     assert _verified(secret, received)["type"] == "rating.changed"
+
+
+def test_two_servers_send_each_delivery_once(make, db, quick_settings) -> None:  # noqa: ANN001
+    lead = admin_of(make, "lead-org")
+    initiatives = [make.initiative(lead.organisation, f"Initiative {n}") for n in range(12)]
+    with (
+        running_server(quick_settings) as first_url,
+        running_server(quick_settings),
+        httpx.Client(base_url=first_url, timeout=HTTP_TIMEOUT) as api,
+        receiving() as receiver,
+    ):
+        _, secret = _register(api, lead, receiver.url, ["record.created"])
+        entries = [
+            record_event(quick_settings, kind=ActivityKind.CREATED, subject_type="Initiative", subject_id=i.id)
+            for i in initiatives
+        ]
+        wait_for(lambda: [d["status"] for d in _deliveries(db)] == ["DELIVERED"] * 12, what="every delivery made")
+        received = receiver.requests()
+    assert sorted(_verified(secret, r)["data"]["activityId"] for r in received) == sorted(entries)
+    assert len({r.headers["webhook-id"] for r in received}) == len(received) == 12
+    assert {d["attempt_count"] for d in _deliveries(db)} == {1}
+
+
+def test_production_checks_the_address_again_before_sending(make, db, settings) -> None:  # noqa: ANN001
+    """A host that resolves to a loopback address (as DNS may come to answer after registration) is not sent to."""
+    produced = Settings(
+        environment="production", issuer="https://coplab.example", key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
+        database_url=settings.database_url, data_dir=Path("/nonexistent"), tune_gc=False, **QUICK,
+    )
+    lead = admin_of(make, "lead-org")
+    initiative = make.initiative(lead.organisation)
+    with receiving() as receiver, running_server(produced):
+        endpoint = WebhookEndpoint(
+            organisation_id=lead.organisation.id, url=f"https://localhost:{receiver.port}/hooks",
+            event_types=["record.updated"], created_by=ACTOR, updated_by=ACTOR,
+        )
+        db.add(endpoint)
+        db.commit()
+        secret = WebhookSecret(endpoint_id=endpoint.id, sealed="")
+        db.add(secret)
+        db.commit()
+        secret.sealed = signing.seal(KeyEncryption.of([TEST_KEY_ENCRYPTION_KEY]), secret_id=secret.id, secret=signing.new_secret())
+        db.commit()
+        record_event(produced, kind=ActivityKind.EDITED, subject_type="Initiative", subject_id=initiative.id)
+        wait_for(lambda: _deliveries(db)[0]["attempt_count"] >= 2, what="two attempts")
+        assert receiver.requests() == []
+    with db.get_bind().connect() as connection:
+        errors = connection.execute(sa.text("SELECT http_status, error FROM webhook_attempt")).all()
+    assert errors and all(status is None and "private, loopback" in error for status, error in errors)
+
+
+def test_a_delivery_whose_record_became_unreadable_is_withheld(api, make, db, quick_settings) -> None:  # noqa: ANN001
+    lead, other = admin_of(make, "lead-org"), admin_of(make, "other-org")
+    initiative = make.initiative(lead.organisation, visibility="PUBLIC")
+    with receiving() as receiver:
+        _register(api, other, receiver.url, ["record.updated"])
+        receiver.stop()
+        record_event(quick_settings, kind=ActivityKind.EDITED, subject_type="Initiative", subject_id=initiative.id)
+        # Written when it happened, as the record was readable; its first attempt found no receiver.
+        wait_for(lambda: [d["attempt_count"] for d in _deliveries(db)] == [1], what="a first attempt")
+        with db.get_bind().begin() as connection:
+            connection.execute(sa.text("UPDATE initiative SET visibility = 'ORGANISATION'"))
+        receiver.start()
+        wait_for(lambda: [d["status"] for d in _deliveries(db)] == ["WITHHELD"], what="the delivery withheld")
+        assert receiver.requests() == []
+    deliveries = graphql(api, DELIVERIES, token=other.token)["data"]["webhookEndpoints"]["edges"][0]["node"]["deliveries"]
+    ((status, attempts),) = [(e["node"]["status"], e["node"]["attempts"]) for e in deliveries["edges"]]
+    # Only the attempts made while the receiver was down: none after the record became unreadable.
+    assert status == "WITHHELD" and attempts and all(a["httpStatus"] is None for a in attempts)
