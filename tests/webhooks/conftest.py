@@ -2,13 +2,16 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from api.core.settings import Settings
 from api.organisations.models import Organisation
-from tests.factories import Factory
+from tests.factories import TEST_KEY_ENCRYPTION_KEY, Factory
 from tests.server import HTTP_TIMEOUT, running_server
 
 # Retries within a fraction of a second, so a test sees several attempts; the failing period short.
@@ -19,6 +22,31 @@ QUICK = {
     "webhook_timeout_seconds": 5.0,
 }
 ENDPOINT = "endpoint { id url eventTypes enabled disabledReason }"
+
+
+def production_settings(database_url: str, **values: object) -> Settings:
+    """Settings as production has them, on the test database."""
+    return Settings(
+        environment="production",
+        issuer="https://coplab.example",
+        key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
+        database_url=database_url,
+        data_dir=Path("/nonexistent"),
+        tune_gc=False,  # this is the test process, not a serving one
+        **values,
+    )
+
+
+WEBHOOK_TABLES = ("webhook_endpoint", "webhook_secret", "webhook_delivery", "webhook_attempt")
+
+
+def webhook_rows(db: Session) -> dict[str, list[dict]]:
+    """Every row of the webhook tables, read on a fresh connection (equal before and after: nothing changed)."""
+    with db.get_bind().connect() as connection:
+        return {
+            table: [dict(r._mapping) for r in connection.execute(sa.text(f"SELECT * FROM {table} ORDER BY id"))]
+            for table in WEBHOOK_TABLES
+        }
 
 
 @dataclass(frozen=True)

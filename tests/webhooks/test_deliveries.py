@@ -4,7 +4,6 @@ coplab's. The rules underneath (signatures, retry delays, event types, addresses
 test_delivery_rules.py."""
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,11 +13,10 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from api.activity.models import ActivityKind
 from api.auth.key_encryption import KeyEncryption
-from api.core.settings import Settings
 from api.webhooks import signing
 from api.webhooks.models import WebhookEndpoint, WebhookSecret
 from tests.factories import ACTOR, TEST_KEY_ENCRYPTION_KEY, gid, graphql, mutate
-from tests.webhooks.conftest import ENDPOINT, QUICK, admin_of
+from tests.webhooks.conftest import ENDPOINT, QUICK, admin_of, production_settings, webhook_rows
 from tests.webhooks.events import record_event
 from tests.server import HTTP_TIMEOUT, running_server
 from tests.webhooks.receiver import Received, receiving, wait_for
@@ -44,9 +42,7 @@ def _verified(secret: str, received: Received) -> dict:
 
 
 def _deliveries(db) -> list[dict]:  # noqa: ANN001
-    with db.get_bind().connect() as connection:
-        rows = connection.execute(sa.text("SELECT * FROM webhook_delivery ORDER BY id"))
-        return [dict(row._mapping) for row in rows]
+    return webhook_rows(db)["webhook_delivery"]
 
 
 def test_a_subscribed_event_arrives_signed_and_only_where_its_record_may_be_read(api, make, db, quick_settings) -> None:  # noqa: ANN001
@@ -227,10 +223,7 @@ def test_two_servers_send_each_delivery_once(make, db, quick_settings) -> None: 
 
 def test_production_checks_the_address_again_before_sending(make, db, settings) -> None:  # noqa: ANN001
     """A host that resolves to a loopback address (as DNS may come to answer after registration) is not sent to."""
-    produced = Settings(
-        environment="production", issuer="https://coplab.example", key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
-        database_url=settings.database_url, data_dir=Path("/nonexistent"), tune_gc=False, **QUICK,
-    )
+    produced = production_settings(settings.database_url, **QUICK)
     lead = admin_of(make, "lead-org")
     initiative = make.initiative(lead.organisation)
     with receiving() as receiver, running_server(produced):

@@ -4,17 +4,15 @@ http on 127.0.0.1); in production the URL must be https to a public address (the
 test_delivery_rules.py)."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.core.settings import Settings
 from api.main import create_app
-from tests.factories import TEST_KEY_ENCRYPTION_KEY, Factory, mutate, stored
-from tests.webhooks.conftest import ENDPOINT, Admin, admin_of
+from tests.factories import Factory, mutate, stored
+from tests.webhooks.conftest import ENDPOINT, Admin, admin_of, production_settings, webhook_rows
 
 VALID = {"url": "https://hooks.example.org/coplab", "eventTypes": ["record.published"], "description": "Case system"}
 
@@ -50,7 +48,7 @@ def test_a_refused_endpoint_writes_nothing(client, make, db, values, errors) -> 
 def test_a_refused_update_changes_nothing(client, make, db) -> None:  # noqa: ANN001
     admin = admin_of(make, "lead-org")
     created = mutate(client, "createWebhookEndpoint", VALID, admin.token, ENDPOINT)["endpoint"]
-    before = _rows(db)
+    before = webhook_rows(db)
     changes = {"id": created["id"], "url": "mailto:someone@example.org", "eventTypes": ["rating.changed", "nope"]}
     assert _refused(client, admin, "updateWebhookEndpoint", changes) == [
         (["input", "url"], "INVALID_URL"),
@@ -59,7 +57,7 @@ def test_a_refused_update_changes_nothing(client, make, db) -> None:  # noqa: AN
     assert _refused(client, admin, "updateWebhookEndpoint", {"id": created["id"], "url": None}) == [
         (["input", "url"], "REQUIRED")
     ]
-    assert _rows(db) == before
+    assert webhook_rows(db) == before
 
 
 def test_development_allows_http_and_loopback(client, make) -> None:  # noqa: ANN001
@@ -71,14 +69,7 @@ def test_development_allows_http_and_loopback(client, make) -> None:  # noqa: AN
 @pytest.fixture
 def production(settings: Settings, db: Session) -> Iterator[tuple[TestClient, Factory]]:
     """A production server, and a factory whose tokens it accepts."""
-    produced = Settings(
-        environment="production",
-        issuer="https://coplab.example",
-        key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
-        database_url=settings.database_url,
-        data_dir=Path("/nonexistent"),
-        tune_gc=False,  # this is the test process, not a serving one
-    )
+    produced = production_settings(settings.database_url)
     with TestClient(create_app(produced)) as client:
         yield client, Factory(db, produced)
 
@@ -111,23 +102,15 @@ def test_production_refuses_a_private_address_on_update_too(production, db) -> N
     # A public address as the host: nothing to resolve, so the test needs no DNS.
     created = mutate(client, "createWebhookEndpoint", {**VALID, "url": "https://93.184.215.14/hooks"}, admin.token, f"{ENDPOINT} secret")
     assert created["userErrors"] == []
-    before = _rows(db)
+    before = webhook_rows(db)
     assert _refused(client, admin, "updateWebhookEndpoint", {"id": created["endpoint"]["id"], "url": "https://127.0.0.2/"}) == [
         (["input", "url"], "PRIVATE_ADDRESS")
     ]
-    assert _rows(db) == before
+    assert webhook_rows(db) == before
     # The secret is stored sealed with the key encryption key: the database does not hold it in the clear.
     (sealed,) = [row["sealed"] for row in before["webhook_secret"]]
     assert created["secret"].removeprefix("whsec_") not in sealed and not sealed.startswith("{")
 
 
 def _count(db, table: str) -> int:  # noqa: ANN001
-    return len(_rows(db)[table])
-
-
-def _rows(db) -> dict[str, list[dict]]:  # noqa: ANN001
-    with db.get_bind().connect() as connection:
-        return {
-            table: [dict(r._mapping) for r in connection.execute(sa.text(f"SELECT * FROM {table} ORDER BY id"))]
-            for table in ("webhook_endpoint", "webhook_secret", "webhook_delivery")
-        }
+    return len(webhook_rows(db)[table])
