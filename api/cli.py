@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 
 
+from api.activity import subjects as _subjects  # noqa: F401  (who may read what, for webhook deliveries)
 from api.core import logs
 from api.core.console import console
 from api.core.startup import startup_lock

@@ -35,6 +35,7 @@ from api.search.indexer import SearchProgress, run_indexer, wait_until_built
 from api.search.indexer import readiness as search_readiness
 from api.core.settings import Settings, settings_or_exit
 from api.vocabularies.cache import TermCache
+from api.webhooks.worker import WorkerState, run_worker
 
 log = logging.getLogger("coplab")
 
@@ -153,6 +154,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.search_build_before_serving and app.state.search.name == "embedded":
                 # The server takes connections once the lifespan has started: not before the index is built.
                 await wait_until_built(app.state.search_progress, indexer)
+        webhooks = stop_webhooks = None
+        if settings.webhook_worker_in_process:
+            # Its own small pool too: deliveries never wait for, nor count among, requests' connections.
+            app.state.webhook_engine = create_engine(
+                settings.database_url,
+                **pool_options(
+                    settings.database_url,
+                    size=2,
+                    overflow=0,
+                    statement_timeout_seconds=settings.db_statement_timeout_seconds,
+                ),
+            )
+            worker = WorkerState(settings, session_factory(app.state.webhook_engine), app.state.key_encryption)
+            stop_webhooks = asyncio.Event()
+            webhooks = asyncio.create_task(run_worker(worker, stop_webhooks), name="coplab-webhooks")
         if settings.tune_gc:
             tune_garbage_collector(young_threshold=settings.gc_young_threshold)
         yield
@@ -165,6 +181,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             except TimeoutError:
                 log.warning("search indexer did not stop within 10 s; cancelled")
             await app.state.indexer_engine.dispose()
+        if webhooks is not None and stop_webhooks is not None:
+            stop_webhooks.set()
+            try:
+                # The batch under way finishes: each attempt is bounded by the webhook timeout.
+                await asyncio.wait_for(webhooks, timeout=settings.webhook_timeout_seconds + 10)
+            except TimeoutError:
+                log.warning("webhook worker did not stop in time; cancelled (its leases lapse by themselves)")
+            await app.state.webhook_engine.dispose()
         await engine.dispose()
         app.state.sync_engine.dispose()
 

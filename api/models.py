@@ -26,6 +26,7 @@ from api.reviews.models import Disagreement, ReviewAssignment, ReviewConflict, R
 from api.seeding.models import SeedRecord
 from api.versions.models import RecordVersion
 from api.vocabularies.models import Vocabulary, VocabularyTerm
+from api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSecret
 
 __all__ = [
     "Activity",
@@ -71,4 +72,8 @@ __all__ = [
     "User",
     "Vocabulary",
     "VocabularyTerm",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookSecret",
 ]

@@ -56,6 +56,9 @@ from api.search import queries as search_queries
 from api.core import tracing
 from api.core.settings import Settings
 from api.vocabularies import queries as vocabulary_queries
+from api.webhooks import mutations as webhook_mutations
+from api.webhooks import queries as webhook_queries
+from api.webhooks.types import WebhookEndpoint
 
 log = logging.getLogger("coplab.graphql")
 
@@ -63,7 +66,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t
     for t in (
         Organisation, Membership, NetworkMembership, Initiative, Participation, Study, EvidenceAssessment, BestPractice,
-        OutcomeRating, Figure, RatingInquiry, RatingAppeal,
+        OutcomeRating, Figure, RatingInquiry, RatingAppeal, WebhookEndpoint,
     )
 }
 if set(NODE_TYPES) != RECORD_TYPES:
@@ -108,6 +111,7 @@ Query = merge_types(
         inquiry_queries.Query,
         audit_queries.Query,
         oauth_queries.Query,
+        webhook_queries.Query,
     ),
 )
 Mutation = merge_types(
@@ -122,6 +126,7 @@ Mutation = merge_types(
         search_mutations.Mutation,
         rating_mutations.Mutation,
         inquiry_mutations.Mutation,
+        webhook_mutations.Mutation,
     ),
 )
 

@@ -1,9 +1,11 @@
-"""Recording activity. Flushes, never commits: the entry lands with the change it describes or not at all."""
+"""Recording activity. Flushes, never commits: the entry lands with the change it describes or not at all, and so
+do the webhook deliveries announcing it (api/webhooks/outbox.py)."""
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.activity.models import Activity, ActivityKind
 from api.auth.principal import Principal
+from api.webhooks import outbox as webhooks
 
 
 async def record(
@@ -28,4 +30,5 @@ async def record(
     )
     session.add(entry)
     await session.flush()
+    await webhooks.enqueue(session=session, entry=entry)
     return entry

@@ -16,6 +16,7 @@ from api.practices import service as practices
 from api.practices.models import BestPractice
 from api.ratings import readable as ratings
 from api.ratings.models import OutcomeRating
+from api.webhooks import outbox as webhooks
 
 READABLE_IDS: dict[str, Callable[[Principal], sa.Select]] = {
     "Initiative": initiatives.readable_ids,
@@ -36,3 +37,7 @@ def readable_condition(principal: Principal, *, subject_type_column, subject_id_
             for subject_type, readable_ids in READABLE_IDS.items()
         )
     )
+
+
+# Webhook deliveries are made from activity entries when they are recorded, below the domains named here.
+webhooks.read_subjects_with(READABLE_IDS)

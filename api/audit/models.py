@@ -24,6 +24,8 @@ class AuditKind(StrEnum):
     PASSWORD_SET = "PASSWORD_SET"
     MEMBERSHIP_ACCEPTED = "MEMBERSHIP_ACCEPTED"
     SIGNING_KEY_ROTATED = "SIGNING_KEY_ROTATED"
+    # The server disabled a webhook endpoint whose deliveries kept failing (subject: the endpoint's id).
+    WEBHOOK_ENDPOINT_DISABLED = "WEBHOOK_ENDPOINT_DISABLED"
 
 
 # Events about the whole server rather than one organisation: every organisation's admins see them.

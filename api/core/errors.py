@@ -39,6 +39,11 @@ class ErrorCode(StrEnum):
     NO_STAKE = "NO_STAKE"
     # The record is not in the state this change needs (an inquiry not yet answered, an appeal decided).
     WRONG_STATUS = "WRONG_STATUS"
+    # Webhook endpoints: an event type no event has; a plain-http URL or one whose host resolves to a private,
+    # loopback, link-local or reserved address (refused outside development and test).
+    UNKNOWN_EVENT_TYPE = "UNKNOWN_EVENT_TYPE"
+    INSECURE_URL = "INSECURE_URL"
+    PRIVATE_ADDRESS = "PRIVATE_ADDRESS"
 
 
 @dataclass(frozen=True)

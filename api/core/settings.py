@@ -195,6 +195,22 @@ class Settings(BaseSettings):
     search_retry_initial_seconds: Interval = 0.2
     search_retry_max_seconds: Interval = 30.0
 
+    # Webhooks (docs/webhooks.md). Every API process runs a delivery worker unless this is off; workers
+    # claim deliveries with a lease by the database's clock, so several processes never send one twice.
+    webhook_worker_in_process: bool = True
+    webhook_poll_seconds: Interval = 1.0
+    webhook_batch_size: Limit = 20
+    # A claimed delivery is this process's for this long; longer than the timeout of one attempt.
+    webhook_lease_seconds: Interval = 60.0
+    webhook_timeout_seconds: Interval = 10.0
+    # Retries: the first after the initial wait, each next one twice as long (jittered), up to the maximum.
+    webhook_retry_initial_seconds: Interval = 30.0
+    webhook_retry_max_seconds: Interval = 3600.0
+    # An endpoint whose deliveries have failed for this long (5 days) is disabled and its administrators told.
+    webhook_disable_after_seconds: Interval = 432000.0
+    # After a rotation, deliveries carry signatures by the previous secret too for this long (24 h).
+    webhook_secret_grace_seconds: Interval = 86400.0
+
     @field_validator("cors_origins", "key_encryption_keys", mode="before")
     @classmethod
     def _split_words(cls, value: object) -> object:
