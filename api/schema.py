@@ -56,6 +56,9 @@ from api.search import queries as search_queries
 from api.core import tracing
 from api.core.settings import Settings
 from api.vocabularies import queries as vocabulary_queries
+from api.reviews import mutations as review_mutations
+from api.reviews import queries as review_queries
+from api.reviews.types import Revision
 from api.webhooks import mutations as webhook_mutations
 from api.webhooks import queries as webhook_queries
 from api.webhooks.types import WebhookEndpoint
@@ -66,7 +69,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t
     for t in (
         Organisation, Membership, NetworkMembership, Initiative, Participation, Study, EvidenceAssessment, BestPractice,
-        OutcomeRating, Figure, RatingInquiry, RatingAppeal, WebhookEndpoint,
+        OutcomeRating, Figure, RatingInquiry, RatingAppeal, WebhookEndpoint, Revision,
     )
 }
 if set(NODE_TYPES) != RECORD_TYPES:
@@ -112,6 +115,7 @@ Query = merge_types(
         audit_queries.Query,
         oauth_queries.Query,
         webhook_queries.Query,
+        review_queries.Query,
     ),
 )
 Mutation = merge_types(
@@ -127,6 +131,7 @@ Mutation = merge_types(
         rating_mutations.Mutation,
         inquiry_mutations.Mutation,
         webhook_mutations.Mutation,
+        review_mutations.Mutation,
     ),
 )
 

@@ -16,6 +16,7 @@ from api.practices import service as practices
 from api.practices.models import BestPractice
 from api.ratings import readable as ratings
 from api.ratings.models import OutcomeRating
+from api.reviews import readable as revisions
 from api.webhooks import outbox as webhooks
 
 READABLE_IDS: dict[str, Callable[[Principal], sa.Select]] = {
@@ -26,6 +27,8 @@ READABLE_IDS: dict[str, Callable[[Principal], sa.Select]] = {
     "OutcomeRating": lambda principal: ratings.readable(principal).with_only_columns(OutcomeRating.id),
     "RatingInquiry": lambda principal: inquiries.readable(principal).with_only_columns(RatingInquiry.id),
     "Organisation": organisations.readable_ids,
+    # Drafts: their authors, their reviewers and (once submitted) the secretariat; never a webhook.
+    "Revision": revisions.readable_ids,
 }
 
 

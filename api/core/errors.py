@@ -44,6 +44,17 @@ class ErrorCode(StrEnum):
     UNKNOWN_EVENT_TYPE = "UNKNOWN_EVENT_TYPE"
     INSECURE_URL = "INSECURE_URL"
     PRIVATE_ADDRESS = "PRIVATE_ADDRESS"
+    # Review before publication (docs/reviews.md): a submitted revision is locked for its authors; a
+    # reviewer must hold the role and have no stake; publishing needs two reviews, no open disagreement,
+    # an agreed ACCEPT and the study design the reviewers agreed on.
+    LOCKED = "LOCKED"
+    NOT_A_REVIEWER = "NOT_A_REVIEWER"
+    HAS_STAKE = "HAS_STAKE"
+    NOT_ENOUGH_REVIEWERS = "NOT_ENOUGH_REVIEWERS"
+    NEEDS_TWO_REVIEWS = "NEEDS_TWO_REVIEWS"
+    OPEN_DISAGREEMENTS = "OPEN_DISAGREEMENTS"
+    NOT_ACCEPTED = "NOT_ACCEPTED"
+    DESIGN_DIFFERS = "DESIGN_DIFFERS"
 
 
 @dataclass(frozen=True)

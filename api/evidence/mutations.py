@@ -145,7 +145,7 @@ def _study_data(source: StudyInput) -> studies.StudyData:
     return inputs.to_data(studies.StudyData, source)
 
 
-def _data(source: CreateEvidenceAssessmentInput | UpdateEvidenceAssessmentInput) -> service.AssessmentData:
+def assessment_data(source: CreateEvidenceAssessmentInput | UpdateEvidenceAssessmentInput) -> service.AssessmentData:
     return inputs.to_data(
         service.AssessmentData,
         source,
@@ -171,7 +171,7 @@ class Mutation:
     async def create_evidence_assessment(
         self, info: Info, input: CreateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
-        data = _data(input)
+        data = assessment_data(input)
         if input.study is not None:
             data.study_id = ids.decode(input.study, "Study", ["study"])
         row = await service.create(
@@ -188,7 +188,7 @@ class Mutation:
     async def update_evidence_assessment(
         self, info: Info, input: UpdateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
-        row = await service.update(**info.context.acting, assessment_id=_assessment_id(input), data=_data(input))
+        row = await service.update(**info.context.acting, assessment_id=_assessment_id(input), data=assessment_data(input))
         return _payload(info, row)
 
     @mutation(

@@ -366,9 +366,10 @@ async def _replace_findings(
 
 
 async def create(
-    *, session: AsyncSession, principal: Principal, initiative_id: int, data: AssessmentData
-) -> EvidenceAssessment:
-    """A new assessment of a readable initiative, made by the principal's organisation. Flushes, never commits."""
+    *, session: AsyncSession, principal: Principal, initiative_id: int, data: AssessmentData, dry_run: bool = False
+) -> EvidenceAssessment | None:
+    """A new assessment of a readable initiative, made by the principal's organisation. Flushes, never commits.
+    A `dry_run` checks everything and writes nothing (a draft is checked so, before its review)."""
     require_role(principal, Role.CONTRIBUTOR)
     problems = Problems()
     initiative = await initiatives.get(session=session, principal=principal, initiative_id=initiative_id)
@@ -387,6 +388,8 @@ async def create(
             independence=values["independence"],
         )
     problems.raise_if_any()
+    if dry_run:
+        return None
     if study is None:
         study = studies.new_row(new_study, principal)
         session.add(study)
@@ -428,8 +431,8 @@ async def _editable(session: AsyncSession, principal: Principal, assessment_id: 
 
 
 async def update(
-    *, session: AsyncSession, principal: Principal, assessment_id: int, data: AssessmentData
-) -> EvidenceAssessment:
+    *, session: AsyncSession, principal: Principal, assessment_id: int, data: AssessmentData, dry_run: bool = False
+) -> EvidenceAssessment | None:
     """Change an assessment made by the principal's organisation; given findings replace the stored ones.
 
     The study it codes stays (correct the study itself with `studies.update`)."""
@@ -452,6 +455,8 @@ async def update(
         independence=values.get("independence", assessment.independence),
     )
     problems.raise_if_any()
+    if dry_run:
+        return None
     for key, value in values.items():
         setattr(assessment, key, value)
     _stamp(assessment, principal)

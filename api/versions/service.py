@@ -29,15 +29,16 @@ async def publish(
     change_note: str | None = None,
     revision_id: int | None = None,
     new: bool = False,
+    force: bool = False,
 ) -> RecordVersion | None:
     """Keep the record as it now stands as its next version; None when it reads as the last one does
-    (a write that changed nothing a reader compares). A `new` record is version 1 without asking. Two writers numbering the same version at once
+    (a write that changed nothing a reader compares). A `new` record is version 1 without asking; a `force`d version is written even then (a reviewed publication). Two writers numbering the same version at once
     meet the unique constraint, and the later one is answered CONFLICT."""
     await session.flush()
     _, snapshot_of = SNAPSHOTS[record_type]
     snapshot = (await snapshot_of(session, [record_id]))[record_id]
     last = None if new else (await _latest_of(session, record_type, [record_id])).get(record_id)
-    if last is not None and last.snapshot == snapshot:
+    if last is not None and last.snapshot == snapshot and not force:
         return None
     version = RecordVersion(
         record_type=record_type,
@@ -53,6 +54,14 @@ async def publish(
     session.add(version)
     await session.flush()
     return version
+
+
+async def latest_number(*, session: AsyncSession, record_type: str, record_id: int | None) -> int | None:
+    """The number of a record's newest version (None for a record not yet published)."""
+    if record_id is None:
+        return None
+    last = (await _latest_of(session, record_type, [record_id])).get(record_id)
+    return None if last is None else last.number
 
 
 async def versions_of(
