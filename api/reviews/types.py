@@ -143,3 +143,15 @@ async def list_revisions(info: Info, *, first: int | None, after: str | None, st
         after=after,
         to_node=partial(Revision.from_model, term_cache=info.context.terms),
     )
+
+
+@strawberry.type(description="How often two reviewers coded the same fields alike, over every round both coded.")
+class ReviewerPairAgreement:
+    reviewers: list[str] = strawberry.field(description="The two reviewers' names.")
+    rounds: int = strawberry.field(description="Review rounds both coded.")
+    fields_agreed: int = strawberry.field(description="Coded fields on which they agreed.")
+    fields_compared: int = strawberry.field(description="Coded fields compared.")
+
+    @strawberry.field(description="fieldsAgreed / fieldsCompared (0 to 1).")
+    def agreement(self) -> float:
+        return self.fields_agreed / self.fields_compared if self.fields_compared else 1.0

@@ -101,6 +101,13 @@ def test_a_draft_is_reviewed_reconciled_and_published_and_its_edit_is_version_2(
     assert node["first"]["snapshot"]["limitations"] is None
     assert node["diff"] == [{"op": "replace", "path": "/limitations", "value": "One country only."}]
 
+    # Per reviewer pair: round 1 disagreed on one of its 13 coded fields, round 2 on none.
+    pairs = "{ reviewerAgreement { reviewers rounds fieldsAgreed fieldsCompared agreement } }"
+    (pair,) = graphql(client, pairs, token=c.secretariat)["data"]["reviewerAgreement"]
+    assert sorted(pair["reviewers"]) == ["reviewer", "reviewer"] and pair["rounds"] == 2
+    assert (pair["fieldsAgreed"], pair["fieldsCompared"]) == (25, 26) and pair["agreement"] == 25 / 26
+    assert graphql(client, pairs, token=c.outsider)["data"]["reviewerAgreement"] == []
+
     with db.get_bind().connect() as connection:
         kinds = connection.execute(sa.select(Activity.kind, Activity.subject_type).order_by(Activity.id)).all()
     assert [k for k, t in kinds if t == "EvidenceAssessment"] == ["PUBLISHED", "PUBLISHED"]

@@ -288,3 +288,20 @@ def test_an_initiative_with_no_lead_is_found_and_edited_by_no_organisation(clien
     found = graphql(client, '{ searchInitiatives(query: "Safer Internet Centre") { totalHits hits { initiative { title } } } }')
     titles = [hit["initiative"]["title"] for hit in found["data"]["searchInitiatives"]["hits"]]
     assert "French Safer Internet Centre" in titles
+
+
+SEEDED_VERSIONS = """
+{ initiatives(first: 100) { edges { node { versions { number publication publishedBy { slug } } } } }
+  evidenceAssessments(first: 100) { edges { node { versions { number publication } } } }
+  bestPractices(first: 100) { edges { node { versions { number publication } } } } }
+"""
+
+
+def test_every_seeded_record_is_published_version_1_that_nobody_has_reviewed(client) -> None:
+    data = graphql(client, SEEDED_VERSIONS)["data"]
+    for records in data.values():
+        assert records["edges"]
+        for edge in records["edges"]:
+            (version,) = edge["node"]["versions"]
+            assert (version["number"], version["publication"]) == (1, "UNREVIEWED")
+            assert version.get("publishedBy") is None
