@@ -52,7 +52,10 @@ class EvidenceAssessment(AuditColumns, table=True):
     conflicts_of_interest: str | None = Field(default=None, sa_type=sa.Text)
     visibility: str = Field(default=Visibility.PUBLIC, sa_type=sa.Enum(Visibility, native_enum=False, length=20))
     provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    # Withdrawn (when, and why): out of every list, search and rating, but still resolvable by id, as a
+    # tombstone with its reason and its versions.
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_reason: str | None = Field(default=None, max_length=2000)
 
 
 class Finding(AuditColumns, table=True):

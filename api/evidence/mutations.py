@@ -16,6 +16,8 @@ from api.ratings import service as ratings
 from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.types import EvidenceAssessment, Study
 from api.core.visibility import Visibility
+from api.reviews import service as reviews
+from api.reviews.types import Revision
 
 
 @strawberry.input(description="What one assessment found for one outcome.")
@@ -127,10 +129,19 @@ class DeleteEvidenceAssessmentInput:
     id: relay.GlobalID = strawberry.field(description="The assessment.")
 
 
+@strawberry.input(description="The assessment to withdraw, and why.")
+class WithdrawEvidenceAssessmentInput:
+    id: relay.GlobalID = strawberry.field(description="The assessment.")
+    reason: str = strawberry.field(description="Why (shown with the tombstone; at most 2000 characters).")
+
+
 @strawberry.type(description="The assessment after the change, or why nothing changed.")
 class EvidenceAssessmentPayload:
     evidence_assessment: EvidenceAssessment | None = strawberry.field(
-        description="The assessment, when the change was made."
+        description="The assessment, when the change was made (null when a draft was saved instead)."
+    )
+    revision: Revision | None = strawberry.field(
+        default=None, description="The draft saved, when the change is one that is published after review."
     )
     user_errors: list[UserError] = user_errors_field()
 
@@ -158,7 +169,7 @@ def _payload(info: Info, row: AssessmentRow) -> EvidenceAssessmentPayload:
     return EvidenceAssessmentPayload(evidence_assessment=EvidenceAssessment.from_model(row, info.context.terms))
 
 
-def _assessment_id(input: UpdateEvidenceAssessmentInput | DeleteEvidenceAssessmentInput) -> int:  # noqa: A002
+def _assessment_id(input: UpdateEvidenceAssessmentInput | DeleteEvidenceAssessmentInput | WithdrawEvidenceAssessmentInput) -> int:  # noqa: A002
     return ids.decode(input.id, "EvidenceAssessment", ["id"])
 
 
@@ -166,7 +177,10 @@ def _assessment_id(input: UpdateEvidenceAssessmentInput | DeleteEvidenceAssessme
 class Mutation:
     @mutation(
         scope=Scope.ASSESSMENTS_WRITE,
-        description="Record your organisation's assessment of an initiative (`assessments:write`).",
+        description="Save a draft of your organisation's assessment of an initiative (`assessments:write`); it is "
+        "published only after review.",
+        deprecation_reason="Assessments are published after review: use draftEvidenceAssessment, which this now "
+        "does (the payload's revision; evidenceAssessment stays null).",
     )
     async def create_evidence_assessment(
         self, info: Info, input: CreateEvidenceAssessmentInput  # noqa: A002
@@ -174,31 +188,57 @@ class Mutation:
         data = assessment_data(input)
         if input.study is not None:
             data.study_id = ids.decode(input.study, "Study", ["study"])
-        row = await service.create(
+        row = await reviews.draft_assessment(
             **info.context.acting,
+            revision_id=None,
             initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
+            record_id=None,
             data=data,
+            change_note=None,
         )
-        return _payload(info, row)
+        return EvidenceAssessmentPayload(evidence_assessment=None, revision=Revision.from_model(row))
 
     @mutation(
         scope=Scope.ASSESSMENTS_WRITE,
-        description="Change an assessment your organisation made (`assessments:write`).",
+        description="Open a draft of the next version of an assessment your organisation made (`assessments:write`).",
+        deprecation_reason="Assessments are published after review: use draftEvidenceAssessmentRevision, which "
+        "this now does (the payload's revision; the published assessment is unchanged until it is published).",
     )
     async def update_evidence_assessment(
         self, info: Info, input: UpdateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
-        row = await service.update(**info.context.acting, assessment_id=_assessment_id(input), data=assessment_data(input))
+        row = await reviews.draft_assessment(
+            **info.context.acting,
+            revision_id=None,
+            initiative_id=None,
+            record_id=_assessment_id(input),
+            data=assessment_data(input),
+            change_note=None,
+        )
+        return EvidenceAssessmentPayload(evidence_assessment=None, revision=Revision.from_model(row))
+
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Withdraw an assessment your organisation published, with a reason (editors): out of every "
+        "list, search and rating at once, and kept, by its id, as a tombstone with its versions.",
+    )
+    async def withdraw_evidence_assessment(
+        self, info: Info, input: WithdrawEvidenceAssessmentInput  # noqa: A002
+    ) -> EvidenceAssessmentPayload:
+        row = await service.withdraw(**info.context.acting, assessment_id=_assessment_id(input), reason=input.reason)
         return _payload(info, row)
 
     @mutation(
         scope=Scope.ASSESSMENTS_WRITE,
-        description="Delete an assessment your organisation made (soft delete; editors).",
+        description="Withdraw an assessment your organisation made (editors).",
+        deprecation_reason="Use withdrawEvidenceAssessment, which says why; this withdraws with a generic reason.",
     )
     async def delete_evidence_assessment(
         self, info: Info, input: DeleteEvidenceAssessmentInput  # noqa: A002
     ) -> DeleteEvidenceAssessmentPayload:
-        await service.delete_(**info.context.acting, assessment_id=_assessment_id(input))
+        await service.withdraw(
+            **info.context.acting, assessment_id=_assessment_id(input), reason="Withdrawn by its assessing organisation."
+        )
         return DeleteEvidenceAssessmentPayload(deleted_id=input.id)
 
     @mutation(

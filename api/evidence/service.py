@@ -24,6 +24,8 @@ from api.core.ordering import SortKey
 from api.search import outbox as search_outbox
 from api.core.visibility import Visibility
 from api.evidence.visibility import visible_on_readable_initiative
+from api.activity import service as activity
+from api.activity.models import ActivityKind
 from api.ratings import service as ratings
 from api.vocabularies import service as vocabularies
 
@@ -65,7 +67,12 @@ def assessment_ids_with_outcome(outcomes: Sequence[str]) -> sa.Select:
 async def by_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[EvidenceAssessment | None]:
-    return await rows_in_order(session, readable(principal), col(EvidenceAssessment.id), ids)
+    """Assessments by id, withdrawn ones included (as tombstones), for those who may read them."""
+    resolvable = select(EvidenceAssessment).where(
+        col(EvidenceAssessment.initiative_id).in_(initiatives.readable_ids(principal)),
+        visible_on_readable_initiative(principal, withdrawn=True),
+    )
+    return await rows_in_order(session, resolvable, col(EvidenceAssessment.id), ids)
 
 
 async def assessments_of(
@@ -470,16 +477,28 @@ async def update(
     return assessment
 
 
-async def delete_(*, session: AsyncSession, principal: Principal, assessment_id: int) -> EvidenceAssessment:
-    """Soft delete: the assessment and its findings disappear from every read path and every rating."""
+async def withdraw(*, session: AsyncSession, principal: Principal, assessment_id: int, reason: str) -> EvidenceAssessment:
+    """Withdraw a published assessment, with a reason: it leaves every list, search and rating at once (no
+    review: a retraction must never wait), and stays resolvable by id as a tombstone with its versions."""
     assessment = await _editable(session, principal, assessment_id)
     require_role(principal, Role.EDITOR, "id")
-    assessment.deleted_at = utcnow()
+    problems = Problems()
+    reason = validation.text(problems, ["reason"], reason, max_length=2000, multiline=True, required=True)
+    problems.raise_if_any()
+    assessment.deleted_at, assessment.withdrawn_reason = utcnow(), reason
     _stamp(assessment, principal)
     initiative = await initiatives.get(session=session, principal=principal, initiative_id=assessment.initiative_id)
     initiatives.touch(initiative, principal)
     await session.flush()
     await ratings.recompute_for_assessments(
         session=session, assessment_ids=[assessment.id], reason=ratings.Reason.WITHDRAWAL, actor=principal.subject
+    )
+    await activity.record(
+        session=session,
+        principal=principal,
+        kind=ActivityKind.WITHDRAWN,
+        subject_type="EvidenceAssessment",
+        subject_id=assessment.id,
+        detail={"reason": reason},
     )
     return assessment

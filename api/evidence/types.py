@@ -156,6 +156,11 @@ class EvidenceAssessment(relay.Node, Versioned):
     provenance: list[Provenance] = strawberry.field(description="Where the record's facts came from.")
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
+    withdrawn_at: datetime | None = strawberry.field(
+        description="When its organisation withdrew it: a withdrawn assessment is in no list, search or rating, "
+        "and stays readable here, by its id, with its reason and its versions."
+    )
+    withdrawn_reason: str | None = strawberry.field(description="Why it was withdrawn.")
     _row: strawberry.Private[AssessmentRow]
 
     @classmethod
@@ -163,6 +168,7 @@ class EvidenceAssessment(relay.Node, Versioned):
         return from_row(
             cls,
             row,
+            withdrawn_at=row.deleted_at,
             visibility=Visibility(row.visibility),
             independence=term(term_cache, "independence", row.independence),
             provenance=provenance_list(row.provenance),

@@ -25,10 +25,11 @@ def _involved(organisation_id: int) -> sa.ColumnElement[bool]:
     )
 
 
-def visible_on_readable_initiative(principal: Principal) -> sa.ColumnElement[bool]:
-    """The rule for assessments of an initiative already known to be readable."""
+def visible_on_readable_initiative(principal: Principal, *, withdrawn: bool = False) -> sa.ColumnElement[bool]:
+    """The rule for assessments of an initiative already known to be readable; `withdrawn` ones too when
+    resolving ids (a withdrawn assessment is a tombstone, readable by those who could read it)."""
     return sa.and_(
-        col(EvidenceAssessment.deleted_at).is_(None),
+        sa.true() if withdrawn else col(EvidenceAssessment.deleted_at).is_(None),
         col(EvidenceAssessment.assessing_organisation_id).in_(organisations.readable_ids(principal)),
         col(EvidenceAssessment.study_id).in_(sa.select(Study.id).where(study_visible(principal))),
         visible_to(

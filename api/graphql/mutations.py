@@ -63,11 +63,18 @@ class MutationBoundary(FieldExtension):
 
 
 def mutation(
-    *, scope: Scope | None, description: str, name: str | None = None, writes: bool = True
+    *,
+    scope: Scope | None,
+    description: str,
+    name: str | None = None,
+    writes: bool = True,
+    deprecation_reason: str | None = None,
 ) -> Any:  # noqa: ANN401
     """A mutation field whose caller's token holds `scope` (None: any signed-in caller, where the
     service decides by scope itself), run inside the mutation boundary unless it `writes` nothing."""
     # Permissions outermost (the last extension wraps the others): no input is read without them.
     extensions: list[FieldExtension] = [MutationBoundary()] if writes else []
     extensions.append(requires(scope))
-    return strawberry.mutation(name=name, description=description, extensions=extensions)
+    return strawberry.mutation(
+        name=name, description=description, extensions=extensions, deprecation_reason=deprecation_reason
+    )

@@ -11,6 +11,7 @@ import pytest
 from api.organisations.models import Organisation
 from tests.exports.registry import build
 from tests.server import coplab_environment, coplab_serve
+from tests.server import HTTP_TIMEOUT
 
 
 @pytest.fixture

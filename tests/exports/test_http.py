@@ -11,7 +11,7 @@ import httpx
 from api.organisations.models import Organisation
 from api.core.settings import Settings
 from tests.exports.registry import build
-from tests.server import running_server
+from tests.server import HTTP_TIMEOUT, running_server
 
 NEVER_STALE = 10**9
 
