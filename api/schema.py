@@ -19,6 +19,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.activity import queries as activity_queries
+from api.activity.types import Activity
 from api.audit import queries as audit_queries
 from api.core.db import DATABASE_UNAVAILABLE_MESSAGE, database_unavailable
 from api.graphql.context import Info
@@ -63,7 +65,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t
     for t in (
         Organisation, Membership, NetworkMembership, Initiative, Participation, Study, EvidenceAssessment, BestPractice,
-        OutcomeRating, Figure, RatingInquiry, RatingAppeal,
+        OutcomeRating, Figure, RatingInquiry, RatingAppeal, Activity,
     )
 }
 if set(NODE_TYPES) != RECORD_TYPES:
@@ -106,6 +108,7 @@ Query = merge_types(
         vocabulary_queries.Query,
         rating_queries.Query,
         inquiry_queries.Query,
+        activity_queries.Query,
         audit_queries.Query,
         oauth_queries.Query,
     ),

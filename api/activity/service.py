@@ -1,9 +1,13 @@
 """Recording activity. Flushes, never commits: the entry lands with the change it describes or not at all."""
 
+from collections.abc import Sequence
+
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.activity.models import Activity, ActivityKind
 from api.auth.principal import Principal
+from api.core.db import utcnow
 
 
 async def record(
@@ -29,3 +33,34 @@ async def record(
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def record_many(
+    *,
+    session: AsyncSession,
+    actor: str,
+    kind: ActivityKind,
+    subject_type: str,
+    entries: Sequence[tuple[int, dict]],
+) -> None:
+    """Entries the Lab's own processes write in bulk (the rating computation): one INSERT for all of them,
+    no organisation, the same time. `entries` are (subject id, detail) pairs."""
+    if not entries:
+        return
+    now = utcnow()
+    await session.exec(
+        sa.insert(Activity),
+        params=[
+            {
+                "occurred_at": now,
+                "kind": kind,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "organisation_id": None,
+                "actor": actor,
+                "version": None,
+                "detail": detail,
+            }
+            for subject_id, detail in entries
+        ],
+    )

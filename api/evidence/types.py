@@ -5,6 +5,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry import relay
 
+from api.activity.types import trail
 from api.graphql.context import Info
 from api.evidence import loaders, service, studies
 from api.evidence.models import EvidenceAssessment as AssessmentRow
@@ -125,6 +126,8 @@ class Study(relay.Node):
             provenance=provenance_list(row.provenance),
         )
 
+    activity = trail("Study")
+
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
         return await load_nodes(info, node_ids, loaders.study_by_id, cls.from_model)
@@ -166,6 +169,8 @@ class EvidenceAssessment(relay.Node):
             independence=term(term_cache, "independence", row.independence),
             provenance=provenance_list(row.provenance),
         )
+
+    activity = trail("EvidenceAssessment")
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

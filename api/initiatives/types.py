@@ -8,6 +8,7 @@ from typing import Annotated, Optional, TypeVar
 import strawberry
 from strawberry import relay
 
+from api.activity.types import trail
 from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
 from api.figures import loaders as figure_loaders
@@ -75,6 +76,8 @@ class Initiative(relay.Node):
             links=[Link(label=link.get("label", ""), url=link["url"]) for link in row.links or []],
             provenance=provenance_list(row.provenance),
         )
+
+    activity = trail("Initiative")
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

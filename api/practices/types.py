@@ -7,6 +7,7 @@ from functools import partial
 import strawberry
 from strawberry import relay
 
+from api.activity.types import trail
 from api.graphql.context import Info
 from api.evidence.types import EvidenceAssessment
 from api.graphql.filter_codes import FilterCodes
@@ -66,6 +67,8 @@ class BestPractice(relay.Node):
             evidence_basis=term(term_cache, "evidence-basis", row.evidence_basis),
             provenance=provenance_list(row.provenance),
         )
+
+    activity = trail("BestPractice")
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
