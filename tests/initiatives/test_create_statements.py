@@ -24,11 +24,12 @@ FULL = {
 }
 # Before: 19 statements for this create on SQLite and PostgreSQL (6 vocabulary SELECTs, 7 DELETEs of
 # nothing, 3 change-log INSERTs). After: 5 (the principal, one vocabulary SELECT, the initiative, its
-# classifications in one executemany, one change-log row).
-CREATE_STATEMENTS = 5
+# classifications in one executemany, one change-log row), and its activity entry.
+CREATE_STATEMENTS = 6
 # Before: 19 for an update replacing every scheme (7 DELETEs, 2 change-log rows). After: 7 (the
-# principal, the initiative, one vocabulary SELECT, one DELETE, UPDATE, classifications, one row).
-UPDATE_STATEMENTS = 7
+# principal, the initiative, one vocabulary SELECT, one DELETE, UPDATE, classifications, one row), and
+# its activity entry.
+UPDATE_STATEMENTS = 8
 
 
 def logged(engine: sa.Engine, initiative_id: int) -> int:
