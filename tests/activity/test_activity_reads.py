@@ -249,6 +249,12 @@ def test_page_sizes_are_bounded_and_first_and_last_do_not_mix(client, make, db) 
     assert error_extensions(nested)[0]["code"] == "BAD_USER_INPUT"
     both = graphql(client, LAB, {"first": 2, "last": 2})
     assert error_extensions(both)[0]["code"] == "BAD_USER_INPUT"
+    # The node budget counts a backward page by `last`, as a forward one by `first`.
+    costly = "{ organisations(first: 100) { edges { node { initiatives(first: 100) { edges { node { activity(%s) { totalCount } } } } } } } }"
+    costs = {size: error_extensions(graphql(client, costly % f"last: {size}"))[0] for size in (1, 100)}
+    assert {size: (e["code"], e["cost"]) for size, e in costs.items()} == {
+        1: ("QUERY_TOO_COSTLY", 100 + 100 * (100 + 100 * 1)), 100: ("QUERY_TOO_COSTLY", 100 + 100 * (100 + 100 * 100))
+    }
     wrong_cursor = error_extensions(graphql(client, LAB, {"last": 2, "before": "bm90IGEgY3Vyc29y"}))[0]
     assert (wrong_cursor["code"], wrong_cursor["field"]) == ("INVALID_CURSOR", ["before"])
 
