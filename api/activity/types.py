@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from api.activity import loaders, readable
 from api.activity.models import Activity as ActivityRow
-from api.activity.models import ActivityKind
+from api.activity.models import RELATED_ORGANISATION, ActivityKind
 from api.activity.subjects import READABLE_IDS
 from api.core.errors import ErrorCode, Problems
 from api.graphql.context import Info
@@ -22,9 +22,6 @@ from api.graphql.loaders import load_nodes
 from api.graphql.pagination import Connection, paginate
 from api.vocabularies.cache import TermCache
 
-# A detail key naming another organisation by its row id: shown as `relatedOrganisation`, through the
-# organisations' loader, never as the bare id (the organisation may be one the reader may not see).
-RELATED_ORGANISATION = "organisation"
 
 
 @strawberry.type(

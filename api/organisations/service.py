@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
 
 from api.activity import service as activity
-from api.activity.models import ActivityKind
+from api.activity.models import RELATED_ORGANISATION, ActivityKind
 from api.core import validation
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
@@ -309,8 +309,8 @@ async def set_status(
 
 async def membership_changed(session: AsyncSession, principal: Principal, organisation_id: int, detail: dict) -> None:
     """An entry on the organisation's trail: its status, its networks, the people joining or leaving it.
-    The detail never names a person; another organisation only under `organisation` (its row id), which
-    the API shows through the organisations' loader, so one the reader may not see stays hidden."""
+    The detail never names a person; another organisation only under RELATED_ORGANISATION (its row id),
+    which the API shows through the organisations' loader, so one the reader may not see stays hidden."""
     await activity.record(
         session=session,
         principal=principal,
@@ -601,7 +601,7 @@ async def _network_changed(session: AsyncSession, principal: Principal, membersh
         (member, "JOINED_NETWORK" if joined else "LEFT_NETWORK", network),
         (network, "MEMBER_ADDED" if joined else "MEMBER_REMOVED", member),
     ):
-        await membership_changed(session, principal, subject, {"change": change, "role": membership.role, "organisation": other})
+        await membership_changed(session, principal, subject, {"change": change, "role": membership.role, RELATED_ORGANISATION: other})
 
 
 async def remove_network_member(
