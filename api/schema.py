@@ -19,6 +19,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.activity import queries as activity_queries
+from api.activity.types import Activity
 from api.audit import queries as audit_queries
 from api.core.db import DATABASE_UNAVAILABLE_MESSAGE, database_unavailable
 from api.graphql.context import Info
@@ -69,7 +71,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t
     for t in (
         Organisation, Membership, NetworkMembership, Initiative, Participation, Study, EvidenceAssessment, BestPractice,
-        OutcomeRating, Figure, RatingInquiry, RatingAppeal, WebhookEndpoint, Revision,
+        OutcomeRating, Figure, RatingInquiry, RatingAppeal, WebhookEndpoint, Revision, Activity,
     )
 }
 if set(NODE_TYPES) != RECORD_TYPES:
@@ -112,6 +114,7 @@ Query = merge_types(
         vocabulary_queries.Query,
         rating_queries.Query,
         inquiry_queries.Query,
+        activity_queries.Query,
         audit_queries.Query,
         oauth_queries.Query,
         webhook_queries.Query,

@@ -33,6 +33,17 @@ class ActivityKind(StrEnum):
     MEMBERSHIP_CHANGED = "MEMBERSHIP_CHANGED"
 
 
+# The `detail` key naming another organisation by its row id (a membership change's other side). Readers get
+# it as `relatedOrganisation`, through the organisations' readable statement, never as the bare id: the
+# organisation may be one they may not see. Whatever shows `detail` leaves this key out.
+RELATED_ORGANISATION = "organisation"
+
+
+def shown_detail(detail: dict) -> dict:
+    """An entry's detail as readers and webhook deliveries get it: without the related organisation's id."""
+    return {key: value for key, value in detail.items() if key != RELATED_ORGANISATION}
+
+
 class Activity(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_activity_subject", "subject_type", "subject_id", "id"),

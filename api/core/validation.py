@@ -290,3 +290,9 @@ def provenance(problems: Problems, field: Sequence[str], entries: Sequence[Sourc
         }
         stored.append({key: value for key, value in values.items() if value is not None})
     return stored
+
+
+def camel(name: str) -> str:
+    """A Python field name as the GraphQL schema spells it (`sample_size` → `sampleSize`)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.activity import service as activity
+from api.activity.models import ActivityKind
 from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
 from api.core import validation
@@ -192,6 +194,9 @@ async def create(*, session: AsyncSession, principal: Principal, data: StudyData
     study = new_row(values, principal)
     session.add(study)
     await session.flush()
+    await activity.record(
+        session=session, principal=principal, kind=ActivityKind.CREATED, subject_type="Study", subject_id=study.id
+    )
     return study
 
 
@@ -211,4 +216,12 @@ async def update(*, session: AsyncSession, principal: Principal, study_id: int, 
         setattr(study, key, value)
     study.updated_at, study.updated_by = utcnow(), principal.subject
     await session.flush()
+    await activity.record(
+        session=session,
+        principal=principal,
+        kind=ActivityKind.EDITED,
+        subject_type="Study",
+        subject_id=study.id,
+        detail={"fields": sorted(validation.camel(name) for name in values)},
+    )
     return study

@@ -6,6 +6,7 @@ import strawberry
 from strawberry import relay
 
 from api.versions.types import Versioned
+from api.activity.types import trail
 from api.graphql.context import Info
 from api.evidence import loaders, service, studies
 from api.evidence.models import EvidenceAssessment as AssessmentRow
@@ -126,6 +127,8 @@ class Study(relay.Node):
             provenance=provenance_list(row.provenance),
         )
 
+    activity = trail("Study")
+
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206
         return await load_nodes(info, node_ids, loaders.study_by_id, cls.from_model)
@@ -173,6 +176,8 @@ class EvidenceAssessment(relay.Node, Versioned):
             independence=term(term_cache, "independence", row.independence),
             provenance=provenance_list(row.provenance),
         )
+
+    activity = trail("EvidenceAssessment")
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

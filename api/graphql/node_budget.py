@@ -196,7 +196,7 @@ class QueryShape(SchemaExtension):
 # --- node budget ---------------------------------------------------------------------------------
 
 # Fields returning one page of items, the list field in it that holds the items, and the argument
-# giving the page size. Every connection pages its `edges` by `first`.
+# giving the page size. Every connection pages its `edges` by `first` (or `last`, where it offers it).
 PAGES = {"SearchInitiativesResult": ("hits", "hitsPerPage")}
 CONNECTION_PAGE = ("edges", "first")
 
@@ -369,6 +369,9 @@ class _NodeCounter:
                     total += _Cost(per_item=below.total)
                 elif page is not None:
                     size = self._page_size(selection, definition, page[1])
+                    if page == CONNECTION_PAGE and self._argument(selection, "last")[0] and "last" in definition.args:
+                        # A page read backwards holds `last` items (`first` beside it is refused anyway).
+                        size = self._page_size(selection, definition, "last")
                     total += _Cost(fixed=size + below.fixed + size * below.per_item)
                 elif _is_list(definition) and is_composite_type(child):
                     bound, nodes = self._list_bound(selection, parent, definition)

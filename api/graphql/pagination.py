@@ -75,7 +75,7 @@ def _value(value: Any, kind: str) -> Any:
     raise ValueError(f"not a {kind}")
 
 
-def _decode(cursor: str, key: SortKey) -> tuple[Any, int]:
+def _decode(cursor: str, key: SortKey, argument: str = "after") -> tuple[Any, int]:
     try:
         if len(cursor) > MAX_CURSOR_LENGTH:
             raise ValueError("too long")
@@ -85,30 +85,34 @@ def _decode(cursor: str, key: SortKey) -> tuple[Any, int]:
         value = _value(value, key.kind)
     except (ValueError, TypeError, RecursionError, binascii.Error) as error:
         raise ApiError(
-            "INVALID_CURSOR", "The `after` cursor was not issued for this list and order; start again without it.",
-            field=["after"],
+            "INVALID_CURSOR", f"The `{argument}` cursor was not issued for this list and order; start again without it.",
+            field=[argument],
         ) from error
     return value, row_id
 
 
-def first_problem(first: int, max_page_size: int) -> str | None:
+def first_problem(first: int, max_page_size: int, argument: str = "first") -> str | None:
     if first < 1 or first > max_page_size:
-        return f"`first` must be between 1 and {max_page_size}, not {first}."
+        return f"`{argument}` must be between 1 and {max_page_size}, not {first}."
     return None
 
 
-def check_first(first: int | None, max_page_size: int) -> int:
-    """`first` between 1 and `max_page_size` (SECURITY.md 3); otherwise a top-level validation error."""
+def check_first(first: int | None, max_page_size: int, argument: str = "first") -> int:
+    """`first` (or `last`) between 1 and `max_page_size` (SECURITY.md 3); otherwise a top-level validation error."""
     if first is None:
         return DEFAULT_PAGE_SIZE
-    problem = first_problem(first, max_page_size)
+    problem = first_problem(first, max_page_size, argument)
     if problem is not None:
-        raise ApiError("BAD_USER_INPUT", problem, field=["first"])
+        raise ApiError("BAD_USER_INPUT", problem, field=[argument])
     return first
 
 
+# The page-size arguments of connections: `first`, and `last` where a connection also pages backwards.
+PAGE_SIZE_ARGUMENTS = ("first", "last")
+
+
 class _FirstArguments(Visitor):
-    """Every `first` given to a field of the operation, as a literal or a variable."""
+    """Every `first` and `last` given to a field of the operation, as a literal or a variable."""
 
     def __init__(self, type_info: TypeInfo, variables: dict[str, Any], max_page_size: int) -> None:
         super().__init__()
@@ -120,29 +124,32 @@ class _FirstArguments(Visitor):
     def enter_field(self, node: FieldNode, *_args: Any) -> None:
         field = self.type_info.get_field_def()
         parent = self.type_info.get_parent_type()
-        if field is None or "first" not in field.args:
+        if field is None or not any(name in field.args for name in PAGE_SIZE_ARGUMENTS):
             return
         for argument in node.arguments or ():
-            if argument.name.value != "first":
+            name = argument.name.value
+            if name not in PAGE_SIZE_ARGUMENTS or name not in field.args:
                 continue
             value: Any = None
             if isinstance(argument.value, IntValueNode):
                 value = int(argument.value.value)
             elif isinstance(argument.value, VariableNode):
                 value = self.variables.get(argument.value.name.value)
-            if isinstance(value, int) and not isinstance(value, bool) and (problem := first_problem(value, self.max_page_size)):
+            if isinstance(value, int) and not isinstance(value, bool) and (
+                problem := first_problem(value, self.max_page_size, name)
+            ):
                 where = f"{parent.name}.{node.name.value}" if parent else node.name.value
                 self.errors.append(
                     GraphQLError(
                         f"{problem[:-1]} (on {where}).",
                         nodes=[argument],
-                        extensions={"code": "BAD_USER_INPUT", "field": [node.name.value, "first"]},
+                        extensions={"code": "BAD_USER_INPUT", "field": [node.name.value, name]},
                     )
                 )
 
 
 class PageSizes(SchemaExtension):
-    """Every `first` of the operation, nested connections included, checked before anything runs:
+    """Every `first` and `last` of the operation, nested connections included, checked before anything runs:
     an out-of-range page size refuses the whole request (data null), so no part of it reaches the
     database. (Out-of-range literals that are not 32-bit integers are refused by validation, and
     variables by their coercion, before this.)"""
@@ -167,6 +174,23 @@ class PageSizes(SchemaExtension):
         yield
 
 
+def _following(key: SortKey, id_column: Any, value: Any, row_id: int) -> sa.ColumnElement[bool]:
+    """Rows after (value, row id) in the list's order: the key's direction, rows without a value last."""
+    op = sa.Column.__lt__ if key.descending else sa.Column.__gt__
+    if value is None:
+        # Rows without a value come last in either direction, so only they can follow.
+        return sa.and_(key.column.is_(None), op(id_column, row_id))
+    return sa.or_(op(key.column, value), sa.and_(key.column == value, op(id_column, row_id)), key.column.is_(None))
+
+
+def _preceding(key: SortKey, id_column: Any, value: Any, row_id: int) -> sa.ColumnElement[bool]:
+    """Rows before (value, row id) in the list's order."""
+    op = sa.Column.__gt__ if key.descending else sa.Column.__lt__
+    if value is None:
+        return sa.or_(key.column.is_not(None), sa.and_(key.column.is_(None), op(id_column, row_id)))
+    return sa.and_(key.column.is_not(None), sa.or_(op(key.column, value), sa.and_(key.column == value, op(id_column, row_id))))
+
+
 async def paginate(
     info: Info,
     *,
@@ -176,33 +200,33 @@ async def paginate(
     first: int | None,
     after: str | None,
     to_node: Callable[[Any], Any],
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection:
     """One page of `statement` (already restricted to readable rows) as a connection, in the
     request's session; the page size is bounded by the setting (`PageSizes` has refused a larger
-    `first` before anything ran)."""
+    `first` before anything ran). `last` (with `before`) pages backwards from the end of the list
+    or from a cursor, for the connections that offer it; `first` and `last` together are refused."""
     session, lock, max_page_size = info.context.session, info.context.loaders.lock, info.context.settings.max_page_size
-    size = check_first(first, max_page_size)
+    if first is not None and last is not None:
+        raise ApiError("BAD_USER_INPUT", "Give `first` or `last`, not both.", field=["last"])
+    backward = last is not None
+    size = check_first(last, max_page_size, "last") if backward else check_first(first, max_page_size)
     ordered = statement
     if after is not None:
-        value, row_id = _decode(after, key)
-        op = sa.Column.__lt__ if key.descending else sa.Column.__gt__
-        if value is None:
-            # Rows without a value come last in either direction, so only they can follow.
-            ordered = ordered.where(sa.and_(key.column.is_(None), op(id_column, row_id)))
-        else:
-            ordered = ordered.where(
-                sa.or_(
-                    op(key.column, value),
-                    sa.and_(key.column == value, op(id_column, row_id)),
-                    key.column.is_(None),
-                )
-            )
-    direction = sa.desc if key.descending else sa.asc
-    ordered = ordered.order_by(direction(key.column).nulls_last(), direction(id_column)).limit(size + 1)
+        ordered = ordered.where(_following(key, id_column, *_decode(after, key)))
+    if before is not None:
+        ordered = ordered.where(_preceding(key, id_column, *_decode(before, key, "before")))
+    descending = key.descending != backward  # a backward page is read in the opposite order, then turned round
+    direction = sa.desc if descending else sa.asc
+    value_order = direction(key.column).nulls_first() if backward else direction(key.column).nulls_last()
+    ordered = ordered.order_by(value_order, direction(id_column)).limit(size + 1)
     async with lock:
         rows = list((await session.exec(ordered)).all())
-    has_next = len(rows) > size
+    more = len(rows) > size
     rows = rows[:size]
+    if backward:
+        rows.reverse()
     key_name = key.column.key
     edges = [
         relay.Edge(cursor=_encode(key, [getattr(row, key_name), row.id]), node=to_node(row)) for row in rows
@@ -215,8 +239,8 @@ async def paginate(
 
     return Connection(
         page_info=relay.PageInfo(
-            has_next_page=has_next,
-            has_previous_page=after is not None,
+            has_next_page=before is not None if backward else more,
+            has_previous_page=more if backward else after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),

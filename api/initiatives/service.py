@@ -12,6 +12,8 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
 
+from api.activity import service as activity
+from api.activity.models import ActivityKind
 from api.core import validation
 from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
@@ -40,6 +42,10 @@ VOCABULARY_SCHEMES = {
     "regions": "region",
 }
 ISO_SCHEMES = {"countries": ("country", validation.country), "languages": ("language", validation.language)}
+# The input field of each classification scheme, for the activity trail's list of fields an edit set.
+SCHEME_FIELDS = {vocabulary: name for name, vocabulary in VOCABULARY_SCHEMES.items()} | {
+    scheme: name for name, (scheme, _check) in ISO_SCHEMES.items()
+}
 
 
 def _is_partner(organisation_id: int) -> sa.ColumnElement[bool]:
@@ -245,7 +251,7 @@ async def _codes(
             codes[vocabulary] = await vocabularies.check_codes(
                 session=session,
                 problems=problems,
-                field=[_camel(name)],
+                field=[validation.camel(name)],
                 vocabulary=vocabulary,
                 codes=validation.comparable_all(named[name] or []),
                 known=known[vocabulary],
@@ -254,11 +260,6 @@ async def _codes(
         if name in named:
             codes[scheme] = validation.codes_list(problems, [name], named[name] or [], check)
     return codes
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 async def _replace_classifications(
@@ -297,6 +298,9 @@ async def create(*, session: AsyncSession, principal: Principal, data: Initiativ
     await _replace_classifications(session, initiative.id, codes, new=True)
     await versions.publish(
         session=session, principal=principal, record_type="Initiative", record_id=initiative.id, publication=Publication.DIRECT, new=True
+    )
+    await activity.record(
+        session=session, principal=principal, kind=ActivityKind.CREATED, subject_type="Initiative", subject_id=initiative.id, version=1
     )
     return initiative
 
@@ -338,15 +342,24 @@ async def update(
         setattr(initiative, key, value)
     touch(initiative, principal)
     await _replace_classifications(session, initiative.id, codes, new=False)
-    await session.flush()
     if status_changed:
         # PIONEERING depends on the status: an initiative rated on no evidence may change.
         await ratings.recompute(
             session=session, initiative_ids=[initiative.id], reason=ratings.Reason.SUBJECT, actor=principal.subject
         )
     # Initiatives publish directly: every change readers can see is a new version.
-    await versions.publish(
+    version = await versions.publish(
         session=session, principal=principal, record_type="Initiative", record_id=initiative.id, publication=Publication.DIRECT
+    )
+    fields = sorted(validation.camel(name) for name in [*values, *(SCHEME_FIELDS[scheme] for scheme in codes)])
+    await activity.record(
+        session=session,
+        principal=principal,
+        kind=ActivityKind.EDITED,
+        subject_type="Initiative",
+        subject_id=initiative.id,
+        version=version.number if version is not None else None,
+        detail={"fields": fields},
     )
     return initiative
 
@@ -357,7 +370,10 @@ async def delete_(*, session: AsyncSession, principal: Principal, initiative_id:
     require_role(principal, Role.EDITOR, "id")
     initiative.deleted_at = utcnow()
     touch(initiative, principal)
-    await session.flush()
+    # Deleted, the initiative is readable by nobody, and so is this entry: its trail goes with it.
+    await activity.record(
+        session=session, principal=principal, kind=ActivityKind.WITHDRAWN, subject_type="Initiative", subject_id=initiative.id
+    )
     return initiative
 
 

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from api.versions.types import Versioned
+from api.activity.types import trail
 from api.graphql.context import Info
 from api.evidence import loaders as evidence_loaders
 from api.figures import loaders as figure_loaders
@@ -76,6 +77,8 @@ class Initiative(relay.Node, Versioned):
             links=[Link(label=link.get("label", ""), url=link["url"]) for link in row.links or []],
             provenance=provenance_list(row.provenance),
         )
+
+    activity = trail("Initiative")
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

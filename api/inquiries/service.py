@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.activity import service as activity
+from api.activity.models import ActivityKind
 from api.auth.checks import require_role
 from api.auth.principal import Principal, Role
 from api.core import validation
@@ -187,7 +189,17 @@ async def file(
     )
     session.add(inquiry)
     await session.flush()
+    await _trail(session, principal, ActivityKind.INQUIRY_FILED, inquiry, {"grounds": inquiry.grounds})
     return inquiry
+
+
+async def _trail(
+    session: AsyncSession, principal: Principal, kind: ActivityKind, inquiry: RatingInquiry, detail: dict | None = None
+) -> None:
+    """An entry on the inquiry's trail: an appeal is part of the inquiry it escalates."""
+    await activity.record(
+        session=session, principal=principal, kind=kind, subject_type="RatingInquiry", subject_id=inquiry.id, detail=detail
+    )
 
 
 def _require_secretariat(principal: Principal) -> None:
@@ -227,6 +239,7 @@ async def answer(*, session: AsyncSession, principal: Principal, inquiry_id: int
     inquiry.status = InquiryStatus.ANSWERED
     _touch(inquiry, principal)
     await session.flush()
+    await _trail(session, principal, ActivityKind.INQUIRY_ANSWERED, inquiry)
     return inquiry
 
 
@@ -253,6 +266,7 @@ async def escalate(*, session: AsyncSession, principal: Principal, inquiry_id: i
     )
     session.add(appeal)
     await session.flush()
+    await _trail(session, principal, ActivityKind.APPEAL_FILED, inquiry)
     return appeal
 
 
@@ -359,6 +373,7 @@ async def _publish(
     inquiry = await session.get(RatingInquiry, appeal.inquiry_id)
     inquiry.status = InquiryStatus.DECIDED
     _touch(inquiry, principal)
+    await _trail(session, principal, ActivityKind.APPEAL_DECIDED, inquiry, {"outcome": str(outcome)})
     rating = await _rating_of(session, inquiry)
     note = f"Appeal {outcome}. " + " ".join(
         f"Reviewer {r.position} ({r.decision}): {r.reasons}" for r in reviewers

@@ -7,6 +7,7 @@ from functools import partial
 import strawberry
 from strawberry import relay
 
+from api.activity.types import trail
 from api.graphql.context import Info
 from api.graphql.ids import decode_arguments
 from api.graphql.loaders import load_nodes, load_one
@@ -117,6 +118,8 @@ class RatingInquiry(relay.Node):
         return from_row(
             cls, row, grounds=term(term_cache, "inquiry-grounds", row.grounds), status=models.InquiryStatus(row.status)
         )
+
+    activity = trail("RatingInquiry")
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

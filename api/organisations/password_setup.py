@@ -23,9 +23,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.activity import service as activity
+from api.activity.models import ActivityKind
 from api.audit import service as audit
 from api.audit.models import AuditKind
-from api.auth.principal import USER_PREFIX, Principal
+from api.auth.principal import USER_PREFIX, Principal, PrincipalKind
 from api.core.db import utcnow
 from api.oauth import service as oauth
 from api.oauth.models import PasswordSetup
@@ -235,5 +237,20 @@ async def accept(*, session: AsyncSession, membership: Membership, remote_addres
             [membership.organisation_id],
             user_id=membership.user_id,
             remote_address=remote_address,
+        )
+        # The person acts for the organisation they join; the entry names their role, never them.
+        person = Principal(
+            kind=PrincipalKind.USER,
+            subject=f"{USER_PREFIX}{membership.user_id}",
+            organisation_id=membership.organisation_id,
+            user_id=membership.user_id,
+        )
+        await activity.record(
+            session=session,
+            principal=person,
+            kind=ActivityKind.MEMBERSHIP_CHANGED,
+            subject_type="Organisation",
+            subject_id=membership.organisation_id,
+            detail={"change": "PERSON_JOINED", "role": membership.role.name},
         )
     await session.flush()

@@ -12,6 +12,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import UNSET
 
+from api.activity import service as activity
+from api.activity.models import RELATED_ORGANISATION, ActivityKind
 from api.core import validation
 from api.auth.principal import Principal, Role
 from api.auth.scopes import Scope
@@ -291,6 +293,7 @@ async def set_status(
         raise not_found(["id"], "organisation")
     if organisation.is_secretariat and status is OrganisationStatus.SUSPENDED:
         raise DomainError.one(["status"], ErrorCode.INVALID_VALUE, "The secretariat cannot suspend itself.")
+    previous = organisation.status
     organisation.status = status
     organisation.updated_at = utcnow()
     organisation.updated_by = principal.subject
@@ -298,7 +301,24 @@ async def set_status(
         # Access tokens stop through the standing check on every request; refresh tokens stop here.
         await oauth.revoke_grants(session=session, organisation_id=organisation.id)
     await session.flush()
+    await membership_changed(
+        session, principal, organisation.id, {"change": "STATUS", "status": str(status), "previous": str(previous)}
+    )
     return organisation
+
+
+async def membership_changed(session: AsyncSession, principal: Principal, organisation_id: int, detail: dict) -> None:
+    """An entry on the organisation's trail: its status, its networks, the people joining or leaving it.
+    The detail never names a person; another organisation only under RELATED_ORGANISATION (its row id),
+    which the API shows through the organisations' loader, so one the reader may not see stays hidden."""
+    await activity.record(
+        session=session,
+        principal=principal,
+        kind=ActivityKind.MEMBERSHIP_CHANGED,
+        subject_type="Organisation",
+        subject_id=organisation_id,
+        detail=detail,
+    )
 
 
 # --- memberships -------------------------------------------------------------------------------
@@ -456,6 +476,10 @@ async def remove_member(*, session: AsyncSession, principal: Principal, membersh
     await password_setup.forget(session=session, membership_id=membership.id)
     await session.delete(membership)
     await session.flush()
+    if membership.accepted_at is not None:  # a withdrawn invitation: nobody had joined
+        await membership_changed(
+            session, principal, membership.organisation_id, {"change": "PERSON_LEFT", "role": membership.role.name}
+        )
     return membership
 
 
@@ -566,7 +590,18 @@ async def add_network_member(
     )
     session.add(membership)
     await session.flush()
+    await _network_changed(session, principal, membership, joined=True)
     return membership
+
+
+async def _network_changed(session: AsyncSession, principal: Principal, membership: NetworkMembership, *, joined: bool) -> None:
+    """One entry on each side: the member joined (left) the network, the network gained (lost) the member."""
+    member, network = membership.member_organisation_id, membership.network_organisation_id
+    for subject, change, other in (
+        (member, "JOINED_NETWORK" if joined else "LEFT_NETWORK", network),
+        (network, "MEMBER_ADDED" if joined else "MEMBER_REMOVED", member),
+    ):
+        await membership_changed(session, principal, subject, {"change": change, "role": membership.role, RELATED_ORGANISATION: other})
 
 
 async def remove_network_member(
@@ -582,4 +617,5 @@ async def remove_network_member(
     await _administered(session, principal, membership.network_organisation_id, "id")
     await session.delete(membership)
     await session.flush()
+    await _network_changed(session, principal, membership, joined=False)
     return membership

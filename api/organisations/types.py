@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from api.activity.types import trail
 from api.auth.principal import Role
 from api.graphql.context import Info
 from api.graphql.ids import node_ints
@@ -54,6 +55,8 @@ class Organisation(relay.Node):
             stakeholder_type=term(term_cache, "stakeholder-type", row.stakeholder_type),
             provenance=provenance_list(row.provenance),
         )
+
+    activity = trail("Organisation")
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 from api.versions.types import Versioned
+from api.activity.types import trail
 from api.graphql.context import Info
 from api.evidence.types import EvidenceAssessment
 from api.graphql.filter_codes import FilterCodes
@@ -67,6 +68,8 @@ class BestPractice(relay.Node, Versioned):
             evidence_basis=term(term_cache, "evidence-basis", row.evidence_basis),
             provenance=provenance_list(row.provenance),
         )
+
+    activity = trail("BestPractice")
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.activity import service as activity
+from api.activity.models import ActivityKind
 from api.auth.principal import ANONYMOUS, Principal
 from api.core.db import utcnow
 from api.core import validation
@@ -222,6 +224,7 @@ async def recompute(
     # computing it (tests/perf/bench_ratings.py).
     new: list[dict] = []
     moved: list[dict] = []  # the history entry of every new rating, and of each whose value or version changed
+    previous: dict[int, dict[str, str]] = {}  # what each changed rating was, for the activity trail
     touched_initiatives: set[int] = set()
     for (kind, subject_id), subject_results in results.items():
         for result in subject_results:
@@ -240,6 +243,7 @@ async def recompute(
                 if before == (row.rating, row.certainty, row.ruleset_version):
                     continue  # the same rating, its contributions or trace explained anew
                 moved.append({"rating_id": row.id, **_change(columns)})
+                previous[row.id] = {"rating": before[0], "certainty": before[1]}
             if kind == "initiative":
                 touched_initiatives.add(subject_id)
     if new:
@@ -253,6 +257,13 @@ async def recompute(
             sa.insert(OutcomeRatingChange),
             params=[{**entry, "reason": reason, "note": note, "changed_by": actor, "changed_at": now} for entry in moved],
         )
+        await activity.record_many(
+            session=session,
+            actor=actor,
+            kind=ActivityKind.RATING_CHANGED,
+            subject_type="OutcomeRating",
+            entries=[(entry["rating_id"], _trail_detail(entry, previous, reason, note)) for entry in moved],
+        )
     # The search documents carry each initiative's ratings.
     search_outbox.enqueue(session, sorted(touched_initiatives))
     await session.flush()
@@ -261,6 +272,18 @@ async def recompute(
 
 def _change(columns: dict[str, object]) -> dict[str, object]:
     return {name: columns[name] for name in ("rating", "certainty", "ruleset_version", "rule_id")}
+
+
+def _trail_detail(entry: dict, previous: dict[int, dict[str, str]], reason: Reason, note: str | None) -> dict:
+    """An activity entry's detail for a history entry: the rating before (null for a new one) and after."""
+    return {
+        "before": previous.get(entry["rating_id"]),
+        "after": {"rating": entry["rating"], "certainty": entry["certainty"]},
+        "reason": str(reason),
+        "note": note,
+        "rulesetVersion": entry["ruleset_version"],
+        "ruleId": entry["rule_id"],
+    }
 
 
 async def subjects_of_assessments(

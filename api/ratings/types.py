@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from api.activity.types import trail
 from api.evidence import loaders as evidence_loaders
 from api.evidence.types import Finding
 from api.graphql.context import Info
@@ -318,6 +319,8 @@ class OutcomeRating(relay.Node):
             rating=term(term_cache, "evidence-rating", row.rating),
             certainty=term(term_cache, "certainty", row.certainty),
         )
+
+    activity = trail("OutcomeRating")
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):  # noqa: ANN001, ANN206

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.activity.models import Activity
+from api.activity.models import Activity, shown_detail
 from api.auth.principal import ROLE_SCOPES, Principal, PrincipalKind, Role
 from api.organisations.models import Organisation, OrganisationStatus
 from api.webhooks import events
@@ -79,10 +79,19 @@ def body(entry: Activity, event_type: str) -> str:
             "version": entry.version,
             "kind": str(entry.kind),
             "occurredAt": _time(entry.occurred_at),
-            "detail": entry.detail,
+            "detail": shown_detail(entry.detail),
         },
     }
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+async def subscribed(*, session: AsyncSession, kind: str, subject_type: str) -> bool:
+    """Whether any enabled endpoint subscribes to the event entries of this kind and subject make."""
+    event_type = events.event_type(kind, subject_type)
+    if event_type is None:
+        return False
+    statement = select(WebhookEndpoint.event_types).where(col(WebhookEndpoint.enabled).is_(True))
+    return any(event_type in event_types for event_types in (await session.exec(statement)).all())
 
 
 async def enqueue(*, session: AsyncSession, entry: Activity) -> list[WebhookDelivery]:

@@ -165,6 +165,18 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert not_the_network["data"]["addNetworkMember"] == {
         "networkMembership": None, "userErrors": [{"field": ["input", "network"], "code": "FORBIDDEN"}]}
 
+    trail, hidden_trail, rating_changes = outputs[15]
+    own = trail["data"]["initiative"]["activity"]
+    assert own["totalCount"] == 1
+    (entry,) = [e["node"] for e in own["edges"]]
+    assert (entry["kind"], entry["organisation"], entry["subject"]) == ("CREATED", {"slug": "inhope"}, {"id": initiative_id})
+    assert entry["actor"].startswith("client:")
+    assert hidden_trail["data"]["activity"] == {"totalCount": 0}
+    changes = rating_changes["data"]["activity"]
+    assert changes["totalCount"] > 2 and changes["pageInfo"]["hasPreviousPage"]
+    assert {(e["node"]["kind"], e["node"]["organisation"]) for e in changes["edges"]} == {("RATING_CHANGED", None)}
+    assert all(e["node"]["subject"]["outcome"]["code"] for e in changes["edges"])
+
     engine = create_sync_engine(fresh_database)
     with Session(engine) as session:
         # The registry was loaded, and the one initiative the examples wrote is the one the ids named.
