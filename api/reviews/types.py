@@ -7,6 +7,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from api.activity.types import trail
 from api.core.ordering import SortKey
 from api.evidence import loaders as evidence_loaders
 from api.evidence.types import EvidenceAssessment
@@ -84,6 +85,7 @@ class Revision(relay.Node):
     submitted_at: datetime | None = strawberry.field(description="When it was last submitted.")
     created_at: datetime = strawberry.field(description="When the draft was started.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
+    activity = trail("Revision")
     _row: strawberry.Private[RevisionRow]
 
     @classmethod
