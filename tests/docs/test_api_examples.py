@@ -89,7 +89,8 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     everything = [body for block in outputs for body in block]
     assert all("errors" not in body for body in everything), [b for b in everything if "errors" in b]
     assert outputs[0] == []  # tokens and helpers print nothing
-    (viewer,), (created,), (refused,), (proposed, confirmed), (assessment,), (read,), (hidden, deleted) = outputs[1:8]
+    (viewer,), (created,), (refused,), (proposed, confirmed), reviewers_made = outputs[1:6]
+    (drafted, submitted, assigned), (first_review, second_review, published), (read,), (hidden, deleted) = outputs[6:10]
     assert viewer["data"]["viewer"]["organisation"]["slug"] == "inhope"
 
     initiative = created["data"]["createInitiative"]
@@ -103,7 +104,14 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert proposal["participation"]["organisation"] == {"slug": "iwf"}
     confirmation = confirmed["data"]["confirmParticipation"]
     assert confirmation["userErrors"] == [] and confirmation["participation"]["confirmedAt"] is not None
-    assert assessment["data"]["createEvidenceAssessment"]["userErrors"] == []
+    assert reviewers_made == []  # the operator's commands and the grants print nothing
+    assert drafted["data"]["draftEvidenceAssessment"]["revision"]["state"] == "DRAFT"
+    assert [b["data"][name]["revision"]["state"] for b, name in (
+        (submitted, "submitRevision"), (assigned, "assignReviewers"), (first_review, "submitReview"), (second_review, "submitReview")
+    )] == ["SUBMITTED", "IN_REVIEW", "IN_REVIEW", "RECONCILIATION"]
+    publication = published["data"]["publishRevision"]
+    assert publication["userErrors"] == [] and publication["revision"] == {"state": "PUBLISHED", "publishedVersion": 1}
+    assert publication["evidenceAssessment"]["versions"] == [{"number": 1, "publication": "REVIEWED"}]
     nested = read["data"]["initiative"]
     assert nested["title"] == TITLE
     assert [p["organisation"]["name"] for p in nested["participations"]] == ["Internet Watch Foundation"]
@@ -116,7 +124,7 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert hidden["data"] == {"initiative": None, "node": None}
     assert deleted["data"]["deleteInitiative"] == {"deletedId": None, "userErrors": [{"field": ["input", "id"], "code": "NOT_FOUND"}]}
 
-    listed, first_page, second_page = outputs[8]
+    listed, first_page, second_page = outputs[10]
     titles = [e["node"]["title"] for e in listed["data"]["initiatives"]["edges"]]
     assert titles and TITLE not in titles  # the registry's public ones; not INHOPE's own
     hotlines = first_page["data"]["organisations"]
@@ -126,20 +134,20 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert len(page_one) == 2 and page_two and not set(page_one) & set(page_two)  # the next page, not the same
     assert len(page_one + page_two) == min(hotlines["totalCount"], 4)
 
-    practice, practices = outputs[9]
+    practice, practices = outputs[11]
     assert practice["data"]["createBestPractice"]["userErrors"] == []
     newest = practices["data"]["bestPractices"]
     assert newest["edges"][0]["node"]["title"] == practice["data"]["createBestPractice"]["bestPractice"]["title"]
     assert newest["totalCount"] > 1  # the registry's practices are listed too
-    (vocabularies,) = outputs[10]
+    (vocabularies,) = outputs[12]
     assert {v["code"] for v in vocabularies["data"]["vocabularies"]} == {"harm", "evidence-rating"}
 
-    anonymous, thorn, iwf = (body["data"]["searchInitiatives"] for body in outputs[11])
+    anonymous, thorn, iwf = (body["data"]["searchInitiatives"] for body in outputs[13])
     assert anonymous["totalHits"] == 0 and anonymous["hits"] == []
     assert thorn["totalHits"] == 0 and thorn["hits"] == []
     assert iwf["totalHits"] == 1 and iwf["hits"] == [{"initiative": {"id": initiative_id, "title": TITLE}}]
 
-    figures, figure, refused_figure = outputs[12]
+    figures, figure, refused_figure = outputs[14]
     listed_figures = figures["data"]["figures"]
     assert listed_figures["totalCount"] == 3
     assert [e["node"]["unit"] for e in listed_figures["edges"]] == ["% change", "%", "images and videos"]
@@ -151,7 +159,7 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
         (["input", "unit"], "BLANK"), (["input", "periodStart"], "INVALID_VALUE"),
         (["input", "periodEnd"], "INVALID_DATE_RANGE"),
     ]
-    (members, relations), (refused_member, not_the_network) = outputs[13:15]
+    (members, relations), (refused_member, not_the_network) = outputs[15:17]
     listed_members = members["data"]["organisations"]
     assert listed_members["totalCount"] == 6
     assert {e["node"]["slug"] for e in listed_members["edges"]} == {
@@ -165,7 +173,7 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert not_the_network["data"]["addNetworkMember"] == {
         "networkMembership": None, "userErrors": [{"field": ["input", "network"], "code": "FORBIDDEN"}]}
 
-    trail, hidden_trail, rating_changes = outputs[15]
+    trail, hidden_trail, rating_changes = outputs[17]
     own = trail["data"]["initiative"]["activity"]
     assert own["totalCount"] == 1
     (entry,) = [e["node"] for e in own["edges"]]
