@@ -13,6 +13,7 @@ REVISION = "revision { id state round baseVersion publishedVersion content disag
 
 @dataclass
 class PracticeCast:
+    initiative: object
     author: str
     # The authors' organisation and person, for tokens with fewer scopes.
     authoring: object
@@ -47,6 +48,7 @@ def practice_cast(make, db) -> PracticeCast:  # noqa: ANN001
     outsider = make.organisation("outsider")
     author = make.member(coalition, "author@coalition.example", Role.CONTRIBUTOR)
     return PracticeCast(
+        initiative=initiative,
         author=make.token(coalition, user=author),
         authoring=coalition,
         author_user=author,

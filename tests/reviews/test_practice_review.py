@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.factories import gid, graphql, user_errors
 from tests.reviews.practice_workflow import REVISION, grant, practice_cast, practice_input, practice_review, reviewed
-from tests.reviews.workflow import check_draft_readers, review_input, sees, step
+from tests.reviews.workflow import check_draft_readers, draft_input, review_input, sees, step
 
 PRACTICES = "{ bestPractices { totalCount edges { node { id evidenceBasis { code } rationale } } } }"
 VERSIONS = """
@@ -66,6 +66,8 @@ def test_a_practice_is_reviewed_its_agreed_basis_published_and_its_edit_is_versi
     before = _rows(db)
     # A practice is coded as a practice: one support code per cited assessment, each a known one.
     assert user_errors(step(client, "submitReview", review_input(revision["id"]), second)) == [(["input", "practice"], "REQUIRED")]
+    both = {**practice_review(revision["id"]), "studyDesign": "RCT"}
+    assert user_errors(step(client, "submitReview", both, second)) == [(["input", "practice"], "INVALID_VALUE")]
     short = step(client, "submitReview", practice_review(revision["id"], support=("YES", "MAYBE", "NO")), second)
     assert user_errors(short) == [(["input", "practice", "support"], "INVALID_VALUE"), (["input", "practice", "support", "1"], "INVALID_VALUE")]
     assert user_errors(step(client, "submitReview", practice_review(revision["id"], evidence_basis="HUNCH"), second)) == [
@@ -147,6 +149,7 @@ def test_practice_steps_out_of_turn_are_refused_and_write_nothing(client, make, 
     hidden = make.assessment(make.initiative(make.organisation("private-lead"), "Private"), make.organisation("private-lab"), "Hidden", visibility="PRIVATE")
     elsewhere = make.practice(make.organisation("other-coalition"), "Another practice")
     revision_id = step(client, "draftBestPractice", practice_input(c), c.author)["revision"]["id"]
+    assessment_draft = step(client, "draftEvidenceAssessment", draft_input(c.initiative), c.author)["revision"]["id"]
 
     before = _rows(db)
     # A draft's content is checked as a write: an assessment the authors cannot read is missing to them.
@@ -154,6 +157,9 @@ def test_practice_steps_out_of_turn_are_refused_and_write_nothing(client, make, 
     assert user_errors(unreadable) == [(["input", "evidence", "1"], "NOT_FOUND")]
     resting = step(client, "draftBestPractice", practice_input(c, evidence=[]), c.author)
     assert user_errors(resting) == [(["input", "evidence"], "INVALID_VALUE")]
+    # A draft of another kind of record is not a practice's draft to change.
+    crossed = step(client, "draftBestPractice", practice_input(c, revision=assessment_draft), c.author)
+    assert user_errors(crossed) == [(["input", "revision"], "INVALID_VALUE")]
     # Only the proposing organisation drafts a practice's next version; someone else's draft is missing to them.
     other = step(client, "draftBestPracticeRevision", {"id": gid("BestPractice", elsewhere.id), "rationale": "Mine now"}, c.author)
     assert user_errors(other) == [(["input", "id"], "FORBIDDEN")]
@@ -181,6 +187,10 @@ def test_practice_steps_out_of_turn_are_refused_and_write_nothing(client, make, 
     assert sent_back["revision"]["state"] == "CHANGES_REQUESTED"
     changed = step(client, "draftBestPractice", practice_input(c, revision=revision_id, rationale="The survey is small."), c.author)
     assert changed["userErrors"] == [] and changed["revision"]["content"]["data"]["rationale"] == "The survey is small."
+    assert step(client, "submitRevision", {"id": revision_id}, c.author)["revision"]["round"] == 2
     withdrawn = step(client, "withdrawRevision", {"id": revision_id, "reason": "Merged into another practice."}, c.author, "revision { state }")
     assert withdrawn["revision"] == {"state": "WITHDRAWN"}
+    # A tombstone, still resolvable by its id.
+    tombstone = graphql(client, "query ($id: ID!) { node(id: $id) { ... on Revision { state withdrawnReason } } }", {"id": revision_id}, c.author)
+    assert tombstone["data"]["node"] == {"state": "WITHDRAWN", "withdrawnReason": "Merged into another practice."}
     assert _practices(client, c.author) == [{"id": gid("BestPractice", elsewhere.id), "evidenceBasis": {"code": "CONSENSUS"}, "rationale": None}]

@@ -61,6 +61,8 @@ def test_a_draft_is_reviewed_reconciled_and_published_and_its_edit_is_version_2(
 
     first, second = c.reviewers.values()
     assert step(client, "submitReview", review_input(revision["id"]), first)["userErrors"] == []
+    practice_coding = {"revision": revision["id"], "practice": {"evidenceBasis": "ASSESSMENTS", "support": []}, "decision": "ACCEPT"}
+    assert _errors(step(client, "submitReview", practice_coding, second)) == [(["input", "studyDesign"], "REQUIRED")]
     blind = step(client, "publishRevision", {"revision": revision["id"]}, c.secretariat, "revision { id }")
     assert _errors(blind) == [(["input", "revision"], "NEEDS_TWO_REVIEWS")]
     own_only = graphql(client, "query ($id: ID!) { node(id: $id) { ... on Revision { reviews { mine coding } } } }", {"id": revision["id"]}, second)
