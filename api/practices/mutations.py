@@ -45,7 +45,7 @@ class DeleteBestPracticePayload:
     user_errors: list[UserError] = user_errors_field()
 
 
-def _data(source: object) -> service.PracticeData:
+def practice_data(source: object) -> service.PracticeData:
     """The service's view of an input; evidence ids of other types are NOT_FOUND at their position."""
     return inputs.to_data(
         service.PracticeData, source, evidence=lambda gids: ids.decode_many(gids, "EvidenceAssessment", ["evidence"])
@@ -67,7 +67,7 @@ class Mutation:
         description="Propose a best practice for your organisation (`practices:write`).",
     )
     async def create_best_practice(self, info: Info, input: CreateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
-        row = await service.create(**info.context.acting, data=_data(input))
+        row = await service.create(**info.context.acting, data=practice_data(input))
         return _payload(info, row)
 
     @mutation(
@@ -75,7 +75,7 @@ class Mutation:
         description="Change a best practice your organisation proposed (`practices:write`).",
     )
     async def update_best_practice(self, info: Info, input: UpdateBestPracticeInput) -> BestPracticePayload:  # noqa: A002
-        row = await service.update(**info.context.acting, practice_id=_practice_id(input), data=_data(input))
+        row = await service.update(**info.context.acting, practice_id=_practice_id(input), data=practice_data(input))
         return _payload(info, row)
 
     @mutation(

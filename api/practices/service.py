@@ -271,10 +271,15 @@ async def _replace_links(session: AsyncSession, practice_id: int, clean: CleanPr
         session.add_all(PracticeEvidence(practice_id=practice_id, assessment_id=a) for a in clean.evidence)
 
 
-async def create(*, session: AsyncSession, principal: Principal, data: PracticeData) -> BestPractice:
-    """A new practice proposed by the principal's organisation. Flushes, never commits."""
+async def create(
+    *, session: AsyncSession, principal: Principal, data: PracticeData, dry_run: bool = False
+) -> BestPractice | None:
+    """A new practice proposed by the principal's organisation. Flushes, never commits.
+    A `dry_run` checks everything and writes nothing (a draft is checked so, before its review)."""
     require_role(principal, Role.CONTRIBUTOR)
     clean = await _clean(session=session, principal=principal, data=data, existing=None)
+    if dry_run:
+        return None
     practice = BestPractice(
         **clean.values,
         organisation_id=principal.organisation_id,
@@ -313,10 +318,14 @@ def _touch(practice: BestPractice, principal: Principal) -> None:
     practice.updated_by = principal.subject
 
 
-async def update(*, session: AsyncSession, principal: Principal, practice_id: int, data: PracticeData) -> BestPractice:
-    """Change a practice the principal's organisation proposed."""
+async def update(
+    *, session: AsyncSession, principal: Principal, practice_id: int, data: PracticeData, dry_run: bool = False
+) -> BestPractice | None:
+    """Change a practice the principal's organisation proposed; a `dry_run` checks and writes nothing."""
     practice = await _editable(session, principal, practice_id)
     clean = await _clean(session=session, principal=principal, data=data, existing=practice)
+    if dry_run:
+        return None
     for key, value in clean.values.items():
         setattr(practice, key, value)
     _touch(practice, principal)

@@ -1,10 +1,8 @@
-"""What a reviewer codes, how two codings are compared, and what a reconciled coding changes on publication.
+"""What a reviewer codes for an evidence assessment, the fields two codings are compared on (api/reviews/
+comparison.py) and what a reconciled coding changes on publication.
 
-Codings are compared field by field, as JSON Pointers ("/studyDesign", "/findings/0/riskOfBias",
-"/certainty/imprecision", "/decision"); notes are never compared. Agreement is the share of compared
-fields on which the two reviewers agree."""
+The fields are JSON Pointers ("/studyDesign", "/findings/0/riskOfBias", "/certainty/imprecision", "/decision")."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import TypeAdapter
@@ -91,28 +89,6 @@ def fields_of(coding: dict) -> dict[str, str | None]:
     return flat
 
 
-def disagreements(first: dict, second: dict) -> list[tuple[str, str | None, str | None]]:
-    """The fields on which two codings differ, with each reviewer's value."""
-    a, b = fields_of(first), fields_of(second)
-    return [(path, a.get(path), b.get(path)) for path in sorted(a.keys() | b.keys()) if a.get(path) != b.get(path)]
-
-
-def agreement(pairs: Sequence[tuple[dict, dict]]) -> tuple[int, int]:
-    """(fields agreed, fields compared) over pairs of codings."""
-    agreed = compared = 0
-    for first, second in pairs:
-        a, b = fields_of(first), fields_of(second)
-        paths = a.keys() | b.keys()
-        compared += len(paths)
-        agreed += sum(1 for path in paths if a.get(path) == b.get(path))
-    return agreed, compared
-
-
-def reconciled(first: dict, resolutions: dict[str, str | None]) -> dict[str, str | None]:
-    """The agreed value of every field: where the two agreed, theirs; where not, the resolution."""
-    return {**fields_of(first), **resolutions}
-
-
 def apply(data: evidence.AssessmentData, agreed: dict[str, str | None]) -> evidence.AssessmentData:
     """The content with the reviewers' agreed finding coding in place of the authors' (what the rating rests on)."""
     for index, finding in enumerate(data.findings or []):
@@ -121,12 +97,3 @@ def apply(data: evidence.AssessmentData, agreed: dict[str, str | None]) -> evide
             if path in agreed and agreed[path] is not None:
                 setattr(finding, attribute, agreed[path])
     return data
-
-
-def coded_pairs(assignments: Sequence) -> list[tuple[dict, dict]]:  # noqa: ANN001
-    """The two coders' codings of every round both submitted, oldest round first."""
-    rounds: dict[int, dict[int, dict]] = {}
-    for assignment in assignments:
-        if assignment.coding is not None and assignment.position <= 2:
-            rounds.setdefault(assignment.round, {})[assignment.position] = assignment.coding
-    return [(codings[1], codings[2]) for _, codings in sorted(rounds.items()) if len(codings) == 2]

@@ -4,13 +4,20 @@ import strawberry
 from strawberry import relay
 
 from api.auth.scopes import Scope
+from api.core.errors import DomainError, ErrorCode
 from api.evidence.mutations import CreateEvidenceAssessmentInput, UpdateEvidenceAssessmentInput, assessment_data
+from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.types import EvidenceAssessment
 from api.graphql import ids
 from api.graphql.context import Info
 from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
+from api.practices.models import BestPractice as PracticeRow
+from api.practices.mutations import CreateBestPracticeInput, UpdateBestPracticeInput, practice_data
+from api.practices.types import BestPractice
 from api.reviews import coding, reviewers, service
+from api.reviews.models import ReviewedType
+from api.reviews.practices import PracticeCoding
 from api.reviews.types import Revision
 
 
@@ -27,6 +34,23 @@ class DraftEvidenceAssessmentInput(CreateEvidenceAssessmentInput):
     "the published version stays what everyone reads until this one is reviewed and published."
 )
 class DraftEvidenceAssessmentRevisionInput(UpdateEvidenceAssessmentInput):
+    revision: relay.GlobalID | None = strawberry.field(default=None, description="Your open draft of it to change.")
+    change_note: str | None = strawberry.field(default=None, description="What changes, and why.")
+
+
+@strawberry.input(description="A draft of a new best practice: nothing is published until it is reviewed.")
+class DraftBestPracticeInput(CreateBestPracticeInput):
+    revision: relay.GlobalID | None = strawberry.field(
+        default=None, description="Your organisation's open draft to replace (DRAFT or CHANGES_REQUESTED); omit to start one."
+    )
+    change_note: str | None = strawberry.field(default=None, description="What this proposal is (at most 2000 characters).")
+
+
+@strawberry.input(
+    description="A draft of the next version of a published best practice: what you give changes what is published; "
+    "the published version stays what everyone reads until this one is reviewed and published."
+)
+class DraftBestPracticeRevisionInput(UpdateBestPracticeInput):
     revision: relay.GlobalID | None = strawberry.field(default=None, description="Your open draft of it to change.")
     change_note: str | None = strawberry.field(default=None, description="What changes, and why.")
 
@@ -85,12 +109,27 @@ class CertaintyCodingInput:
     publication_bias: str | None = strawberry.field(default=None, description="Publication bias.")
 
 
-@strawberry.input(description="Your review: your own coding of the record, blind to the other reviewer's.")
+@strawberry.input(description="Your coding of a best practice.")
+class PracticeCodingInput:
+    evidence_basis: str = strawberry.field(description="`evidence-basis` code: what the practice rests on.")
+    support: list[str] = strawberry.field(
+        description="Whether each cited assessment supports the statement (YES, PARTLY or NO), one per citation "
+        "in the draft's order (its content's `evidence`)."
+    )
+
+
+@strawberry.input(
+    description="Your review: your own coding of the record, blind to the other reviewer's. An evidence assessment "
+    "is coded with `studyDesign`, `findings` and `certainty`; a best practice with `practice`."
+)
 class SubmitReviewInput:
     revision: relay.GlobalID = strawberry.field(description="The revision you were assigned.")
-    study_design: str = strawberry.field(description="`study-design` code.")
-    findings: list[FindingCodingInput] = strawberry.field(description="One coding per finding, in the record's order.")
-    certainty: CertaintyCodingInput | None = strawberry.field(default=None, description="Certainty domains.")
+    study_design: str | None = strawberry.field(default=None, description="`study-design` code (an evidence assessment).")
+    findings: list[FindingCodingInput] | None = strawberry.field(
+        default=None, description="One coding per finding, in the record's order (an evidence assessment)."
+    )
+    certainty: CertaintyCodingInput | None = strawberry.field(default=None, description="Certainty domains (an evidence assessment).")
+    practice: PracticeCodingInput | None = strawberry.field(default=None, description="Your coding of a best practice.")
     decision: str = strawberry.field(description="ACCEPT, REVISE or REJECT.")
     notes: str | None = strawberry.field(default=None, description="Notes for the secretariat and, later, the authors.")
 
@@ -123,7 +162,8 @@ class RevisionPayload:
 @strawberry.type(description="The revision and the record it published, or why nothing changed.")
 class PublishRevisionPayload:
     revision: Revision | None = strawberry.field(description="The revision, now PUBLISHED.")
-    evidence_assessment: EvidenceAssessment | None = strawberry.field(description="The published record.")
+    evidence_assessment: EvidenceAssessment | None = strawberry.field(description="The published record, when it is an evidence assessment.")
+    best_practice: BestPractice | None = strawberry.field(description="The published record, when it is a best practice.")
     user_errors: list[UserError] = user_errors_field()
 
 
@@ -137,7 +177,19 @@ def _revision(info: Info, row) -> RevisionPayload:  # noqa: ANN001
     return RevisionPayload(revision=Revision.from_model(row))
 
 
-def _coding(input: SubmitReviewInput) -> coding.Coding:  # noqa: A002
+def _revision_id(input: DraftBestPracticeInput | DraftBestPracticeRevisionInput) -> int | None:  # noqa: A002
+    return ids.decode(input.revision, "Revision", ["revision"]) if input.revision else None
+
+
+def _coding(input: SubmitReviewInput) -> coding.Coding | PracticeCoding | None:  # noqa: A002
+    """The coding the input gives: a practice's, an assessment's, or None (the service names what is missing)."""
+    assessment_given = input.study_design is not None or input.findings is not None or input.certainty is not None
+    if input.practice is not None:
+        if assessment_given:
+            raise DomainError.one(["practice"], ErrorCode.INVALID_VALUE, "Code either an evidence assessment or a best practice, not both.")
+        return PracticeCoding(evidence_basis=input.practice.evidence_basis, support=list(input.practice.support), decision=input.decision)
+    if input.study_design is None or input.findings is None:
+        return None
     certainty = {}
     if input.certainty is not None:
         names = {"risk_of_bias": "riskOfBias", "publication_bias": "publicationBias"}
@@ -163,10 +215,11 @@ class Mutation:
         data = assessment_data(input)
         if input.study is not None:
             data.study_id = ids.decode(input.study, "Study", ["study"])
-        row = await service.draft_assessment(
+        row = await service.draft(
             **info.context.acting,
+            record_type=ReviewedType.EVIDENCE_ASSESSMENT,
             revision_id=ids.decode(input.revision, "Revision", ["revision"]) if input.revision else None,
-            initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
+            parent_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
             record_id=None,
             data=data,
             change_note=input.change_note,
@@ -180,22 +233,52 @@ class Mutation:
     async def draft_evidence_assessment_revision(
         self, info: Info, input: DraftEvidenceAssessmentRevisionInput  # noqa: A002
     ) -> RevisionPayload:
-        row = await service.draft_assessment(
+        row = await service.draft(
             **info.context.acting,
+            record_type=ReviewedType.EVIDENCE_ASSESSMENT,
             revision_id=ids.decode(input.revision, "Revision", ["revision"]) if input.revision else None,
-            initiative_id=None,
+            parent_id=None,
             record_id=ids.decode(input.id, "EvidenceAssessment", ["id"]),
             data=assessment_data(input),
             change_note=input.change_note,
         )
         return _revision(info, row)
 
-    @mutation(scope=Scope.ASSESSMENTS_WRITE, description="Send your draft for review; it is locked until it comes back.")
+    @mutation(scope=Scope.PRACTICES_WRITE, description="Start or change a draft of a new best practice (`practices:write`).")
+    async def draft_best_practice(self, info: Info, input: DraftBestPracticeInput) -> RevisionPayload:  # noqa: A002
+        row = await service.draft(
+            **info.context.acting,
+            record_type=ReviewedType.BEST_PRACTICE,
+            revision_id=_revision_id(input),
+            parent_id=None,
+            record_id=None,
+            data=practice_data(input),
+            change_note=input.change_note,
+        )
+        return _revision(info, row)
+
+    @mutation(
+        scope=Scope.PRACTICES_WRITE,
+        description="Start or change a draft of the next version of a published best practice (`practices:write`).",
+    )
+    async def draft_best_practice_revision(self, info: Info, input: DraftBestPracticeRevisionInput) -> RevisionPayload:  # noqa: A002
+        row = await service.draft(
+            **info.context.acting,
+            record_type=ReviewedType.BEST_PRACTICE,
+            revision_id=_revision_id(input),
+            parent_id=None,
+            record_id=ids.decode(input.id, "BestPractice", ["id"]),
+            data=practice_data(input),
+            change_note=input.change_note,
+        )
+        return _revision(info, row)
+
+    @mutation(scope=None, description="Send your draft for review; it is locked until it comes back (the scope that writes its kind of record).")
     async def submit_revision(self, info: Info, input: SubmitRevisionInput) -> RevisionPayload:  # noqa: A002
         row = await service.submit(**info.context.acting, revision_id=ids.decode(input.id, "Revision", ["id"]))
         return _revision(info, row)
 
-    @mutation(scope=Scope.ASSESSMENTS_WRITE, description="Withdraw a revision before publication, with a reason.")
+    @mutation(scope=None, description="Withdraw a revision before publication, with a reason (the scope that writes its kind of record).")
     async def withdraw_revision(self, info: Info, input: WithdrawRevisionInput) -> RevisionPayload:  # noqa: A002
         row = await service.withdraw(
             **info.context.acting, revision_id=ids.decode(input.id, "Revision", ["id"]), reason=input.reason
@@ -228,13 +311,13 @@ class Mutation:
         await service.assign(**info.context.acting, revision_id=revision_id, user_ids=users)
         return _revision(info, await service.get(**info.context.acting, revision_id=revision_id))
 
-    @mutation(scope=Scope.ASSESSMENTS_WRITE, description="Submit your review of a revision you were assigned.")
+    @mutation(scope=None, description="Submit your review of a revision you were assigned (the scope that writes its kind of record).")
     async def submit_review(self, info: Info, input: SubmitReviewInput) -> RevisionPayload:  # noqa: A002
         revision_id = ids.decode(input.revision, "Revision", ["revision"])
         await service.submit_review(**info.context.acting, revision_id=revision_id, review=_coding(input), notes=input.notes)
         return _revision(info, await service.get(**info.context.acting, revision_id=revision_id))
 
-    @mutation(scope=Scope.ASSESSMENTS_WRITE, description="Settle a disagreement (the secretariat or the third reviewer).")
+    @mutation(scope=None, description="Settle a disagreement (the secretariat, or the third reviewer with the scope that writes its kind of record).")
     async def resolve_disagreement(self, info: Info, input: ResolveDisagreementInput) -> RevisionPayload:  # noqa: A002
         revision_id = ids.decode(input.revision, "Revision", ["revision"])
         await service.resolve(**info.context.acting, revision_id=revision_id, field=input.field, value=input.value)
@@ -254,7 +337,9 @@ class Mutation:
             revision_id=ids.decode(input.revision, "Revision", ["revision"]),
             change_note=input.change_note,
         )
+        terms = info.context.terms
         return PublishRevisionPayload(
             revision=Revision.from_model(revision),
-            evidence_assessment=EvidenceAssessment.from_model(record, info.context.terms),
+            evidence_assessment=EvidenceAssessment.from_model(record, terms) if isinstance(record, AssessmentRow) else None,
+            best_practice=BestPractice.from_model(record, terms) if isinstance(record, PracticeRow) else None,
         )

@@ -7,13 +7,21 @@ from sqlmodel import col, select
 
 from api.auth.principal import Principal
 from api.auth.scopes import Scope
-from api.reviews.models import ReviewAssignment, Revision, RevisionState
+from api.reviews.models import ReviewAssignment, ReviewedType, Revision, RevisionState
+
+READ_SCOPES = {ReviewedType.EVIDENCE_ASSESSMENT: Scope.ASSESSMENTS_READ, ReviewedType.BEST_PRACTICE: Scope.PRACTICES_READ}
 
 
 def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:
     conditions = []
-    if principal.reads_with(Scope.ASSESSMENTS_READ) is not None:
-        conditions.append(Revision.organisation_id == principal.organisation_id)
+    # Its organisation reads a draft with the scope that reads the kind of record it proposes.
+    authored = [
+        Revision.record_type == record_type
+        for record_type, scope in READ_SCOPES.items()
+        if principal.reads_with(scope) is not None
+    ]
+    if authored:
+        conditions.append(sa.and_(Revision.organisation_id == principal.organisation_id, sa.or_(*authored)))
     if principal.user_id is not None:
         conditions.append(
             sa.exists().where(ReviewAssignment.revision_id == Revision.id, ReviewAssignment.user_id == principal.user_id)

@@ -1,5 +1,5 @@
 """The Lab's reviewers: granted by the secretariat, drawn two at a time, never from an organisation with a
-stake in the record (its authors, the initiative's lead and participants) or one they declared a conflict with."""
+stake in the record (each kind of record names them: api/reviews/kinds.py) or one they declared a conflict with."""
 
 import random
 from collections.abc import Sequence
@@ -63,7 +63,7 @@ async def declare_conflict(*, session: AsyncSession, principal: Principal, organ
 
 
 async def stake_organisations(session: AsyncSession, revision: Revision, initiative_id: int) -> set[int]:
-    """The authors, and the lead and participants of the initiative assessed."""
+    """An assessment's: the authors, and the lead and participants of the initiative assessed."""
     lead = (await session.exec(select(Initiative.lead_organisation_id).where(Initiative.id == initiative_id))).first()
     partners = (await session.exec(select(Participation.organisation_id).where(Participation.initiative_id == initiative_id))).all()
     return {revision.organisation_id, *([lead] if lead is not None else []), *partners}

@@ -1,9 +1,13 @@
-"""Review before publication: the rules of every step a revision takes (docs/reviews.md).
+"""Review before publication: the rules of every step a revision takes (docs/reviews.md,
+docs/reviews-practices.md).
 
 DRAFT → SUBMITTED → IN_REVIEW → RECONCILIATION → PUBLISHED, with CHANGES_REQUESTED back to the authors
-and WITHDRAWN. Services flush, never commit; each step records its activity in the same transaction."""
+and WITHDRAWN. One state machine for every reviewed kind of record: what differs between them is the
+revision's kind (api/reviews/kinds.py). Services flush, never commit; each step records its activity in
+the same transaction."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,16 +19,14 @@ from api.auth.principal import ROLE_SCOPES, Principal, PrincipalKind, Role
 from api.core import validation
 from api.core.db import utcnow
 from api.core.errors import DomainError, ErrorCode, Problems, not_found
-from api.evidence import service as evidence
-from api.evidence.models import EvidenceAssessment
 from api.organisations.models import Organisation, OrganisationStatus
-from api.reviews import coding, content, reviewers
+from api.reviews import comparison, kinds, reviewers
+from api.reviews.kinds import RecordKind
 from api.reviews.models import (
     CLOSED,
     EDITABLE,
     Disagreement,
     ReviewAssignment,
-    ReviewedType,
     Revision,
     RevisionState,
 )
@@ -53,10 +55,26 @@ def _in_state(revision: Revision, states: Sequence[RevisionState], field: str, d
         raise DomainError.one([field], code, f"A revision that is {revision.state} cannot be {doing}.")
 
 
+def _require_scope(principal: Principal, kind: RecordKind) -> None:
+    """Drafting and reviewing a kind of record needs the scope that writes it (`assessments:write`,
+    `practices:write`): the mutations are shared by every kind, so the service checks it."""
+    if kind.write_scope not in principal.scopes:
+        raise DomainError.one([], ErrorCode.FORBIDDEN, f"This needs the `{kind.write_scope.value}` scope.")
+
+
 def _require_author(principal: Principal, revision: Revision, field: str) -> None:
     if revision.organisation_id != principal.organisation_id:
         raise DomainError.one([field], ErrorCode.FORBIDDEN, "Only the authoring organisation can do this.")
+    _require_scope(principal, kinds.of(revision.record_type))
     require_role(principal, Role.CONTRIBUTOR, field)
+
+
+def _parent(kind: RecordKind, revision: Revision) -> int | None:
+    return revision.content.get(kind.parent_key) if kind.parent_key else None
+
+
+def _data(kind: RecordKind, revision: Revision) -> Any:  # noqa: ANN401
+    return kind.load(revision.content["data"])
 
 
 async def _record(session: AsyncSession, principal: Principal, kind: ActivityKind, revision: Revision, **detail: object) -> None:
@@ -65,28 +83,26 @@ async def _record(session: AsyncSession, principal: Principal, kind: ActivityKin
     )
 
 
-async def _initiative_of(session: AsyncSession, revision: Revision) -> int:
-    if revision.record_id is not None:
-        return (await session.get(EvidenceAssessment, revision.record_id)).initiative_id
-    return revision.content["initiative_id"]
-
-
 # --- authors ----------------------------------------------------------------------------------------
 
 
-async def draft_assessment(
+async def draft(
     *,
     session: AsyncSession,
     principal: Principal,
+    record_type: str,
     revision_id: int | None,
-    initiative_id: int | None,
+    parent_id: int | None,
     record_id: int | None,
-    data: evidence.AssessmentData,
+    data: Any,  # noqa: ANN401
     change_note: str | None,
 ) -> Revision:
-    """Save a draft: a new assessment (`initiative_id`), the next version of a published one (`record_id`,
-    starting from what is published), or a change to the caller's open draft (`revision_id`). The content
-    is checked as the evidence service checks a write, and nothing is published."""
+    """Save a draft: a new record (of `parent_id` for an assessment's initiative), the next version of a
+    published one (`record_id`, starting from what is published), or a change to the caller's open draft
+    of that kind (`revision_id`). The content is checked as the record's service checks a write, and
+    nothing is published."""
+    kind = kinds.of(record_type)
+    _require_scope(principal, kind)
     require_role(principal, Role.CONTRIBUTOR)
     problems = Problems()
     note = validation.text(problems, ["changeNote"], change_note, max_length=NOTE_LENGTH, multiline=True)
@@ -95,24 +111,21 @@ async def draft_assessment(
         revision = await _readable(session, principal, revision_id)
         _require_author(principal, revision, "revision")
         _in_state(revision, list(EDITABLE), "revision", "changed")
-        initiative_id, record_id = revision.content.get("initiative_id"), revision.record_id
+        if revision.record_type != kind.record_type:
+            raise DomainError.one(["revision"], ErrorCode.INVALID_VALUE, f"This revision proposes a {revision.record_type}, not a {kind.record_type}.")
+        parent_id, record_id = _parent(kind, revision), revision.record_id
         if record_id is not None:
-            data = content.merged(content.load(revision.content["data"]), data)
+            data = kind.merged(_data(kind, revision), data)
     elif record_id is not None:
-        published = await evidence.get(session=session, principal=principal, assessment_id=record_id)
-        if published is None:
-            raise not_found(["id"], "evidence assessment")
-        if published.assessing_organisation_id != principal.organisation_id:
-            raise DomainError.one(["id"], ErrorCode.FORBIDDEN, "Only the assessing organisation can revise this assessment.")
-        data = content.merged(await content.of_published(session, published), data)
-    await content.write(
-        session=session, principal=principal, initiative_id=initiative_id, record_id=record_id, data=data, dry_run=True
-    )
-    stored = {"initiative_id": initiative_id, "data": content.dump(data)}
+        data = kind.merged(await kind.start(session=session, principal=principal, record_id=record_id), data)
+    await kind.write(session=session, principal=principal, parent_id=parent_id, record_id=record_id, data=data, dry_run=True)
+    stored = {"data": kind.dump(data)}
+    if kind.parent_key:
+        stored[kind.parent_key] = parent_id
     if revision_id is None:
-        base = await versions.latest_number(session=session, record_type=ReviewedType.EVIDENCE_ASSESSMENT, record_id=record_id)
+        base = await versions.latest_number(session=session, record_type=kind.record_type, record_id=record_id)
         revision = Revision(
-            record_type=ReviewedType.EVIDENCE_ASSESSMENT,
+            record_type=kind.record_type,
             record_id=record_id,
             base_version=base,
             organisation_id=principal.organisation_id,
@@ -140,12 +153,13 @@ async def submit(*, session: AsyncSession, principal: Principal, revision_id: in
     revision = await _readable(session, principal, revision_id, "id")
     _require_author(principal, revision, "id")
     _in_state(revision, list(EDITABLE), "id", "submitted")
-    await content.write(
+    kind = kinds.of(revision.record_type)
+    await kind.write(
         session=session,
         principal=principal,
-        initiative_id=revision.content.get("initiative_id"),
+        parent_id=_parent(kind, revision),
         record_id=revision.record_id,
-        data=content.load(revision.content["data"]),
+        data=_data(kind, revision),
         dry_run=True,
     )
     revision.state, revision.round, revision.submitted_at = RevisionState.SUBMITTED, revision.round + 1, utcnow()
@@ -184,7 +198,7 @@ async def assign(
     reviewers.require_lab_admin(principal)
     revision = await _readable(session, principal, revision_id)
     _in_state(revision, [RevisionState.SUBMITTED, RevisionState.RECONCILIATION], "revision", "assigned reviewers")
-    stakes = await reviewers.stake_organisations(session, revision, await _initiative_of(session, revision))
+    stakes = await kinds.of(revision.record_type).stakes(session, revision)
     current = await _assignments(session, revision)
     count = reviewers.CODERS if revision.state == RevisionState.SUBMITTED else 1
     if user_ids:
@@ -224,31 +238,34 @@ async def submit_review(
     session: AsyncSession,
     principal: Principal,
     revision_id: int,
-    review: coding.Coding,
+    review: object,
     notes: str | None,
 ) -> ReviewAssignment:
-    """A reviewer's coding, blind to the other's; the second one in opens reconciliation, listing every
-    field the two codings disagree on."""
+    """A reviewer's coding (of the revision's kind), blind to the other's; the second one in opens
+    reconciliation, listing every field the two codings disagree on."""
     revision = await _readable(session, principal, revision_id)
+    kind = kinds.of(revision.record_type)
     mine = next((a for a in await _assignments(session, revision) if a.user_id == principal.user_id and a.position <= reviewers.CODERS), None)
     if mine is None:
         raise DomainError.one(["revision"], ErrorCode.FORBIDDEN, "You are not one of this revision's two reviewers.")
     _in_state(revision, [RevisionState.IN_REVIEW], "revision", "reviewed")
     if mine.submitted_at is not None:
         raise DomainError.one(["revision"], ErrorCode.WRONG_STATUS, "Your review of this round is already in.")
+    _require_scope(principal, kind)
+    if not isinstance(review, kind.coding):
+        raise DomainError.one([kind.coding_field], ErrorCode.REQUIRED, f"Code this {kind.record_type} with `{kind.coding_field}`.")
     problems = Problems()
-    data = content.load(revision.content["data"])
-    await coding.check(session=session, problems=problems, coding=review, findings=len(data.findings or []))
+    await kind.check_coding(session=session, problems=problems, coding=review, data=_data(kind, revision))
     mine.notes = validation.text(problems, ["notes"], notes, max_length=4000, multiline=True)
     problems.raise_if_any()
-    mine.coding, mine.decision, mine.submitted_at = coding.CODING.dump_python(review, mode="json"), review.decision, utcnow()
+    mine.coding, mine.decision, mine.submitted_at = kind.dump_coding(review), review.decision, utcnow()
     await session.flush()
     await _record(session, principal, ActivityKind.REVIEW_SUBMITTED, revision, position=mine.position)
     coders = [a for a in await _assignments(session, revision) if a.position <= reviewers.CODERS]
     if len(coders) == reviewers.CODERS and all(a.submitted_at is not None for a in coders):
         session.add_all(
             Disagreement(revision_id=revision.id, round=revision.round, field=path, first=a, second=b)
-            for path, a, b in coding.disagreements(coders[0].coding, coders[1].coding)
+            for path, a, b in comparison.disagreements(kind.fields_of, coders[0].coding, coders[1].coding)
         )
         revision.state = RevisionState.RECONCILIATION
         await session.flush()
@@ -268,6 +285,8 @@ async def resolve(
     third = any(a.user_id == principal.user_id and a.position > reviewers.CODERS for a in await _assignments(session, revision))
     if not (principal.is_lab_admin or third):
         raise DomainError.one(["revision"], ErrorCode.FORBIDDEN, "Only the secretariat or the third reviewer resolves disagreements.")
+    if not principal.is_lab_admin:
+        _require_scope(principal, kinds.of(revision.record_type))
     _in_state(revision, [RevisionState.RECONCILIATION], "revision", "reconciled")
     disagreement = next((d for d in await disagreements_of(session, revision) if d.field == field), None)
     if disagreement is None:
@@ -291,7 +310,8 @@ async def _agreed(session: AsyncSession, revision: Revision) -> dict[str, str | 
         raise DomainError.one(
             ["revision"], ErrorCode.OPEN_DISAGREEMENTS, f"Resolve the reviewers' disagreements first: {', '.join(open_fields)}."
         )
-    return coding.reconciled(coders[0].coding, {d.field: d.resolution for d in found})
+    fields_of = kinds.of(revision.record_type).fields_of
+    return comparison.reconciled(fields_of, coders[0].coding, {d.field: d.resolution for d in found})
 
 
 async def request_changes(*, session: AsyncSession, principal: Principal, revision_id: int, message: str) -> Revision:
@@ -325,7 +345,7 @@ async def _authors(session: AsyncSession, revision: Revision) -> Principal:
 
 async def publish(
     *, session: AsyncSession, principal: Principal, revision_id: int, change_note: str | None
-) -> tuple[Revision, EvidenceAssessment]:
+) -> tuple[Revision, Any]:
     """Publish a reconciled revision both reviewers' agreed decision accepts: the record is written (its
     ratings recomputed) with the agreed coding, and kept as its next numbered version."""
     reviewers.require_lab_admin(principal)
@@ -336,20 +356,15 @@ async def publish(
     agreed = await _agreed(session, revision)
     if agreed["/decision"] != "ACCEPT":
         raise DomainError.one(["revision"], ErrorCode.NOT_ACCEPTED, f"The reviewers' agreed decision is {agreed['/decision']}, not ACCEPT.")
-    data = coding.apply(content.load(revision.content["data"]), agreed)
-    if await content.design(session, data, revision.record_id) != agreed["/studyDesign"]:
-        raise DomainError.one(
-            ["revision"],
-            ErrorCode.DESIGN_DIFFERS,
-            "The reviewers coded another study design than the study's: correct the study first.",
-        )
+    kind = kinds.of(revision.record_type)
+    data = await kind.applied(session=session, revision=revision, data=_data(kind, revision), agreed=agreed)
     problems = Problems()
     note = validation.text(problems, ["changeNote"], change_note, max_length=NOTE_LENGTH, multiline=True)
     problems.raise_if_any()
-    record = await content.write(
+    record = await kind.write(
         session=session,
         principal=await _authors(session, revision),
-        initiative_id=revision.content.get("initiative_id"),
+        parent_id=_parent(kind, revision),
         record_id=revision.record_id,
         data=data,
         dry_run=False,
@@ -357,7 +372,7 @@ async def publish(
     version = await versions.publish(
         session=session,
         principal=principal,
-        record_type=ReviewedType.EVIDENCE_ASSESSMENT,
+        record_type=kind.record_type,
         record_id=record.id,
         publication=Publication.REVIEWED,
         change_note=note or revision.change_note,
@@ -371,7 +386,7 @@ async def publish(
         session=session,
         principal=principal,
         kind=ActivityKind.PUBLISHED,
-        subject_type=ReviewedType.EVIDENCE_ASSESSMENT,
+        subject_type=kind.record_type,
         subject_id=record.id,
         version=version.number,
         detail={"changeNote": version.change_note} if version.change_note else {},

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from functools import partial
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -16,7 +17,9 @@ from api.graphql.loaders import load_nodes, load_one
 from api.graphql.pagination import Connection, paginate
 from api.graphql.records import from_row
 from api.organisations.types import Organisation
-from api.reviews import coding, loaders
+from api.practices import loaders as practice_loaders
+from api.practices.types import BestPractice
+from api.reviews import comparison, kinds, loaders
 from api.reviews.models import ReviewAssignment as AssignmentRow
 from api.reviews.models import Disagreement as DisagreementRow
 from api.reviews.models import ReviewedType, Revision as RevisionRow, RevisionState
@@ -31,6 +34,15 @@ RevisionStateEnum = strawberry.enum(
     "CHANGES_REQUESTED sends it back to its authors; WITHDRAWN ends it, with a reason.",
 )
 ReviewedTypeEnum = strawberry.enum(ReviewedType, name="ReviewedRecordType", description="Records reviewed before publication.")
+ReviewedRecord = Annotated[
+    EvidenceAssessment | BestPractice,
+    strawberry.union("ReviewedRecord", description="A record reviewed before publication: an evidence assessment or a best practice."),
+]
+# How `Revision.record` loads each kind of record: its batch loader and its GraphQL type.
+_RECORDS = {
+    ReviewedType.EVIDENCE_ASSESSMENT: (evidence_loaders.assessment_by_id, EvidenceAssessment.from_model),
+    ReviewedType.BEST_PRACTICE: (practice_loaders.practice_by_id, BestPractice.from_model),
+}
 
 
 @strawberry.type(description="One reviewer's coding of one review round. Blind: a reviewer sees only their own until both are in.")
@@ -56,7 +68,7 @@ class Review:
 @strawberry.type(description="A coded field on which the two reviews of a round differ, and its resolution.")
 class ReviewDisagreement:
     round: int = strawberry.field(description="The review round.")
-    field: str = strawberry.field(description="A JSON Pointer into the coding, e.g. /findings/0/riskOfBias.")
+    field: str = strawberry.field(description="A JSON Pointer into the coding, e.g. /findings/0/riskOfBias or /evidenceBasis.")
     first: str | None = strawberry.field(description="The first reviewer's value.")
     second: str | None = strawberry.field(description="The second reviewer's value.")
     resolution: str | None = strawberry.field(description="The value settled on; null while open.")
@@ -68,7 +80,7 @@ class ReviewDisagreement:
 
 
 @strawberry.type(
-    description="A proposed version of an evidence assessment on its way to publication. Seen only by its "
+    description="A proposed version of an evidence assessment or a best practice on its way to publication. Seen only by its "
     "organisation, the reviewers assigned to it and, once submitted, the Lab's secretariat."
 )
 class Revision(relay.Node):
@@ -101,8 +113,9 @@ class Revision(relay.Node):
         return Organisation.loaded(info, self._row.organisation_id)
 
     @strawberry.field(description="The published record (null until the first publication, or if you may not read it).")
-    def record(self, info: Info) -> EvidenceAssessment | None:
-        return load_one(info, evidence_loaders.assessment_by_id, self._row.record_id, EvidenceAssessment.from_model)
+    def record(self, info: Info) -> ReviewedRecord | None:
+        loader, build = _RECORDS[ReviewedType(self._row.record_type)]
+        return load_one(info, loader, self._row.record_id, build)
 
     @strawberry.field(description="The reviews you may see, every round.")
     def reviews(self, info: Info) -> list[Review]:
@@ -119,11 +132,13 @@ class Revision(relay.Node):
         "on which they agree (0 to 1); null before both reviews are in."
     )
     def agreement(self, info: Info) -> float | None:
+        fields_of = kinds.of(self._row.record_type).fields_of
+
         def share(rows: list[AssignmentRow]) -> float | None:
-            pairs = coding.coded_pairs(rows)
+            pairs = comparison.coded_pairs(rows)
             if not pairs:
                 return None
-            agreed, compared = coding.agreement(pairs[-1:])
+            agreed, compared = comparison.agreement(fields_of, pairs[-1:])
             return agreed / compared
 
         return info.context.loaders.resolve(loaders.reviews_of, self.id, share)

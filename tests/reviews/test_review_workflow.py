@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from api.activity.models import Activity
 from tests.factories import gid, graphql
-from tests.reviews.workflow import REVISION, cast, draft_input, grant_reviewers, review_input, reviewed, step
+from tests.reviews.workflow import REVISION, cast, check_draft_readers, draft_input, grant_reviewers, review_input, reviewed, step
 
 EVIDENCE = """
 query ($id: ID!) { initiative(id: $id) {
@@ -61,6 +61,8 @@ def test_a_draft_is_reviewed_reconciled_and_published_and_its_edit_is_version_2(
 
     first, second = c.reviewers.values()
     assert step(client, "submitReview", review_input(revision["id"]), first)["userErrors"] == []
+    practice_coding = {"revision": revision["id"], "practice": {"evidenceBasis": "ASSESSMENTS", "support": []}, "decision": "ACCEPT"}
+    assert _errors(step(client, "submitReview", practice_coding, second)) == [(["input", "studyDesign"], "REQUIRED")]
     blind = step(client, "publishRevision", {"revision": revision["id"]}, c.secretariat, "revision { id }")
     assert _errors(blind) == [(["input", "revision"], "NEEDS_TWO_REVIEWS")]
     own_only = graphql(client, "query ($id: ID!) { node(id: $id) { ... on Revision { reviews { mine coding } } } }", {"id": revision["id"]}, second)
@@ -117,21 +119,14 @@ def test_drafts_are_seen_by_their_authors_and_assigned_reviewers_only(client, ma
     c = cast(make, db)
     grant_reviewers(client, c)
     revision_id = step(client, "draftEvidenceAssessment", draft_input(c.initiative), c.author)["revision"]["id"]
-    node = "query ($id: ID!) { node(id: $id) { id } revisions { totalCount edges { node { id } } } }"
-
-    def sees(token) -> tuple[bool, int]:  # noqa: ANN001
-        data = graphql(client, node, {"id": revision_id}, token)["data"]
-        return data["node"] is not None, data["revisions"]["totalCount"]
-
-    assert sees(c.author) == (True, 1)
-    for token in (c.outsider, c.secretariat, *c.reviewers.values(), None):  # a DRAFT: not even the secretariat
-        assert sees(token) == (False, 0)
-    step(client, "submitRevision", {"id": revision_id}, c.author)
-    assert sees(c.secretariat) == (True, 1)
-    step(client, "assignReviewers", {"revision": revision_id}, c.secretariat)
-    for token in c.reviewers.values():
-        assert sees(token) == (True, 1)
-    assert sees(c.outsider) == (False, 0) and sees(c.staked_reviewer) == (False, 0)
+    check_draft_readers(
+        client,
+        revision_id,
+        author=c.author,
+        secretariat=c.secretariat,
+        reviewers=list(c.reviewers.values()),
+        strangers=[c.outsider, c.staked_reviewer],
+    )
 
 
 def test_steps_out_of_turn_are_refused_and_write_nothing(client, make, db) -> None:  # noqa: ANN001

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from api.auth.principal import Role
 from tests.evidence.operations import finding, new_study
-from tests.factories import gid, lab_admin_token, membership_of, mutate
+from tests.factories import gid, graphql, lab_admin_token, membership_of, mutate
 
 REVISION = "revision { id state round baseVersion publishedVersion content reviews { position mine decision coding } disagreements { field first second resolution } agreement }"
 AGREED = {"comparison": "RANDOMISED", "significance": "YES", "riskOfBias": "LOW", "proposedRating": "EFFECTIVE"}
@@ -90,3 +90,27 @@ def reviewed(client, c: Cast, revision_id: str, **second_coding) -> dict:  # noq
     payload = step(client, "submitReview", review_input(revision_id, **second_coding), second)
     assert payload["userErrors"] == []
     return payload["revision"]
+
+
+SEES = "query ($id: ID!) { node(id: $id) { id } revisions { totalCount edges { node { id } } } }"
+
+
+def sees(client, revision_id: str, token: str | None) -> tuple[bool, int]:  # noqa: ANN001
+    """Whether `token` reads the revision by its id, and how many revisions it counts."""
+    data = graphql(client, SEES, {"id": revision_id}, token)["data"]
+    return data["node"] is not None, data["revisions"]["totalCount"]
+
+
+def check_draft_readers(client, revision_id: str, *, author: str, secretariat: str, reviewers: list[str], strangers: list[str]) -> None:  # noqa: ANN001
+    """A DRAFT is read by its authors only, not even the secretariat; once submitted by the secretariat too,
+    once assigned by its two reviewers too, and never by `strangers` or anonymous callers."""
+    assert sees(client, revision_id, author) == (True, 1)
+    for token in (*strangers, secretariat, *reviewers, None):
+        assert sees(client, revision_id, token) == (False, 0)
+    assert step(client, "submitRevision", {"id": revision_id}, author)["userErrors"] == []
+    assert sees(client, revision_id, secretariat) == (True, 1)
+    assert step(client, "assignReviewers", {"revision": revision_id}, secretariat)["userErrors"] == []
+    for token in reviewers:
+        assert sees(client, revision_id, token) == (True, 1)
+    for token in (*strangers, None):
+        assert sees(client, revision_id, token) == (False, 0)
