@@ -17,6 +17,7 @@ from api.evidence.models import EvidenceAssessment as AssessmentRow
 from api.evidence.types import EvidenceAssessment, Study
 from api.core.visibility import Visibility
 from api.reviews import service as reviews
+from api.reviews.models import ReviewedType
 from api.reviews.types import Revision
 
 
@@ -188,10 +189,11 @@ class Mutation:
         data = assessment_data(input)
         if input.study is not None:
             data.study_id = ids.decode(input.study, "Study", ["study"])
-        row = await reviews.draft_assessment(
+        row = await reviews.draft(
             **info.context.acting,
+            record_type=ReviewedType.EVIDENCE_ASSESSMENT,
             revision_id=None,
-            initiative_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
+            parent_id=ids.decode(input.initiative, "Initiative", ["initiative"]),
             record_id=None,
             data=data,
             change_note=None,
@@ -207,10 +209,11 @@ class Mutation:
     async def update_evidence_assessment(
         self, info: Info, input: UpdateEvidenceAssessmentInput  # noqa: A002
     ) -> EvidenceAssessmentPayload:
-        row = await reviews.draft_assessment(
+        row = await reviews.draft(
             **info.context.acting,
+            record_type=ReviewedType.EVIDENCE_ASSESSMENT,
             revision_id=None,
-            initiative_id=None,
+            parent_id=None,
             record_id=_assessment_id(input),
             data=assessment_data(input),
             change_note=None,
