@@ -296,8 +296,9 @@ VALID_OPERATIONS: list[tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] =
         lambda ids: {"input": {"initiative": ids["initiative"], "organisation": ids["other"], "role": "IMPLEMENTING"}},
     ),
     (
+        # Saves a draft (published only after review): the payload's revision, evidenceAssessment null.
         f"mutation($input: CreateEvidenceAssessmentInput!) {{ createEvidenceAssessment(input: $input) {{"
-        f" evidenceAssessment {{ id study {{ title sampleSize publishedOn }} findings {{ proposedRating {{ code }} effectSize }} }} {PAYLOAD} }} }}",
+        f" evidenceAssessment {{ id }} revision {{ id state baseVersion content organisation {{ slug }} }} {PAYLOAD} }} }}",
         lambda ids: {"input": {
             "initiative": ids["initiative"], "independence": "SELF", "visibility": "PUBLIC",
             "newStudy": {"title": "Evaluation", "studyDesign": "DID", "sampleSize": 120, "referenceDoi": "10.1000/xyz",

@@ -19,6 +19,7 @@ from api.graphql.loaders import Loaders
 from api.graphql.mutations import MutationBoundary, mutation
 from api.graphql.permissions import HasScope, SignedIn
 from api.organisations.models import Organisation
+from api.reviews.models import Revision
 from api.schema import Mutation
 from tests.factories import gid, graphql
 
@@ -41,16 +42,19 @@ def test_a_nul_in_a_vocabulary_code_is_an_unknown_code(client, make, db) -> None
     body = graphql(
         client,
         """mutation($input: CreateEvidenceAssessmentInput!) { createEvidenceAssessment(input: $input) {
-             evidenceAssessment { id } userErrors { field code } } }""",
+             evidenceAssessment { id } revision { id } userErrors { field code } } }""",
         {"input": {"initiative": gid("Initiative", initiative.id), "independence": "SELF",
                    "newStudy": {"title": "Study", "studyDesign": "CASE\x00"}}},
         make.token(organisation),
     )
-    assert body["data"]["createEvidenceAssessment"]["userErrors"] == [
-        {"field": ["input", "newStudy", "studyDesign"], "code": "INVALID_CODE"}
-    ]
+    assert body["data"]["createEvidenceAssessment"] == {
+        "evidenceAssessment": None,
+        "revision": None,  # no draft saved either
+        "userErrors": [{"field": ["input", "newStudy", "studyDesign"], "code": "INVALID_CODE"}],
+    }
     db.rollback()
     assert db.exec(select(func.count()).select_from(EvidenceAssessment)).one() == 0
+    assert db.exec(select(func.count()).select_from(Revision)).one() == 0
 
 
 def test_a_constraint_caught_at_commit_is_a_conflict_and_nothing_is_written(client, make, db, monkeypatch) -> None:

@@ -343,7 +343,9 @@ async def update(
     touch(initiative, principal)
     await _replace_classifications(session, initiative.id, codes, new=False)
     if status_changed:
-        # PIONEERING depends on the status: an initiative rated on no evidence may change.
+        # PIONEERING depends on the status: an initiative rated on no evidence may change. The session does
+        # not autoflush, so the new status is flushed first for the recompute to read it.
+        await session.flush()
         await ratings.recompute(
             session=session, initiative_ids=[initiative.id], reason=ratings.Reason.SUBJECT, actor=principal.subject
         )

@@ -3,10 +3,12 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from strawberry.relay import from_base64
 from sqlmodel import Session, select
 
 from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.initiatives.models import Initiative
+from api.reviews.models import Revision
 from tests.factories import gid
 
 STUDY_FIELDS = """
@@ -23,10 +25,14 @@ ASSESSMENT_FIELDS = f"""
              proposedRating {{ code }} proposedCertainty {{ code }} sourceScheme {{ code }} sourceRating notes }}
 """
 
+# What createEvidenceAssessment and updateEvidenceAssessment return now: the draft they saved.
+DRAFT = "revision { id state baseVersion content }"
+
 CREATE = f"""
 mutation($input: CreateEvidenceAssessmentInput!) {{
   createEvidenceAssessment(input: $input) {{
     evidenceAssessment {{ {ASSESSMENT_FIELDS} }}
+    {DRAFT}
     userErrors {{ field code message }}
   }}
 }}
@@ -36,6 +42,7 @@ UPDATE = f"""
 mutation($input: UpdateEvidenceAssessmentInput!) {{
   updateEvidenceAssessment(input: $input) {{
     evidenceAssessment {{ {ASSESSMENT_FIELDS} }}
+    {DRAFT}
     userErrors {{ field code message }}
   }}
 }}
@@ -73,6 +80,11 @@ def create_input(initiative: Initiative, **overrides: object) -> dict:
         "independence": "INDEPENDENT",
         **overrides,
     }
+
+
+def row_id(global_id: str) -> int:
+    """The row id behind a global id the API gave."""
+    return int(from_base64(global_id)[1])
 
 
 def problems(payload: dict) -> list[tuple[list[str], str]]:
@@ -113,3 +125,8 @@ def stored_assessment(db: Session, assessment_id: int) -> tuple:
         select(Finding.proposed_rating).where(Finding.assessment_id == assessment_id).order_by(Finding.id)
     ).all()
     return independence, visibility, deleted_at, list(ratings)
+
+
+def stored_revisions(db: Session) -> list[tuple[int | None, str]]:
+    """Every stored revision: the record it revises (None for a new one) and its state."""
+    return [tuple(row) for row in fresh(db).exec(select(Revision.record_id, Revision.state).order_by(Revision.id)).all()]

@@ -1,9 +1,12 @@
-"""Who may create, change and delete assessments: scope, role and the assessing organisation."""
+"""Who may draft, revise and withdraw assessments: scope, role and the assessing organisation.
+createEvidenceAssessment and updateEvidenceAssessment save drafts (published after review);
+deleteEvidenceAssessment withdraws, leaving a tombstone readable by id."""
 
 import pytest
 
 from api.auth.principal import Role
 from tests.evidence.operations import (
+    ASSESSMENT_FIELDS,
     CREATE,
     DELETE,
     UPDATE,
@@ -11,10 +14,13 @@ from tests.evidence.operations import (
     finding,
     initiative_updated_at,
     problems,
+    row_id,
     stored_assessment,
     stored_counts,
+    stored_revisions,
 )
 from tests.factories import ALL_SCOPES, gid, graphql
+from tests.factories.reviews import ReviewPanel
 
 WITHOUT_WRITE = [s for s in ALL_SCOPES.split() if s != "assessments:write"]
 
@@ -55,6 +61,7 @@ def test_without_the_scope_or_a_token_is_a_top_level_error(client, make, db, ope
     assert body["errors"][0]["path"] == [name]
     assert stored_counts(db) == (1, 1)
     assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "PUBLIC", None, ["PROMISING"])
+    assert stored_revisions(db) == []
     assert initiative_updated_at(db, initiative.id) == before
 
 
@@ -69,11 +76,16 @@ def test_a_viewer_may_not_create(client, make, db) -> None:
 
     assert problems(payload) == [(["input"], "FORBIDDEN")]
     assert stored_counts(db) == (0, 0)
+    assert stored_revisions(db) == []
 
 
-@pytest.mark.parametrize("operation", ["update", "delete"])
+@pytest.mark.parametrize(
+    ("operation", "reason"),
+    [("update", "Only the assessing organisation can revise this assessment."),  # a draft of the next version
+     ("delete", "Only the assessing organisation can change this assessment.")],
+)
 def test_another_organisation_that_can_read_the_assessment_is_forbidden_with_the_reason(
-    client, make, db, operation: str
+    client, make, db, operation: str, reason: str
 ) -> None:
     lead, assessor, initiative, assessment = _arrange(make)
     assessment_id = gid("EvidenceAssessment", assessment.id)
@@ -85,9 +97,9 @@ def test_another_organisation_that_can_read_the_assessment_is_forbidden_with_the
         document, name, variables = _operations(initiative, assessment)[1 if operation == "update" else 2]
         payload = graphql(client, document, variables, token)["data"][name]
 
-        assert payload["userErrors"] == [{"field": ["input", "id"], "code": "FORBIDDEN",
-                                          "message": "Only the assessing organisation can change this assessment."}]
+        assert payload["userErrors"] == [{"field": ["input", "id"], "code": "FORBIDDEN", "message": reason}]
         assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "PUBLIC", None, ["PROMISING"])
+        assert stored_revisions(db) == []
 
 
 @pytest.mark.parametrize("operation", ["update", "delete"])
@@ -105,6 +117,7 @@ def test_another_organisation_that_cannot_read_the_assessment_gets_what_a_missin
     assert theirs == missing
     assert problems(theirs["data"][name]) == [(["input", "id"], "NOT_FOUND")]
     assert stored_assessment(db, hidden.id) == ("INDEPENDENT", "ORGANISATION", None, ["PROMISING"])
+    assert stored_revisions(db) == []
 
 
 @pytest.mark.parametrize("operation", ["update", "delete"])
@@ -116,23 +129,32 @@ def test_ids_of_other_types_are_not_found(client, make, db, operation: str) -> N
     )["data"][name]
     assert problems(payload) == [(["input", "id"], "NOT_FOUND")]
     assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "PUBLIC", None, ["PROMISING"])
+    assert stored_revisions(db) == []
 
 
-def test_the_assessing_organisation_updates_and_findings_are_replaced(client, make, db) -> None:
+def test_the_assessing_organisation_drafts_the_next_version_and_its_findings_replace_the_published_ones(
+    client, make, db
+) -> None:
     lead, assessor, initiative, assessment = _arrange(make)
+    assessment_id = gid("EvidenceAssessment", assessment.id)
     before = initiative_updated_at(db, initiative.id)
+    token = make.token(assessor)
+    changes = {"limitations": "Revised", "visibility": "MEMBERS",
+               "findings": [finding(proposedRating="NO-EFFECT"), finding(outcome="WELLBEING", proposedRating="HARMFUL")]}
 
-    payload = graphql(
-        client,
-        UPDATE,
-        {"input": {"id": gid("EvidenceAssessment", assessment.id), "limitations": "Revised", "visibility": "MEMBERS",
-                   "findings": [finding(proposedRating="NO-EFFECT"),
-                                finding(outcome="WELLBEING", proposedRating="HARMFUL")]}},
-        make.token(assessor),
-    )["data"]["updateEvidenceAssessment"]
+    payload = graphql(client, UPDATE, {"input": {"id": assessment_id, **changes}}, token)["data"]["updateEvidenceAssessment"]
 
     assert payload["userErrors"] == []
-    updated = payload["evidenceAssessment"]
+    assert payload["evidenceAssessment"] is None  # the published record is unchanged until the draft is published
+    draft = payload["revision"]["content"]["data"]
+    assert (draft["limitations"], draft["visibility"]) == ("Revised", "MEMBERS")
+    assert draft["independence"] == "INDEPENDENT"  # omitted: as published
+    assert [f["proposed_rating"] for f in draft["findings"]] == ["NO-EFFECT", "HARMFUL"]
+    assert stored_revisions(db) == [(assessment.id, "DRAFT")]
+    assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "PUBLIC", None, ["PROMISING"])
+    assert initiative_updated_at(db, initiative.id) == before
+
+    updated = ReviewPanel(client, make, db).publish(token, changes, ASSESSMENT_FIELDS, revision_of=assessment_id)
     assert (updated["limitations"], updated["visibility"]) == ("Revised", "MEMBERS")
     assert updated["independence"] == {"code": "INDEPENDENT"}  # omitted: unchanged
     assert [f["proposedRating"]["code"] for f in updated["findings"]] == ["NO-EFFECT", "HARMFUL"]
@@ -141,10 +163,10 @@ def test_the_assessing_organisation_updates_and_findings_are_replaced(client, ma
     assert initiative_updated_at(db, initiative.id) > before
 
     kept = graphql(
-        client, UPDATE, {"input": {"id": gid("EvidenceAssessment", assessment.id), "followUp": "12 months"}},
-        make.token(assessor),
-    )["data"]["updateEvidenceAssessment"]["evidenceAssessment"]
-    assert len(kept["findings"]) == 2  # findings omitted: kept
+        client, UPDATE, {"input": {"id": assessment_id, "followUp": "12 months"}}, token
+    )["data"]["updateEvidenceAssessment"]["revision"]["content"]["data"]
+    assert kept["follow_up"] == "12 months"
+    assert [f["proposed_rating"] for f in kept["findings"]] == ["NO-EFFECT", "HARMFUL"]  # findings omitted: kept
 
 
 def test_a_refused_update_changes_nothing(client, make, db) -> None:
@@ -159,6 +181,7 @@ def test_a_refused_update_changes_nothing(client, make, db) -> None:
     )["data"]["updateEvidenceAssessment"]
     assert problems(payload) == [(["input", "findings", "1", "proposedCertainty"], "INVALID_CODE")]
     assert stored_assessment(db, assessment.id) == ("INDEPENDENT", "PUBLIC", None, ["PROMISING"])
+    assert stored_revisions(db) == []
     assert initiative_updated_at(db, initiative.id) == before
 
 
@@ -171,31 +194,35 @@ def test_the_independence_rule_holds_on_update(client, make, db) -> None:
         make.token(lead),
     )["data"]["updateEvidenceAssessment"]
     assert problems(payload) == [(["input", "independence"], "INVALID_VALUE")]
+    assert stored_revisions(db) == []
 
 
-def test_contributors_change_only_their_own_and_editors_delete(client, make, db) -> None:
+def test_contributors_revise_only_their_own_and_editors_delete(client, make, db) -> None:
     initiative = make.initiative(make.organisation("lead"))
     assessor = make.organisation("assessor")
     alice = make.member(assessor, "alice@assessor.example", Role.CONTRIBUTOR)
     bob = make.member(assessor, "bob@assessor.example", Role.CONTRIBUTOR)
     editor = make.member(assessor, "erin@assessor.example", Role.EDITOR)
-    created = graphql(
-        client, CREATE, {"input": create_input(initiative)}, make.token(assessor, user=alice)
-    )["data"]["createEvidenceAssessment"]["evidenceAssessment"]
+    created = ReviewPanel(client, make, db).publish(make.token(assessor, user=alice), create_input(initiative))
 
     def call(document: str, name: str, user, **fields: object) -> dict:  # noqa: ANN001
         token = make.token(assessor, user=user)
         return graphql(client, document, {"input": {"id": created["id"], **fields}}, token)["data"][name]
 
+    drafts = stored_revisions(db)
     assert problems(call(UPDATE, "updateEvidenceAssessment", bob, limitations="Bob's")) == [(["input", "id"], "FORBIDDEN")]
+    assert stored_revisions(db) == drafts
     assert call(UPDATE, "updateEvidenceAssessment", alice, limitations="Alice's")["userErrors"] == []
+    assert stored_revisions(db)[len(drafts):] == [(row_id(created["id"]), "DRAFT")]
     assert problems(call(DELETE, "deleteEvidenceAssessment", alice)) == [(["input", "id"], "FORBIDDEN")]
     assert stored_counts(db) == (1, 0)
+    assert stored_assessment(db, row_id(created["id"]))[2] is None  # not withdrawn
     deleted = call(DELETE, "deleteEvidenceAssessment", editor)
     assert deleted == {"deletedId": created["id"], "userErrors": []}
+    assert stored_assessment(db, row_id(created["id"]))[2] is not None
 
 
-def test_delete_is_soft_and_hides_the_assessment_everywhere(client, make, db) -> None:
+def test_delete_withdraws_the_assessment_from_everywhere_but_its_id(client, make, db) -> None:
     lead, assessor, initiative, assessment = _arrange(make)
     assessment_id = gid("EvidenceAssessment", assessment.id)
     before = initiative_updated_at(db, initiative.id)
@@ -210,15 +237,17 @@ def test_delete_is_soft_and_hides_the_assessment_everywhere(client, make, db) ->
     read = graphql(
         client,
         """query($id: ID!, $initiative: ID!) {
-             node(id: $id) { id }
+             node(id: $id) { id ... on EvidenceAssessment { withdrawnAt withdrawnReason } }
              evidenceAssessments(filter: {outcomes: ["REMOVAL-TIME"]}) { totalCount }
              initiatives(filter: {ratings: ["PROMISING"]}) { totalCount }
              initiative(id: $initiative) { assessments { id } } }""",
         {"id": assessment_id, "initiative": gid("Initiative", initiative.id)},
         token,
     )["data"]
+    tombstone = read.pop("node")
+    assert tombstone["withdrawnAt"] is not None  # resolvable by id, as a tombstone with a generic reason
+    assert (tombstone["id"], tombstone["withdrawnReason"]) == (assessment_id, "Withdrawn by its assessing organisation.")
     assert read == {
-        "node": None,
         "evidenceAssessments": {"totalCount": 0},
         "initiatives": {"totalCount": 0},
         "initiative": {"assessments": []},

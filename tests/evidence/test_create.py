@@ -1,10 +1,11 @@
-"""Creating an assessment: read back through the initiative, `node` and the list; the independence
-rule; which initiatives may be assessed."""
+"""Creating an assessment: createEvidenceAssessment saves a draft; once published through review it reads
+back through the initiative, `node` and the list; the independence rule; which initiatives may be assessed."""
 
 import pytest
 
 from api.core.db import utcnow
 from tests.evidence.operations import (
+    ASSESSMENT_FIELDS,
     CREATE,
     create_input,
     finding,
@@ -12,53 +13,58 @@ from tests.evidence.operations import (
     new_study,
     problems,
     stored_counts,
+    stored_revisions,
     stored_studies,
 )
 from tests.factories import gid, graphql
+from tests.factories.reviews import ReviewPanel
 
 
-def test_create_with_two_findings_and_read_back(client, make, db) -> None:
+def test_create_saves_a_draft_and_once_published_reads_back_with_two_findings(client, make, db) -> None:
     inhope = make.organisation("inhope", stakeholder_type="HOTLINE")
     ucl = make.organisation("ucl", stakeholder_type="ACAD", country="GB")
     initiative = make.initiative(inhope, "Notice and take-down")
     before = initiative_updated_at(db, initiative.id)
     token = make.token(ucl)
-
-    body = graphql(
-        client,
-        CREATE,
-        {
-            "input": create_input(
-                initiative,
-                newStudy=new_study(
-                    sampleSize=1200,
-                    setting="  Hotlines in 50 countries  ",
-                    referenceDoi="https://doi.org/10.1000/xyz-123",
-                    referenceUrl="https://example.org/report.pdf",
-                    publishedOn="2023-04-17",
-                    publishedPrecision="MONTH",
-                    countries=["fr", "DE"],
-                    peerReviewed=True,
-                    sampleKey="hotline-times-2022",
-                ),
-                followUp="24 months",
-                limitations="No control group.\nSelf-reported times.",
-                conflictsOfInterest="None declared.",
-                findings=[
-                    finding(effectSize=-0.42, effectSizeMetric="Cohen's d", ciLow=-0.6, ciHigh=-0.2, pValue=0.01,
-                            riskOfBias="SOME", followUpMonths=12, sourceScheme="CRIMESOLUTIONS",
-                            sourceRating="Promising", notes="Median time to removal fell."),
-                    finding(outcome="RE-UPLOAD", effectDirection="MIXED", significance="NOT-TESTED",
-                            comparison="PRE-POST", proposedRating="EMERGING", proposedCertainty="LOW"),
-                ],
-            )
-        },
-        token,
+    panel = ReviewPanel(client, make, db)
+    values = create_input(
+        initiative,
+        newStudy=new_study(
+            sampleSize=1200,
+            setting="  Hotlines in 50 countries  ",
+            referenceDoi="https://doi.org/10.1000/xyz-123",
+            referenceUrl="https://example.org/report.pdf",
+            publishedOn="2023-04-17",
+            publishedPrecision="MONTH",
+            countries=["fr", "DE"],
+            peerReviewed=True,
+            sampleKey="hotline-times-2022",
+        ),
+        followUp="24 months",
+        limitations="No control group.\nSelf-reported times.",
+        conflictsOfInterest="None declared.",
+        findings=[
+            finding(effectSize=-0.42, effectSizeMetric="Cohen's d", ciLow=-0.6, ciHigh=-0.2, pValue=0.01,
+                    riskOfBias="SOME", followUpMonths=12, sourceScheme="CRIMESOLUTIONS",
+                    sourceRating="Promising", notes="Median time to removal fell."),
+            finding(outcome="RE-UPLOAD", effectDirection="MIXED", significance="NOT-TESTED",
+                    comparison="PRE-POST", proposedRating="EMERGING", proposedCertainty="LOW"),
+        ],
     )
 
-    payload = body["data"]["createEvidenceAssessment"]
+    payload = graphql(client, CREATE, {"input": values}, token)["data"]["createEvidenceAssessment"]
     assert payload["userErrors"] == []
-    created = payload["evidenceAssessment"]
+    assert payload["evidenceAssessment"] is None  # a draft: published only after review
+    draft = payload["revision"]
+    assert (draft["state"], draft["baseVersion"]) == ("DRAFT", None)
+    assert draft["content"]["data"]["new_study"]["sample_key"] == "hotline-times-2022"
+    assert [f["proposed_rating"] for f in draft["content"]["data"]["findings"]] == ["PROMISING", "EMERGING"]
+    assert stored_counts(db) == (0, 0) and stored_studies(db) == 0
+    assert stored_revisions(db) == [(None, "DRAFT")]
+    unlisted = graphql(client, "{ evidenceAssessments { totalCount } }", token=token)["data"]
+    assert unlisted["evidenceAssessments"] == {"totalCount": 0}
+
+    created = panel.publish(token, values, ASSESSMENT_FIELDS)
     assert created["assessingOrganisation"] == {"slug": "ucl"}  # server-owned: the caller's organisation
     assert created["initiative"] == {"title": "Notice and take-down"}
     assert created["independence"] == {"code": "INDEPENDENT"}
@@ -124,11 +130,10 @@ def test_create_with_two_findings_and_read_back(client, make, db) -> None:
 def test_an_assessment_needs_no_findings(client, make, db) -> None:
     lead = make.organisation("lead")
     initiative = make.initiative(lead)
-    payload = graphql(
-        client, CREATE, {"input": create_input(initiative, independence="SELF")}, make.token(lead)
-    )["data"]["createEvidenceAssessment"]
-    assert payload["userErrors"] == []
-    assert payload["evidenceAssessment"]["findings"] == []
+    published = ReviewPanel(client, make, db).publish(
+        make.token(lead), create_input(initiative, independence="SELF"), "findings { outcome { code } }"
+    )
+    assert published["findings"] == []
     assert stored_counts(db) == (1, 0)
 
 
@@ -150,36 +155,46 @@ def test_lead_and_partners_are_never_independent(client, make, db, assessor: str
     assert problems(answer) == [(["input", "independence"], "INVALID_VALUE")]
     assert "SELF" in answer["userErrors"][0]["message"]
     assert stored_counts(db) == (0, 0)
+    assert stored_revisions(db) == []
     assert stored_studies(db) == 0
 
     answer = graphql(client, CREATE, {"input": create_input(initiative, independence=accepted)}, token)
     assert answer["data"]["createEvidenceAssessment"]["userErrors"] == []
+    assert answer["data"]["createEvidenceAssessment"]["revision"]["state"] == "DRAFT"
+    assert stored_revisions(db) == [(None, "DRAFT")]
+    published = ReviewPanel(client, make, db).publish(
+        token, create_input(initiative, independence=accepted), "independence { code }"
+    )
+    assert published["independence"] == {"code": accepted}
     assert stored_counts(db) == (1, 0)
 
 
 def test_an_unrelated_organisation_may_assess_as_independent(client, make, db) -> None:
     initiative = make.initiative(make.organisation("lead"), partners=[(make.organisation("partner"), "FUNDING")])
+    token = make.token(make.organisation("university"))
     payload = graphql(
-        client, CREATE, {"input": create_input(initiative, independence="INDEPENDENT")},
-        make.token(make.organisation("university")),
+        client, CREATE, {"input": create_input(initiative, independence="INDEPENDENT")}, token
     )["data"]["createEvidenceAssessment"]
     assert payload["userErrors"] == []
-    assert payload["evidenceAssessment"]["independence"] == {"code": "INDEPENDENT"}
+    assert payload["revision"]["content"]["data"]["independence"] == "INDEPENDENT"
+    published = ReviewPanel(client, make, db).publish(
+        token, create_input(initiative, independence="INDEPENDENT"), "independence { code } assessingOrganisation { slug }"
+    )
+    assert published == {"independence": {"code": "INDEPENDENT"}, "assessingOrganisation": {"slug": "university"}}
 
 
 def test_a_registered_study_is_coded_again_by_another_organisation(client, make, db) -> None:
     initiative = make.initiative(make.organisation("lead"))
-    first = graphql(
-        client, CREATE, {"input": create_input(initiative)}, make.token(make.organisation("university"))
-    )["data"]["createEvidenceAssessment"]["evidenceAssessment"]
-    second = graphql(
-        client, CREATE, {"input": {**create_input(initiative), "newStudy": None, "study": first["study"]["id"]}},
+    panel = ReviewPanel(client, make, db)
+    first = panel.publish(make.token(make.organisation("university")), create_input(initiative), "study { id }")
+    second = panel.publish(
         make.token(make.organisation("institute")),
-    )["data"]["createEvidenceAssessment"]
-    assert second["userErrors"] == []
-    assert second["evidenceAssessment"]["study"]["id"] == first["study"]["id"]
-    assert second["evidenceAssessment"]["assessingOrganisation"] == {"slug": "institute"}
-    assert stored_studies(db) == 1
+        {**create_input(initiative), "newStudy": None, "study": first["study"]["id"]},
+        "study { id } assessingOrganisation { slug }",
+    )
+    assert second["study"]["id"] == first["study"]["id"]
+    assert second["assessingOrganisation"] == {"slug": "institute"}
+    assert stored_studies(db) == 1 and stored_counts(db) == (2, 0)
 
 
 @pytest.mark.parametrize("which", ["both", "neither", "hidden"])
@@ -197,6 +212,7 @@ def test_the_study_is_named_once_and_must_be_readable(client, make, db, which: s
     )["data"]["createEvidenceAssessment"]
     assert problems(payload) == [(["input", "study"], "NOT_FOUND" if which == "hidden" else "REQUIRED")]
     assert stored_counts(db) == (0, 0)
+    assert stored_revisions(db) == []
     assert stored_studies(db) == 1
 
 
@@ -225,6 +241,7 @@ def test_initiatives_the_caller_cannot_read_are_not_found(client, make, db, targ
     assert payload["evidenceAssessment"] is None
     assert problems(payload) == [(["input", "initiative"], "NOT_FOUND")]
     assert stored_counts(db) == (0, 0)
+    assert stored_revisions(db) == []
 
 
 def test_a_malformed_initiative_id_is_invalid_id_and_nothing_is_written(client, make, db) -> None:
@@ -236,6 +253,7 @@ def test_a_malformed_initiative_id_is_invalid_id_and_nothing_is_written(client, 
     assert payload["evidenceAssessment"] is None
     assert problems(payload) == [(["input", "initiative"], "INVALID_ID")]
     assert stored_counts(db) == (0, 0)
+    assert stored_revisions(db) == []
 
 
 def test_a_hidden_initiative_gets_the_answer_for_a_missing_one(client, make) -> None:
@@ -278,3 +296,4 @@ def test_every_problem_is_reported_at_once(client, make, db) -> None:
         ]
     )
     assert stored_counts(db) == (0, 0)
+    assert stored_revisions(db) == []

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.evidence.operations import (
+    ASSESSMENT_FIELDS,
     CREATE,
     create_input,
     finding,
@@ -14,9 +15,11 @@ from tests.evidence.operations import (
     new_study,
     problems,
     stored_counts,
+    stored_revisions,
     stored_studies,
 )
 from tests.factories import graphql
+from tests.factories.reviews import ReviewPanel
 
 # Beyond today in every time zone, whatever the test machine's own.
 FUTURE = (date.today() + timedelta(days=3)).isoformat()
@@ -130,6 +133,7 @@ def test_bad_input_is_refused_and_nothing_written(client, make, db, overrides: d
     assert problems(payload) == [(["input", *_path(field)], code)]
     assert payload["userErrors"][0]["message"]
     assert stored_counts(db) == (0, 0)
+    assert stored_revisions(db) == []
     assert stored_studies(db) == 0
     assert initiative_updated_at(db, initiative.id) == before
 
@@ -151,12 +155,12 @@ def test_bad_input_is_refused_and_nothing_written(client, make, db, overrides: d
 )
 def test_values_at_the_limits_are_accepted(client, make, db, overrides: dict, stored: object) -> None:
     initiative = make.initiative(make.organisation("lead"))
-    payload = graphql(
-        client, CREATE, {"input": _input(initiative, overrides)}, make.token(make.organisation("assessor"))
-    )["data"]["createEvidenceAssessment"]
+    token = make.token(make.organisation("assessor"))
+    payload = graphql(client, CREATE, {"input": _input(initiative, overrides)}, token)["data"]["createEvidenceAssessment"]
     assert payload["userErrors"] == []
+    assert payload["revision"]["state"] == "DRAFT"  # accepted as a draft; stored as published after review
     (name,) = overrides
-    created = payload["evidenceAssessment"]
+    created = ReviewPanel(client, make, db).publish(token, _input(initiative, overrides), ASSESSMENT_FIELDS)
     value = (created["study"] if name in STUDY_FIELDS else created)[name]
     assert (len(value) if name == "findings" else value) == stored
 

@@ -1,9 +1,10 @@
 """Outcome ratings through GraphQL: computed from the public evidence by the published rule set whenever
 it changes, with the findings they weighed, the certainty trace and the history; a contributor's claim
-stays a proposal."""
+stays a proposal. Assessments reach the ratings only when published after review; a draft rates nothing."""
 
-from tests.evidence.operations import CREATE, DELETE, UPDATE, create_input, finding, new_study
+from tests.evidence.operations import ASSESSMENT_FIELDS, CREATE, DELETE, UPDATE, create_input, finding, new_study
 from tests.factories import gid, graphql
+from tests.factories.reviews import ReviewPanel
 
 RATINGS = """
 query($id: ID!) { initiative(id: $id) { outcomeRatings {
@@ -21,18 +22,24 @@ def _ratings(client, initiative, token=None) -> dict[str, dict]:  # noqa: ANN001
     return {r["outcome"]["code"]: r for r in body["data"]["initiative"]["outcomeRatings"]}
 
 
-def _create(client, token, initiative, **fields) -> dict:  # noqa: ANN001, ANN003
+def _create(client, panel, token, initiative, **fields) -> dict:  # noqa: ANN001, ANN003
+    """Draft the assessment with createEvidenceAssessment (which rates nothing yet), then publish it through
+    review: the published assessment."""
+    before = _ratings(client, initiative)
     payload = graphql(client, CREATE, {"input": create_input(initiative, **fields)}, token)["data"]
     assert payload["createEvidenceAssessment"]["userErrors"] == []
-    return payload["createEvidenceAssessment"]["evidenceAssessment"]
+    assert payload["createEvidenceAssessment"]["revision"]["state"] == "DRAFT"
+    assert _ratings(client, initiative) == before
+    return panel.publish(token, create_input(initiative, **fields), ASSESSMENT_FIELDS)
 
 
-def test_a_self_reported_negative_monitoring_claim_stays_a_proposal_and_rates_nothing(client, make) -> None:
+def test_a_self_reported_negative_monitoring_claim_stays_a_proposal_and_rates_nothing(client, make, db) -> None:
     """The probe: CASE monitoring data, assessed by the lead, pointing the wrong way, claimed EFFECTIVE/HIGH."""
+    panel = ReviewPanel(client, make, db)
     lead = make.organisation("lead")
     initiative = make.initiative(lead, status="IMPLEMENTATION")
     created = _create(
-        client, make.token(lead), initiative, independence="SELF", newStudy=new_study(studyDesign="CASE"),
+        client, panel, make.token(lead), initiative, independence="SELF", newStudy=new_study(studyDesign="CASE"),
         findings=[finding(outcome="RE-UPLOAD", effectDirection="NEGATIVE", significance="NOT-TESTED",
                           proposedRating="EFFECTIVE", proposedCertainty="HIGH")],
     )
@@ -53,13 +60,14 @@ def test_a_self_reported_negative_monitoring_claim_stays_a_proposal_and_rates_no
     ]
 
 
-def test_ratings_follow_the_evidence_and_keep_their_history(client, make) -> None:
+def test_ratings_follow_the_evidence_and_keep_their_history(client, make, db) -> None:
+    panel = ReviewPanel(client, make, db)
     lead = make.organisation("lead")
     university, institute = make.organisation("university"), make.organisation("institute")
     initiative = make.initiative(lead)
     significant = finding(outcome="VICTIM-ID", effectSize=0.4, ciLow=0.2, ciHigh=0.6, riskOfBias="LOW")
 
-    first = _create(client, make.token(university), initiative, newStudy=new_study(studyDesign="DID"),
+    first = _create(client, panel, make.token(university), initiative, newStudy=new_study(studyDesign="DID"),
                     findings=[significant])
     rating = _ratings(client, initiative)["VICTIM-ID"]
     assert (rating["rating"]["code"], rating["extent"], rating["ruleId"]) == ("PROMISING", "SINGLE", "PROMISING")
@@ -68,20 +76,22 @@ def test_ratings_follow_the_evidence_and_keep_their_history(client, make) -> Non
     assert rating["certaintyTrace"][0]["change"] == 0
 
     # A second independent sample at SMS 3 or above: the body of evidence is now EFFECTIVE.
-    _create(client, make.token(institute), initiative, newStudy=new_study(title="Replication", studyDesign="PSM"),
+    _create(client, panel, make.token(institute), initiative, newStudy=new_study(title="Replication", studyDesign="PSM"),
             findings=[significant])
     rating = _ratings(client, initiative)["VICTIM-ID"]
     assert (rating["rating"]["code"], rating["extent"], rating["independentlyReplicated"]) == (
         "EFFECTIVE", "MULTIPLE", True,
     )
 
-    # A correction of the first: its effect was not significant after all.
-    corrected = graphql(
-        client, UPDATE,
-        {"input": {"id": first["id"], "findings": [finding(outcome="VICTIM-ID", significance="NO", riskOfBias="LOW")]}},
-        make.token(university),
+    # A correction of the first: its effect was not significant after all. Drafted, it changes nothing yet;
+    # published as the next version, it moves the rating.
+    correction = {"findings": [finding(outcome="VICTIM-ID", significance="NO", riskOfBias="LOW")]}
+    drafted = graphql(
+        client, UPDATE, {"input": {"id": first["id"], **correction}}, make.token(university)
     )["data"]["updateEvidenceAssessment"]
-    assert corrected["userErrors"] == []
+    assert drafted["userErrors"] == [] and drafted["revision"]["state"] == "DRAFT"
+    assert _ratings(client, initiative)["VICTIM-ID"]["rating"] == {"code": "EFFECTIVE"}
+    panel.publish(make.token(university), correction, revision_of=first["id"])
     assert _ratings(client, initiative)["VICTIM-ID"]["rating"] == {"code": "PROMISING"}
 
     deleted = graphql(client, DELETE, {"input": {"id": first["id"]}}, make.token(university))
@@ -97,11 +107,12 @@ def test_ratings_follow_the_evidence_and_keep_their_history(client, make) -> Non
     assert [c["counted"] for c in rating["contributions"]] == [True]
 
 
-def test_only_self_evaluated_studies_never_make_effective(client, make) -> None:
+def test_only_self_evaluated_studies_never_make_effective(client, make, db) -> None:
+    panel = ReviewPanel(client, make, db)
     lead = make.organisation("lead")
     initiative = make.initiative(lead)
     randomised = finding(outcome="HELP-SEEKING", riskOfBias="LOW", effectSize=0.5, ciLow=0.3, ciHigh=0.7)
-    _create(client, make.token(lead), initiative, independence="SELF", newStudy=new_study(studyDesign="RCT"),
+    _create(client, panel, make.token(lead), initiative, independence="SELF", newStudy=new_study(studyDesign="RCT"),
             findings=[randomised])
 
     rating = _ratings(client, initiative)["HELP-SEEKING"]
@@ -109,10 +120,11 @@ def test_only_self_evaluated_studies_never_make_effective(client, make) -> None:
     assert any(step["domain"] == "SELF-EVALUATION" and step["change"] < 0 for step in rating["certaintyTrace"])
 
 
-def test_non_public_evidence_rates_nothing_for_anyone(client, make) -> None:
+def test_non_public_evidence_rates_nothing_for_anyone(client, make, db) -> None:
+    panel = ReviewPanel(client, make, db)
     lead, assessor = make.organisation("lead"), make.organisation("assessor")
     initiative = make.initiative(lead)
-    _create(client, make.token(assessor), initiative, visibility="ORGANISATION",
+    _create(client, panel, make.token(assessor), initiative, visibility="ORGANISATION",
             newStudy=new_study(studyDesign="RCT", visibility="ORGANISATION"),
             findings=[finding(outcome="WELLBEING", riskOfBias="LOW")])
 
@@ -140,10 +152,11 @@ def test_a_rating_of_a_hidden_initiative_is_missing_for_those_who_cannot_read_it
         assert node == missing
 
 
-def test_a_status_change_is_recorded_when_it_moves_a_rating(client, make) -> None:
+def test_a_status_change_is_recorded_when_it_moves_a_rating(client, make, db) -> None:
+    panel = ReviewPanel(client, make, db)
     lead = make.organisation("lead")
     initiative = make.initiative(lead, status="IMPLEMENTATION")
-    _create(client, make.token(lead), initiative, independence="SELF", newStudy=new_study(studyDesign="CASE"),
+    _create(client, panel, make.token(lead), initiative, independence="SELF", newStudy=new_study(studyDesign="CASE"),
             findings=[finding(outcome="REMOVAL-TIME", significance="NOT-TESTED")])
     assert _ratings(client, initiative)["REMOVAL-TIME"]["rating"] == {"code": "PIONEERING"}
 

@@ -14,7 +14,7 @@ from tests.factories import ALL_SCOPES, gid, graphql
 
 TABLES = ("organisation", "membership", "initiative", "initiative_classification", "participation",
           "evidence_assessment", "finding", "best_practice", "practice_classification", "practice_evidence",
-          "endorsement")
+          "endorsement", "revision")
 
 
 def _snapshot(db) -> dict[str, list[dict]]:  # noqa: ANN001
@@ -30,13 +30,14 @@ def _snapshot(db) -> dict[str, list[dict]]:  # noqa: ANN001
 
 @dataclass(frozen=True)
 class Write:
-    """A mutation on one record: its name, input type, the input field naming the record, and the
-    other input fields."""
+    """A mutation on one record: its name, input type, the input field naming the record, the other
+    input fields, and its own refusal reason where it differs from the record kind's."""
 
     name: str
     input_type: str
     id_field: str = "id"
     extra: tuple[tuple[str, object], ...] = ()
+    reason: str | None = None
 
     def send(self, client, record_id: str, token: str) -> dict:  # noqa: ANN001
         query = (f"mutation($input: {self.input_type}!) {{ {self.name}(input: $input) "
@@ -99,7 +100,9 @@ WRITES = [
     ("initiative", Write("addParticipation", "AddParticipationInput", "initiative",
                          (("organisation", None), ("role", "FUNDING")))),
     ("participation", Write("removeParticipation", "RemoveParticipationInput")),
-    ("assessment", Write("updateEvidenceAssessment", "UpdateEvidenceAssessmentInput", extra=(("limitations", "Taken"),))),
+    # Now a draft of the next version (published after review): only the assessing organisation revises.
+    ("assessment", Write("updateEvidenceAssessment", "UpdateEvidenceAssessmentInput", extra=(("limitations", "Taken"),),
+                         reason="Only the assessing organisation can revise this assessment.")),
     ("assessment", Write("deleteEvidenceAssessment", "DeleteEvidenceAssessmentInput")),
     ("practice", Write("updateBestPractice", "UpdateBestPracticeInput", extra=(("title", "Taken over"),))),
     ("practice", Write("deleteBestPractice", "BestPracticeIdInput")),
@@ -115,7 +118,7 @@ def _with_partner(write: Write, db) -> Write:  # noqa: ANN001
     if write.name != "addParticipation":
         return write
     extra = dict(write.extra) | {"organisation": gid("Organisation", _charlie_id(db))}
-    return Write(write.name, write.input_type, write.id_field, tuple(extra.items()))
+    return Write(write.name, write.input_type, write.id_field, tuple(extra.items()), write.reason)
 
 
 @pytest.mark.parametrize(("kind", "write"), WRITES, ids=[w.name for _, w in WRITES])
@@ -130,7 +133,7 @@ def test_a_readable_record_of_another_organisation_is_forbidden_with_the_reason(
     body = write.send(client, gid(records.type_name, records.public), token)
 
     assert body == {"data": {write.name: {"userErrors": [
-        {"field": ["input", write.id_field], "code": "FORBIDDEN", "message": records.reason}]}}}
+        {"field": ["input", write.id_field], "code": "FORBIDDEN", "message": write.reason or records.reason}]}}}
     assert _snapshot(db) == before
 
 
