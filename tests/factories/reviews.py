@@ -9,7 +9,7 @@ from tests.factories.organisations import membership_of
 from tests.factories.ratings import DESIGN_COMPARISON
 from tests.factories.tokens import lab_admin_token
 
-REVISION = "revision { id content record { study { studyDesign { code } } } }"
+REVISION = "revision { id content record { ... on EvidenceAssessment { study { studyDesign { code } } } } }"
 
 
 @dataclass
