@@ -82,8 +82,12 @@ def test_a_constraint_caught_at_commit_is_a_conflict_and_nothing_is_written(clie
 # --- the declarations: one scope per field, one boundary ----------------------------------------
 
 # Fields any signed-in caller reaches: the service names the scope it lacks (own organisation with
-# `org:admin`, any with `lab:admin`), or the field writes nothing and shows only what the caller may see.
-SIGNED_IN_ONLY = {"update_organisation", "add_network_member", "remove_network_member", "search_token"}
+# `org:admin`, any with `lab:admin`; for a revision, the write scope of the kind of record it proposes), or
+# the field writes nothing and shows only what the caller may see.
+SIGNED_IN_ONLY = {
+    "update_organisation", "add_network_member", "remove_network_member", "search_token",
+    "submit_revision", "withdraw_revision", "submit_review", "resolve_disagreement",
+}
 
 
 def _declared(field) -> tuple[list, list]:  # noqa: ANN001

@@ -35,10 +35,10 @@ class Scope(StrEnum):
 
 
 AUDIT = ("created_at", "updated_at", "created_by", "updated_by")
-# Principals' subjects (internal names such as "user:12"), soft deletion and the secretariat flag (which
-# the API does not show) stay out of the public files.
+# Principals' subjects (internal names such as "user:12"), soft deletion and withdrawal (the public files hold
+# no withdrawn record) and the secretariat flag (which the API does not show) stay out of the public files.
 PRIVATE_COLUMNS = frozenset(
-    {"created_by", "updated_by", "endorsed_by", "confirmed_by", "deleted_at", "is_secretariat", "changed_by"}
+    {"created_by", "updated_by", "endorsed_by", "confirmed_by", "deleted_at", "withdrawn_reason", "is_secretariat", "changed_by"}
 )
 
 
@@ -179,7 +179,7 @@ ENTITIES: tuple[Entity, ...] = (
         "evidence_assessments",
         EvidenceAssessment.__table__,
         ("id", "initiative_id", "study_id", "assessing_organisation_id", "independence", "follow_up", "limitations",
-         "conflicts_of_interest", "visibility", "provenance", *AUDIT, "deleted_at"),
+         "conflicts_of_interest", "visibility", "provenance", *AUDIT, "deleted_at", "withdrawn_reason"),
         readable=evidence.readable,
     ),
     Entity(

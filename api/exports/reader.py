@@ -25,6 +25,7 @@ PUBLIC_DEFAULTS = {
     "confirmed_by": IMPORT_ACTOR,
     "changed_by": IMPORT_ACTOR,
     "deleted_at": None,
+    "withdrawn_reason": None,
     "is_secretariat": False,
 }
 MAX_PROBLEMS = 50
