@@ -23,7 +23,8 @@ READABLE_IDS: dict[str, Callable[[Principal], sa.Select]] = {
     "Initiative": initiatives.readable_ids,
     "EvidenceAssessment": evidence.readable_ids,
     "Study": studies.readable_ids,
-    "BestPractice": lambda principal: practices.readable(principal).with_only_columns(BestPractice.id),
+    # A withdrawn practice's trail stays with its tombstone (and its withdrawal reaches webhooks).
+    "BestPractice": lambda principal: practices.resolvable(principal).with_only_columns(BestPractice.id),
     "OutcomeRating": lambda principal: ratings.readable(principal).with_only_columns(OutcomeRating.id),
     "RatingInquiry": lambda principal: inquiries.readable(principal).with_only_columns(RatingInquiry.id),
     "Organisation": organisations.readable_ids,
