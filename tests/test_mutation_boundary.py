@@ -79,7 +79,10 @@ def test_a_constraint_caught_at_commit_is_a_conflict_and_nothing_is_written(clie
 
 # Fields any signed-in caller reaches: the service names the scope it lacks (own organisation with
 # `org:admin`, any with `lab:admin`), or the field writes nothing and shows only what the caller may see.
-SIGNED_IN_ONLY = {"update_organisation", "add_network_member", "remove_network_member", "search_token"}
+SIGNED_IN_ONLY = {"update_organisation", "add_network_member", "remove_network_member", "search_token",
+                  # The review steps shared by every reviewed kind of record: the service requires the scope
+                  # that writes the revision's kind (docs/reviews-practices.md).
+                  "submit_revision", "withdraw_revision", "submit_review", "resolve_disagreement"}
 
 
 def _declared(field) -> tuple[list, list]:  # noqa: ANN001
