@@ -1,4 +1,5 @@
-"""Withdrawing a published record (an evidence assessment, a best practice): the same rules for every kind.
+"""Withdrawing a published record reviewed before publication: the rules a best practice's withdrawal follows,
+which are an evidence assessment's too (api/evidence/service.py `withdraw` states them inline).
 
 A withdrawal is never reviewed (a retraction must never wait): the record leaves every list, search and
 rating at once, keeps its reason, and stays resolvable by id as a tombstone. Its trail gets a WITHDRAWN

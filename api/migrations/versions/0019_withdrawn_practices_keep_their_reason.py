@@ -15,8 +15,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('withdrawn_reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True))
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table('best_practice', schema=None) as batch_op:
         batch_op.drop_column('withdrawn_reason')
-
