@@ -312,7 +312,7 @@ VALID_OPERATIONS: list[tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] =
     ),
     (
         f"mutation($input: CreateBestPracticeInput!) {{ createBestPractice(input: $input) {{"
-        f" bestPractice {{ id title harms {{ code }} evidence {{ study {{ title }} }} endorsements {{ organisation {{ slug }} }} }} {PAYLOAD} }} }}",
+        f" bestPractice {{ id title }} revision {{ id state content }} {PAYLOAD} }} }}",
         lambda ids: {"input": {
             "title": "Hash matching", "statement": "Match known images.", "evidenceBasis": "CONSENSUS",
             "rationale": "Works.", "harms": ["CSAM-KNOWN"], "interventionTypes": ["DET-HASH"],

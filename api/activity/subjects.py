@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from api.auth.principal import Principal
 from api.evidence import service as evidence
 from api.evidence import studies
+from api.evidence.models import EvidenceAssessment
 from api.initiatives import service as initiatives
 from api.inquiries import service as inquiries
 from api.inquiries.models import RatingInquiry
@@ -21,9 +22,10 @@ from api.webhooks import outbox as webhooks
 
 READABLE_IDS: dict[str, Callable[[Principal], sa.Select]] = {
     "Initiative": initiatives.readable_ids,
-    "EvidenceAssessment": evidence.readable_ids,
+    # A withdrawn record's trail stays with its tombstone (and its withdrawal reaches webhooks).
+    "EvidenceAssessment": lambda principal: evidence.resolvable(principal).with_only_columns(EvidenceAssessment.id),
     "Study": studies.readable_ids,
-    "BestPractice": lambda principal: practices.readable(principal).with_only_columns(BestPractice.id),
+    "BestPractice": lambda principal: practices.resolvable(principal).with_only_columns(BestPractice.id),
     "OutcomeRating": lambda principal: ratings.readable(principal).with_only_columns(OutcomeRating.id),
     "RatingInquiry": lambda principal: inquiries.readable(principal).with_only_columns(RatingInquiry.id),
     "Organisation": organisations.readable_ids,

@@ -24,8 +24,7 @@ from api.core.ordering import SortKey
 from api.search import outbox as search_outbox
 from api.core.visibility import Visibility
 from api.evidence.visibility import visible_on_readable_initiative
-from api.activity import service as activity
-from api.activity.models import ActivityKind
+from api.activity import withdrawal
 from api.ratings import service as ratings
 from api.vocabularies import service as vocabularies
 
@@ -64,15 +63,20 @@ def assessment_ids_with_outcome(outcomes: Sequence[str]) -> sa.Select:
     return select(Finding.assessment_id).where(col(Finding.outcome).in_(outcomes))
 
 
+def resolvable(principal: Principal) -> sa.Select:
+    """Readable assessments and the tombstones of withdrawn ones: what an id resolves to, and whose trail
+    (a withdrawal's entry and the webhooks made from it) the principal may read."""
+    return select(EvidenceAssessment).where(
+        col(EvidenceAssessment.initiative_id).in_(initiatives.readable_ids(principal)),
+        visible_on_readable_initiative(principal, withdrawn=True),
+    )
+
+
 async def by_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[EvidenceAssessment | None]:
     """Assessments by id, withdrawn ones included (as tombstones), for those who may read them."""
-    resolvable = select(EvidenceAssessment).where(
-        col(EvidenceAssessment.initiative_id).in_(initiatives.readable_ids(principal)),
-        visible_on_readable_initiative(principal, withdrawn=True),
-    )
-    return await rows_in_order(session, resolvable, col(EvidenceAssessment.id), ids)
+    return await rows_in_order(session, resolvable(principal), col(EvidenceAssessment.id), ids)
 
 
 async def assessments_of(
@@ -478,27 +482,18 @@ async def update(
 
 
 async def withdraw(*, session: AsyncSession, principal: Principal, assessment_id: int, reason: str) -> EvidenceAssessment:
-    """Withdraw a published assessment, with a reason: it leaves every list, search and rating at once (no
-    review: a retraction must never wait), and stays resolvable by id as a tombstone with its versions."""
+    """Withdraw a published assessment, with a reason (api/activity/withdrawal.py): out of every list,
+    search and rating at once, and resolvable by id as a tombstone with its versions."""
     assessment = await _editable(session, principal, assessment_id)
     require_role(principal, Role.EDITOR, "id")
-    problems = Problems()
-    reason = validation.text(problems, ["reason"], reason, max_length=2000, multiline=True, required=True)
-    problems.raise_if_any()
-    assessment.deleted_at, assessment.withdrawn_reason = utcnow(), reason
+    reason = withdrawal.checked_reason(reason)
     _stamp(assessment, principal)
     initiative = await initiatives.get(session=session, principal=principal, initiative_id=assessment.initiative_id)
     initiatives.touch(initiative, principal)
-    await session.flush()
+    await withdrawal.withdraw(
+        session=session, principal=principal, record=assessment, subject_type="EvidenceAssessment", reason=reason
+    )
     await ratings.recompute_for_assessments(
         session=session, assessment_ids=[assessment.id], reason=ratings.Reason.WITHDRAWAL, actor=principal.subject
-    )
-    await activity.record(
-        session=session,
-        principal=principal,
-        kind=ActivityKind.WITHDRAWN,
-        subject_type="EvidenceAssessment",
-        subject_id=assessment.id,
-        detail={"reason": reason},
     )
     return assessment

@@ -194,7 +194,7 @@ ENTITIES: tuple[Entity, ...] = (
         "best_practices",
         BestPractice.__table__,
         ("id", "organisation_id", "title", "statement", "rationale", "evidence_basis", "visibility", "provenance",
-         *AUDIT, "deleted_at"),
+         *AUDIT, "deleted_at", "withdrawn_reason"),
         embedded=(
             _practice_scheme("harms", "harm"),
             _practice_scheme("intervention_types", "intervention-type"),

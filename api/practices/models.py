@@ -23,7 +23,10 @@ class BestPractice(AuditColumns, table=True):
     evidence_basis: str = Field(max_length=40)
     visibility: str = Field(default=Visibility.PUBLIC, sa_type=sa.Enum(Visibility, native_enum=False, length=20))
     provenance: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    # Withdrawn (when, and why): out of every list, search, export and rating, but still resolvable by id,
+    # as a tombstone with its reason and its versions (api/activity/withdrawal.py).
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_reason: str | None = Field(default=None, max_length=2000)
 
 
 class PracticeClassification(SQLModel, table=True):

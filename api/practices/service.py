@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.activity import withdrawal
 from api.core import validation
 from api.auth.checks import require_editor, require_role
 from api.auth.principal import Principal, Role
@@ -37,10 +38,11 @@ ASSESSMENTS_BASIS = "ASSESSMENTS"
 VOCABULARY_SCHEMES = {"harms": ("harms", "harm"), "intervention_types": ("interventionTypes", "intervention-type")}
 
 
-def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:
-    """Not deleted, proposed by a readable organisation, and visible itself."""
+def visible_condition(principal: Principal, *, withdrawn: bool = False) -> sa.ColumnElement[bool]:
+    """Not withdrawn (unless `withdrawn`: resolving ids, where a withdrawn practice is a tombstone for
+    those who could read it), proposed by a readable organisation, and visible itself."""
     return sa.and_(
-        col(BestPractice.deleted_at).is_(None),
+        sa.true() if withdrawn else col(BestPractice.deleted_at).is_(None),
         col(BestPractice.organisation_id).in_(organisations.readable_ids(principal)),
         visible_to(
             principal,
@@ -56,9 +58,15 @@ def readable(principal: Principal) -> sa.Select:
     return select(BestPractice).where(visible_condition(principal))
 
 
+def resolvable(principal: Principal) -> sa.Select:
+    """Readable practices and the tombstones of withdrawn ones: what an id resolves to, and whose trail
+    (a withdrawal's entry and the webhooks made from it) the principal may read."""
+    return select(BestPractice).where(visible_condition(principal, withdrawn=True))
+
+
 async def by_ids(*, session: AsyncSession, principal: Principal, ids: Sequence[int]) -> list[BestPractice | None]:
-    """Readable practices for `ids`, in order; None where missing or hidden."""
-    return await rows_in_order(session, readable(principal), col(BestPractice.id), ids)
+    """Practices for `ids`, in order, withdrawn ones included (as tombstones); None where missing or hidden."""
+    return await rows_in_order(session, resolvable(principal), col(BestPractice.id), ids)
 
 
 async def get(*, session: AsyncSession, principal: Principal, practice_id: int) -> BestPractice | None:
@@ -338,13 +346,17 @@ async def update(
     return practice
 
 
-async def delete_(*, session: AsyncSession, principal: Principal, practice_id: int) -> BestPractice:
-    """Soft delete: the practice disappears from every read path but stays in the database."""
+async def withdraw(*, session: AsyncSession, principal: Principal, practice_id: int, reason: str) -> BestPractice:
+    """Withdraw a published practice, with a reason (editors of its organisation): it leaves every list,
+    search, export and rating at once (no review: a retraction must never wait), and stays resolvable by
+    id as a tombstone with its reason and its versions. Its endorsements are kept, as history."""
     practice = await _editable(session, principal, practice_id)
     require_role(principal, Role.EDITOR, "id")
-    practice.deleted_at = utcnow()
+    reason = withdrawal.checked_reason(reason)
     _touch(practice, principal)
-    await session.flush()
+    await withdrawal.withdraw(
+        session=session, principal=principal, record=practice, subject_type="BestPractice", reason=reason
+    )
     return practice
 
 

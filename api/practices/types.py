@@ -57,6 +57,11 @@ class BestPractice(relay.Node, Versioned):
     provenance: list[Provenance] = strawberry.field(description="Where the record's facts came from.")
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
+    withdrawn_at: datetime | None = strawberry.field(
+        description="When its organisation withdrew it: a withdrawn practice is in no list, search, export or "
+        "rating, and stays readable here, by its id, with its reason and its versions."
+    )
+    withdrawn_reason: str | None = strawberry.field(description="Why it was withdrawn.")
     _row: strawberry.Private[PracticeRow]
 
     @classmethod
@@ -64,6 +69,7 @@ class BestPractice(relay.Node, Versioned):
         return from_row(
             cls,
             row,
+            withdrawn_at=row.deleted_at,
             visibility=Visibility(row.visibility),
             evidence_basis=term(term_cache, "evidence-basis", row.evidence_basis),
             provenance=provenance_list(row.provenance),
@@ -104,9 +110,12 @@ class BestPractice(relay.Node, Versioned):
         )
 
     @strawberry.field(
-        description="Computed ratings of the public evidence the practice cites, one per outcome (`ratingRuleset`)."
+        description="Computed ratings of the public evidence the practice cites, one per outcome (`ratingRuleset`); "
+        "none once it is withdrawn."
     )
     def outcome_ratings(self, info: Info) -> list[Annotated["OutcomeRating", strawberry.lazy("api.ratings.types")]]:
+        if self.withdrawn_at is not None:
+            return []  # a tombstone rates nothing (its ratings are unreadable, as every rating path says)
         # Ratings build on practices: their type comes from the schema, not from an import.
         rating = schema_type(info, "OutcomeRating")
         return info.context.loaders.resolve(

@@ -134,20 +134,30 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert len(page_one) == 2 and page_two and not set(page_one) & set(page_two)  # the next page, not the same
     assert len(page_one + page_two) == min(hotlines["totalCount"], 4)
 
-    practice, practices = outputs[11]
-    assert practice["data"]["createBestPractice"]["userErrors"] == []
+    (practice_drafted, practice_submitted, practice_assigned), practice_published = outputs[11:13]
+    (practice_review_1, practice_review_2, practice, practices) = practice_published
+    assert practice_drafted["data"]["draftBestPractice"]["revision"]["state"] == "DRAFT"
+    assert [b["data"][name]["revision"]["state"] for b, name in (
+        (practice_submitted, "submitRevision"), (practice_assigned, "assignReviewers"),
+        (practice_review_1, "submitReview"), (practice_review_2, "submitReview"),
+    )] == ["SUBMITTED", "IN_REVIEW", "IN_REVIEW", "RECONCILIATION"]
+    practice_publication = practice["data"]["publishRevision"]
+    assert practice_publication["userErrors"] == []
+    assert practice_publication["revision"] == {"state": "PUBLISHED", "publishedVersion": 1}
+    assert practice_publication["bestPractice"]["evidenceBasis"] == {"code": "CONSENSUS"}
+    assert practice_publication["bestPractice"]["versions"] == [{"number": 1, "publication": "REVIEWED"}]
     newest = practices["data"]["bestPractices"]
-    assert newest["edges"][0]["node"]["title"] == practice["data"]["createBestPractice"]["bestPractice"]["title"]
+    assert newest["edges"][0]["node"]["title"] == practice_publication["bestPractice"]["title"]
     assert newest["totalCount"] > 1  # the registry's practices are listed too
-    (vocabularies,) = outputs[12]
+    (vocabularies,) = outputs[13]
     assert {v["code"] for v in vocabularies["data"]["vocabularies"]} == {"harm", "evidence-rating"}
 
-    anonymous, thorn, iwf = (body["data"]["searchInitiatives"] for body in outputs[13])
+    anonymous, thorn, iwf = (body["data"]["searchInitiatives"] for body in outputs[14])
     assert anonymous["totalHits"] == 0 and anonymous["hits"] == []
     assert thorn["totalHits"] == 0 and thorn["hits"] == []
     assert iwf["totalHits"] == 1 and iwf["hits"] == [{"initiative": {"id": initiative_id, "title": TITLE}}]
 
-    figures, figure, refused_figure = outputs[14]
+    figures, figure, refused_figure = outputs[15]
     listed_figures = figures["data"]["figures"]
     assert listed_figures["totalCount"] == 3
     assert [e["node"]["unit"] for e in listed_figures["edges"]] == ["% change", "%", "images and videos"]
@@ -159,7 +169,7 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
         (["input", "unit"], "BLANK"), (["input", "periodStart"], "INVALID_VALUE"),
         (["input", "periodEnd"], "INVALID_DATE_RANGE"),
     ]
-    (members, relations), (refused_member, not_the_network) = outputs[15:17]
+    (members, relations), (refused_member, not_the_network) = outputs[16:18]
     listed_members = members["data"]["organisations"]
     assert listed_members["totalCount"] == 6
     assert {e["node"]["slug"] for e in listed_members["edges"]} == {
@@ -173,7 +183,7 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert not_the_network["data"]["addNetworkMember"] == {
         "networkMembership": None, "userErrors": [{"field": ["input", "network"], "code": "FORBIDDEN"}]}
 
-    trail, hidden_trail, rating_changes = outputs[17]
+    trail, hidden_trail, rating_changes = outputs[18]
     own = trail["data"]["initiative"]["activity"]
     assert own["totalCount"] == 1
     (entry,) = [e["node"] for e in own["edges"]]

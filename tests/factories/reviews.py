@@ -1,5 +1,6 @@
-"""Publishing an evidence assessment the way the API does it, through review: a panel of two reviewers with
-no stake, and the secretariat, who code, reconcile and publish exactly what the authors drafted."""
+"""Publishing an evidence assessment or a best practice the way the API does it, through review: a panel of
+two reviewers with no stake, and the secretariat, who code, reconcile and publish exactly what the authors
+drafted."""
 
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from tests.factories.ratings import DESIGN_COMPARISON
 from tests.factories.tokens import lab_admin_token
 
 REVISION = "revision { id content record { ... on EvidenceAssessment { study { studyDesign { code } } } } }"
+PRACTICE_REVISION = "revision { id content }"
 
 
 @dataclass
@@ -44,14 +46,37 @@ class ReviewPanel:
             revision = self._ok("draftEvidenceAssessment", values, author, REVISION)["revision"]
         else:
             revision = self._ok("draftEvidenceAssessmentRevision", {"id": revision_of, **values}, author, REVISION)["revision"]
-        self._ok("submitRevision", {"id": revision["id"]}, author, "revision { id }")
-        self._ok("assignReviewers", {"revision": revision["id"]}, self.secretariat, "revision { id }")
+        return self._reviewed(author, revision["id"], self._coding(revision), "evidenceAssessment", selection)
+
+    def publish_practice(self, author: str, values: dict, selection: str = "id", *, revision_of: str | None = None) -> dict:
+        """As `publish`, for a best practice: a new one, or the next version of `revision_of`; the published
+        practice's `selection`."""
+        if revision_of is None:
+            revision = self._ok("draftBestPractice", values, author, PRACTICE_REVISION)["revision"]
+        else:
+            revision = self._ok("draftBestPracticeRevision", {"id": revision_of, **values}, author, PRACTICE_REVISION)["revision"]
+        return self.publish_practice_draft(author, revision, selection)
+
+    def publish_practice_draft(self, author: str, revision: dict, selection: str = "id") -> dict:
+        """Review and publish a draft of a best practice `author` already saved (its `id` and `content`, as
+        a payload's revision gives them); the published practice's `selection`."""
+        return self._reviewed(author, revision["id"], self._practice_coding(revision), "bestPractice", selection)
+
+    def _reviewed(self, author: str, revision_id: str, coding: dict, record: str, selection: str) -> dict:
+        """Submit the draft, draw the panel, have both reviewers submit `coding`, publish; the `record`'s `selection`."""
+        self._ok("submitRevision", {"id": revision_id}, author, "revision { id }")
+        self._ok("assignReviewers", {"revision": revision_id}, self.secretariat, "revision { id }")
         for reviewer in self.reviewers:
-            self._ok("submitReview", self._coding(revision), reviewer, "revision { id }")
-        published = self._ok(
-            "publishRevision", {"revision": revision["id"]}, self.secretariat, f"evidenceAssessment {{ {selection} }}"
-        )
-        return published["evidenceAssessment"]
+            self._ok("submitReview", coding, reviewer, "revision { id }")
+        published = self._ok("publishRevision", {"revision": revision_id}, self.secretariat, f"{record} {{ {selection} }}")
+        return published[record]
+
+    @staticmethod
+    def _practice_coding(revision: dict) -> dict:
+        """What the authors drafted, coded as they gave it: their evidence basis, every citation supporting it."""
+        data = revision["content"]["data"]
+        practice = {"evidenceBasis": data["evidence_basis"], "support": ["YES"] * len(data.get("evidence") or [])}
+        return {"revision": revision["id"], "practice": practice, "decision": "ACCEPT"}
 
     def _design(self, revision: dict) -> str:
         data = revision["content"]["data"]

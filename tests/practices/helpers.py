@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 from strawberry.relay import from_base64
 
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
+from api.reviews.models import Revision
 
 FIELDS = """
 fragment P on BestPractice {
@@ -19,18 +20,22 @@ fragment P on BestPractice {
 }
 """
 
+# createBestPractice and updateBestPractice save drafts: the payload's revision, its bestPractice null.
+DRAFTED = "revision { id state recordType baseVersion content record { ... on BestPractice { id } } }"
 CREATE = (
     """mutation($input: CreateBestPracticeInput!) { createBestPractice(input: $input) {
-         bestPractice { ...P } userErrors { field code } } }"""
+         bestPractice { ...P } %s userErrors { field code } } }""" % DRAFTED
     + FIELDS
 )
 UPDATE = (
     """mutation($input: UpdateBestPracticeInput!) { updateBestPractice(input: $input) {
-         bestPractice { ...P } userErrors { field code message } } }"""
+         bestPractice { ...P } %s userErrors { field code message } } }""" % DRAFTED
     + FIELDS
 )
 DELETE = """mutation($input: BestPracticeIdInput!) { deleteBestPractice(input: $input) {
               deletedId userErrors { field code message } } }"""
+WITHDRAW_PRACTICE = """mutation($input: WithdrawBestPracticeInput!) { withdrawBestPractice(input: $input) {
+              bestPractice { id withdrawnAt withdrawnReason } userErrors { field code message } } }"""
 ENDORSE = """mutation($input: BestPracticeIdInput!) { endorseBestPractice(input: $input) {
                bestPractice { endorsementCount endorsements { organisation { slug } } } userErrors { field code message } } }"""
 WITHDRAW = """mutation($input: BestPracticeIdInput!) { withdrawEndorsement(input: $input) {
@@ -42,18 +47,26 @@ LIST = (
     + FIELDS
 )
 NODE = "query($id: ID!) { node(id: $id) { ... on BestPractice { ...P } } }" + FIELDS
+TOMBSTONE = """query($id: ID!) { node(id: $id) { ... on BestPractice {
+  id title withdrawnAt withdrawnReason outcomeRatings { outcome { code } } versions { number }
+  activity(first: 1) { edges { node { kind detail } } } } } }"""
 
 
 def stored_counts(db: Session) -> dict[str, int]:
-    """Rows per practice table, read in a fresh session (so nothing cached can hide a write)."""
+    """Rows per practice table and drafts (revisions), read in a fresh session (so nothing cached can hide a write)."""
     with Session(db.get_bind()) as fresh:
         return {
             model.__tablename__: fresh.exec(select(sa.func.count()).select_from(model)).one()
-            for model in (BestPractice, PracticeClassification, PracticeEvidence, Endorsement)
+            for model in (BestPractice, PracticeClassification, PracticeEvidence, Endorsement, Revision)
         }
 
 
-NOTHING = {"best_practice": 0, "practice_classification": 0, "practice_evidence": 0, "endorsement": 0}
+NOTHING = {"best_practice": 0, "practice_classification": 0, "practice_evidence": 0, "endorsement": 0, "revision": 0}
+
+
+def revision_count(db: Session) -> int:
+    """Drafts of every kind, read in a fresh session."""
+    return stored_counts(db)["revision"]
 
 
 def stored(db: Session, practice_id: int) -> tuple[BestPractice, list[tuple[str, str]], list[int], list[int]]:

@@ -1,9 +1,11 @@
-"""createBestPractice: the happy path read back every way, each bad input, and who may call it."""
+"""createBestPractice (deprecated): it saves a draft, published only after review; the happy path read back
+every way once published, each bad input (no draft saved), and who may call it."""
 
 import pytest
 
 from api.auth.principal import Role
 from tests.factories import gid, graphql
+from tests.factories.reviews import ReviewPanel
 from tests.practices.helpers import (
     CREATE,
     ENDORSE,
@@ -19,12 +21,14 @@ from tests.practices.helpers import (
 STATEMENT = "Route every report through the national hotline.\nTake material down within 24 hours."
 
 
-def test_create_then_read_back_through_list_and_node(client, make, db) -> None:
+def test_create_saves_a_draft_that_reads_back_through_list_and_node_once_reviewed(client, make, db) -> None:
     inhope = make.organisation("inhope")
     iwf = make.organisation("iwf")
     initiative = make.initiative(inhope, "Notice and take-down")
     first = make.assessment(initiative, iwf, "Removal times 2022")
     second = make.assessment(initiative, inhope, "Hotline network review")
+    panel = ReviewPanel(client, make, db)
+    token = make.token(inhope)
 
     created = graphql(client, CREATE, {"input": {
         "title": "  Notice and take-down through hotlines ",
@@ -34,9 +38,17 @@ def test_create_then_read_back_through_list_and_node(client, make, db) -> None:
         "harms": ["SOLICITATION", "CSAM-KNOWN", "CSAM-KNOWN"],
         "interventionTypes": ["RPT-HOT"],
         "evidence": [gid("EvidenceAssessment", second.id), gid("EvidenceAssessment", first.id)],
-    }}, make.token(inhope))["data"]["createBestPractice"]
+    }}, token)["data"]["createBestPractice"]
     assert created["userErrors"] == []
-    practice = created["bestPractice"]
+    # Nothing is published: the payload holds the draft, and no list or table holds a practice.
+    assert created["bestPractice"] is None
+    draft = created["revision"]
+    assert (draft["state"], draft["recordType"], draft["record"], draft["baseVersion"]) == ("DRAFT", "BEST_PRACTICE", None, None)
+    assert draft["content"]["data"]["evidence"] == sorted([first.id, second.id])
+    assert graphql(client, LIST, {}, token)["data"]["bestPractices"]["totalCount"] == 0
+    assert stored_counts(db) == {**NOTHING, "revision": 1}
+
+    practice = panel.publish_practice_draft(token, draft, "id title statement visibility organisation { slug }")
     assert practice["title"] == "Notice and take-down through hotlines"
     assert practice["statement"] == STATEMENT
     assert practice["visibility"] == "PUBLIC"
@@ -72,13 +84,18 @@ def test_create_then_read_back_through_list_and_node(client, make, db) -> None:
 
 def test_consensus_needs_no_evidence_and_members_visibility_is_kept(client, make, db) -> None:
     ecpat = make.organisation("ecpat")
+    token = make.token(ecpat)
     created = graphql(client, CREATE, {"input": {
         "title": "Use the Luxembourg Guidelines' terms", "statement": "Say child sexual abuse material.",
         "evidenceBasis": "CONSENSUS", "visibility": "MEMBERS",
-    }}, make.token(ecpat))["data"]["createBestPractice"]
-    assert created["userErrors"] == []
-    assert created["bestPractice"]["visibility"] == "MEMBERS"
-    assert created["bestPractice"]["evidence"] == [] and created["bestPractice"]["harms"] == []
+    }}, token)["data"]["createBestPractice"]
+    assert created["userErrors"] == [] and created["bestPractice"] is None
+    assert created["revision"]["content"]["data"]["visibility"] == "MEMBERS"
+    published = ReviewPanel(client, make, db).publish_practice_draft(
+        token, created["revision"], "visibility evidence { id } harms { code }"
+    )
+    assert published["visibility"] == "MEMBERS"
+    assert published["evidence"] == [] and published["harms"] == []
 
 
 def test_a_contributor_proposes_as_themselves_and_a_viewer_may_not(client, make, db) -> None:
@@ -89,11 +106,14 @@ def test_a_contributor_proposes_as_themselves_and_a_viewer_may_not(client, make,
 
     refused = graphql(client, CREATE, given, make.token(thorn, user=viewer))["data"]["createBestPractice"]
     assert errors(refused) == [(["input"], "FORBIDDEN")]
+    assert refused["revision"] is None
     assert stored_counts(db) == NOTHING
 
-    created = graphql(client, CREATE, given, make.token(thorn, user=contributor))["data"]["createBestPractice"]
+    author = make.token(thorn, user=contributor)
+    created = graphql(client, CREATE, given, author)["data"]["createBestPractice"]
     assert created["userErrors"] == []
-    row, *_ = stored(db, db_id(created["bestPractice"]["id"]))
+    published = ReviewPanel(client, make, db).publish_practice_draft(author, created["revision"])
+    row, *_ = stored(db, db_id(published["id"]))
     assert row.created_by == f"user:{contributor.id}"
 
 
@@ -142,7 +162,7 @@ def test_bad_input_is_reported_and_nothing_is_written(client, make, db, citable,
     if "evidence" in change:
         given["evidence"] = [citable[name] for name in change["evidence"]]
     payload = graphql(client, CREATE, {"input": given}, make.token(citable["org"]))["data"]["createBestPractice"]
-    assert payload["bestPractice"] is None
+    assert payload["bestPractice"] is None and payload["revision"] is None
     assert errors(payload) == [(["input", *field], code)]
     assert stored_counts(db) == NOTHING
 

@@ -1,4 +1,6 @@
-"""updateBestPractice and deleteBestPractice: only the proposing organisation, lists replaced, soft delete."""
+"""updateBestPractice (deprecated: it saves a draft of the next version, published after review) and
+deleteBestPractice (deprecated: it withdraws with a generic reason): only the proposing organisation, lists
+replaced, a withdrawn practice a tombstone."""
 
 from dataclasses import fields
 
@@ -8,7 +10,28 @@ from api.auth.principal import Role
 from api.practices import service
 from api.practices.mutations import CreateBestPracticeInput, UpdateBestPracticeInput
 from tests.factories import gid, graphql
-from tests.practices.helpers import DELETE, LIST, NODE, UPDATE, errors, stored, titles
+from tests.factories.reviews import ReviewPanel
+from tests.practices.helpers import (
+    DELETE,
+    LIST,
+    TOMBSTONE,
+    UPDATE,
+    WITHDRAW_PRACTICE,
+    errors,
+    revision_count,
+    stored,
+    titles,
+)
+
+WITHDRAW = "withdrawBestPractice"
+# The writes of a published practice by its organisation, with what each needs beside the id, and what
+# each answers another organisation.
+WRITES = [
+    (UPDATE, "updateBestPractice", {"title": "Hijacked"}, "Only the proposing organisation can revise this practice."),
+    (DELETE, "deleteBestPractice", {}, "Only the proposing organisation can change this practice."),
+    (WITHDRAW_PRACTICE, WITHDRAW, {"reason": "Superseded."}, "Only the proposing organisation can change this practice."),
+]
+WRITE_IDS = ["update", "delete", "withdraw"]
 
 
 @pytest.fixture
@@ -27,14 +50,25 @@ def arranged(make, db) -> dict:
             "id": gid("BestPractice", practice.id)}
 
 
-def test_update_changes_given_fields_and_replaces_lists(client, make, db, arranged) -> None:
-    before = stored(db, arranged["practice"].id)[0]
+def test_update_drafts_the_given_fields_and_replaces_lists_once_reviewed(client, make, db, arranged) -> None:
+    before = stored(db, arranged["practice"].id)
+    token = make.token(arranged["inhope"])
     payload = graphql(client, UPDATE, {"input": {
         "id": arranged["id"], "title": "Hotlines everywhere", "harms": ["SOLICITATION", "EXTORTION"],
         "evidence": [gid("EvidenceAssessment", arranged["spare"].id)], "visibility": "MEMBERS",
-    }}, make.token(arranged["inhope"]))["data"]["updateBestPractice"]
-    assert payload["userErrors"] == []
-    practice = payload["bestPractice"]
+    }}, token)["data"]["updateBestPractice"]
+    assert payload["userErrors"] == [] and payload["bestPractice"] is None
+    draft = payload["revision"]
+    assert (draft["state"], draft["record"]) == ("DRAFT", {"id": arranged["id"]})
+    # The draft starts from what is published; the published practice is unchanged until it is reviewed.
+    assert draft["content"]["data"]["statement"] == "Do what works."
+    assert draft["content"]["data"]["intervention_types"] == ["RPT-HOT"]
+    after = stored(db, arranged["practice"].id)
+    assert after[0].model_dump() == before[0].model_dump() and after[1:] == before[1:]
+
+    practice = ReviewPanel(client, make, db).publish_practice_draft(
+        token, draft, "title statement visibility harms { code } interventionTypes { code } evidence { study { title } }"
+    )
     assert practice["title"] == "Hotlines everywhere"
     assert practice["statement"] == "Do what works."
     assert practice["visibility"] == "MEMBERS"
@@ -44,7 +78,7 @@ def test_update_changes_given_fields_and_replaces_lists(client, make, db, arrang
 
     row, codes, cited, _ = stored(db, arranged["practice"].id)
     assert row.updated_by == "client:test-client"
-    assert row.updated_at > before.updated_at
+    assert row.updated_at > before[0].updated_at
     assert codes == [("harm", "EXTORTION"), ("harm", "SOLICITATION"), ("intervention-type", "RPT-HOT")]
     assert cited == [arranged["spare"].id]
 
@@ -58,24 +92,29 @@ def test_a_bad_update_changes_nothing(client, make, db, arranged, change) -> Non
     before = stored(db, arranged["practice"].id)
     payload = graphql(client, UPDATE, {"input": {"id": arranged["id"], "title": "Changed", **change}},
                       make.token(arranged["inhope"]))["data"]["updateBestPractice"]
-    assert payload["bestPractice"] is None and payload["userErrors"]
+    assert payload["bestPractice"] is None and payload["revision"] is None and payload["userErrors"]
     after = stored(db, arranged["practice"].id)
     assert after[0].model_dump() == before[0].model_dump()
     assert after[1:] == before[1:]
+    assert revision_count(db) == 0
 
 
 def test_null_clears_optional_fields_and_lists(client, make, db) -> None:
     ecpat = make.organisation("ecpat")
     practice = make.practice(ecpat, harms=["CSAM-KNOWN"], intervention_types=["AWR"])
     token = make.token(ecpat)
+    panel = ReviewPanel(client, make, db)
     practice_id = gid("BestPractice", practice.id)
-    graphql(client, UPDATE, {"input": {"id": practice_id, "rationale": "Because."}}, token)
+    given = graphql(client, UPDATE, {"input": {"id": practice_id, "rationale": "Because."}}, token)["data"]["updateBestPractice"]
+    assert panel.publish_practice_draft(token, given["revision"], "rationale") == {"rationale": "Because."}
     payload = graphql(client, UPDATE, {"input": {"id": practice_id, "rationale": None, "harms": None}},
                       token)["data"]["updateBestPractice"]
     assert payload["userErrors"] == []
-    assert payload["bestPractice"]["rationale"] is None
-    assert payload["bestPractice"]["harms"] == []
-    assert payload["bestPractice"]["interventionTypes"] == [{"code": "AWR"}]
+    assert payload["revision"]["content"]["data"]["rationale"] is None
+    published = panel.publish_practice_draft(token, payload["revision"], "rationale harms { code } interventionTypes { code }")
+    assert published["rationale"] is None
+    assert published["harms"] == []
+    assert published["interventionTypes"] == [{"code": "AWR"}]
     assert stored(db, practice.id)[1] == [("intervention-type", "AWR")]
 
 
@@ -92,6 +131,7 @@ def test_required_fields_cannot_be_cleared(client, make, db, arranged, field, er
     assert errors(payload) == [(["input", error_field], code)]
     after = stored(db, arranged["practice"].id)
     assert after[0].model_dump() == before[0].model_dump() and after[1:] == before[1:]
+    assert revision_count(db) == 0
 
 
 def test_switching_to_assessments_basis_needs_a_citation(client, make, db) -> None:
@@ -101,6 +141,7 @@ def test_switching_to_assessments_basis_needs_a_citation(client, make, db) -> No
     refused = graphql(client, UPDATE, {"input": {"id": gid("BestPractice", practice.id), "evidenceBasis": "ASSESSMENTS"}},
                       token)["data"]["updateBestPractice"]
     assert errors(refused) == [(["input", "evidence"], "INVALID_VALUE")]
+    assert revision_count(db) == 0
 
     cited = make.assessment(make.initiative(ecpat), ecpat)
     accepted = graphql(client, UPDATE, {"input": {
@@ -108,28 +149,27 @@ def test_switching_to_assessments_basis_needs_a_citation(client, make, db) -> No
         "evidence": [gid("EvidenceAssessment", cited.id)],
     }}, token)["data"]["updateBestPractice"]
     assert accepted["userErrors"] == []
-    assert accepted["bestPractice"]["evidenceBasis"] == {"code": "ASSESSMENTS"}
+    published = ReviewPanel(client, make, db).publish_practice_draft(token, accepted["revision"], "evidenceBasis { code }")
+    assert published["evidenceBasis"] == {"code": "ASSESSMENTS"}
 
 
-@pytest.mark.parametrize(("document", "name"), [(UPDATE, "updateBestPractice"), (DELETE, "deleteBestPractice")])
-def test_another_organisation_is_refused_a_public_practice_with_the_reason(client, make, db, arranged, document, name) -> None:
+@pytest.mark.parametrize(("document", "name", "change", "message"), WRITES, ids=WRITE_IDS)
+def test_another_organisation_is_refused_a_public_practice_with_the_reason(client, make, db, arranged, document, name, change, message) -> None:
     before = stored(db, arranged["practice"].id)
-    change = {"title": "Hijacked"} if name == "updateBestPractice" else {}
     theirs = graphql(client, document, {"input": {"id": arranged["id"], **change}},
                      make.token(arranged["iwf"]))["data"][name]
-    assert theirs["userErrors"] == [{"field": ["input", "id"], "code": "FORBIDDEN",
-                                     "message": "Only the proposing organisation can change this practice."}]
+    assert theirs["userErrors"] == [{"field": ["input", "id"], "code": "FORBIDDEN", "message": message}]
     after = stored(db, arranged["practice"].id)
     assert after[0].model_dump() == before[0].model_dump()
     assert after[0].deleted_at is None and after[1:] == before[1:]
+    assert revision_count(db) == 0
 
 
-@pytest.mark.parametrize(("document", "name"), [(UPDATE, "updateBestPractice"), (DELETE, "deleteBestPractice")])
-def test_another_organisation_gets_not_found_exactly_like_a_missing_practice(client, make, db, arranged, document, name) -> None:
+@pytest.mark.parametrize(("document", "name", "change", "message"), WRITES, ids=WRITE_IDS)
+def test_another_organisation_gets_not_found_exactly_like_a_missing_practice(client, make, db, arranged, document, name, change, message) -> None:  # noqa: ARG001
     hidden = make.practice(arranged["inhope"], "Ours alone", visibility="ORGANISATION")
     before = stored(db, hidden.id)
     token = make.token(arranged["iwf"])
-    change = {"title": "Hijacked"} if name == "updateBestPractice" else {}
     theirs = graphql(client, document, {"input": {"id": gid("BestPractice", hidden.id), **change}}, token)
     missing = graphql(client, document, {"input": {"id": gid("BestPractice", 999_999), **change}}, token)
     assert theirs == missing
@@ -137,16 +177,19 @@ def test_another_organisation_gets_not_found_exactly_like_a_missing_practice(cli
     after = stored(db, hidden.id)
     assert after[0].model_dump() == before[0].model_dump()
     assert after[0].deleted_at is None and after[1:] == before[1:]
+    assert revision_count(db) == 0
 
 
-def test_delete_is_soft_and_hides_the_practice_everywhere(client, make, db, arranged) -> None:
+def test_delete_withdraws_with_a_generic_reason_and_hides_the_practice_from_every_list(client, make, db, arranged) -> None:
     token = make.token(arranged["inhope"])
     payload = graphql(client, DELETE, {"input": {"id": arranged["id"]}}, token)["data"]["deleteBestPractice"]
     assert payload == {"deletedId": arranged["id"], "userErrors": []}
-    assert graphql(client, NODE, {"id": arranged["id"]}, token)["data"]["node"] is None
+    tombstone = graphql(client, TOMBSTONE, {"id": arranged["id"]}, token)["data"]["node"]
+    assert tombstone["withdrawnAt"] and tombstone["withdrawnReason"] == "Withdrawn by its proposing organisation."
     assert titles(graphql(client, LIST, {}, token)) == []
     row, codes, cited, _ = stored(db, arranged["practice"].id)
     assert row.deleted_at is not None and codes and cited
+    assert row.withdrawn_reason == "Withdrawn by its proposing organisation."
     again = graphql(client, DELETE, {"input": {"id": arranged["id"]}}, token)["data"]["deleteBestPractice"]
     assert errors(again) == [(["input", "id"], "NOT_FOUND")]
 
@@ -164,10 +207,14 @@ def test_contributors_edit_only_their_own_and_never_delete(client, make, db, arr
     db.add(own)
     db.commit()
     own_id = gid("BestPractice", own.id)
+    assert revision_count(db) == 0
     updated = graphql(client, UPDATE, {"input": {"id": own_id, "title": "Own, revised"}}, token)
     assert updated["data"]["updateBestPractice"]["userErrors"] == []
+    assert updated["data"]["updateBestPractice"]["revision"]["content"]["data"]["title"] == "Own, revised"
     deleted = graphql(client, DELETE, {"input": {"id": own_id}}, token)["data"]["deleteBestPractice"]
     assert errors(deleted) == [(["input", "id"], "FORBIDDEN")]
+    withdrawn = graphql(client, WITHDRAW_PRACTICE, {"input": {"id": own_id, "reason": "Mine."}}, token)
+    assert errors(withdrawn["data"][WITHDRAW]) == [(["input", "id"], "FORBIDDEN")]
     assert stored(db, own.id)[0].deleted_at is None
 
 
@@ -176,15 +223,15 @@ def test_contributors_edit_only_their_own_and_never_delete(client, make, db, arr
     [(None, "UNAUTHENTICATED"), ("practices:read", "FORBIDDEN")],
     ids=["anonymous", "without practices:write"],
 )
-@pytest.mark.parametrize(("document", "name"), [(UPDATE, "updateBestPractice"), (DELETE, "deleteBestPractice")])
-def test_callers_without_the_right_change_nothing(client, make, db, arranged, scopes, top_level_code, document, name) -> None:
+@pytest.mark.parametrize(("document", "name", "change", "message"), WRITES, ids=WRITE_IDS)
+def test_callers_without_the_right_change_nothing(client, make, db, arranged, scopes, top_level_code, document, name, change, message) -> None:  # noqa: ARG001
     before = stored(db, arranged["practice"].id)
     token = make.token(arranged["inhope"], scopes) if scopes else None
-    change = {"title": "Changed"} if name == "updateBestPractice" else {}
     body = graphql(client, document, {"input": {"id": arranged["id"], **change}}, token)
     assert [e["extensions"]["code"] for e in body["errors"]] == [top_level_code]
     after = stored(db, arranged["practice"].id)
     assert after[0].model_dump() == before[0].model_dump()
+    assert revision_count(db) == 0
 
 
 def test_the_inputs_and_the_service_data_hold_the_declared_fields_in_order() -> None:

@@ -5,7 +5,7 @@ import pytest
 from api.core.db import utcnow
 from api.organisations.models import OrganisationStatus
 from tests.factories import gid, graphql
-from tests.practices.helpers import LIST, NODE, titles
+from tests.practices.helpers import LIST, NODE, TOMBSTONE, titles
 
 CALLERS = {
     # caller: titles it should see among PUBLIC, MEMBERS and ORGANISATION practices of INHOPE
@@ -43,15 +43,27 @@ def test_lists_counts_and_nodes_show_only_what_the_caller_may_read(client, make,
         assert (node is not None) == (title in expected), title
 
 
-def test_soft_deleted_practices_are_hidden_even_from_their_proposer(client, make, db) -> None:
+def test_withdrawn_practices_leave_every_list_and_resolve_only_as_tombstones_for_those_who_could_read_them(client, make, db) -> None:
     inhope = make.organisation("inhope")
-    practice = make.practice(inhope, "Gone")
-    practice.deleted_at = utcnow()
-    db.add(practice)
+    gone = make.practice(inhope, "Gone")
+    private = make.practice(inhope, "Gone, ours alone", visibility="ORGANISATION")
+    for practice in (gone, private):
+        practice.deleted_at, practice.withdrawn_reason = utcnow(), "Superseded."
+        db.add(practice)
     db.commit()
     token = make.token(inhope)
     assert graphql(client, LIST, {}, token)["data"]["bestPractices"]["totalCount"] == 0
-    assert graphql(client, NODE, {"id": gid("BestPractice", practice.id)}, token)["data"]["node"] is None
+    for practice in (gone, private):
+        tombstone = graphql(client, TOMBSTONE, {"id": gid("BestPractice", practice.id)}, token)["data"]["node"]
+        assert (tombstone["title"], tombstone["withdrawnReason"]) == (practice.title, "Superseded.")
+        assert tombstone["withdrawnAt"]
+    # A tombstone is read on the record's own terms: another organisation resolves the public one only.
+    other = make.token(make.organisation("other"))
+    assert graphql(client, LIST, {}, other)["data"]["bestPractices"]["totalCount"] == 0
+    assert graphql(client, TOMBSTONE, {"id": gid("BestPractice", gone.id)}, other)["data"]["node"]["title"] == "Gone"
+    hidden = graphql(client, TOMBSTONE, {"id": gid("BestPractice", private.id)}, other)
+    assert hidden == graphql(client, TOMBSTONE, {"id": gid("BestPractice", 999_999)}, other)
+    assert hidden["data"]["node"] is None
 
 
 def test_a_pending_organisations_public_practice_is_hidden_from_others(client, make) -> None:

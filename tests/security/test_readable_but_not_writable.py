@@ -104,8 +104,10 @@ WRITES = [
     ("assessment", Write("updateEvidenceAssessment", "UpdateEvidenceAssessmentInput", extra=(("limitations", "Taken"),),
                          reason="Only the assessing organisation can revise this assessment.")),
     ("assessment", Write("deleteEvidenceAssessment", "DeleteEvidenceAssessmentInput")),
-    ("practice", Write("updateBestPractice", "UpdateBestPracticeInput", extra=(("title", "Taken over"),))),
+    ("practice", Write("updateBestPractice", "UpdateBestPracticeInput", extra=(("title", "Taken over"),),
+                       reason="Only the proposing organisation can revise this practice.")),
     ("practice", Write("deleteBestPractice", "BestPracticeIdInput")),
+    ("practice", Write("withdrawBestPractice", "WithdrawBestPracticeInput", extra=(("reason", "Taken down"),))),
     ("organisation", Write("updateOrganisation", "UpdateOrganisationInput", extra=(("name", "Pwned"),))),
 ]
 
