@@ -111,11 +111,11 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     )] == ["SUBMITTED", "IN_REVIEW", "IN_REVIEW", "RECONCILIATION"]
     publication = published["data"]["publishRevision"]
     assert publication["userErrors"] == [] and publication["revision"] == {"state": "PUBLISHED", "publishedVersion": 1}
-    assert publication["evidenceAssessment"]["versions"] == [{"number": 1, "publication": "REVIEWED"}]
     nested = read["data"]["initiative"]
     assert nested["title"] == TITLE
     assert [p["organisation"]["name"] for p in nested["participations"]] == ["Internet Watch Foundation"]
     assert nested["assessments"][0]["findings"] == [{"proposedRating": {"code": "EMERGING"}}]
+    assert nested["assessments"][0]["versions"] == [{"number": 1, "publication": "REVIEWED"}]
     (rating,) = nested["outcomeRatings"]
     assert (rating["outcome"]["code"], rating["ruleId"]) == ("REMOVAL-TIME", rating["rating"]["code"])
     assert rating["rating"]["code"] in {"PIONEERING", "NOT-RATED"} and rating["certainty"] == {"code": "NOT-ASSESSED"}
