@@ -25,13 +25,14 @@ FULL = {
 # Before: 19 statements for this create on SQLite and PostgreSQL (6 vocabulary SELECTs, 7 DELETEs of
 # nothing, 3 change-log INSERTs). After: 5 (the principal, one vocabulary SELECT, the initiative, its
 # classifications in one executemany, one change-log row); then 8 with version 1 (the classifications
-# read back for its snapshot, and the version) and its activity entry.
-CREATE_STATEMENTS = 8
+# read back for its snapshot, and the version), its activity entry and the webhook endpoints that may
+# want to hear of it.
+CREATE_STATEMENTS = 9
 # Before: 19 for an update replacing every scheme (7 DELETEs, 2 change-log rows). After: 7 (the
 # principal, the initiative, one vocabulary SELECT, one DELETE, UPDATE, classifications, one row); then
-# 11 with its new version (the classifications read back, the last version, the new one) and its
-# activity entry.
-UPDATE_STATEMENTS = 11
+# 12 with its new version (the classifications read back, the last version, the new one), its activity
+# entry and the webhook endpoints that may want to hear of it.
+UPDATE_STATEMENTS = 12
 
 
 def logged(engine: sa.Engine, initiative_id: int) -> int:
