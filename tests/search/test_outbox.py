@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from api.initiatives.models import Initiative
 from api.core.settings import Settings
-from tests.evidence.operations import CREATE, DELETE, UPDATE, create_input, finding
+from tests.evidence.operations import CREATE, DELETE, create_input, finding
+from tests.factories.reviews import ReviewPanel
 from tests.factories import gid, graphql, lab_admin_token, mutate, set_columns, user_errors
 from tests.search.indexing import OUTBOX, queued
 
@@ -119,24 +120,26 @@ def _assessment_call(client, document: str, values: dict, token: str) -> dict:  
     return next(iter(body["data"].values()))
 
 
-def test_assessments_and_their_findings_queue_the_initiative(client, engine, make, initiative, other) -> None:  # noqa: ANN001
+def test_a_draft_queues_nothing_and_each_publication_or_withdrawal_queues_the_initiative(client, db, engine, make, initiative, other) -> None:  # noqa: ANN001, ARG001
     assessor = make.organisation("university")
     token = make.token(assessor)
+    panel = ReviewPanel(client, make, db)
     clear(engine)
 
-    created = _assessment_call(client, CREATE, create_input(initiative, findings=[finding()]), token)
-    assert created["userErrors"] == []
+    drafted = _assessment_call(client, CREATE, create_input(initiative, findings=[finding()]), token)
+    assert drafted["userErrors"] == [] and drafted["evidenceAssessment"] is None
+    assert queued(engine) == []  # a draft is in no search document
+
+    published = panel.publish(token, create_input(initiative, findings=[finding()]))
     assert set(queued(engine)) == {initiative.id}
-    assessment_id = created["evidenceAssessment"]["id"]
 
     for change in ({"findings": [finding(proposedRating="EFFECTIVE")]}, {"visibility": "ORGANISATION"}, {"findings": []}):
         clear(engine)
-        updated = _assessment_call(client, UPDATE, {"id": assessment_id, **change}, token)
-        assert updated["userErrors"] == [], change
+        panel.publish(token, change, revision_of=published["id"])
         assert set(queued(engine)) == {initiative.id}, change
 
     clear(engine)
-    deleted = _assessment_call(client, DELETE, {"id": assessment_id}, token)
+    deleted = _assessment_call(client, DELETE, {"id": published["id"]}, token)
     assert deleted["userErrors"] == []
     assert set(queued(engine)) == {initiative.id}
 
