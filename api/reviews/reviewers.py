@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.principal import Principal
 from api.core.db import utcnow
-from api.core.errors import DomainError, ErrorCode
+from api.core.errors import DomainError, ErrorCode, not_found
+from api.organisations import service as organisations
 from api.initiatives.models import Initiative, Participation
 from api.organisations.models import Membership
 from api.reviews.models import CLOSED, ReviewAssignment, ReviewConflict, Reviewer, Revision
@@ -54,6 +55,9 @@ async def is_reviewer(session: AsyncSession, user_id: int | None) -> bool:
 async def declare_conflict(*, session: AsyncSession, principal: Principal, organisation_id: int, reason: str) -> None:
     if not await is_reviewer(session, principal.user_id):
         raise DomainError.one([], ErrorCode.NOT_A_REVIEWER, "Only a reviewer declares conflicts of interest.")
+    # An organisation the reviewer may not see is missing to them, exactly like one that does not exist.
+    if await organisations.get(session=session, principal=principal, organisation_id=organisation_id) is None:
+        raise not_found(["organisation"], "organisation")
     existing = await session.get(ReviewConflict, (principal.user_id, organisation_id))
     if existing is None:
         session.add(ReviewConflict(user_id=principal.user_id, organisation_id=organisation_id, reason=reason))

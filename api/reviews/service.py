@@ -392,10 +392,3 @@ async def publish(
         detail={"changeNote": version.change_note} if version.change_note else {},
     )
     return revision, record
-
-
-async def open_revisions(*, session: AsyncSession, principal: Principal, states: Sequence[str] = ()) -> list[Revision]:
-    statement = readable(principal)
-    if states:
-        statement = statement.where(col(Revision.state).in_(states))
-    return list((await session.exec(statement.order_by(Revision.id))).all())
