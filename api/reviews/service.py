@@ -9,7 +9,7 @@ the same transaction."""
 from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.activity import service as activity
