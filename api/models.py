@@ -7,7 +7,7 @@ from api.evidence.models import EvidenceAssessment, Finding
 from api.figures.models import Figure, FigureClassification, FigureInitiative
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.ratings.models import OutcomeRating, OutcomeRatingChange  # before what refers to them
-from api.inquiries.models import RatingAppeal, RatingAppealReviewer, RatingInquiry
+from api.inquiries.models import RatingInquiry
 from api.oauth.models import (
     AuthorizationCode,
     ConsentTicket,
@@ -55,8 +55,6 @@ __all__ = [
     "PasswordSetup",
     "PracticeClassification",
     "PracticeEvidence",
-    "RatingAppeal",
-    "RatingAppealReviewer",
     "RatingInquiry",
     "RecordVersion",
     "RefreshToken",

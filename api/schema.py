@@ -36,9 +36,8 @@ from api.oauth import mutations as oauth_mutations
 from api.oauth import queries as oauth_queries
 from api.initiatives import queries as initiative_queries
 from api.initiatives.types import Initiative, Participation
-from api.inquiries import mutations as inquiry_mutations
 from api.inquiries import queries as inquiry_queries
-from api.inquiries.types import RatingAppeal, RatingInquiry
+from api.inquiries.types import RatingInquiry
 from api.graphql.ids import RECORD_TYPES, check_node_id
 from api.graphql.input_errors import InputErrors
 from api.graphql.node_budget import NodeBudget, QueryShape
@@ -71,7 +70,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t
     for t in (
         Organisation, Membership, NetworkMembership, Initiative, Participation, Study, EvidenceAssessment, BestPractice,
-        OutcomeRating, Figure, RatingInquiry, RatingAppeal, WebhookEndpoint, Revision, Activity,
+        OutcomeRating, Figure, RatingInquiry, WebhookEndpoint, Revision, Activity,
     )
 }
 if set(NODE_TYPES) != RECORD_TYPES:
@@ -132,7 +131,6 @@ Mutation = merge_types(
         oauth_mutations.Mutation,
         search_mutations.Mutation,
         rating_mutations.Mutation,
-        inquiry_mutations.Mutation,
         webhook_mutations.Mutation,
         review_mutations.Mutation,
     ),

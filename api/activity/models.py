@@ -26,6 +26,8 @@ class ActivityKind(StrEnum):
     PUBLISHED = "PUBLISHED"
     WITHDRAWN = "WITHDRAWN"
     RATING_CHANGED = "RATING_CHANGED"
+    # Inquiries and appeals filed, answered and decided before they were reviewed like other records; since
+    # then they are drafted, submitted, reviewed and PUBLISHED as revisions of a `RatingInquiry`.
     INQUIRY_FILED = "INQUIRY_FILED"
     INQUIRY_ANSWERED = "INQUIRY_ANSWERED"
     APPEAL_FILED = "APPEAL_FILED"

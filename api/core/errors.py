@@ -35,9 +35,9 @@ class ErrorCode(StrEnum):
     CI_EXCLUDES_ESTIMATE = "CI_EXCLUDES_ESTIMATE"
     CONTEXT_ONLY_OUTCOME = "CONTEXT_ONLY_OUTCOME"
     SAME_ORGANISATION = "SAME_ORGANISATION"
-    # Questioning a rating: the stake rule is broken, by a filer without a stake or a reviewer with one.
+    # Questioning a rating: the organisation filing an inquiry has no stake in the rating.
     NO_STAKE = "NO_STAKE"
-    # The record is not in the state this change needs (an inquiry not yet answered, an appeal decided).
+    # The record is not in the state this change needs (a review already in, an inquiry appealed already).
     WRONG_STATUS = "WRONG_STATUS"
     # Webhook endpoints: an event type no event has; a plain-http URL or one whose host resolves to a private,
     # loopback, link-local or reserved address (refused outside development and test).

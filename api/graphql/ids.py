@@ -20,7 +20,7 @@ MAX_ROW_ID = 2**31 - 1
 # The types of the records global ids name (the schema's Node types; api/schema.py checks they agree).
 RECORD_TYPES = frozenset(
     {"Organisation", "Membership", "NetworkMembership", "Initiative", "Participation", "Study", "EvidenceAssessment",
-     "BestPractice", "OutcomeRating", "Figure", "RatingInquiry", "RatingAppeal", "WebhookEndpoint", "Revision", "Activity"}
+     "BestPractice", "OutcomeRating", "Figure", "RatingInquiry", "WebhookEndpoint", "Revision", "Activity"}
 )
 
 

@@ -1,79 +1,41 @@
-"""Questioning a rating: an inquiry filed by an organisation with a stake, answered by the secretariat,
-and the appeal an answered inquiry may be escalated to, decided by two reviewer organisations with no stake.
-
-Every state change stays in these rows (who and when); the outcome of a decided appeal is also written
-into the rating's history (`OutcomeRatingChange`, reason APPEAL)."""
+"""Questioning a rating: an inquiry filed by an organisation with a stake in it, and the appeal it may
+bring against the Lab's decision. Both are reviewed before publication like any other proposed record
+(api/reviews/, docs/evidence-design.md "Questioning a rating"): the filing organisation drafts and
+submits, two reviewers with no stake rule on it blind to each other, and the reconciled ruling is
+published. This row holds only what was published: version 1 is the inquiry and its ruling, version 2
+the appeal and the ruling on it. Drafts live in `revision` until then."""
 
 from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from api.core.db import AuditColumns, UTCDateTime
 
 
-class InquiryStatus(StrEnum):
-    OPEN = "OPEN"
-    ANSWERED = "ANSWERED"
-    ESCALATED = "ESCALATED"
-    DECIDED = "DECIDED"
-
-
-class AppealStatus(StrEnum):
-    AWAITING_REVIEWERS = "AWAITING_REVIEWERS"
-    UNDER_REVIEW = "UNDER_REVIEW"
-    DECIDED = "DECIDED"
-
-
-class AppealDecision(StrEnum):
+class Ruling(StrEnum):
     UPHELD = "UPHELD"
     DISMISSED = "DISMISSED"
 
 
 class RatingInquiry(AuditColumns, table=True):
     __tablename__ = "rating_inquiry"
-    __table_args__ = (sa.Index("ix_rating_inquiry_status", "status", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     rating_id: int = Field(foreign_key="outcome_rating.id", index=True, ondelete="CASCADE")
-    # The organisation with a stake that filed it (the caller's).
+    # The organisation with a stake that filed it.
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     grounds: str = Field(max_length=40)  # vocabulary `inquiry-grounds`
     text: str = Field(max_length=4000)
-    status: str = Field(default=InquiryStatus.OPEN, max_length=20)
+    # The filing organisation's appeal against the ruling on its inquiry (version 2), if it appealed.
+    appeal: str | None = Field(default=None, max_length=4000)
+    # The reviewers' reconciled ruling on the inquiry, or on the appeal once there is one. Null only for
+    # an inquiry the secretariat answered alone, before inquiries were reviewed.
+    ruling: str | None = Field(default=None, max_length=20, index=True)
+    # The two reviewers' reasons, in their order, published with the ruling.
+    reasons: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # The secretariat's answer to an inquiry it answered alone, before inquiries were reviewed.
     answer: str | None = Field(default=None, max_length=4000)
-    answered_by: str | None = Field(default=None, max_length=200)
-    # The secretariat organisation that answered: it has a stake in an appeal and may not review it.
-    answered_by_organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
-    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class RatingAppeal(AuditColumns, table=True):
-    """An answered inquiry escalated by its filing organisation; at most one per inquiry."""
-
-    __tablename__ = "rating_appeal"
-
-    id: int | None = Field(default=None, primary_key=True)
-    inquiry_id: int = Field(foreign_key="rating_inquiry.id", unique=True, ondelete="CASCADE")
-    text: str = Field(max_length=4000)
-    status: str = Field(default=AppealStatus.AWAITING_REVIEWERS, max_length=20)
-    assigned_by: str | None = Field(default=None, max_length=200)
-    assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # UPHELD only when both reviewers uphold it; set with `decided_at` once both have decided.
-    outcome: str | None = Field(default=None, max_length=20)
-    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class RatingAppealReviewer(SQLModel, table=True):
-    """A reviewer organisation of an appeal and its decision, recorded by one of its members."""
-
-    __tablename__ = "rating_appeal_reviewer"
-
-    appeal_id: int = Field(foreign_key="rating_appeal.id", primary_key=True, ondelete="CASCADE")
-    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, index=True)
-    position: int  # 1 or 2, in the order the secretariat named them
-    decision: str | None = Field(default=None, max_length=20)
-    reasons: str | None = Field(default=None, max_length=900)
-    decided_by: str | None = Field(default=None, max_length=200)
+    # When the ruling now published was made (or the answer given).
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

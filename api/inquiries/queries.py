@@ -10,7 +10,7 @@ from api.inquiries.types import RatingInquiry, RatingInquiryFilter, list_inquiri
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="Inquiries on outcome ratings you may read, newest first, with their answers and appeals."
+        description="Published inquiries on outcome ratings you may read, newest first, with their rulings and appeals."
     )
     async def rating_inquiries(
         self,

@@ -357,8 +357,8 @@ class OutcomeRating(relay.Node):
         return BestPractice.loaded(info, self._row.practice_id) if self._row.practice_id is not None else None
 
     @strawberry.field(
-        description="Inquiries filed on this rating, oldest first, with their answers and appeals: readable by "
-        "everyone who may read the rating."
+        description="Published inquiries on this rating, oldest first, with their rulings and appeals: readable by "
+        "everyone who may read the rating (one under review is a revision, seen by its authors and reviewers)."
     )
     def inquiries(self, info: Info) -> list[Annotated["RatingInquiry", strawberry.lazy("api.inquiries.types")]]:
         # Inquiries build on ratings: their type comes from the schema, not from an import.

@@ -74,7 +74,13 @@ class AssessmentKind:
         return codes.fields_of(stored)
 
     async def applied(
-        self, *, session: AsyncSession, revision: Revision, data: evidence.AssessmentData, agreed: dict[str, str | None]
+        self,
+        *,
+        session: AsyncSession,
+        revision: Revision,
+        data: evidence.AssessmentData,
+        agreed: dict[str, str | None],
+        publisher: Principal,  # noqa: ARG002
     ) -> evidence.AssessmentData:
         data = codes.apply(data, agreed)
         if await content.design(session, data, revision.record_id) != agreed["/studyDesign"]:

@@ -11,6 +11,7 @@ from api.auth.principal import Principal
 from api.auth.scopes import Scope
 from api.core.errors import Problems
 from api.reviews.assessments import AssessmentKind
+from api.reviews.inquiries import InquiryKind
 from api.reviews.models import ReviewedType, Revision
 from api.reviews.practices import PracticeKind
 
@@ -63,7 +64,13 @@ class RecordKind(Protocol):
         """A stored coding as the fields (JSON Pointers) two codings are compared on; "/decision" among them."""
 
     async def applied(
-        self, *, session: AsyncSession, revision: Revision, data: Any, agreed: dict[str, str | None]  # noqa: ANN401
+        self,
+        *,
+        session: AsyncSession,
+        revision: Revision,
+        data: Any,  # noqa: ANN401
+        agreed: dict[str, str | None],
+        publisher: Principal,
     ) -> Any:  # noqa: ANN401
         """The content with the agreed coding in place of the authors'; DomainError if it cannot be published."""
 
@@ -71,6 +78,7 @@ class RecordKind(Protocol):
 KINDS: dict[ReviewedType, RecordKind] = {
     ReviewedType.EVIDENCE_ASSESSMENT: AssessmentKind(),
     ReviewedType.BEST_PRACTICE: PracticeKind(),
+    ReviewedType.RATING_INQUIRY: InquiryKind(),
 }
 
 

@@ -36,6 +36,7 @@ CLOSED = frozenset({RevisionState.PUBLISHED, RevisionState.WITHDRAWN})
 class ReviewedType(StrEnum):
     EVIDENCE_ASSESSMENT = "EvidenceAssessment"
     BEST_PRACTICE = "BestPractice"
+    RATING_INQUIRY = "RatingInquiry"
 
 
 class Revision(AuditColumns, table=True):

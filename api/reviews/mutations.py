@@ -14,10 +14,14 @@ from api.graphql import ids
 from api.graphql.context import Info
 from api.graphql.errors import UserError, user_errors_field
 from api.graphql.mutations import mutation
+from api.inquiries import service as inquiries
+from api.inquiries.models import RatingInquiry as InquiryRow
+from api.inquiries.types import RatingInquiry, Ruling
 from api.practices.mutations import CreateBestPracticeInput, UpdateBestPracticeInput, practice_data
 from api.practices.types import BestPractice
 from api.reviews import coding, reviewers, service
 from api.reviews.models import ReviewedType
+from api.reviews.inquiries import InquiryCoding
 from api.reviews.practices import PracticeCoding
 from api.reviews.types import Revision
 
@@ -54,6 +58,34 @@ class DraftBestPracticeInput(CreateBestPracticeInput):
 class DraftBestPracticeRevisionInput(UpdateBestPracticeInput):
     revision: relay.GlobalID | None = strawberry.field(default=None, description="Your open draft of it to change.")
     change_note: str | None = strawberry.field(default=None, description="What changes, and why.")
+
+
+@strawberry.input(
+    description="A draft of an inquiry on a rating, by your organisation, which must have a stake in it: the lead, a "
+    "confirmed participant or an assessor of the evidence it weighed (for a best practice: its proposer or an "
+    "assessor of the evidence it cites). Nothing is published until two reviewers with no stake have ruled on it."
+)
+class DraftRatingInquiryInput:
+    rating: relay.GlobalID = strawberry.field(description="The outcome rating questioned.")
+    grounds: str = strawberry.field(
+        description="`inquiry-grounds` code: MISREAD-EVIDENCE, MISSING-STUDY, RULE-MISAPPLIED, NEW-EVIDENCE."
+    )
+    text: str = strawberry.field(description=f"The question (at most {inquiries.TEXT_LENGTH} characters).")
+    revision: relay.GlobalID | None = strawberry.field(
+        default=None, description="Your organisation's open draft to replace (DRAFT or CHANGES_REQUESTED); omit to start one."
+    )
+    change_note: str | None = strawberry.field(default=None, description="A note for the secretariat (at most 2000 characters).")
+
+
+@strawberry.input(
+    description="A draft of your organisation's appeal against the ruling on its published inquiry (one appeal per "
+    "inquiry): reviewed like the inquiry, and published as its version 2."
+)
+class DraftRatingAppealInput:
+    inquiry: relay.GlobalID = strawberry.field(description="The published inquiry.")
+    text: str = strawberry.field(description=f"Why the ruling is wrong (at most {inquiries.TEXT_LENGTH} characters).")
+    revision: relay.GlobalID | None = strawberry.field(default=None, description="Your open draft of it to change.")
+    change_note: str | None = strawberry.field(default=None, description="A note for the secretariat.")
 
 
 @strawberry.input(description="Your draft to send for review.")
@@ -119,9 +151,18 @@ class PracticeCodingInput:
     )
 
 
+@strawberry.input(description="Your ruling on a rating inquiry or appeal.")
+class InquiryCodingInput:
+    ruling: Ruling = strawberry.field(description="UPHELD or DISMISSED.")
+    reasons: str = strawberry.field(
+        description=f"Your reasons, published with the ruling beside the other reviewer's (at most {inquiries.REASONS_LENGTH} characters)."
+    )
+
+
 @strawberry.input(
     description="Your review: your own coding of the record, blind to the other reviewer's. An evidence assessment "
-    "is coded with `studyDesign`, `findings` and `certainty`; a best practice with `practice`."
+    "is coded with `studyDesign`, `findings` and `certainty`; a best practice with `practice`; a rating inquiry or "
+    "appeal with `inquiry`."
 )
 class SubmitReviewInput:
     revision: relay.GlobalID = strawberry.field(description="The revision you were assigned.")
@@ -131,6 +172,7 @@ class SubmitReviewInput:
     )
     certainty: CertaintyCodingInput | None = strawberry.field(default=None, description="Certainty domains (an evidence assessment).")
     practice: PracticeCodingInput | None = strawberry.field(default=None, description="Your coding of a best practice.")
+    inquiry: InquiryCodingInput | None = strawberry.field(default=None, description="Your ruling on a rating inquiry or appeal.")
     decision: str = strawberry.field(description="ACCEPT, REVISE or REJECT.")
     notes: str | None = strawberry.field(default=None, description="Notes for the secretariat and, later, the authors.")
 
@@ -170,6 +212,9 @@ class PublishRevisionPayload:
     best_practice: BestPractice | None = strawberry.field(
         description="The published record, when it is a best practice (null if you may not read it)."
     )
+    rating_inquiry: RatingInquiry | None = strawberry.field(
+        description="The published record, when it is a rating inquiry (null if you may not read its rating)."
+    )
     user_errors: list[UserError] = user_errors_field()
 
 
@@ -183,16 +228,24 @@ def _revision(info: Info, row) -> RevisionPayload:  # noqa: ANN001
     return RevisionPayload(revision=Revision.from_model(row))
 
 
-def _revision_id(input: DraftBestPracticeInput | DraftBestPracticeRevisionInput) -> int | None:  # noqa: A002
+def _revision_id(input: DraftBestPracticeInput | DraftBestPracticeRevisionInput | DraftRatingInquiryInput | DraftRatingAppealInput) -> int | None:  # noqa: A002
     return ids.decode(input.revision, "Revision", ["revision"]) if input.revision else None
 
 
-def _coding(input: SubmitReviewInput) -> coding.Coding | PracticeCoding | None:  # noqa: A002
-    """The coding the input gives: a practice's, an assessment's, or None (the service names what is missing)."""
-    assessment_given = input.study_design is not None or input.findings is not None or input.certainty is not None
+def _coding(input: SubmitReviewInput) -> coding.Coding | PracticeCoding | InquiryCoding | None:  # noqa: A002
+    """The coding the input gives: a practice's, an inquiry's, an assessment's, or None (the service names
+    what is missing)."""
+    given = {
+        "studyDesign": input.study_design is not None or input.findings is not None or input.certainty is not None,
+        "practice": input.practice is not None,
+        "inquiry": input.inquiry is not None,
+    }
+    if sum(given.values()) > 1:
+        field = next(name for name in ("inquiry", "practice") if given[name])
+        raise DomainError.one([field], ErrorCode.INVALID_VALUE, "Code one kind of record: an evidence assessment, a best practice or an inquiry.")
+    if input.inquiry is not None:
+        return InquiryCoding(ruling=input.inquiry.ruling.value, reasons=input.inquiry.reasons, decision=input.decision)
     if input.practice is not None:
-        if assessment_given:
-            raise DomainError.one(["practice"], ErrorCode.INVALID_VALUE, "Code either an evidence assessment or a best practice, not both.")
         return PracticeCoding(evidence_basis=input.practice.evidence_basis, support=list(input.practice.support), decision=input.decision)
     if input.study_design is None or input.findings is None:
         return None
@@ -279,6 +332,42 @@ class Mutation:
         )
         return _revision(info, row)
 
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Start or change a draft of an inquiry on an outcome rating your organisation has a stake in "
+        "(`assessments:write`); anyone else gets NO_STAKE.",
+    )
+    async def draft_rating_inquiry(self, info: Info, input: DraftRatingInquiryInput) -> RevisionPayload:  # noqa: A002
+        row = await service.draft(
+            **info.context.acting,
+            record_type=ReviewedType.RATING_INQUIRY,
+            revision_id=_revision_id(input),
+            parent_id=None,
+            record_id=None,
+            data=inquiries.InquiryData(
+                rating_id=ids.decode(input.rating, "OutcomeRating", ["rating"]), grounds=input.grounds, text=input.text
+            ),
+            change_note=input.change_note,
+        )
+        return _revision(info, row)
+
+    @mutation(
+        scope=Scope.ASSESSMENTS_WRITE,
+        description="Start or change a draft of your organisation's appeal against the ruling on its published "
+        "inquiry (`assessments:write`).",
+    )
+    async def draft_rating_appeal(self, info: Info, input: DraftRatingAppealInput) -> RevisionPayload:  # noqa: A002
+        row = await service.draft(
+            **info.context.acting,
+            record_type=ReviewedType.RATING_INQUIRY,
+            revision_id=_revision_id(input),
+            parent_id=None,
+            record_id=ids.decode(input.inquiry, "RatingInquiry", ["inquiry"]),
+            data=inquiries.InquiryData(appeal=input.text),
+            change_note=input.change_note,
+        )
+        return _revision(info, row)
+
     @mutation(scope=None, description="Send your draft for review; it is locked until it comes back (the scope that writes its kind of record).")
     async def submit_revision(self, info: Info, input: SubmitRevisionInput) -> RevisionPayload:  # noqa: A002
         row = await service.submit(**info.context.acting, revision_id=ids.decode(input.id, "Revision", ["id"]))
@@ -346,13 +435,16 @@ class Mutation:
         # The secretariat publishes what it may not read (another organisation's non-public record): the
         # payload gives it the record only through the read rule every other path uses.
         terms = info.context.terms
-        assessment = practice = None
+        assessment = practice = inquiry = None
         if isinstance(record, AssessmentRow):
             assessment = await evidence.get(**info.context.acting, assessment_id=record.id)
+        elif isinstance(record, InquiryRow):
+            inquiry = await inquiries.get(**info.context.acting, inquiry_id=record.id)
         else:
             practice = await practices.get(**info.context.acting, practice_id=record.id)
         return PublishRevisionPayload(
             revision=Revision.from_model(revision),
             evidence_assessment=EvidenceAssessment.from_model(assessment, terms) if assessment else None,
             best_practice=BestPractice.from_model(practice, terms) if practice else None,
+            rating_inquiry=RatingInquiry.from_model(inquiry, terms) if inquiry else None,
         )

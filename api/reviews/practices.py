@@ -168,6 +168,7 @@ class PracticeKind:
         revision: Revision,  # noqa: ARG002
         data: practices.PracticeData,
         agreed: dict[str, str | None],
+        publisher: Principal,  # noqa: ARG002
     ) -> practices.PracticeData:
         """The agreed evidence basis in place of the authors'; the support codes stay with the reviews."""
         return replace(data, evidence_basis=agreed["/evidenceBasis"])

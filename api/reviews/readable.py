@@ -9,7 +9,11 @@ from api.auth.principal import Principal
 from api.auth.scopes import Scope
 from api.reviews.models import ReviewAssignment, ReviewedType, Revision, RevisionState
 
-READ_SCOPES = {ReviewedType.EVIDENCE_ASSESSMENT: Scope.ASSESSMENTS_READ, ReviewedType.BEST_PRACTICE: Scope.PRACTICES_READ}
+READ_SCOPES = {
+    ReviewedType.EVIDENCE_ASSESSMENT: Scope.ASSESSMENTS_READ,
+    ReviewedType.BEST_PRACTICE: Scope.PRACTICES_READ,
+    ReviewedType.RATING_INQUIRY: Scope.ASSESSMENTS_READ,
+}
 
 
 def visible_condition(principal: Principal) -> sa.ColumnElement[bool]:

@@ -357,7 +357,9 @@ async def publish(
     if agreed["/decision"] != "ACCEPT":
         raise DomainError.one(["revision"], ErrorCode.NOT_ACCEPTED, f"The reviewers' agreed decision is {agreed['/decision']}, not ACCEPT.")
     kind = kinds.of(revision.record_type)
-    data = await kind.applied(session=session, revision=revision, data=_data(kind, revision), agreed=agreed)
+    data = await kind.applied(
+        session=session, revision=revision, data=_data(kind, revision), agreed=agreed, publisher=principal
+    )
     problems = Problems()
     note = validation.text(problems, ["changeNote"], change_note, max_length=NOTE_LENGTH, multiline=True)
     problems.raise_if_any()

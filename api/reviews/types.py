@@ -16,6 +16,8 @@ from api.graphql.context import Info
 from api.graphql.loaders import load_nodes, load_one
 from api.graphql.pagination import Connection, paginate
 from api.graphql.records import from_row
+from api.inquiries import loaders as inquiry_loaders
+from api.inquiries.types import RatingInquiry
 from api.organisations.types import Organisation
 from api.practices import loaders as practice_loaders
 from api.practices.types import BestPractice
@@ -35,13 +37,17 @@ RevisionStateEnum = strawberry.enum(
 )
 ReviewedTypeEnum = strawberry.enum(ReviewedType, name="ReviewedRecordType", description="Records reviewed before publication.")
 ReviewedRecord = Annotated[
-    EvidenceAssessment | BestPractice,
-    strawberry.union("ReviewedRecord", description="A record reviewed before publication: an evidence assessment or a best practice."),
+    EvidenceAssessment | BestPractice | RatingInquiry,
+    strawberry.union(
+        "ReviewedRecord",
+        description="A record reviewed before publication: an evidence assessment, a best practice or a rating inquiry.",
+    ),
 ]
 # How `Revision.record` loads each kind of record: its batch loader and its GraphQL type.
 _RECORDS = {
     ReviewedType.EVIDENCE_ASSESSMENT: (evidence_loaders.assessment_by_id, EvidenceAssessment.from_model),
     ReviewedType.BEST_PRACTICE: (practice_loaders.practice_by_id, BestPractice.from_model),
+    ReviewedType.RATING_INQUIRY: (inquiry_loaders.inquiry_by_id, RatingInquiry.from_model),
 }
 
 
@@ -80,8 +86,8 @@ class ReviewDisagreement:
 
 
 @strawberry.type(
-    description="A proposed version of an evidence assessment or a best practice on its way to publication. Seen only by its "
-    "organisation, the reviewers assigned to it and, once submitted, the Lab's secretariat."
+    description="A proposed version of an evidence assessment, a best practice or a rating inquiry (or its appeal) on its "
+    "way to publication. Seen only by its organisation, the reviewers assigned to it and, once submitted, the Lab's secretariat."
 )
 class Revision(relay.Node):
     id: relay.NodeID[int]

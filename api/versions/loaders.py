@@ -21,8 +21,13 @@ async def versions_of_practices(keys: Sequence[int], *, session: AsyncSession, p
     return await service.versions_of(session=session, record_type="BestPractice", record_ids=keys)
 
 
+async def versions_of_inquiries(keys: Sequence[int], *, session: AsyncSession, principal: Principal) -> list[list[RecordVersion]]:
+    return await service.versions_of(session=session, record_type="RatingInquiry", record_ids=keys)
+
+
 LOADERS = {
     "Initiative": versions_of_initiatives,
     "EvidenceAssessment": versions_of_assessments,
     "BestPractice": versions_of_practices,
+    "RatingInquiry": versions_of_inquiries,
 }

@@ -16,7 +16,7 @@ CATCH_UP_BATCH = 500
 # Subjects of the seed loaders ("seed:registry", "seed:synthetic").
 SEED_ACTOR_PREFIX = "seed:"
 # Records published after review (api/reviews); the others publish directly.
-REVIEWED_TYPES = frozenset({"EvidenceAssessment", "BestPractice"})
+REVIEWED_TYPES = frozenset({"EvidenceAssessment", "BestPractice", "RatingInquiry"})
 
 
 async def publish(
@@ -94,7 +94,8 @@ async def catch_up(*, session: AsyncSession, actor: str, change_note: str | None
     Returns how many versions it wrote."""
     written = 0
     for record_type, (model, snapshot_of) in SNAPSHOTS.items():
-        ids = list((await session.exec(select(model.id).where(col(model.deleted_at).is_(None)).order_by(model.id))).all())
+        live = col(model.deleted_at).is_(None) if hasattr(model, "deleted_at") else sa.true()
+        ids = list((await session.exec(select(model.id).where(live).order_by(model.id))).all())
         for start in range(0, len(ids), CATCH_UP_BATCH):
             batch = ids[start : start + CATCH_UP_BATCH]
             snapshots = await snapshot_of(session, batch)

@@ -14,6 +14,7 @@ from strawberry import relay
 from api.core.batches import codes_by_scheme, grouped
 from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification
+from api.inquiries.models import RatingInquiry
 from api.practices.models import BestPractice, PracticeClassification, PracticeEvidence
 
 # Columns no version keeps: the row's identity, its audit trail and its deletion mark.
@@ -27,6 +28,7 @@ _REFERENCES = {
     "assessing_organisation_id": "Organisation",
     "organisation_id": "Organisation",
     "assessment_id": "EvidenceAssessment",
+    "rating_id": "OutcomeRating",
 }
 
 
@@ -102,9 +104,15 @@ async def best_practices(session: AsyncSession, record_ids: Sequence[int]) -> di
     }
 
 
+async def rating_inquiries(session: AsyncSession, record_ids: Sequence[int]) -> dict[int, dict]:
+    rows = await _rows(session, RatingInquiry, record_ids)
+    return {i: fields(rows[i]) for i in rows}
+
+
 # Each kind of versioned record: its table and how to snapshot a batch of its rows.
 SNAPSHOTS = {
     "Initiative": (Initiative, initiatives),
     "EvidenceAssessment": (EvidenceAssessment, evidence_assessments),
     "BestPractice": (BestPractice, best_practices),
+    "RatingInquiry": (RatingInquiry, rating_inquiries),
 }

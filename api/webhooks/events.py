@@ -9,11 +9,11 @@ EVENT_TYPES: dict[ActivityKind, str] = {
     ActivityKind.WITHDRAWN: "record.withdrawn",
     ActivityKind.RATING_CHANGED: "rating.changed",
     ActivityKind.MEMBERSHIP_CHANGED: "membership.changed",
-    ActivityKind.INQUIRY_FILED: "inquiry.filed",
-    ActivityKind.INQUIRY_ANSWERED: "inquiry.answered",
-    ActivityKind.APPEAL_FILED: "appeal.filed",
-    ActivityKind.APPEAL_DECIDED: "appeal.decided",
 }
+# Names endpoints could subscribe to before inquiries and appeals were reviewed: a ruling on either is now
+# a `record.published` of a RatingInquiry (version 1 the inquiry's, version 2 the appeal's). Migration 0020
+# removed them from every endpoint.
+RETIRED = ("inquiry.filed", "inquiry.answered", "appeal.filed", "appeal.decided")
 # Every name an endpoint may subscribe to, in a stable order for messages and docs.
 KNOWN = tuple(EVENT_TYPES.values())
 # Drafts under review are never delivered: their readers are the review's, not an organisation's at large.

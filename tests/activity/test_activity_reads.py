@@ -292,7 +292,7 @@ def test_every_record_type_with_a_trail_shows_its_own_entries(client, make, db) 
     assessment = make.assessment(initiative, assessor, ratings=["PROMISING"])
     rating = db.exec(select(OutcomeRating)).one()
     inquiry = RatingInquiry(rating_id=rating.id, organisation_id=lead.id, grounds="MISSING-STUDY", text="Why?",
-                            status="OPEN", created_by="test", updated_by="test")
+                            ruling="DISMISSED", created_by="test", updated_by="test")
     db.add(inquiry)
     db.commit()
     db.exec(delete(Activity))

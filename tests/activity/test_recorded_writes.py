@@ -8,9 +8,7 @@ from api.activity.models import Activity
 from api.organisations.models import NetworkMembership
 from api.ratings.models import OutcomeRating, OutcomeRatingChange
 from tests.factories import gid, graphql, lab_admin_token, membership_of, mutate
-
-APPEAL = "appeal { id }"
-
+from tests.factories.reviews import ReviewPanel
 
 def _entries(db, subject_type: str | None = None) -> list[tuple]:  # noqa: ANN001
     """(kind, subject type, subject id, organisation id, detail) of every entry, oldest first."""
@@ -98,41 +96,34 @@ def test_a_rating_changing_records_what_it_was(client, make, db) -> None:
     assert (entry[4]["before"], entry[4]["after"]) == (before, {"rating": after.rating, "certainty": after.certainty})
 
 
-def _appeal_setting(make):  # noqa: ANN001, ANN202
-    o = {name: make.organisation(name) for name in ("lead", "partner", "assessor", "reviewer-a", "reviewer-b")}
-    o["initiative"] = make.initiative(o["lead"], partners=[(o["partner"], "IMPLEMENTING")])
-    make.assessment(o["initiative"], o["assessor"], ratings=["PROMISING"])
-    return o
-
-
-def test_an_inquiry_and_its_appeal_are_recorded_on_the_inquiry(client, make, db) -> None:
-    o = _appeal_setting(make)
-    admin = lab_admin_token(make)
+def test_an_inquiry_is_recorded_on_its_revision_and_its_ruling_on_the_inquiry(client, make, db) -> None:
+    lead, partner_org, assessor = (make.organisation(name) for name in ("lead", "partner", "assessor"))
+    initiative = make.initiative(lead, partners=[(partner_org, "IMPLEMENTING")])
+    make.assessment(initiative, assessor, ratings=["PROMISING"])
+    panel = ReviewPanel(client, make, db)
     rating = db.exec(select(OutcomeRating)).one()
-    partner = make.token(o["partner"])
-    filed = mutate(
-        client, "fileRatingInquiry",
+    partner = make.token(partner_org)
+    drafted = mutate(
+        client, "draftRatingInquiry",
         {"rating": gid("OutcomeRating", rating.id), "grounds": "MISREAD-EVIDENCE", "text": "Unmatched."},
-        partner, "inquiry { id }",
+        partner, "revision { id }",
     )
-    inquiry_id = filed["inquiry"]["id"]
-    mutate(client, "answerRatingInquiry", {"inquiry": inquiry_id, "answer": "Checked."}, admin)
-    appeal_id = mutate(client, "escalateRatingInquiry", {"inquiry": inquiry_id, "text": "No."}, partner, APPEAL)["appeal"]["id"]
-    reviewers = [gid("Organisation", o["reviewer-a"].id), gid("Organisation", o["reviewer-b"].id)]
-    mutate(client, "assignAppealReviewers", {"appeal": appeal_id, "reviewers": reviewers}, admin)
-    for name in ("reviewer-a", "reviewer-b"):
-        mutate(client, "decideRatingAppeal", {"appeal": appeal_id, "decision": "UPHELD", "reasons": "Yes."}, make.token(o[name]))
-    entries = _entries(db, "RatingInquiry")
-    (row_id,) = {e[2] for e in entries}
-    assert gid("RatingInquiry", row_id) == inquiry_id
-    secretariat = next(e[3] for e in entries if e[0] == "INQUIRY_ANSWERED")
-    assert [(e[0], e[3], e[4]) for e in entries] == [
-        ("INQUIRY_FILED", o["partner"].id, {"grounds": "MISREAD-EVIDENCE"}),
-        ("INQUIRY_ANSWERED", secretariat, {}),
-        ("APPEAL_FILED", o["partner"].id, {}),
-        ("APPEAL_DECIDED", o["reviewer-b"].id, {"outcome": "UPHELD"}),
-    ]
-    assert secretariat not in (o["partner"].id, None)
+    revision_id = drafted["revision"]["id"]
+    mutate(client, "submitRevision", {"id": revision_id}, partner)
+    mutate(client, "assignReviewers", {"revision": revision_id}, panel.secretariat)
+    for reviewer in panel.reviewers:
+        coding = {"revision": revision_id, "inquiry": {"ruling": "UPHELD", "reasons": "Yes."}, "decision": "ACCEPT"}
+        assert mutate(client, "submitReview", coding, reviewer)["userErrors"] == []
+    published = mutate(client, "publishRevision", {"revision": revision_id}, panel.secretariat, "ratingInquiry { id }")
+    assert published["userErrors"] == []
+    steps = _entries(db, "Revision")
+    assert [(e[0], e[3]) for e in steps][:2] == [("DRAFTED", partner_org.id), ("SUBMITTED", partner_org.id)]
+    assert [e[0] for e in steps][2:] == ["REVIEWERS_ASSIGNED", "REVIEW_SUBMITTED", "REVIEW_SUBMITTED"]
+    assert gid("Revision", steps[0][2]) == revision_id
+    (ruling,) = _entries(db, "RatingInquiry")
+    assert gid("RatingInquiry", ruling[2]) == published["ratingInquiry"]["id"]
+    assert (ruling[0], ruling[4]) == ("PUBLISHED", {})
+    assert ruling[3] not in (partner_org.id, None)  # the secretariat published it
 
 
 def test_membership_changes_are_recorded_on_the_organisations(client, make, db) -> None:

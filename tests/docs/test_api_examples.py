@@ -183,7 +183,18 @@ def test_the_documented_examples_run_as_written_against_the_seeded_server(fresh_
     assert not_the_network["data"]["addNetworkMember"] == {
         "networkMembership": None, "userErrors": [{"field": ["input", "network"], "code": "FORBIDDEN"}]}
 
-    trail, hidden_trail, rating_changes = outputs[18]
+    *inquiry_steps, inquiry_read = outputs[18]
+    assert [(name, body["data"][name]["revision"]["state"]) for body in inquiry_steps for name in body["data"]] == [
+        ("draftRatingInquiry", "DRAFT"), ("submitRevision", "SUBMITTED"), ("assignReviewers", "IN_REVIEW"),
+        ("submitReview", "IN_REVIEW"), ("submitReview", "RECONCILIATION"), ("publishRevision", "PUBLISHED"),
+    ]
+    (questioned,) = inquiry_read["data"]["initiative"]["outcomeRatings"]
+    assert questioned["inquiries"] == [{
+        "grounds": {"code": "MISSING-STUDY"}, "ruling": "DISMISSED",
+        "reasons": ["The audit is not published: nothing to weigh yet."] * 2, "organisation": {"slug": "inhope"},
+        "versions": [{"number": 1, "publication": "REVIEWED"}],
+    }]
+    trail, hidden_trail, rating_changes = outputs[19]
     own = trail["data"]["initiative"]["activity"]
     assert own["totalCount"] == 1
     (entry,) = [e["node"] for e in own["edges"]]

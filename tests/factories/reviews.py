@@ -23,6 +23,8 @@ class ReviewPanel:
     make: object
     db: object
     reviewers: list[str] = field(default_factory=list)
+    # The reviewers' memberships (global ids), in the order of `reviewers`.
+    memberships: list[str] = field(default_factory=list)
     secretariat: str = ""
 
     def __post_init__(self) -> None:
@@ -33,6 +35,7 @@ class ReviewPanel:
             membership = gid("Membership", membership_of(self.db, organisation, person).id)
             self._ok("grantReviewerRole", {"membership": membership}, self.secretariat, "done")
             self.reviewers.append(self.make.token(organisation, user=person))
+            self.memberships.append(membership)
 
     def _ok(self, name: str, values: dict, token: str, selection: str) -> dict:
         payload = mutate(self.client, name, values, token, selection)

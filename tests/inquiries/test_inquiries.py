@@ -1,21 +1,29 @@
-"""Questioning a rating through GraphQL: an inquiry filed by an organisation with a stake, answered by the
-secretariat, escalated to an appeal, decided by two reviewer organisations with no stake, and the outcome
-published in the rating's history; every refusal leaves nothing written."""
+"""Questioning a rating through GraphQL, reviewed like every other proposed record: an organisation with a
+stake drafts an inquiry and submits it, two reviewers with no stake rule on it blind to each other, a
+disagreement is reconciled and the ruling published as version 1; an appeal against it is version 2, and
+its ruling goes into the rating's history. Until publication nobody but the authors, the reviewers and
+the secretariat sees it; every refusal leaves nothing written."""
 
 import sqlalchemy as sa
 
-from tests.factories import gid, graphql, lab_admin_token, mutate
+from api.auth.principal import Role
+from api.inquiries.models import RatingInquiry
+from tests.factories import ACTOR, gid, graphql, mutate, user_errors
+from tests.factories.organisations import membership_of
+from tests.factories.reviews import ReviewPanel
 
 RATING = """
 query($id: ID!) { initiative(id: $id) { outcomeRatings { id outcome { code } rating { code }
   history { reason note rating { code } }
-  inquiries { grounds { code } text status answer organisation { name }
-    appeal { status outcome reviewers { position decision reasons organisation { name } } } }
+  inquiries { id grounds { code } text appeal ruling reasons organisation { name } }
 } } }
 """
-INQUIRY = "inquiry { id status grounds { code } answer }"
-APPEAL = "appeal { id status outcome reviewers { position decision reasons } }"
-TABLES = ("rating_inquiry", "rating_appeal", "rating_appeal_reviewer")
+REVISION = "revision { id state record { ... on RatingInquiry { id ruling } } }"
+INQUIRY = """query($id: ID!) { node(id: $id) { ... on RatingInquiry {
+  text appeal ruling reasons versions { number publication } version(number: 1) { snapshot }
+  diff(from: 1, to: 2) { op path }
+} } }"""
+TABLES = ("rating_inquiry", "revision", "review_assignment")
 
 
 def _rows(db) -> dict[str, list[dict]]:  # noqa: ANN001
@@ -30,170 +38,168 @@ def _rating(client, initiative, token=None) -> dict:  # noqa: ANN001
 
 
 def _setting(make) -> dict:  # noqa: ANN001
-    """A rated initiative: its lead, a participant, the assessor, an outsider, and two organisations with no stake."""
-    o = {name: make.organisation(name) for name in ("lead", "partner", "assessor", "outsider", "reviewer-a", "reviewer-b")}
+    """A rated initiative: its lead, a participant, the assessor and an outsider."""
+    o = {name: make.organisation(name) for name in ("lead", "partner", "assessor", "outsider")}
     o["initiative"] = make.initiative(o["lead"], partners=[(o["partner"], "IMPLEMENTING")])
     make.assessment(o["initiative"], o["assessor"], ratings=["PROMISING"])
     return o
 
 
-def _file(client, token, rating_id: str, **values) -> dict:  # noqa: ANN001, ANN003
+def _draft(client, token, rating_id: str, **values) -> dict:  # noqa: ANN001, ANN003
     return mutate(
-        client, "fileRatingInquiry",
+        client, "draftRatingInquiry",
         {"rating": rating_id, "grounds": "MISREAD-EVIDENCE", "text": "The finding's comparison is unmatched.", **values},
-        token, INQUIRY,
+        token, REVISION,
     )
 
 
-def test_an_inquiry_and_its_appeal_run_end_to_end(client, make) -> None:
+def _ok(client, name: str, values: dict, token: str, selection: str = REVISION) -> dict:  # noqa: ANN001
+    payload = mutate(client, name, values, token, selection)
+    assert payload["userErrors"] == [], (name, payload["userErrors"])
+    return payload
+
+
+def _review(client, panel: ReviewPanel, revision_id: str, rulings: tuple[str, str], reasons: tuple[str, str]) -> None:  # noqa: ANN001
+    _ok(client, "assignReviewers", {"revision": revision_id}, panel.secretariat)
+    for token, ruling, reason in zip(panel.reviewers, rulings, reasons, strict=True):
+        coding = {"revision": revision_id, "inquiry": {"ruling": ruling, "reasons": reason}, "decision": "ACCEPT"}
+        _ok(client, "submitReview", coding, token)
+
+
+def _published(client, make, o) -> list:  # noqa: ANN001
+    """The published inquiries on the rating, as an anonymous reader, the lead and the partner see them."""
+    return [_rating(client, o["initiative"], token)["inquiries"] for token in (None, make.token(o["lead"]), make.token(o["partner"]))]
+
+
+def _readers_see(client, make, o, expected: dict) -> bool:  # noqa: ANN001
+    """Every reader of the rating sees exactly the one published inquiry `expected` (its reasons in either
+    order: the reviewers are drawn at random)."""
+    for inquiries in _published(client, make, o):
+        (seen,) = inquiries
+        assert {**seen, "reasons": sorted(seen["reasons"])} == {**expected, "reasons": sorted(expected["reasons"])}
+    return True
+
+
+def test_an_inquiry_and_its_appeal_are_reviewed_and_published_as_two_versions(client, make, db) -> None:
     o = _setting(make)
-    admin = lab_admin_token(make)
+    panel = ReviewPanel(client, make, db)
+    partner = make.token(o["partner"])
     rating = _rating(client, o["initiative"])
     assert rating["rating"] == {"code": "PROMISING"}
 
-    filed = _file(client, make.token(o["partner"]), rating["id"])
-    assert filed["userErrors"] == []
-    assert filed["inquiry"]["status"] == "OPEN"
-    inquiry_id = filed["inquiry"]["id"]
+    drafted = _ok(client, "draftRatingInquiry", {"rating": rating["id"], "grounds": "MISREAD-EVIDENCE", "text": "Unmatched?"}, partner)
+    revision_id = drafted["revision"]["id"]
+    assert (drafted["revision"]["state"], drafted["revision"]["record"]) == ("DRAFT", None)
+    # A draft is its authors' alone: not on the rating, not in the list, not a revision anyone else reads.
+    assert _published(client, make, o) == [[], [], []]
+    assert graphql(client, "{ ratingInquiries { totalCount } }", token=panel.secretariat)["data"]["ratingInquiries"]["totalCount"] == 0
+    for token in (None, make.token(o["lead"]), panel.secretariat):
+        node = graphql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": revision_id}, token)
+        assert node["data"]["node"] is None
 
-    # Only the secretariat answers; the filing organisation cannot escalate an unanswered inquiry.
-    refused = mutate(client, "answerRatingInquiry", {"inquiry": inquiry_id, "answer": "Checked."},
-                     make.token(o["lead"], "assessments:write lab:admin"))
-    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["input"], "FORBIDDEN")]
-    early = mutate(client, "escalateRatingInquiry", {"inquiry": inquiry_id, "text": "No."}, make.token(o["partner"]))
-    assert [(e["field"], e["code"]) for e in early["userErrors"]] == [(["input", "inquiry"], "WRONG_STATUS")]
+    _ok(client, "submitRevision", {"id": revision_id}, partner)
+    locked = mutate(client, "draftRatingInquiry",
+                    {"revision": revision_id, "rating": rating["id"], "grounds": "MISSING-STUDY", "text": "Changed."}, partner)
+    assert user_errors(locked) == [(["input", "revision"], "LOCKED")]
 
-    answered = mutate(client, "answerRatingInquiry", {"inquiry": inquiry_id, "answer": "The coding follows the study."},
-                      admin, INQUIRY)
-    assert answered["userErrors"] == []
-    assert (answered["inquiry"]["status"], answered["inquiry"]["answer"]) == ("ANSWERED", "The coding follows the study.")
+    # Reviewers drawn among those with no stake rule blind; they disagree, the secretariat settles it.
+    _review(client, panel, revision_id, ("UPHELD", "DISMISSED"), ("Table 2 reports a matched comparison.", "Unmatched, as coded."))
+    early = mutate(client, "publishRevision", {"revision": revision_id}, panel.secretariat)
+    assert user_errors(early) == [(["input", "revision"], "OPEN_DISAGREEMENTS")]
+    assert _published(client, make, o) == [[], [], []]
+    _ok(client, "resolveDisagreement", {"revision": revision_id, "field": "/ruling", "value": "UPHELD"}, panel.secretariat)
+    published = _ok(client, "publishRevision", {"revision": revision_id}, panel.secretariat, "revision { state publishedVersion } ratingInquiry { id ruling }")
+    assert published["revision"] == {"state": "PUBLISHED", "publishedVersion": 1}
+    inquiry_id = published["ratingInquiry"]["id"]
+    assert published["ratingInquiry"]["ruling"] == "UPHELD"
 
-    # Someone of another organisation with a stake may not escalate the partner's inquiry.
-    other = mutate(client, "escalateRatingInquiry", {"inquiry": inquiry_id, "text": "No."}, make.token(o["lead"]))
-    assert [(e["field"], e["code"]) for e in other["userErrors"]] == [(["input", "inquiry"], "FORBIDDEN")]
-    escalated = mutate(client, "escalateRatingInquiry", {"inquiry": inquiry_id, "text": "Table 2 says otherwise."},
-                       make.token(o["partner"]), APPEAL)
-    assert escalated["userErrors"] == []
-    assert escalated["appeal"]["status"] == "AWAITING_REVIEWERS"
-    appeal_id = escalated["appeal"]["id"]
-
-    reviewers = [gid("Organisation", o["reviewer-a"].id), gid("Organisation", o["reviewer-b"].id)]
-    not_admin = mutate(client, "assignAppealReviewers", {"appeal": appeal_id, "reviewers": reviewers},
-                       make.token(o["outsider"], "assessments:write lab:admin"))
-    assert [e["code"] for e in not_admin["userErrors"]] == ["FORBIDDEN"]
-    assigned = mutate(client, "assignAppealReviewers", {"appeal": appeal_id, "reviewers": reviewers}, admin, APPEAL)
-    assert assigned["userErrors"] == []
-    assert assigned["appeal"]["status"] == "UNDER_REVIEW"
-
-    # Only a reviewer organisation decides, once.
-    outsider = mutate(client, "decideRatingAppeal", {"appeal": appeal_id, "decision": "UPHELD", "reasons": "Yes."},
-                      make.token(o["outsider"]))
-    assert [(e["field"], e["code"]) for e in outsider["userErrors"]] == [(["input", "appeal"], "FORBIDDEN")]
-    first = mutate(client, "decideRatingAppeal",
-                   {"appeal": appeal_id, "decision": "UPHELD", "reasons": "Table 2 reports a matched comparison."},
-                   make.token(o["reviewer-a"]), APPEAL)
-    assert first["userErrors"] == []
-    assert (first["appeal"]["status"], first["appeal"]["outcome"]) == ("UNDER_REVIEW", None)
-    assert _rating(client, o["initiative"])["history"][-1]["reason"] != "APPEAL"
-    again = mutate(client, "decideRatingAppeal", {"appeal": appeal_id, "decision": "DISMISSED", "reasons": "No."},
-                   make.token(o["reviewer-a"]))
-    assert [e["code"] for e in again["userErrors"]] == ["WRONG_STATUS"]
-    second = mutate(client, "decideRatingAppeal",
-                    {"appeal": appeal_id, "decision": "UPHELD", "reasons": "The coding must be corrected."},
-                    make.token(o["reviewer-b"]), APPEAL)
-    assert second["userErrors"] == []
-    assert (second["appeal"]["status"], second["appeal"]["outcome"]) == ("DECIDED", "UPHELD")
-
-    # Published on the rating, readable by anyone who may read it; the rating itself stays computed.
+    # Published: everyone who may read the rating reads it, with both reviewers' reasons; the rating stays computed.
+    expected = {
+        "id": inquiry_id, "grounds": {"code": "MISREAD-EVIDENCE"}, "text": "Unmatched?", "appeal": None,
+        "ruling": "UPHELD", "reasons": ["Table 2 reports a matched comparison.", "Unmatched, as coded."],
+        "organisation": {"name": o["partner"].name},
+    }
+    assert _readers_see(client, make, o, expected)
     after = _rating(client, o["initiative"])
     assert after["rating"] == {"code": "PROMISING"}
-    last = after["history"][-1]
-    assert (last["reason"], last["rating"]) == ("APPEAL", {"code": "PROMISING"})
-    assert last["note"].startswith("Appeal UPHELD.")
-    assert "Table 2 reports a matched comparison." in last["note"]
-    assert "The coding must be corrected." in last["note"]
-    (inquiry,) = after["inquiries"]
-    assert (inquiry["status"], inquiry["grounds"], inquiry["organisation"]) == (
-        "DECIDED", {"code": "MISREAD-EVIDENCE"}, {"name": o["partner"].name}
+    assert "APPEAL" not in [change["reason"] for change in after["history"]]
+
+    # The appeal: only the filing organisation may bring it; it is the inquiry's next version.
+    other = mutate(client, "draftRatingAppeal", {"inquiry": inquiry_id, "text": "No."}, make.token(o["lead"]))
+    assert user_errors(other) == [(["input", "inquiry"], "FORBIDDEN")]
+    before = _rows(db)
+    blank = mutate(client, "draftRatingAppeal", {"inquiry": inquiry_id, "text": "  "}, partner, REVISION)
+    assert (blank["revision"], user_errors(blank)) == (None, [(["input", "text"], "BLANK")])
+    assert _rows(db) == before
+    appeal = _ok(client, "draftRatingAppeal", {"inquiry": inquiry_id, "text": "The authors' own table says matched."}, partner)
+    appeal_id = appeal["revision"]["id"]
+    _ok(client, "submitRevision", {"id": appeal_id}, partner)
+    _review(client, panel, appeal_id, ("DISMISSED", "DISMISSED"), ("Matched on age only.", "Not matched on risk."))
+    # Until the appeal is published, readers see version 1 as it was.
+    assert _readers_see(client, make, o, expected)
+    _ok(client, "publishRevision", {"revision": appeal_id, "changeNote": "Appeal decided."}, panel.secretariat)
+
+    node = graphql(client, INQUIRY, {"id": inquiry_id})["data"]["node"]
+    assert (node["appeal"], node["ruling"], sorted(node["reasons"])) == (
+        "The authors' own table says matched.", "DISMISSED", ["Matched on age only.", "Not matched on risk."]
     )
-    assert inquiry["appeal"]["outcome"] == "UPHELD"
-    assert [(r["position"], r["decision"], r["organisation"]["name"]) for r in inquiry["appeal"]["reviewers"]] == [
-        (1, "UPHELD", o["reviewer-a"].name), (2, "UPHELD", o["reviewer-b"].name)
-    ]
+    assert node["versions"] == [{"number": 1, "publication": "REVIEWED"}, {"number": 2, "publication": "REVIEWED"}]
+    assert (node["version"]["snapshot"]["ruling"], node["version"]["snapshot"]["appeal"]) == ("UPHELD", None)
+    assert {op["path"] for op in node["diff"]} == {"/appeal", "/ruling", "/reasons/0", "/reasons/1", "/decidedAt"}
+    last = _rating(client, o["initiative"])["history"][-1]
+    assert (last["reason"], last["rating"]) == ("APPEAL", {"code": "PROMISING"})
+    # The reasons in the reviewers' order (drawn at random), as the inquiry lists them.
+    assert last["note"] == f"Appeal DISMISSED. Reviewer 1: {node['reasons'][0]} Reviewer 2: {node['reasons'][1]}"
 
-    node = graphql(client, "query($id: ID!) { node(id: $id) { ... on RatingInquiry { status appeal { outcome } } } }",
-                   {"id": inquiry_id})
-    assert node["data"]["node"] == {"status": "DECIDED", "appeal": {"outcome": "UPHELD"}}
-    twice = mutate(client, "answerRatingInquiry", {"inquiry": inquiry_id, "answer": "Again."}, admin)
-    assert [(e["field"], e["code"]) for e in twice["userErrors"]] == [(["input", "inquiry"], "WRONG_STATUS")]
-
+    again = mutate(client, "draftRatingAppeal", {"inquiry": inquiry_id, "text": "Once more."}, partner)
+    assert user_errors(again) == [(["input", "inquiry"], "WRONG_STATUS")]
     listed = graphql(
         client,
-        "query($r: [ID!]) { ratingInquiries(filter: {status: [DECIDED], rating: $r}) { edges { node { id } } } }",
+        "query($r: [ID!]) { ratingInquiries(filter: {ruling: [DISMISSED], rating: $r}) { edges { node { id } } } }",
         {"r": [rating["id"]]},
     )
     assert [e["node"]["id"] for e in listed["data"]["ratingInquiries"]["edges"]] == [inquiry_id]
-    none_open = graphql(client, "{ ratingInquiries(filter: {status: [OPEN]}) { edges { node { id } } } }")
-    assert none_open["data"]["ratingInquiries"]["edges"] == []
-
-
-def test_reviewers_disagreeing_dismiss_the_appeal(client, make) -> None:
-    o = _setting(make)
-    admin = lab_admin_token(make)
-    rating = _rating(client, o["initiative"])
-    inquiry_id = _file(client, make.token(o["assessor"]), rating["id"], grounds="NEW-EVIDENCE")["inquiry"]["id"]
-    mutate(client, "answerRatingInquiry", {"inquiry": inquiry_id, "answer": "Not yet public."}, admin)
-    appeal_id = mutate(client, "escalateRatingInquiry", {"inquiry": inquiry_id, "text": "It is now."},
-                       make.token(o["assessor"]), APPEAL)["appeal"]["id"]
-    reviewers = [gid("Organisation", o["reviewer-a"].id), gid("Organisation", o["reviewer-b"].id)]
-    assert mutate(client, "assignAppealReviewers", {"appeal": appeal_id, "reviewers": reviewers}, admin)["userErrors"] == []
-    mutate(client, "decideRatingAppeal", {"appeal": appeal_id, "decision": "UPHELD", "reasons": "Yes."},
-           make.token(o["reviewer-a"]))
-    decided = mutate(client, "decideRatingAppeal", {"appeal": appeal_id, "decision": "DISMISSED", "reasons": "No."},
-                     make.token(o["reviewer-b"]), APPEAL)
-    assert decided["appeal"]["outcome"] == "DISMISSED"
-    last = _rating(client, o["initiative"])["history"][-1]
-    assert last["reason"] == "APPEAL"
-    assert last["note"].startswith("Appeal DISMISSED.")
+    upheld = graphql(client, "{ ratingInquiries(filter: {ruling: [UPHELD]}) { edges { node { id } } } }")
+    assert upheld["data"]["ratingInquiries"]["edges"] == []
 
 
 def test_an_organisation_with_no_stake_cannot_file_and_nothing_is_written(client, make, db) -> None:
     o = _setting(make)
     rating = _rating(client, o["initiative"])
     before = _rows(db)
-    refused = _file(client, make.token(o["outsider"]), rating["id"], grounds="NO-SUCH-GROUNDS")
-    assert refused["inquiry"] is None
-    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
-        (["input", "rating"], "NO_STAKE"), (["input", "grounds"], "INVALID_CODE")
+    refused = _draft(client, make.token(o["outsider"]), rating["id"], grounds="NO-SUCH-GROUNDS", text=" ")
+    assert refused["revision"] is None
+    assert user_errors(refused) == [
+        (["input", "rating"], "NO_STAKE"), (["input", "grounds"], "INVALID_CODE"), (["input", "text"], "BLANK")
     ]
     assert _rows(db) == before == {t: [] for t in TABLES}
     # The lead and the assessor have a stake, as the participant has.
-    for name in ("lead", "assessor"):
-        assert _file(client, make.token(o[name]), rating["id"])["userErrors"] == []
+    for name in ("lead", "assessor", "partner"):
+        assert _draft(client, make.token(o[name]), rating["id"])["userErrors"] == []
 
 
-def test_a_reviewer_with_a_stake_is_refused_and_nothing_is_written(client, make, db) -> None:
+def test_a_reviewer_with_a_stake_in_the_rating_is_refused_and_nothing_is_written(client, make, db) -> None:
     o = _setting(make)
-    admin = lab_admin_token(make)
+    panel = ReviewPanel(client, make, db)
     rating = _rating(client, o["initiative"])
-    inquiry_id = _file(client, make.token(o["lead"]), rating["id"])["inquiry"]["id"]
-    mutate(client, "answerRatingInquiry", {"inquiry": inquiry_id, "answer": "Checked."}, admin)
-    appeal_id = mutate(client, "escalateRatingInquiry", {"inquiry": inquiry_id, "text": "No."},
-                       make.token(o["lead"]), APPEAL)["appeal"]["id"]
+    lead = make.token(o["lead"])
+    revision_id = _draft(client, lead, rating["id"])["revision"]["id"]
+    _ok(client, "submitRevision", {"id": revision_id}, lead)
+    # A reviewer from the assessing organisation, whose finding the rating weighed, has a stake.
+    person = make.member(o["assessor"], "reviewer@assessor.example", Role.CONTRIBUTOR)
+    staked = gid("Membership", membership_of(db, o["assessor"], person).id)
+    _ok(client, "grantReviewerRole", {"membership": staked}, panel.secretariat, "done")
     before = _rows(db)
-    for reviewers, expected in (
-        ([o["partner"], o["reviewer-a"]], [(["input", "reviewers", "0"], "NO_STAKE")]),
-        ([o["reviewer-a"], o["assessor"]], [(["input", "reviewers", "1"], "NO_STAKE")]),
-        ([o["lead"], o["reviewer-a"]], [(["input", "reviewers", "0"], "NO_STAKE")]),
-        ([o["reviewer-a"], o["reviewer-a"]], [(["input", "reviewers", "1"], "DUPLICATE")]),
-    ):
-        refused = mutate(client, "assignAppealReviewers",
-                         {"appeal": appeal_id, "reviewers": [gid("Organisation", r.id) for r in reviewers]}, admin, APPEAL)
-        assert refused["appeal"] is None
-        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == expected
-        assert _rows(db) == before
-    assert before["rating_appeal"][0]["status"] == "AWAITING_REVIEWERS"
-    assert before["rating_appeal_reviewer"] == []
+    named = {"revision": revision_id, "reviewers": [panel.memberships[0], staked]}
+    refused = mutate(client, "assignReviewers", named, panel.secretariat, REVISION)
+    assert refused["revision"] is None
+    assert user_errors(refused) == [(["input", "reviewers", "1"], "HAS_STAKE")]
+    assert _rows(db) == before
+    # Drawn, the two are the panel's: the assessor's reviewer is never drawn.
+    _ok(client, "assignReviewers", {"revision": revision_id}, panel.secretariat)
+    assigned = _rows(db)["review_assignment"]
+    assert len(assigned) == 2
+    assert person.id not in {row["user_id"] for row in assigned}
 
 
 def test_an_unreadable_rating_is_not_found_like_a_missing_one(client, make, db) -> None:
@@ -202,11 +208,24 @@ def test_an_unreadable_rating_is_not_found_like_a_missing_one(client, make, db) 
     make.assessment(hidden, assessor, ratings=["PROMISING"])
     rating_id = db.exec(sa.text("SELECT id FROM outcome_rating")).first()
     assessor_token = make.token(assessor)
-    hidden_answer = _file(client, assessor_token, gid("OutcomeRating", rating_id[0]))
-    missing_answer = _file(client, assessor_token, gid("OutcomeRating", 999999))
+    hidden_answer = _draft(client, assessor_token, gid("OutcomeRating", rating_id[0]))
+    missing_answer = _draft(client, assessor_token, gid("OutcomeRating", 999999))
     assert hidden_answer["userErrors"] == missing_answer["userErrors"]
-    assert [(e["field"], e["code"]) for e in hidden_answer["userErrors"]] == [(["input", "rating"], "NOT_FOUND")]
+    assert user_errors(hidden_answer) == [(["input", "rating"], "NOT_FOUND")]
     assert _rows(db) == {t: [] for t in TABLES}
+    # A published inquiry on that rating, appealed by an organisation that may not read it: missing too.
+    published = RatingInquiry(rating_id=rating_id[0], organisation_id=lead.id, grounds="MISSING-STUDY", text="Why?",
+                              ruling="DISMISSED", created_by=ACTOR, updated_by=ACTOR)
+    db.add(published)
+    db.commit()
+    before = _rows(db)
+    answers = [
+        mutate(client, "draftRatingAppeal", {"inquiry": gid("RatingInquiry", inquiry_id), "text": "No."}, assessor_token)
+        for inquiry_id in (published.id, 999999)
+    ]
+    assert answers[0]["userErrors"] == answers[1]["userErrors"]
+    assert user_errors(answers[0]) == [(["input", "inquiry"], "NOT_FOUND")]
+    assert _rows(db) == before
 
 
 PRACTICE_RATINGS = "query($id: ID!) { node(id: $id) { ... on BestPractice { outcomeRatings { id outcome { code } } } } }"
@@ -222,8 +241,7 @@ def test_a_best_practice_rating_is_questioned_by_its_proposer_and_the_cited_asse
     recompute_ratings(settings, practice_ids=[practice.id])
     body = graphql(client, PRACTICE_RATINGS, {"id": gid("BestPractice", practice.id)})
     (rating_id,) = [r["id"] for r in body["data"]["node"]["outcomeRatings"] if r["outcome"]["code"] == "REMOVAL-TIME"]
-    for name, expected in (("outsider", [(["input", "rating"], "NO_STAKE")]), ("lead", [(["input", "rating"], "NO_STAKE")])):
-        refused = _file(client, make.token(o[name]), rating_id)
-        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == expected
-    assert _file(client, make.token(proposer), rating_id)["userErrors"] == []
-    assert _file(client, make.token(o["assessor"]), rating_id)["userErrors"] == []
+    for name in ("outsider", "lead"):
+        assert user_errors(_draft(client, make.token(o[name]), rating_id)) == [(["input", "rating"], "NO_STAKE")]
+    assert _draft(client, make.token(proposer), rating_id)["userErrors"] == []
+    assert _draft(client, make.token(o["assessor"]), rating_id)["userErrors"] == []

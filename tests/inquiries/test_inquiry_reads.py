@@ -1,38 +1,32 @@
-"""Reading inquiries: a page of them, with their ratings, organisations, appeals and reviewers, takes as
+"""Reading published inquiries: a page of them, with their ratings, organisations and versions, takes as
 many statements for 20 as for 5; and a reader who may not read the rating sees none of its inquiries."""
 
 from sqlmodel import select
 
-from api.inquiries.models import RatingAppeal, RatingAppealReviewer, RatingInquiry
+from api.inquiries.models import RatingInquiry
 from api.ratings.models import OutcomeRating
 
 from tests.factories import ACTOR, gid, graphql, sql_statements
 
 PAGE = """
 query($first: Int!) { ratingInquiries(first: $first) { edges { node {
-  grounds { code } status organisation { name } rating { rating { code } initiative { title } }
-  appeal { status reviewers { decision organisation { name } } inquiry { status } }
+  grounds { code } ruling reasons organisation { name } rating { rating { code } initiative { title } }
+  versions { number }
 } } } }
 """
 
 
 def _arrange(make, db, count: int, *, visibility: str = "PUBLIC") -> tuple[OutcomeRating, object]:  # noqa: ANN001
     lead, assessor = make.organisation("lead"), make.organisation("assessor")
-    reviewers = [make.organisation("reviewer-a"), make.organisation("reviewer-b")]
     initiative = make.initiative(lead, visibility=visibility)
     make.assessment(initiative, assessor, ratings=["PROMISING"])
     rating = db.exec(select(OutcomeRating).where(OutcomeRating.initiative_id == initiative.id)).first()
-    for i in range(count):
-        inquiry = RatingInquiry(rating_id=rating.id, organisation_id=lead.id, grounds="MISSING-STUDY",
-                                text=f"Question {i}", status="ESCALATED", created_by=ACTOR, updated_by=ACTOR)
-        db.add(inquiry)
-        db.commit()
-        appeal = RatingAppeal(inquiry_id=inquiry.id, text="No.", status="UNDER_REVIEW", created_by=ACTOR, updated_by=ACTOR)
-        db.add(appeal)
-        db.commit()
-        db.add_all(RatingAppealReviewer(appeal_id=appeal.id, organisation_id=r.id, position=p)
-                   for p, r in enumerate(reviewers, start=1))
-        db.commit()
+    db.add_all(
+        RatingInquiry(rating_id=rating.id, organisation_id=lead.id, grounds="MISSING-STUDY", text=f"Question {i}",
+                      ruling="DISMISSED", reasons=["No.", "Not so."], created_by=ACTOR, updated_by=ACTOR)
+        for i in range(count)
+    )
+    db.commit()
     return rating, lead
 
 
@@ -41,7 +35,7 @@ def _count(client, app, first: int) -> tuple[int, int]:  # noqa: ANN001
         body = graphql(client, PAGE, {"first": first})
     assert "errors" not in body, body
     edges = body["data"]["ratingInquiries"]["edges"]
-    assert all(len(e["node"]["appeal"]["reviewers"]) == 2 and e["node"]["rating"]["rating"] for e in edges)
+    assert all(e["node"]["reasons"] == ["No.", "Not so."] and e["node"]["rating"]["rating"] for e in edges)
     return len(edges), len(statements)
 
 

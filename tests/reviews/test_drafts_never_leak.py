@@ -1,6 +1,7 @@
 """Drafts, whatever their state, are in no list, count, search hit or facet, export or rating: the answers
 every reader gets, and the public and full exports, are the same before and after revisions exist in
-every state (drafts of new records and of the next version of a published one). Maps come with the
+every state (drafts of new records and of the next version of a published one, and inquiries on a
+rating under review). Maps come with the
 evidence-and-gap map and read published records only, as these do."""
 
 import hashlib
@@ -21,7 +22,10 @@ query ($initiative: ID!) {
   evidenceAssessments { totalCount edges { node { id limitations findings { riskOfBias { code } } } } }
   studies { totalCount edges { node { id title } } }
   outcomeRatings { totalCount edges { node { id rating { code } certainty { code } } } }
-  initiative(id: $initiative) { assessments { id } outcomeRatings { id rating { code } } versions { number } }
+  initiative(id: $initiative) {
+    assessments { id } outcomeRatings { id rating { code } inquiries { id } } versions { number }
+  }
+  ratingInquiries { totalCount edges { node { id } } }
   searchInitiatives(query: "", facets: [STATUS, RATINGS]) {
     totalHits hits { initiative { id } } facetDistribution { facet values { value count } }
   }
@@ -72,6 +76,19 @@ def test_revisions_in_every_state_change_no_answer_and_no_export(app, client, ma
     assert step(client, "requestChanges", {"revision": sent_back, "message": "Report the attrition."}, c.secretariat)["revision"]["state"] == "CHANGES_REQUESTED"
     withdrawn = new_draft()
     assert step(client, "withdrawRevision", {"id": withdrawn, "reason": "Duplicate."}, c.author)["revision"]["state"] == "WITHDRAWN"
+
+    # Inquiries on the published rating, by the lead, which has a stake: drafted, submitted, in review.
+    (rating,) = before[0]["initiative"]["outcomeRatings"]
+    inquiry = {"rating": rating["id"], "grounds": "MISSING-STUDY", "text": "A second trial is missing."}
+
+    def new_inquiry() -> str:
+        return step(client, "draftRatingInquiry", inquiry, c.staked_reviewer)["revision"]["id"]
+
+    new_inquiry()
+    step(client, "submitRevision", {"id": new_inquiry()}, c.staked_reviewer)
+    questioned = new_inquiry()
+    step(client, "submitRevision", {"id": questioned}, c.staked_reviewer)
+    assert step(client, "assignReviewers", {"revision": questioned}, c.secretariat)["revision"]["state"] == "IN_REVIEW"
 
     wait_for(lambda: caught_up(app, engine), what="the search index")
     assert _answers(client, c, c.initiative) == before
