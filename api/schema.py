@@ -35,6 +35,7 @@ from api.initiatives import mutations as initiative_mutations
 from api.oauth import mutations as oauth_mutations
 from api.oauth import queries as oauth_queries
 from api.initiatives import queries as initiative_queries
+from api.maps import queries as map_queries
 from api.initiatives.types import Initiative, Participation
 from api.inquiries import queries as inquiry_queries
 from api.inquiries.types import RatingInquiry
@@ -118,6 +119,7 @@ Query = merge_types(
         oauth_queries.Query,
         webhook_queries.Query,
         review_queries.Query,
+        map_queries.Query,
     ),
 )
 Mutation = merge_types(
