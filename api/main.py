@@ -23,6 +23,7 @@ from api.auth.tokens import InvalidToken
 from api.graphql.context import Context
 from api.core.db import create_engine, create_sync_engine, pool_options, session_factory, transaction
 from api.exports.routes import exports_router
+from api.maps.routes import maps_router
 from api.core.middleware import BodySizeLimit, GraphQLRequestBody, RequestId
 from api.graphql.loaders import Loaders
 from api.oauth.limits import GuessingLimits
@@ -240,6 +241,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         graphiql.mount_assets(app)
     app.include_router(oauth_router)
     app.include_router(account_router)
+    app.include_router(maps_router())
     app.include_router(exports_router(settings))
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
