@@ -239,3 +239,20 @@ def test_statements_do_not_grow_with_the_terms(app, client, make, db) -> None:  
             evidence_map(client, rows=rows, columns=columns, layer="RATING")
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 10, counts
+
+
+@pytest.mark.parametrize("page", ["evidence-map.md", "api.md"])
+def test_the_documented_map_queries_run(client, make, db, page) -> None:  # noqa: ANN001
+    import re
+
+    lead, assessor = make.organisation("lead"), make.organisation("assessor")
+    initiative = make.initiative(lead, "Trialled", harms=["CSAM-KNOWN"])
+    classify(db, initiative, "intervention-type", "RPT-HOT")
+    make.assessment(initiative, assessor, "Public trial", study_design="RCT", ratings=["EFFECTIVE"])
+    text = (PROJECT_ROOT / "docs" / page).read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```graphql\n(.*?)```", text, flags=re.S) if "evidenceMap" in b]
+    assert blocks
+    for block in blocks:
+        body = graphql(client, block)
+        assert "errors" not in body, body
+        assert body["data"]["evidenceMap"]["cellStudies"]["edges"], body
