@@ -427,7 +427,7 @@ async def compute(
     synthesis_years: int,
     today: date,
 ) -> EvidenceMap:
-    """The map, by five statements (six with the rating layer) whatever the number of terms."""
+    """The map, by four statements (five with the rating layer) whatever the number of terms."""
     terms = await _terms(session, [rows, columns])
     ids, facts = _scoped_initiatives(principal, where)
     cells = {(r, c): Cell(row=r, column=c) for r, _ in terms[rows] for c, _ in terms[columns]}
