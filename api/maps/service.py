@@ -402,9 +402,12 @@ async def _totals_and_as_of(
         .where(ratings.visible_condition(principal), col(OutcomeRating.initiative_id).in_(all_ids))
         .scalar_subquery(),
     ]
-    values = (await session.exec(select(*counted(all_ids, all_facts), *counted(ids, facts), *newest))).one()
-    stamps = [_as_datetime(v) for v in values[6:] if v is not None]
-    return Totals(*values[0:3]), Totals(*values[3:6]), max(stamps) if stamps else None
+    # Without a filter, the filtered totals are the totals: not counted twice.
+    filtered = counted(ids, facts) if where.given else []
+    values = (await session.exec(select(*counted(all_ids, all_facts), *filtered, *newest))).one()
+    stamps = [_as_datetime(v) for v in values[3 + len(filtered) :] if v is not None]
+    totals = Totals(*values[0:3])
+    return totals, Totals(*values[3:6]) if where.given else totals, max(stamps) if stamps else None
 
 
 def _as_datetime(value: object) -> datetime:
