@@ -12,6 +12,9 @@ from api.core.visibility import Visibility
 class Study(AuditColumns, table=True):
     """A report of research: what several organisations' assessments can code, each in its own way."""
 
+    # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+    __table_args__ = (sa.Index("ix_study_updated_at", "updated_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     # The organisation that registered the study; it alone may correct it.
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
@@ -41,6 +44,8 @@ class EvidenceAssessment(AuditColumns, table=True):
     """One organisation's coding of one study, as evidence about one initiative."""
 
     __tablename__ = "evidence_assessment"
+    # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+    __table_args__ = (sa.Index("ix_evidence_assessment_updated_at", "updated_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     initiative_id: int = Field(foreign_key="initiative.id", index=True)
@@ -60,6 +65,9 @@ class EvidenceAssessment(AuditColumns, table=True):
 
 class Finding(AuditColumns, table=True):
     """What one assessment found for one outcome, with what the rating rules need to weigh it."""
+
+    # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+    __table_args__ = (sa.Index("ix_finding_updated_at", "updated_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="evidence_assessment.id", index=True, ondelete="CASCADE")

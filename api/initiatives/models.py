@@ -21,7 +21,11 @@ CLASSIFICATION_SCHEMES = (
 
 
 class Initiative(AuditColumns, table=True):
-    __table_args__ = (sa.Index("ix_initiative_visible_order", "deleted_at", "updated_at", "id"),)
+    # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+    __table_args__ = (
+        sa.Index("ix_initiative_visible_order", "deleted_at", "updated_at", "id"),
+        sa.Index("ix_initiative_updated_at", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=300)
@@ -61,6 +65,8 @@ class InitiativeClassification(SQLModel, table=True):
 class Participation(AuditColumns, table=True):
     __table_args__ = (
         sa.UniqueConstraint("initiative_id", "organisation_id", "role", name="uq_participation_initiative_org_role"),
+        # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+        sa.Index("ix_participation_updated_at", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,6 +8,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from api.core.db import utcnow
 from api.core.settings import PROJECT_ROOT
 from api.initiatives.models import InitiativeClassification
 from api.maps import service
@@ -50,7 +51,10 @@ def cell(found: dict, row: str, column: str) -> dict:
 
 
 def classify(db, initiative, scheme: str, *codes_: str) -> None:  # noqa: ANN001
+    """As the initiatives service classifies: the codes, and the initiative stamped as changed."""
     db.add_all(InitiativeClassification(initiative_id=initiative.id, scheme=scheme, code=code) for code in codes_)
+    initiative.updated_at = utcnow()
+    db.add(initiative)
     db.commit()
 
 
