@@ -1,0 +1,1 @@
+"""The evidence-and-gap map."""
