@@ -1,5 +1,6 @@
 """Change log rows for the evidence and best-practice indexes, written in the same transaction as the
-change, by a flush listener beside the initiatives' one (api/search/outbox.py) and with its rules: one
+change, by a flush listener beside the initiatives' one (api/search/outbox.py, which imports this module so
+that both are registered wherever either could be needed) and with its rules: one
 row per record per transaction, forgotten when the transaction ends or a savepoint rolls back.
 
 What makes a document stale: the assessment, its findings or its study (a correction) changing, and
@@ -22,7 +23,9 @@ from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.organisations.models import Organisation
 from api.practices.models import BestPractice, PracticeClassification
 from api.search.models import BEST_PRACTICE, EVIDENCE, SearchOutbox
-from api.search.outbox import ORGANISATION_FIELDS
+
+# The organisation's columns these documents include: its names, and its status (whether listed).
+ORGANISATION_FIELDS = ("name", "acronym", "aliases", "status")
 
 OUTBOX = SearchOutbox.__table__
 LOGGED = "coplab.search_logged_records"  # session.info: (record type, id) pairs this transaction logged
