@@ -80,8 +80,11 @@ async def build_changed(*, session: AsyncSession, read: Sequence[Change], backen
         if change.record_type in ids:
             ids[change.record_type].append(change.initiative_id)
     if EVIDENCE in ids:
+        # The initiatives' assessments, then every assessment coding the same study as one of those
+        # or of the assessments changed (a partner of one initiative may read a study coded for another).
+        of_initiatives = await record_documents.evidence_ids_of(session=session, initiative_ids=initiative_ids)
         ids[EVIDENCE] += await record_documents.evidence_ids_of(
-            session=session, initiative_ids=initiative_ids, study_of=list(dict.fromkeys(ids[EVIDENCE]))
+            session=session, study_of=list(dict.fromkeys([*ids[EVIDENCE], *of_initiatives]))
         )
     built = {}
     for kind, record_ids in ids.items():
