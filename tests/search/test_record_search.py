@@ -246,3 +246,25 @@ def test_what_a_search_finds_and_counts_is_what_the_readable_rule_lets_the_calle
         assert found.total_hits == len(readable_practices), name
     # Someone reads each kind, and nobody the withdrawn one.
     assert str(withdrawn.id) not in record_indexes[EVIDENCE].document_ids()
+
+
+def test_writes_queue_the_records_whose_documents_they_change(make, db, engine) -> None:  # noqa: ANN001
+    from tests.search.indexing import queued_records
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM search_outbox")
+    university, other = make.organisation("university"), make.organisation("other")
+    initiative = make.initiative(make.organisation("lead"), "Helpline")
+    assessment = make.assessment(initiative, university, "A survey")
+    practice = make.practice(other, "Answer within a day", harms=["CSAM-KNOWN"])
+    assert set(queued_records(engine, EVIDENCE)) == {assessment.id}
+    assert set(queued_records(engine, BEST_PRACTICE)) == {practice.id}
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM search_outbox")
+    set_columns(db, db.get(Study, assessment.study_id), title="A survey, corrected")
+    assert set(queued_records(engine, EVIDENCE)) == {assessment.id}
+    set_columns(db, other, name="Another name")
+    assert set(queued_records(engine, BEST_PRACTICE)) == {practice.id}
+    set_columns(db, other, website="https://other.example.org")  # in no document: queues nothing more
+    assert len(queued_records(engine, BEST_PRACTICE)) == 1
