@@ -32,6 +32,7 @@ from api.organisations.pages import router as account_router
 from api.core.pages import graphiql
 from api.schema import build_schema
 from api.search.engines import create_backend
+from api.search.records import create_backends as create_record_backends
 from api.search.indexer import SearchProgress, run_indexer, wait_until_built
 from api.search.indexer import readiness as search_readiness
 from api.core.settings import Settings, settings_or_exit
@@ -63,6 +64,7 @@ async def get_context(request: Request) -> AsyncIterator[Context]:
             request_id=request.scope.get("state", {}).get("request_id") or "-",
             terms=state.term_cache,
             search=state.search,
+            record_search=state.record_search,
         )
 
 
@@ -217,6 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_encryption = KeyEncryption.of(settings.key_encryption_keys)
     app.state.term_cache = TermCache()
     app.state.search = create_backend(settings)
+    app.state.record_search = create_record_backends(settings)  # evidence and best practices
     app.state.search_progress = SearchProgress()
     app.state.token_failures = GuessingLimits.of(
         kind="token",

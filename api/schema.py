@@ -55,6 +55,7 @@ from api.ratings import queries as rating_queries
 from api.ratings.types import OutcomeRating
 from api.search import mutations as search_mutations
 from api.search import queries as search_queries
+from api.search import record_queries as search_record_queries
 from api.core import tracing
 from api.core.settings import Settings
 from api.vocabularies import queries as vocabulary_queries
@@ -111,6 +112,7 @@ Query = merge_types(
         practice_queries.Query,
         figure_queries.Query,
         search_queries.Query,
+        search_record_queries.Query,
         vocabulary_queries.Query,
         rating_queries.Query,
         inquiry_queries.Query,

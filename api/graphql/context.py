@@ -1,6 +1,7 @@
 """The per-request GraphQL context: session, principal, loaders and request id."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TypedDict
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +31,8 @@ class Context(BaseContext):
     request_id: str
     terms: TermCache
     search: SearchBackend
+    # The evidence and best-practice indexes, by record type (api/search/records.py).
+    record_search: Mapping[str, SearchBackend] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()

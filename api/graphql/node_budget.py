@@ -197,7 +197,11 @@ class QueryShape(SchemaExtension):
 
 # Fields returning one page of items, the list field in it that holds the items, and the argument
 # giving the page size. Every connection pages its `edges` by `first` (or `last`, where it offers it).
-PAGES = {"SearchInitiativesResult": ("hits", "hitsPerPage")}
+PAGES = {
+    "SearchInitiativesResult": ("hits", "hitsPerPage"),
+    "SearchEvidenceResult": ("hits", "hitsPerPage"),
+    "SearchBestPracticesResult": ("hits", "hitsPerPage"),
+}
 CONNECTION_PAGE = ("edges", "first")
 
 # How many items a list field without a page argument can hold, where something bounds it: an
@@ -232,6 +236,12 @@ SEARCH_LISTS = {
     "SearchInitiativesResult.facetDistribution": 6,  # one per `SearchFacet`, each counted once
     "FacetDistribution.values": 300,  # Meilisearch's maxValuesPerFacet (the embedded engine: 100)
     "SearchHit.highlights": 4,  # title, summary, organisations, description
+    "SearchEvidenceResult.facetDistribution": 5,  # one per `EvidenceSearchFacet`
+    "SearchBestPracticesResult.facetDistribution": 3,  # one per `BestPracticeSearchFacet`
+    "EvidenceFacetDistribution.values": 300,
+    "BestPracticeFacetDistribution.values": 300,
+    "EvidenceSearchHit.highlights": 6,  # api/search/record_queries.py, EVIDENCE_HIGHLIGHTED
+    "BestPracticeSearchHit.highlights": 6,  # PRACTICE_HIGHLIGHTED and PRACTICE_CROPPED
     "Highlight.matches": 20,  # search.queries.MAX_MATCHES_PER_HIGHLIGHT
 }
 

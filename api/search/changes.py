@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.core.db import database_epoch, transaction_horizon, utcnow
-from api.search.models import SearchLogState, SearchOutbox
+from api.search.models import INITIATIVE, SearchLogState, SearchOutbox
 
 STATE = SearchLogState.__table__
 LOG = SearchOutbox.__table__
@@ -35,7 +35,8 @@ class Position:
 @dataclass(frozen=True)
 class Change:
     position: Position
-    initiative_id: int
+    initiative_id: int  # the id of a record of `record_type`
+    record_type: str = INITIATIVE
 
 
 def _after(position: Position) -> sa.ColumnElement[bool]:
@@ -67,9 +68,11 @@ async def start(session: AsyncSession) -> Position:
 async def read_after(session: AsyncSession, position: Position, limit: int) -> list[Change]:
     """Up to `limit` committed changes after `position`, in log order."""
     # The horizon is read in the same statement, so by the same snapshot as the rows.
-    statement = sa.select(LOG.c.txid, LOG.c.id, LOG.c.initiative_id).where(_after(position), LOG.c.txid < transaction_horizon())
+    statement = sa.select(LOG.c.txid, LOG.c.id, LOG.c.initiative_id, LOG.c.record_type).where(
+        _after(position), LOG.c.txid < transaction_horizon()
+    )
     rows = (await session.exec(statement.order_by(LOG.c.txid, LOG.c.id).limit(limit))).all()  # type: ignore[call-overload]
-    return [Change(Position(txid, row_id), initiative_id) for txid, row_id, initiative_id in rows]
+    return [Change(Position(txid, row_id), record_id, kind) for txid, row_id, record_id, kind in rows]
 
 
 async def waiting(session: AsyncSession, position: Position) -> tuple[int, float | None]:

@@ -32,6 +32,17 @@ def _backend() -> "SearchBackend":
     return create_backend(get_settings())
 
 
+def _record_backends() -> dict[str, "SearchBackend"]:
+    """The evidence and best-practice indexes beside the initiatives index (api/search/records.py)."""
+    from api.search.records import create_backends
+
+    return create_backends(get_settings())
+
+
+# Each record index's progress bar.
+RECORD_LABELS = {"evidence": "evidence assessments", "best_practice": "best practices"}
+
+
 @search_app.command("worker")
 def search_worker() -> None:
     """Index the shared search index from the change log until interrupted, while this process holds the
@@ -58,7 +69,12 @@ def search_worker() -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            state = SimpleNamespace(settings=get_settings(), search=backend, indexer_session_factory=session_factory(engine))
+            state = SimpleNamespace(
+                settings=get_settings(),
+                search=backend,
+                record_search=_record_backends(),
+                indexer_session_factory=session_factory(engine),
+            )
             console.print(f"indexing the search change log into {backend.name} while this process holds the lease; Ctrl-C stops")
             await run_indexer(state, stop)
 
@@ -76,9 +92,11 @@ def search_reindex() -> None:
     from datetime import timedelta
 
     from api.core.db import utcnow
+    from api.search import record_documents
     from api.search.indexer import rebuild, requeue_changed_since
 
     backend = _backend()
+    others = _record_backends()
 
     async def main() -> tuple[int, int]:
         async with database_engine() as engine:
@@ -87,9 +105,17 @@ def search_reindex() -> None:
             started = utcnow() - timedelta(minutes=1)
             async with sessions() as session:
                 total = await _count_initiatives(session)
+                totals = {kind: await record_documents.count(session=session, record_type=kind) for kind in others}
             with progress() as bars:
-                task = bars.add_task("documents", total=total)
-                count = await rebuild(sessions=sessions, backend=backend, progress=lambda n: bars.advance(task, n))
+                task = bars.add_task("initiatives", total=total)
+                tasks = {kind: bars.add_task(RECORD_LABELS[kind], total=totals[kind]) for kind in others}
+                count = await rebuild(
+                    sessions=sessions,
+                    backend=backend,
+                    progress=lambda n: bars.advance(task, n),
+                    others=others,
+                    record_progress=lambda kind, n: bars.advance(tasks[kind], n),
+                )
             requeued = await requeue_changed_since(sessions=sessions, since=started)
             return count, requeued
 
@@ -100,6 +126,7 @@ def search_reindex() -> None:
         console.print(f"[red]the search engine failed: {describe(error)}{unchanged}")
         raise typer.Exit(1) from None
     console.print(f"rebuilt the {backend.name} index: {count} documents; {requeued} changed meanwhile, queued again")
+    console.print("(the initiatives index and, beside it, the evidence and best-practice indexes)")
     if backend.name == "embedded":
         console.print(f"Note: {EMBEDDED_NOTE}; this command built an index in its own process only, "
                       "which changes nothing a running server serves.")
@@ -133,21 +160,42 @@ def search_check(
     embedded engine's index lives in each API process: this builds one here and checks it, and with
     --server compares each running server's index with it by digest (equal digests, equal documents;
     compare while no writes are under way, or a server may be a few changes ahead or behind)."""
-    from api.search.consistency import compare, server_agrees
+    from api.search import record_documents
+    from api.search.consistency import Differences, compare, server_agrees
     from api.search.indexer import pending, rebuild
+    from api.search.records import RECORD_INDEXES
 
     backend = _backend()
+    others = _record_backends()
 
     async def main() -> tuple["Differences", int]:
         async with database_engine() as engine:
             sessions = session_factory(engine)
             if backend.name == "embedded":
-                await rebuild(sessions=sessions, backend=backend)
+                await rebuild(sessions=sessions, backend=backend, others=others)
             async with sessions() as session:
                 total = await _count_initiatives(session)
+                totals = {kind: await record_documents.count(session=session, record_type=kind) for kind in others}
             with progress() as bars:
-                task = bars.add_task("compared", total=total)
+                task = bars.add_task("initiatives compared", total=total)
                 differences = await compare(sessions=sessions, backend=backend, progress=lambda n: bars.advance(task, n))
+                for kind, other in others.items():
+                    index = RECORD_INDEXES[kind]
+                    bar = bars.add_task(f"{RECORD_LABELS[kind]} compared", total=totals[kind])
+                    found = await compare(
+                        sessions=sessions,
+                        backend=other,
+                        progress=lambda n, bar=bar: bars.advance(bar, n),
+                        every_id=index.every_id,
+                        build=lambda session, ids, index=index: index.build(session=session, ids=ids),
+                    )
+                    # Record documents' ids are named with their index, as `evidence:12`.
+                    differences = Differences(
+                        checked=differences.checked + found.checked,
+                        missing=differences.missing + [f"{kind}:{i}" for i in found.missing],
+                        extra=differences.extra + [f"{kind}:{i}" for i in found.extra],
+                        different=differences.different + [f"{kind}:{i}" for i in found.different],
+                    )
             # The embedded index just built here has applied everything; a shared one may lag its indexer.
             return differences, 0 if backend.name == "embedded" else await pending(sessions=sessions)
 

@@ -33,14 +33,20 @@ def _comparable(document: Document) -> Any:
 
 
 async def compare(
-    *, sessions: Sessions, backend: SearchBackend, progress: Callable[[int], Any] | None = None
+    *,
+    sessions: Sessions,
+    backend: SearchBackend,
+    progress: Callable[[int], Any] | None = None,
+    every_id: Callable[..., Any] = documents.every_initiative_id,
+    build: Callable[..., Any] | None = None,
 ) -> Differences:
-    """Every difference between the documents built from the database and those the engine holds."""
+    """Every difference between the documents built from the database and those the engine holds: the
+    initiatives index's, or another's whose ids `every_id(session=)` yields and `build(session, ids)` builds."""
     result = Differences()
     indexed = backend.document_ids()
     async with sessions() as session:
-        async for ids in documents.every_initiative_id(session=session):
-            built, _ = await documents.build(session=session, initiative_ids=ids)
+        async for ids in every_id(session=session):
+            built, _ = await (build(session, ids) if build else documents.build(session=session, initiative_ids=ids))
             stored = {str(d["id"]): d for d in backend.get_documents([d["id"] for d in built])}
             for document in built:
                 document_id = document["id"]

@@ -35,10 +35,10 @@ from api.core.db import UTCDateTime, utcnow
 from api.initiatives.models import Initiative, Participation
 from api.core.log_redaction import redact
 from api.organisations.models import Organisation
-from api.search import changes, documents
+from api.search import changes, documents, records
 from api.search.changes import Position
 from api.search.backend import SearchBackend
-from api.search.models import SearchOutbox
+from api.search.models import INITIATIVE, SearchOutbox
 from api.core.settings import Settings
 
 log = logging.getLogger("coplab.search")
@@ -86,19 +86,30 @@ def describe(error: BaseException) -> str:
 
 
 async def apply_batch(
-    *, sessions: Sessions, backend: SearchBackend, position: Position, size: int = 200
+    *,
+    sessions: Sessions,
+    backend: SearchBackend,
+    position: Position,
+    size: int = 200,
+    others: "records.Backends | None" = None,
 ) -> tuple[Batch, Position]:
     """Apply up to `size` changes after `position`; the batch and the position after it. Raises when
-    the engine (or the database) fails: the caller keeps its position and tries again."""
+    the engine (or the database) fails: the caller keeps its position and tries again. `others` are
+    the record indexes beside the initiatives index (api/search/records.py), fed from the same log."""
     async with sessions() as session:
         read = await changes.read_after(session, position, size)
         if not read:
             return Batch(0, 0, 0), position
-        initiative_ids = list(dict.fromkeys(change.initiative_id for change in read))
+        initiative_ids = list(dict.fromkeys(c.initiative_id for c in read if c.record_type == INITIATIVE))
         # Read after the changes: the documents reflect at least the writes that logged them.
         found, gone = await documents.build(session=session, initiative_ids=initiative_ids)
+        built = await records.build_changed(session=session, read=read, backends=others or {})
     await asyncio.to_thread(_send, backend, found, gone)
-    return Batch(len(read), len(found), len(gone)), read[-1].position
+    for kind, (kind_found, kind_gone) in built.items():
+        await asyncio.to_thread(_send, (others or {})[kind], kind_found, kind_gone)
+    upserted = len(found) + sum(len(f) for f, _ in built.values())
+    deleted = len(gone) + sum(len(g) for _, g in built.values())
+    return Batch(len(read), upserted, deleted), read[-1].position
 
 
 def _send(backend: SearchBackend, found: Sequence[dict], gone: Sequence[str]) -> None:
@@ -110,13 +121,18 @@ def _send(backend: SearchBackend, found: Sequence[dict], gone: Sequence[str]) ->
 
 
 async def drain(
-    *, sessions: Sessions, backend: SearchBackend, size: int = 200, position: Position = Position()
+    *,
+    sessions: Sessions,
+    backend: SearchBackend,
+    size: int = 200,
+    position: Position = Position(),
+    others: "records.Backends | None" = None,
 ) -> tuple[int, Position]:
     """Apply every change after `position` (the whole log, by default) until none is left, once and
     without retries; the number of changes applied and the position reached."""
     total = 0
     while True:
-        batch, position = await apply_batch(sessions=sessions, backend=backend, position=position, size=size)
+        batch, position = await apply_batch(sessions=sessions, backend=backend, position=position, size=size, others=others)
         if not batch.rows:
             return total, position
         total += batch.rows
@@ -145,9 +161,40 @@ async def pending(*, sessions: Sessions) -> int:
 _DONE = object()
 
 
-async def rebuild(*, sessions: Sessions, backend: SearchBackend, progress: Callable[[int], Any] | None = None) -> int:
+async def rebuild(
+    *,
+    sessions: Sessions,
+    backend: SearchBackend,
+    progress: Callable[[int], Any] | None = None,
+    others: "records.Backends | None" = None,
+    record_progress: Callable[[str, int], Any] | None = None,
+) -> int:
     """Rebuild the engine's index from the database (for Meilisearch: a shadow index, then a swap);
-    the number of documents. Documents stream to the engine batch by batch, never all in memory."""
+    the number of documents. Documents stream to the engine batch by batch, never all in memory.
+    `others`, the record indexes, are rebuilt after it the same way (`record_progress(kind, n)`)."""
+    count = await rebuild_one(
+        sessions=sessions, backend=backend, every_id=documents.every_initiative_id, progress=progress,
+        build=lambda session, ids: documents.build(session=session, initiative_ids=ids),
+    )
+    for kind, other in (others or {}).items():
+        index = records.RECORD_INDEXES[kind]
+        count += await rebuild_one(
+            sessions=sessions, backend=other, every_id=index.every_id,
+            build=lambda session, ids, index=index: index.build(session=session, ids=ids),  # type: ignore[misc]
+            progress=(lambda n, kind=kind: record_progress(kind, n)) if record_progress else None,  # type: ignore[misc]
+        )
+    return count
+
+
+async def rebuild_one(
+    *,
+    sessions: Sessions,
+    backend: SearchBackend,
+    every_id: Callable[..., Any],
+    build: Callable[[AsyncSession, list[int]], Any],
+    progress: Callable[[int], Any] | None = None,
+) -> int:
+    """Rebuild one index from the ids `every_id(session=)` yields and the documents `build` makes."""
     batches: queue.Queue = queue.Queue(maxsize=2)
 
     def stream() -> Any:
@@ -169,8 +216,8 @@ async def rebuild(*, sessions: Sessions, backend: SearchBackend, progress: Calla
     count = 0
     try:
         async with sessions() as session:
-            async for ids in documents.every_initiative_id(session=session):
-                found, _ = await documents.build(session=session, initiative_ids=ids)
+            async for ids in every_id(session=session):
+                found, _ = await build(session, ids)
                 count += len(found)
                 await put(found)
     finally:
@@ -231,7 +278,9 @@ async def wait_until_built(progress: SearchProgress, indexer: asyncio.Task) -> N
         await asyncio.sleep(0.05)
 
 
-async def _follow_own(sessions: Sessions, backend: SearchBackend, progress: SearchProgress, size: int) -> Batch:
+async def _follow_own(
+    sessions: Sessions, backend: SearchBackend, progress: SearchProgress, size: int, others: "records.Backends"
+) -> Batch:
     """One step of a process's own index (embedded): built first, rebuilt when the log was pruned past
     its position, otherwise the next batch of changes."""
     async with sessions() as session:
@@ -240,18 +289,23 @@ async def _follow_own(sessions: Sessions, backend: SearchBackend, progress: Sear
             progress.position = None
         start = await changes.start(session) if progress.position is None else None
     if start is not None:
-        count = await rebuild(sessions=sessions, backend=backend)
+        count = await rebuild(sessions=sessions, backend=backend, others=others)
         progress.position, progress.built = start, True
         log.info("search index built from the database: %d documents", count)
     assert progress.position is not None
     batch, progress.position = await apply_batch(
-        sessions=sessions, backend=backend, position=progress.position, size=size
+        sessions=sessions, backend=backend, position=progress.position, size=size, others=others
     )
     return batch
 
 
 async def _follow_shared(
-    sessions: Sessions, backend: SearchBackend, progress: SearchProgress, settings: Settings, holder: str
+    sessions: Sessions,
+    backend: SearchBackend,
+    progress: SearchProgress,
+    settings: Settings,
+    holder: str,
+    others: "records.Backends",
 ) -> Batch | None:
     """One step of the shared index's indexer, or None while another process holds the lease."""
     lease = settings.search_lease_seconds
@@ -272,9 +326,11 @@ async def _follow_shared(
         start = await changes.start(session) if behind else None
     if start is not None:
         log.warning("search index: the change log was pruned past the shared index's position; rebuilding")
-        await rebuild(sessions=sessions, backend=backend)
+        await rebuild(sessions=sessions, backend=backend, others=others)
         position = start
-    batch, position = await apply_batch(sessions=sessions, backend=backend, position=position, size=settings.search_batch_size)
+    batch, position = await apply_batch(
+        sessions=sessions, backend=backend, position=position, size=settings.search_batch_size, others=others
+    )
     async with sessions() as session:
         saved = await changes.save_indexed_position(session, position, holder=holder)
         await session.commit()
@@ -298,6 +354,8 @@ async def run_indexer(app_state: IndexerState, stop_event: asyncio.Event) -> Non
     while the engine fails: into this process's own index (embedded), or, while this process holds the
     lease, into the shared one. Prunes the log now and then."""
     settings, backend, sessions = app_state.settings, app_state.search, app_state.indexer_session_factory
+    # The record indexes (evidence, best practices) follow the same log, in the same batches.
+    others: records.Backends = getattr(app_state, "record_search", None) or {}
     progress: SearchProgress = getattr(app_state, "search_progress", None) or SearchProgress()
     app_state.search_progress = progress
     own_index = backend.name == "embedded"
@@ -312,11 +370,13 @@ async def run_indexer(app_state: IndexerState, stop_event: asyncio.Event) -> Non
             try:
                 if needs_settings:
                     await asyncio.to_thread(backend.ensure_index)
+                    for other in others.values():
+                        await asyncio.to_thread(other.ensure_index)
                     needs_settings = False
                 if own_index:
-                    batch: Batch | None = await _follow_own(sessions, backend, progress, settings.search_batch_size)
+                    batch: Batch | None = await _follow_own(sessions, backend, progress, settings.search_batch_size, others)
                 else:
-                    batch = await _follow_shared(sessions, backend, progress, settings, holder)
+                    batch = await _follow_shared(sessions, backend, progress, settings, holder, others)
                 if time.monotonic() - pruned_at > settings.search_prune_interval_seconds:
                     await _prune(sessions, settings)
                     pruned_at = time.monotonic()
@@ -369,5 +429,8 @@ async def requeue_changed_since(*, sessions: Sessions, since: datetime) -> int:
                 ["initiative_id", "enqueued_at"], select(ids.c.initiative_id, literal(utcnow(), UTCDateTime()))
             )
         )
+        # The record indexes: assessments and practices changed since (an initiative's queue row
+        # covers its assessments), and those of the organisations changed since.
+        requeued = (result.rowcount or 0) + await records.requeue_changed_since(session=session, since=since)
         await session.commit()
-        return result.rowcount or 0
+        return requeued

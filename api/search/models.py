@@ -1,9 +1,11 @@
-"""The search change log: initiatives whose search documents must be rebuilt, written in the same
+"""The search change log: records (initiatives, evidence assessments, best practices) whose search
+documents must be rebuilt, written in the same
 transaction as the change that made them stale, and the log's shared state (docs/search-indexing.md).
 
 Rows are not consumed: every process that keeps an index (each API process with the embedded engine,
 the one indexer of a shared Meilisearch) follows the log from its own position, and rows are pruned
-once older than the retention. The table keeps its first name, `search_outbox`."""
+once older than the retention. The table keeps its first name, `search_outbox`, and so does its
+`initiative_id` column: it holds the id of a record of the row's `record_type` (RECORD_TYPES)."""
 
 from datetime import datetime
 
@@ -12,6 +14,11 @@ from sqlmodel import Field, SQLModel
 
 from api.core.db import UTCDateTime, current_transaction_id, utcnow
 
+INITIATIVE = "initiative"
+EVIDENCE = "evidence"
+BEST_PRACTICE = "best_practice"
+RECORD_TYPES = (INITIATIVE, EVIDENCE, BEST_PRACTICE)
+
 
 class SearchOutbox(SQLModel, table=True):
     __tablename__ = "search_outbox"
@@ -19,7 +26,12 @@ class SearchOutbox(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_search_outbox_position", "txid", "id"), {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
-    initiative_id: int  # no foreign key: the row outlives nothing, and may name a removed initiative
+    initiative_id: int  # no foreign key: the row outlives nothing, and may name a removed record
+    # Which index the row is for (RECORD_TYPES): one log, one position per follower, for every index.
+    record_type: str = Field(
+        default="initiative",
+        sa_column=sa.Column(sa.String(20), nullable=False, server_default="initiative"),
+    )
     enqueued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     # The writing transaction's id on PostgreSQL (0 on SQLite, whose writers commit one at a time in id
     # order): followers read only below the horizon every earlier transaction has passed.

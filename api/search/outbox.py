@@ -139,3 +139,7 @@ def _enqueue_flushed(session: Session, _flush_context: object) -> None:
         connection.execute(
             OUTBOX.insert().from_select(["initiative_id", "enqueued_at"], sa.select(ids.c.initiative_id, now))
         )
+
+
+# The evidence and best-practice indexes' listener, registered wherever this one is.
+from api.search import record_outbox  # noqa: E402, F401

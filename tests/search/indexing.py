@@ -87,9 +87,20 @@ def outbox_rows(engine: sa.Engine) -> int:
 
 
 def queued(engine: sa.Engine) -> list[int]:
-    """The initiative ids in the outbox, in row order, read on a fresh connection."""
+    """The initiative ids in the outbox (rows of the initiatives index; the log also holds the record
+    indexes' rows), in row order, read on a fresh connection."""
     with engine.connect() as connection:
-        return list(connection.execute(sa.select(OUTBOX.c.initiative_id).order_by(OUTBOX.c.id)).scalars())
+        return list(connection.execute(
+            sa.select(OUTBOX.c.initiative_id).where(OUTBOX.c.record_type == "initiative").order_by(OUTBOX.c.id)
+        ).scalars())
+
+
+def queued_records(engine: sa.Engine, record_type: str) -> list[int]:
+    """The ids of records of `record_type` in the outbox, in row order."""
+    with engine.connect() as connection:
+        return list(connection.execute(
+            sa.select(OUTBOX.c.initiative_id).where(OUTBOX.c.record_type == record_type).order_by(OUTBOX.c.id)
+        ).scalars())
 
 
 def log_end(engine: sa.Engine) -> Position:
