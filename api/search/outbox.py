@@ -180,7 +180,17 @@ def _enqueue_flushed(session: Session, _flush_context: object) -> None:
                 Initiative.deleted_at.is_(None),  # type: ignore[union-attr]
             )
         )
-        ids = sa.union(led, joined).subquery()
+        # An assessment counts as public evidence (`has_evidence`, ratings) only while its assessing
+        # organisation is listed: its admission or suspension changes the assessed initiatives' documents.
+        assessed = (
+            sa.select(EvidenceAssessment.initiative_id)
+            .join(Initiative, Initiative.id == EvidenceAssessment.initiative_id)  # type: ignore[arg-type]
+            .where(
+                EvidenceAssessment.assessing_organisation_id.in_(organisations),  # type: ignore[attr-defined]
+                Initiative.deleted_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+        ids = sa.union(led, joined, assessed).subquery()
         connection.execute(
             OUTBOX.insert().from_select(["initiative_id", "enqueued_at"], sa.select(ids.c.initiative_id, now))
         )

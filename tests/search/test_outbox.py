@@ -186,6 +186,18 @@ def test_an_organisations_status_queues_its_initiatives(client, engine, make, iw
     assert set(queued(engine)) == {initiative.id, other.id}
 
 
+def test_an_organisations_status_queues_the_initiatives_it_assessed(client, engine, make, iwf, initiative, other) -> None:  # noqa: ANN001
+    """Its assessments count as public evidence only while it is listed (the has-evidence facet, ratings)."""
+    assessor = make.organisation("assessor")
+    assessed = make.initiative(make.organisation("ecpat"), "Assessed elsewhere")
+    make.assessment(assessed, assessor, ratings=["PROMISING"])
+    admin_token = lab_admin_token(make)
+    clear(engine)
+    payload = mutate(client, "setOrganisationStatus", {"id": gid("Organisation", assessor.id), "status": "SUSPENDED"}, admin_token)
+    assert user_errors(payload) == []
+    assert set(queued(engine)) == {assessed.id}
+
+
 def test_deleted_initiatives_are_not_queued_by_organisation_changes(client, engine, db, make, iwf, initiative, other) -> None:  # noqa: ANN001
     set_columns(db, other, deleted_at=other.created_at)
     clear(engine)
