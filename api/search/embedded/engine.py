@@ -4,8 +4,8 @@ Ranking follows Meilisearch's rules, in its order, as a bucket sort over bitmaps
 1. words: documents matching more of the query words first (with `last`, words are dropped from
    the end of the query; with `all`, every word is required);
 2. typo: fewer typos first;
-3. attribute: a match in an earlier searchable field first (title, summary, organisations,
-   description);
+3. attribute: a match in an earlier searchable field first (title, classifications, summary,
+   organisations, misspellings, description);
 4. sort, when asked for; then the order documents were added.
 Proximity and exactness, which Meilisearch also applies, are not implemented (docs/search.md).
 """
