@@ -139,7 +139,7 @@ class EmbeddedBackend:
             allowed = self._evaluate(index, request.filter)
             query = _without_stop_words(terms(request.query), self._stop_words)
             words = [self._query_word(index, w, is_prefix=i == len(query) - 1) for i, w in enumerate(query)]
-            words = widened(index, words, query)
+            words = widened(index, words, query, self._stop_words)
             candidates, buckets = self._rank(index, words, allowed, request)
             total = len(candidates)
             offset = (request.page - 1) * request.hits_per_page
