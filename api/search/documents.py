@@ -133,7 +133,11 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
             )
         ).all()
     )
-    classified = {i: {field: scheme_codes.get(scheme, []) for scheme, field in CLASSIFIED.items()} for i, scheme_codes in codes.items()}
+    # The filterable fields' codes (harms, intervention types, countries) by initiative.
+    classified = {
+        initiative_id: {field: held.get(scheme, []) for scheme, field in CLASSIFIED.items()}
+        for initiative_id, held in codes.items()
+    }
     words = await named.vocabulary_words(session=session)
 
     # Whether an anonymous reader sees any evidence on the initiative: the same rule as the ratings
