@@ -11,7 +11,7 @@ from api.core.errors import DomainError, ErrorCode, Problem
 from api.graphql.errors import bad_user_input
 from api.graphql.filter_codes import MAX_FILTER_VALUES, FilterCodes
 from api.graphql.ids import decode
-from api.search.filters import AnyOf, Filter, all_of
+from api.search.filters import AnyOf, Equals, Filter, all_of
 from api.search.schema import INITIATIVES
 from api.search.types import SearchFilter
 
@@ -75,6 +75,8 @@ async def caller_filter(*, session: AsyncSession, lock: asyncio.Lock, given: Sea
                         ["filter", "leadOrganisation", str(index)], ErrorCode.INVALID_ID, "Not an organisation id."
                     )
         parts.append(AnyOf("lead_organisation", tuple(ids)))
+    if given.has_evidence is not None:
+        parts.append(Equals("has_evidence", given.has_evidence))
     check.raise_if_any()
     # An empty list given for a filter matches nothing, as `AnyOf` with no values does.
     return all_of(*parts)

@@ -17,10 +17,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.principal import ANONYMOUS
+from api.evidence.models import EvidenceAssessment
+from api.evidence.visibility import visible_on_readable_initiative
 from api.ratings.models import OutcomeRating
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations import service as organisations_service
 from api.organisations.models import Organisation
+from api.search import classifications as named
 
 BATCH = 500
 # Classification schemes that become filterable document fields.
@@ -116,18 +119,38 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
         ).all()
     )
 
-    classified: defaultdict[int, defaultdict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for initiative_id, scheme, code in (
-        await session.exec(
-            select(
-                InitiativeClassification.initiative_id, InitiativeClassification.scheme, InitiativeClassification.code
-            ).where(
-                col(InitiativeClassification.initiative_id).in_(present),
-                col(InitiativeClassification.scheme).in_(CLASSIFIED),
+    codes = named.by_initiative(
+        (
+            await session.exec(
+                select(
+                    InitiativeClassification.initiative_id,
+                    InitiativeClassification.scheme,
+                    InitiativeClassification.code,
+                ).where(
+                    col(InitiativeClassification.initiative_id).in_(present),
+                    col(InitiativeClassification.scheme).in_([*CLASSIFIED, *named.VOCABULARY_SCHEMES]),
+                )
             )
-        )
-    ).all():
-        classified[initiative_id][CLASSIFIED[scheme]].append(code)
+        ).all()
+    )
+    # The filterable fields' codes (harms, intervention types, countries) by initiative.
+    classified = {
+        initiative_id: {field: held.get(scheme, []) for scheme, field in CLASSIFIED.items()}
+        for initiative_id, held in codes.items()
+    }
+    words = await named.vocabulary_words(session=session)
+
+    # Whether an anonymous reader sees any evidence on the initiative: the same rule as the ratings
+    # (public, not withdrawn, by a listed organisation), so the facet never reveals a hidden assessment.
+    evidenced = set(
+        (
+            await session.exec(
+                select(EvidenceAssessment.initiative_id).where(
+                    col(EvidenceAssessment.initiative_id).in_(present), visible_on_readable_initiative(ANONYMOUS)
+                )
+            )
+        ).all()
+    )
 
     # The computed outcome ratings: they rest on public evidence only (api/ratings/service.py), so a
     # rating facet never reveals a non-public assessment.
@@ -148,6 +171,7 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
         everyone = [*([lead] if lead else []), *[o for o in taking_part if lead is None or o.id != lead.id]]
         shown = [o for o in everyone if o is lead or o.id in public]
         names = _names(shown)
+        held = classified.get(initiative.id, {})
         documents.append(
             {
                 "id": document_id(initiative.id),
@@ -156,12 +180,19 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
                 "organisations": names,
                 "misspellings": _misspellings(shown, names),
                 "description": _text(initiative.description),
+                "classifications": named.words_of(
+                    words,
+                    status=initiative.status,
+                    codes=codes.get(initiative.id, {}),
+                    countries=held.get("countries", []),
+                ),
                 "status": initiative.status,
-                "harms": sorted(classified[initiative.id]["harms"]),
-                "intervention_types": sorted(classified[initiative.id]["intervention_types"]),
-                "countries": sorted(classified[initiative.id]["countries"]),
+                "harms": sorted(held.get("harms", [])),
+                "intervention_types": sorted(held.get("intervention_types", [])),
+                "countries": sorted(held.get("countries", [])),
                 "stakeholder_types": sorted({o.stakeholder_type for o in shown}),
                 "ratings": sorted(ratings[initiative.id]),
+                "has_evidence": initiative.id in evidenced,
                 "lead_organisation": lead.id if lead else None,
                 "visibility": str(initiative.visibility),
                 "owners": sorted({o.id for o in everyone}),

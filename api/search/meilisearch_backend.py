@@ -83,6 +83,7 @@ def index_settings(schema: IndexSchema = INITIATIVES) -> dict[str, Any]:
         "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
         "pagination": {"maxTotalHits": schema.max_total_hits},
         "separatorTokens": list(SEPARATOR_TOKENS),
+        "stopWords": list(schema.stop_words),
     }
 
 

@@ -27,9 +27,14 @@ from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations.models import Organisation
 from api.search.models import SearchOutbox
+from api.vocabularies.models import VocabularyTerm
 
 # The organisation's columns a search document includes (names, stakeholder type, whether listed).
 ORGANISATION_FIELDS = ("name", "acronym", "aliases", "misspellings", "stakeholder_type", "status")
+# A term's columns a search document includes (api/search/classifications.py), and the vocabulary
+# that names initiatives' statuses (the others are classification schemes of the same name).
+TERM_FIELDS = ("label", "synonyms")
+STATUS_VOCABULARY = "initiative-status"
 OUTBOX = SearchOutbox.__table__
 
 
@@ -98,9 +103,49 @@ def affected(session: Session) -> tuple[set[int], set[int], set[int]]:
     return initiatives, assessments, organisations
 
 
+def relabelled_terms(session: Session) -> set[tuple[str, str]]:
+    """(vocabulary, code) of the terms whose label or synonyms this flush changed: the search documents
+    of every initiative holding them hold their words."""
+    return {
+        (row.vocabulary, row.code)
+        for row in session.dirty
+        if isinstance(row, VocabularyTerm) and _changed(row, TERM_FIELDS)
+    }
+
+
+def _holding(terms: set[tuple[str, str]]) -> sa.Select:
+    """The initiatives (not deleted) classified under, or with the status of, one of these terms."""
+    classified = sa.select(InitiativeClassification.initiative_id).where(
+        sa.or_(
+            *(
+                sa.and_(InitiativeClassification.scheme == vocabulary, InitiativeClassification.code == code)
+                for vocabulary, code in terms
+            )
+        )
+    )
+    with_status = [code for vocabulary, code in terms if vocabulary == STATUS_VOCABULARY]
+    live = Initiative.deleted_at.is_(None)  # type: ignore[union-attr]
+    return sa.select(Initiative.id.label("initiative_id")).where(  # type: ignore[union-attr]
+        live,
+        sa.or_(
+            Initiative.id.in_(classified),  # type: ignore[union-attr]
+            Initiative.status.in_(with_status),  # type: ignore[attr-defined]
+        ),
+    )
+
+
 @event.listens_for(Session, "after_flush")
 def _enqueue_flushed(session: Session, _flush_context: object) -> None:
     initiatives, assessments, organisations = affected(session)
+    terms = relabelled_terms(session)
+    if terms:
+        # A vocabulary load (`coplab vocabularies load`, at every start) that relabels a term or changes
+        # its synonyms: one statement for every initiative holding one of them.
+        ids = _holding(terms).subquery()
+        now = sa.literal(utcnow(), UTCDateTime())
+        session.connection().execute(
+            OUTBOX.insert().from_select(["initiative_id", "enqueued_at"], sa.select(ids.c.initiative_id, now))
+        )
     if not (initiatives or assessments or organisations):
         return
     # Findings name their assessment; most assessments are in the session already.
@@ -135,7 +180,17 @@ def _enqueue_flushed(session: Session, _flush_context: object) -> None:
                 Initiative.deleted_at.is_(None),  # type: ignore[union-attr]
             )
         )
-        ids = sa.union(led, joined).subquery()
+        # An assessment counts as public evidence (`has_evidence`, ratings) only while its assessing
+        # organisation is listed: its admission or suspension changes the assessed initiatives' documents.
+        assessed = (
+            sa.select(EvidenceAssessment.initiative_id)
+            .join(Initiative, Initiative.id == EvidenceAssessment.initiative_id)  # type: ignore[arg-type]
+            .where(
+                EvidenceAssessment.assessing_organisation_id.in_(organisations),  # type: ignore[attr-defined]
+                Initiative.deleted_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+        ids = sa.union(led, joined, assessed).subquery()
         connection.execute(
             OUTBOX.insert().from_select(["initiative_id", "enqueued_at"], sa.select(ids.c.initiative_id, now))
         )

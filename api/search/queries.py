@@ -2,6 +2,7 @@
 says (highlights, facet labels, hits with their initiatives)."""
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import strawberry
 
@@ -15,6 +16,7 @@ from api.search import arguments, service
 from api.search.backend import Hit, SearchResult, SearchUnavailable
 from api.search.backend import MatchingStrategy as EngineMatchingStrategy
 from api.search.types import (
+    EVIDENCE_VALUES,
     FACET_VOCABULARIES,
     SORT_FIELDS,
     FacetDistribution,
@@ -50,16 +52,29 @@ def _highlights(hit: Hit) -> list[Highlight]:
     ]
 
 
-def _facets(info: Info, result: SearchResult, facets: Sequence[str]) -> list[FacetDistribution]:
+def _facets(info: Info, result: SearchResult, facets: Sequence[str], *, every_value: bool) -> list[FacetDistribution]:
     distribution = []
     for name in facets:
         facet = SearchFacet(name)
         vocabulary = FACET_VOCABULARIES.get(facet)
+        counted = dict(result.facet_distribution.get(name, {}))
+        if every_value:
+            # Vocabularies are public: listing their every term reveals nothing, and the counts stay
+            # the engine's, over what the caller may see.
+            if vocabulary:
+                every = info.context.terms.codes(vocabulary)
+            else:
+                every = list(EVIDENCE_VALUES) if facet is SearchFacet.HAS_EVIDENCE else []
+            for value in every:
+                counted.setdefault(value, 0)
         values = []
-        for value, count in sorted(result.facet_distribution.get(name, {}).items()):
-            label = (
-                term(info.context.terms, vocabulary, value).label if vocabulary else validation.country_label(value)
-            )
+        for value, count in sorted(counted.items()):
+            if facet is SearchFacet.HAS_EVIDENCE:
+                label = EVIDENCE_VALUES.get(value, value)
+            elif vocabulary:
+                label = term(info.context.terms, vocabulary, value).label
+            else:
+                label = validation.country_label(value)
             values.append(FacetValue(value=value, label=label, count=count))
         distribution.append(FacetDistribution(facet=facet, values=values))
     return distribution
@@ -101,6 +116,13 @@ class Query:
         page: int = 1,
         hits_per_page: int = 20,
         matching_strategy: MatchingStrategy = EngineMatchingStrategy.LAST,
+        all_facet_values: Annotated[
+            bool,
+            strawberry.argument(
+                description="List every value of each requested facet's vocabulary, with 0 for those no hit "
+                "has (so a facet can show every choice); countries list only those found."
+            ),
+        ] = False,
     ) -> SearchInitiativesResult:
         context = info.context
         arguments.check_paging(page=page, hits_per_page=hits_per_page, max_page_size=context.settings.max_page_size, query=query)
@@ -126,6 +148,6 @@ class Query:
             total_pages=result.total_pages,
             page=result.page,
             hits_per_page=result.hits_per_page,
-            facet_distribution=_facets(info, result, found.request.facets),
+            facet_distribution=_facets(info, result, found.request.facets, every_value=all_facet_values),
             processing_time_ms=result.processing_time_ms,
         )

@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from api.search.stop_words import STOP_WORDS
+
 
 @dataclass(frozen=True)
 class IndexSchema:
@@ -15,6 +17,8 @@ class IndexSchema:
     max_total_hits: int  # how far a search may page (Meilisearch's pagination.maxTotalHits)
     # Searched fields no snippet may show: an engine refuses to highlight or crop them.
     unshown: tuple[str, ...] = ()
+    # Words a query ignores (api/search/stop_words.py), on every engine.
+    stop_words: tuple[str, ...] = ()
 
     def refuse_unshown(self, fields: Iterable[str]) -> None:
         shown = set(fields) & set(self.unshown)
@@ -24,8 +28,10 @@ class IndexSchema:
 
 INITIATIVES = IndexSchema(
     uid="initiatives",
+    # `classifications` (the labels and synonyms of the initiative's codes, api/search/classifications.py)
+    # ranks just after the title: what an initiative is classified as says more than its prose.
     # `misspellings` (damaged spellings of the organisations' names) ranks with the names it stands for.
-    searchable=("title", "summary", "organisations", "misspellings", "description"),
+    searchable=("title", "classifications", "summary", "organisations", "misspellings", "description"),
     filterable=(
         # what the caller asks for
         "status",
@@ -34,6 +40,7 @@ INITIATIVES = IndexSchema(
         "countries",
         "stakeholder_types",
         "ratings",
+        "has_evidence",
         "lead_organisation",
         # the access filter (never offered to callers)
         "visibility",
@@ -41,7 +48,8 @@ INITIATIVES = IndexSchema(
         "lead_listed",
     ),
     sortable=("title_sort", "updated_at"),
-    facets=("status", "harms", "intervention_types", "countries", "stakeholder_types", "ratings"),
+    facets=("status", "harms", "intervention_types", "countries", "stakeholder_types", "ratings", "has_evidence"),
     max_total_hits=10_000,
-    unshown=("misspellings",),
+    unshown=("misspellings", "classifications"),
+    stop_words=STOP_WORDS,
 )

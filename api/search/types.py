@@ -27,6 +27,7 @@ class SearchFacet(Enum):
     COUNTRIES = "countries"
     STAKEHOLDER_TYPES = "stakeholder_types"
     RATINGS = "ratings"
+    HAS_EVIDENCE = "has_evidence"
 
 
 # The enum is the index schema's facet list, named for GraphQL; a facet added there must be added here.
@@ -40,6 +41,9 @@ FACET_VOCABULARIES = {
     SearchFacet.STAKEHOLDER_TYPES: "stakeholder-type",
     SearchFacet.RATINGS: "evidence-rating",
 }
+
+# `HAS_EVIDENCE` counts documents by whether an anonymous reader sees evidence on them.
+EVIDENCE_VALUES = {"true": "Public evidence", "false": "No public evidence"}
 
 
 @strawberry.enum(description="Orderings for search hits. With words, they break ties between equally relevant hits.")
@@ -72,6 +76,10 @@ class SearchFilter:
     )
     lead_organisation: list[relay.GlobalID] | None = strawberry.field(
         default=None, description="Led by one of these organisations (global ids)."
+    )
+    has_evidence: bool | None = strawberry.field(
+        default=None,
+        description="True: with at least one evidence assessment anyone may read; false: with none.",
     )
 
 
@@ -112,7 +120,9 @@ class FacetValue:
 class FacetDistribution:
     facet: SearchFacet = strawberry.field(description="The facet.")
     values: list[FacetValue] = strawberry.field(
-        description="Values found among the hits, ordered by value (at most 100); empty when no hit has one."
+        description="Values found among the hits, ordered by value (at most 100); empty when no hit has one. "
+        "With `allFacetValues`, every value of the facet's vocabulary, with 0 for those no hit has "
+        "(countries: only those found)."
     )
 
 

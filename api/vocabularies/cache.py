@@ -45,6 +45,10 @@ class TermCache:
         self._views = {}
         self._loaded_at = time.monotonic()
 
+    def codes(self, vocabulary: str) -> list[str]:
+        """Every code of `vocabulary` (as of the last refresh)."""
+        return [code for (of, code) in self._terms if of == vocabulary]
+
     def view(self, vocabulary: str, code: str, convert: Callable[[CachedTerm], Any]) -> Any | None:
         """`convert(term)`, made once per term until the next refresh: a page shows the same few
         terms hundreds of times, and the GraphQL object for one never changes between refreshes."""

@@ -19,4 +19,7 @@ class VocabularyTerm(SQLModel, table=True):
     label: str = Field(max_length=300)
     description: str | None = Field(default=None, sa_type=sa.Text)
     attributes: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    # Other words for the term (English and French: "grooming" for online solicitation): searched with
+    # its label in the search documents of the records it classifies (docs/search.md), never shown.
+    synonyms: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     position: int = Field(default=0)

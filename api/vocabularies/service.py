@@ -39,6 +39,7 @@ async def load(*, session: AsyncSession, documents: Sequence[dict]) -> int:
                 "label": term_doc["label"],
                 "description": term_doc.get("description"),
                 "attributes": {k: str(v) for k, v in (term_doc.get("attributes") or {}).items()},
+                "synonyms": [str(s) for s in term_doc.get("synonyms") or []],
                 "position": position,
             }
             if term is None:

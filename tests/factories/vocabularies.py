@@ -21,6 +21,7 @@ def load_vocabularies(engine: sa.Engine, directory: Path) -> None:
                         code=term["code"],
                         label=term["label"],
                         attributes=term.get("attributes") or {},
+                        synonyms=term.get("synonyms") or [],
                         position=position,
                     )
                 )

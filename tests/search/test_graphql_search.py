@@ -283,6 +283,12 @@ def test_no_words_with_filters_lists_and_facets_everything_visible(client, index
         pytest.param({"stakeholderTypes": ["IND-TECH"]}, {"Hash sharing for known material", "Grooming classifier"}, id="stakeholder type"),
         pytest.param({"ratings": ["PROMISING"]}, {"Notice and take-down through the hotline network"}, id="public rating"),
         pytest.param({"ratings": ["HARMFUL"]}, set(), id="a non-public assessment's rating is not indexed"),
+        pytest.param({"hasEvidence": True}, {"Notice and take-down through the hotline network"}, id="public evidence"),
+        pytest.param(
+            {"hasEvidence": False},
+            INHOPE_SEES - {"Notice and take-down through the hotline network"},
+            id="no public evidence (an organisation-only assessment is none)",
+        ),
         pytest.param(
             lambda orgs: {"leadOrganisation": [gid("Organisation", orgs["thorn"].id)]},
             {"Hash sharing for known material", "Grooming classifier"},
@@ -478,3 +484,36 @@ def test_sorting_by_update_time(client, db, indexed) -> None:  # noqa: ANN001
     newest_first = titles(found(client, sort=["UPDATED_AT_DESC"]))
     assert newest_first == ["Hash sharing for known material", "Notice and take-down through the hotline network", "Grooming classifier"]
     assert titles(found(client, sort=["UPDATED_AT_ASC"])) == newest_first[::-1]
+
+
+EVERY_VALUE = """
+query($query: String!, $facets: [SearchFacet!], $all: Boolean!) {
+  searchInitiatives(query: $query, facets: $facets, allFacetValues: $all) {
+    totalHits facetDistribution { facet values { value label count } }
+  }
+}
+"""
+
+
+def test_every_facet_value_can_be_listed_with_zero_counts_over_what_the_caller_may_see(client, db, indexed, tokens) -> None:  # noqa: ANN001
+    from api.vocabularies.models import VocabularyTerm
+
+    every_harm = set(db.exec(select(VocabularyTerm.code).where(VocabularyTerm.vocabulary == "harm")).all())
+    for caller, visible in (("anonymous", PUBLIC), ("owner", INHOPE_SEES)):
+        body = graphql(client, EVERY_VALUE, {"query": "hotline", "facets": ["HARMS", "HAS_EVIDENCE", "COUNTRIES"], "all": True}, tokens[caller])
+        assert "errors" not in body, body
+        result = body["data"]["searchInitiatives"]
+        counts = facet_counts(result)
+        expected = expected_facets(HOTLINE & visible)["HARMS"]
+        # Every harm is listed; the counts are those of the initiatives the caller may see, so a harm only
+        # a hidden initiative holds (EXTORTION, for anonymous) is 0 like any harm nobody holds.
+        assert set(counts["HARMS"]) == every_harm
+        assert counts["HARMS"] == {code: expected.get(code, 0) for code in every_harm}
+        assert sum(counts["HAS_EVIDENCE"].values()) == result["totalHits"] == len(HOTLINE & visible)
+        assert counts["HAS_EVIDENCE"]["true"] == 1
+        labels = {v["value"]: v["label"] for f in result["facetDistribution"] if f["facet"] == "HAS_EVIDENCE" for v in f["values"]}
+        assert labels == {"true": "Public evidence", "false": "No public evidence"}
+        assert 0 not in counts["COUNTRIES"].values()  # countries list only those found
+
+    without = graphql(client, EVERY_VALUE, {"query": "grooming", "facets": ["HARMS"], "all": False}, None)
+    assert facet_counts(without["data"]["searchInitiatives"])["HARMS"] == {"SOLICITATION": 1}

@@ -25,6 +25,7 @@ import requests
 import responses
 
 from api.search import meilisearch_backend
+from api.search.stop_words import STOP_WORDS
 from api.search.backend import (
     MatchRange,
     MatchingStrategy,
@@ -97,7 +98,7 @@ def sent(mock):
 
 
 EXPECTED_SETTINGS = {
-    "searchableAttributes": ["title", "summary", "organisations", "misspellings", "description"],
+    "searchableAttributes": ["title", "classifications", "summary", "organisations", "misspellings", "description"],
     "filterableAttributes": [
         "id",
         "status",
@@ -106,6 +107,7 @@ EXPECTED_SETTINGS = {
         "countries",
         "stakeholder_types",
         "ratings",
+        "has_evidence",
         "lead_organisation",
         "visibility",
         "owners",
@@ -116,6 +118,7 @@ EXPECTED_SETTINGS = {
     "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
     "pagination": {"maxTotalHits": 10000},
     "separatorTokens": ["$", "<", "=", ">", "^", "|", "~", "°", "©", "®", "™", "€", "£", "¬", "¦"],
+    "stopWords": list(STOP_WORDS),
 }
 
 

@@ -186,6 +186,18 @@ def test_an_organisations_status_queues_its_initiatives(client, engine, make, iw
     assert set(queued(engine)) == {initiative.id, other.id}
 
 
+def test_an_organisations_status_queues_the_initiatives_it_assessed(client, engine, make, iwf, initiative, other) -> None:  # noqa: ANN001
+    """Its assessments count as public evidence only while it is listed (the has-evidence facet, ratings)."""
+    assessor = make.organisation("assessor")
+    assessed = make.initiative(make.organisation("ecpat"), "Assessed elsewhere")
+    make.assessment(assessed, assessor, ratings=["PROMISING"])
+    admin_token = lab_admin_token(make)
+    clear(engine)
+    payload = mutate(client, "setOrganisationStatus", {"id": gid("Organisation", assessor.id), "status": "SUSPENDED"}, admin_token)
+    assert user_errors(payload) == []
+    assert set(queued(engine)) == {assessed.id}
+
+
 def test_deleted_initiatives_are_not_queued_by_organisation_changes(client, engine, db, make, iwf, initiative, other) -> None:  # noqa: ANN001
     set_columns(db, other, deleted_at=other.created_at)
     clear(engine)
@@ -212,4 +224,51 @@ def test_a_mutation_with_user_errors_queues_nothing(client, engine, make, token,
         values = {"id": gid("Organisation", inhope.id), **values}
     payload = mutate(client, name, values, token)
     assert user_errors(payload) != []
+    assert queued(engine) == []
+
+
+# --- vocabularies --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "code", "change"),
+    [
+        pytest.param("harm", "CSAM-KNOWN", {"label": "Known CSAM"}, id="label of a harm"),
+        pytest.param("harm", "CSAM-KNOWN", {"synonyms": ["CSAM", "abuse imagery"]}, id="synonyms of a harm"),
+        pytest.param("initiative-status", "IMPLEMENTATION", {"label": "Running"}, id="label of a status"),
+    ],
+)
+def test_relabelling_a_term_queues_every_initiative_holding_it(
+    engine, db, make, inhope, initiative, other, vocabulary, code, change  # noqa: ANN001
+) -> None:
+    from sqlmodel import select
+
+    from api.vocabularies.models import VocabularyTerm
+
+    # INHOPE's initiative is classified CSAM-KNOWN; a status names every initiative that has it.
+    if vocabulary == "initiative-status":
+        holding = {i.id for i in (initiative, other) if i.status == code}
+    else:
+        holding = {initiative.id}
+    deleted = make.initiative(inhope, "Gone", harms=["CSAM-KNOWN"])
+    set_columns(db, deleted, deleted_at=deleted.created_at)
+    clear(engine)
+    term = db.exec(select(VocabularyTerm).where(VocabularyTerm.vocabulary == vocabulary, VocabularyTerm.code == code)).one()
+    for name, value in change.items():
+        setattr(term, name, value)
+    db.add(term)
+    db.commit()
+    assert holding
+    assert set(queued(engine)) == holding  # never the deleted one
+
+
+def test_a_term_description_queues_nothing(engine, db, initiative, other) -> None:  # noqa: ANN001
+    from sqlmodel import select
+
+    from api.vocabularies.models import VocabularyTerm
+
+    term = db.exec(select(VocabularyTerm).where(VocabularyTerm.vocabulary == "harm", VocabularyTerm.code == "CSAM-KNOWN")).one()
+    term.description = "Reworded."
+    db.add(term)
+    db.commit()
     assert queued(engine) == []

@@ -63,3 +63,64 @@ def test_a_relabelled_term_shows_on_records_once_the_term_cache_refreshes(client
     assert label() == before  # within the cache's lifetime the shared term object is served
     app.state.term_cache.ttl_seconds = 0
     assert label() == "Running"  # a refresh drops the objects made from the old terms
+
+
+def test_synonyms_are_loaded_with_their_terms(db) -> None:  # noqa: ANN001
+    from sqlmodel import select
+
+    from api.vocabularies.models import VocabularyTerm
+
+    solicitation = db.exec(
+        select(VocabularyTerm).where(VocabularyTerm.vocabulary == "harm", VocabularyTerm.code == "SOLICITATION")
+    ).one()
+    assert "grooming" in solicitation.synonyms
+    files = _files()
+    for document in files.values():
+        for term in document["terms"]:
+            assert isinstance(term.get("synonyms", []), list), (document["code"], term["code"])
+            assert all(isinstance(s, str) and s.strip() for s in term.get("synonyms", [])), term["code"]
+
+
+def test_a_changed_vocabulary_file_reaches_an_existing_database_and_queues_the_initiatives_holding_the_term(
+    tmp_path, database_url, engine, make, request  # noqa: ANN001
+) -> None:
+    """`coplab vocabularies load` (run by `coplab serve` and `coplab migrate` at every start) updates
+    a term's synonyms in place, and the search documents of the initiatives holding it follow."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import sqlalchemy as sa
+
+    from tests.search.indexing import OUTBOX, queued
+
+    holding = make.initiative(make.organisation("inhope"), "Reports", harms=["EXTORTION"])
+    other = make.initiative(make.organisation("iwf"), "Other", harms=["BULLYING"])
+    seed = tmp_path / "seed"
+    shutil.copytree(VOCABULARY_DIR, seed / "vocabularies")
+    path = seed / "vocabularies" / "harm.yaml"
+    document = yaml.safe_load(path.read_text())
+    next(t for t in document["terms"] if t["code"] == "EXTORTION")["synonyms"] = ["sextortion", "chantage"]
+    path.write_text(yaml.safe_dump(document, allow_unicode=True))
+
+    def load(seed_dir: Path) -> None:
+        env = {**os.environ, "COPLAB_DATABASE_URL": database_url, "COPLAB_SEED_DIR": str(seed_dir)}
+        result = subprocess.run(
+            [sys.executable, "-m", "api.cli", "vocabularies", "load"], env=env, capture_output=True, text=True,
+            timeout=120, check=False,
+        )
+        assert result.returncode == 0, result.stderr
+
+    load(VOCABULARY_DIR.parent)  # as the files are (other tests relabel terms in the shared database)
+    request.addfinalizer(lambda: load(VOCABULARY_DIR.parent))
+    with engine.begin() as connection:
+        connection.execute(OUTBOX.delete())
+    load(seed)
+    with engine.connect() as connection:
+        synonyms = connection.execute(
+            sa.text("SELECT synonyms FROM vocabulary_term WHERE vocabulary = 'harm' AND code = 'EXTORTION'")
+        ).scalar_one()
+    assert (synonyms if isinstance(synonyms, list) else __import__("json").loads(synonyms)) == ["sextortion", "chantage"]
+    assert set(queued(engine)) == {holding.id}
+    assert other.id not in queued(engine)

@@ -4,8 +4,8 @@ Ranking follows Meilisearch's rules, in its order, as a bucket sort over bitmaps
 1. words: documents matching more of the query words first (with `last`, words are dropped from
    the end of the query; with `all`, every word is required);
 2. typo: fewer typos first;
-3. attribute: a match in an earlier searchable field first (title, summary, organisations,
-   description);
+3. attribute: a match in an earlier searchable field first (title, classifications, summary,
+   organisations, misspellings, description);
 4. sort, when asked for; then the order documents were added.
 Proximity and exactness, which Meilisearch also applies, are not implemented (docs/search.md).
 """
@@ -31,6 +31,7 @@ from api.search.backend import (
     Snippet,
     SortField,
 )
+from api.search.embedded.compounds import widened
 from api.search.embedded.index import DICTIONARY_SAMPLE, Index, filter_key
 from api.search.embedded.query_words import QueryWord
 from api.search.embedded.snippets import Highlighter
@@ -77,6 +78,7 @@ class EmbeddedBackend:
         # A server's index starts empty and is built from the database: until then a search would
         # answer from part of the registry (or none of it) as if that were all, so it is refused.
         self._built = built
+        self._stop_words = frozenset(terms(" ".join(schema.stop_words)))
 
     # Writes
 
@@ -135,8 +137,9 @@ class EmbeddedBackend:
         with self._lock:
             index = self._index
             allowed = self._evaluate(index, request.filter)
-            query = terms(request.query)
+            query = _without_stop_words(terms(request.query), self._stop_words)
             words = [self._query_word(index, w, is_prefix=i == len(query) - 1) for i, w in enumerate(query)]
+            words = widened(index, words, query, self._stop_words)
             candidates, buckets = self._rank(index, words, allowed, request)
             total = len(candidates)
             offset = (request.page - 1) * request.hits_per_page
@@ -273,6 +276,12 @@ class EmbeddedBackend:
             else:
                 snippets[name] = plan.highlighter.highlighted(text) if found_here else Snippet(text, ())
         return Hit(id=document_id, snippets=snippets)
+
+
+def _without_stop_words(query: list[str], stop_words: frozenset[str]) -> list[str]:
+    """The query without its stop words, unless it has nothing else (then it is searched as typed)."""
+    kept = [word for word in query if word not in stop_words]
+    return kept or query
 
 
 def _typo_buckets(words: Sequence[QueryWord], documents: BitMap) -> Iterator[BitMap]:

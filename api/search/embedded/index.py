@@ -20,7 +20,7 @@ from typing import Any
 
 from pyroaring import BitMap
 
-from api.search.embedded.text import terms
+from api.search.embedded.text import indexed_terms
 from api.search.embedded.typos import Vocabulary
 from api.search.schema import IndexSchema
 
@@ -185,7 +185,7 @@ class Index:
         found = set()
         for position, name in enumerate(self.schema.searchable):
             for value in _values(document.get(name)):
-                found.update((term, position) for term in terms(str(value)))
+                found.update((term, position) for term in indexed_terms(str(value)))
         return sorted(found)
 
     def put(self, document: Mapping[str, Any]) -> None:

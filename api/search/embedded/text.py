@@ -38,3 +38,20 @@ def terms(text: str) -> list[str]:
     if text.isascii():  # as in `tokens`; and `fold`'s cache keeps only the words that need it
         return WORD.findall(text.lower())
     return [fold(word) for word in WORD.findall(text)]
+
+
+# Words joined by hyphens ("take-down", "e-mail"): indexed whole too, so that "takedown" finds them.
+COMPOUND = re.compile(r"[^\W_]+(?:-[^\W_]+)+", re.UNICODE)
+
+
+def compounds(text: str) -> list[str]:
+    """The joined form of every hyphenated compound in `text`: "notice and take-down" → ["takedown"]."""
+    if "-" not in text:
+        return []
+    return [fold(match.group().replace("-", "")) for match in COMPOUND.finditer(text)]
+
+
+def indexed_terms(text: str) -> list[str]:
+    """What the index holds of a text: its words and the joined form of its hyphenated compounds
+    (the query side splits and joins query words: engine.py)."""
+    return [*terms(text), *compounds(text)]

@@ -1,0 +1,74 @@
+"""The words of the codes a search document holds: each code's label and synonyms (vocabularies, as
+data in seed/vocabularies) and each country's names, so that "grooming", "CSAM", "takedown" or
+"France" find the initiatives classified under them whatever words their own text uses.
+
+Vocabularies are public, so these words reveal nothing: they say only how an initiative is
+classified, which every reader of it sees. They go into one searched field, `classifications`,
+ranked just after the title and never shown (`schema.INITIATIVES.unshown`): a hit highlights its own
+text, not a list of synonyms.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+import pycountry
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.vocabularies.models import VocabularyTerm
+
+# Classification scheme (InitiativeClassification.scheme) → vocabulary whose terms name its codes;
+# the initiative's status is named by `initiative-status`.
+VOCABULARY_SCHEMES = ("harm", "intervention-type", "mnr-capability", "target-group", "region")
+STATUS_VOCABULARY = "initiative-status"
+
+Words = Mapping[tuple[str, str], list[str]]  # (vocabulary, code) → label and synonyms
+
+
+async def vocabulary_words(*, session: AsyncSession) -> dict[tuple[str, str], list[str]]:
+    """Every classifying term's label and synonyms (a few hundred rows, read once per batch)."""
+    rows = (
+        await session.exec(
+            select(VocabularyTerm).where(col(VocabularyTerm.vocabulary).in_([*VOCABULARY_SCHEMES, STATUS_VOCABULARY]))
+        )
+    ).all()
+    return {(row.vocabulary, row.code): [row.label, *(row.synonyms or [])] for row in rows}
+
+
+def country_names(code: str) -> list[str]:
+    """A country's short, official and common names (ISO 3166-1). Not its code: "DE" or "AT" would
+    make every French "de" or English "at" a country."""
+    found = pycountry.countries.get(alpha_2=code)
+    if found is None:
+        return []
+    names = [getattr(found, a, None) for a in ("name", "official_name", "common_name")]
+    return [n for n in dict.fromkeys(names) if n]
+
+
+def words_of(
+    words: Words, *, status: str | None, codes: Mapping[str, Iterable[str]], countries: Sequence[str]
+) -> list[str]:
+    """The searched words of one initiative's codes (`codes`: scheme → codes), each text once."""
+    found: list[str] = []
+    if status:
+        found += words.get((STATUS_VOCABULARY, status), [])
+    for scheme in VOCABULARY_SCHEMES:
+        for code in sorted(codes.get(scheme, ())):
+            found += words.get((scheme, code), [code])
+    for country in sorted(countries):
+        found += country_names(country)
+    seen: set[str] = set()
+    kept = []
+    for text in found:
+        if text.casefold() not in seen:
+            seen.add(text.casefold())
+            kept.append(text)
+    return kept
+
+
+def by_initiative(rows: Iterable[tuple[int, str, str]]) -> defaultdict[int, defaultdict[str, list[str]]]:
+    """(initiative id, scheme, code) rows as initiative → scheme → codes."""
+    grouped: defaultdict[int, defaultdict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for initiative_id, scheme, code in rows:
+        grouped[initiative_id][scheme].append(code)
+    return grouped

@@ -1,0 +1,71 @@
+"""Compound words, as Meilisearch treats them: "takedown", "take-down" and "take down" find each other.
+
+The index holds every word and the joined form of hyphenated compounds (text.py). A query word then
+also matches, as Meilisearch's n-grams and split words do:
+- joined with the query word next to it: "take down" finds "takedown" (no typo);
+- split in two words that both are in one field: "takedown" finds "take down" (one typo, as
+  Meilisearch counts a split). The index keeps no word positions, so the two halves need only be in
+  the same field, not next to each other.
+"""
+
+from collections.abc import Sequence, Set as AbstractSet
+
+from pyroaring import BitMap
+
+from api.search.embedded.query_words import QueryWord
+
+# Letters in each half of a split word: shorter halves ("in" + "form") are mostly chance, since the
+# index cannot check that the two words are adjacent. Neither half may be a stop word either.
+MIN_HALF = 3
+
+
+def _postings(index: object, term: str) -> list[BitMap | None] | None:
+    return index.postings.get(term)  # type: ignore[attr-defined]
+
+
+def _forms(index: object, query: Sequence[str], i: int, stop_words: AbstractSet[str]) -> list[tuple[dict[str, int], list[BitMap | None], int]]:
+    """The joined and split forms of query word `i` the index has: (words matched, documents per
+    field, typos)."""
+    forms = []
+    neighbours = [query[i - 1] + query[i]] if i > 0 else []
+    neighbours += [query[i] + query[i + 1]] if i + 1 < len(query) else []
+    for joined in neighbours:
+        found = _postings(index, joined)
+        if found is not None:
+            forms.append(({joined: 0}, found, 0))
+    text = query[i]
+    for cut in range(MIN_HALF, len(text) - MIN_HALF + 1):
+        if text[:cut] in stop_words or text[cut:] in stop_words:
+            continue
+        head, tail = _postings(index, text[:cut]), _postings(index, text[cut:])
+        if head is None or tail is None:
+            continue
+        both = [h & t if h is not None and t is not None else None for h, t in zip(head, tail, strict=True)]
+        if any(both):
+            forms.append(({text[:cut]: 1, text[cut:]: 1}, both, 1))
+    return forms
+
+
+def widened(
+    index: object, words: Sequence[QueryWord], query: Sequence[str], stop_words: AbstractSet[str] = frozenset()
+) -> list[QueryWord]:
+    """`words` (one per query word in `query`), each also matching its joined and split forms."""
+    result = []
+    for i, word in enumerate(words):
+        forms = _forms(index, query, i, stop_words)
+        if not forms:  # the common case: nothing copied
+            result.append(word)
+            continue
+        matched = dict(word.matched)
+        by_typos = [BitMap(b) for b in word.by_typos]
+        by_field = [BitMap(b) for b in word.by_field]
+        for terms, per_field, typos in forms:
+            for term, cost in terms.items():
+                matched.setdefault(term, cost)
+            for position, documents in enumerate(per_field):
+                if documents:
+                    by_field[position] |= documents
+                    for level in range(typos, 3):
+                        by_typos[level] |= documents
+        result.append(QueryWord(word.word, word.is_prefix, matched, tuple(by_typos), tuple(by_field)))  # type: ignore[arg-type]
+    return result
