@@ -6,7 +6,7 @@ from alembic import op
 
 # The identifiers are stated once, here; branch labels and dependencies only when a migration has them.
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 
 
 def upgrade() -> None:

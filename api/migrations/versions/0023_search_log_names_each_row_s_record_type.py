@@ -10,7 +10,7 @@ from alembic import op
 
 # The identifiers are stated once, here; branch labels and dependencies only when a migration has them.
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 
 
 def upgrade() -> None:
