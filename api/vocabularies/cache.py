@@ -35,7 +35,16 @@ class TermCache:
     async def refresh_if_stale(self, *, session: AsyncSession) -> None:
         if time.monotonic() - self._loaded_at < self.ttl_seconds:
             return
-        rows = (await session.exec(select(VocabularyTerm))).all()
+        # Only the columns the cache keeps: a process starts (and reports itself not ready) on a database
+        # behind the code's migrations, which may lack columns added to the table since.
+        columns = (
+            VocabularyTerm.vocabulary,
+            VocabularyTerm.code,
+            VocabularyTerm.label,
+            VocabularyTerm.description,
+            VocabularyTerm.attributes,
+        )
+        rows = (await session.exec(select(*columns))).all()
         self._terms = {
             (row.vocabulary, row.code): CachedTerm(
                 row.vocabulary, row.code, row.label, row.description, dict(row.attributes or {})
