@@ -14,7 +14,7 @@ which ids this transaction logged (`session.info`), and forgets them when the tr
 any part of it (a savepoint) rolls back, so a row rolled back is written again.
 """
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from itertools import chain
 
 import sqlalchemy as sa
@@ -38,13 +38,15 @@ STATUS_VOCABULARY = "initiative-status"
 OUTBOX = SearchOutbox.__table__
 
 
-LOGGED = "coplab.search_logged"  # session.info: initiative ids this transaction has logged
+# session.info: what this transaction has logged: initiative ids, and (record type, id) pairs for the
+# evidence and best-practice indexes (api/search/record_outbox.py).
+LOGGED = "coplab.search_logged"
 
 
-def _not_yet_logged(session: Session, initiative_ids: Iterable[int]) -> list[int]:
-    """Those of these ids this transaction has not logged yet (in order, once each); they count as logged now."""
-    logged: set[int] = session.info.setdefault(LOGGED, set())
-    fresh = [i for i in dict.fromkeys(initiative_ids) if i not in logged]
+def not_yet_logged(session: Session, keys: Iterable[Hashable]) -> list:
+    """Those of these keys this transaction has not logged yet (in order, once each); they count as logged now."""
+    logged: set = session.info.setdefault(LOGGED, set())
+    fresh = [k for k in dict.fromkeys(keys) if k not in logged]
     logged.update(fresh)
     return fresh
 
@@ -65,16 +67,16 @@ def _forget_ended(session: Session, transaction: SessionTransaction) -> None:
 def enqueue(session: object, initiative_ids: Iterable[int]) -> None:
     """Queue these initiatives for reindexing in the session's transaction (sync or async session)."""
     sync: Session = getattr(session, "sync_session", session)  # type: ignore[assignment]
-    sync.add_all([SearchOutbox(initiative_id=i) for i in _not_yet_logged(sync, initiative_ids)])
+    sync.add_all([SearchOutbox(initiative_id=i) for i in not_yet_logged(sync, initiative_ids)])
 
 
-def _values(row: object, name: str) -> list[int]:
+def attribute_values(row: object, name: str) -> list[int]:
     """The attribute's current and previous values, read without loading anything."""
     history = inspect(row).attrs[name].history
     return [v for v in chain(history.added, history.unchanged, history.deleted) if v is not None]
 
 
-def _changed(row: object, names: Iterable[str]) -> bool:
+def changed(row: object, names: Iterable[str]) -> bool:
     attrs = inspect(row).attrs
     return any(attrs[name].history.has_changes() for name in names)
 
@@ -92,13 +94,13 @@ def affected(session: Session) -> tuple[set[int], set[int], set[int]]:
         elif isinstance(row, (InitiativeClassification, Participation, EvidenceAssessment)):
             if row in session.dirty and not session.is_modified(row):
                 continue
-            initiatives.update(_values(row, "initiative_id"))
+            initiatives.update(attribute_values(row, "initiative_id"))
         elif isinstance(row, Finding):
             if row in session.dirty and not session.is_modified(row):
                 continue
-            assessments.update(_values(row, "assessment_id"))
+            assessments.update(attribute_values(row, "assessment_id"))
         elif isinstance(row, Organisation) and row in session.dirty:
-            if row.id is not None and _changed(row, ORGANISATION_FIELDS):
+            if row.id is not None and changed(row, ORGANISATION_FIELDS):
                 organisations.add(row.id)
     return initiatives, assessments, organisations
 
@@ -109,7 +111,7 @@ def relabelled_terms(session: Session) -> set[tuple[str, str]]:
     return {
         (row.vocabulary, row.code)
         for row in session.dirty
-        if isinstance(row, VocabularyTerm) and _changed(row, TERM_FIELDS)
+        if isinstance(row, VocabularyTerm) and changed(row, TERM_FIELDS)
     }
 
 
@@ -158,7 +160,7 @@ def _enqueue_flushed(session: Session, _flush_context: object) -> None:
             unresolved.add(assessment_id)
     connection = session.connection()
     now = sa.literal(utcnow(), UTCDateTime())
-    fresh = _not_yet_logged(session, sorted(initiatives))
+    fresh = not_yet_logged(session, sorted(initiatives))
     if fresh:
         connection.execute(OUTBOX.insert(), [{"initiative_id": i, "enqueued_at": utcnow()} for i in fresh])
     if unresolved:

@@ -1,7 +1,8 @@
 """Change log rows for the evidence and best-practice indexes, written in the same transaction as the
 change, by a flush listener beside the initiatives' one (api/search/outbox.py, which imports this module so
-that both are registered wherever either could be needed) and with its rules: one
-row per record per transaction, forgotten when the transaction ends or a savepoint rolls back.
+that both are registered wherever either could be needed) and with its rules and its memory of what
+the transaction logged: one row per record per transaction, forgotten when the transaction ends or a
+savepoint rolls back.
 
 What makes a document stale: the assessment, its findings or its study (a correction) changing, and
 the practice or its classifications; an organisation's names or status, for the assessments it made
@@ -11,47 +12,23 @@ Publication (`publishRevision`) and withdrawal write these rows through the doma
 listener sees them as any other write.
 """
 
-from collections.abc import Iterable
 from itertools import chain
 
 import sqlalchemy as sa
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from api.core.db import UTCDateTime, utcnow
 from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.organisations.models import Organisation
 from api.practices.models import BestPractice, PracticeClassification
 from api.search.models import BEST_PRACTICE, EVIDENCE, SearchOutbox
+from api.search.outbox import attribute_values, changed, not_yet_logged
 
 # The organisation's columns these documents include: its names, and its status (whether listed).
 ORGANISATION_FIELDS = ("name", "acronym", "aliases", "status")
 
 OUTBOX = SearchOutbox.__table__
-LOGGED = "coplab.search_logged_records"  # session.info: (record type, id) pairs this transaction logged
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, _previous: object) -> None:
-    session.info.pop(LOGGED, None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_ended(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(LOGGED, None)
-
-
-def _fresh(session: Session, keys: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
-    logged: set[tuple[str, int]] = session.info.setdefault(LOGGED, set())
-    fresh = [k for k in dict.fromkeys(keys) if k not in logged]
-    logged.update(fresh)
-    return fresh
-
-
-def _values(row: object, name: str) -> list[int]:
-    history = inspect(row).attrs[name].history
-    return [v for v in chain(history.added, history.unchanged, history.deleted) if v is not None]
 
 
 def _written(session: Session, row: object) -> bool:
@@ -69,7 +46,7 @@ def _enqueue_records(session: Session, _flush_context: object) -> None:
                 keys.append((EVIDENCE, row.id))
         elif isinstance(row, Finding):
             if _written(session, row):
-                keys += [(EVIDENCE, i) for i in _values(row, "assessment_id")]
+                keys += [(EVIDENCE, i) for i in attribute_values(row, "assessment_id")]
         elif isinstance(row, Study):
             if row.id is not None and row in session.dirty and session.is_modified(row):
                 studies.add(row.id)
@@ -78,14 +55,14 @@ def _enqueue_records(session: Session, _flush_context: object) -> None:
                 keys.append((BEST_PRACTICE, row.id))
         elif isinstance(row, PracticeClassification):
             if _written(session, row):
-                keys += [(BEST_PRACTICE, i) for i in _values(row, "practice_id")]
+                keys += [(BEST_PRACTICE, i) for i in attribute_values(row, "practice_id")]
         elif isinstance(row, Organisation) and row in session.dirty:
-            if row.id is not None and any(inspect(row).attrs[n].history.has_changes() for n in ORGANISATION_FIELDS):
+            if row.id is not None and changed(row, ORGANISATION_FIELDS):
                 organisations.add(row.id)
     if not (keys or studies or organisations):
         return
     connection = session.connection()
-    fresh = _fresh(session, keys)
+    fresh = not_yet_logged(session, keys)
     if fresh:
         connection.execute(
             OUTBOX.insert(), [{"initiative_id": i, "record_type": kind, "enqueued_at": utcnow()} for kind, i in fresh]
