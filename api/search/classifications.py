@@ -8,7 +8,6 @@ ranked just after the title and never shown (`schema.INITIATIVES.unshown`): a hi
 text, not a list of synonyms.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 import pycountry
@@ -64,11 +63,3 @@ def words_of(
             seen.add(text.casefold())
             kept.append(text)
     return kept
-
-
-def by_initiative(rows: Iterable[tuple[int, str, str]]) -> defaultdict[int, defaultdict[str, list[str]]]:
-    """(initiative id, scheme, code) rows as initiative → scheme → codes."""
-    grouped: defaultdict[int, defaultdict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for initiative_id, scheme, code in rows:
-        grouped[initiative_id][scheme].append(code)
-    return grouped

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth.principal import ANONYMOUS
+from api.core.batches import codes_by_scheme
 from api.evidence.models import EvidenceAssessment
 from api.evidence.visibility import visible_on_readable_initiative
 from api.ratings.models import OutcomeRating
@@ -119,20 +120,20 @@ async def _build_batch(session: AsyncSession, ids: list[int]) -> tuple[list[dict
         ).all()
     )
 
-    codes = named.by_initiative(
-        (
-            await session.exec(
-                select(
-                    InitiativeClassification.initiative_id,
-                    InitiativeClassification.scheme,
-                    InitiativeClassification.code,
-                ).where(
-                    col(InitiativeClassification.initiative_id).in_(present),
-                    col(InitiativeClassification.scheme).in_([*CLASSIFIED, *named.VOCABULARY_SCHEMES]),
-                )
+    held_codes = (
+        await session.exec(
+            select(
+                InitiativeClassification.initiative_id,
+                InitiativeClassification.scheme,
+                InitiativeClassification.code,
+            ).where(
+                col(InitiativeClassification.initiative_id).in_(present),
+                col(InitiativeClassification.scheme).in_([*CLASSIFIED, *named.VOCABULARY_SCHEMES]),
             )
-        ).all()
-    )
+        )
+    ).all()
+    order = sorted(present)
+    codes = dict(zip(order, codes_by_scheme(order, held_codes, lambda row: row.initiative_id), strict=True))
     # The filterable fields' codes (harms, intervention types, countries) by initiative.
     classified = {
         initiative_id: {field: held.get(scheme, []) for scheme, field in CLASSIFIED.items()}
