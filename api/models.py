@@ -21,6 +21,7 @@ from api.oauth.models import (
 from api.organisations.models import Membership, NetworkMembership, Organisation, User
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.search import outbox as _outbox  # noqa: F401  (the listener that fills the search outbox)
+from api.search import record_outbox as _record_outbox  # noqa: F401  (the evidence and practices' one)
 from api.search.models import SearchLogState, SearchOutbox
 from api.reviews.models import Disagreement, ReviewAssignment, ReviewConflict, Reviewer, Revision
 from api.seeding.models import SeedRecord

@@ -7,19 +7,16 @@ The listener runs after the flush's statements (before the commit), not before t
 new initiative only has its id then; `session.new`, `dirty` and `deleted` and the attribute
 histories still describe what the flush wrote.
 
-One row per initiative per transaction is enough: a follower builds the document from the database
-as it is when it reads the row, after the commit. A write that flushes several times (a create
-flushes the initiative, then its classifications) logs the initiative once: the session remembers
-which ids this transaction logged (`session.info`), and forgets them when the transaction ends or
-any part of it (a savepoint) rolls back, so a row rolled back is written again.
+One row per initiative per transaction is enough (a create flushes the initiative, then its
+classifications, and logs it once): api/search/transaction_memory.py remembers what was logged.
 """
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from itertools import chain
 
 import sqlalchemy as sa
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from api.core.db import UTCDateTime, utcnow
@@ -27,6 +24,7 @@ from api.evidence.models import EvidenceAssessment, Finding
 from api.initiatives.models import Initiative, InitiativeClassification, Participation
 from api.organisations.models import Organisation
 from api.search.models import SearchOutbox
+from api.search.transaction_memory import attribute_values, changed, not_yet_logged
 from api.vocabularies.models import VocabularyTerm
 
 # The organisation's columns a search document includes (names, stakeholder type, whether listed).
@@ -38,47 +36,10 @@ STATUS_VOCABULARY = "initiative-status"
 OUTBOX = SearchOutbox.__table__
 
 
-# session.info: what this transaction has logged: initiative ids, and (record type, id) pairs for the
-# evidence and best-practice indexes (api/search/record_outbox.py).
-LOGGED = "coplab.search_logged"
-
-
-def not_yet_logged(session: Session, keys: Iterable[Hashable]) -> list:
-    """Those of these keys this transaction has not logged yet (in order, once each); they count as logged now."""
-    logged: set = session.info.setdefault(LOGGED, set())
-    fresh = [k for k in dict.fromkeys(keys) if k not in logged]
-    logged.update(fresh)
-    return fresh
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, _previous: object) -> None:
-    """A rollback, of the transaction or of a savepoint in it, may have taken rows with it."""
-    session.info.pop(LOGGED, None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_ended(session: Session, transaction: SessionTransaction) -> None:
-    """The next transaction logs afresh (a savepoint released keeps its rows in the transaction)."""
-    if transaction.parent is None:
-        session.info.pop(LOGGED, None)
-
-
 def enqueue(session: object, initiative_ids: Iterable[int]) -> None:
     """Queue these initiatives for reindexing in the session's transaction (sync or async session)."""
     sync: Session = getattr(session, "sync_session", session)  # type: ignore[assignment]
     sync.add_all([SearchOutbox(initiative_id=i) for i in not_yet_logged(sync, initiative_ids)])
-
-
-def attribute_values(row: object, name: str) -> list[int]:
-    """The attribute's current and previous values, read without loading anything."""
-    history = inspect(row).attrs[name].history
-    return [v for v in chain(history.added, history.unchanged, history.deleted) if v is not None]
-
-
-def changed(row: object, names: Iterable[str]) -> bool:
-    attrs = inspect(row).attrs
-    return any(attrs[name].history.has_changes() for name in names)
 
 
 def affected(session: Session) -> tuple[set[int], set[int], set[int]]:
@@ -197,6 +158,3 @@ def _enqueue_flushed(session: Session, _flush_context: object) -> None:
             OUTBOX.insert().from_select(["initiative_id", "enqueued_at"], sa.select(ids.c.initiative_id, now))
         )
 
-
-# The evidence and best-practice indexes' listener, registered wherever this one is.
-from api.search import record_outbox  # noqa: E402, F401

@@ -1,8 +1,7 @@
 """Change log rows for the evidence and best-practice indexes, written in the same transaction as the
-change, by a flush listener beside the initiatives' one (api/search/outbox.py, which imports this module so
-that both are registered wherever either could be needed) and with its rules and its memory of what
-the transaction logged: one row per record per transaction, forgotten when the transaction ends or a
-savepoint rolls back.
+change, by a flush listener beside the initiatives' one (api/search/outbox.py; api/models.py registers
+both) sharing its memory of what the transaction logged (api/search/transaction_memory.py): one row
+per record per transaction, forgotten when the transaction ends or a savepoint rolls back.
 
 What makes a document stale: the assessment, its findings or its study (a correction) changing, and
 the practice or its classifications; an organisation's names or status, for the assessments it made
@@ -23,7 +22,7 @@ from api.evidence.models import EvidenceAssessment, Finding, Study
 from api.organisations.models import Organisation
 from api.practices.models import BestPractice, PracticeClassification
 from api.search.models import BEST_PRACTICE, EVIDENCE, SearchOutbox
-from api.search.outbox import attribute_values, changed, not_yet_logged
+from api.search.transaction_memory import attribute_values, changed, not_yet_logged
 
 # The organisation's columns these documents include: its names, and its status (whether listed).
 ORGANISATION_FIELDS = ("name", "acronym", "aliases", "status")
