@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 import pycountry
 import sqlalchemy as sa
@@ -314,7 +315,10 @@ def _membership(axis: Axis, principal: Principal, facts: sa.Subquery, name: str)
         statement = select(facts.c.initiative_id, facts.c.outcome.label("code")).where(facts.c.outcome.is_not(None))
     else:  # STUDY_DESIGN
         statement = select(facts.c.initiative_id, facts.c.study_design.label("code"))
-    return statement.distinct().cte(name)
+    # A classification's key and an initiative's one lead organisation already make each pair unique.
+    if axis not in CLASSIFIED and axis is not Axis.STAKEHOLDER_TYPE:
+        statement = statement.distinct()
+    return statement.cte(name)
 
 
 def _fact_code(axis: Axis, principal: Principal, facts: sa.Subquery, statement: sa.Select, name: str):  # noqa: ANN202
@@ -378,36 +382,36 @@ async def _terms(session: AsyncSession, axes: Sequence[Axis]) -> dict[Axis, list
     return {axis: by_vocabulary[AXIS_VOCABULARY[axis]] if axis in AXIS_VOCABULARY else countries for axis in axes}
 
 
-async def _totals_and_as_of(
-    session: AsyncSession, principal: Principal, where: MapFilter
-) -> tuple[Totals, Totals, datetime | None]:
-    """Initiatives, studies and findings before and after the filter, and the newest change among the
-    readable records: one statement."""
-    all_ids, all_facts = _scoped_initiatives(principal, MapFilter(), "all_facts")
-    ids, facts = _scoped_initiatives(principal, where)
+def _counted(initiative_ids: sa.Select, rows: sa.Subquery) -> list[sa.ScalarSelect]:
+    return [
+        select(sa.func.count()).select_from(initiative_ids.subquery()).scalar_subquery(),
+        select(sa.func.count(sa.distinct(rows.c.study_id))).scalar_subquery(),
+        select(sa.func.count(sa.distinct(rows.c.finding_id))).scalar_subquery(),
+    ]
 
-    def counted(initiative_ids: sa.Select, rows: sa.Subquery) -> list[sa.ScalarSelect]:
-        return [
-            select(sa.func.count()).select_from(initiative_ids.subquery()).scalar_subquery(),
-            select(sa.func.count(sa.distinct(rows.c.study_id))).scalar_subquery(),
-            select(sa.func.count(sa.distinct(rows.c.finding_id))).scalar_subquery(),
-        ]
 
+async def unfiltered_totals(session: AsyncSession, principal: Principal) -> tuple[Totals, datetime | None]:
+    """Initiatives, studies and findings the caller may read, and the newest change among them: one
+    statement. They depend on the caller's scope and the data only, so every map of one scope and data
+    version shares them (`cached_map`)."""
+    ids, facts = _scoped_initiatives(principal, MapFilter(), "all_facts")
     newest = [
-        select(sa.func.max(Initiative.updated_at)).where(col(Initiative.id).in_(all_ids)).scalar_subquery(),
+        select(sa.func.max(Initiative.updated_at)).where(col(Initiative.id).in_(ids)).scalar_subquery(),
         select(sa.func.max(EvidenceAssessment.updated_at))
-        .where(visible_on_readable_initiative(principal), col(EvidenceAssessment.initiative_id).in_(all_ids))
+        .where(visible_on_readable_initiative(principal), col(EvidenceAssessment.initiative_id).in_(ids))
         .scalar_subquery(),
         select(sa.func.max(OutcomeRating.computed_at))
-        .where(ratings.visible_condition(principal), col(OutcomeRating.initiative_id).in_(all_ids))
+        .where(ratings.visible_condition(principal), col(OutcomeRating.initiative_id).in_(ids))
         .scalar_subquery(),
     ]
-    # Without a filter, the filtered totals are the totals: not counted twice.
-    filtered = counted(ids, facts) if where.given else []
-    values = (await session.exec(select(*counted(all_ids, all_facts), *filtered, *newest))).one()
-    stamps = [_as_datetime(v) for v in values[3 + len(filtered) :] if v is not None]
-    totals = Totals(*values[0:3])
-    return totals, Totals(*values[3:6]) if where.given else totals, max(stamps) if stamps else None
+    values = (await session.exec(select(*_counted(ids, facts), *newest))).one()
+    stamps = [_as_datetime(v) for v in values[3:] if v is not None]
+    return Totals(*values[:3]), max(stamps) if stamps else None
+
+
+async def _filtered_totals(session: AsyncSession, principal: Principal, where: MapFilter) -> Totals:
+    ids, facts = _scoped_initiatives(principal, where)
+    return Totals(*(await session.exec(select(*_counted(ids, facts)))).one())
 
 
 def _as_datetime(value: object) -> datetime:
@@ -429,8 +433,10 @@ async def compute(
     synthesis_min_studies: int,
     synthesis_years: int,
     today: date,
+    unfiltered: tuple[Totals, datetime | None] | None = None,
 ) -> EvidenceMap:
-    """The map, by four statements (five with the rating layer) whatever the number of terms."""
+    """The map, by four statements (five with the rating layer; one fewer when `unfiltered` gives the
+    scope's totals and as-of time, or no filter is given) whatever the number of terms."""
     terms = await _terms(session, [rows, columns])
     ids, facts = _scoped_initiatives(principal, where)
     cells = {(r, c): Cell(row=r, column=c) for r, _ in terms[rows] for c, _ in terms[columns]}
@@ -438,18 +444,20 @@ async def compute(
     # Initiatives per cell, and those of them with no readable assessment at all.
     row_member = _membership(rows, principal, facts, "row_member")
     column_member = _membership(columns, principal, facts, "column_member")
-    filtered = ids.cte("filtered")
-    # A correlated EXISTS per initiative rides the index on evidence_assessment.initiative_id; a join
-    # to the set of initiatives with evidence made SQLite scan that set for every initiative.
+    # A correlated EXISTS per initiative rides the index on evidence_assessment.initiative_id (a join
+    # to the set of initiatives with evidence made SQLite scan that set for every initiative), once per
+    # initiative rather than once per cell it falls in.
     has_evidence = sa.exists().where(
-        EvidenceAssessment.initiative_id == filtered.c.id, visible_on_readable_initiative(principal)
+        EvidenceAssessment.initiative_id == Initiative.id, visible_on_readable_initiative(principal)
     )
+    filtered = ids.add_columns(sa.case((has_evidence, 0), else_=1).label("without_evidence")).cte("filtered")
+    # Each (initiative, row term, column term) is one joined row: both memberships are distinct pairs.
     statement = (
         select(
             row_member.c.code,
             column_member.c.code,
-            sa.func.count(sa.distinct(filtered.c.id)),
-            sa.func.count(sa.distinct(sa.case((~has_evidence, filtered.c.id)))),
+            sa.func.count(),
+            sa.func.sum(filtered.c.without_evidence),
         )
         .select_from(filtered)
         .join(row_member, row_member.c.initiative_id == filtered.c.id)
@@ -458,7 +466,7 @@ async def compute(
     )
     for r, c, count, without in (await session.exec(statement)).all():
         if (cell := cells.get((r, c))) is not None:
-            cell.initiatives, cell.initiatives_without_evidence = count, without
+            cell.initiatives, cell.initiatives_without_evidence = count, int(without)
 
     # Evidence per cell: studies (each once per cell), findings, designs, independence, dates.
     statement = select().select_from(facts)
@@ -530,7 +538,9 @@ async def compute(
 
     for cell in cells.values():
         cell.gap = gap_of(cell, synthesis_min_studies)
-    totals, filtered_totals, as_of = await _totals_and_as_of(session, principal, where)
+    totals, as_of = unfiltered or await unfiltered_totals(session, principal)
+    # Without a filter, the filtered totals are the totals: not counted twice.
+    filtered_totals = await _filtered_totals(session, principal, where) if where.given else totals
     scope, organisation_id = scope_of(principal)
     return EvidenceMap(
         rows=rows,
@@ -609,28 +619,38 @@ async def data_version(session: AsyncSession) -> str:
     return hashlib.sha256("|".join(str(v) for v in values).encode()).hexdigest()
 
 
-class MapCache:
-    """Computed maps of this process, by (axes, layer, filter, thresholds, day, caller's scope, data
-    version); the least recently used go first."""
-
-    def __init__(self, size: int = 256) -> None:
+class _LeastRecentlyUsed:
+    def __init__(self, size: int) -> None:
         self.size = size
-        self._maps: OrderedDict[tuple, EvidenceMap] = OrderedDict()
+        self._values: OrderedDict[tuple, Any] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._maps)
+        return len(self._values)
 
-    def get(self, key: tuple) -> EvidenceMap | None:
-        found = self._maps.get(key)
+    def get(self, key: tuple) -> Any:  # noqa: ANN401  (what `put` stored under the key)
+        found = self._values.get(key)
         if found is not None:
-            self._maps.move_to_end(key)
+            self._values.move_to_end(key)
         return found
 
-    def put(self, key: tuple, value: EvidenceMap) -> None:
-        self._maps[key] = value
-        self._maps.move_to_end(key)
-        while len(self._maps) > self.size:
-            self._maps.popitem(last=False)
+    def put(self, key: tuple, value: object) -> None:
+        self._values[key] = value
+        self._values.move_to_end(key)
+        while len(self._values) > self.size:
+            self._values.popitem(last=False)
+
+
+class MapCache:
+    """Computed maps of this process, by (axes, layer, filter, thresholds, day, caller's scope, data
+    version), and each scope's unfiltered totals and as-of time by (scope, data version), which every
+    map of that scope and version shares; the least recently used go first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.maps = _LeastRecentlyUsed(size)
+        self.totals = _LeastRecentlyUsed(size)
+
+    def __len__(self) -> int:
+        return len(self.maps)
 
 
 async def cached_map(
@@ -647,12 +667,14 @@ async def cached_map(
 ) -> EvidenceMap:
     """The map from the cache when the data have not changed since it was computed; arguments are valid."""
     today = date.today()
-    key = (
-        rows, columns, layer, where, synthesis_min_studies, synthesis_years, today,
-        _scope_key(principal), await data_version(session),
-    )
-    if (found := cache.get(key)) is not None:
+    scope_and_version = (_scope_key(principal), await data_version(session))
+    key = (rows, columns, layer, where, synthesis_min_studies, synthesis_years, today, *scope_and_version)
+    if (found := cache.maps.get(key)) is not None:
         return found
+    unfiltered = cache.totals.get(scope_and_version)
+    if unfiltered is None:
+        unfiltered = await unfiltered_totals(session, principal)
+        cache.totals.put(scope_and_version, unfiltered)
     computed = await compute(
         session=session,
         principal=principal,
@@ -663,8 +685,9 @@ async def cached_map(
         synthesis_min_studies=synthesis_min_studies,
         synthesis_years=synthesis_years,
         today=today,
+        unfiltered=unfiltered,
     )
-    cache.put(key, computed)
+    cache.maps.put(key, computed)
     return computed
 
 

@@ -220,6 +220,22 @@ def test_bad_arguments_are_named_and_nothing_is_cached(app, client, variables, p
     assert len(service.cache_of(app.state)) == cached
 
 
+def test_maps_of_one_scope_and_data_version_share_their_unfiltered_totals(app, client, make, db) -> None:  # noqa: ANN001
+    lead, assessor = make.organisation("lead"), make.organisation("assessor")
+    initiative = make.initiative(lead, "Hotline")
+    classify(db, initiative, "intervention-type", "RPT-HOT")
+    make.assessment(initiative, assessor, "Trial", ratings=["EFFECTIVE"])
+    with sql_statements(app) as first:
+        alone = evidence_map(client, rows="INTERVENTION_TYPE", columns="REGION")
+    with sql_statements(app) as second:
+        shared = evidence_map(client, rows="INTERVENTION_TYPE", columns="HARM")
+    assert len(second) == len(first) - 1  # the totals statement is not run again
+    assert shared["unfilteredTotals"] == alone["unfilteredTotals"] == {"initiatives": 1, "studies": 1, "findings": 1}
+    assert shared["asOf"] == alone["asOf"]
+    classify(db, make.initiative(lead, "Another"), "intervention-type", "BLK")
+    assert evidence_map(client, rows="INTERVENTION_TYPE", columns="HARM")["unfilteredTotals"]["initiatives"] == 2
+
+
 def test_the_cache_answers_again_until_the_data_change(app, client, make, db) -> None:  # noqa: ANN001
     lead = make.organisation("lead")
     evidence_map(client)
@@ -239,6 +255,7 @@ def test_statements_do_not_grow_with_the_terms(app, client, make, db) -> None:  
         make.assessment(initiative, assessor, f"Trial {n}", ratings=["EFFECTIVE", "PROMISING"])
     counts = []
     for rows, columns in (("REGION", "HARM"), ("COUNTRY", "OUTCOME")):  # 8 x 10 terms, then 249 x 16
+        app.state.evidence_maps = service.MapCache()  # each computed whole, shared totals included
         with sql_statements(app) as statements:
             evidence_map(client, rows=rows, columns=columns, layer="RATING")
         counts.append(len(statements))
