@@ -12,7 +12,7 @@ from api.core.visibility import Visibility
 class Study(AuditColumns, table=True):
     """A report of research: what several organisations' assessments can code, each in its own way."""
 
-    # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+    # The newest change, read by the evidence map's data version (api/maps/cache.py), by index.
     __table_args__ = (sa.Index("ix_study_updated_at", "updated_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,7 +44,7 @@ class EvidenceAssessment(AuditColumns, table=True):
     """One organisation's coding of one study, as evidence about one initiative."""
 
     __tablename__ = "evidence_assessment"
-    # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+    # The newest change, read by the evidence map's data version (api/maps/cache.py), by index.
     __table_args__ = (sa.Index("ix_evidence_assessment_updated_at", "updated_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,7 +66,7 @@ class EvidenceAssessment(AuditColumns, table=True):
 class Finding(AuditColumns, table=True):
     """What one assessment found for one outcome, with what the rating rules need to weigh it."""
 
-    # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+    # The newest change, read by the evidence map's data version (api/maps/cache.py), by index.
     __table_args__ = (sa.Index("ix_finding_updated_at", "updated_at"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -21,7 +21,7 @@ CLASSIFICATION_SCHEMES = (
 
 
 class Initiative(AuditColumns, table=True):
-    # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+    # The newest change, read by the evidence map's data version (api/maps/cache.py), by index.
     __table_args__ = (
         sa.Index("ix_initiative_visible_order", "deleted_at", "updated_at", "id"),
         sa.Index("ix_initiative_updated_at", "updated_at"),
@@ -65,7 +65,7 @@ class InitiativeClassification(SQLModel, table=True):
 class Participation(AuditColumns, table=True):
     __table_args__ = (
         sa.UniqueConstraint("initiative_id", "organisation_id", "role", name="uq_participation_initiative_org_role"),
-        # The newest change, read by the evidence map's data version (api/maps/service.py), by index.
+        # The newest change, read by the evidence map's data version (api/maps/cache.py), by index.
         sa.Index("ix_participation_updated_at", "updated_at"),
     )
 

@@ -8,6 +8,7 @@ from api.core.errors import ErrorCode
 from api.graphql.context import Info
 from api.graphql.filter_codes import FilterCodes
 from api.maps import service
+from api.maps.cache import cache_of, cached_map
 from api.maps.types import EvidenceMap, MapAxis, MapLayer
 
 
@@ -99,10 +100,10 @@ class Query:
         )
         principal = info.context.principal
         async with info.context.loaders.lock:  # one statement at a time on the request's session
-            found = await service.cached_map(
+            found = await cached_map(
                 session=info.context.session,
                 principal=principal,
-                cache=service.cache_of(info.context.request.app.state),
+                cache=cache_of(info.context.request.app.state),
                 rows=rows,
                 columns=columns,
                 where=where,

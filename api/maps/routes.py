@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from api.auth.principal import ANONYMOUS
 from api.exports.formats import csv_cell, json_value
 from api.maps import service
+from api.maps.cache import cache_of, cached_map
 
 CACHE_CONTROL = "no-cache"
 AXES = {axis.value.lower().replace("_", "-"): axis for axis in service.Axis}
@@ -93,10 +94,10 @@ def maps_router() -> APIRouter:
                 404, detail=f"no such map: ask for ROWSxCOLUMNS.json or .csv, two different axes of {', '.join(AXES)}"
             )
         async with request.app.state.session_factory() as session:
-            found = await service.cached_map(
+            found = await cached_map(
                 session=session,
                 principal=ANONYMOUS,
-                cache=service.cache_of(request.app.state),
+                cache=cache_of(request.app.state),
                 rows=AXES[rows],
                 columns=AXES[columns],
                 where=service.MapFilter(),

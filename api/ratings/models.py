@@ -22,7 +22,7 @@ class OutcomeRating(SQLModel, table=True):
         sa.UniqueConstraint("practice_id", "outcome", name="uq_outcome_rating_practice"),
         sa.CheckConstraint("(initiative_id IS NULL) <> (practice_id IS NULL)", name="one_subject"),
         sa.Index("ix_outcome_rating_rating", "rating", "certainty"),
-        # The newest computation, read by the evidence map's data version (api/maps/service.py), by index.
+        # The newest computation, read by the evidence map's data version (api/maps/cache.py), by index.
         sa.Index("ix_outcome_rating_computed_at", "computed_at"),
     )
 

@@ -12,6 +12,7 @@ from api.core.db import utcnow
 from api.core.settings import PROJECT_ROOT
 from api.initiatives.models import InitiativeClassification
 from api.maps import service
+from api.maps.cache import MapCache, cache_of
 from tests.factories import gid, graphql
 from tests.factories.graphql_calls import sql_statements
 from tests.seed.test_seed_command import seeded
@@ -210,14 +211,14 @@ BAD = [
 @pytest.mark.parametrize(("variables", "path"), BAD)
 def test_bad_arguments_are_named_and_nothing_is_cached(app, client, variables, path) -> None:  # noqa: ANN001
     evidence_map(client)  # the cache exists, holding one map
-    cached = len(service.cache_of(app.state))
+    cached = len(cache_of(app.state))
     body = graphql(client, MAP, {"rows": "INTERVENTION_TYPE", "columns": "OUTCOME", **variables})
     assert body["data"] is None
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert [p["field"] for p in error["extensions"]["problems"]] == [path]
     assert ".".join(path[:1]) in error["message"]
-    assert len(service.cache_of(app.state)) == cached
+    assert len(cache_of(app.state)) == cached
 
 
 def test_maps_of_one_scope_and_data_version_share_their_unfiltered_totals(app, client, make, db) -> None:  # noqa: ANN001
@@ -240,11 +241,11 @@ def test_the_cache_answers_again_until_the_data_change(app, client, make, db) ->
     lead = make.organisation("lead")
     evidence_map(client)
     evidence_map(client)
-    assert len(service.cache_of(app.state)) == 1
+    assert len(cache_of(app.state)) == 1
     classify(db, make.initiative(lead, "New"), "intervention-type", "RPT-HOT")
     assert evidence_map(client, rows="INTERVENTION_TYPE", columns="REGION")["filteredTotals"]["initiatives"] == 1
     evidence_map(client)
-    assert len(service.cache_of(app.state)) == 3
+    assert len(cache_of(app.state)) == 3
 
 
 def test_statements_do_not_grow_with_the_terms(app, client, make, db) -> None:  # noqa: ANN001
@@ -255,7 +256,7 @@ def test_statements_do_not_grow_with_the_terms(app, client, make, db) -> None:  
         make.assessment(initiative, assessor, f"Trial {n}", ratings=["EFFECTIVE", "PROMISING"])
     counts = []
     for rows, columns in (("REGION", "HARM"), ("COUNTRY", "OUTCOME")):  # 8 x 10 terms, then 249 x 16
-        app.state.evidence_maps = service.MapCache()  # each computed whole, shared totals included
+        app.state.evidence_maps = MapCache()  # each computed whole, shared totals included
         with sql_statements(app) as statements:
             evidence_map(client, rows=rows, columns=columns, layer="RATING")
         counts.append(len(statements))
