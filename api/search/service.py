@@ -13,6 +13,9 @@ from api.core.settings import Settings
 from api.search.access import access_filter
 from api.search.backend import MatchingStrategy, SearchBackend, SearchRequest, SearchResult, SortField
 from api.search.filters import Filter, all_of, to_meilisearch
+from api.search.models import BEST_PRACTICE, EVIDENCE
+from api.search.record_access import evidence_access_filter, practice_access_filter
+from api.search.record_schemas import index_uid
 
 HIGHLIGHTED = ("title", "summary", "organisations")
 CROPPED = ("description",)
@@ -28,11 +31,13 @@ class Search:
 
 @dataclass(frozen=True)
 class TenantToken:
-    """A Meilisearch tenant token whose search rules are the caller's access filter."""
+    """A Meilisearch tenant token whose search rules are the caller's access filter of each index."""
 
     token: str
     url: str
-    index_uid: str
+    index_uid: str  # initiatives
+    evidence_index_uid: str
+    best_practices_index_uid: str
     expires_at: datetime
 
 
@@ -69,22 +74,32 @@ async def search(
 
 
 def tenant_token(*, principal: Principal, settings: Settings) -> TenantToken | None:
-    """A short-lived tenant token, limited to what `principal` may see; None unless the Lab runs
-    Meilisearch with a search key configured."""
+    """A short-lived tenant token for the three indexes (initiatives, evidence assessments, best
+    practices), each limited by its own access filter to what `principal` may see; None unless the
+    Lab runs Meilisearch with a search key configured."""
     from api.search.meilisearch_backend import tenant_token as sign
 
     if not (settings.meilisearch_url and settings.meilisearch_search_key and settings.meilisearch_search_key_uid):
         return None
     lifetime = settings.search_token_seconds
+    initiatives = settings.search_index_uid
+    evidence, practices = index_uid(initiatives, EVIDENCE), index_uid(initiatives, BEST_PRACTICE)
+    # Every index the token names carries its filter: an index left out cannot be searched with it.
+    rules = {
+        initiatives: to_meilisearch(access_filter(principal)),
+        evidence: to_meilisearch(evidence_access_filter(principal)),
+        practices: to_meilisearch(practice_access_filter(principal)),
+    }
     return TenantToken(
         token=sign(
-            search_rules_filter=to_meilisearch(access_filter(principal)),
+            search_rules=rules,
             expires_in_seconds=lifetime,
             api_key=settings.meilisearch_search_key,
             api_key_uid=settings.meilisearch_search_key_uid,
-            index_uid=settings.search_index_uid,
         ),
         url=settings.meilisearch_url,
-        index_uid=settings.search_index_uid,
+        index_uid=initiatives,
+        evidence_index_uid=evidence,
+        best_practices_index_uid=practices,
         expires_at=datetime.now(UTC) + timedelta(seconds=lifetime),
     )
