@@ -3,9 +3,10 @@
 The index holds every word and the joined form of hyphenated compounds (text.py). A query word then
 also matches, as Meilisearch's n-grams and split words do:
 - joined with the query word next to it: "take down" finds "takedown" (no typo);
-- split in two words that both are in one field: "takedown" finds "take down" (one typo, as
-  Meilisearch counts a split). The index keeps no word positions, so the two halves need only be in
-  the same field, not next to each other.
+- split in two words next to each other in one field: "takedown" finds "take down" (one typo, as
+  Meilisearch counts a split), not "take the case down". The index keeps no word positions, so the
+  documents holding both halves in one field are read back and checked for the two words side by
+  side (Meilisearch matches a split as a phrase, the same).
 """
 
 from collections.abc import Sequence, Set as AbstractSet
@@ -13,10 +14,25 @@ from collections.abc import Sequence, Set as AbstractSet
 from pyroaring import BitMap
 
 from api.search.embedded.query_words import QueryWord
+from api.search.embedded.text import terms
 
-# Letters in each half of a split word: shorter halves ("in" + "form") are mostly chance, since the
-# index cannot check that the two words are adjacent. Neither half may be a stop word either.
+# Letters in each half of a split word: shorter halves ("in" + "form") would mean reading back many
+# documents to find them apart, and are rarely meant. Neither half may be a stop word either.
 MIN_HALF = 3
+
+
+def _side_by_side(index: object, documents: BitMap, field: str, head: str, tail: str) -> BitMap:
+    """Those of `documents` whose `field` has `head` immediately followed by `tail` (the index keeps
+    no positions: the documents are unpacked, which is why splits are tried only on rare pairs)."""
+    kept = BitMap()
+    for number in documents:
+        values = index.document(number).get(field)  # type: ignore[attr-defined]
+        for value in values if isinstance(values, (list, tuple)) else [values]:
+            words = terms(str(value)) if value is not None else []
+            if any(a == head and b == tail for a, b in zip(words, words[1:])):
+                kept.add(number)
+                break
+    return kept
 
 
 def _postings(index: object, term: str) -> list[BitMap | None] | None:
@@ -40,7 +56,11 @@ def _forms(index: object, query: Sequence[str], i: int, stop_words: AbstractSet[
         head, tail = _postings(index, text[:cut]), _postings(index, text[cut:])
         if head is None or tail is None:
             continue
-        both = [h & t if h is not None and t is not None else None for h, t in zip(head, tail, strict=True)]
+        fields = index.schema.searchable  # type: ignore[attr-defined]
+        both = [
+            _side_by_side(index, h & t, fields[p], text[:cut], text[cut:]) if h is not None and t is not None else None
+            for p, (h, t) in enumerate(zip(head, tail, strict=True))
+        ]
         if any(both):
             forms.append(({text[:cut]: 1, text[cut:]: 1}, both, 1))
     return forms

@@ -75,6 +75,23 @@ def test_joined_hyphenated_and_split_forms_find_each_other(compounds, query: str
     assert set(ids(search(compounds, query, matching_strategy=ALL))) == {"hyphen", "joined", "split"}
 
 
+def test_a_split_query_word_needs_its_halves_side_by_side(engine) -> None:  # noqa: ANN001
+    """"takedown" split is the phrase "take down": the two words apart in a field, or in the other
+    order, are not a match of it (Meilisearch's split words are phrases; the embedded engine checks
+    adjacency in the document's text)."""
+    index(
+        engine,
+        [
+            initiative("split", title="Take down orders"),
+            initiative("apart", title="Take the reports of abuse down"),
+            initiative("reversed", title="Down take"),
+            initiative("fields", title="Take action", summary="Bring abuse down."),
+        ],
+    )
+    assert ids(search(engine, "takedown", matching_strategy=ALL)) == ["split"]
+    assert ids(search(engine, "takedown", matching_strategy=LAST)) == ["split"]
+
+
 # --- stop words ------------------------------------------------------------------------------------
 
 
