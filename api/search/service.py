@@ -11,14 +11,25 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.principal import Principal
 from api.core.settings import Settings
 from api.search.access import access_filter
-from api.search.backend import MatchingStrategy, SearchBackend, SearchRequest, SearchResult, SortField
+from api.search.backend import (
+    LIST_SEPARATOR,
+    MatchingStrategy,
+    MatchRange,
+    SearchBackend,
+    SearchRequest,
+    SearchResult,
+    Snippet,
+    SortField,
+)
 from api.search.filters import Filter, all_of, to_meilisearch
 from api.search.models import BEST_PRACTICE, EVIDENCE
 from api.search.record_access import evidence_access_filter, practice_access_filter
 from api.search.record_schemas import index_uid
 
-HIGHLIGHTED = ("title", "summary", "organisations")
+HIGHLIGHTED = ("title", "summary", "organisations", "classifications")
 CROPPED = ("description",)
+# Shown only as the items a query word matched: the codes (label and synonyms) that made a hit.
+MATCHED_ITEMS_ONLY = ("classifications",)
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,25 @@ async def search(
     )
     # Engines are synchronous (in-process work or HTTP): keep the event loop free meanwhile.
     return Search(request=request, result=await run_in_threadpool(backend.search, request))
+
+
+def matched_items(snippet: Snippet) -> Snippet | None:
+    """Of a list field's snippet (items joined by `LIST_SEPARATOR`), only the items a match is in,
+    joined the same way with their ranges moved along; None when nothing matched. Engine-agnostic:
+    both engines give a list field as one snippet of its joined items."""
+    kept: list[str] = []
+    ranges: list[MatchRange] = []
+    start, length = 0, 0  # where the current item starts in the snippet; characters kept so far
+    for item in snippet.text.split(LIST_SEPARATOR):
+        end = start + len(item)
+        inside = [m for m in snippet.matches if start <= m.start < end]
+        if inside:
+            offset = length + (len(LIST_SEPARATOR) if kept else 0)
+            ranges += [MatchRange(offset + m.start - start, min(m.length, end - m.start)) for m in inside]
+            kept.append(item)
+            length = offset + len(item)
+        start = end + len(LIST_SEPARATOR)
+    return Snippet(LIST_SEPARATOR.join(kept), tuple(ranges)) if kept else None
 
 
 def tenant_token(*, principal: Principal, settings: Settings) -> TenantToken | None:
