@@ -9,6 +9,7 @@ also matches, as Meilisearch's n-grams and split words do:
   side (Meilisearch matches a split as a phrase, the same).
 """
 
+import re
 from collections.abc import Sequence, Set as AbstractSet
 
 from pyroaring import BitMap
@@ -22,14 +23,33 @@ MIN_HALF = 3
 
 
 def _side_by_side(index: object, documents: BitMap, field: str, head: str, tail: str) -> BitMap:
-    """Those of `documents` whose `field` has `head` immediately followed by `tail` (the index keeps
-    no positions: the documents are unpacked, which is why splits are tried only on rare pairs)."""
+    """Of `documents` (every one holding both words in `field`), those whose `field` has `head`
+    immediately followed by `tail`. The index keeps no positions, so the documents are read back
+    (unpacked): about 25 µs each, which is why splits are tried only with halves of 3 letters or
+    more; the answer is kept until the next write (`Index.adjacent_pairs`; searches and writes hold
+    the engine's lock, so it is never stale)."""
+    cached = index.adjacent_pairs.get((field, head, tail))  # type: ignore[attr-defined]
+    if cached is None:
+        cached = _read_back(index, documents, field, head, tail)
+        index.adjacent_pairs[(field, head, tail)] = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _read_back(index: object, documents: BitMap, field: str, head: str, tail: str) -> BitMap:
     kept = BitMap()
+    # ASCII text (most of it) is searched for the pair as lower-cased text, without listing its words:
+    # the two words with only separators between (as `text.WORD` splits), neither part of a longer word.
+    pair = re.compile(rf"(?<![^\W_]){re.escape(head)}[\W_]+{re.escape(tail)}(?![^\W_])")
     for number in documents:
         values = index.document(number).get(field)  # type: ignore[attr-defined]
         for value in values if isinstance(values, (list, tuple)) else [values]:
-            words = terms(str(value)) if value is not None else []
-            if any(a == head and b == tail for a, b in zip(words, words[1:])):
+            text = "" if value is None else str(value)
+            if text.isascii():
+                found = pair.search(text.lower()) is not None
+            else:
+                words = terms(text)
+                found = any(a == head and b == tail for a, b in zip(words, words[1:]))
+            if found:
                 kept.add(number)
                 break
     return kept
