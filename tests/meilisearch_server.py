@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from api.core.settings import Settings
+from api.search.record_schemas import SCHEMAS, index_uid as record_index_uid
 from tests.server import free_port
 
 URL_VARIABLE = "COPLAB_TEST_MEILISEARCH_URL"
@@ -69,8 +70,9 @@ class MeilisearchServer:
                     _wait_for_task(client, task)
 
     def create_search_key(self, index_uid: str) -> tuple[str, str]:
-        """A search-only API key for `index_uid`, made with the master key: (key, uid)."""
-        return self.create_key(["search"], [index_uid])
+        """A search-only API key for the initiatives index `index_uid` and its evidence and best-practice
+        indexes, as docs/search.md tells operators to make it, made with the master key: (key, uid)."""
+        return self.create_key(["search"], [index_uid, *(record_index_uid(index_uid, kind) for kind in SCHEMAS)])
 
     def create_api_key(self) -> tuple[str, str]:
         """The key coplab's processes use, as docs/search.md tells operators to make it: (key, uid).

@@ -235,7 +235,7 @@ LIST_BOUNDS = {
 SEARCH_LISTS = {
     "SearchInitiativesResult.facetDistribution": 6,  # one per `SearchFacet`, each counted once
     "FacetDistribution.values": 300,  # Meilisearch's maxValuesPerFacet (the embedded engine: 100)
-    "SearchHit.highlights": 4,  # title, summary, organisations, description
+    "SearchHit.highlights": 5,  # title, summary, organisations, description, classifications
     "SearchEvidenceResult.facetDistribution": 5,  # one per `EvidenceSearchFacet`
     "SearchBestPracticesResult.facetDistribution": 3,  # one per `BestPracticeSearchFacet`
     "EvidenceFacetDistribution.values": 300,

@@ -4,8 +4,9 @@ data in seed/vocabularies) and each country's names, so that "grooming", "CSAM",
 
 Vocabularies are public, so these words reveal nothing: they say only how an initiative is
 classified, which every reader of it sees. They go into one searched field, `classifications`,
-ranked just after the title and never shown (`schema.INITIATIVES.unshown`): a hit highlights its own
-text, not a list of synonyms.
+ranked just after the title, one item per code; a hit shows only the items a query word matched
+(`service.matched_items`), so a search for "luring" marks "child luring" beside "Online solicitation
+of children for sexual purposes", not the whole list.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,22 +45,27 @@ def country_names(code: str) -> list[str]:
     return [n for n in dict.fromkeys(names) if n]
 
 
+def term_text(words: Sequence[str]) -> str:
+    """One code as one item of `classifications`: its label, then its synonyms ("Sexual extortion of
+    children: sextortion, sexual extortion"), so that a highlight of the item shows the matched
+    synonym beside the label it stands for. Synonyms equal to the label (ignoring case) are left out."""
+    label, *synonyms = words
+    others = [w for w in dict.fromkeys(synonyms) if w.casefold() != label.casefold()]
+    return f"{label}: {', '.join(others)}" if others else label
+
+
 def words_of(
     words: Words, *, status: str | None, codes: Mapping[str, Iterable[str]], countries: Sequence[str]
 ) -> list[str]:
-    """The searched words of one initiative's codes (`codes`: scheme → codes), each text once."""
-    found: list[str] = []
-    if status:
-        found += words.get((STATUS_VOCABULARY, status), [])
+    """The searched words of one initiative's codes (`codes`: scheme → codes): one item per code
+    (`term_text`) and per country (its names), each item once."""
+    found: list[list[str]] = []
+    if status and (status_words := words.get((STATUS_VOCABULARY, status))):
+        found.append(status_words)
     for scheme in VOCABULARY_SCHEMES:
         for code in sorted(codes.get(scheme, ())):
-            found += words.get((scheme, code), [code])
+            found.append(words.get((scheme, code), [code]))
     for country in sorted(countries):
-        found += country_names(country)
-    seen: set[str] = set()
-    kept = []
-    for text in found:
-        if text.casefold() not in seen:
-            seen.add(text.casefold())
-            kept.append(text)
-    return kept
+        if names := country_names(country):
+            found.append(names)
+    return list(dict.fromkeys(term_text(item) for item in found))

@@ -41,6 +41,13 @@ def _record_backends() -> dict[str, "SearchBackend"]:
 
 # Each record index's progress bar.
 RECORD_LABELS = {"evidence": "evidence assessments", "best_practice": "best practices"}
+INDEX_LABELS = {"initiatives": "initiatives", **RECORD_LABELS}
+
+
+def _digests(digests: dict[str, str] | None) -> str:
+    if not digests:
+        return "none named"
+    return ", ".join(f"{INDEX_LABELS.get(kind, kind)} {digest}" for kind, digest in digests.items())
 
 
 @search_app.command("worker")
@@ -158,15 +165,17 @@ def search_check(
 
     Exits 1 when they differ. With Meilisearch this checks the index every server searches. The
     embedded engine's index lives in each API process: this builds one here and checks it, and with
-    --server compares each running server's index with it by digest (equal digests, equal documents;
-    compare while no writes are under way, or a server may be a few changes ahead or behind)."""
+    --server compares each running server's indexes (initiatives, evidence assessments, best practices)
+    with these by digest (equal digests, equal documents; compare while no writes are under way, or a
+    server may be a few changes ahead or behind)."""
     from api.search import record_documents
-    from api.search.consistency import Differences, compare, server_agrees
+    from api.search.consistency import INITIATIVES, Differences, compare, differing, server_agrees
     from api.search.indexer import pending, rebuild
     from api.search.records import RECORD_INDEXES
 
     backend = _backend()
     others = _record_backends()
+    checked: dict[str, int] = {}  # documents compared per index
 
     async def main() -> tuple["Differences", int]:
         async with database_engine() as engine:
@@ -179,6 +188,7 @@ def search_check(
             with progress() as bars:
                 task = bars.add_task("initiatives compared", total=total)
                 differences = await compare(sessions=sessions, backend=backend, progress=lambda n: bars.advance(task, n))
+                checked[INITIATIVES] = differences.checked
                 for kind, other in others.items():
                     index = RECORD_INDEXES[kind]
                     bar = bars.add_task(f"{RECORD_LABELS[kind]} compared", total=totals[kind])
@@ -189,6 +199,7 @@ def search_check(
                         every_id=index.every_id,
                         build=lambda session, ids, index=index: index.build(session=session, ids=ids),
                     )
+                    checked[kind] = found.checked
                     # Record documents' ids are named with their index, as `evidence:12`.
                     differences = Differences(
                         checked=differences.checked + found.checked,
@@ -217,20 +228,27 @@ def search_check(
         console.print(f"{waiting} changes are not yet applied to the index; differences in those are expected until the indexer catches up")
     if not differences.in_sync:
         raise typer.Exit(1)
-    console.print(f"in sync: {differences.checked} documents")
+    per_index = ", ".join(f"{INDEX_LABELS.get(kind, kind)} {count}" for kind, count in checked.items())
+    console.print(f"in sync: {differences.checked} documents ({per_index})")
     if server and backend.name != "embedded":
         console.print("--server compares embedded indexes; with Meilisearch every server searches the index checked above")
     elif server:
-        digest = backend.stats().digest
-        assert digest is not None  # the embedded engine always has one
+        # Every index a server holds: the initiatives' and each record index (evidence, best practices).
+        expected = {INITIATIVES: backend.stats().digest, **{kind: other.stats().digest for kind, other in others.items()}}
+        assert all(expected.values())  # the embedded engine always has one
+        named = ", ".join(f"{INDEX_LABELS.get(kind, kind)} {digest}" for kind, digest in expected.items())
         disagreeing = 0
         for url in server:
-            agrees, seen = server_agrees(url, digest, answers=answers, wait=wait)
+            agrees, seen = server_agrees(url, expected, answers=answers, wait=wait)  # type: ignore[arg-type]
             if agrees:
-                console.print(f"{url}: the same index (digest {digest}, {answers} answers in a row)", soft_wrap=True)
+                console.print(f"{url}: the same index (digest {expected[INITIATIVES]}, {answers} answers in a row; "
+                              f"every index: {named})", soft_wrap=True)
             else:
                 disagreeing += 1
-                console.print(f"[red]{url}: another index within {wait:.0f} s: digest {seen or 'not named'}, "
-                              f"expected {digest}", soft_wrap=True)
+                differ = differing(expected, seen)  # type: ignore[arg-type]
+                console.print(f"[red]{url}: another index within {wait:.0f} s: digest "
+                              f"{(seen or {}).get(INITIATIVES) or 'not named'}, expected {expected[INITIATIVES]}; "
+                              f"different: {', '.join(INDEX_LABELS.get(k, k) for k in differ)} "
+                              f"(seen {_digests(seen)}; expected {named})", soft_wrap=True)
         if disagreeing:
             raise typer.Exit(1)

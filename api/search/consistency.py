@@ -62,12 +62,24 @@ async def compare(
     return result
 
 
-# /readyz's search detail names an embedded index's digest (api/search/indexer.py, `readiness`).
-DIGEST = re.compile(r"digest ([0-9a-f]{16})")
+# /readyz's search detail names the digest of each embedded index (api/search/indexer.py, `readiness`):
+# "digest …" for the initiatives index, "evidence digest …" and "best_practice digest …" for the others.
+DIGEST = re.compile(r"(?:\b(\w+) )?digest ([0-9a-f]{16})")
+INITIATIVES = "initiatives"
+
+Digests = dict[str, str]  # index (INITIATIVES or a record type) → digest
 
 
-def server_digest(base_url: str, *, timeout: float = 10) -> str | None:
-    """The digest of the embedded index of the server process that answered /readyz at `base_url`;
+def digests_named(detail: str) -> Digests:
+    """The digests a /readyz search detail names, by index."""
+    found: Digests = {}
+    for kind, digest in DIGEST.findall(detail):
+        found.setdefault(kind or INITIATIVES, digest)
+    return found
+
+
+def server_digests(base_url: str, *, timeout: float = 10) -> Digests | None:
+    """The digests of the embedded indexes of the server process that answered /readyz at `base_url`;
     None when it names none (not built yet, another engine) or does not answer."""
     if not base_url.startswith(("http://", "https://")):
         raise ValueError(f"not an http(s) address: {base_url!r}")
@@ -82,20 +94,25 @@ def server_digest(base_url: str, *, timeout: float = 10) -> str | None:
         detail = json.loads(body)["checks"]["search"]["detail"]
     except (ValueError, KeyError, TypeError):
         return None
-    found = DIGEST.search(str(detail))
-    return found.group(1) if found else None
+    return digests_named(str(detail)) or None
 
 
-def server_agrees(base_url: str, digest: str, *, answers: int, wait: float) -> tuple[bool, str | None]:
-    """Whether `answers` readings in a row of the server's digest equal `digest` within `wait` seconds
-    (a server of several workers answers from any of them, each with its own index); and the last
-    digest read."""
+def differing(expected: Digests, seen: Digests | None) -> list[str]:
+    """The indexes of `expected` whose digest `seen` does not name or names otherwise."""
+    return [kind for kind, digest in expected.items() if (seen or {}).get(kind) != digest]
+
+
+def server_agrees(base_url: str, expected: Digests, *, answers: int, wait: float) -> tuple[bool, Digests | None]:
+    """Whether `answers` readings in a row of the server's digests equal `expected` (every index)
+    within `wait` seconds (a server of several workers answers from any of them, each with its own
+    indexes); and the last digests read."""
     deadline, streak = time.monotonic() + wait, 0
     while True:
-        seen = server_digest(base_url)
-        streak = streak + 1 if seen == digest else 0
+        seen = server_digests(base_url)
+        agrees = not differing(expected, seen)
+        streak = streak + 1 if agrees else 0
         if streak >= answers:
             return True, seen
         if time.monotonic() > deadline:
             return False, seen
-        time.sleep(0.05 if seen == digest else 0.5)
+        time.sleep(0.05 if agrees else 0.5)

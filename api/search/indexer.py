@@ -257,8 +257,12 @@ async def readiness(app: Any) -> tuple[bool, str]:  # noqa: ANN401
     if app.state.search.name == "embedded":
         if not progress.built or progress.position is None:
             return False, "the search index is being built from the database"
-        # The digest of the documents held: equal digests, equal indexes (`coplab search check --server`).
-        where = f"position {progress.position.txid}:{progress.position.id}, digest {app.state.search.stats().digest}"
+        # The digest of the documents held in each index: equal digests, equal indexes (`coplab search
+        # check --server`); the initiatives' first, then each record index's named by its record type.
+        digests = [f"digest {app.state.search.stats().digest}"] + [
+            f"{kind} digest {other.stats().digest}" for kind, other in getattr(app.state, "record_search", {}).items()
+        ]
+        where = f"position {progress.position.txid}:{progress.position.id}, {', '.join(digests)}"
         if not progress.caught_up_within(bound):
             return False, f"the search index is behind the change log ({where})"
         return True, f"caught up ({where})"

@@ -111,18 +111,19 @@ def parse_formatted(value: object) -> Snippet:
 
 def tenant_token(
     *,
-    search_rules_filter: str | None,
+    search_rules: Mapping[str, str | None],
     expires_in_seconds: int,
     api_key: str,
     api_key_uid: str,
-    index_uid: str = INITIATIVES.uid,
 ) -> str:
-    """A tenant token (JWT) for the web frontend: searches of `index_uid` only, always with the
-    caller's access filter, until it expires. Signed locally with `api_key` (a search key, never
-    the master key); no request is sent."""
+    """A tenant token (JWT) for the web frontend: searches of the indexes named in `search_rules`
+    only, each always with its filter (the caller's access filter for that index), until it expires.
+    Signed locally with `api_key` (a search key, never the master key); no request is sent."""
     if expires_in_seconds <= 0:
         raise ValueError("a tenant token must expire in the future")
-    rules: dict[str, Any] = {index_uid: {"filter": search_rules_filter} if search_rules_filter else {}}
+    if not search_rules:
+        raise ValueError("a tenant token must name the indexes it may search")
+    rules: dict[str, Any] = {uid: {"filter": rule} if rule else {} for uid, rule in search_rules.items()}
     expires_at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=expires_in_seconds)
     # The client's signer needs no server: the URL is never used.
     signer = meilisearch.Client("http://unused.invalid", api_key)

@@ -13,7 +13,7 @@ from api.graphql.selection import selected_paths
 from api.initiatives import loaders
 from api.initiatives.types import Initiative
 from api.search import arguments, service
-from api.search.backend import Hit, SearchResult, SearchUnavailable
+from api.search.backend import Hit, SearchResult, SearchUnavailable, Snippet
 from api.search.backend import MatchingStrategy as EngineMatchingStrategy
 from api.search.types import (
     EVIDENCE_VALUES,
@@ -37,19 +37,28 @@ from api.vocabularies.types import term
 MAX_MATCHES_PER_HIGHLIGHT = 20
 
 
+def _highlight(name: str, snippet: Snippet) -> Highlight:
+    return Highlight(
+        field=name,
+        text=snippet.text,
+        matches=[
+            MatchRangeType(start=m.start, length=m.length)
+            for m in sorted(snippet.matches, key=lambda m: m.start)[:MAX_MATCHES_PER_HIGHLIGHT]
+        ],
+    )
+
+
 def _highlights(hit: Hit) -> list[Highlight]:
-    return [
-        Highlight(
-            field=name,
-            text=snippet.text,
-            matches=[
-                MatchRangeType(start=m.start, length=m.length)
-                for m in sorted(snippet.matches, key=lambda m: m.start)[:MAX_MATCHES_PER_HIGHLIGHT]
-            ],
-        )
-        for name in (*service.HIGHLIGHTED, *service.CROPPED)
-        if (snippet := hit.snippets.get(name)) is not None
-    ]
+    shown = []
+    for name in (*(f for f in service.HIGHLIGHTED if f not in service.MATCHED_ITEMS_ONLY), *service.CROPPED):
+        if (snippet := hit.snippets.get(name)) is not None:
+            shown.append(_highlight(name, snippet))
+    # Last, so the fields before keep their places: the codes a query word matched (a hit found only
+    # through a synonym shows it here, beside its label), or nothing.
+    for name in service.MATCHED_ITEMS_ONLY:
+        if (snippet := hit.snippets.get(name)) is not None and (matched := service.matched_items(snippet)) is not None:
+            shown.append(_highlight(name, matched))
+    return shown
 
 
 def _facets(info: Info, result: SearchResult, facets: Sequence[str], *, every_value: bool) -> list[FacetDistribution]:

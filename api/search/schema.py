@@ -50,6 +50,7 @@ INITIATIVES = IndexSchema(
     sortable=("title_sort", "updated_at"),
     facets=("status", "harms", "intervention_types", "countries", "stakeholder_types", "ratings", "has_evidence"),
     max_total_hits=10_000,
-    unshown=("misspellings", "classifications"),
+    # `classifications` is shown, but only its matched items (api/search/service.py, `matched_items`).
+    unshown=("misspellings",),
     stop_words=STOP_WORDS,
 )

@@ -92,8 +92,10 @@ class MatchRangeType:
 @strawberry.type(description="A field of a hit as plain text (escape it when rendering) with the ranges that matched.")
 class Highlight:
     field: str = strawberry.field(
-        description=f"`title`, `summary`, `organisations` (names joined by `{LIST_SEPARATOR}`) or `description` "
-        "(cropped around the first match, `…` where text was cut)."
+        description=f"`title`, `summary`, `organisations` (names joined by `{LIST_SEPARATOR}`), `description` "
+        "(cropped around the first match, `…` where text was cut) or `classifications`: only the codes a query word "
+        f"matched, each as its label with its synonyms in brackets, joined by `{LIST_SEPARATOR}` (how a hit found "
+        "through a synonym, e.g. grooming, was found)."
     )
     text: str = strawberry.field(description="The field's text: plain text, never HTML.")
     matches: list[MatchRangeType] = strawberry.field(
@@ -105,7 +107,8 @@ class Highlight:
 class SearchHit:
     initiative: Initiative = strawberry.field(description="The initiative.")
     highlights: list[Highlight] = strawberry.field(
-        description="Title, summary, organisations and description (those the initiative has), in that order."
+        description="Title, summary, organisations and description (those the initiative has), in that order, "
+        "then classifications when a query word matched a code's label or synonym."
     )
 
 

@@ -76,7 +76,7 @@ def test_a_misspelling_finds_the_initiative_but_no_highlight_shows_it(client, in
     [hit] = result["hits"]
     shown = " ".join(h["text"] for h in hit["highlights"])
     assert "ltalia" not in shown and "Ihnope" not in shown
-    assert {h["field"] for h in hit["highlights"]} <= {"title", "summary", "organisations", "description"}
+    assert {h["field"] for h in hit["highlights"]} <= {"title", "summary", "organisations", "description", "classifications"}
 
 
 @pytest.mark.parametrize("status", sorted(HIDDEN))

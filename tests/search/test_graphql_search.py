@@ -199,6 +199,22 @@ def test_words_with_a_typo_and_a_half_typed_word_find_the_initiative_with_its_ma
     }
 
 
+def test_a_hit_found_through_a_synonym_shows_it_beside_the_label_it_stands_for(client, indexed) -> None:  # noqa: ANN001
+    """"luring" is in no text of the initiative, only among the synonyms of its harm: the highlight of
+    `classifications` shows that code alone (not its status or countries), the synonym marked."""
+    result = found(client, query="luring")
+    assert titles(result) == ["Grooming classifier"]
+    highlights = {h["field"]: h for h in result["hits"][0]["highlights"]}
+    assert list(highlights) == ["title", "organisations", "classifications"]  # last, only when matched
+    assert highlights["title"]["matches"] == []
+    shown = highlights["classifications"]
+    assert shown["text"] == (
+        "Online solicitation of children for sexual purposes (grooming): grooming, online grooming, solicitation, "
+        "child luring, pédopiégeage, sollicitation sexuelle"
+    )
+    assert [shown["text"][m["start"] : m["start"] + m["length"]] for m in shown["matches"]] == ["luring"]
+
+
 def test_ranking_puts_a_title_match_before_a_summary_match(client, indexed) -> None:  # noqa: ANN001
     result = found(client, query="hotline")
     assert titles(result) == ["Notice and take-down through the hotline network", "Hash sharing for known material"]

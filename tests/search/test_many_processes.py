@@ -167,6 +167,25 @@ def test_search_check_finds_a_server_whose_index_missed_a_change(settings, make,
     assert f"{url}: another index within 20 s: digest " in said, said
 
 
+def test_search_check_finds_a_server_whose_practice_index_missed_a_change(settings, make, engine) -> None:  # noqa: ANN001
+    """--server compares every index a server holds, not only the initiatives': a best practice
+    changed behind the log leaves that server's practice index alone different, and the check says so."""
+    university = make.organisation("university")
+    make.practice(university, "Answer within a day")
+    with servers(settings, 1) as [url]:
+        agreeing = _search_check(settings, url)
+        said = agreeing.stdout + agreeing.stderr
+        assert agreeing.returncode == 0, said
+        assert "in sync: 1 documents (initiatives 0, evidence assessments 0, best practices 1)" in said, said
+        with engine.begin() as connection:  # a change the log never hears of: no process will apply it
+            connection.execute(sa.text("UPDATE best_practice SET title = 'renamed behind the log'"))
+        checked = _search_check(settings, url)
+    said = checked.stdout + checked.stderr
+    assert checked.returncode == 1, said
+    assert f"{url}: another index within 20 s" in said, said
+    assert "different: best practices (" in said, said  # the initiatives and evidence indexes agree
+
+
 def test_a_process_restarted_later_catches_up_with_what_others_wrote(settings, make, engine) -> None:  # noqa: ANN001
     hotline = make.organisation("hotline")
     token = make.token(hotline)

@@ -596,20 +596,26 @@ def _b64decode(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-def test_tenant_token_carries_the_filter_for_the_initiatives_index_only():
+def test_tenant_token_carries_each_index_filter_and_no_other_index():
     """Derived from the Meilisearch API reference (not run against a live server): an HS256 JWT
     whose payload is {apiKeyUid, searchRules: {index: {filter}}, exp}, signed with the API key."""
     key_uid = "6062abda-a5aa-4414-ac91-ecd7944c0f8d"
     access = '(lead_listed = true) AND ((visibility = "public") OR (owners = 12))'
+    evidence = '(assessor_listed = true) AND (visibility = "PUBLIC")'
     before = int(time.time())
 
-    token = tenant_token(search_rules_filter=access, expires_in_seconds=600, api_key=KEY, api_key_uid=key_uid)
+    token = tenant_token(
+        search_rules={"initiatives": access, "initiatives-evidence": evidence},
+        expires_in_seconds=600,
+        api_key=KEY,
+        api_key_uid=key_uid,
+    )
 
     header, payload, signature = token.split(".")
     claims = json.loads(_b64decode(payload))
     assert json.loads(_b64decode(header))["alg"] == "HS256"
     assert claims["apiKeyUid"] == key_uid
-    assert claims["searchRules"] == {"initiatives": {"filter": access}}
+    assert claims["searchRules"] == {"initiatives": {"filter": access}, "initiatives-evidence": {"filter": evidence}}
     assert before + 600 <= claims["exp"] <= int(time.time()) + 600
     expected = hmac.new(KEY.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
     assert _b64decode(signature) == expected
@@ -620,7 +626,7 @@ def test_tenant_token_must_expire():
     in the reference, but coplab's tokens are always short-lived."""
     with pytest.raises(ValueError, match="expire"):
         tenant_token(
-            search_rules_filter="lead_listed = true",
+            search_rules={"initiatives": "lead_listed = true"},
             expires_in_seconds=0,
             api_key=KEY,
             api_key_uid="6062abda-a5aa-4414-ac91-ecd7944c0f8d",

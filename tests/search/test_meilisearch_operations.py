@@ -133,6 +133,23 @@ def test_check_reports_a_difference_and_exits_1(live, make) -> None:  # noqa: AN
     assert "missing from the index" in check.stdout
 
 
+def test_check_reports_a_difference_in_the_evidence_and_practice_indexes(live, make) -> None:  # noqa: ANN001
+    """The check covers the record indexes on Meilisearch too: a practice and an assessment written while
+    no indexer runs are missing from their indexes, named with their index."""
+    hotline = make.organisation("hotline")
+    initiative = make.initiative(hotline, "Helpline")
+    with running_server(live) as url:
+        assert _until_total(url, 1) == 1
+    practice = make.practice(hotline, "Answer within a day")  # queued, and no indexer runs now
+    assessment = make.assessment(initiative, hotline, "A survey of callers")
+
+    check = _coplab("search", "check", live=live)
+
+    assert check.returncode == 1, check.stdout
+    assert "2 missing from the index" in check.stdout, check.stdout
+    assert f"evidence:{assessment.id}" in check.stdout and f"best_practice:{practice.id}" in check.stdout
+
+
 def test_the_worker_indexes_what_api_processes_queue_and_loses_nothing_while_stopped(live, make) -> None:  # noqa: ANN001
     hotline = make.organisation("hotline")
     token = make.token(hotline)

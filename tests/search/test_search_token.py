@@ -13,7 +13,7 @@ from api.core.settings import Settings
 from fastapi.testclient import TestClient
 from tests.factories import graphql
 
-SEARCH_TOKEN = "mutation { searchToken { token url indexUid expiresAt } }"
+SEARCH_TOKEN = "mutation { searchToken { token url indexUid evidenceIndexUid bestPracticesIndexUid expiresAt } }"
 KEY = "a-search-key-of-the-lab-0123456789abcdef"
 KEY_UID = "5e3c1b0c-0000-4000-8000-000000000001"
 
@@ -38,12 +38,17 @@ def test_the_token_searches_only_what_the_caller_may_see(settings, make) -> None
     assert answer["url"] == "http://127.0.0.1:9" and answer["indexUid"] == "initiatives"
     claims = jwt.decode(answer["token"], OctKey.import_key(KEY), algorithms=["HS256"]).claims
     assert claims["apiKeyUid"] == KEY_UID
-    assert claims["searchRules"] == {
-        "initiatives": {
-            "filter": f"((lead_listed = true) OR (lead_organisation = {organisation.id})) AND "
-            f'((visibility = "PUBLIC") OR (visibility = "MEMBERS") OR (owners = {organisation.id}))'
-        }
+    assert (answer["evidenceIndexUid"], answer["bestPracticesIndexUid"]) == ("initiatives-evidence", "initiatives-best-practices")
+    rules = claims["searchRules"]
+    assert set(rules) == {"initiatives", "initiatives-evidence", "initiatives-best-practices"}  # no other index
+    assert rules["initiatives"] == {
+        "filter": f"((lead_listed = true) OR (lead_organisation = {organisation.id})) AND "
+        f'((visibility = "PUBLIC") OR (visibility = "MEMBERS") OR (owners = {organisation.id}))'
     }
+    # Each record index carries its own access filter (api/search/record_access.py), as the API applies it.
+    assert all(rules[uid]["filter"] for uid in ("initiatives-evidence", "initiatives-best-practices"))
+    assert f"owners = {organisation.id}" in rules["initiatives-best-practices"]["filter"]
+    assert "assessor_listed = true" in rules["initiatives-evidence"]["filter"]
     assert 0 < claims["exp"] - time.time() <= settings.search_token_seconds
 
 

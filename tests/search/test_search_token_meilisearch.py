@@ -23,6 +23,7 @@ from tests.meilisearch_server import MeilisearchServer, on_meilisearch
 from tests.server import HTTP_TIMEOUT
 
 SEARCH_TOKEN = "mutation { searchToken { token url indexUid expiresAt } }"
+SEARCH_TOKEN_ALL = "mutation { searchToken { token url indexUid evidenceIndexUid bestPracticesIndexUid expiresAt } }"
 SEARCH = """query($q: String!) { searchInitiatives(query: $q, facets: [STATUS], hitsPerPage: 50) {
   totalHits facetDistribution { facet values { value count } } hits { initiative { title } } } }"""
 
@@ -159,3 +160,94 @@ def test_meilisearch_refuses_a_token_whose_search_rules_were_altered(live, make,
             _direct({**answer, "token": tampered})
         assert raised.value.status_code == 403
         assert raised.value.code == "invalid_api_key"
+
+
+# --- the evidence and best-practice indexes -----------------------------------------------------------
+
+EVIDENCE_AND_PRACTICES = """query {
+  searchEvidence(query: "trial", facets: [STUDY_DESIGN], hitsPerPage: 50) {
+    totalHits facetDistribution { facet values { value count } } hits { evidenceAssessment { study { title } } } }
+  searchBestPractices(query: "guidance", facets: [HARMS], hitsPerPage: 50) {
+    totalHits facetDistribution { facet values { value count } } hits { bestPractice { title } } }
+}"""
+
+
+def _indexed_in(live: Settings, uid: str, total: int) -> None:
+    """Wait until index `uid` holds `total` documents (searched with the API key)."""
+    client = meilisearch.Client(live.meilisearch_url, live.meilisearch_api_key)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if client.index(uid).search("", {"limit": 0})["estimatedTotalHits"] == total:
+                return
+        except MeilisearchApiError:
+            pass  # the index does not exist yet
+        time.sleep(0.05)
+    raise AssertionError(f"the indexer did not index {total} documents into {uid} in time")
+
+
+@pytest.fixture
+def records(make):  # noqa: ANN001, ANN201
+    """Two member organisations; the hotline's assessments and practices of every visibility, the
+    ministry's public ones."""
+    hotline, ministry = make.organisation("hotline"), make.organisation("ministry")
+    network = make.initiative(hotline, "Hotline network", visibility="PUBLIC")
+    make.assessment(network, hotline, "Public trial", study_design="RCT")
+    make.assessment(network, hotline, "Members trial", visibility="MEMBERS", study_design="QED")
+    make.assessment(network, hotline, "Own trial", visibility="ORGANISATION", study_design="QED")
+    make.assessment(network, ministry, "Ministry trial", study_design="RCT")
+    make.practice(hotline, "Public guidance", harms=["CSAM-KNOWN"])
+    make.practice(hotline, "Members guidance", visibility="MEMBERS", harms=["SOLICITATION"])
+    make.practice(hotline, "Own guidance", visibility="ORGANISATION", harms=["CSAM-KNOWN"])
+    make.practice(ministry, "Ministry guidance", harms=["SOLICITATION"])
+    return hotline, ministry
+
+
+@pytest.mark.parametrize(
+    ("caller", "studies", "practices"),
+    [
+        (
+            "hotline",
+            ["Members trial", "Ministry trial", "Own trial", "Public trial"],
+            ["Members guidance", "Ministry guidance", "Own guidance", "Public guidance"],
+        ),
+        # Another member: the hotline's members-only records, not its organisation-only ones.
+        ("ministry", ["Members trial", "Ministry trial", "Public trial"], ["Members guidance", "Ministry guidance", "Public guidance"]),
+    ],
+)
+def test_a_token_searches_the_evidence_and_practice_indexes_as_the_api_does(
+    live, make, records, caller, studies, practices  # noqa: ANN001
+) -> None:
+    organisation = next(o for o in records if o.slug == caller)
+    token = make.token(organisation, user=make.member(organisation, f"someone@{caller}.example", Role.VIEWER))
+    with TestClient(create_app(live)) as client:
+        _indexed(live, total=1)
+        answer = graphql(client, SEARCH_TOKEN_ALL, token=token)["data"]["searchToken"]
+        _indexed_in(live, answer["evidenceIndexUid"], total=4)
+        _indexed_in(live, answer["bestPracticesIndexUid"], total=4)
+        through_api = graphql(client, EVIDENCE_AND_PRACTICES, token=token)["data"]
+
+    assert answer["evidenceIndexUid"] == f"{live.search_index_uid}-evidence"
+    assert answer["bestPracticesIndexUid"] == f"{live.search_index_uid}-best-practices"
+    direct = meilisearch.Client(answer["url"], answer["token"])
+    found_evidence = direct.index(answer["evidenceIndexUid"]).search("trial", {"facets": ["study_design"], "limit": 50})
+    found_practices = direct.index(answer["bestPracticesIndexUid"]).search("guidance", {"facets": ["harms"], "limit": 50})
+
+    assert sorted(h["study_title"] for h in found_evidence["hits"]) == studies
+    assert sorted(h["title"] for h in found_practices["hits"]) == practices
+    # The same as the API shows the caller: hits, totals and facet counts.
+    evidence, best = through_api["searchEvidence"], through_api["searchBestPractices"]
+    assert sorted(h["evidenceAssessment"]["study"]["title"] for h in evidence["hits"]) == studies
+    assert sorted(h["bestPractice"]["title"] for h in best["hits"]) == practices
+    assert (evidence["totalHits"], best["totalHits"]) == (found_evidence["estimatedTotalHits"], found_practices["estimatedTotalHits"])
+    assert found_evidence["facetDistribution"]["study_design"] == {
+        v["value"]: v["count"] for v in evidence["facetDistribution"][0]["values"] if v["count"]
+    }
+    assert found_practices["facetDistribution"]["harms"] == {
+        v["value"]: v["count"] for v in best["facetDistribution"][0]["values"] if v["count"]
+    }
+    # A wider filter sent with the token does not widen it.
+    widened = direct.index(answer["bestPracticesIndexUid"]).search(
+        "guidance", {"filter": 'visibility = "ORGANISATION" OR visibility = "MEMBERS" OR visibility = "PUBLIC"'}
+    )
+    assert sorted(h["title"] for h in widened["hits"]) == practices

@@ -394,8 +394,8 @@ def test_the_budget_counts_highlights_facets_and_fragments_of_hits(client, state
       }}"""
     body = graphql(client, query)
     assert codes(body) == ["QUERY_TOO_COSTLY"], body
-    # Per search: 100 hits × 4 highlights × (1 + 20 matches), plus 6 facets × (1 + 300 values).
-    assert body["errors"][0]["extensions"]["cost"] == 10 * (100 + 100 * 4 * 21 + 6 * 301)
+    # Per search: 100 hits × 5 highlights (title, summary, organisations, description, classifications) × (1 + 20 matches), plus 6 facets × (1 + 300 values).
+    assert body["errors"][0]["extensions"]["cost"] == 10 * (100 + 100 * 5 * 21 + 6 * 301)
     assert statements.count == 0
 
 

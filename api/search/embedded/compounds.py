@@ -3,20 +3,56 @@
 The index holds every word and the joined form of hyphenated compounds (text.py). A query word then
 also matches, as Meilisearch's n-grams and split words do:
 - joined with the query word next to it: "take down" finds "takedown" (no typo);
-- split in two words that both are in one field: "takedown" finds "take down" (one typo, as
-  Meilisearch counts a split). The index keeps no word positions, so the two halves need only be in
-  the same field, not next to each other.
+- split in two words next to each other in one field: "takedown" finds "take down" (one typo, as
+  Meilisearch counts a split), not "take the case down". The index keeps no word positions, so the
+  documents holding both halves in one field are read back and checked for the two words side by
+  side (Meilisearch matches a split as a phrase, the same).
 """
 
+import re
 from collections.abc import Sequence, Set as AbstractSet
 
 from pyroaring import BitMap
 
 from api.search.embedded.query_words import QueryWord
+from api.search.embedded.text import terms
 
-# Letters in each half of a split word: shorter halves ("in" + "form") are mostly chance, since the
-# index cannot check that the two words are adjacent. Neither half may be a stop word either.
+# Letters in each half of a split word: shorter halves ("in" + "form") would mean reading back many
+# documents to find them apart, and are rarely meant. Neither half may be a stop word either.
 MIN_HALF = 3
+
+
+def _side_by_side(index: object, documents: BitMap, field: str, head: str, tail: str) -> BitMap:
+    """Of `documents` (every one holding both words in `field`), those whose `field` has `head`
+    immediately followed by `tail`. The index keeps no positions, so the documents are read back
+    (unpacked): about 25 µs each, which is why splits are tried only with halves of 3 letters or
+    more; the answer is kept until the next write (`Index.adjacent_pairs`; searches and writes hold
+    the engine's lock, so it is never stale)."""
+    cached = index.adjacent_pairs.get((field, head, tail))  # type: ignore[attr-defined]
+    if cached is None:
+        cached = _read_back(index, documents, field, head, tail)
+        index.adjacent_pairs[(field, head, tail)] = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _read_back(index: object, documents: BitMap, field: str, head: str, tail: str) -> BitMap:
+    kept = BitMap()
+    # ASCII text (most of it) is searched for the pair as lower-cased text, without listing its words:
+    # the two words with only separators between (as `text.WORD` splits), neither part of a longer word.
+    pair = re.compile(rf"(?<![^\W_]){re.escape(head)}[\W_]+{re.escape(tail)}(?![^\W_])")
+    for number in documents:
+        values = index.document(number).get(field)  # type: ignore[attr-defined]
+        for value in values if isinstance(values, (list, tuple)) else [values]:
+            text = "" if value is None else str(value)
+            if text.isascii():
+                found = pair.search(text.lower()) is not None
+            else:
+                words = terms(text)
+                found = any(a == head and b == tail for a, b in zip(words, words[1:]))
+            if found:
+                kept.add(number)
+                break
+    return kept
 
 
 def _postings(index: object, term: str) -> list[BitMap | None] | None:
@@ -40,7 +76,11 @@ def _forms(index: object, query: Sequence[str], i: int, stop_words: AbstractSet[
         head, tail = _postings(index, text[:cut]), _postings(index, text[cut:])
         if head is None or tail is None:
             continue
-        both = [h & t if h is not None and t is not None else None for h, t in zip(head, tail, strict=True)]
+        fields = index.schema.searchable  # type: ignore[attr-defined]
+        both = [
+            _side_by_side(index, h & t, fields[p], text[:cut], text[cut:]) if h is not None and t is not None else None
+            for p, (h, t) in enumerate(zip(head, tail, strict=True))
+        ]
         if any(both):
             forms.append(({text[:cut]: 1, text[cut:]: 1}, both, 1))
     return forms

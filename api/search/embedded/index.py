@@ -91,6 +91,10 @@ class Index:
         self._shapes: list[tuple[str, ...]] = []
         self._shape_numbers: dict[tuple[str, ...], int] = {}
         self._sort_orders: dict[tuple[str, bool], list[int]] = {}
+        # Documents with two words side by side in a field, (field, first, second) → numbers, as the
+        # split query words have asked (embedded/compounds.py): found by reading documents back, so
+        # kept until the next write, for the same words typed again.
+        self.adjacent_pairs: dict[tuple[str, str, str], BitMap] = {}
         # The sum of every document's digest: the same documents give the same sum whatever the
         # order they came in, the packing or the process, so indexes can be compared by it
         # (`coplab search check --server`).
@@ -227,6 +231,7 @@ class Index:
             for value in _values(document.get(name)):
                 self.filters[name].setdefault(filter_key(value), BitMap()).add(number)
         self._sort_orders.clear()
+        self.adjacent_pairs.clear()
         self.digest = (self.digest + document_digest(document)) % DIGEST_MODULUS
 
     def remove(self, document_id: str) -> None:
@@ -262,6 +267,7 @@ class Index:
                     if not bitmap:
                         del self.filters[name][key]
         self._sort_orders.clear()
+        self.adjacent_pairs.clear()
 
     def compact(self) -> None:
         """Give back the bitmaps' spare capacity, once a rebuild has put every document."""

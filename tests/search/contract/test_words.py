@@ -46,11 +46,24 @@ def test_a_code_word_ranks_above_the_same_word_in_a_description(classified) -> N
     assert ids(search(classified, "luring")) == ["classified", "described"]
 
 
-def test_the_words_of_the_codes_are_never_shown(classified) -> None:  # noqa: ANN001
-    with pytest.raises(ValueError, match="never shown"):
-        search(classified, "grooming", highlight=("classifications",))
-    hit = search(classified, "grooming", highlight=("title",)).hits[0]
-    assert hit.snippets["title"].matches == ()  # the title does not say it; nothing is made up
+@pytest.mark.parametrize(
+    ("query", "marked"),
+    [
+        ("grooming", ["grooming"]),  # a synonym inside the label's item
+        ("luring", ["luring"]),  # a synonym that is an item of its own
+        ("groomng", ["groomin"]),  # with a typo, in the last word: as many letters as were typed
+        ("solicitation", ["solicitation"]),  # the label
+    ],
+)
+def test_a_hit_found_through_a_code_word_highlights_it_in_classifications(classified, query: str, marked) -> None:  # noqa: ANN001
+    """A hit found only through a code's label or synonym marks the matched word there; the title,
+    which does not say it, has nothing made up."""
+    hit = search(classified, query, highlight=("title", "classifications"), matching_strategy=ALL).hits[0]
+    assert hit.id == "classified"
+    assert hit.snippets["title"].matches == ()
+    snippet = hit.snippets["classifications"]
+    assert snippet.text == "Online solicitation of children for sexual purposes (grooming); luring; pédopiégeage"
+    assert [snippet.text[m.start : m.start + m.length].casefold() for m in snippet.matches] == marked
 
 
 # --- compound words --------------------------------------------------------------------------------
@@ -73,6 +86,23 @@ def compounds(engine):  # noqa: ANN001, ANN201
 @pytest.mark.parametrize("query", ["takedown", "take-down", "take down"])
 def test_joined_hyphenated_and_split_forms_find_each_other(compounds, query: str) -> None:  # noqa: ANN001
     assert set(ids(search(compounds, query, matching_strategy=ALL))) == {"hyphen", "joined", "split"}
+
+
+def test_a_split_query_word_needs_its_halves_side_by_side(engine) -> None:  # noqa: ANN001
+    """"takedown" split is the phrase "take down": the two words apart in a field, or in the other
+    order, are not a match of it (Meilisearch's split words are phrases; the embedded engine checks
+    adjacency in the document's text)."""
+    index(
+        engine,
+        [
+            initiative("split", title="Take down orders"),
+            initiative("apart", title="Take the reports of abuse down"),
+            initiative("reversed", title="Down take"),
+            initiative("fields", title="Take action", summary="Bring abuse down."),
+        ],
+    )
+    assert ids(search(engine, "takedown", matching_strategy=ALL)) == ["split"]
+    assert ids(search(engine, "takedown", matching_strategy=LAST)) == ["split"]
 
 
 # --- stop words ------------------------------------------------------------------------------------
