@@ -1,7 +1,11 @@
 """GraphQL types of the evidence-and-gap map."""
 
+from collections.abc import Callable
 from datetime import date, datetime
+from enum import Enum
 from functools import partial
+from operator import attrgetter
+from typing import TypeVar
 
 import strawberry
 from sqlmodel import col
@@ -16,6 +20,8 @@ from api.initiatives import service as initiatives
 from api.initiatives.models import Initiative as InitiativeRow
 from api.initiatives.types import Initiative
 from api.maps import service
+
+T = TypeVar("T")
 
 MapAxis = strawberry.enum(
     service.Axis,
@@ -37,6 +43,15 @@ MapScope = strawberry.enum(
     description="Whose records a map counts: PUBLIC ones only, or also those of one ORGANISATION (and members-only "
     "ones when it is an admitted member). MEMBERS is never given today (docs/evidence-map.md).",
 )
+
+
+@strawberry.enum(description="A count each cell of a map holds, for `EvidenceMap.matrix`.")
+class MapMeasure(Enum):
+    INITIATIVES = "initiatives"
+    INITIATIVES_WITHOUT_EVIDENCE = "initiatives_without_evidence"
+    STUDIES = "studies"
+    FINDINGS = "findings"
+    INDEPENDENT_STUDIES = "independent_studies"
 
 
 @strawberry.type(description="A term of a map's axis.")
@@ -141,6 +156,25 @@ class EvidenceMap:
             _principal=principal,
             _where=where,
         )
+
+    # The cells come row by row, each row's columns in `column_terms` order (service.compute builds
+    # them so), so a matrix is the cells cut into rows of that length.
+    def _by_row(self, value: Callable[[EvidenceMapCell], T]) -> list[list[T]]:
+        width = len(self.column_terms)
+        values = [value(cell) for cell in self.cells]
+        return [values[start : start + width] for start in range(0, len(values), width)]
+
+    @strawberry.field(
+        description="One count of every cell as a matrix: a list per row term (in `rowTerms` order) of the count "
+        "per column term (in `columnTerms` order). The compact form for drawing the whole map: a few hundred "
+        "numbers rather than every cell's fields."
+    )
+    def matrix(self, measure: MapMeasure) -> list[list[int]]:
+        return self._by_row(attrgetter(measure.value))
+
+    @strawberry.field(description="Every cell's gap class as a matrix, rows and columns as in `matrix`.")
+    def gap_matrix(self) -> list[list[GapClass]]:
+        return self._by_row(attrgetter("gap"))
 
     @strawberry.field(description="The readable studies counted in one cell, a page at a time.")
     async def cell_studies(

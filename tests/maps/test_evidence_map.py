@@ -221,6 +221,42 @@ def test_bad_arguments_are_named_and_nothing_is_cached(app, client, variables, p
     assert len(cache_of(app.state)) == cached
 
 
+MATRIX = """
+query ($rows: MapAxis!, $columns: MapAxis!) {
+  evidenceMap(rows: $rows, columns: $columns) {
+    rowTerms { code } columnTerms { code }
+    studies: matrix(measure: STUDIES) initiatives: matrix(measure: INITIATIVES)
+    withoutEvidence: matrix(measure: INITIATIVES_WITHOUT_EVIDENCE) findings: matrix(measure: FINDINGS)
+    independent: matrix(measure: INDEPENDENT_STUDIES) gapMatrix
+  }
+}
+"""
+
+
+def test_a_matrix_holds_each_cells_count_row_by_row_in_term_order(client, make, db) -> None:  # noqa: ANN001
+    lead, assessor = make.organisation("lead"), make.organisation("assessor")
+    hotline, blocking = make.initiative(lead, "Hotline"), make.initiative(lead, "Blocking")
+    classify(db, hotline, "intervention-type", "RPT-HOT")
+    classify(db, blocking, "intervention-type", "BLK")
+    make.assessment(hotline, assessor, "Trial", ratings=["EFFECTIVE"])
+    body = graphql(client, MATRIX, {"rows": "INTERVENTION_TYPE", "columns": "OUTCOME"})
+    assert "errors" not in body, body
+    found = body["data"]["evidenceMap"]
+    full = evidence_map(client, rows="INTERVENTION_TYPE", columns="OUTCOME")
+    rows, columns = [t["code"] for t in found["rowTerms"]], [t["code"] for t in found["columnTerms"]]
+    assert rows == codes("intervention-type") and columns == codes("outcome")
+    for name, field in (
+        ("studies", "studies"), ("initiatives", "initiatives"), ("withoutEvidence", "initiativesWithoutEvidence"),
+        ("findings", "findings"), ("independent", "independentStudies"), ("gapMatrix", "gap"),
+    ):
+        assert [len(r) for r in found[name]] == [len(columns)] * len(rows), name
+        assert found[name] == [[cell(full, r, c)[field] for c in columns] for r in rows], name
+    # The one study sits in the hotline's row only; blocking, with no finding, is in no outcome's column.
+    hot, blk = rows.index("RPT-HOT"), rows.index("BLK")
+    assert sum(found["studies"][hot]) >= 1 and sum(map(sum, found["studies"])) == sum(found["studies"][hot])
+    assert found["initiatives"][blk] == [0] * len(columns) and set(found["gapMatrix"][blk]) == {"ABSOLUTE_GAP"}
+
+
 def test_maps_of_one_scope_and_data_version_share_their_unfiltered_totals(app, client, make, db) -> None:  # noqa: ANN001
     lead, assessor = make.organisation("lead"), make.organisation("assessor")
     initiative = make.initiative(lead, "Hotline")

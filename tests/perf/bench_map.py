@@ -13,7 +13,8 @@ For each size, on a fresh registry of synthetic initiatives with their assessmen
   every uncached request below does);
 - p50/p95 of `evidenceMap` over HTTP on the real app under uvicorn (anonymous: the PUBLIC map),
   uncached (each request with other synthesis thresholds, so that no cached map answers) and cached
-  (the same request again; the data version is still read each time).
+  (the same request again; the data version is still read each time); once asking every cell's
+  fields, once asking the matrices a client drawing the whole map needs.
 
 Nothing is asserted: the figures are printed and go into docs/performance.md.
 """
@@ -46,6 +47,15 @@ query ($filter: EvidenceMapFilter, $n: Int!, $y: Int!) {
     scope asOf filteredTotals { initiatives studies findings }
     cells { row column initiatives initiativesWithoutEvidence studies findings
             designClasses { designClass studies } independentStudies latestPublication gap }
+  }
+}
+"""
+# What a client drawing the whole map asks (bubble size by studies, a mark by gap class): the matrices.
+DRAWING_QUERY = """
+query ($filter: EvidenceMapFilter, $n: Int!, $y: Int!) {
+  evidenceMap(rows: INTERVENTION_TYPE, columns: OUTCOME, filter: $filter, synthesisMinStudies: $n, synthesisYears: $y) {
+    scope asOf filteredTotals { initiatives studies findings } rowTerms { code label } columnTerms { code label }
+    studies: matrix(measure: STUDIES) initiatives: matrix(measure: INITIATIVES) gapMatrix
   }
 }
 """
@@ -95,12 +105,12 @@ async def sql_alone(url: str, runs: int) -> dict:
     return results
 
 
-def over_http(base_url: str, runs: int) -> dict:
+def over_http(base_url: str, runs: int, query: str = QUERY, years: int = 1) -> dict:
     uncached, cached = [], []
     with httpx.Client(timeout=HTTP_TIMEOUT) as client:
         def ask(n: int, y: int) -> float:
             begun = time.perf_counter()
-            response = client.post(f"{base_url}/graphql", json={"query": QUERY, "variables": {"filter": FILTER, "n": n, "y": y}})
+            response = client.post(f"{base_url}/graphql", json={"query": query, "variables": {"filter": FILTER, "n": n, "y": y}})
             elapsed = (time.perf_counter() - begun) * 1000
             body = response.json()
             if response.status_code != 200 or "errors" in body:
@@ -109,7 +119,7 @@ def over_http(base_url: str, runs: int) -> dict:
 
         ask(3, 5)  # warm up
         for run in range(runs):
-            uncached.append(ask(1 + run % 100, 1 + (run // 100) % 50))
+            uncached.append(ask(1 + run % 100, years + (run // 100) % 40))
         ask(3, 5)
         for _ in range(runs):
             cached.append(ask(3, 5))
@@ -127,9 +137,14 @@ def run(args: argparse.Namespace) -> dict:
             process, base_url = start_server(url, timeout=300, env={"COPLAB_DATA_DIR": directory})
             try:
                 http = over_http(base_url, args.runs)
+                # Other thresholds than the cells' run, so that its uncached requests compute again.
+                drawing = over_http(base_url, args.runs, DRAWING_QUERY, years=2)
             finally:
                 stop_server(process)
-            results["sizes"][size] = {"backend": report.backend, "rows": report.rows, **alone, **http}
+            results["sizes"][size] = {
+                "backend": report.backend, "rows": report.rows, **alone, **http,
+                **{f"matrices_{name}": value for name, value in drawing.items()},
+            }
             print(json.dumps(results["sizes"][size], indent=1), flush=True)
     return results
 
