@@ -159,7 +159,9 @@ def find_or_start_meilisearch() -> Iterator[MeilisearchServer | None]:
         return
     with tempfile.TemporaryDirectory(prefix="coplab-meilisearch-") as directory:
         url = f"http://127.0.0.1:{free_port()}"
-        master_key = secrets.token_urlsafe(32)  # Meilisearch needs at least 16 bytes
+        # Meilisearch needs at least 16 bytes. Given as --master-key=KEY: a key starting with "-" (one in
+        # 64 of these) would otherwise be read as an option.
+        master_key = secrets.token_urlsafe(32)
         db_path, log = Path(directory) / "data.ms", Path(directory) / "meilisearch.log"
         process = _launch(binary, url, db_path, master_key, log)
         server = MeilisearchServer(url, master_key, "", process, binary, db_path, log)
@@ -176,7 +178,7 @@ def _launch(binary: str, url: str, db_path: Path, master_key: str, log: Path) ->
     address = url.removeprefix("http://")
     with log.open("ab") as output:
         return subprocess.Popen(
-            [binary, "--db-path", str(db_path), "--http-addr", address, "--master-key", master_key,
+            [binary, "--db-path", str(db_path), "--http-addr", address, f"--master-key={master_key}",
              "--no-analytics", "--env", "development"],
             stdout=output, stderr=subprocess.STDOUT, cwd=db_path.parent,
         )
