@@ -3,6 +3,8 @@ commit, in one run.
 
     .venv/bin/python -m tests.perf.bench_index_memory              # 100,000 initiatives, against where this branch left main
     .venv/bin/python -m tests.perf.bench_index_memory --baseline ee6bb24 --database sqlite:////tmp/bench.db
+    .venv/bin/python -m tests.perf.bench_index_memory --records 10000 100000   # the three indexes, this tree
+
 
 The search documents are built once, from a fresh SQLite registry of synthetic initiatives
 (tests/perf/synthetic.py, as bench_search builds it) or from `--database`, and written in batches
@@ -14,6 +16,12 @@ in turn, a fresh Python process (so that neither index's memory can hide in the 
   the engine call without snippets and with the highlights and crops `searchInitiatives` asks for.
 
 The raw size of the documents (their JSON) is printed beside, as what a plain copy would cost.
+
+With `--records N`, on bench_record_search's registry instead (about N evidence assessments and N
+best practices beside N / 1.5 initiatives), this tree alone, for each size: each of the three
+indexes an API process holds (initiatives, evidence, best practices) streamed into its own fresh
+process in the same way, and its resident memory read; the record indexes' searches are
+bench_record_search's.
 The API server's own resident memory is bench_search's figure (docs/performance.md). Nothing here
 is asserted: the figures go into docs/performance.md.
 """
@@ -56,8 +64,9 @@ def batches(path: Path) -> Iterator[list[dict]]:
                 return
 
 
-def child(path: Path, runs: int, warmup: int) -> dict:
-    """Runs in a process whose `api` is the tree under measurement."""
+def child(path: Path, runs: int, warmup: int, kind: str | None = None) -> dict:
+    """Runs in a process whose `api` is the tree under measurement; `kind`, a record index's (no
+    searches timed), else the initiatives index."""
     import api
     from api.auth.principal import Principal, PrincipalKind
     from api.auth.scopes import parse_scopes
@@ -74,14 +83,19 @@ def child(path: Path, runs: int, warmup: int) -> dict:
     )
     gc.collect()
     before = status()
-    backend = EmbeddedBackend()
+    if kind is None:
+        backend = EmbeddedBackend()
+    else:
+        from api.search.record_schemas import SCHEMAS
+
+        backend = EmbeddedBackend(SCHEMAS[kind])
     started = time.perf_counter()
     backend.rebuild(d for batch in batches(path) for d in batch)
     seconds = time.perf_counter() - started
     gc.collect()
     after = status()
     searches = {}
-    for case in CASES:
+    for case in CASES if kind is None else ():
         times: dict[str, list[float]] = {"engine": [], "with_snippets": []}
         hits = 0
         for run in range(warmup + runs):
@@ -110,13 +124,15 @@ def child(path: Path, runs: int, warmup: int) -> dict:
     }
 
 
-def write_documents(url: str, path: Path) -> dict:
+def write_documents(url: str, path: Path, documents: list[dict] | None = None) -> dict:
     import asyncio
 
     from tests.perf.bench_search import all_documents
 
     started = time.perf_counter()
-    documents = asyncio.run(all_documents(url))
+    built = documents is None
+    if documents is None:
+        documents = asyncio.run(all_documents(url))
     seconds = time.perf_counter() - started
     json_bytes = sum(len(json.dumps(d, ensure_ascii=False).encode()) for d in documents)
     text_bytes = sum(len(v.encode()) for d in documents for v in d.values() if isinstance(v, str))
@@ -125,18 +141,19 @@ def write_documents(url: str, path: Path) -> dict:
             pickle.dump(documents[start : start + BATCH], file, protocol=pickle.HIGHEST_PROTOCOL)
     return {
         "documents": len(documents),
-        "seconds_documents": round(seconds, 2),
+        **({"seconds_documents": round(seconds, 2)} if built else {}),
         "json_megabytes": round(json_bytes / 2**20, 1),
         "string_fields_megabytes": round(text_bytes / 2**20, 1),
     }
 
 
-def measure_tree(root: Path, documents: Path, args: argparse.Namespace) -> dict:
+def measure_tree(root: Path, documents: Path, args: argparse.Namespace, kind: str | None = None) -> dict:
     """The child, in a fresh process whose `api` is the one under `root`."""
     from api.core.settings import PROJECT_ROOT
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(PROJECT_ROOT)])}
     command = [sys.executable, __file__, "--child", str(documents), "--runs", str(args.runs), "--warmup", str(args.warmup)]
+    command += ["--kind", kind] if kind else []
     # The script's own directory, not the work tree, is first on the child's path: `api` is root's.
     done = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, check=False)
     if done.returncode:
@@ -158,6 +175,35 @@ def baseline_tree(ref: str | None, directory: Path) -> tuple[Path, str]:
     return root, commit
 
 
+def record_indexes(args: argparse.Namespace, directory: Path) -> dict:
+    """`--records`: each of the three indexes at each size, this tree, a fresh process each."""
+    import asyncio
+
+    from api.core.settings import PROJECT_ROOT
+    from api.search.models import INITIATIVE
+    from tests.perf import bench_record_search
+
+    sizes = []
+    for size in args.records:
+        url = f"sqlite:///{directory / f'records-{size}.db'}"
+        print(f"[{size}] loading the synthetic registry and {size} practices ...", flush=True)
+        bench_record_search.load(url, size, args.seed)
+        started = time.perf_counter()
+        built = asyncio.run(bench_record_search.all_documents(url))
+        seconds_documents = round(time.perf_counter() - started, 2)
+        indexes = {}
+        for kind, found in built.items():
+            path = directory / f"records-{size}-{kind}.pickle"
+            raw = write_documents(url, path, found)
+            indexes[kind] = {"raw": raw, **measure_tree(PROJECT_ROOT, path, args, None if kind == INITIATIVE else kind)}
+            print(f"[{size}] {kind}: {raw['documents']} documents, {raw['json_megabytes']} MiB as JSON, "
+                  f"{indexes[kind]['memory_megabytes']}", flush=True)
+        total = round(sum(i["memory_megabytes"]["index"] for i in indexes.values()), 1)
+        print(f"[{size}] the three indexes add {total} MiB", flush=True)
+        sizes.append({"records": size, "seconds_documents": seconds_documents, "indexes": indexes, "index_megabytes_total": total})
+    return {"sizes": sizes}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--initiatives", type=int, default=100_000)
@@ -167,10 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--records", type=int, nargs="+", help="measure the three indexes of bench_record_search's registry")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.runs, args.warmup)))
+        print(json.dumps(child(args.child, args.runs, args.warmup, args.kind)))
         return 0
 
     from api.core.settings import PROJECT_ROOT
@@ -180,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="coplab-index-memory-") as name:
         directory = Path(name)
+        if args.records:
+            loadavg_before = [round(x, 2) for x in os.getloadavg()]
+            measured = record_indexes(args, directory)
+            return report({"machine": machine(), "source": source_tree(), "loadavg_before": loadavg_before, **measured,
+                           "loadavg_after": [round(x, 2) for x in os.getloadavg()]}, args.json)
         url = args.database
         if url is None:
             url = f"sqlite:///{directory / 'bench.db'}"
