@@ -433,8 +433,9 @@ async def compute(
     today: date,
     unfiltered: tuple[Totals, datetime | None] | None = None,
 ) -> EvidenceMap:
-    """The map, by four statements (five with the rating layer; one fewer when `unfiltered` gives the
-    scope's totals and as-of time, or no filter is given) whatever the number of terms."""
+    """The map, whatever the number of terms, by three statements (the terms, initiatives per cell,
+    evidence per cell), one more with the RATING layer, one more for the scope's unfiltered totals and
+    as-of time unless `unfiltered` gives them, and one more for the filtered totals when a filter is given."""
     terms = await _terms(session, [rows, columns])
     ids, facts = _scoped_initiatives(principal, where)
     cells = {(r, c): Cell(row=r, column=c) for r, _ in terms[rows] for c, _ in terms[columns]}

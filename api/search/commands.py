@@ -236,7 +236,7 @@ def search_check(
         # Every index a server holds: the initiatives' and each record index (evidence, best practices).
         expected = {INITIATIVES: backend.stats().digest, **{kind: other.stats().digest for kind, other in others.items()}}
         assert all(expected.values())  # the embedded engine always has one
-        named = ", ".join(f"{INDEX_LABELS.get(kind, kind)} {digest}" for kind, digest in expected.items())
+        named = _digests(expected)
         disagreeing = 0
         for url in server:
             agrees, seen = server_agrees(url, expected, answers=answers, wait=wait)  # type: ignore[arg-type]

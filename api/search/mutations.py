@@ -39,7 +39,10 @@ class Mutation:
     def search_token(self, info: Info) -> SearchToken:
         issued = service.tenant_token(principal=info.context.principal, settings=info.context.settings)
         if issued is None:
-            raise ApiError("SEARCH_TOKEN_UNAVAILABLE", "This registry does not offer direct search; use searchInitiatives.")
+            raise ApiError(
+                "SEARCH_TOKEN_UNAVAILABLE",
+                "This registry does not offer direct search; use searchInitiatives, searchEvidence or searchBestPractices.",
+            )
         return SearchToken(
             token=issued.token,
             url=issued.url,

@@ -94,7 +94,7 @@ class Highlight:
     field: str = strawberry.field(
         description=f"`title`, `summary`, `organisations` (names joined by `{LIST_SEPARATOR}`), `description` "
         "(cropped around the first match, `…` where text was cut) or `classifications`: only the codes a query word "
-        f"matched, each as its label with its synonyms in brackets, joined by `{LIST_SEPARATOR}` (how a hit found "
+        f"matched, each as its label, a colon and its synonyms, joined by `{LIST_SEPARATOR}` (how a hit found "
         "through a synonym, e.g. grooming, was found)."
     )
     text: str = strawberry.field(description="The field's text: plain text, never HTML.")
