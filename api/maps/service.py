@@ -388,10 +388,23 @@ def _counted(initiative_ids: sa.Select, rows: sa.Subquery) -> list[sa.ScalarSele
     ]
 
 
+async def _without_jit(session: AsyncSession) -> None:
+    """PostgreSQL compiles a statement as costly as a map's to machine code before running it: at
+    100,000 initiatives that took some 300 ms of each statement's second and saved nothing (EXPLAIN
+    ANALYZE, docs/performance.md). Off for the rest of this transaction only, said once in it."""
+    if session.bind.dialect.name != "postgresql":  # type: ignore[union-attr]
+        return
+    if session.info.get("jit_off_in") is session.sync_session.get_transaction():
+        return
+    await session.exec(sa.text("SET LOCAL jit = off"))
+    session.info["jit_off_in"] = session.sync_session.get_transaction()
+
+
 async def unfiltered_totals(session: AsyncSession, principal: Principal) -> tuple[Totals, datetime | None]:
     """Initiatives, studies and findings the caller may read, and the newest change among them: one
     statement. They depend on the caller's scope and the data only, so every map of one scope and data
     version shares them (`cached_map`)."""
+    await _without_jit(session)
     ids, facts = _scoped_initiatives(principal, MapFilter(), "all_facts")
     newest = [
         select(sa.func.max(Initiative.updated_at)).where(col(Initiative.id).in_(ids)).scalar_subquery(),
@@ -436,6 +449,7 @@ async def compute(
     """The map, whatever the number of terms, by three statements (the terms, initiatives per cell,
     evidence per cell), one more with the RATING layer, one more for the scope's unfiltered totals and
     as-of time unless `unfiltered` gives them, and one more for the filtered totals when a filter is given."""
+    await _without_jit(session)
     terms = await _terms(session, [rows, columns])
     ids, facts = _scoped_initiatives(principal, where)
     cells = {(r, c): Cell(row=r, column=c) for r, _ in terms[rows] for c, _ in terms[columns]}

@@ -1,14 +1,18 @@
 """The evidence-and-gap map: every term, counts over what the caller may read, gap classes, the rating
 layer, bad arguments, and a statement count that does not grow with the number of terms."""
 
+import asyncio
 from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
-from api.core.db import utcnow
+from api.auth.principal import ANONYMOUS
+from api.core.db import create_engine, session_factory, utcnow
 from api.core.settings import PROJECT_ROOT
 from api.initiatives.models import InitiativeClassification
 from api.maps import service
@@ -314,3 +318,30 @@ def test_the_documented_map_queries_run(client, make, db, page) -> None:  # noqa
         body = graphql(client, block)
         assert "errors" not in body, body
         assert body["data"]["evidenceMap"]["cellStudies"]["edges"], body
+
+
+def test_a_maps_statements_run_without_jit_and_the_connection_keeps_its_setting(database_url: str) -> None:
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("JIT compilation is PostgreSQL's; SQLite has none")
+
+    async def settings_seen() -> tuple[str, str, str]:
+        engine = create_engine(database_url, pool_size=1, max_overflow=0)
+        try:
+            factory = session_factory(engine)
+            async with factory() as session:
+                before = (await session.exec(sa.text("SHOW jit"))).scalar_one()
+                await service.compute(
+                    session=session, principal=ANONYMOUS, rows=service.Axis.INTERVENTION_TYPE,
+                    columns=service.Axis.OUTCOME, where=service.MapFilter(), layer=service.Layer.EXISTENCE,
+                    synthesis_min_studies=3, synthesis_years=5, today=date.today(),
+                )
+                during = (await session.exec(sa.text("SHOW jit"))).scalar_one()
+            async with factory() as session:  # the same pooled connection, a new transaction
+                after = (await session.exec(sa.text("SHOW jit"))).scalar_one()
+            return before, during, after
+        finally:
+            await engine.dispose()
+
+    before, during, after = asyncio.run(settings_seen())
+    assert during == "off"
+    assert after == before

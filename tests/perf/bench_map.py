@@ -11,7 +11,8 @@ For each size, on a fresh registry of synthetic initiatives with their assessmen
   (statements and assembling the cells) beside it: for the first map of a data version (which also
   counts the scope's unfiltered totals) and for another map of that version (which shares them, as
   every uncached request below does);
-- p50/p95 of `evidenceMap` over HTTP on the real app under uvicorn (anonymous: the PUBLIC map),
+- p50/p95 of `evidenceMap` over HTTP on the real app under uvicorn (anonymous: the PUBLIC map), once
+  /readyz says its search index is built,
   uncached (each request with other synthesis thresholds, so that no cached map answers) and cached
   (the same request again; the data version is still read each time); once asking every cell's
   fields, once asking the matrices a client drawing the whole map needs.
@@ -126,6 +127,21 @@ def over_http(base_url: str, runs: int, query: str = QUERY, years: int = 1) -> d
     return {"uncached_ms": summary(uncached), "cached_ms": summary(cached)}
 
 
+def wait_until_ready(base_url: str, timeout: float) -> float:
+    """Seconds until /readyz answers 200: the embedded engine builds its index in the background, and
+    measuring before it is done would time the build's work too (at 100,000 initiatives it takes
+    about 100 s of the same CPU)."""
+    begun = time.monotonic()
+    while time.monotonic() - begun < timeout:
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=5).status_code == 200:
+                return time.monotonic() - begun
+        except httpx.TransportError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"/readyz did not answer 200 within {timeout:.0f} s")
+
+
 def run(args: argparse.Namespace) -> dict:
     results = {"machine": machine(), "source": source_tree(), "sizes": {}}
     for size in args.initiatives:
@@ -136,6 +152,7 @@ def run(args: argparse.Namespace) -> dict:
             alone = asyncio.run(sql_alone(url, args.runs))
             process, base_url = start_server(url, timeout=300, env={"COPLAB_DATA_DIR": directory})
             try:
+                print(f"ready after {wait_until_ready(base_url, timeout=900):.0f} s", flush=True)
                 http = over_http(base_url, args.runs)
                 # Other thresholds than the cells' run, so that its uncached requests compute again.
                 drawing = over_http(base_url, args.runs, DRAWING_QUERY, years=2)
