@@ -5,17 +5,33 @@ one passes, else 503, with each check's result in the body. /health is /livez un
 import asyncio
 import logging
 from collections import OrderedDict
+from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.core.metrics import authorized
+
 log = logging.getLogger("coplab.health")
 
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A check's reason in two forms: `public` for anyone, `operator` for those holding the metrics
+    token. The search check's operator form names its index's position in the change log and the
+    digest of its documents; both move with non-public records too, so the public must not see them
+    (a digest would let someone test a guess at a hidden record's contents)."""
+
+    public: str
+    operator: str
+
+
 # A readiness check: given the application, whether it is ready in that respect and a short reason
-# (never a secret: the body is public).
-ReadinessCheck = Callable[[FastAPI], Awaitable[tuple[bool, str]]]
+# (never a secret: the body is public), or a `Detail` with a fuller reason for operators.
+ReadinessCheck = Callable[[FastAPI], Awaitable[tuple[bool, "str | Detail"]]]
 
 router = APIRouter()
 
@@ -39,9 +55,13 @@ async def not_shutting_down(app: FastAPI) -> tuple[bool, str]:
     return True, "serving"
 
 
-async def _run(app: FastAPI, name: str, check: ReadinessCheck, timeout: float) -> dict[str, bool | str]:
+async def _run(
+    app: FastAPI, name: str, check: ReadinessCheck, timeout: float, *, operator: bool
+) -> dict[str, bool | str]:
     try:
         ok, detail = await asyncio.wait_for(check(app), timeout=timeout)
+        if isinstance(detail, Detail):
+            detail = detail.operator if operator else detail.public
     except TimeoutError:
         ok, detail = False, f"no answer within {timeout:g} s"
     except Exception as error:  # noqa: BLE001  (a failing check is a result, not an error of the probe)
@@ -51,10 +71,12 @@ async def _run(app: FastAPI, name: str, check: ReadinessCheck, timeout: float) -
     return {"ok": bool(ok), "detail": detail}
 
 
-async def readiness(app: FastAPI) -> tuple[bool, dict[str, dict[str, bool | str]]]:
-    """Every registered check's result by name, in order (run one after another: a probe stays cheap)."""
+async def readiness(app: FastAPI, *, operator: bool = False) -> tuple[bool, dict[str, dict[str, bool | str]]]:
+    """Every registered check's result by name, in order (run one after another: a probe stays cheap);
+    with `operator`, the operators' form of each reason."""
     timeout = app.state.settings.readiness_timeout_seconds
-    results = {name: await _run(app, name, check, timeout) for name, check in app.state.readiness_checks.items()}
+    checks = app.state.readiness_checks.items()
+    results = {name: await _run(app, name, check, timeout, operator=operator) for name, check in checks}
     return all(result["ok"] for result in results.values()), results
 
 
@@ -69,8 +91,10 @@ async def livez(request: Request) -> Response:
 
 @router.api_route("/readyz", methods=["GET", "HEAD"], include_in_schema=False)
 async def readyz(request: Request) -> Response:
-    """200 when every readiness check passes, else 503; the body lists each check."""
-    ready, checks = await readiness(request.app)
+    """200 when every readiness check passes, else 503; the body lists each check, in the operators'
+    form to those the metrics endpoint would answer (docs/operations.md, Health probes)."""
+    settings = request.app.state.settings
+    ready, checks = await readiness(request.app, operator=bool(settings.metrics_enabled) and authorized(request, settings.metrics_token))
     status = 200 if ready else 503
     if request.method == "HEAD":
         return Response(status_code=status)

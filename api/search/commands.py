@@ -167,7 +167,8 @@ def search_check(
     embedded engine's index lives in each API process: this builds one here and checks it, and with
     --server compares each running server's indexes (initiatives, evidence assessments, best practices)
     with these by digest (equal digests, equal documents; compare while no writes are under way, or a
-    server may be a few changes ahead or behind)."""
+    server may be a few changes ahead or behind). A server names its digests to holders of its
+    metrics token only: this sends COPLAB_METRICS_TOKEN from the same settings as the servers'."""
     from api.search import record_documents
     from api.search.consistency import INITIATIVES, Differences, compare, differing, server_agrees
     from api.search.indexer import pending, rebuild
@@ -239,7 +240,9 @@ def search_check(
         named = _digests(expected)
         disagreeing = 0
         for url in server:
-            agrees, seen = server_agrees(url, expected, answers=answers, wait=wait)  # type: ignore[arg-type]
+            agrees, seen = server_agrees(  # type: ignore[arg-type]
+                url, expected, answers=answers, wait=wait, token=get_settings().metrics_token
+            )
             if agrees:
                 console.print(f"{url}: the same index (digest {expected[INITIATIVES]}, {answers} answers in a row; "
                               f"every index: {named})", soft_wrap=True)

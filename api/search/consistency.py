@@ -78,13 +78,16 @@ def digests_named(detail: str) -> Digests:
     return found
 
 
-def server_digests(base_url: str, *, timeout: float = 10) -> Digests | None:
+def server_digests(base_url: str, *, token: str = "", timeout: float = 10) -> Digests | None:
     """The digests of the embedded indexes of the server process that answered /readyz at `base_url`;
-    None when it names none (not built yet, another engine) or does not answer."""
+    None when it names none (not built yet, another engine, or `token` is not the server's metrics
+    token: /readyz names them to operators only) or does not answer."""
     if not base_url.startswith(("http://", "https://")):
         raise ValueError(f"not an http(s) address: {base_url!r}")
     try:
-        with urllib.request.urlopen(f"{base_url.rstrip('/')}/readyz", timeout=timeout) as answer:  # noqa: S310 (checked above)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        request = urllib.request.Request(f"{base_url.rstrip('/')}/readyz", headers=headers)  # noqa: S310 (checked above)
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (checked above)
             body = answer.read()
     except urllib.error.HTTPError as not_ready:  # 503 still names its checks
         body = not_ready.read()
@@ -102,13 +105,15 @@ def differing(expected: Digests, seen: Digests | None) -> list[str]:
     return [kind for kind, digest in expected.items() if (seen or {}).get(kind) != digest]
 
 
-def server_agrees(base_url: str, expected: Digests, *, answers: int, wait: float) -> tuple[bool, Digests | None]:
+def server_agrees(
+    base_url: str, expected: Digests, *, answers: int, wait: float, token: str = ""
+) -> tuple[bool, Digests | None]:
     """Whether `answers` readings in a row of the server's digests equal `expected` (every index)
     within `wait` seconds (a server of several workers answers from any of them, each with its own
     indexes); and the last digests read."""
     deadline, streak = time.monotonic() + wait, 0
     while True:
-        seen = server_digests(base_url)
+        seen = server_digests(base_url, token=token)
         agrees = not differing(expected, seen)
         streak = streak + 1 if agrees else 0
         if streak >= answers:

@@ -32,6 +32,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.core.db import UTCDateTime, utcnow
+from api.core.health import Detail
 from api.initiatives.models import Initiative, Participation
 from api.core.log_redaction import redact
 from api.organisations.models import Organisation
@@ -248,7 +249,7 @@ class SearchProgress:
         return self.caught_up_at is not None and time.monotonic() - self.caught_up_at <= seconds
 
 
-async def readiness(app: Any) -> tuple[bool, str]:  # noqa: ANN401
+async def readiness(app: Any) -> tuple[bool, str | Detail]:  # noqa: ANN401
     """/readyz's search check. Embedded: this process's index is built and has applied every change
     within `search_ready_lag_seconds`; its position in the log is named (tests compare it with the
     log's end). A shared index: no change has waited longer than that for whichever process indexes."""
@@ -264,8 +265,9 @@ async def readiness(app: Any) -> tuple[bool, str]:  # noqa: ANN401
         ]
         where = f"position {progress.position.txid}:{progress.position.id}, {', '.join(digests)}"
         if not progress.caught_up_within(bound):
-            return False, f"the search index is behind the change log ({where})"
-        return True, f"caught up ({where})"
+            behind = "the search index is behind the change log"
+            return False, Detail(behind, f"{behind} ({where})")
+        return True, Detail("caught up", f"caught up ({where})")
     waiting = await backlog(sessions=app.state.session_factory)
     if waiting.oldest_seconds is not None and waiting.oldest_seconds > bound:
         return False, f"{waiting.rows} changes wait; the oldest for {waiting.oldest_seconds:.0f} s"

@@ -167,3 +167,17 @@ def test_readyz_waits_for_the_search_index_and_searches_say_to_try_again(setting
             time.sleep(0.1)
         assert ready.json()["checks"]["search"]["detail"].startswith("caught up (position ")
         assert httpx.post(f"{base}/graphql", json=search, timeout=10).json() == {"data": {"searchInitiatives": {"totalHits": 1}}}
+
+
+def test_readyz_names_the_search_position_and_digests_to_operators_only(settings: Settings) -> None:
+    """The search index's position and digests move with non-public records too: anyone may learn that
+    the index is caught up, only the holder of the metrics token where and with which documents."""
+    app = create_app(settings.model_copy(update={"metrics_token": "operator-token"}))
+    with _client(app) as client:
+        _once_ready(lambda: client.get("/readyz"))
+        public = client.get("/readyz").json()["checks"]["search"]
+        wrong = client.get("/readyz", headers={"Authorization": "Bearer not-it"}).json()["checks"]["search"]
+        operator = client.get("/readyz", headers={"Authorization": "Bearer operator-token"}).json()["checks"]["search"]
+    assert public == wrong == {"ok": True, "detail": "caught up"}
+    assert operator["ok"] is True
+    assert operator["detail"].startswith("caught up (position ") and " digest " in operator["detail"], operator

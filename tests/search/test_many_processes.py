@@ -48,6 +48,8 @@ def _environment(settings: Settings, **values: str) -> dict[str, str]:
         "COPLAB_DATABASE_URL": settings.database_url,
         "COPLAB_ISSUER": settings.issuer,  # one issuer for every process, as behind one public address
         "COPLAB_SEARCH_POLL_SECONDS": "0.05",
+        # /readyz names its index digests to holders of this token only: `search check --server` sends it.
+        "COPLAB_METRICS_TOKEN": "operators-only",
         **({
             "COPLAB_MEILISEARCH_URL": settings.meilisearch_url,
             "COPLAB_MEILISEARCH_API_KEY": settings.meilisearch_api_key or "",
