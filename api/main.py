@@ -14,18 +14,16 @@ from strawberry.http.parse_content_type import parse_content_type
 
 from api import migrations, observability
 from api.core import health, log_redaction
-from api.core.logs import organisation_var
 from api.auth import keys as signing_keys
-from api.graphql.bearer import bearer_token, invalid_token_response, principal_from_token
+from api.graphql.bearer import bearer_token, invalid_token_response
 from api.auth.key_encryption import KeyEncryption
 from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
-from api.graphql.context import Context
+from api.graphql.context import Context, request_context
 from api.core.db import create_engine, create_sync_engine, pool_options, session_factory, transaction
 from api.exports.routes import exports_router
 from api.maps.routes import maps_router
 from api.core.middleware import BodySizeLimit, GraphQLRequestBody, RequestId
-from api.graphql.loaders import Loaders
 from api.oauth.limits import GuessingLimits
 from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
@@ -43,29 +41,10 @@ log = logging.getLogger("coplab")
 
 
 async def get_context(request: Request) -> AsyncIterator[Context]:
-    """One database session and one principal per request; the session closes with the request."""
-    state = request.app.state
-    async with state.session_factory() as session:
-        try:
-            principal = await principal_from_token(
-                bearer_token(request), session=session, keys=state.key_cache, settings=state.settings
-            )
-        except InvalidToken as error:
-            # The details are logged for operators; the client learns what kind of problem it is.
-            log.info("rejected bearer token: %s", error)
-            raise  # answered by `invalid_token_response`
-        organisation_var.set(principal.organisation_id)  # every later log line of the request names it
-        await state.term_cache.refresh_if_stale(session=session)
-        yield Context(
-            session=session,
-            principal=principal,
-            loaders=Loaders(session=session, principal=principal),
-            settings=state.settings,
-            request_id=request.scope.get("state", {}).get("request_id") or "-",
-            terms=state.term_cache,
-            search=state.search,
-            record_search=state.record_search,
-        )
+    """/graphql's context: the request's bearer token (or none) through `request_context`, which the
+    portal's pages share."""
+    async with request_context(request, token=bearer_token(request)) as context:
+        yield context
 
 
 REQUEST_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
