@@ -27,6 +27,7 @@ from api.core.middleware import BodySizeLimit, GraphQLRequestBody, RequestId
 from api.oauth.limits import GuessingLimits
 from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
+from api.portal.routes import router as portal_router
 from api.core.pages import graphiql
 from api.schema import build_schema
 from api.search.engines import create_backend
@@ -212,8 +213,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         source_limit=settings.sign_in_source_failure_limit,
         window_seconds=settings.sign_in_failure_window_seconds,
     )
+    # The portal's pages run their operations through this same schema (api/portal/operations.py).
+    app.state.schema = build_schema(settings)
     graphql = GraphQLEndpoint(
-        build_schema(settings),
+        app.state.schema,
         context_getter=get_context,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,
@@ -225,6 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_router)
     app.include_router(maps_router())
     app.include_router(exports_router(settings))
+    app.include_router(portal_router)  # in every environment, with its own files (not GraphiQL's /static)
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict:
