@@ -21,10 +21,11 @@ HTMX = next(spec for spec in PACKAGES if spec.startswith("htmx.org@"))
 # (GraphiQL's stay development-only, under /static).
 ASSETS = {
     "portal.css": STATIC_DIR / "portal.css",
+    "favicon.svg": STATIC_DIR / "favicon.svg",  # linked from every page, so browsers do not ask for /favicon.ico
     f"vendor/{HTMX}/htmx.min.js": VENDOR_DIR / HTMX / "htmx.min.js",
     f"vendor/{HTMX}/LICENSE": VENDOR_DIR / HTMX / "LICENSE",
 }
-MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript"}
+MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 # Scripts, styles, images and requests from this server only; no inline script or style anywhere
 # (htmx's own indicator style is turned off in its configuration, base.html).
@@ -45,6 +46,7 @@ templates = template_environment(Path(__file__).parent / "templates")
 templates.globals.update(
     htmx=f"/assets/vendor/{HTMX}/htmx.min.js",
     stylesheet="/assets/portal.css",
+    icon="/assets/favicon.svg",
     day=rendering.day,
     web_address=rendering.web_address,
     highlight_of=rendering.highlight_of,
