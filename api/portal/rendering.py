@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
-HITS_PER_PAGE = 20
+HITS_PER_PAGE = 10  # a page a visitor reads through; the seeded registry fills two
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.browser import chromium, needs_browser
+from api.portal.rendering import HITS_PER_PAGE
 from tests.portal.conftest import HIDDEN_TITLE, Portal, initiative_id
 from tests.server import HTTP_TIMEOUT
 
@@ -132,6 +133,28 @@ def test_the_profile_shows_its_classifications_labels_and_a_citation(portal: Por
         assert citation.startswith(f"{expected['leadOrganisation']['name']}. {expected['title']}.")
         assert citation.endswith(page.url)
         page.screenshot(path=portal.artifacts / f"profile-{'with' if javascript else 'without'}-javascript.png", full_page=True)
+        # Printed: the record alone, without the site's navigation or footer.
+        page.emulate_media(media="print")
+        assert page.get_by_role("navigation", name="Main").is_hidden() and page.locator("footer").is_hidden()
+        assert page.locator(".citation").is_visible()
+        page.screenshot(path=portal.artifacts / f"profile-printed-{'with' if javascript else 'without'}-javascript.png", full_page=True)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_the_next_page_of_results_has_its_own_address(portal: Portal, javascript: bool) -> None:
+    with chromium(java_script_enabled=javascript) as context:
+        page = context.new_page()
+        page.goto(f"{portal.url}/search?sort=title")
+        first_titles = page.locator(".hit h3").all_inner_texts()
+        assert len(first_titles) == HITS_PER_PAGE < found(page)
+        page.get_by_role("link", name="Next page").click()
+        page.wait_for_url(re.compile(r"page=2"))
+        page.get_by_role("link", name="Previous page").wait_for()
+        second_titles = page.locator(".hit h3").all_inner_texts()
+        assert second_titles and not set(second_titles) & set(first_titles)
+        assert sorted(first_titles + second_titles, key=str.casefold) == first_titles + second_titles  # still by title
+        page.reload()
+        assert page.locator(".hit h3").all_inner_texts() == second_titles
 
 
 def test_no_page_breaks_the_policy_or_logs_an_error(portal: Portal, browser) -> None:  # noqa: ANN001
