@@ -4,8 +4,6 @@ state read from its address (and written back into links), dates and the citatio
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from markupsafe import Markup, escape
-
 HITS_PER_PAGE = 10  # a page a visitor reads through; the seeded registry fills two
 
 
@@ -33,20 +31,23 @@ FACETS = (
 SORTS = {"": ("Relevance", None), "updated": ("Recently changed", "UPDATED_AT_DESC"), "title": ("Title, A to Z", "TITLE_ASC")}
 
 
-def marked(text: str, matches: list[dict]) -> Markup:
-    """`text` escaped, with each matched range (start and length in code points, as the API gives
-    them: Python's string indices) in <mark>. Nothing of the data is ever trusted as HTML."""
-    parts: list[str] = []
+def marked(text: str, matches: list[dict]) -> list[tuple[str, bool]]:
+    """`text` cut into pieces, each with whether it is a match (ranges in code points, as the API
+    gives them: Python's string indices). The template (`highlighted` in macros.html) puts the
+    matches in <mark> and lets autoescaping escape every piece: nothing of the data is ever HTML."""
+    pieces: list[tuple[str, bool]] = []
     at = 0
     for match in sorted(matches, key=lambda m: m["start"]):
         start, end = max(match["start"], at), min(len(text), match["start"] + match["length"])
         if end <= start:
             continue  # overlapping or outside the text
-        parts.append(escape(text[at:start]))
-        parts.append(Markup("<mark>%s</mark>") % text[start:end])
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
         at = end
-    parts.append(escape(text[at:]))
-    return Markup("").join(parts)
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
 
 
 @dataclass
@@ -107,12 +108,12 @@ def facet_values(state: SearchState, distribution: list[dict]) -> list[dict]:
     return shown
 
 
-def highlight_of(hit: dict, field_name: str, plain: str | None) -> Markup | None:
-    """A hit's field with its matches marked, or the plain value escaped when nothing matched in it."""
+def highlight_of(hit: dict, field_name: str, plain: str | None) -> list[tuple[str, bool]]:
+    """A hit's field cut at its matches, or its plain value as one piece when nothing matched in it."""
     for highlight in hit["highlights"]:
         if highlight["field"] == field_name:
             return marked(highlight["text"], highlight["matches"])
-    return escape(plain) if plain else None
+    return [(plain, False)] if plain else []
 
 
 def web_address(url: str | None) -> str | None:
