@@ -42,7 +42,7 @@ def pages(portal: Portal) -> dict[str, int]:
     }
 
 
-def test_every_page_has_the_strict_policy_and_is_never_stored(portal: Portal) -> None:
+def test_every_page_has_the_strict_policy_is_never_stored_and_labels_its_fields(portal: Portal) -> None:
     for path, status in pages(portal).items():
         response = httpx.get(portal.url + path, timeout=HTTP_TIMEOUT)
         assert response.status_code == status, path
@@ -56,6 +56,12 @@ def test_every_page_has_the_strict_policy_and_is_never_stored(portal: Portal) ->
         assert "<style" not in html and " style=" not in html, path
         assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == [], path  # every script is a file of ours
         assert "htmx-config" in html and '"historyCacheSize": 0' in html, path
+        assert '<a class="skip-link" href="#content">' in html and '<main id="content"' in html, path
+        fields = re.findall(r"<(?:input|select|textarea)\b[^>]*>", html)
+        labelled = set(re.findall(r'<label for="([^"]+)"', html))
+        for field in fields:  # every field has a label of its own
+            field_id = re.search(r'\bid="([^"]+)"', field)
+            assert field_id and field_id.group(1) in labelled, (path, field)
 
 
 def test_htmx_gets_the_results_alone_and_a_browser_the_whole_page(portal: Portal) -> None:
