@@ -14,21 +14,20 @@ from strawberry.http.parse_content_type import parse_content_type
 
 from api import migrations, observability
 from api.core import health, log_redaction
-from api.core.logs import organisation_var
 from api.auth import keys as signing_keys
-from api.graphql.bearer import bearer_token, invalid_token_response, principal_from_token
+from api.graphql.bearer import bearer_token, invalid_token_response
 from api.auth.key_encryption import KeyEncryption
 from api.auth.keys import KeyCache
 from api.auth.tokens import InvalidToken
-from api.graphql.context import Context
+from api.graphql.context import Context, request_context
 from api.core.db import create_engine, create_sync_engine, pool_options, session_factory, transaction
 from api.exports.routes import exports_router
 from api.maps.routes import maps_router
 from api.core.middleware import BodySizeLimit, GraphQLRequestBody, RequestId
-from api.graphql.loaders import Loaders
 from api.oauth.limits import GuessingLimits
 from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
+from api.portal.routes import router as portal_router
 from api.core.pages import graphiql
 from api.schema import build_schema
 from api.search.engines import create_backend
@@ -43,29 +42,10 @@ log = logging.getLogger("coplab")
 
 
 async def get_context(request: Request) -> AsyncIterator[Context]:
-    """One database session and one principal per request; the session closes with the request."""
-    state = request.app.state
-    async with state.session_factory() as session:
-        try:
-            principal = await principal_from_token(
-                bearer_token(request), session=session, keys=state.key_cache, settings=state.settings
-            )
-        except InvalidToken as error:
-            # The details are logged for operators; the client learns what kind of problem it is.
-            log.info("rejected bearer token: %s", error)
-            raise  # answered by `invalid_token_response`
-        organisation_var.set(principal.organisation_id)  # every later log line of the request names it
-        await state.term_cache.refresh_if_stale(session=session)
-        yield Context(
-            session=session,
-            principal=principal,
-            loaders=Loaders(session=session, principal=principal),
-            settings=state.settings,
-            request_id=request.scope.get("state", {}).get("request_id") or "-",
-            terms=state.term_cache,
-            search=state.search,
-            record_search=state.record_search,
-        )
+    """/graphql's context: the request's bearer token (or none) through `request_context`, which the
+    portal's pages share."""
+    async with request_context(request, token=bearer_token(request)) as context:
+        yield context
 
 
 REQUEST_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
@@ -233,8 +213,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         source_limit=settings.sign_in_source_failure_limit,
         window_seconds=settings.sign_in_failure_window_seconds,
     )
+    # The portal's pages run their operations through this same schema (api/portal/operations.py).
+    app.state.schema = build_schema(settings)
     graphql = GraphQLEndpoint(
-        build_schema(settings),
+        app.state.schema,
         context_getter=get_context,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,
@@ -246,6 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_router)
     app.include_router(maps_router())
     app.include_router(exports_router(settings))
+    app.include_router(portal_router)  # in every environment, with its own files (not GraphiQL's /static)
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict:

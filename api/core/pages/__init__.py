@@ -18,12 +18,20 @@ from starlette.responses import HTMLResponse
 CSRF_COOKIE = "coplab_csrf"
 CSRF_FIELD = "csrf_token"
 
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(default=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+
+def template_environment(directory: Path) -> Environment:
+    """Jinja templates from `directory`, every value escaped unless marked safe: coplab's own pages
+    and the portal's (api/portal/) are written the same way."""
+    return Environment(
+        loader=FileSystemLoader(directory),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_templates = template_environment(Path(__file__).parent / "templates")
 
 # No framing (clickjacking of the consent button), no referrer leaking the authorization request to
 # another site, no caching of pages that carry one-time values, and nothing loaded from anywhere.

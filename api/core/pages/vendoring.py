@@ -8,7 +8,7 @@ the pages work on a network without internet access; tests/pages/test_vendored_f
 served files against the manifest.
 
 To upgrade, change a version below, run the command, and check GraphiQL in a browser with the
-network blocked (tests/pages/test_graphiql_offline.py).
+network blocked (tests/pages/test_graphiql_offline.py) and the portal's pages (tests/portal/).
 """
 
 import hashlib
@@ -28,6 +28,9 @@ PACKAGES: dict[str, dict[str, str]] = {
     "graphiql@3.9.0": {"graphiql.min.js": "package/graphiql.min.js", "graphiql.min.css": "package/graphiql.min.css"},
     "react@18.3.1": {"react.production.min.js": "package/umd/react.production.min.js"},
     "react-dom@18.3.1": {"react-dom.production.min.js": "package/umd/react-dom.production.min.js"},
+    # The portal's progressive enhancement (api/portal/, docs/portal.md): one file, no build step.
+    # 2.x, not 4: the 2.x line is the one whose attributes and configuration the portal is written for.
+    "htmx.org@2.0.11": {"htmx.min.js": "package/dist/htmx.min.js"},
 }
 LICENSE_IN_TARBALL = "package/LICENSE"
 

@@ -1,0 +1,152 @@
+"""What the portal's templates need beyond their data: highlighted text made safe, the search page's
+state read from its address (and written back into links), dates and the citation line."""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+HITS_PER_PAGE = 10  # a page a visitor reads through; the seeded registry fills two
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet of the search page: its address parameter, its `SearchFilter` field, its
+    `SearchFacet` value and its legend."""
+
+    param: str
+    filter_field: str
+    facet: str
+    legend: str
+
+
+FACETS = (
+    Facet("status", "statuses", "STATUS", "Status"),
+    Facet("harm", "harms", "HARMS", "Harm addressed"),
+    Facet("intervention", "interventionTypes", "INTERVENTION_TYPES", "Type of intervention"),
+    Facet("country", "countries", "COUNTRIES", "Country"),
+    Facet("stakeholder", "stakeholderTypes", "STAKEHOLDER_TYPES", "Kind of organisation"),
+    Facet("rating", "ratings", "RATINGS", "Outcome rating"),
+)
+
+# The address's `sort` → searchInitiatives' sort; relevance (no sort) first.
+SORTS = {"": ("Relevance", None), "updated": ("Recently changed", "UPDATED_AT_DESC"), "title": ("Title, A to Z", "TITLE_ASC")}
+
+
+def marked(text: str, matches: list[dict]) -> list[tuple[str, bool]]:
+    """`text` cut into pieces, each with whether it is a match (ranges in code points, as the API
+    gives them: Python's string indices). The template (`highlighted` in macros.html) puts the
+    matches in <mark> and lets autoescaping escape every piece: nothing of the data is ever HTML."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for match in sorted(matches, key=lambda m: m["start"]):
+        start, end = max(match["start"], at), min(len(text), match["start"] + match["length"])
+        if end <= start:
+            continue  # overlapping or outside the text
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+@dataclass
+class SearchState:
+    """What the search page shows, as its address says it: every state is a permalink."""
+
+    query: str = ""
+    sort: str = ""
+    page: int = 1
+    selected: dict[str, list[str]] = field(default_factory=dict)  # facet param → codes
+
+    @classmethod
+    def from_params(cls, params) -> "SearchState | None":  # noqa: ANN001  (starlette's QueryParams)
+        """The state, or None when the address cannot be a search (a page that is not a number, an
+        unknown sort): the page answers 400."""
+        page = params.get("page") or "1"
+        sort = params.get("sort") or ""
+        if not page.isdigit() or int(page) < 1 or sort not in SORTS:
+            return None
+        selected = {f.param: [v for v in dict.fromkeys(params.getlist(f.param)) if v] for f in FACETS}
+        return cls(query=params.get("q") or "", sort=sort, page=int(page), selected={k: v for k, v in selected.items() if v})
+
+    def variables(self) -> dict:
+        """The `search` operation's variables."""
+        search_filter = {f.filter_field: self.selected[f.param] for f in FACETS if f.param in self.selected}
+        sort = SORTS[self.sort][1]
+        return {
+            "query": self.query,
+            "filter": search_filter or None,
+            "sort": [sort] if sort else None,
+            "page": self.page,
+            "hitsPerPage": HITS_PER_PAGE,
+        }
+
+    def url(self, *, page: int | None = None) -> str:
+        """This state's address (another page of it with `page`)."""
+        pairs: list[tuple[str, str]] = [("q", self.query)] if self.query else []
+        pairs += [(f.param, code) for f in FACETS for code in self.selected.get(f.param, [])]
+        if self.sort:
+            pairs.append(("sort", self.sort))
+        page = page or self.page
+        if page > 1:
+            pairs.append(("page", str(page)))
+        return "/search" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+def facet_values(state: SearchState, distribution: list[dict]) -> list[dict]:
+    """Each facet with its values and counts, the selected ones always listed (a selected value a
+    new query no longer finds is shown with 0, so it can still be unticked)."""
+    by_facet = {entry["facet"]: entry["values"] for entry in distribution}
+    shown = []
+    for facet in FACETS:
+        values = [{**value, "selected": value["value"] in state.selected.get(facet.param, [])} for value in by_facet.get(facet.facet, [])]
+        found = {value["value"] for value in values}
+        values += [{"value": code, "label": code, "count": 0, "selected": True} for code in state.selected.get(facet.param, []) if code not in found]
+        if values:
+            shown.append({"facet": facet, "values": values})
+    return shown
+
+
+def highlight_of(hit: dict, field_name: str, plain: str | None) -> list[tuple[str, bool]]:
+    """A hit's field cut at its matches, or its plain value as one piece when nothing matched in it."""
+    for highlight in hit["highlights"]:
+        if highlight["field"] == field_name:
+            return marked(highlight["text"], highlight["matches"])
+    return [(plain, False)] if plain else []
+
+
+def web_address(url: str | None) -> str | None:
+    """A link's address when it is one a page may link to (http or https), else None: whatever a
+    record holds, no `javascript:` or `data:` address becomes a link."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+def day(value: str | None) -> str:
+    """An ISO date or timestamp as its day (YYYY-MM-DD)."""
+    return value[:10] if value else ""
+
+
+def citation(initiative: dict, url: str) -> str:
+    """A line to cite the record by: who leads it, its title, the registry, when it last changed, where it is."""
+    lead = (initiative.get("leadOrganisation") or {}).get("name")
+    author = f"{lead}. " if lead else ""
+    return (
+        f"{author}{initiative['title']}. Children Online Protection Lab registry (coplab), "
+        f"initiative record, last updated {day(initiative['updatedAt'])}. {url}"
+    )
+
+
+def findings_by_outcome(initiative: dict) -> list[dict]:
+    """The evidence grouped by outcome: each outcome's computed rating (if any) and the findings
+    that bear on it, with the study and who assessed it."""
+    outcomes: dict[str, dict] = {}
+    for rating in initiative["outcomeRatings"]:
+        outcomes[rating["outcome"]["code"]] = {"outcome": rating["outcome"], "rating": rating, "findings": []}
+    for assessment in initiative["assessments"]:
+        for finding in assessment["findings"]:
+            entry = outcomes.setdefault(finding["outcome"]["code"], {"outcome": finding["outcome"], "rating": None, "findings": []})
+            entry["findings"].append({**finding, "assessment": assessment})
+    return sorted(outcomes.values(), key=lambda entry: entry["outcome"]["label"])

@@ -1,0 +1,128 @@
+"""The portal's pages: home, search and an initiative's profile, each rendered from the data of
+its GraphQL operation (operations.py), and the few files they load (portal.css, htmx), served in
+every environment. Every page works without JavaScript; htmx only swaps the search results in place."""
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from api.core.pages import PAGE_HEADERS, template_environment
+from api.core.pages.vendoring import PACKAGES, VENDOR_DIR
+from api.portal import rendering
+from api.portal.operations import PageProblem, run
+
+STATIC_DIR = Path(__file__).parent / "static"
+HTMX = next(spec for spec in PACKAGES if spec.startswith("htmx.org@"))
+
+# Only what the portal's pages load: production serves these and nothing else of the vendored files
+# (GraphiQL's stay development-only, under /static).
+ASSETS = {
+    "portal.css": STATIC_DIR / "portal.css",
+    "favicon.svg": STATIC_DIR / "favicon.svg",  # linked from every page, so browsers do not ask for /favicon.ico
+    f"vendor/{HTMX}/htmx.min.js": VENDOR_DIR / HTMX / "htmx.min.js",
+    f"vendor/{HTMX}/LICENSE": VENDOR_DIR / HTMX / "LICENSE",
+}
+MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+
+# Scripts, styles, images and requests from this server only; no inline script or style anywhere
+# (htmx's own indicator style is turned off in its configuration, base.html).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# `private, no-store` on every page: today they are public, but once people sign in a page may hold
+# what only they may read, and no cache (shared or the browser's) may keep it.
+HEADERS = {
+    **PAGE_HEADERS,
+    "Cache-Control": "private, no-store",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Vary": "HX-Request",  # the search page answers htmx with its results alone
+}
+
+templates = template_environment(Path(__file__).parent / "templates")
+templates.globals.update(
+    htmx=f"/assets/vendor/{HTMX}/htmx.min.js",
+    stylesheet="/assets/portal.css",
+    icon="/assets/favicon.svg",
+    day=rendering.day,
+    web_address=rendering.web_address,
+    highlight_of=rendering.highlight_of,
+    sorts=rendering.SORTS,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def page(template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
+    return HTMLResponse(templates.get_template(template).render(**context), status_code=status_code, headers=HEADERS)
+
+
+def problem_page(problem: PageProblem) -> HTMLResponse:
+    """The error page. A record that is missing and one the visitor may not read give the same 404."""
+    return page("error.html", status_code=problem.status_code, status=problem.status_code, request_id=problem.request_id)
+
+
+def wants_fragment(request: Request) -> bool:
+    """htmx swapping the results in place, not restoring a page from history (which needs it whole)."""
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+@router.get("/", name="portal_home")
+async def home(request: Request) -> Response:
+    try:
+        data = await run(request, "home")
+    except PageProblem as problem:
+        return problem_page(problem)
+    return page("home.html", data=data)
+
+
+@router.get("/search", name="portal_search")
+async def search(request: Request) -> Response:
+    state = rendering.SearchState.from_params(request.query_params)
+    if state is None:
+        return problem_page(PageProblem(400, request.scope.get("state", {}).get("request_id") or "-"))
+    try:
+        data = await run(request, "search", state.variables())
+    except PageProblem as problem:
+        return problem_page(problem)
+    result = data["searchInitiatives"]
+    context = {
+        "state": state,
+        "result": result,
+        "facets": rendering.facet_values(state, result["facetDistribution"]),
+        "previous_url": state.url(page=state.page - 1) if state.page > 1 else None,
+        "next_url": state.url(page=state.page + 1) if state.page < result["totalPages"] else None,
+    }
+    return page("search_results.html" if wants_fragment(request) else "search.html", **context)
+
+
+@router.get("/initiatives/{initiative_id:path}", name="portal_initiative")
+async def initiative(request: Request, initiative_id: str) -> Response:
+    try:
+        data = await run(request, "initiative", {"id": initiative_id})
+    except PageProblem as problem:
+        return problem_page(problem)
+    record = data["initiative"]
+    if record is None:
+        return problem_page(PageProblem(404, "-"))
+    url = f"{str(request.base_url).rstrip('/')}/initiatives/{quote(record['id'], safe='')}"
+    return page(
+        "initiative.html",
+        initiative=record,
+        partners=[p for p in record["participations"] if p["confirmedAt"]],
+        outcomes=rendering.findings_by_outcome(record),
+        citation=rendering.citation(record, url),
+        permalink=url,
+    )
+
+
+@router.get("/assets/{name:path}", name="portal_asset")
+async def asset(name: str) -> Response:
+    path = ASSETS.get(name)
+    if path is None:
+        return Response(status_code=404, headers={"X-Content-Type-Options": "nosniff"})
+    media_type = MEDIA_TYPES.get(path.suffix, "text/plain; charset=utf-8")
+    return FileResponse(path, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})

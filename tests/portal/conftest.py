@@ -1,0 +1,61 @@
+"""The portal's pages served as in production: a real uvicorn server on 127.0.0.1 over a registry
+loaded by `coplab seed` (plus one initiative only its organisation may read), once per backend for
+every module here. Its database is its own, so the other tests' cleaning never touches it."""
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from api.core.db import create_sync_engine
+from api.core.settings import Settings
+from api.initiatives.models import Initiative
+from api.organisations.models import Organisation
+from tests.conftest import BACKENDS, empty_database
+from tests.factories import ACTOR, gid, signing_key
+from tests.seed.test_seed_command import seeded
+from tests.server import HTTP_TIMEOUT, running_server
+
+HIDDEN_TITLE = "Closed pilot of grooming classifiers"
+
+
+@dataclass(frozen=True)
+class Portal:
+    url: str
+    hidden_initiative_id: str  # the global id of an initiative only its organisation may read
+    artifacts: Path  # where the browser tests save their screenshots
+
+
+@pytest.fixture(scope="package", params=BACKENDS)
+def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    with empty_database(request.param, tmp_path_factory.mktemp("portal-db")) as url:
+        seeded(url)
+        engine = create_sync_engine(url)
+        with Session(engine, expire_on_commit=False) as session:
+            signing_key(session)
+            lead = session.exec(select(Organisation).order_by(Organisation.id)).first()
+            hidden = Initiative(
+                title=HIDDEN_TITLE, lead_organisation_id=lead.id, status="PIPELINE", visibility="ORGANISATION",
+                created_by=ACTOR, updated_by=ACTOR,
+            )
+            session.add(hidden)
+            session.commit()
+        engine.dispose()
+        settings = Settings(environment="test", database_url=url, data_dir=Path("/nonexistent"), search_build_before_serving=True)
+        artifacts = Path(os.environ.get("COPLAB_TEST_ARTIFACTS") or tmp_path_factory.mktemp("portal-screenshots"))
+        artifacts = artifacts / "portal" / request.param
+        artifacts.mkdir(parents=True, exist_ok=True)
+        with running_server(settings) as base_url:
+            yield Portal(url=base_url, hidden_initiative_id=gid("Initiative", hidden.id), artifacts=artifacts)
+
+
+def initiative_id(portal: Portal, title: str) -> str:
+    """The global id of the public initiative called `title`, as /graphql gives it."""
+    query = "query($q: String!) { searchInitiatives(query: $q, matchingStrategy: ALL) { hits { initiative { id title } } } }"
+    body = httpx.post(f"{portal.url}/graphql", json={"query": query, "variables": {"q": title}}, timeout=HTTP_TIMEOUT).json()
+    (found,) = [h["initiative"]["id"] for h in body["data"]["searchInitiatives"]["hits"] if h["initiative"]["title"] == title]
+    return found

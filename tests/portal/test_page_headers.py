@@ -1,0 +1,116 @@
+"""Every portal page, fetched from the served registry (tests/portal/conftest.py): the strict policy
+exactly, nothing cached, no inline script or style, and production serving the portal's files (and
+not GraphiQL's). The pages in a browser: test_pages_in_the_browser.py."""
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.core.pages.vendoring import MANIFEST
+from api.core.settings import Settings
+from api.main import create_app
+from tests.factories import TEST_KEY_ENCRYPTION_KEY
+from tests.portal.conftest import Portal, initiative_id
+from tests.server import HTTP_TIMEOUT
+
+pytestmark = pytest.mark.http
+
+POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+INHOPE_TITLE = "INHOPE hotline network notice and take-down"
+
+
+def pages(portal: Portal) -> dict[str, int]:
+    """Each page the portal serves, with the status it answers."""
+    inhope = initiative_id(portal, INHOPE_TITLE)
+    return {
+        "/": 200,
+        "/search": 200,
+        "/search?q=hotlne&country=FR&sort=title": 200,
+        f"/initiatives/{inhope}": 200,
+        f"/initiatives/{portal.hidden_initiative_id}": 404,
+        "/initiatives/SW5pdGlhdGl2ZTo5OTk5": 404,
+        "/search?harm=NO-SUCH-HARM": 400,
+    }
+
+
+def test_every_page_has_the_strict_policy_is_never_stored_and_labels_its_fields(portal: Portal) -> None:
+    for path, status in pages(portal).items():
+        response = httpx.get(portal.url + path, timeout=HTTP_TIMEOUT)
+        assert response.status_code == status, path
+        assert response.headers["content-security-policy"] == POLICY, path
+        assert response.headers["cache-control"] == "private, no-store", path
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        assert response.headers["x-frame-options"] == "DENY", path
+        assert response.headers["referrer-policy"] == "same-origin", path
+        html = response.text
+        assert html.startswith("<!doctype html>\n<html lang=\"en\">"), path
+        assert "<style" not in html and " style=" not in html, path
+        assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == [], path  # every script is a file of ours
+        assert "htmx-config" in html and '"historyCacheSize": 0' in html, path
+        assert '<a class="skip-link" href="#content">' in html and '<main id="content"' in html, path
+        fields = re.findall(r"<(?:input|select|textarea)\b[^>]*>", html)
+        labelled = set(re.findall(r'<label for="([^"]+)"', html))
+        for field in fields:  # every field has a label of its own
+            field_id = re.search(r'\bid="([^"]+)"', field)
+            assert field_id and field_id.group(1) in labelled, (path, field)
+
+
+def test_htmx_gets_the_results_alone_and_a_browser_the_whole_page(portal: Portal) -> None:
+    whole = httpx.get(f"{portal.url}/search?q=hotlne", timeout=HTTP_TIMEOUT)
+    part = httpx.get(f"{portal.url}/search?q=hotlne", headers={"HX-Request": "true"}, timeout=HTTP_TIMEOUT)
+    restoring = httpx.get(
+        f"{portal.url}/search?q=hotlne",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert "<html" in whole.text and 'id="results"' in whole.text
+    assert "<html" not in part.text and part.text.count('id="results"') == 1
+    assert 'hx-swap-oob="innerHTML"' in part.text
+    assert part.headers["vary"] == "HX-Request" and part.headers["cache-control"] == "private, no-store"
+    assert "<html" in restoring.text  # going back in history needs the whole page
+
+
+def test_a_misspelt_word_is_found_and_marked_in_the_results(portal: Portal) -> None:
+    html = httpx.get(f"{portal.url}/search?q=hotlne", timeout=HTTP_TIMEOUT).text
+    assert f">{INHOPE_TITLE.replace('hotline', '<mark>hotlin</mark>e')}</a>" in html  # the typo's match, marked
+
+
+@pytest.fixture
+def production(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(
+        Settings(
+            environment="production",
+            issuer="https://coplab.example",
+            key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
+            database_url=settings.database_url,
+            data_dir=Path("/nonexistent"),
+            tune_gc=False,
+        )
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+def test_production_serves_the_portals_files_and_not_graphiqls(production: TestClient) -> None:
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    (htmx,) = [p for p in manifest["packages"] if p["name"] == "htmx.org"]
+    path = f"htmx.org@{htmx['version']}/htmx.min.js"
+    served = production.get(f"/assets/vendor/{path}")
+    assert served.status_code == 200 and served.headers["content-type"].startswith("text/javascript")
+    assert hashlib.sha256(served.content).hexdigest() == htmx["files"][path]["sha256"]
+    css = production.get("/assets/portal.css")
+    assert css.status_code == 200 and "@media print" in css.text
+    assert production.get("/").headers["content-security-policy"] == POLICY
+    # GraphiQL and its files stay development-only; nothing but the portal's listed files is under /assets.
+    assert production.get("/static/vendor/graphiql@3.9.0/graphiql.min.js").status_code == 404
+    assert production.get("/assets/vendor/graphiql@3.9.0/graphiql.min.js").status_code == 404
+    assert production.get("/assets/../routes.py").status_code == 404
