@@ -17,7 +17,7 @@ from api import migrations
 from api.core.db import create_sync_engine
 from api.main import create_app
 from api.core.settings import PROJECT_ROOT, Settings
-from tests.factories import Factory, load_vocabularies, signing_key
+from tests.factories import TEST_KEY_ENCRYPTION_KEY, Factory, load_vocabularies, signing_key
 from tests.meilisearch_server import MeilisearchServer, find_or_start_meilisearch, no_server_reason
 from tests.skip_summary import report_skips
 
@@ -139,6 +139,23 @@ def app(settings: Settings):  # noqa: ANN201
 def client(app) -> Iterator[TestClient]:  # noqa: ANN001
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def production(settings: Settings) -> Iterator[TestClient]:
+    """A client of the app as production configures it, on the test database."""
+    app = create_app(
+        Settings(
+            environment="production",
+            issuer="https://coplab.example",
+            key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
+            database_url=settings.database_url,
+            data_dir=Path("/nonexistent"),
+            tune_gc=False,  # this is the test process, not a serving one
+        )
+    )
+    with TestClient(app) as client:
+        yield client
 
 
 @pytest.fixture

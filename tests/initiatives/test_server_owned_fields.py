@@ -1,15 +1,11 @@
 """Input fields the server owns, or no input type defines, are refused before anything runs, with
 `extensions.code` and `extensions.field` — whether written inline or sent as variables."""
 
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.graphql.input_errors import INVALID_UNICODE, SERVER_OWNED_FIELD, UNKNOWN_INPUT_FIELD
-from api.main import create_app
-from api.core.settings import Settings
-from tests.factories import TEST_KEY_ENCRYPTION_KEY, error_extensions, gid, graphql, send_inline, send_variables, stored
+from tests.factories import error_extensions, gid, graphql, send_inline, send_variables, stored
 
 VALID = {"title": "Safer Internet Centre", "status": "IMPLEMENTATION"}
 
@@ -119,22 +115,6 @@ def test_a_snake_case_server_owned_name_is_still_server_owned(client, db, token)
 
 
 # --- suggestions, and text that is not Unicode ------------------------------------------------
-
-
-@pytest.fixture
-def production(settings: Settings):  # noqa: ANN201
-    app = create_app(
-        Settings(
-            environment="production",
-            issuer="https://coplab.example",
-            key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
-            database_url=settings.database_url,
-            data_dir=Path("/nonexistent"),
-            tune_gc=False,  # this is the test process, not a serving one
-        )
-    )
-    with TestClient(app) as client:
-        yield client
 
 
 @pytest.mark.parametrize("send", SENDERS)

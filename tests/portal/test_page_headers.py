@@ -5,17 +5,12 @@ not GraphiQL's). The pages in a browser: test_pages_in_the_browser.py."""
 import hashlib
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api.core.pages.vendoring import MANIFEST
-from api.core.settings import Settings
-from api.main import create_app
-from tests.factories import TEST_KEY_ENCRYPTION_KEY
 from tests.portal.conftest import Portal, initiative_id
 from tests.server import HTTP_TIMEOUT
 
@@ -82,22 +77,6 @@ def test_htmx_gets_the_results_alone_and_a_browser_the_whole_page(portal: Portal
 def test_a_misspelt_word_is_found_and_marked_in_the_results(portal: Portal) -> None:
     html = httpx.get(f"{portal.url}/search?q=hotlne", timeout=HTTP_TIMEOUT).text
     assert f">{INHOPE_TITLE.replace('hotline', '<mark>hotlin</mark>e')}</a>" in html  # the typo's match, marked
-
-
-@pytest.fixture
-def production(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(
-        Settings(
-            environment="production",
-            issuer="https://coplab.example",
-            key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
-            database_url=settings.database_url,
-            data_dir=Path("/nonexistent"),
-            tune_gc=False,
-        )
-    )
-    with TestClient(app) as client:
-        yield client
 
 
 def test_production_serves_the_portals_files_and_not_graphiqls(production: TestClient) -> None:

@@ -8,19 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import uvicorn
-from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from api.main import create_app
 from api.organisations.models import Membership
-from api.core.settings import Settings
-from tests.factories import TEST_KEY_ENCRYPTION_KEY
 
 # RFC 6750's challenge: a quoted description holds no quote, backslash or control character.
 INVALID_TOKEN_CHALLENGE = re.compile(r'Bearer error="invalid_token", error_description="([ !#-\[\]-~]+)"')
@@ -85,23 +80,6 @@ def statements(client, app) -> Iterator[StatementCounter]:  # noqa: ANN001
     counter = StatementCounter(app.state.engine.sync_engine)
     yield counter
     counter.close()
-
-
-@pytest.fixture
-def production(settings: Settings) -> Iterator[TestClient]:
-    """A client of the app as production configures it, on the test database."""
-    app = create_app(
-        Settings(
-            environment="production",
-            issuer="https://coplab.example",
-            key_encryption_keys=[TEST_KEY_ENCRYPTION_KEY],
-            database_url=settings.database_url,
-            data_dir=Path("/nonexistent"),
-            tune_gc=False,  # this is the test process, not a serving one
-        )
-    )
-    with TestClient(app) as client:
-        yield client
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-import api.main
+import api.graphql.context
 from api.initiatives import filters as initiative_filters
 from api.initiatives import service as initiative_service
 from api.initiatives.models import Initiative, InitiativeClassification
@@ -297,7 +297,7 @@ def test_an_unexpected_error_in_a_write_is_masked_and_nothing_is_stored(client, 
 def test_an_unexpected_error_outside_graphql_is_masked_too(app, monkeypatch, caplog) -> None:
     """A failure while building the request context (say, the database is down) is not a GraphQL
     error: the HTTP layer masks it the same way."""
-    monkeypatch.setattr(api.main, "principal_from_token", _boom)
+    monkeypatch.setattr(api.graphql.context, "principal_from_token", _boom)
     caplog.set_level(logging.ERROR)
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.post("/graphql", json={"query": "{ viewer { kind } }"})
