@@ -19,7 +19,6 @@ CSRF_COOKIE = "coplab_csrf"
 CSRF_FIELD = "csrf_token"
 
 
-
 def template_environment(directory: Path) -> Environment:
     """Jinja templates from `directory`, every value escaped unless marked safe: coplab's own pages
     and the portal's (api/portal/) are written the same way."""
