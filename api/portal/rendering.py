@@ -129,14 +129,41 @@ def day(value: str | None) -> str:
     return value[:10] if value else ""
 
 
+def record_citation(*, author: str | None, title: str, kind: str, updated_at: str, url: str) -> str:
+    """A line to cite a record by: who is behind it, its title, the registry, what kind of record it
+    is, when it last changed, where it is."""
+    by = f"{author}. " if author else ""
+    return f"{by}{title}. Children Online Protection Lab registry (coplab), {kind} record, last updated {day(updated_at)}. {url}"
+
+
 def citation(initiative: dict, url: str) -> str:
-    """A line to cite the record by: who leads it, its title, the registry, when it last changed, where it is."""
+    """An initiative's citation line, under its lead organisation's name."""
     lead = (initiative.get("leadOrganisation") or {}).get("name")
-    author = f"{lead}. " if lead else ""
-    return (
-        f"{author}{initiative['title']}. Children Online Protection Lab registry (coplab), "
-        f"initiative record, last updated {day(initiative['updatedAt'])}. {url}"
-    )
+    return record_citation(author=lead, title=initiative["title"], kind="initiative", updated_at=initiative["updatedAt"], url=url)
+
+
+# An organisation's standing in the Lab (`OrganisationStatus`), in words.
+ORGANISATION_STATUSES = {
+    "MEMBER": "Member of the Lab",
+    "OBSERVER": "Observer in the Lab",
+    "NAMED": "Named in the Lab's sources (not a member)",
+    "PENDING": "Awaiting admission",
+    "SUSPENDED": "Suspended",
+}
+
+
+def organisation_citation(organisation: dict, url: str) -> str:
+    """An organisation's citation line: the record is about it, so its name is the title."""
+    name = organisation["name"] + (f" ({organisation['acronym']})" if organisation.get("acronym") else "")
+    return record_citation(author=None, title=name, kind="organisation", updated_at=organisation["updatedAt"], url=url)
+
+
+def initiatives_of(organisation: dict) -> tuple[list[dict], list[dict]]:
+    """The initiatives the organisation leads and those it takes part in, each by title (its
+    `initiatives` gives both together)."""
+    nodes = sorted((edge["node"] for edge in organisation["initiatives"]["edges"]), key=lambda node: node["title"].casefold())
+    leads = [node for node in nodes if (node["leadOrganisation"] or {}).get("slug") == organisation["slug"]]
+    return leads, [node for node in nodes if node not in leads]
 
 
 def findings_by_outcome(initiative: dict) -> list[dict]:

@@ -1,4 +1,5 @@
-"""The portal's pages: home, search and an initiative's profile, each rendered from the data of
+"""The portal's pages: home, search, an initiative's and an organisation's profiles, the rating
+rules, the glossary and a best practice, each rendered from the data of
 its GraphQL operation (operations.py), and the few files they load (portal.css, htmx), served in
 every environment. Every page works without JavaScript; htmx only swaps the search results in place."""
 
@@ -116,6 +117,27 @@ async def initiative(request: Request, initiative_id: str) -> Response:
         outcomes=rendering.findings_by_outcome(record),
         citation=rendering.citation(record, url),
         permalink=url,
+    )
+
+
+@router.get("/organisations/{slug}", name="portal_organisation")
+async def organisation(request: Request, slug: str) -> Response:
+    try:
+        data = await run(request, "organisation", {"slug": slug})
+    except PageProblem as problem:
+        return problem_page(problem)
+    record = data["organisation"]
+    if record is None:
+        return problem_page(PageProblem(404, "-"))
+    url = f"{str(request.base_url).rstrip('/')}/organisations/{quote(record['slug'], safe='')}"
+    leads, takes_part_in = rendering.initiatives_of(record)
+    return page(
+        "organisation.html",
+        organisation=record,
+        leads=leads,
+        takes_part_in=takes_part_in,
+        status_words=rendering.ORGANISATION_STATUSES.get(record["status"], record["status"]),
+        citation=rendering.organisation_citation(record, url),
     )
 
 
