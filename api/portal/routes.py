@@ -141,6 +141,18 @@ async def organisation(request: Request, slug: str) -> Response:
     )
 
 
+@router.get("/ratings/rules", name="portal_rating_rules")
+async def rating_rules(request: Request, version: str | None = None) -> Response:
+    try:
+        data = await run(request, "rating_rules", {"version": version or None})
+    except PageProblem as problem:
+        return problem_page(problem)
+    ruleset = data["ratingRuleset"]
+    if ruleset is None:
+        return problem_page(PageProblem(404, "-"))
+    return page("rating_rules.html", ruleset=ruleset, versions=data["ratingRulesetVersions"])
+
+
 @router.get("/assets/{name:path}", name="portal_asset")
 async def asset(name: str) -> Response:
     path = ASSETS.get(name)
