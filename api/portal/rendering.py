@@ -177,3 +177,17 @@ def findings_by_outcome(initiative: dict) -> list[dict]:
             entry = outcomes.setdefault(finding["outcome"]["code"], {"outcome": finding["outcome"], "rating": None, "findings": []})
             entry["findings"].append({**finding, "assessment": assessment})
     return sorted(outcomes.values(), key=lambda entry: entry["outcome"]["label"])
+
+
+def glossary_anchor(vocabulary: str, code: str) -> str:
+    """The id of a term's entry on the glossary page (`/glossary#harm-CSAM-KNOWN`)."""
+    return f"{vocabulary}-{code}"
+
+
+def cross_references(attributes: dict) -> list[tuple[str, str]]:
+    """A term's attributes (IATI and MNR codes, M49 numbers, design levels…) that read as a word or
+    a number, by name; anything else the attributes hold is for machines."""
+    return [
+        (name, str(value)) for name, value in sorted(attributes.items())
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    ]

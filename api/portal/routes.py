@@ -51,6 +51,8 @@ templates.globals.update(
     day=rendering.day,
     web_address=rendering.web_address,
     highlight_of=rendering.highlight_of,
+    cross_references=rendering.cross_references,
+    glossary_anchor=rendering.glossary_anchor,
     sorts=rendering.SORTS,
 )
 
@@ -151,6 +153,15 @@ async def rating_rules(request: Request, version: str | None = None) -> Response
     if ruleset is None:
         return problem_page(PageProblem(404, "-"))
     return page("rating_rules.html", ruleset=ruleset, versions=data["ratingRulesetVersions"])
+
+
+@router.get("/glossary", name="portal_glossary")
+async def glossary(request: Request) -> Response:
+    try:
+        data = await run(request, "glossary")
+    except PageProblem as problem:
+        return problem_page(problem)
+    return page("glossary.html", vocabularies=data["vocabularies"])
 
 
 @router.get("/assets/{name:path}", name="portal_asset")
