@@ -179,6 +179,12 @@ def findings_by_outcome(initiative: dict) -> list[dict]:
     return sorted(outcomes.values(), key=lambda entry: entry["outcome"]["label"])
 
 
+def practice_citation(practice: dict, url: str) -> str:
+    """A best practice's citation line, under the name of the organisation that proposed it."""
+    author = (practice.get("organisation") or {}).get("name")
+    return record_citation(author=author, title=practice["title"], kind="best practice", updated_at=practice["updatedAt"], url=url)
+
+
 def glossary_anchor(vocabulary: str, code: str) -> str:
     """The id of a term's entry on the glossary page (`/glossary#harm-CSAM-KNOWN`)."""
     return f"{vocabulary}-{code}"

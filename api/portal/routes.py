@@ -164,6 +164,19 @@ async def glossary(request: Request) -> Response:
     return page("glossary.html", vocabularies=data["vocabularies"])
 
 
+@router.get("/practices/{practice_id:path}", name="portal_practice")
+async def practice(request: Request, practice_id: str) -> Response:
+    try:
+        data = await run(request, "practice", {"id": practice_id})
+    except PageProblem as problem:
+        return problem_page(problem)
+    record = data["node"]
+    if not record:  # missing, not readable, or the id of another kind of record
+        return problem_page(PageProblem(404, "-"))
+    url = f"{str(request.base_url).rstrip('/')}/practices/{quote(record['id'], safe='')}"
+    return page("practice.html", practice=record, citation=rendering.practice_citation(record, url))
+
+
 @router.get("/assets/{name:path}", name="portal_asset")
 async def asset(name: str) -> Response:
     path = ASSETS.get(name)
