@@ -1,6 +1,7 @@
 """The portal's pages served as in production: a real uvicorn server on 127.0.0.1 over a registry
-loaded by `coplab seed` (plus one initiative only its organisation may read), once per backend for
-every module here. Its database is its own, so the other tests' cleaning never touches it."""
+loaded by `coplab seed` (plus an initiative and a best practice only their organisation may read, and
+an organisation still awaiting admission, which only itself may read), once per backend for every
+module here. Its database is its own, so the other tests' cleaning never touches it."""
 
 import os
 from collections.abc import Iterator
@@ -14,19 +15,24 @@ from sqlmodel import Session, select
 from api.core.db import create_sync_engine
 from api.core.settings import Settings
 from api.initiatives.models import Initiative
-from api.organisations.models import Organisation
+from api.organisations.models import Organisation, OrganisationStatus
+from api.practices.models import BestPractice
 from tests.conftest import BACKENDS, empty_database
 from tests.factories import ACTOR, gid, signing_key
 from tests.seed.test_seed_command import seeded
 from tests.server import HTTP_TIMEOUT, running_server
 
 HIDDEN_TITLE = "Closed pilot of grooming classifiers"
+HIDDEN_PRACTICE_TITLE = "Share classifier thresholds within the closed pilot"
+HIDDEN_ORGANISATION_NAME = "Applicant Safety Foundation"
+HIDDEN_ORGANISATION_SLUG = "applicant-safety-foundation"
 
 
 @dataclass(frozen=True)
 class Portal:
     url: str
     hidden_initiative_id: str  # the global id of an initiative only its organisation may read
+    hidden_practice_id: str  # the global id of a best practice only its organisation may read
     artifacts: Path  # where the browser tests save their screenshots
 
 
@@ -43,6 +49,15 @@ def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                 created_by=ACTOR, updated_by=ACTOR,
             )
             session.add(hidden)
+            hidden_practice = BestPractice(
+                title=HIDDEN_PRACTICE_TITLE, statement="Thresholds stay within the pilot.", organisation_id=lead.id,
+                evidence_basis="CONSENSUS", visibility="ORGANISATION", created_by=ACTOR, updated_by=ACTOR,
+            )
+            session.add(hidden_practice)
+            session.add(Organisation(  # registered, not admitted: only itself (and the secretariat) may read it
+                slug=HIDDEN_ORGANISATION_SLUG, name=HIDDEN_ORGANISATION_NAME, stakeholder_type="NGO",
+                status=OrganisationStatus.PENDING, created_by=ACTOR, updated_by=ACTOR,
+            ))
             session.commit()
         engine.dispose()
         settings = Settings(environment="test", database_url=url, data_dir=Path("/nonexistent"), search_build_before_serving=True)
@@ -50,7 +65,10 @@ def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         artifacts = artifacts / "portal" / request.param
         artifacts.mkdir(parents=True, exist_ok=True)
         with running_server(settings) as base_url:
-            yield Portal(url=base_url, hidden_initiative_id=gid("Initiative", hidden.id), artifacts=artifacts)
+            yield Portal(
+                url=base_url, hidden_initiative_id=gid("Initiative", hidden.id),
+                hidden_practice_id=gid("BestPractice", hidden_practice.id), artifacts=artifacts,
+            )
 
 
 def initiative_id(portal: Portal, title: str) -> str:
@@ -58,4 +76,12 @@ def initiative_id(portal: Portal, title: str) -> str:
     query = "query($q: String!) { searchInitiatives(query: $q, matchingStrategy: ALL) { hits { initiative { id title } } } }"
     body = httpx.post(f"{portal.url}/graphql", json={"query": query, "variables": {"q": title}}, timeout=HTTP_TIMEOUT).json()
     (found,) = [h["initiative"]["id"] for h in body["data"]["searchInitiatives"]["hits"] if h["initiative"]["title"] == title]
+    return found
+
+
+def practice_id(portal: Portal, title: str) -> str:
+    """The global id of the public best practice called `title`, as /graphql gives it."""
+    query = "query($q: String!) { searchBestPractices(query: $q, matchingStrategy: ALL) { hits { bestPractice { id title } } } }"
+    body = httpx.post(f"{portal.url}/graphql", json={"query": query, "variables": {"q": title}}, timeout=HTTP_TIMEOUT).json()
+    (found,) = [h["bestPractice"]["id"] for h in body["data"]["searchBestPractices"]["hits"] if h["bestPractice"]["title"] == title]
     return found

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.core.pages.vendoring import MANIFEST
-from tests.portal.conftest import Portal, initiative_id
+from tests.portal.conftest import HIDDEN_ORGANISATION_SLUG, Portal, initiative_id, practice_id
 from tests.server import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.http
@@ -21,6 +21,7 @@ POLICY = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 INHOPE_TITLE = "INHOPE hotline network notice and take-down"
+PRACTICE_TITLE = "Notice and take-down at the source through the international hotline network"
 
 
 def pages(portal: Portal) -> dict[str, int]:
@@ -34,6 +35,17 @@ def pages(portal: Portal) -> dict[str, int]:
         f"/initiatives/{portal.hidden_initiative_id}": 404,
         "/initiatives/SW5pdGlhdGl2ZTo5OTk5": 404,
         "/search?harm=NO-SUCH-HARM": 400,
+        "/organisations/inhope": 200,
+        f"/organisations/{HIDDEN_ORGANISATION_SLUG}": 404,
+        "/organisations/no-such-organisation": 404,
+        "/ratings/rules": 200,
+        "/ratings/rules?version=1": 200,
+        "/ratings/rules?version=999": 404,
+        "/glossary": 200,
+        f"/practices/{practice_id(portal, PRACTICE_TITLE)}": 200,
+        f"/practices/{portal.hidden_practice_id}": 404,
+        "/practices/QmVzdFByYWN0aWNlOjk5OTk=": 404,
+        f"/practices/{inhope}": 404,  # an initiative's id is no best practice's
     }
 
 
