@@ -1,5 +1,6 @@
 """What the portal's templates need beyond their data: highlighted text made safe, the search page's
-state read from its address (and written back into links), dates and the citation line."""
+state read from its address (and written back into links), dates, the records' citation lines, an
+organisation's initiatives split by its part in them, and the glossary's anchors and cross-references."""
 
 from dataclasses import dataclass, field
 from urllib.parse import urlencode

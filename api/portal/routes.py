@@ -1,7 +1,7 @@
-"""The portal's pages: home, search, an initiative's and an organisation's profiles, the rating
-rules, the glossary and a best practice, each rendered from the data of
-its GraphQL operation (operations.py), and the few files they load (portal.css, htmx), served in
-every environment. Every page works without JavaScript; htmx only swaps the search results in place."""
+"""The portal's pages: home, search, the profiles of an initiative, an organisation and a best
+practice, the rating rules and the glossary, each rendered from the data of its GraphQL operation
+(operations.py), and the few files they load (portal.css, htmx), served in every environment.
+Every page works without JavaScript; htmx only swaps the search results in place."""
 
 from pathlib import Path
 from urllib.parse import quote
