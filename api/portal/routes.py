@@ -3,6 +3,8 @@ practice, the rating rules and the glossary, each rendered from the data of its 
 (operations.py), and the few files they load (portal.css, htmx), served in every environment.
 Every page works without JavaScript; htmx only swaps the search results in place."""
 
+import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -68,29 +70,50 @@ def problem_page(problem: PageProblem) -> HTMLResponse:
     return page("error.html", status_code=problem.status_code, status=problem.status_code, request_id=problem.request_id)
 
 
+def answers_problems(handler: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+    """A page handler whose operation's problems (and a record that is not there) become the error page."""
+
+    @functools.wraps(handler)
+    async def handle(*args: object, **kwargs: object) -> Response:
+        try:
+            return await handler(*args, **kwargs)
+        except PageProblem as problem:
+            return problem_page(problem)
+
+    return handle
+
+
+async def run_record(request: Request, name: str, variables: dict, field: str) -> tuple[dict, dict]:
+    """The record operation `name` gives in `field`, and all its data; a record that is missing, not
+    readable or of another kind is the same PageProblem 404."""
+    data = await run(request, name, variables)
+    if not data.get(field):
+        raise PageProblem(404, "-")
+    return data[field], data
+
+
+def permalink(request: Request, path: str, key: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/{path}/{quote(key, safe='')}"
+
+
 def wants_fragment(request: Request) -> bool:
     """htmx swapping the results in place, not restoring a page from history (which needs it whole)."""
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
 
 
 @router.get("/", name="portal_home")
+@answers_problems
 async def home(request: Request) -> Response:
-    try:
-        data = await run(request, "home")
-    except PageProblem as problem:
-        return problem_page(problem)
-    return page("home.html", data=data)
+    return page("home.html", data=await run(request, "home"))
 
 
 @router.get("/search", name="portal_search")
+@answers_problems
 async def search(request: Request) -> Response:
     state = rendering.SearchState.from_params(request.query_params)
     if state is None:
-        return problem_page(PageProblem(400, request.scope.get("state", {}).get("request_id") or "-"))
-    try:
-        data = await run(request, "search", state.variables())
-    except PageProblem as problem:
-        return problem_page(problem)
+        raise PageProblem(400, request.scope.get("state", {}).get("request_id") or "-")
+    data = await run(request, "search", state.variables())
     result = data["searchInitiatives"]
     context = {
         "state": state,
@@ -103,15 +126,10 @@ async def search(request: Request) -> Response:
 
 
 @router.get("/initiatives/{initiative_id:path}", name="portal_initiative")
+@answers_problems
 async def initiative(request: Request, initiative_id: str) -> Response:
-    try:
-        data = await run(request, "initiative", {"id": initiative_id})
-    except PageProblem as problem:
-        return problem_page(problem)
-    record = data["initiative"]
-    if record is None:
-        return problem_page(PageProblem(404, "-"))
-    url = f"{str(request.base_url).rstrip('/')}/initiatives/{quote(record['id'], safe='')}"
+    record, _ = await run_record(request, "initiative", {"id": initiative_id}, "initiative")
+    url = permalink(request, "initiatives", record["id"])
     return page(
         "initiative.html",
         initiative=record,
@@ -123,15 +141,10 @@ async def initiative(request: Request, initiative_id: str) -> Response:
 
 
 @router.get("/organisations/{slug}", name="portal_organisation")
+@answers_problems
 async def organisation(request: Request, slug: str) -> Response:
-    try:
-        data = await run(request, "organisation", {"slug": slug})
-    except PageProblem as problem:
-        return problem_page(problem)
-    record = data["organisation"]
-    if record is None:
-        return problem_page(PageProblem(404, "-"))
-    url = f"{str(request.base_url).rstrip('/')}/organisations/{quote(record['slug'], safe='')}"
+    record, _ = await run_record(request, "organisation", {"slug": slug}, "organisation")
+    url = permalink(request, "organisations", record["slug"])
     leads, takes_part_in = rendering.initiatives_of(record)
     return page(
         "organisation.html",
@@ -144,36 +157,24 @@ async def organisation(request: Request, slug: str) -> Response:
 
 
 @router.get("/ratings/rules", name="portal_rating_rules")
+@answers_problems
 async def rating_rules(request: Request, version: str | None = None) -> Response:
-    try:
-        data = await run(request, "rating_rules", {"version": version or None})
-    except PageProblem as problem:
-        return problem_page(problem)
-    ruleset = data["ratingRuleset"]
-    if ruleset is None:
-        return problem_page(PageProblem(404, "-"))
+    ruleset, data = await run_record(request, "rating_rules", {"version": version or None}, "ratingRuleset")
     return page("rating_rules.html", ruleset=ruleset, versions=data["ratingRulesetVersions"])
 
 
 @router.get("/glossary", name="portal_glossary")
+@answers_problems
 async def glossary(request: Request) -> Response:
-    try:
-        data = await run(request, "glossary")
-    except PageProblem as problem:
-        return problem_page(problem)
-    return page("glossary.html", vocabularies=data["vocabularies"])
+    return page("glossary.html", vocabularies=(await run(request, "glossary"))["vocabularies"])
 
 
 @router.get("/practices/{practice_id:path}", name="portal_practice")
+@answers_problems
 async def practice(request: Request, practice_id: str) -> Response:
-    try:
-        data = await run(request, "practice", {"id": practice_id})
-    except PageProblem as problem:
-        return problem_page(problem)
-    record = data["node"]
-    if not record:  # missing, not readable, or the id of another kind of record
-        return problem_page(PageProblem(404, "-"))
-    url = f"{str(request.base_url).rstrip('/')}/practices/{quote(record['id'], safe='')}"
+    # `node` is null, or has no field for the id of another kind of record (`... on BestPractice`): both 404.
+    record, _ = await run_record(request, "practice", {"id": practice_id}, "node")
+    url = permalink(request, "practices", record["id"])
     return page("practice.html", practice=record, citation=rendering.practice_citation(record, url))
 
 
