@@ -324,24 +324,27 @@ def test_a_maps_statements_run_without_jit_and_the_connection_keeps_its_setting(
     if make_url(database_url).get_backend_name() != "postgresql":
         pytest.skip("JIT compilation is PostgreSQL's; SQLite has none")
 
-    async def settings_seen() -> tuple[str, str, str]:
+    async def settings_seen() -> tuple[str, str]:
         engine = create_engine(database_url, pool_size=1, max_overflow=0)
         try:
             factory = session_factory(engine)
+            async with factory() as session:  # the connection's own setting, whatever the server's default
+                await session.exec(sa.text("SET jit = on"))
+                await session.commit()
             async with factory() as session:
-                before = (await session.exec(sa.text("SHOW jit"))).scalar_one()
                 await service.compute(
                     session=session, principal=ANONYMOUS, rows=service.Axis.INTERVENTION_TYPE,
                     columns=service.Axis.OUTCOME, where=service.MapFilter(), layer=service.Layer.EXISTENCE,
                     synthesis_min_studies=3, synthesis_years=5, today=date.today(),
                 )
                 during = (await session.exec(sa.text("SHOW jit"))).scalar_one()
+                await session.commit()  # a plain SET would outlive a committed transaction; SET LOCAL does not
             async with factory() as session:  # the same pooled connection, a new transaction
                 after = (await session.exec(sa.text("SHOW jit"))).scalar_one()
-            return before, during, after
+            return during, after
         finally:
             await engine.dispose()
 
-    before, during, after = asyncio.run(settings_seen())
+    during, after = asyncio.run(settings_seen())
     assert during == "off"
-    assert after == before
+    assert after == "on"
