@@ -46,6 +46,10 @@ HEADERS = {
 }
 
 templates = template_environment(Path(__file__).parent / "templates")
+# Every string a person reads goes through gettext (`{{ _("…") }}`, `{% trans %}`), so the pages
+# can be translated; until catalogues exist the strings are their own translation.
+templates.add_extension("jinja2.ext.i18n")
+templates.install_null_translations(newstyle=True)
 templates.globals.update(
     htmx=f"/assets/vendor/{HTMX}/htmx.min.js",
     stylesheet="/assets/portal.css",
