@@ -116,10 +116,10 @@ class MapState:
 # The drawing, in SVG user units: a square per cell, row labels at the left, column labels
 # slanted above. The SVG scales to the page's width (viewBox), so these are proportions.
 CELL = 44
-MAX_RADIUS = CELL / 2 - 7  # room for the gap letter in the corner
+MAX_RADIUS = CELL / 2 - 8
 MIN_RADIUS = 4  # one study among hundreds stays visible, and clickable
 ROW_LABELS = 300
-COLUMN_LABELS = 190
+COLUMN_LABELS = 240
 LABEL_CHARACTERS = 42  # longer labels are cut in the drawing (in full in its titles and the table)
 
 
@@ -168,8 +168,9 @@ def drawing(evidence_map: dict, colour: str) -> dict:
             **cell,
             "x": x,
             "y": y,
-            "cx": x + CELL / 2,
-            "cy": y + CELL / 2,
+            # A little left of and below the centre: the gap letter has the top right corner.
+            "cx": x + CELL / 2 - 3,
+            "cy": y + CELL / 2 + 3,
             "r": bubble_radius(cell["studies"], largest),
             "colour_class": colour_class(cell, colour),
             "row_label": row_terms[rows[cell["row"]]]["label"],
