@@ -34,6 +34,10 @@ def graphql(portal: Portal, query: str, variables: dict) -> dict:
     return body["data"]
 
 
+def counted(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 def cell_link(page, where: str, row: str, column: str):  # noqa: ANN001, ANN201
     """The link of one cell, in the drawing (`svg`) or the table (`table`)."""
     return page.locator(f'{where} a[href*="row={row}&column={column}"]')
@@ -72,7 +76,8 @@ def test_two_maps_a_cell_from_the_keyboard_and_its_study(portal: Portal, context
             link = cell_link(page, "svg", cell["row"], cell["column"])
             assert link.locator("text.gap-mark").text_content() == GAP_LETTERS[cell["gap"]]
             assert link.get_attribute("aria-label").startswith(
-                f"{labels[cell['row']]} × {labels[cell['column']]}: {cell['studies']} studies, {cell['initiatives']} initiatives; ")
+                f"{labels[cell['row']]} × {labels[cell['column']]}: {counted(cell['studies'], 'study', 'studies')}, "
+                f"{counted(cell['initiatives'], 'initiative', 'initiatives')}; ")
             assert link.locator("title").text_content() == link.get_attribute("aria-label")
         assert page.locator(".map-table tbody tr").count() == len(expected["rowTerms"])
         assert page.locator(".map-table td a").count() == len([c for c in expected["cells"] if c["studies"] or c["initiatives"]])
