@@ -198,3 +198,26 @@ def cross_references(attributes: dict) -> list[tuple[str, str]]:
         (name, str(value)) for name, value in sorted(attributes.items())
         if isinstance(value, (str, int, float)) and not isinstance(value, bool)
     ]
+
+
+def study_citation(study: dict, url: str) -> str:
+    """A study's citation line: the registry's record of the study, under its title (the study's
+    authors are not a field of the record; its reference is on the page)."""
+    return record_citation(author=None, title=study["title"], kind="study", updated_at=study["updatedAt"], url=url)
+
+
+def rated_findings(assessments: list[dict]) -> list[dict]:
+    """Each assessment of a study with its findings, each finding beside the computed rating of the
+    assessed initiative on the finding's outcome (None where none is computed)."""
+    shown = []
+    for assessment in assessments:
+        ratings = {rating["outcome"]["code"]: rating for rating in assessment["initiative"]["outcomeRatings"]}
+        findings = [{**finding, "rating": ratings.get(finding["outcome"]["code"])} for finding in assessment["findings"]]
+        shown.append({**assessment, "findings": sorted(findings, key=lambda finding: finding["outcome"]["label"])})
+    return shown
+
+
+def initiatives_studied(assessments: list[dict]) -> list[dict]:
+    """The initiatives a study's assessments are about, each once, by title."""
+    unique = {assessment["initiative"]["id"]: assessment["initiative"] for assessment in assessments}
+    return sorted(unique.values(), key=lambda initiative: initiative["title"].casefold())

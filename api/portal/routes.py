@@ -14,7 +14,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 
 from api.core.pages import PAGE_HEADERS, template_environment
 from api.core.pages.vendoring import PACKAGES, VENDOR_DIR
-from api.portal import rendering
+from api.portal import evidence_map, rendering
 from api.portal.operations import PageProblem, run
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -180,6 +180,50 @@ async def practice(request: Request, practice_id: str) -> Response:
     record, _ = await run_record(request, "practice", {"id": practice_id}, "node")
     url = permalink(request, "practices", record["id"])
     return page("practice.html", practice=record, citation=rendering.practice_citation(record, url))
+
+
+@router.get("/map", name="portal_map")
+@answers_problems
+async def evidence_gap_map(request: Request) -> Response:
+    state = evidence_map.MapState.from_params(request.query_params)
+    if state is None:
+        raise PageProblem(400, request.scope.get("state", {}).get("request_id") or "-")
+    data = await run(request, "map", state.variables())
+    the_map = data["evidenceMap"]
+    cells = evidence_map.cell_lookup(the_map)
+    opened = cells.get((state.row, state.column)) if state.cell_opened else None
+    if state.cell_opened and opened is None:
+        raise PageProblem(404, "-")  # a cell the map does not have
+    labels = {vocabulary["code"]: {t["code"]: t["label"] for t in vocabulary["terms"]} for vocabulary in data["vocabularies"]}
+    return page(
+        "map.html",
+        state=state,
+        map=the_map,
+        drawing=evidence_map.drawing(the_map, state.colour),
+        cells=cells,
+        opened=opened,
+        axes=evidence_map.AXES,
+        filters=evidence_map.filter_options(state, data["vocabularies"]),
+        rating_labels=labels.get("evidence-rating", {}),
+        design_classes=evidence_map.DESIGN_CLASSES,
+        ratings=evidence_map.RATINGS,
+    )
+
+
+@router.get("/studies/{study_id:path}", name="portal_study")
+@answers_problems
+async def study(request: Request, study_id: str) -> Response:
+    # `node` is null, or has no field for the id of another kind of record (`... on Study`): both 404.
+    record, data = await run_record(request, "study", {"id": study_id}, "node")
+    url = permalink(request, "studies", record["id"])
+    assessments = [edge["node"] for edge in data["evidenceAssessments"]["edges"]]
+    return page(
+        "study.html",
+        study=record,
+        assessments=rendering.rated_findings(assessments),
+        initiatives=rendering.initiatives_studied(assessments),
+        citation=rendering.study_citation(record, url),
+    )
 
 
 @router.get("/assets/{name:path}", name="portal_asset")

@@ -1,5 +1,5 @@
 """The portal's pages served as in production: a real uvicorn server on 127.0.0.1 over a registry
-loaded by `coplab seed` (plus an initiative and a best practice only their organisation may read, and
+loaded by `coplab seed` (plus an initiative, a best practice and a study only their organisation may read, and
 an organisation still awaiting admission, which only itself may read), once per backend for every
 module here. Its database is its own, so the other tests' cleaning never touches it."""
 
@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from api.core.db import create_sync_engine
 from api.core.settings import Settings
+from api.evidence.models import Study
 from api.initiatives.models import Initiative
 from api.organisations.models import Organisation, OrganisationStatus
 from api.practices.models import BestPractice
@@ -26,6 +27,7 @@ HIDDEN_TITLE = "Closed pilot of grooming classifiers"
 HIDDEN_PRACTICE_TITLE = "Share classifier thresholds within the closed pilot"
 HIDDEN_ORGANISATION_NAME = "Applicant Safety Foundation"
 HIDDEN_ORGANISATION_SLUG = "applicant-safety-foundation"
+HIDDEN_STUDY_TITLE = "Closed pilot evaluation of grooming classifiers"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Portal:
     url: str
     hidden_initiative_id: str  # the global id of an initiative only its organisation may read
     hidden_practice_id: str  # the global id of a best practice only its organisation may read
+    hidden_study_id: str  # the global id of a study only its organisation may read
     artifacts: Path  # where the browser tests save their screenshots
 
 
@@ -54,6 +57,11 @@ def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                 evidence_basis="CONSENSUS", visibility="ORGANISATION", created_by=ACTOR, updated_by=ACTOR,
             )
             session.add(hidden_practice)
+            hidden_study = Study(
+                title=HIDDEN_STUDY_TITLE, organisation_id=lead.id, study_design="RCT", visibility="ORGANISATION",
+                created_by=ACTOR, updated_by=ACTOR,
+            )
+            session.add(hidden_study)
             session.add(Organisation(  # registered, not admitted: only itself (and the secretariat) may read it
                 slug=HIDDEN_ORGANISATION_SLUG, name=HIDDEN_ORGANISATION_NAME, stakeholder_type="NGO",
                 status=OrganisationStatus.PENDING, created_by=ACTOR, updated_by=ACTOR,
@@ -67,7 +75,8 @@ def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         with running_server(settings) as base_url:
             yield Portal(
                 url=base_url, hidden_initiative_id=gid("Initiative", hidden.id),
-                hidden_practice_id=gid("BestPractice", hidden_practice.id), artifacts=artifacts,
+                hidden_practice_id=gid("BestPractice", hidden_practice.id),
+                hidden_study_id=gid("Study", hidden_study.id), artifacts=artifacts,
             )
 
 
@@ -84,4 +93,12 @@ def practice_id(portal: Portal, title: str) -> str:
     query = "query($q: String!) { searchBestPractices(query: $q, matchingStrategy: ALL) { hits { bestPractice { id title } } } }"
     body = httpx.post(f"{portal.url}/graphql", json={"query": query, "variables": {"q": title}}, timeout=HTTP_TIMEOUT).json()
     (found,) = [h["bestPractice"]["id"] for h in body["data"]["searchBestPractices"]["hits"] if h["bestPractice"]["title"] == title]
+    return found
+
+
+def study_id(portal: Portal, title: str) -> str:
+    """The global id of the public study called `title`, as /graphql gives it."""
+    query = "{ studies(first: 100) { edges { node { id title } } } }"
+    body = httpx.post(f"{portal.url}/graphql", json={"query": query}, timeout=HTTP_TIMEOUT).json()
+    (found,) = [e["node"]["id"] for e in body["data"]["studies"]["edges"] if e["node"]["title"] == title]
     return found

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.core.pages.vendoring import MANIFEST
-from tests.portal.conftest import HIDDEN_ORGANISATION_SLUG, Portal, initiative_id, practice_id
+from tests.portal.conftest import HIDDEN_ORGANISATION_SLUG, Portal, initiative_id, practice_id, study_id
 from tests.server import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.http
@@ -22,6 +22,7 @@ POLICY = (
 )
 INHOPE_TITLE = "INHOPE hotline network notice and take-down"
 PRACTICE_TITLE = "Notice and take-down at the source through the international hotline network"
+STUDY_TITLE = "Cross-border forwarding of reports through INHOPE within seconds"
 
 
 def pages(portal: Portal) -> dict[str, int]:
@@ -46,6 +47,15 @@ def pages(portal: Portal) -> dict[str, int]:
         f"/practices/{portal.hidden_practice_id}": 404,
         "/practices/QmVzdFByYWN0aWNlOjk5OTk=": 404,
         f"/practices/{inhope}": 404,  # an initiative's id is no best practice's
+        "/map": 200,
+        "/map?rows=harm&columns=study-design&colour=rating&harm=CSAM-KNOWN&country=fr&row=CSAM-KNOWN&column=EXPERT": 200,
+        "/map?rows=no-such-axis": 400,
+        "/map?rows=harm&columns=harm": 400,  # the API refuses the same axis twice
+        "/map?rows=harm&columns=study-design&row=NO-SUCH-HARM&column=EXPERT": 404,  # a cell the map has not
+        f"/studies/{study_id(portal, STUDY_TITLE)}": 200,
+        f"/studies/{portal.hidden_study_id}": 404,
+        "/studies/U3R1ZHk6OTk5OQ==": 404,
+        f"/studies/{inhope}": 404,  # an initiative's id is no study's
     }
 
 
