@@ -101,8 +101,12 @@ def test_a_non_public_practice_is_in_no_result_count_or_file(portal: Portal) -> 
         assert HIDDEN_PRACTICE_TITLE not in html and portal.hidden_practice_id not in html
     html = get(portal, "/search/practices").text
     assert counted(html) == graphql_search(portal, "practices")["totalHits"]
-    consensus = [v for v in graphql_search(portal, "practices")["facetDistribution"][0]["values"]]
-    assert all(v["value"] for v in consensus)
+    # The hidden practice's evidence basis: its facet count, the filtered count and the file's rows agree.
+    facet = re.search(r'value="CONSENSUS"[^>]*>\s*<label[^>]*>[^<]*<span class="count">\((\d+)\)', html)
+    narrowed = get(portal, "/search/practices?basis=CONSENSUS").text
+    _, _, consensus_rows = read_csv(get(portal, "/search/practices.csv?basis=CONSENSUS"))
+    assert facet and int(facet.group(1)) == counted(narrowed) == len(consensus_rows)
+    assert HIDDEN_PRACTICE_TITLE not in [row[0] for row in consensus_rows]
     whole = get(portal, "/search/practices.csv").text
     assert HIDDEN_PRACTICE_TITLE not in whole and portal.hidden_practice_id not in whole
     assert len(list(csv.reader(io.StringIO(whole)))) - 2 == graphql_search(portal, "practices")["totalHits"]
