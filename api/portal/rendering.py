@@ -176,9 +176,11 @@ def code_problems(state: SearchState, problems: list[dict]) -> list[dict]:
         path = [str(part) for part in problem.get("field") or []]
         facet = by_field.get(path[1]) if len(path) == 3 and path[0] == "filter" else None
         if facet and path[2].isdigit() and int(path[2]) < len(state.selected.get(facet.param, [])):
-            explained.append({"param": facet.param, "value": state.selected[facet.param][int(path[2])], "legend": facet.legend})
-        else:
-            explained.append({"param": ".".join(path), "value": None, "message": problem.get("message")})
+            value = state.selected[facet.param][int(path[2])]
+            explained.append({"param": facet.param, "value": value, "legend": facet.legend, "suggestion": problem.get("suggestion")})
+        else:  # the page out of reach, words too long: the API's own message, with what the address gave
+            param, value = {"page": ("page", str(state.page)), "query": ("q", state.query[:50])}.get(".".join(path), (".".join(path), ""))
+            explained.append({"param": param, "value": value, "message": problem.get("message")})
     return explained
 
 

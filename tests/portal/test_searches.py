@@ -116,6 +116,7 @@ def test_a_non_public_practice_is_in_no_result_count_or_file(portal: Portal) -> 
     "/search/practices?colour=blue", "/search/evidence?design=NO-SUCH-DESIGN", "/search/practices?harm=NO-SUCH-HARM",
     "/search?harm=NO-SUCH-HARM", "/search/evidence?page=zero", "/search/practices.csv?limit=0",
     f"/search/practices.csv?limit={CSV_CAP + 1}", "/search/evidence.csv?outcome=NO-SUCH-OUTCOME",
+    "/search/practices?page=1001",  # beyond the first 10,000 hits the API reaches
 ])
 def test_an_address_that_is_no_search_is_the_page_with_what_is_wrong(portal: Portal, path: str) -> None:
     response = get(portal, path)
@@ -126,6 +127,13 @@ def test_an_address_that_is_no_search_is_the_page_with_what_is_wrong(portal: Por
     bad = re.search(r"[?&][a-z]+=([^&]+)$", path).group(1)
     assert f"“{bad}”" in html  # the very value, said back
     assert 'class="hit"' not in html
+
+
+def test_a_code_a_small_typo_away_is_suggested(portal: Portal) -> None:
+    response = get(portal, "/search/practices?harm=CSAM-KNOWM")
+    assert response.status_code == 400
+    assert "Harm addressed: there is no value “CSAM-KNOWM”." in response.text
+    assert "Did you mean “CSAM-KNOWN”?" in response.text
 
 
 def test_each_search_links_to_the_others_and_a_hit_to_its_records(portal: Portal) -> None:
