@@ -18,10 +18,11 @@ NOT_FOUND_CODES = {"INVALID_ID", "NOT_FOUND"}
 class PageProblem(Exception):
     """An operation a page ran answered errors: the page becomes an error page with this status."""
 
-    def __init__(self, status_code: int, request_id: str) -> None:
+    def __init__(self, status_code: int, request_id: str, problems: list[dict] | None = None) -> None:
         super().__init__(f"HTTP {status_code}")
         self.status_code = status_code
         self.request_id = request_id
+        self.problems = problems or []  # what the errors' `extensions.problems` list (a bad filter code…)
 
 
 def status_for(codes: set[str]) -> int:
@@ -42,5 +43,6 @@ async def run(request: Request, name: str, variables: dict | None = None) -> dic
         if result.errors:
             # The schema has logged them (unexpected ones with their request id) and masked the rest.
             codes = {str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")) for error in result.errors}
-            raise PageProblem(status_for(codes), context.request_id)
+            problems = [p for error in result.errors for p in (error.extensions or {}).get("problems") or [] if isinstance(p, dict)]
+            raise PageProblem(status_for(codes), context.request_id, problems)
         return result.data or {}

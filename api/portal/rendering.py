@@ -1,5 +1,5 @@
-"""What the portal's templates need beyond their data: highlighted text made safe, the search page's
-state read from its address (and written back into links), dates, the records' citation lines, an
+"""What the portal's templates need beyond their data: highlighted text made safe, the three search
+pages' kinds and state read from their address (and written back into links), dates, the records' citation lines, an
 organisation's initiatives split by its part in them, and the glossary's anchors and cross-references."""
 
 from dataclasses import dataclass, field
@@ -8,10 +8,15 @@ from urllib.parse import urlencode
 HITS_PER_PAGE = 10  # a page a visitor reads through; the seeded registry fills two
 
 
+def N_(text: str) -> str:  # noqa: N802  (Babel's marker for a string translated where it is shown)
+    """`text` itself: marks a string kept here that a template shows through `_()`, so Babel extracts it."""
+    return text
+
+
 @dataclass(frozen=True)
 class Facet:
-    """A facet of the search page: its address parameter, its `SearchFilter` field, its
-    `SearchFacet` value and its legend."""
+    """A facet of a search page: its address parameter, its filter field, its facet value and its
+    legend."""
 
     param: str
     filter_field: str
@@ -27,9 +32,46 @@ FACETS = (
     Facet("stakeholder", "stakeholderTypes", "STAKEHOLDER_TYPES", "Kind of organisation"),
     Facet("rating", "ratings", "RATINGS", "Outcome rating"),
 )
+EVIDENCE_FACETS = (  # `EvidenceSearchFilter` and `EvidenceSearchFacet`
+    Facet("design", "studyDesigns", "STUDY_DESIGN", N_("Study design")),
+    Facet("outcome", "outcomes", "OUTCOME", N_("Outcome")),
+    Facet("independence", "independence", "INDEPENDENCE", N_("Who assessed it")),
+    Facet("rating", "ratings", "RATING", N_("Outcome rating")),
+    Facet("country", "countries", "COUNTRIES", N_("Country")),
+)
+PRACTICE_FACETS = (  # `BestPracticeSearchFilter` and `BestPracticeSearchFacet`
+    Facet("harm", "harms", "HARMS", N_("Harm addressed")),
+    Facet("intervention", "interventionTypes", "INTERVENTION_TYPES", N_("Type of intervention")),
+    Facet("basis", "evidenceBasis", "EVIDENCE_BASIS", N_("Evidence basis")),
+)
 
-# The address's `sort` → searchInitiatives' sort; relevance (no sort) first.
+
+@dataclass(frozen=True)
+class SearchKind:
+    """One of the portal's three searches: its address, its operation (operations/<operation>.graphql,
+    whose variables are the same for all three), the field its result is in, the field each hit holds
+    its record in, and its facets. Its wording is in templates/search_kinds.html, by `name`."""
+
+    name: str
+    path: str
+    operation: str
+    result_field: str
+    hit_field: str
+    facets: tuple[Facet, ...]
+
+    def csv_path(self) -> str:
+        return f"{self.path}.csv"
+
+
+INITIATIVES = SearchKind("initiatives", "/search", "search", "searchInitiatives", "initiative", FACETS)
+EVIDENCE = SearchKind("evidence", "/search/evidence", "search_evidence", "searchEvidence", "evidenceAssessment", EVIDENCE_FACETS)
+PRACTICES = SearchKind("practices", "/search/practices", "search_practices", "searchBestPractices", "bestPractice", PRACTICE_FACETS)
+SEARCH_KINDS = (INITIATIVES, EVIDENCE, PRACTICES)
+
+# The address's `sort` → the search's sort (`SearchSort`, the same for all three); relevance (no sort) first.
 SORTS = {"": ("Relevance", None), "updated": ("Recently changed", "UPDATED_AT_DESC"), "title": ("Title, A to Z", "TITLE_ASC")}
+# Parameters of a search's address other than its facets'.
+STATE_PARAMS = {"q", "sort", "page"}
 
 
 def marked(text: str, matches: list[dict]) -> list[tuple[str, bool]]:
@@ -53,46 +95,93 @@ def marked(text: str, matches: list[dict]) -> list[tuple[str, bool]]:
 
 @dataclass
 class SearchState:
-    """What the search page shows, as its address says it: every state is a permalink."""
+    """What a search page shows, as its address says it: every state is a permalink."""
 
     query: str = ""
     sort: str = ""
     page: int = 1
     selected: dict[str, list[str]] = field(default_factory=dict)  # facet param → codes
+    kind: SearchKind = INITIATIVES
 
     @classmethod
-    def from_params(cls, params) -> "SearchState | None":  # noqa: ANN001  (starlette's QueryParams)
-        """The state, or None when the address cannot be a search (a page that is not a number, an
-        unknown sort): the page answers 400."""
-        page = params.get("page") or "1"
-        sort = params.get("sort") or ""
-        if not page.isdigit() or int(page) < 1 or sort not in SORTS:
-            return None
-        selected = {f.param: [v for v in dict.fromkeys(params.getlist(f.param)) if v] for f in FACETS}
-        return cls(query=params.get("q") or "", sort=sort, page=int(page), selected={k: v for k, v in selected.items() if v})
+    def from_params(cls, params, kind: SearchKind = INITIATIVES) -> "SearchState | None":  # noqa: ANN001  (starlette's QueryParams)
+        """The state, or None when the address cannot be a search (see `address_problems`): the page answers 400."""
+        return None if address_problems(params, kind) else cls.as_far_as_readable(params, kind)
 
-    def variables(self) -> dict:
-        """The `search` operation's variables."""
-        search_filter = {f.filter_field: self.selected[f.param] for f in FACETS if f.param in self.selected}
+    @classmethod
+    def as_far_as_readable(cls, params, kind: SearchKind) -> "SearchState":  # noqa: ANN001
+        """The state with what the address holds that is a search of `kind` (to show the page again
+        with its problems explained)."""
+        selected = {f.param: [v for v in dict.fromkeys(params.getlist(f.param)) if v] for f in kind.facets}
+        page, sort = params.get("page") or "1", params.get("sort") or ""
+        return cls(
+            query=params.get("q") or "", sort=sort if sort in SORTS else "", page=int(page) if page.isdigit() and int(page) > 0 else 1,
+            selected={k: v for k, v in selected.items() if v}, kind=kind,
+        )
+
+    def variables(self, *, page: int | None = None, hits_per_page: int = HITS_PER_PAGE) -> dict:
+        """The search operation's variables (for another page, or another page size, with the arguments)."""
+        search_filter = {f.filter_field: self.selected[f.param] for f in self.kind.facets if f.param in self.selected}
         sort = SORTS[self.sort][1]
         return {
             "query": self.query,
             "filter": search_filter or None,
             "sort": [sort] if sort else None,
-            "page": self.page,
-            "hitsPerPage": HITS_PER_PAGE,
+            "page": page or self.page,
+            "hitsPerPage": hits_per_page,
         }
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The address's parameters, but its page."""
+        pairs: list[tuple[str, str]] = [("q", self.query)] if self.query else []
+        pairs += [(f.param, code) for f in self.kind.facets for code in self.selected.get(f.param, [])]
+        if self.sort:
+            pairs.append(("sort", self.sort))
+        return pairs
 
     def url(self, *, page: int | None = None) -> str:
         """This state's address (another page of it with `page`)."""
-        pairs: list[tuple[str, str]] = [("q", self.query)] if self.query else []
-        pairs += [(f.param, code) for f in FACETS for code in self.selected.get(f.param, [])]
-        if self.sort:
-            pairs.append(("sort", self.sort))
+        pairs = self.pairs()
         page = page or self.page
         if page > 1:
             pairs.append(("page", str(page)))
-        return "/search" + (f"?{urlencode(pairs)}" if pairs else "")
+        return self.kind.path + (f"?{urlencode(pairs)}" if pairs else "")
+
+    def csv_url(self) -> str:
+        """The address of this search's results as CSV (every page of it, up to the cap)."""
+        pairs = self.pairs()
+        return self.kind.csv_path() + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+def address_problems(params, kind: SearchKind, *, allowed: frozenset[str] = frozenset()) -> list[dict]:  # noqa: ANN001
+    """What in a search's address is not a search of `kind`: a parameter it does not have, an unknown
+    order, a page that is not a number from 1. Each as `{"param", "value"}` for the page to explain.
+    (A facet code the vocabulary does not know is the search's own answer: `code_problems`.)"""
+    known = STATE_PARAMS | {f.param for f in kind.facets} | allowed
+    problems = [{"param": name, "value": value} for name, value in params.multi_items() if name not in known]
+    page = params.get("page") or "1"
+    if not page.isdigit() or int(page) < 1:
+        problems.append({"param": "page", "value": page})
+    if (params.get("sort") or "") not in SORTS:
+        problems.append({"param": "sort", "value": params.get("sort")})
+    return problems
+
+
+def code_problems(state: SearchState, problems: list[dict]) -> list[dict]:
+    """The search's `BAD_USER_INPUT` problems (`{"field": ["filter", "harms", "1"], …}`) as the
+    address's parameters and values they came from; those about no facet keep their message."""
+    by_field = {f.filter_field: f for f in state.kind.facets}
+    explained = []
+    for problem in problems:
+        path = [str(part) for part in problem.get("field") or []]
+        facet = by_field.get(path[1]) if len(path) == 3 and path[0] == "filter" else None
+        if facet and path[2].isdigit() and int(path[2]) < len(state.selected.get(facet.param, [])):
+            value = state.selected[facet.param][int(path[2])]
+            explained.append({"param": facet.param, "value": value, "legend": facet.legend, "suggestion": problem.get("suggestion")})
+        else:  # the page out of reach, words too long: the API's own message, with what the address gave
+            param, value = {"page": ("page", str(state.page)), "query": ("q", state.query[:50])}.get(".".join(path), (".".join(path), ""))
+            explained.append({"param": param, "value": value, "message": problem.get("message")})
+    return explained
 
 
 def facet_values(state: SearchState, distribution: list[dict]) -> list[dict]:
@@ -100,7 +189,7 @@ def facet_values(state: SearchState, distribution: list[dict]) -> list[dict]:
     new query no longer finds is shown with 0, so it can still be unticked)."""
     by_facet = {entry["facet"]: entry["values"] for entry in distribution}
     shown = []
-    for facet in FACETS:
+    for facet in state.kind.facets:
         values = [{**value, "selected": value["value"] in state.selected.get(facet.param, [])} for value in by_facet.get(facet.facet, [])]
         found = {value["value"] for value in values}
         values += [{"value": code, "label": code, "count": 0, "selected": True} for code in state.selected.get(facet.param, []) if code not in found]

@@ -1,4 +1,5 @@
-"""The portal's pages: home, search, the profiles of an initiative, an organisation and a best
+"""The portal's pages: home, the three searches (initiatives, evidence, best practices, each also as
+CSV), the profiles of an initiative, an organisation and a best
 practice, the rating rules and the glossary, each rendered from the data of its GraphQL operation
 (operations.py), and the few files they load (portal.css, htmx), served in every environment.
 Every page works without JavaScript; htmx only swaps the search results in place."""
@@ -14,7 +15,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 
 from api.core.pages import PAGE_HEADERS, template_environment
 from api.core.pages.vendoring import PACKAGES, VENDOR_DIR
-from api.portal import evidence_map, rendering
+from api.portal import evidence_map, exports, rendering
 from api.portal.operations import PageProblem, run
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -60,6 +61,7 @@ templates.globals.update(
     cross_references=rendering.cross_references,
     glossary_anchor=rendering.glossary_anchor,
     sorts=rendering.SORTS,
+    search_kinds=rendering.SEARCH_KINDS,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -111,22 +113,107 @@ async def home(request: Request) -> Response:
     return page("home.html", data=await run(request, "home"))
 
 
-@router.get("/search", name="portal_search")
-@answers_problems
-async def search(request: Request) -> Response:
-    state = rendering.SearchState.from_params(request.query_params)
-    if state is None:
-        raise PageProblem(400, request.scope.get("state", {}).get("request_id") or "-")
-    data = await run(request, "search", state.variables())
-    result = data["searchInitiatives"]
+async def search_page(request: Request, kind: rendering.SearchKind) -> Response:
+    """A search of `kind` as its address says it; an address that is not one of its searches (a
+    parameter it does not have, a code its vocabulary does not know) is the page again, with what
+    is wrong said, answering 400."""
+    problems = rendering.address_problems(request.query_params, kind)
+    state = rendering.SearchState.as_far_as_readable(request.query_params, kind)
+    if problems:
+        return search_problem_page(state, problems)
+    try:
+        result = (await run(request, kind.operation, state.variables()))[kind.result_field]
+    except PageProblem as problem:
+        if problem.status_code != 400:
+            raise
+        return search_problem_page(state, rendering.code_problems(state, problem.problems))
     context = {
         "state": state,
         "result": result,
         "facets": rendering.facet_values(state, result["facetDistribution"]),
         "previous_url": state.url(page=state.page - 1) if state.page > 1 else None,
         "next_url": state.url(page=state.page + 1) if state.page < result["totalPages"] else None,
+        "csv_cap": exports.CSV_CAP,
     }
     return page("search_results.html" if wants_fragment(request) else "search.html", **context)
+
+
+def search_problem_page(state: rendering.SearchState, problems: list[dict]) -> Response:
+    """The search page with no results and the address's problems listed (the whole page: htmx does
+    not swap a 400, and only a typed address can get here)."""
+    return page("search.html", status_code=400, state=state, problems=problems, result=None, facets=[], csv_cap=exports.CSV_CAP)
+
+
+@router.get("/search", name="portal_search")
+@answers_problems
+async def search(request: Request) -> Response:
+    return await search_page(request, rendering.INITIATIVES)
+
+
+@router.get("/search/evidence", name="portal_search_evidence")
+@answers_problems
+async def search_evidence(request: Request) -> Response:
+    return await search_page(request, rendering.EVIDENCE)
+
+
+@router.get("/search/practices", name="portal_search_practices")
+@answers_problems
+async def search_practices(request: Request) -> Response:
+    return await search_page(request, rendering.PRACTICES)
+
+
+async def search_csv(request: Request, kind: rendering.SearchKind) -> Response:
+    """The search's results as CSV, page after page of its own operation, up to the cap (or the
+    smaller `limit` the address asks for)."""
+    params = request.query_params
+    problems = rendering.address_problems(params, kind, allowed=frozenset({"limit"}))
+    limit = params.get("limit") or str(exports.CSV_CAP)
+    if not limit.isdigit() or not 1 <= int(limit) <= exports.CSV_CAP:
+        problems.append({"param": "limit", "value": limit})
+    state = rendering.SearchState.as_far_as_readable(params, kind)
+    if problems:
+        return search_problem_page(state, problems)
+    cap, hits, total, number = int(limit), [], 0, 1
+    try:
+        while len(hits) < cap:
+            result = (await run(request, kind.operation, state.variables(page=number, hits_per_page=exports.CSV_PAGE_SIZE)))[kind.result_field]
+            total = result["totalHits"]
+            hits += result["hits"]
+            if number >= result["totalPages"] or not result["hits"]:
+                break
+            number += 1
+    except PageProblem as problem:
+        if problem.status_code != 400:
+            raise
+        return search_problem_page(state, rendering.code_problems(state, problem.problems))
+    base = str(request.base_url).rstrip("/")
+    text = exports.csv_text(
+        state, hits[:cap], total, cap, base + state.url(page=1),
+        lambda path, key: permalink(request, path, key),
+    )
+    headers = {
+        **HEADERS,
+        "Content-Disposition": f'attachment; filename="coplab-{kind.name}.csv"',
+    }
+    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.get("/search.csv", name="portal_search_csv")
+@answers_problems
+async def search_initiatives_csv(request: Request) -> Response:
+    return await search_csv(request, rendering.INITIATIVES)
+
+
+@router.get("/search/evidence.csv", name="portal_search_evidence_csv")
+@answers_problems
+async def search_evidence_csv(request: Request) -> Response:
+    return await search_csv(request, rendering.EVIDENCE)
+
+
+@router.get("/search/practices.csv", name="portal_search_practices_csv")
+@answers_problems
+async def search_practices_csv(request: Request) -> Response:
+    return await search_csv(request, rendering.PRACTICES)
 
 
 @router.get("/initiatives/{initiative_id:path}", name="portal_initiative")
@@ -150,9 +237,11 @@ async def organisation(request: Request, slug: str) -> Response:
     record, _ = await run_record(request, "organisation", {"slug": slug}, "organisation")
     url = permalink(request, "organisations", record["slug"])
     leads, takes_part_in = rendering.initiatives_of(record)
+    practices = (await run(request, "organisation_practices", {"id": record["id"]}))["bestPractices"]
     return page(
         "organisation.html",
         organisation=record,
+        practices=practices,
         leads=leads,
         takes_part_in=takes_part_in,
         status_words=rendering.ORGANISATION_STATUSES.get(record["status"], record["status"]),

@@ -36,6 +36,13 @@ def pages(portal: Portal) -> dict[str, int]:
         f"/initiatives/{portal.hidden_initiative_id}": 404,
         "/initiatives/SW5pdGlhdGl2ZTo5OTk5": 404,
         "/search?harm=NO-SUCH-HARM": 400,
+        "/search/evidence": 200,
+        "/search/evidence?q=reprts&sort=updated&page=1": 200,
+        "/search/evidence?design=NO-SUCH-DESIGN": 400,
+        "/search/practices": 200,
+        "/search/practices?q=hotlne&basis=CONSENSUS": 200,
+        "/search/practices?colour=blue": 400,
+        "/search/practices.csv?limit=0": 400,
         "/organisations/inhope": 200,
         f"/organisations/{HIDDEN_ORGANISATION_SLUG}": 404,
         "/organisations/no-such-organisation": 404,
@@ -81,6 +88,17 @@ def test_every_page_has_the_strict_policy_is_never_stored_and_labels_its_fields(
             assert field_id and field_id.group(1) in labelled, (path, field)
 
 
+@pytest.mark.parametrize("path", ["/search.csv", "/search/evidence.csv?sort=title", "/search/practices.csv?q=hotlne"])
+def test_a_searchs_csv_is_an_attachment_never_stored_under_the_strict_policy(portal: Portal, path: str) -> None:
+    response = httpx.get(portal.url + path, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, path
+    assert response.headers["content-type"] == "text/csv; charset=utf-8", path
+    assert response.headers["content-disposition"].startswith('attachment; filename="coplab-'), path
+    assert response.headers["cache-control"] == "private, no-store", path
+    assert response.headers["content-security-policy"] == POLICY, path
+    assert response.headers["x-content-type-options"] == "nosniff", path
+
+
 def test_htmx_gets_the_results_alone_and_a_browser_the_whole_page(portal: Portal) -> None:
     whole = httpx.get(f"{portal.url}/search?q=hotlne", timeout=HTTP_TIMEOUT)
     part = httpx.get(f"{portal.url}/search?q=hotlne", headers={"HX-Request": "true"}, timeout=HTTP_TIMEOUT)
@@ -94,6 +112,10 @@ def test_htmx_gets_the_results_alone_and_a_browser_the_whole_page(portal: Portal
     assert 'hx-swap-oob="innerHTML"' in part.text
     assert part.headers["vary"] == "HX-Request" and part.headers["cache-control"] == "private, no-store"
     assert "<html" in restoring.text  # going back in history needs the whole page
+    for path in ("/search/evidence?q=reprts", "/search/practices?q=hotlne"):
+        part = httpx.get(f"{portal.url}{path}", headers={"HX-Request": "true"}, timeout=HTTP_TIMEOUT)
+        assert "<html" not in part.text and part.text.count('id="results"') == 1, path
+        assert 'hx-swap-oob="innerHTML"' in part.text, path
 
 
 def test_a_misspelt_word_is_found_and_marked_in_the_results(portal: Portal) -> None:
