@@ -11,8 +11,9 @@ Playwright's `page.evaluate` runs it through the DevTools protocol, in the page'
 the page's policy does not apply; the browser context stays an ordinary one (no `bypass_csp`), so
 the same page can still be checked for policy violations.
 
-Use: `assert_accessible(page)` once the page shows what is to be checked; `context=` limits the
-check to a part of the page (a CSS selector), `exclude=` leaves parts out.
+Use: `assert_accessible(page)` once the page shows what is to be checked; `context=` limits axe's
+check to a part of the page (a CSS selector), `exclude=` leaves parts out. It also checks that the
+page fits a 320 CSS px window (reflow, which axe does not check; `reflow=False` to skip it).
 """
 
 import hashlib
@@ -58,13 +59,47 @@ def described(violation: dict) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page, *, context: str | None = None, exclude: list[str] | None = None) -> dict:  # noqa: ANN001
+# What is wider than the window once it is 320 CSS px wide, the width WCAG 1.4.10 (reflow) asks a
+# page to fit without scrolling sideways; data tables are exempt (their rows and columns need both
+# directions), so they are set aside (through the CSSOM, which the policy allows) while it is measured.
+OVERFLOWING = """() => {
+  const tables = [...document.querySelectorAll('table')], shown = tables.map(t => t.style.display);
+  tables.forEach(t => { t.style.display = 'none'; });
+  try {
+    if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+    return [...document.body.querySelectorAll('*')]
+      .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 || (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible'))
+      .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.getAttribute('class') ? '.' + e.getAttribute('class') : '') + ': ' + e.textContent.trim().slice(0, 60));
+  } finally {
+    tables.forEach((t, i) => { t.style.display = shown[i]; });
+  }
+}"""
+NARROW = {"width": 320, "height": 640}
+
+
+def overflowing_when_narrow(page) -> list[str]:  # noqa: ANN001
+    """The elements (outside data tables) wider than a 320 CSS px window; the window's size is then
+    put back."""
+    size = page.viewport_size
+    page.set_viewport_size(NARROW)
+    try:
+        return page.evaluate(OVERFLOWING)
+    finally:
+        page.set_viewport_size(size)
+
+
+def assert_accessible(page, *, context: str | None = None, exclude: list[str] | None = None, reflow: bool = True) -> dict:  # noqa: ANN001
     """Fail, listing every violation, unless axe finds `page` meets WCAG 2.2 AA; the results
-    otherwise. It also fails if axe ran no rule at all, so a check that did not run cannot pass."""
+    otherwise. It also fails if axe ran no rule at all, so a check that did not run cannot pass.
+    With `reflow` (the default) the whole page must also fit 320 CSS px (WCAG 1.4.10, which axe
+    does not check)."""
     results = axe_results(page, context=context, exclude=exclude)
     checked = len(results["passes"]) + len(results["incomplete"]) + len(results["inapplicable"]) + len(results["violations"])
     assert checked > 0 and results["passes"], f"axe ran no rule on {page.url}"
     assert results["violations"] == [], f"{page.url} fails WCAG 2.2 AA:\n" + "\n".join(map(described, results["violations"]))
+    if reflow:
+        wide = overflowing_when_narrow(page)
+        assert wide == [], f"{page.url} is wider than 320 CSS px (WCAG 1.4.10):\n" + "\n".join(f"    {w}" for w in wide)
     return results
 
 

@@ -45,6 +45,15 @@ def test_axe_really_runs_and_reports_what_it_finds(portal: Portal, browser) -> N
     with pytest.raises(AssertionError, match=r"image-alt \(critical\).*\n    at img: "):
         assert_accessible(page)
     assert_accessible(page, exclude=["main > img"])  # and only the part asked for is checked
+    ran = {rule["id"] for rule in assert_accessible(page, exclude=["main > img"])["passes"]}
+    assert {"color-contrast", "document-title", "html-has-lang", "label", "link-name", "target-size"} <= ran, ran
+
+
+def test_the_reflow_check_finds_what_is_too_wide(portal: Portal, browser) -> None:  # noqa: ANN001
+    page = checked(portal, browser, "/")
+    page.evaluate("document.querySelector('main').append(Object.assign(document.createElement('pre'), {id: 'wide', textContent: 'x'.repeat(200)}))")
+    with pytest.raises(AssertionError, match=r"wider than 320 CSS px \(WCAG 1.4.10\):\n(.*\n)*    pre#wide: x"):
+        assert_accessible(page)
 
 
 @pytest.mark.parametrize("path", ["/", "/search", "/search?q=hotlne&sort=title", "/search?q=zzzzqqqq", "/ratings/rules", "/glossary"])
