@@ -2,17 +2,19 @@
 `check`), in Debian's chromium on the served registry (tests/portal/conftest.py): the skip link to
 the main content; a search as you type, the focus staying in the words while htmx swaps the
 results and the live count changes; a facet ticked with Space, the focus staying on it after the
-swap; a result followed with Enter to its profile. Every element the keyboard reaches shows where
-the focus is (WCAG 2.4.7)."""
+swap; a page of results turned with Enter; a result followed with Enter to its profile. Every
+element the keyboard reaches, on every page, shows where the focus is (WCAG 2.4.7)."""
 
 import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 
 from tests.browser import chromium, needs_browser
-from tests.portal.conftest import Portal
-from tests.portal.test_pages_in_the_browser import Watched, found
+from tests.portal.conftest import Portal, initiative_id, practice_id
+from tests.portal.test_pages_in_the_browser import INHOPE_TITLE, Watched, found
+from tests.portal.test_reference_pages_in_the_browser import PRACTICE_TITLE
 
 pytestmark = [needs_browser, pytest.mark.http]
 
@@ -129,10 +131,15 @@ def test_a_page_turned_with_the_keyboard_focuses_the_new_results(portal: Portal,
     page.wait_for_function("() => document.activeElement.id === 'hits-heading'")
 
 
-def test_every_link_and_control_of_a_profile_shows_its_focus(portal: Portal, browser) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("path", ["/", "/search?q=hotlne", "/initiatives/", "/organisations/inhope", "/practices/", "/ratings/rules", "/glossary"])
+def test_every_link_and_control_of_a_page_shows_its_focus(portal: Portal, browser, path: str) -> None:  # noqa: ANN001
     """Round the whole page with Tab, back to where it started: every stop shows the focus."""
+    if path == "/initiatives/":
+        path += quote(initiative_id(portal, INHOPE_TITLE), safe="")
+    elif path == "/practices/":
+        path += quote(practice_id(portal, PRACTICE_TITLE), safe="")
     page = browser.new_page()
-    page.goto(f"{portal.url}/organisations/inhope")
+    page.goto(portal.url + path)
     first = press(page, "Tab")
     stops = 1
     while True:
@@ -140,5 +147,5 @@ def test_every_link_and_control_of_a_profile_shows_its_focus(portal: Portal, bro
         if now["tag"] == "body" or now == first:
             break
         stops += 1
-        assert stops < 500, "Tab never came round"
+        assert stops < 2000, "Tab never came round"
     assert stops > 5  # the header's links, the page's own, the footer's
