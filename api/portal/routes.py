@@ -102,6 +102,9 @@ def permalink(request: Request, path: str, key: str) -> str:
     return f"{str(request.base_url).rstrip('/')}/{path}/{quote(key, safe='')}"
 
 
+PAGE_LINKS = ("previous-page", "next-page")  # the ids of the results' page links (results.html)
+
+
 def wants_fragment(request: Request) -> bool:
     """htmx swapping the results in place, not restoring a page from history (which needs it whole)."""
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
@@ -134,6 +137,8 @@ async def search_page(request: Request, kind: rendering.SearchKind) -> Response:
         "previous_url": state.url(page=state.page - 1) if state.page > 1 else None,
         "next_url": state.url(page=state.page + 1) if state.page < result["totalPages"] else None,
         "csv_cap": exports.CSV_CAP,
+        # htmx names the element that asked (HX-Trigger, its id): a page link's answer moves the focus.
+        "turned_page": wants_fragment(request) and request.headers.get("hx-trigger") in PAGE_LINKS,
     }
     return page("search_results.html" if wants_fragment(request) else "search.html", **context)
 

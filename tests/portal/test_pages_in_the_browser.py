@@ -78,7 +78,7 @@ def test_a_misspelt_search_and_a_facet_update_in_place_as_a_permalink(portal: Po
     assert france < matching
     page.check("input[name=country][value=FR]")
     page.wait_for_url(re.compile(r"country=FR"))
-    page.wait_for_function(f"document.querySelector('[role=status]').textContent.startsWith('{france} ')")
+    page.wait_for_function(f"() => document.querySelector('[role=status]').textContent.startsWith('{france} ')")
     assert found(page) == france
     assert page.evaluate("document.querySelectorAll('html').length") == 1  # swapped in place, not nested
     page.screenshot(path=portal.artifacts / "search-with-javascript.png", full_page=True)

@@ -9,6 +9,8 @@ served files against the manifest.
 
 To upgrade, change a version below, run the command, and check GraphiQL in a browser with the
 network blocked (tests/pages/test_graphiql_offline.py) and the portal's pages (tests/portal/).
+`vendor()` takes other packages and another directory too: the tests vendor axe-core the same way
+(tests/portal/accessibility.py), as a fixture the app never serves.
 """
 
 import hashlib
@@ -33,6 +35,7 @@ PACKAGES: dict[str, dict[str, str]] = {
     "htmx.org@2.0.11": {"htmx.min.js": "package/dist/htmx.min.js"},
 }
 LICENSE_IN_TARBALL = "package/LICENSE"
+MANIFEST_NAME = "manifest.json"
 
 
 def sha256(data: bytes) -> str:
@@ -49,13 +52,14 @@ def _pack(spec: str, into: Path) -> dict:
     return packed
 
 
-def vendor() -> dict:
-    """Fetch every package, replace the vendored files, write and return the manifest."""
+def vendor(wanted: dict[str, dict[str, str]] = PACKAGES, into: Path = VENDOR_DIR) -> dict:
+    """Fetch every package of `wanted`, replace its vendored files under `into`, write and return
+    the manifest (`into`/manifest.json)."""
     packages = []
     with tempfile.TemporaryDirectory() as scratch:
-        for spec, files in PACKAGES.items():
+        for spec, files in wanted.items():
             packed = _pack(spec, Path(scratch))
-            target = VENDOR_DIR / spec
+            target = into / spec
             target.mkdir(parents=True, exist_ok=True)
             for old in target.iterdir():
                 old.unlink()
@@ -76,7 +80,7 @@ def vendor() -> dict:
                 "files": served,
             })
     manifest = {"source": "npm registry (npm pack)", "packages": packages}
-    MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (into / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 
