@@ -114,10 +114,18 @@ async def home(request: Request) -> Response:
 @router.get("/search", name="portal_search")
 @answers_problems
 async def search(request: Request) -> Response:
-    state = rendering.SearchState.from_params(request.query_params)
-    if state is None:
-        raise PageProblem(400, request.scope.get("state", {}).get("request_id") or "-")
-    data = await run(request, "search", state.variables())
+    try:
+        state = rendering.SearchState.from_params(request.query_params)
+        if state is None:
+            raise PageProblem(400, request.scope.get("state", {}).get("request_id") or "-")
+        data = await run(request, "search", state.variables())
+    except PageProblem as problem:
+        if not wants_fragment(request):
+            raise
+        # htmx swaps this in place of the results (its responseHandling, base.html), which would
+        # otherwise stay as they were under an address that no longer gives them.
+        return page("search_problem.html", status_code=problem.status_code, status=problem.status_code,
+                    request_id=problem.request_id)
     result = data["searchInitiatives"]
     context = {
         "state": state,
