@@ -123,13 +123,18 @@ async def search_page(request: Request, kind: rendering.SearchKind) -> Response:
     problems = rendering.address_problems(request.query_params, kind)
     state = rendering.SearchState.as_far_as_readable(request.query_params, kind)
     if problems:
-        return search_problem_page(state, problems)
+        return search_problem_page(request, state, problems)
     try:
         result = (await run(request, kind.operation, state.variables()))[kind.result_field]
     except PageProblem as problem:
-        if problem.status_code != 400:
+        if problem.status_code == 400:
+            return search_problem_page(request, state, rendering.code_problems(state, problem.problems))
+        if not wants_fragment(request):
             raise
-        return search_problem_page(state, rendering.code_problems(state, problem.problems))
+        # htmx swaps this in place of the results (its responseHandling, base.html), which would
+        # otherwise stay as they were under an address that no longer gives them.
+        return page("search_problem.html", status_code=problem.status_code, status=problem.status_code,
+                    request_id=problem.request_id, state=state, problems=[], csv_cap=exports.CSV_CAP)
     context = {
         "state": state,
         "result": result,
@@ -143,10 +148,11 @@ async def search_page(request: Request, kind: rendering.SearchKind) -> Response:
     return page("search_results.html" if wants_fragment(request) else "search.html", **context)
 
 
-def search_problem_page(state: rendering.SearchState, problems: list[dict]) -> Response:
-    """The search page with no results and the address's problems listed (the whole page: htmx does
-    not swap a 400, and only a typed address can get here)."""
-    return page("search.html", status_code=400, state=state, problems=problems, result=None, facets=[], csv_cap=exports.CSV_CAP)
+def search_problem_page(request: Request, state: rendering.SearchState, problems: list[dict]) -> Response:
+    """The search page with no results and the address's problems listed, answering 400; for htmx,
+    the problems alone, swapped in place of the results (base.html's responseHandling)."""
+    template = "search_problem.html" if wants_fragment(request) else "search.html"
+    return page(template, status_code=400, status=400, state=state, problems=problems, result=None, facets=[], csv_cap=exports.CSV_CAP)
 
 
 @router.get("/search", name="portal_search")
@@ -177,7 +183,7 @@ async def search_csv(request: Request, kind: rendering.SearchKind) -> Response:
         problems.append({"param": "limit", "value": limit})
     state = rendering.SearchState.as_far_as_readable(params, kind)
     if problems:
-        return search_problem_page(state, problems)
+        return search_problem_page(request, state, problems)
     cap, hits, total, number = int(limit), [], 0, 1
     try:
         while len(hits) < cap:
@@ -190,7 +196,7 @@ async def search_csv(request: Request, kind: rendering.SearchKind) -> Response:
     except PageProblem as problem:
         if problem.status_code != 400:
             raise
-        return search_problem_page(state, rendering.code_problems(state, problem.problems))
+        return search_problem_page(request, state, rendering.code_problems(state, problem.problems))
     base = str(request.base_url).rstrip("/")
     text = exports.csv_text(
         state, hits[:cap], total, cap, base + state.url(page=1),

@@ -330,11 +330,11 @@ def machine() -> dict:
             "platform": platform.platform()}
 
 
-def _fmt_ms(value: float) -> str:
+def fmt_ms(value: float) -> str:
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
-def _table(title: str, headers: list[str], rows: list[list[str]]) -> None:
+def print_table(title: str, headers: list[str], rows: list[list[str]]) -> None:
     try:
         from rich.console import Console
         from rich.table import Table
@@ -367,21 +367,21 @@ def print_results(results: dict) -> None:
             con = data["concurrent"][which]
             sequential_rows.append([
                 caller, which,
-                _fmt_ms(seq["client_ms"]["p50"]), _fmt_ms(seq["client_ms"]["p95"]), _fmt_ms(seq["client_ms"]["p99"]),
-                _fmt_ms(seq["client_ms"]["mean"]), _fmt_ms(seq["server_ms"]["p50"]),
-                f"{seq['sql_statements']:g}", _fmt_ms(seq["sql_ms"]["p50"]), f"{seq['response_bytes']:,}",
+                fmt_ms(seq["client_ms"]["p50"]), fmt_ms(seq["client_ms"]["p95"]), fmt_ms(seq["client_ms"]["p99"]),
+                fmt_ms(seq["client_ms"]["mean"]), fmt_ms(seq["server_ms"]["p50"]),
+                f"{seq['sql_statements']:g}", fmt_ms(seq["sql_ms"]["p50"]), f"{seq['response_bytes']:,}",
             ])
             concurrent_rows.append([
-                caller, which, f"{con['throughput_rps']:.1f}", _fmt_ms(con["client_ms"]["p50"]),
-                _fmt_ms(con["client_ms"]["p95"]), f"{con['server_cpu_ms_per_request']:.1f}",
+                caller, which, f"{con['throughput_rps']:.1f}", fmt_ms(con["client_ms"]["p50"]),
+                fmt_ms(con["client_ms"]["p95"]), f"{con['server_cpu_ms_per_request']:.1f}",
                 f"{100 * con['server_cpu_utilisation']:.0f}%", f"{100 * con['client_cpu_utilisation']:.0f}%",
             ])
-    _table(
+    print_table(
         f"Sequential: {config['requests']} requests per endpoint and caller, interleaved (latency in ms)",
         ["caller", "endpoint", "p50", "p95", "p99", "mean", "server p50", "SQL stmts", "SQL p50", "bytes"],
         sequential_rows,
     )
-    _table(
+    print_table(
         f"Concurrent: {config['concurrent_requests']} requests per endpoint and caller, {config['concurrency']} clients",
         ["caller", "endpoint", "req/s", "p50", "p95", "server CPU ms/req", "server CPU", "client CPU"],
         concurrent_rows,

@@ -40,6 +40,7 @@ from tests.perf import synthetic
 from tests.perf.bench_initiatives_page import machine, source_tree, summary
 from tests.perf.bench_search import start_server
 from tests.perf.bench_initiatives_page import stop_server
+from tests.perf.serving import wait_until_ready
 from tests.server import HTTP_TIMEOUT
 
 QUERY = """
@@ -125,21 +126,6 @@ def over_http(base_url: str, runs: int, query: str = QUERY, years: int = 1) -> d
         for _ in range(runs):
             cached.append(ask(3, 5))
     return {"uncached_ms": summary(uncached), "cached_ms": summary(cached)}
-
-
-def wait_until_ready(base_url: str, timeout: float) -> float:
-    """Seconds until /readyz answers 200: the embedded engine builds its index in the background, and
-    measuring before it is done would time the build's work too (at 100,000 initiatives it takes
-    about 100 s of the same CPU)."""
-    begun = time.monotonic()
-    while time.monotonic() - begun < timeout:
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=5).status_code == 200:
-                return time.monotonic() - begun
-        except httpx.TransportError:
-            pass
-        time.sleep(1)
-    raise SystemExit(f"/readyz did not answer 200 within {timeout:.0f} s")
 
 
 def run(args: argparse.Namespace) -> dict:
