@@ -4,10 +4,12 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 from contextlib import asynccontextmanager
 
 from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's router turns into a 400
 from fastapi import FastAPI, Request
+from sqlalchemy.exc import IntegrityError
 from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
@@ -27,6 +29,8 @@ from api.core.middleware import BodySizeLimit, GraphQLRequestBody, RequestId
 from api.oauth.limits import GuessingLimits
 from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
+from api.portal_sessions import store as portal_sessions
+from api.portal.member_routes import router as portal_member_router
 from api.portal.routes import router as portal_router
 from api.core.pages import graphiql
 from api.schema import build_schema
@@ -91,6 +95,19 @@ def tune_garbage_collector(*, young_threshold: int) -> None:
     gc.set_threshold(young_threshold, middle, oldest)
 
 
+async def portal_client(state: Any, settings: Settings) -> portal_sessions.Credentials | None:  # noqa: ANN401
+    """The portal's client credentials, registering the client if no process has yet; a process that
+    loses the race to register it reads the winner's."""
+    for attempt in range(2):
+        try:
+            async with transaction(state.session_factory) as session:
+                return await portal_sessions.credentials(session, encryption=state.key_encryption, issuer=settings.issuer)
+        except IntegrityError:
+            if attempt:
+                raise
+    return None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The coplab application for `settings` (the environment's by default: refused ones stop the
     process with one line a problem, as `uvicorn api.main:create_app --factory` runs it)."""
@@ -118,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # So the published key set is never empty; a key the configured encryption keys do not open
             # stops the start here (`coplab serve` checks it first, and says so in one line).
             await signing_keys.active_key(session=session, encryption=app.state.key_encryption)
+        # The portal's own OAuth client, registered by the first process to start (docs/portal.md).
+        app.state.portal_credentials = await portal_client(app.state, settings)
         indexer = stop_indexer = None
         # An embedded index lives in this process: only this process can keep it current.
         if settings.search_indexer_in_process or app.state.search.name == "embedded":
@@ -229,6 +248,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps_router())
     app.include_router(exports_router(settings))
     app.include_router(portal_router)  # in every environment, with its own files (not GraphiQL's /static)
+    app.include_router(portal_member_router)  # sign-in, sign-out and the members' pages
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict:

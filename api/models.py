@@ -19,6 +19,7 @@ from api.oauth.models import (
     RevokedAccessToken,
 )
 from api.organisations.models import Membership, NetworkMembership, Organisation, User
+from api.portal_sessions.models import PortalClient, PortalSession
 from api.practices.models import BestPractice, Endorsement, PracticeClassification, PracticeEvidence
 from api.search import outbox as _outbox  # noqa: F401  (the listener that fills the search outbox)
 from api.search import record_outbox as _record_outbox  # noqa: F401  (the evidence and practices' one)
@@ -48,6 +49,8 @@ __all__ = [
     "Membership",
     "NetworkMembership",
     "OAuthClient",
+    "PortalClient",
+    "PortalSession",
     "OAuthGrant",
     "Organisation",
     "OutcomeRating",

@@ -35,10 +35,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings, *, log_level: str = "warning", app: Any = None) -> Iterator[str]:  # noqa: ANN401
+def running_server(settings: Settings, *, log_level: str = "warning", app: Any = None, port: int | None = None) -> Iterator[str]:  # noqa: ANN401
     """Serve the app for `settings` (or `app`, made by the test); yields its base URL and stops it
-    afterwards. `log_level="info"` turns on uvicorn's access log, as `coplab serve` runs."""
-    port = free_port()
+    afterwards. `log_level="info"` turns on uvicorn's access log, as `coplab serve` runs. `port`:
+    one the test chose beforehand (to name the server in its settings, as its issuer), else a free one."""
+    port = port or free_port()
     app = app if app is not None else create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     refresh_token_idle_seconds: Seconds = 7 * 24 * 3600
     refresh_token_absolute_seconds: Seconds = 30 * 24 * 3600
     authorization_code_seconds: Seconds = 120
+    # The portal refreshes a session's access token when it expires within this long, before running
+    # the page's operation, so no page fails on a token that lapses while it runs (docs/portal.md).
+    portal_refresh_margin_seconds: int = Field(default=60, ge=0)
     consent_ticket_seconds: Seconds = 600
 
     # GraphQL limits (SECURITY.md 3, 31-37).

@@ -3,7 +3,7 @@ pages' kinds and state read from their address (and written back into links), da
 organisation's initiatives split by its part in them, and the glossary's anchors and cross-references."""
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 HITS_PER_PAGE = 10  # a page a visitor reads through; the seeded registry fills two
 
@@ -310,3 +310,54 @@ def initiatives_studied(assessments: list[dict]) -> list[dict]:
     """The initiatives a study's assessments are about, each once, by title."""
     unique = {assessment["initiative"]["id"]: assessment["initiative"] for assessment in assessments}
     return sorted(unique.values(), key=lambda initiative: initiative["title"].casefold())
+
+
+# The dashboard (GET /dashboard): the revisions `revisions` gives a person, sorted into what their
+# organisation is writing, what it has submitted, and what others submitted that they review.
+DRAFT_STATES = {"DRAFT", "CHANGES_REQUESTED"}
+SUBMITTED_STATES = {"SUBMITTED", "IN_REVIEW", "RECONCILIATION"}
+RECORD_TYPE_WORDS = {"EVIDENCE_ASSESSMENT": "Evidence assessment", "BEST_PRACTICE": "Best practice", "RATING_INQUIRY": "Rating inquiry"}
+RECORD_PAGES = {"BestPractice": "practices"}  # the record pages the portal has for reviewed records
+
+
+@dataclass(frozen=True)
+class DashboardItem:
+    title: str
+    kind: str
+    state: str
+    updated_at: str
+    organisation: str
+    link: str | None
+
+
+def dashboard_item(revision: dict) -> DashboardItem:
+    content = revision.get("content") if isinstance(revision.get("content"), dict) else {}
+    record = revision.get("record") or {}
+    title = record.get("title") or content.get("title") or content.get("statement") or ""
+    page = RECORD_PAGES.get(record.get("__typename", ""))
+    return DashboardItem(
+        title=str(title),
+        kind=RECORD_TYPE_WORDS.get(revision["recordType"], revision["recordType"]),
+        state=revision["state"],
+        updated_at=revision["updatedAt"],
+        organisation=(revision.get("organisation") or {}).get("name", ""),
+        link=f"/{page}/{quote(record['id'], safe='')}" if page and record.get("id") else None,
+    )
+
+
+def dashboard(data: dict) -> dict:
+    """The template's context: the person's organisation, its drafts and submitted records, the
+    records awaiting their review, and its non-public initiatives."""
+    organisation = data["viewer"].get("organisation") or {}
+    own, to_review = [], []
+    for edge in data["revisions"]["edges"]:
+        revision = edge["node"]
+        mine = (revision.get("organisation") or {}).get("slug") == organisation.get("slug")
+        (own if mine else to_review).append(revision)
+    return {
+        "organisation": organisation,
+        "drafts": [dashboard_item(r) for r in own if r["state"] in DRAFT_STATES],
+        "submitted": [dashboard_item(r) for r in own if r["state"] in SUBMITTED_STATES],
+        "to_review": [dashboard_item(r) for r in to_review if r["state"] in SUBMITTED_STATES],
+        "initiatives": [edge["node"] for edge in data["initiatives"]["edges"]],
+    }

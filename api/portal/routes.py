@@ -9,13 +9,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from api.core.pages import PAGE_HEADERS, template_environment
+from api.core.pages import CSRF_FIELD, PAGE_HEADERS, template_environment
 from api.core.pages.vendoring import PACKAGES, VENDOR_DIR
-from api.portal import evidence_map, exports, rendering
+from api.portal import evidence_map, exports, rendering, signin
 from api.portal.operations import PageProblem, run
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -62,13 +62,19 @@ templates.globals.update(
     glossary_anchor=rendering.glossary_anchor,
     sorts=rendering.SORTS,
     search_kinds=rendering.SEARCH_KINDS,
+    visitor=signin.visitor,  # the header: "Sign in", or the person, their organisation and sign-out
+    csrf_field=CSRF_FIELD,
 )
 
-router = APIRouter(include_in_schema=False)
+# Every page first finds the browser's session (refreshing its tokens if they are about to lapse).
+router = APIRouter(include_in_schema=False, dependencies=[Depends(signin.resolve)])
 
 
 def page(template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
-    return HTMLResponse(templates.get_template(template).render(**context), status_code=status_code, headers=HEADERS)
+    response = HTMLResponse(templates.get_template(template).render(**context), status_code=status_code, headers=HEADERS)
+    if signin.visitor().forget_cookie:  # a cookie that opens no session (ended, or tampered with)
+        signin.forget_session_cookie(response)
+    return response
 
 
 def problem_page(problem: PageProblem) -> HTMLResponse:

@@ -1,7 +1,13 @@
 """The portal's pages served as in production: a real uvicorn server on 127.0.0.1 over a registry
 loaded by `coplab seed` (plus an initiative, a best practice and a study only their organisation may read, and
 an organisation still awaiting admission, which only itself may read), once per backend for every
-module here. Its database is its own, so the other tests' cleaning never touches it."""
+module here. Its database is its own, so the other tests' cleaning never touches it.
+
+For signing in (test_sign_in_in_the_browser.py) it also has the Lab's secretariat (awaiting admission
+like the one above, so no public page shows it; the portal's OAuth client is registered under it at
+startup), people with passwords (one in the first organisation and a second one, one in another
+organisation only), a draft of the first organisation, and access tokens that lapse within the
+portal's refresh margin, so every signed-in page refreshes them first."""
 
 import os
 from collections.abc import Iterator
@@ -17,17 +23,27 @@ from api.core.settings import Settings
 from api.evidence.models import Study
 from api.initiatives.models import Initiative
 from api.organisations.models import Organisation, OrganisationStatus
+from api.auth.principal import Role
 from api.practices.models import BestPractice
+from api.reviews.models import Revision, ReviewedType
 from tests.conftest import BACKENDS, empty_database
 from tests.factories import ACTOR, gid, signing_key
 from tests.seed.test_seed_command import seeded
-from tests.server import HTTP_TIMEOUT, running_server
+from tests.factories.organisations import Organisations
+from tests.server import HTTP_TIMEOUT, free_port, running_server
 
 HIDDEN_TITLE = "Closed pilot of grooming classifiers"
 HIDDEN_PRACTICE_TITLE = "Share classifier thresholds within the closed pilot"
 HIDDEN_ORGANISATION_NAME = "Applicant Safety Foundation"
 HIDDEN_ORGANISATION_SLUG = "applicant-safety-foundation"
 HIDDEN_STUDY_TITLE = "Closed pilot evaluation of grooming classifiers"
+SECRETARIAT_SLUG = "lab-secretariat"
+PASSWORD = "correct horse battery staple"
+MEMBER_EMAIL = "alex@example.org"  # in the first organisation (lead of the hidden initiative) and in a second one
+OUTSIDER_EMAIL = "blake@example.org"  # in a third organisation only
+DRAFT_TITLE = "Draft: publish classifier error rates each quarter"
+# Shorter than the portal's refresh margin (60 s by default): each signed-in page refreshes first.
+ACCESS_TOKEN_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,8 @@ class Portal:
     hidden_practice_id: str  # the global id of a best practice only its organisation may read
     hidden_study_id: str  # the global id of a study only its organisation may read
     artifacts: Path  # where the browser tests save their screenshots
+    database_url: str = ""
+    organisations: tuple[str, ...] = ()  # names of the member's two organisations, then the outsider's
 
 
 @pytest.fixture(scope="package", params=BACKENDS)
@@ -66,17 +84,40 @@ def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                 slug=HIDDEN_ORGANISATION_SLUG, name=HIDDEN_ORGANISATION_NAME, stakeholder_type="NGO",
                 status=OrganisationStatus.PENDING, created_by=ACTOR, updated_by=ACTOR,
             ))
+            session.add(Organisation(
+                slug=SECRETARIAT_SLUG, name="Lab secretariat", stakeholder_type="GOV", status=OrganisationStatus.PENDING,
+                is_secretariat=True, created_by=ACTOR, updated_by=ACTOR,
+            ))
             session.commit()
+            second, third = session.exec(
+                select(Organisation).where(Organisation.id != lead.id, Organisation.status == OrganisationStatus.MEMBER).order_by(Organisation.id)
+            ).all()[:2]
+            people = Organisations()
+            people.db = session
+            people.member(lead, MEMBER_EMAIL, Role.EDITOR, password=PASSWORD)
+            people.member(second, MEMBER_EMAIL, Role.EDITOR)
+            people.member(third, OUTSIDER_EMAIL, Role.EDITOR, password=PASSWORD)
+            session.add(Revision(
+                record_type=ReviewedType.BEST_PRACTICE, organisation_id=lead.id,
+                content={"title": DRAFT_TITLE, "statement": "Error rates are published."}, created_by=ACTOR, updated_by=ACTOR,
+            ))
+            session.commit()
+            names = (lead.name, second.name, third.name)
         engine.dispose()
-        settings = Settings(environment="test", database_url=url, data_dir=Path("/nonexistent"), search_build_before_serving=True)
+        port = free_port()
+        settings = Settings(
+            environment="test", database_url=url, data_dir=Path("/nonexistent"), search_build_before_serving=True,
+            issuer=f"http://127.0.0.1:{port}", access_token_lifetime_seconds=ACCESS_TOKEN_SECONDS,
+        )
         artifacts = Path(os.environ.get("COPLAB_TEST_ARTIFACTS") or tmp_path_factory.mktemp("portal-screenshots"))
         artifacts = artifacts / "portal" / request.param
         artifacts.mkdir(parents=True, exist_ok=True)
-        with running_server(settings) as base_url:
+        with running_server(settings, port=port) as base_url:
             yield Portal(
                 url=base_url, hidden_initiative_id=gid("Initiative", hidden.id),
                 hidden_practice_id=gid("BestPractice", hidden_practice.id),
                 hidden_study_id=gid("Study", hidden_study.id), artifacts=artifacts,
+                database_url=url, organisations=names,
             )
 
 

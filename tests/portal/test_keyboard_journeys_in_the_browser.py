@@ -72,7 +72,9 @@ def test_search_tick_a_facet_and_open_a_result_with_the_keyboard_alone(portal: P
     page.keyboard.press("Enter")
     assert focused(page)["id"] == "content"
 
-    # Into the words, typed: htmx searches as they change; the focus stays where the typing is.
+    # Past the tabs to the other searches, into the words, typed: htmx searches as they change; the
+    # focus stays where the typing is.
+    assert [press(page, "Tab")["text"] for _ in range(3)] == ["Initiatives", "Evidence", "Best practices"]
     assert press(page, "Tab")["id"] == "q"
     page.keyboard.type("hotlne")
     page.wait_for_url(re.compile(r"q=hotlne"))
@@ -113,7 +115,8 @@ def test_search_tick_a_facet_and_open_a_result_with_the_keyboard_alone(portal: P
 
 def test_a_page_turned_with_the_keyboard_focuses_the_new_results(portal: Portal, browser) -> None:  # noqa: ANN001
     """The link that was pressed is gone (or is another) once htmx swaps the next page in: the
-    focus goes to the results' heading, and the next Tab to the first result of that page."""
+    focus goes to the results' heading, the next Tab to the results' CSV link under it, and the
+    one after to the first result of that page."""
     page = browser.new_page()
     page.goto(f"{portal.url}/search?sort=title")
     tab_to(page, lambda now: now["text"] == "Next page")
@@ -122,6 +125,7 @@ def test_a_page_turned_with_the_keyboard_focuses_the_new_results(portal: Portal,
     page.get_by_role("link", name="Previous page").wait_for()
     page.wait_for_function("() => document.activeElement.id === 'hits-heading'")
     assert focused(page)["indicated"]
+    assert press(page, "Tab")["text"] == page.locator(".export a").inner_text()
     first = press(page, "Tab")
     assert first["text"] == page.locator(".hit h3 a").first.inner_text()
     tab_to(page, lambda now: now["text"] == "Previous page")

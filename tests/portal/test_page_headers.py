@@ -63,6 +63,7 @@ def pages(portal: Portal) -> dict[str, int]:
         f"/studies/{portal.hidden_study_id}": 404,
         "/studies/U3R1ZHk6OTk5OQ==": 404,
         f"/studies/{inhope}": 404,  # an initiative's id is no study's
+        "/signed-in?code=forged&state=forged": 400,  # no sign-in under way in this browser
     }
 
 
@@ -137,3 +138,16 @@ def test_production_serves_the_portals_files_and_not_graphiqls(production: TestC
     assert production.get("/static/vendor/graphiql@3.9.0/graphiql.min.js").status_code == 404
     assert production.get("/assets/vendor/graphiql@3.9.0/graphiql.min.js").status_code == 404
     assert production.get("/assets/../routes.py").status_code == 404
+
+
+def test_the_sign_in_addresses_redirect_uncached_and_refuse_forms_without_a_session(portal: Portal) -> None:
+    dashboard = httpx.get(f"{portal.url}/dashboard", timeout=HTTP_TIMEOUT)
+    assert dashboard.status_code == 303 and dashboard.headers["location"] == "/sign-in?return_to=%2Fdashboard"
+    assert dashboard.headers["cache-control"] == "private, no-store"
+    sign_in = httpx.get(f"{portal.url}/sign-in", timeout=HTTP_TIMEOUT)
+    assert sign_in.status_code == 303 and sign_in.headers["location"].startswith(f"{portal.url}/oauth/authorize?")
+    assert sign_in.headers["set-cookie"].startswith("__Host-coplab-session=")
+    for form in ("/sign-out", "/switch-organisation"):
+        refused = httpx.post(f"{portal.url}{form}", data={"csrf_token": "forged"}, timeout=HTTP_TIMEOUT)
+        assert refused.status_code == 403 and "Form refused" in refused.text, form
+        assert refused.headers["content-security-policy"] == POLICY and refused.headers["cache-control"] == "private, no-store"

@@ -73,14 +73,23 @@ def render(
     return response
 
 
-def csrf_problem(request: Request, form_token: object) -> str | None:
-    """Why a form POST must be refused as cross-site, or None when it came from our own page."""
+def cross_site_problem(request: Request) -> str | None:
+    """Why a form POST must be refused as sent by another site (its `Sec-Fetch-Site` or `Origin`),
+    or None. The portal's forms check this too, with a token bound to the person's session."""
     if request.headers.get("sec-fetch-site") not in (None, "same-origin", "none"):
         return "cross-site form submission"
     origin = request.headers.get("origin")
     own_origin = f"{request.url.scheme}://{request.url.netloc}"
     if origin is not None and origin != own_origin:
         return "form submitted from another origin"
+    return None
+
+
+def csrf_problem(request: Request, form_token: object) -> str | None:
+    """Why a form POST must be refused as cross-site, or None when it came from our own page."""
+    problem = cross_site_problem(request)
+    if problem is not None:
+        return problem
     cookie = request.cookies.get(CSRF_COOKIE)
     if not cookie or not isinstance(form_token, str) or not hmac.compare_digest(cookie, form_token):
         return "missing or mismatched CSRF token"
