@@ -7,6 +7,7 @@ from pathlib import Path
 from starlette.requests import Request
 
 from api.graphql.context import request_context
+from api.portal import languages
 
 OPERATIONS_DIR = Path(__file__).parent / "operations"
 OPERATIONS: dict[str, str] = {path.stem: path.read_text(encoding="utf-8") for path in OPERATIONS_DIR.glob("*.graphql")}
@@ -35,10 +36,13 @@ def status_for(codes: set[str]) -> int:
 
 
 async def run(request: Request, name: str, variables: dict | None = None) -> dict:
-    """The data of operation `name` for an anonymous visitor (sign-in comes later), or PageProblem."""
+    """The data of operation `name` for an anonymous visitor (sign-in comes later), or PageProblem.
+    Every operation may declare `$language: LabelLanguage!` for its vocabulary labels: it is given the
+    page's language (an operation that does not declare it ignores it)."""
     schema = request.app.state.schema
+    variables = {"language": languages.current().upper(), **(variables or {})}
     async with request_context(request, token=None) as context:
-        result = await schema.execute(OPERATIONS[name], variable_values=variables or {}, context_value=context)
+        result = await schema.execute(OPERATIONS[name], variable_values=variables, context_value=context)
         if result.errors:
             # The schema has logged them (unexpected ones with their request id) and masked the rest.
             codes = {str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")) for error in result.errors}

@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from api.core.pages import PAGE_HEADERS, template_environment
 from api.core.pages.vendoring import PACKAGES, VENDOR_DIR
-from api.portal import rendering
+from api.portal import languages, rendering
 from api.portal.operations import PageProblem, run
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -42,15 +42,20 @@ HEADERS = {
     **PAGE_HEADERS,
     "Cache-Control": "private, no-store",
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Vary": "HX-Request",  # the search page answers htmx with its results alone
+    # The search page answers htmx with its results alone; every page is in the language the cookie
+    # or, without it, the browser asks for.
+    "Vary": "HX-Request, Cookie, Accept-Language",
 }
 
 templates = template_environment(Path(__file__).parent / "templates")
-# Every string a person reads goes through gettext (`{{ _("…") }}`, `{% trans %}`), so the pages
-# can be translated; until catalogues exist the strings are their own translation.
+# Every string a person reads goes through gettext (`{{ _("…") }}`, `{% trans %}`), translated into
+# the language of the request being answered (languages.py: a context variable, so no shared state).
 templates.add_extension("jinja2.ext.i18n")
-templates.install_null_translations(newstyle=True)
+templates.install_gettext_callables(languages.gettext, languages.ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.globals.update(
+    page_language=languages.current,
+    record_language=languages.RECORD_LANGUAGE,
+    language_switch=languages.switch,
     htmx=f"/assets/vendor/{HTMX}/htmx.min.js",
     stylesheet="/assets/portal.css",
     icon="/assets/favicon.svg",
@@ -62,7 +67,7 @@ templates.globals.update(
     sorts=rendering.SORTS,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(languages.use_language)])
 
 
 def page(template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
@@ -180,6 +185,20 @@ async def practice(request: Request, practice_id: str) -> Response:
     record, _ = await run_record(request, "practice", {"id": practice_id}, "node")
     url = permalink(request, "practices", record["id"])
     return page("practice.html", practice=record, citation=rendering.practice_citation(record, url))
+
+
+@router.get("/language/{code}", name="portal_language")
+async def choose_language(request: Request, code: str, next: str | None = None) -> Response:  # noqa: A002
+    """The language switch: remembers the choice in a cookie and goes back to the page it was made on
+    (a path of this site only). A GET link, so it works without JavaScript and needs no form."""
+    if code not in languages.LANGUAGES:
+        return problem_page(PageProblem(404, request.scope.get("state", {}).get("request_id") or "-"))
+    response = RedirectResponse(languages.same_site_path(next), status_code=303, headers=HEADERS)
+    response.set_cookie(
+        languages.COOKIE, code, max_age=languages.COOKIE_MAX_AGE, path="/", httponly=True, samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
 
 
 @router.get("/assets/{name:path}", name="portal_asset")
