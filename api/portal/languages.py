@@ -13,6 +13,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -62,6 +63,21 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return TRANSLATIONS[_current.get()].ngettext(singular, plural, n)
+
+
+def country_name(country: dict) -> str:
+    """A country (`{code name}` as GraphQL gives it, `name` English) named in the page's language, from
+    Babel's copy of the CLDR; a code CLDR does not know keeps the registry's name."""
+    if _current.get() == ENGLISH:
+        return country["name"]
+    return Locale(_current.get()).territories.get(country["code"].upper(), country["name"])
+
+
+def language_name(language: dict) -> str:
+    """A language (`{code name}`) named in the page's language, as `country_name`."""
+    if _current.get() == ENGLISH:
+        return language["name"]
+    return Locale(_current.get()).languages.get(language["code"].lower(), language["name"])
 
 
 def N_(message: str) -> str:  # noqa: N802  (gettext's name for a string marked, translated later)

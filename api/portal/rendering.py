@@ -5,7 +5,7 @@ organisation's initiatives split by its part in them, and the glossary's anchors
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from api.portal.languages import N_, gettext
+from api.portal.languages import N_, country_name, gettext
 
 HITS_PER_PAGE = 10  # a page a visitor reads through; the seeded registry fills two
 
@@ -109,6 +109,8 @@ def facet_values(state: SearchState, distribution: list[dict]) -> list[dict]:
     shown = []
     for facet in FACETS:
         values = [{**value, "selected": value["value"] in state.selected.get(facet.param, [])} for value in by_facet.get(facet.facet, [])]
+        if facet.param == "country":  # vocabulary labels come in the page's language; country names are named here
+            values = [{**value, "label": country_name({"code": value["value"], "name": value["label"]})} for value in values]
         found = {value["value"] for value in values}
         values += [{"value": code, "label": code, "count": 0, "selected": True} for code in state.selected.get(facet.param, []) if code not in found]
         if values:

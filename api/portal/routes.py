@@ -67,6 +67,8 @@ templates.globals.update(
     sorts=rendering.SORTS,
 )
 
+templates.filters.update(country_name=languages.country_name, language_name=languages.language_name)
+
 router = APIRouter(include_in_schema=False, dependencies=[Depends(languages.use_language)])
 
 

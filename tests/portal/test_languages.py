@@ -92,6 +92,7 @@ def test_french_pages_show_the_vocabularies_french_labels(portal: Portal) -> Non
     profile = httpx.get(f"{portal.url}/initiatives/{initiative_id(portal, INHOPE_TITLE)}", **french).text
     assert "Signalement à une hotline et retrait sur notification" in profile  # its intervention type
     assert "Hotline reporting and notice and take-down" not in profile
+    assert "Corée du Sud" in profile and "Korea, Republic of" not in profile  # countries named from the CLDR
     # The record's own words stay English, marked and labelled as such.
     assert re.search(rf'<h1 id="title"><span lang="en">{INHOPE_TITLE}</span> <span class="written-in">\(en anglais\)</span></h1>', profile)
     search = httpx.get(f"{portal.url}/search", params={"q": "hotline"}, **french).text
@@ -99,6 +100,8 @@ def test_french_pages_show_the_vocabularies_french_labels(portal: Portal) -> Non
     facets = re.findall(r'<label for="facet-harm-\d+">([^<]+) <span', search)
     assert facets and all("child sexual abuse" not in label for label in facets)
     assert any("enfants" in label for label in facets)
+    countries = re.findall(r'<label for="facet-country-\d+">([^<]+) <span', search)
+    assert "Corée du Sud" in countries and "Korea, Republic of" not in countries
 
 
 def test_concurrent_requests_each_get_their_own_language(portal: Portal) -> None:
