@@ -14,7 +14,7 @@ import pytest
 from api.portal.languages import COOKIE
 from tests.browser import chromium, needs_browser
 from tests.portal.conftest import Portal, initiative_id
-from tests.portal.test_page_headers import INHOPE_TITLE, POLICY
+from tests.portal.test_page_headers import INHOPE_TITLE, POLICY, pages
 from tests.server import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.http
@@ -43,6 +43,16 @@ def test_english_by_default_and_french_when_the_browser_prefers_it(portal: Porta
     # The switch offers the other language in its own words, marked as that language.
     assert '<a href="/language/en?next=%2F" lang="en" hreflang="en">English</a>' in french.text
     assert '<a href="/language/fr?next=%2F" lang="fr" hreflang="fr">Français</a>' in english.text
+
+
+def test_every_page_answers_in_french_as_it_does_in_english(portal: Portal) -> None:
+    for path, status in pages(portal).items():
+        response = httpx.get(portal.url + path, headers={"Cookie": f"{COOKIE}=fr"}, timeout=HTTP_TIMEOUT)
+        assert response.status_code == status, path
+        assert html_lang(response.text) == "fr" and nav(response.text) == FRENCH_NAV, path
+        assert response.headers["content-security-policy"] == POLICY, path
+        assert response.headers["vary"] == "HX-Request, Cookie, Accept-Language", path
+        assert "Skip to main content" not in response.text and "Aller au contenu principal" in response.text, path
 
 
 def test_the_cookie_wins_over_the_browsers_preference(portal: Portal) -> None:
