@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from api.auth.tokens import InvalidToken
 from api.graphql.context import request_context
-from api.portal import signin
+from api.portal import languages, signin
 
 OPERATIONS_DIR = Path(__file__).parent / "operations"
 OPERATIONS: dict[str, str] = {path.stem: path.read_text(encoding="utf-8") for path in OPERATIONS_DIR.glob("*.graphql")}
@@ -39,7 +39,10 @@ def status_for(codes: set[str]) -> int:
 
 async def run(request: Request, name: str, variables: dict | None = None) -> dict:
     """The data of operation `name` for this visitor: with their session's access token when they
-    are signed in (so they see what /graphql shows them), anonymous otherwise; or PageProblem."""
+    are signed in (so they see what /graphql shows them), anonymous otherwise; or PageProblem.
+    Every operation may declare `$language: LabelLanguage!` for its vocabulary labels: it is given the
+    page's language (an operation that does not declare it ignores it)."""
+    variables = {"language": languages.current().upper(), **(variables or {})}
     try:
         return await _execute(request, name, variables, signin.visitor().access_token)
     except InvalidToken:  # the sign-in was ended elsewhere (revoked, membership gone): signed out now
@@ -47,10 +50,10 @@ async def run(request: Request, name: str, variables: dict | None = None) -> dic
         return await _execute(request, name, variables, None)
 
 
-async def _execute(request: Request, name: str, variables: dict | None, token: str | None) -> dict:
+async def _execute(request: Request, name: str, variables: dict, token: str | None) -> dict:
     schema = request.app.state.schema
     async with request_context(request, token=token) as context:
-        result = await schema.execute(OPERATIONS[name], variable_values=variables or {}, context_value=context)
+        result = await schema.execute(OPERATIONS[name], variable_values=variables, context_value=context)
         if result.errors:
             # The schema has logged them (unexpected ones with their request id) and masked the rest.
             codes = {str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")) for error in result.errors}

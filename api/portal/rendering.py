@@ -5,12 +5,9 @@ organisation's initiatives split by its part in them, and the glossary's anchors
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
+from api.portal.languages import N_, country_name, gettext
+
 HITS_PER_PAGE = 10  # a page a visitor reads through; the seeded registry fills two
-
-
-def N_(text: str) -> str:  # noqa: N802  (Babel's marker for a string translated where it is shown)
-    """`text` itself: marks a string kept here that a template shows through `_()`, so Babel extracts it."""
-    return text
 
 
 @dataclass(frozen=True)
@@ -25,12 +22,12 @@ class Facet:
 
 
 FACETS = (
-    Facet("status", "statuses", "STATUS", "Status"),
-    Facet("harm", "harms", "HARMS", "Harm addressed"),
-    Facet("intervention", "interventionTypes", "INTERVENTION_TYPES", "Type of intervention"),
-    Facet("country", "countries", "COUNTRIES", "Country"),
-    Facet("stakeholder", "stakeholderTypes", "STAKEHOLDER_TYPES", "Kind of organisation"),
-    Facet("rating", "ratings", "RATINGS", "Outcome rating"),
+    Facet("status", "statuses", "STATUS", N_("Status")),
+    Facet("harm", "harms", "HARMS", N_("Harm addressed")),
+    Facet("intervention", "interventionTypes", "INTERVENTION_TYPES", N_("Type of intervention")),
+    Facet("country", "countries", "COUNTRIES", N_("Country")),
+    Facet("stakeholder", "stakeholderTypes", "STAKEHOLDER_TYPES", N_("Kind of organisation")),
+    Facet("rating", "ratings", "RATINGS", N_("Outcome rating")),
 )
 EVIDENCE_FACETS = (  # `EvidenceSearchFilter` and `EvidenceSearchFacet`
     Facet("design", "studyDesigns", "STUDY_DESIGN", N_("Study design")),
@@ -68,8 +65,13 @@ EVIDENCE = SearchKind("evidence", "/search/evidence", "search_evidence", "search
 PRACTICES = SearchKind("practices", "/search/practices", "search_practices", "searchBestPractices", "bestPractice", PRACTICE_FACETS)
 SEARCH_KINDS = (INITIATIVES, EVIDENCE, PRACTICES)
 
-# The address's `sort` → the search's sort (`SearchSort`, the same for all three); relevance (no sort) first.
-SORTS = {"": ("Relevance", None), "updated": ("Recently changed", "UPDATED_AT_DESC"), "title": ("Title, A to Z", "TITLE_ASC")}
+# The address's `sort` → the search's sort (`SearchSort`, the same for all three); relevance (no sort)
+# first. The words (N_) are translated where the page shows them.
+SORTS = {
+    "": (N_("Relevance"), None),
+    "updated": (N_("Recently changed"), "UPDATED_AT_DESC"),
+    "title": (N_("Title, A to Z"), "TITLE_ASC"),
+}
 # Parameters of a search's address other than its facets'.
 STATE_PARAMS = {"q", "sort", "page"}
 
@@ -191,6 +193,8 @@ def facet_values(state: SearchState, distribution: list[dict]) -> list[dict]:
     shown = []
     for facet in state.kind.facets:
         values = [{**value, "selected": value["value"] in state.selected.get(facet.param, [])} for value in by_facet.get(facet.facet, [])]
+        if facet.param == "country":  # vocabulary labels come in the page's language; country names are named here
+            values = [{**value, "label": country_name({"code": value["value"], "name": value["label"]})} for value in values]
         found = {value["value"] for value in values}
         values += [{"value": code, "label": code, "count": 0, "selected": True} for code in state.selected.get(facet.param, []) if code not in found]
         if values:
@@ -221,31 +225,32 @@ def day(value: str | None) -> str:
 
 def record_citation(*, author: str | None, title: str, kind: str, updated_at: str, url: str) -> str:
     """A line to cite a record by: who is behind it, its title, the registry, what kind of record it
-    is, when it last changed, where it is."""
+    is (`kind`, marked with N_), when it last changed, where it is; in the page's language."""
     by = f"{author}. " if author else ""
-    return f"{by}{title}. Children Online Protection Lab registry (coplab), {kind} record, last updated {day(updated_at)}. {url}"
+    line = gettext("%(title)s. Children Online Protection Lab registry (coplab), %(kind)s record, last updated %(day)s.")
+    return by + line % {"title": title, "kind": gettext(kind), "day": day(updated_at)} + f" {url}"
 
 
 def citation(initiative: dict, url: str) -> str:
     """An initiative's citation line, under its lead organisation's name."""
     lead = (initiative.get("leadOrganisation") or {}).get("name")
-    return record_citation(author=lead, title=initiative["title"], kind="initiative", updated_at=initiative["updatedAt"], url=url)
+    return record_citation(author=lead, title=initiative["title"], kind=N_("initiative"), updated_at=initiative["updatedAt"], url=url)
 
 
-# An organisation's standing in the Lab (`OrganisationStatus`), in words.
+# An organisation's standing in the Lab (`OrganisationStatus`), in words (translated by the page).
 ORGANISATION_STATUSES = {
-    "MEMBER": "Member of the Lab",
-    "OBSERVER": "Observer in the Lab",
-    "NAMED": "Named in the Lab's sources (not a member)",
-    "PENDING": "Awaiting admission",
-    "SUSPENDED": "Suspended",
+    "MEMBER": N_("Member of the Lab"),
+    "OBSERVER": N_("Observer in the Lab"),
+    "NAMED": N_("Named in the Lab's sources (not a member)"),
+    "PENDING": N_("Awaiting admission"),
+    "SUSPENDED": N_("Suspended"),
 }
 
 
 def organisation_citation(organisation: dict, url: str) -> str:
     """An organisation's citation line: the record is about it, so its name is the title."""
     name = organisation["name"] + (f" ({organisation['acronym']})" if organisation.get("acronym") else "")
-    return record_citation(author=None, title=name, kind="organisation", updated_at=organisation["updatedAt"], url=url)
+    return record_citation(author=None, title=name, kind=N_("organisation"), updated_at=organisation["updatedAt"], url=url)
 
 
 def initiatives_of(organisation: dict) -> tuple[list[dict], list[dict]]:
@@ -272,7 +277,7 @@ def findings_by_outcome(initiative: dict) -> list[dict]:
 def practice_citation(practice: dict, url: str) -> str:
     """A best practice's citation line, under the name of the organisation that proposed it."""
     author = (practice.get("organisation") or {}).get("name")
-    return record_citation(author=author, title=practice["title"], kind="best practice", updated_at=practice["updatedAt"], url=url)
+    return record_citation(author=author, title=practice["title"], kind=N_("best practice"), updated_at=practice["updatedAt"], url=url)
 
 
 def glossary_anchor(vocabulary: str, code: str) -> str:

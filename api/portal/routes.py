@@ -11,11 +11,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from api.core.pages import CSRF_FIELD, PAGE_HEADERS, template_environment
 from api.core.pages.vendoring import PACKAGES, VENDOR_DIR
-from api.portal import evidence_map, exports, rendering, signin
+from api.portal import evidence_map, exports, languages, rendering, signin
 from api.portal.operations import PageProblem, run
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -43,15 +43,20 @@ HEADERS = {
     **PAGE_HEADERS,
     "Cache-Control": "private, no-store",
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Vary": "HX-Request",  # the search page answers htmx with its results alone
+    # The search page answers htmx with its results alone; every page is in the language the cookie
+    # or, without it, the browser asks for.
+    "Vary": "HX-Request, Cookie, Accept-Language",
 }
 
 templates = template_environment(Path(__file__).parent / "templates")
-# Every string a person reads goes through gettext (`{{ _("…") }}`, `{% trans %}`), so the pages
-# can be translated; until catalogues exist the strings are their own translation.
+# Every string a person reads goes through gettext (`{{ _("…") }}`, `{% trans %}`), translated into
+# the language of the request being answered (languages.py: a context variable, so no shared state).
 templates.add_extension("jinja2.ext.i18n")
-templates.install_null_translations(newstyle=True)
+templates.install_gettext_callables(languages.gettext, languages.ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.globals.update(
+    page_language=languages.current,
+    record_language=languages.RECORD_LANGUAGE,
+    language_switch=languages.switch,
     htmx=f"/assets/vendor/{HTMX}/htmx.min.js",
     stylesheet="/assets/portal.css",
     icon="/assets/favicon.svg",
@@ -66,8 +71,11 @@ templates.globals.update(
     csrf_field=CSRF_FIELD,
 )
 
-# Every page first finds the browser's session (refreshing its tokens if they are about to lapse).
-router = APIRouter(include_in_schema=False, dependencies=[Depends(signin.resolve)])
+templates.filters.update(country_name=languages.country_name, language_name=languages.language_name)
+
+# Every page first takes its language, then finds the browser's session (refreshing its tokens if
+# they are about to lapse).
+router = APIRouter(include_in_schema=False, dependencies=[Depends(languages.use_language), Depends(signin.resolve)])
 
 
 def page(template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
@@ -330,6 +338,20 @@ async def study(request: Request, study_id: str) -> Response:
         initiatives=rendering.initiatives_studied(assessments),
         citation=rendering.study_citation(record, url),
     )
+
+
+@router.get("/language/{code}", name="portal_language")
+async def choose_language(request: Request, code: str, next: str | None = None) -> Response:  # noqa: A002
+    """The language switch: remembers the choice in a cookie and goes back to the page it was made on
+    (a path of this site only). A GET link, so it works without JavaScript and needs no form."""
+    if code not in languages.LANGUAGES:
+        return problem_page(PageProblem(404, request.scope.get("state", {}).get("request_id") or "-"))
+    response = RedirectResponse(languages.same_site_path(next), status_code=303, headers=HEADERS)
+    response.set_cookie(
+        languages.COOKIE, code, max_age=languages.COOKIE_MAX_AGE, path="/", httponly=True, samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
 
 
 @router.get("/assets/{name:path}", name="portal_asset")

@@ -78,13 +78,15 @@ def _facets(info: Info, result: SearchResult, facets: Sequence[str], *, every_va
                 counted.setdefault(value, 0)
         values = []
         for value, count in sorted(counted.items()):
+            french = None
             if facet is SearchFacet.HAS_EVIDENCE:
                 label = EVIDENCE_VALUES.get(value, value)
             elif vocabulary:
-                label = term(info.context.terms, vocabulary, value).label
+                found = term(info.context.terms, vocabulary, value)
+                label, french = found.english, found.french
             else:
                 label = validation.country_label(value)
-            values.append(FacetValue(value=value, label=label, count=count))
+            values.append(FacetValue(value=value, english=label, french=french, count=count))
         distribution.append(FacetDistribution(facet=facet, values=values))
     return distribution
 

@@ -127,14 +127,14 @@ def _highlights(hit: Hit, fields: Sequence[str]) -> list[Highlight]:
 
 
 def _values(info: Info, result: SearchResult, name: str, vocabulary: str | None) -> list[FacetValue]:
-    return [
-        FacetValue(
-            value=value,
-            label=term(info.context.terms, vocabulary, value).label if vocabulary else validation.country_label(value),
-            count=count,
-        )
-        for value, count in sorted(result.facet_distribution.get(name, {}).items())
-    ]
+    values = []
+    for value, count in sorted(result.facet_distribution.get(name, {}).items()):
+        if vocabulary:
+            found = term(info.context.terms, vocabulary, value)
+            values.append(FacetValue(value=value, english=found.english, french=found.french, count=count))
+        else:
+            values.append(FacetValue(value=value, english=validation.country_label(value), count=count))
+    return values
 
 
 async def _rows(info: Info, result: SearchResult, loader: Callable) -> list[tuple[Any, Hit]]:

@@ -10,6 +10,7 @@ from api.initiatives.types import Initiative
 from api.search.backend import MatchingStrategy as EngineMatchingStrategy
 from api.search.backend import LIST_SEPARATOR, SortField
 from api.search.schema import INITIATIVES
+from api.vocabularies.types import LabelLanguage, label_in
 
 MatchingStrategy = strawberry.enum(
     EngineMatchingStrategy,
@@ -115,8 +116,14 @@ class SearchHit:
 @strawberry.type(description="How many hits have one value of a facet.")
 class FacetValue:
     value: str = strawberry.field(description="The stored code (a vocabulary code or an ISO country code).")
-    label: str = strawberry.field(description="Human-readable label of the code (English).")
     count: int = strawberry.field(description="Hits with this value, over every page.")
+    english: strawberry.Private[str]
+    french: strawberry.Private[str | None] = None  # a vocabulary term's; countries are named in English
+
+    @strawberry.field(description="Human-readable label of the code, in English unless `language` asks for "
+                      "French (a vocabulary term's; a country keeps its English name).")
+    def label(self, language: LabelLanguage = LabelLanguage.EN) -> str:
+        return label_in(language, self.english, self.french)
 
 
 @strawberry.type(description="Hit counts for one facet.")

@@ -20,6 +20,7 @@ class CachedTerm:
     label: str
     description: str | None
     attributes: dict[str, str] = field(default_factory=dict)
+    label_fr: str | None = None
 
 
 class TermCache:
@@ -43,11 +44,12 @@ class TermCache:
             VocabularyTerm.label,
             VocabularyTerm.description,
             VocabularyTerm.attributes,
+            VocabularyTerm.label_fr,
         )
         rows = (await session.exec(select(*columns))).all()
         self._terms = {
             (row.vocabulary, row.code): CachedTerm(
-                row.vocabulary, row.code, row.label, row.description, dict(row.attributes or {})
+                row.vocabulary, row.code, row.label, row.description, dict(row.attributes or {}), row.label_fr
             )
             for row in rows
         }

@@ -7,6 +7,8 @@ from sqlmodel import Field, SQLModel
 class Vocabulary(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=40)
     label: str = Field(max_length=200)
+    # French, the Lab's second language (docs/portal.md, "Languages"); `label` is English.
+    label_fr: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, sa_type=sa.Text)
     source: str | None = Field(default=None, max_length=500)
 
@@ -17,6 +19,7 @@ class VocabularyTerm(SQLModel, table=True):
     vocabulary: str = Field(foreign_key="vocabulary.code", primary_key=True, max_length=40)
     code: str = Field(primary_key=True, max_length=40)
     label: str = Field(max_length=300)
+    label_fr: str | None = Field(default=None, max_length=300)  # French, as the vocabulary's
     description: str | None = Field(default=None, sa_type=sa.Text)
     attributes: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
     # Other words for the term (English and French: "grooming" for online solicitation): searched with

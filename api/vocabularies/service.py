@@ -25,7 +25,7 @@ async def load(*, session: AsyncSession, documents: Sequence[dict]) -> int:
     changed = 0
     for document in documents:
         vocabulary = await session.get(Vocabulary, document["code"])
-        values = {k: document.get(k) for k in ("label", "description", "source")}
+        values = {k: document.get(k) for k in ("label", "label_fr", "description", "source")}
         if vocabulary is None:
             session.add(Vocabulary(code=document["code"], **values))
             changed += 1
@@ -37,6 +37,7 @@ async def load(*, session: AsyncSession, documents: Sequence[dict]) -> int:
             term = await session.get(VocabularyTerm, (document["code"], term_doc["code"]))
             term_values = {
                 "label": term_doc["label"],
+                "label_fr": term_doc.get("label_fr"),
                 "description": term_doc.get("description"),
                 "attributes": {k: str(v) for k, v in (term_doc.get("attributes") or {}).items()},
                 "synonyms": [str(s) for s in term_doc.get("synonyms") or []],

@@ -1,6 +1,7 @@
 """GraphQL types for controlled vocabularies and ISO code lists."""
 
 from collections.abc import Sequence
+from enum import Enum
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,30 +13,54 @@ from api.vocabularies.cache import CachedTerm, TermCache
 from api.vocabularies.models import VocabularyTerm
 
 
+@strawberry.enum(description="A language the vocabularies are labelled in.")
+class LabelLanguage(Enum):
+    EN = "en"
+    FR = "fr"
+
+
+LABEL_DESCRIPTION = "Human-readable label, in English unless `language` asks for French."
+
+
+def label_in(language: "LabelLanguage", english: str, french: str | None) -> str:
+    """The label in `language`; the English one where a French label is missing (a retired code)."""
+    return (french or english) if language is LabelLanguage.FR else english
+
+
 @strawberry.type(description="A term of a controlled vocabulary: a stable code and its label.")
 class Term:
     vocabulary: str = strawberry.field(description="The vocabulary's code, e.g. `harm`.")
     code: str = strawberry.field(description="The stable code, e.g. `CSAM-KNOWN`.")
-    label: str = strawberry.field(description="Human-readable label (English).")
-    description: str | None = strawberry.field(description="What the term covers.")
+    description: str | None = strawberry.field(description="What the term covers (English).")
     attributes: JSON = strawberry.field(description="Cross-references such as IATI or MNR codes.")
+    english: strawberry.Private[str]
+    french: strawberry.Private[str | None]
+
+    @strawberry.field(description=LABEL_DESCRIPTION)
+    def label(self, language: LabelLanguage = LabelLanguage.EN) -> str:
+        return label_in(language, self.english, self.french)
 
     @classmethod
     def from_model(cls, row: VocabularyTerm | CachedTerm) -> "Term":
-        return from_row(cls, row, attributes=dict(row.attributes or {}))
+        return from_row(cls, row, attributes=dict(row.attributes or {}), english=row.label, french=row.label_fr)
 
 
 @strawberry.type(description="A controlled vocabulary and its terms.")
 class Vocabulary:
     code: str = strawberry.field(description="The vocabulary's code, e.g. `intervention-type`.")
-    label: str = strawberry.field(description="Human-readable name.")
-    description: str | None = strawberry.field(description="What the vocabulary classifies.")
+    description: str | None = strawberry.field(description="What the vocabulary classifies (English).")
     source: str | None = strawberry.field(description="Where the codes come from.")
     terms: list[Term] = strawberry.field(description="The terms, in their defined order.")
+    english: strawberry.Private[str]
+    french: strawberry.Private[str | None]
+
+    @strawberry.field(description="Human-readable name, in English unless `language` asks for French.")
+    def label(self, language: LabelLanguage = LabelLanguage.EN) -> str:
+        return label_in(language, self.english, self.french)
 
     @classmethod
     def from_model(cls, row: VocabularyRow, terms: Sequence[VocabularyTerm]) -> "Vocabulary":
-        return from_row(cls, row, terms=[Term.from_model(t) for t in terms])
+        return from_row(cls, row, terms=[Term.from_model(t) for t in terms], english=row.label, french=row.label_fr)
 
 
 @strawberry.type(description="A country by its ISO 3166-1 alpha-2 code.")
@@ -66,5 +91,5 @@ def term(cache: TermCache, vocabulary: str, code: str) -> Term:
     the field is a plain attribute for strawberry rather than a resolver call per record."""
     found = cache.view(vocabulary, code, Term.from_model)
     if found is None:  # a code retired from the vocabulary after it was stored
-        return Term(vocabulary=vocabulary, code=code, label=code, description=None, attributes={})
+        return Term(vocabulary=vocabulary, code=code, english=code, french=None, description=None, attributes={})
     return found

@@ -111,7 +111,7 @@ def test_htmx_gets_the_results_alone_and_a_browser_the_whole_page(portal: Portal
     assert "<html" in whole.text and 'id="results"' in whole.text
     assert "<html" not in part.text and part.text.count('id="results"') == 1
     assert 'hx-swap-oob="innerHTML"' in part.text
-    assert part.headers["vary"] == "HX-Request" and part.headers["cache-control"] == "private, no-store"
+    assert part.headers["vary"] == "HX-Request, Cookie, Accept-Language" and part.headers["cache-control"] == "private, no-store"
     assert "<html" in restoring.text  # going back in history needs the whole page
     for path in ("/search/evidence?q=reprts", "/search/practices?q=hotlne"):
         part = httpx.get(f"{portal.url}{path}", headers={"HX-Request": "true"}, timeout=HTTP_TIMEOUT)

@@ -169,7 +169,8 @@ def test_a_missing_and_a_non_public_record_give_the_same_not_found_page(portal: 
     answers = {}
     for name, path in addresses.items():
         response = page.goto(portal.url + path)
-        answers[name] = (response.status, page.content())
+        # The language switch comes back to the address asked for: the one difference allowed.
+        answers[name] = (response.status, page.content().replace(quote(path, safe=""), "(address)"))
         page.screenshot(path=portal.artifacts / f"not-found-{kind}-{name}.png", full_page=True)
     assert answers["missing"][0] == answers["non-public"][0] == 404
     assert answers["missing"][1] == answers["non-public"][1]

@@ -34,6 +34,27 @@ def test_vocabularies_named_by_domain_are_present(client) -> None:
     assert by_code["intervention-type"]["RPT-HOT"]["attributes"]["mnr"] == "MNR-12 MNR-16"
 
 
+def test_every_vocabulary_and_every_term_has_a_french_label() -> None:
+    missing = [
+        f"{code}:{term.get('code', '?')}" for code, document in _files().items()
+        for term in [{"code": "(the vocabulary)", **document}, *document["terms"]]
+        if not isinstance(term.get("label_fr"), str) or not term["label_fr"].strip()
+    ]
+    assert len(_files()) == 21 and missing == []
+
+
+def test_french_labels_are_served_when_asked_for_and_english_stays_the_default(client) -> None:
+    query = """query($codes: [String!]) { vocabularies(codes: $codes) {
+      label french: label(language: FR) terms { code label french: label(language: FR) english: label(language: EN) } } }"""
+    (harm,) = graphql(client, query, {"codes": ["harm"]})["data"]["vocabularies"]
+    assert (harm["label"], harm["french"]) == ("Harm", "Préjudice")
+    known = next(t for t in harm["terms"] if t["code"] == "CSAM-KNOWN")
+    assert known["label"] == known["english"] == "Known child sexual abuse material"
+    assert known["french"] == "Matériel d’abus sexuels sur enfants déjà connu"
+    files = {t["code"]: t["label_fr"] for t in _files()["harm"]["terms"]}
+    assert {t["code"]: t["french"] for t in harm["terms"]} == files
+
+
 def test_labels_use_the_luxembourg_guidelines_terms() -> None:
     text = " ".join(path.read_text().lower() for path in VOCABULARY_DIR.glob("*.yaml"))
     assert "child sexual abuse material" in text
