@@ -5,6 +5,7 @@ an initiative the same way and edits it. Forms without this session's token are 
 changed, and another organisation's member gets the 404 of a missing draft."""
 
 import base64
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -43,6 +44,17 @@ def revision_gid(row_id: int) -> str:
     return base64.b64encode(f"Revision:{row_id}".encode()).decode()
 
 
+def well_formed(html: str) -> None:
+    """Every visible field labelled by its own label, and no inline style (the page headers test's rules,
+    for pages only a signed-in person sees), in the page as the server sent it."""
+    assert "<style" not in html and " style=" not in html
+    labelled = set(re.findall(r'<label for="([^"]+)"', html))
+    for field in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
+        if 'type="hidden"' not in field:
+            field_id = re.search(r'\bid="([^"]+)"', field)
+            assert field_id and field_id.group(1) in labelled, field
+
+
 def section(page, heading: str):  # noqa: ANN001, ANN201
     return page.locator("section", has=page.get_by_role("heading", name=heading))
 
@@ -71,6 +83,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
         page.get_by_role("button", name="Save the draft").click()
     assert answer.value.status == 422
     page.screenshot(path=portal.artifacts / "assessment-with-an-error.png", full_page=True)
+    well_formed(answer.value.text())
 
     # The error is by the field, which says so; the summary has the focus and links to it.
     field = page.locator("#field-findings-1-effectDirection")
@@ -147,6 +160,7 @@ def test_a_contributor_registers_an_initiative_after_a_mistake_and_edits_it(port
         page.get_by_role("button", name="Register the initiative").click()
     assert answer.value.status == 422
     page.screenshot(path=portal.artifacts / "initiative-with-an-error.png", full_page=True)
+    well_formed(answer.value.text())
     title = page.locator("#field-title")
     assert title.get_attribute("aria-invalid") == "true" and title.get_attribute("aria-describedby") == "field-title-error"
     assert page.locator("#field-title-error").inner_text().strip()
