@@ -178,6 +178,12 @@ async def claim(session: AsyncSession, row: PortalSession) -> bool:
     return result.rowcount == 1
 
 
+async def reread(session: AsyncSession, row: PortalSession) -> PortalSession | None:
+    """The row as another request may have left it (refreshed, or deleted)."""
+    statement = select(PortalSession).where(PortalSession.id == row.id).execution_options(populate_existing=True)
+    return (await session.exec(statement)).first()
+
+
 async def seen(session: AsyncSession, row: PortalSession) -> None:
     row.last_seen_at = utcnow()
     session.add(row)
