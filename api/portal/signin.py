@@ -152,7 +152,7 @@ async def _refreshed(request: Request, db: store.AsyncSession, row: store.Portal
             log.info("portal session ended: its refresh token was refused (%s)", error)
             await store.forget(db, row)
             return None
-    store.keep_tokens(row, encryption=state.key_encryption, token=dict(token))
+    store.refreshed(row, encryption=state.key_encryption, token=dict(token))
     await store.seen(db, row)
     return row
 
