@@ -13,10 +13,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from api.portal import signin
 from api.portal.forms import Form, FormErrors, errors_by_field
+from api.portal.member_routes import redirect, refused
 from api.portal.operations import PageProblem
 from api.portal.routes import answers_problems, page, run
 
@@ -47,15 +48,6 @@ FLOATS = {"effectSize", "ciLow", "ciHigh", "pValue"}
 def _(message: str) -> str:
     """Marks the portal's own messages for translation (the catalogues' gettext takes them over)."""
     return message
-
-
-def redirect(location: str) -> RedirectResponse:
-    return RedirectResponse(location, status_code=303, headers={"Cache-Control": "private, no-store"})
-
-
-def refused(problem: str) -> Response:
-    """Like member_routes.refused: a form not from this session's own page changes nothing."""
-    return page("refused.html", status_code=403)
 
 
 def global_id(type_name: str, row_id: object) -> str:
@@ -155,7 +147,7 @@ async def save_initiative(request: Request, initiative_id: str | None) -> Respon
     form = await Form.posted(request)
     problem = signin.form_problem(request, form.single())
     if problem is not None:
-        return refused(problem)
+        return refused(request, problem)
     data, record = await initiative_form_data(request, initiative_id)
     errors = FormErrors()
     values = initiative_input(form, errors, editing=initiative_id is not None)
@@ -306,7 +298,7 @@ async def save_assessment(request: Request, revision_id: str | None) -> Response
     form = await Form.posted(request)
     problem = signin.form_problem(request, form.single())
     if problem is not None:
-        return refused(problem)
+        return refused(request, problem)
     data, revision = await assessment_form_data(request, revision_id)
     if revision_id is not None:  # the draft continued is the one in the address, whatever the form says
         form.values["revision"] = [revision_id]
@@ -387,7 +379,7 @@ async def submit_draft(request: Request, revision_id: str) -> Response:
     form = await Form.posted(request)
     problem = signin.form_problem(request, form.single())
     if problem is not None:
-        return refused(problem)
+        return refused(request, problem)
     revision = await draft_of(request, revision_id)
     answer = (await run(request, "contribute_submit_revision", {"input": {"id": revision_id}}))["submitRevision"]
     errors = errors_by_field(answer["userErrors"], [])
