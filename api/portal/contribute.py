@@ -285,9 +285,17 @@ async def assessment_form_data(request: Request, revision_id: str | None) -> tup
     return data, revision
 
 
+def beyond_the_form(revision: dict | None) -> bool:
+    """A draft with more findings than the form shows (made through the API): saving the form would
+    drop the others, so it offers no form for it."""
+    findings = (((revision or {}).get("content") or {}).get("data") or {}).get("findings") or []
+    return len(findings) > FINDINGS
+
+
 def assessment_page(data: dict, revision: dict | None, form: Form, errors: FormErrors, *, status_code: int = 200) -> Response:
     return page(
         "contribute_assessment.html", status_code=status_code, form=form, errors=errors, revision=revision,
+        beyond_the_form=beyond_the_form(revision),
         terms=terms_by_vocabulary(data), findings=range(FINDINGS),
         initiatives=[edge["node"] for edge in data["initiatives"]["edges"]],
         studies=[edge["node"] for edge in data["studies"]["edges"]],
@@ -300,6 +308,8 @@ async def save_assessment(request: Request, revision_id: str | None) -> Response
     if problem is not None:
         return refused(request, problem)
     data, revision = await assessment_form_data(request, revision_id)
+    if beyond_the_form(revision):
+        return assessment_page(data, revision, form, FormErrors(), status_code=409)
     if revision_id is not None:  # the draft continued is the one in the address, whatever the form says
         form.values["revision"] = [revision_id]
     errors = FormErrors()
@@ -361,6 +371,7 @@ def draft_page(revision: dict, errors: FormErrors, *, done: str = "", status_cod
         "contribute_draft.html", status_code=status_code, revision=revision, errors=errors, done=done,
         editable=revision["state"] in EDITABLE, assessment=revision["recordType"] == "EVIDENCE_ASSESSMENT",
         study_title=(data.get("new_study") or {}).get("title"), findings=data.get("findings") or [],
+        in_the_form=not beyond_the_form(revision),
     )
 
 

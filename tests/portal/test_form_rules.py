@@ -3,7 +3,7 @@ directly: a mutation's error paths placed by the form's fields, what was typed k
 fieldsets skipped with their errors still placed by the fieldset shown. Through the pages:
 test_contributing_in_the_browser.py."""
 
-from api.portal.contribute import ASSESSMENT_FIELDS, assessment_form_values, assessment_input, global_id
+from api.portal.contribute import ASSESSMENT_FIELDS, FINDINGS, assessment_form_values, assessment_input, beyond_the_form, global_id
 from api.portal.forms import Form, FormErrors, error_id, errors_by_field, field_id, path_name
 
 
@@ -94,3 +94,11 @@ def test_a_draft_s_content_fills_the_form_with_global_ids() -> None:
     assert form.get("newStudy.sampleSize") == "40" and form.get("independence") == "SELF"
     assert form.get("findings.0.effectDirection") == "POSITIVE" and form.get("findings.0.pValue") == "0.01"
     assert form.get("revision") == "UmV2aXNpb246Nw==" and form.get("study") == ""
+
+
+def test_a_draft_with_more_findings_than_the_form_shows_gets_no_form() -> None:
+    def draft(findings: int) -> dict:
+        return {"content": {"data": {"findings": [{"outcome": "REPORTS"}] * findings}}}
+
+    assert not beyond_the_form(draft(FINDINGS)) and not beyond_the_form(None) and not beyond_the_form({})
+    assert beyond_the_form(draft(FINDINGS + 1))
