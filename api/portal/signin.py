@@ -133,11 +133,12 @@ async def _refreshed(request: Request, db: store.AsyncSession, row: store.Portal
     rotating refresh token presented twice ends the whole sign-in."""
     state = request.app.state
     if not await store.claim(db, row):
+        stale = row.access_token
         for _ in range(REFRESH_WAITS):
             await asyncio.sleep(0.05)
-            await db.refresh(row)
-            if not store.expiring(row, margin_seconds=state.settings.portal_refresh_margin_seconds):
-                return row
+            found_now = await store.reread(db, row)
+            if found_now is None or found_now.access_token != stale:  # ended, or refreshed by the other request
+                return found_now
         return None if store.expiring(row, margin_seconds=0) else row
     found = await credentials(request)
     refresh_token = store.refresh_token(row, encryption=state.key_encryption)
@@ -151,7 +152,7 @@ async def _refreshed(request: Request, db: store.AsyncSession, row: store.Portal
             log.info("portal session ended: its refresh token was refused (%s)", error)
             await store.forget(db, row)
             return None
-    store.keep_tokens(row, encryption=state.key_encryption, token=dict(token))
+    store.refreshed(row, encryption=state.key_encryption, token=dict(token))
     await store.seen(db, row)
     return row
 

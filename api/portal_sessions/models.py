@@ -39,7 +39,7 @@ class PortalSession(SQLModel, table=True):
     access_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Sealed like the signing keys (a JWE naming this row's id digest, so it opens for this row only).
     sealed_refresh_token: str | None = Field(default=None, max_length=4000)
-    # Bumped by each refresh: a process refreshes only if it moves it from the value it read, so two
+    # Even while the tokens are idle, odd while one request refreshes them (store.claim): two
     # requests of one browser never present the same (rotating) refresh token twice.
     generation: int = Field(default=0)
     # The authorization under way (sign-in or switching organisation).

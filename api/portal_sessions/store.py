@@ -31,6 +31,7 @@ CALLBACK_PATH = "/signed-in"
 # consent step grants the part of it the person's role allows.
 SCOPES = sorted(s.value for s in Scope if s is not Scope.LAB_ADMIN)
 PENDING_SECONDS = 600  # how long a browser may take through the sign-in and consent pages
+CLAIM_SECONDS = 30  # a refresh claimed this long ago and never stored: its request died midway
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ async def complete(
     row.expires_at = utcnow() + timedelta(seconds=lifetime_seconds)
     await session.flush()  # the row has its id, which its sealed refresh token names
     keep_tokens(row, encryption=encryption, token=token)
-    row.generation += 1
+    row.generation = (row.generation // 2 + 1) * 2  # even: no refresh under way for these tokens
     session.add(row)
     await session.flush()
     return session_id
@@ -167,15 +168,35 @@ def refresh_token(row: PortalSession, *, encryption: KeyEncryption) -> str | Non
 
 
 async def claim(session: AsyncSession, row: PortalSession) -> bool:
-    """Whether this request is the one to refresh the row's tokens: it moves `generation` on from the
-    value it read, in one statement; any other request that read the same value finds it moved. Commits."""
+    """Whether this request is the one to refresh the row's tokens. `generation` is even while the
+    tokens are idle and odd while a request refreshes them: a request claims by moving it from the
+    even value it read to the next, in one statement, and the refreshed tokens are stored with the
+    even value after (`refreshed`). Any other request finds it moved, or odd, and waits. A claim older
+    than CLAIM_SECONDS is taken over (its request died midway). Commits."""
+    condition = [PortalSession.id == row.id, PortalSession.generation == row.generation]
+    if row.generation % 2:
+        condition.append(col(PortalSession.last_seen_at) < utcnow() - timedelta(seconds=CLAIM_SECONDS))
+    claimed = row.generation + 1 if row.generation % 2 == 0 else row.generation + 2
     result = await session.exec(
-        sa.update(PortalSession)
-        .where(PortalSession.id == row.id, PortalSession.generation == row.generation)
-        .values(generation=row.generation + 1)
+        sa.update(PortalSession).where(*condition).values(generation=claimed, last_seen_at=utcnow())
     )
     await session.commit()
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    row.generation = claimed
+    return True
+
+
+def refreshed(row: PortalSession, *, encryption: KeyEncryption, token: dict) -> None:
+    """The claimed row's new tokens; stored with the next (even) generation, which ends the claim."""
+    keep_tokens(row, encryption=encryption, token=token)
+    row.generation += 1
+
+
+async def reread(session: AsyncSession, row: PortalSession) -> PortalSession | None:
+    """The row as another request may have left it (refreshed, or deleted)."""
+    statement = select(PortalSession).where(PortalSession.id == row.id).execution_options(populate_existing=True)
+    return (await session.exec(statement)).first()
 
 
 async def seen(session: AsyncSession, row: PortalSession) -> None:

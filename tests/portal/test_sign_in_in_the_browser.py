@@ -4,7 +4,10 @@ organisation's non-public initiative and drafts, another organisation's member r
 a missing one, switching organisation, transparent refresh, sign-out revoking the grant, and forms
 and cookies that were tampered with refused with nothing changed (docs/portal.md, "Signing in")."""
 
+import hashlib
+import html
 import json
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 from collections.abc import Iterator
 
@@ -191,3 +194,25 @@ def test_a_tampered_form_or_cookie_is_refused_and_changes_nothing(portal: Portal
     assert "alex" not in page.content() and lead not in page.locator("header").inner_text()
     assert page.goto(f"{portal.url}/initiatives/{portal.hidden_initiative_id}").status == 404
     assert {r.id for r in session_rows(database)} == sessions
+
+
+def test_pages_asked_for_at_once_share_one_refresh_and_the_sign_in_stands(portal: Portal, browser, database) -> None:  # noqa: ANN001
+    """Every signed-in page refreshes here (conftest): requests of one browser at once must not each
+    present the rotating refresh token, or the second presentation would end the whole sign-in."""
+    lead, _, _ = portal.organisations
+    page = browser.new_page()
+    sign_in(page, portal, MEMBER_EMAIL, lead)
+    (cookie,) = [c for c in browser.cookies() if c["name"] == COOKIE]
+    headers = {"Cookie": f"{COOKIE}={cookie['value']}"}
+
+    def home(_: int) -> httpx.Response:
+        return httpx.get(f"{portal.url}/", headers=headers, timeout=HTTP_TIMEOUT)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(home, range(4)))
+    assert [a.status_code for a in answers] == [200] * 4
+    assert all(f"Signed in as <strong>alex</strong> for {html.escape(lead)}" in a.text for a in answers)
+    page.goto(f"{portal.url}/dashboard")
+    assert page.locator(".account-who").inner_text() == f"Signed in as alex for {lead}"
+    (row,) = [r for r in session_rows(database) if r.id_hash == hashlib.sha256(cookie["value"].encode()).hexdigest()]
+    assert graphql_status(portal, row.access_token) == 200  # the sign-in's grant still stands
