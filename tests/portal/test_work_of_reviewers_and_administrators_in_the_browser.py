@@ -8,7 +8,9 @@ another organisation's people; forms without the session's CSRF token refused wi
 (Named to run after test_sign_in_in_the_browser.py, which counts the portal's sessions.)"""
 
 from collections.abc import Iterator
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
+
+import httpx
 
 import pytest
 from sqlmodel import Session, select
@@ -25,6 +27,7 @@ from tests.portal.conftest import (
     ADMIN_EMAIL, MEMBER_EMAIL, OTHER_ADMIN_EMAIL, OUTSIDER_EMAIL, PASSWORD, REVIEW_TITLE, REVIEWER_EMAILS, Portal,
 )
 from tests.portal.test_pages_in_the_browser import Watched
+from tests.server import HTTP_TIMEOUT
 
 pytestmark = needs_browser
 NEW_MEMBER = "new.member@example.org"
@@ -295,3 +298,15 @@ def test_an_administrator_invites_a_member_and_registers_a_client_and_a_webhook(
         page.wait_for_url(portal.url + "/admin/members")
         assert NEW_MEMBER not in page.content()
         sign_out(page)
+
+
+def test_signed_out_the_pages_send_to_sign_in_and_their_forms_are_refused(portal: Portal) -> None:
+    for path in ("/reviews", "/admin/members", "/admin/clients", "/admin/webhooks", "/reviews/UmV2aXNpb246MQ%3D%3D"):
+        answer = httpx.get(portal.url + path, timeout=HTTP_TIMEOUT)
+        assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?" + urlencode({"return_to": path}), path
+        assert answer.headers["cache-control"] == "private, no-store", path
+    for path in ("/reviews/UmV2aXNpb246MQ==", "/reviews/resolve", "/admin/members", "/admin/members/revoke",
+                 "/admin/clients", "/admin/clients/revoke", "/admin/webhooks", "/admin/webhooks/delete"):
+        refused = httpx.post(portal.url + path, data={"csrf_token": "forged", "email": "x@example.org"}, timeout=HTTP_TIMEOUT)
+        assert refused.status_code == 403 and "Form refused" in refused.text, path
+        assert refused.headers["cache-control"] == "private, no-store", path
