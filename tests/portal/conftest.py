@@ -121,6 +121,7 @@ def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 # organisation and one of the outsider's.
 REVIEW_TITLE = "Tell children how a report will be handled"
 REVIEWER_EMAILS = ("rene@example.org", "sam@example.org", "tess@example.org")  # positions 1, 2, 3
+ASSESSMENT_LIMITATIONS = "Self-reported offending only."
 ADMIN_EMAIL = "dana@example.org"  # administrator of the first organisation
 OTHER_ADMIN_EMAIL = "erin@example.org"  # administrator of the outsider's organisation
 
@@ -139,10 +140,22 @@ def add_reviewers_and_administrators(session: Session, people: Organisations, le
     )
     session.add(revision)
     session.commit()
+    # And an evidence assessment in review, with one finding, coded by the same first two reviewers.
+    assessment = Revision(
+        record_type=ReviewedType.EVIDENCE_ASSESSMENT, organisation_id=lead.id, state=RevisionState.IN_REVIEW, round=1,
+        submitted_at=utcnow(), created_by=ACTOR, updated_by=ACTOR,
+        content={"data": {"limitations": ASSESSMENT_LIMITATIONS, "findings": [
+            {"outcome": "OFFENDING", "effect_direction": "POSITIVE", "significance": "YES", "comparison": "PRE-POST"},
+        ]}},
+    )
+    session.add(assessment)
+    session.commit()
     for position, (email, home) in enumerate(zip(REVIEWER_EMAILS, homes, strict=True), start=1):
         user = people.member(home, email, Role.EDITOR, password=PASSWORD)
         session.add(Reviewer(user_id=user.id, granted_by=ACTOR))
         session.add(ReviewAssignment(revision_id=revision.id, round=1, user_id=user.id, position=position, assigned_by=ACTOR))
+        if position <= 2:
+            session.add(ReviewAssignment(revision_id=assessment.id, round=1, user_id=user.id, position=position, assigned_by=ACTOR))
     session.commit()
 
 

@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from tests.browser import chromium, needs_browser
 from tests.factories import gid
 from tests.portal.conftest import (
-    ADMIN_EMAIL, MEMBER_EMAIL, OTHER_ADMIN_EMAIL, OUTSIDER_EMAIL, PASSWORD, REVIEW_TITLE, REVIEWER_EMAILS, Portal,
+    ADMIN_EMAIL, ASSESSMENT_LIMITATIONS, MEMBER_EMAIL, OTHER_ADMIN_EMAIL, OUTSIDER_EMAIL, PASSWORD, REVIEW_TITLE, REVIEWER_EMAILS, Portal,
 )
 from tests.portal.test_pages_in_the_browser import Watched
 from tests.server import HTTP_TIMEOUT
@@ -310,3 +310,33 @@ def test_signed_out_the_pages_send_to_sign_in_and_their_forms_are_refused(portal
         refused = httpx.post(portal.url + path, data={"csrf_token": "forged", "email": "x@example.org"}, timeout=HTTP_TIMEOUT)
         assert refused.status_code == 403 and "Form refused" in refused.text, path
         assert refused.headers["cache-control"] == "private, no-store", path
+
+
+def test_an_evidence_assessment_s_coding_form_starts_from_the_authors_codes_and_places_errors_by_field(portal: Portal, database) -> None:  # noqa: ANN001
+    first = REVIEWER_EMAILS[0]
+    with chromium() as context:
+        watched = Watched(context)
+        page = watched.page
+        sign_in_as(page, portal, first, home_of(database, first))
+        page.goto(portal.url + "/reviews")
+        page.get_by_role("link", name="Evidence assessment").click()
+        expect(page.get_by_role("heading", name="Review: Evidence assessment")).to_be_visible()
+        assert ASSESSMENT_LIMITATIONS in page.locator(".review-proposal").inner_text()
+        # The finding's codes start from the authors' proposal.
+        assert page.get_by_label("Finding 1: outcome").input_value() == "OFFENDING"
+        assert page.get_by_label("Finding 1: comparison").input_value() == "PRE-POST"
+        assert page.get_by_label("Finding 1: significance").input_value() == "YES"
+        page.get_by_label("Certainty: imprecision").select_option("SERIOUS")
+        # No study design and no decision: the API's errors (under `coding`) beside those two fields.
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.get_by_role("button", name="Submit your review").click()
+        assert answer.value.status == 422
+        assert page.get_by_label("Study design").get_attribute("aria-invalid") == "true"
+        assert page.get_by_label("Decision").get_attribute("aria-invalid") == "true"
+        assert page.get_by_label("Certainty: imprecision").input_value() == "SERIOUS"
+        page.screenshot(path=portal.artifacts / "review-assessment-coding-error.png", full_page=True)
+        database.expire_all()
+        (assessment,) = database.exec(select(Revision).where(Revision.record_type == "EVIDENCE_ASSESSMENT", Revision.state == "IN_REVIEW")).all()
+        assert [a.submitted_at for a in database.exec(select(ReviewAssignment).where(ReviewAssignment.revision_id == assessment.id))] == [None, None]
+        assert unexpected(watched) == []
+        sign_out(page)
