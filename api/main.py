@@ -31,6 +31,7 @@ from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
 from api.portal_sessions import store as portal_sessions
 from api.portal.admin import router as portal_admin_router
+from api.portal.contribute import router as portal_contribute_router
 from api.portal.member_routes import router as portal_member_router
 from api.portal.review import router as portal_review_router
 from api.portal.routes import router as portal_router
@@ -251,6 +252,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports_router(settings))
     app.include_router(portal_router)  # in every environment, with its own files (not GraphiQL's /static)
     app.include_router(portal_member_router)  # sign-in, sign-out and the members' pages
+    app.include_router(portal_contribute_router)  # the contributors' forms
     app.include_router(portal_review_router)  # the reviewer's pages
     app.include_router(portal_admin_router)  # an organisation's administration
 

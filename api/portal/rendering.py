@@ -216,6 +216,10 @@ class DashboardItem:
     updated_at: str
     organisation: str
     link: str | None
+    draft: str | None = None  # the draft's page (api/portal/contribute.py), for the organisation's own drafts
+    editable: bool = False  # a draft its authors may still change and submit
+    assessment: bool = False  # a kind the portal's forms edit (evidence assessments)
+    revision_id: str = ""
 
 
 def dashboard_item(revision: dict) -> DashboardItem:
@@ -230,6 +234,10 @@ def dashboard_item(revision: dict) -> DashboardItem:
         updated_at=revision["updatedAt"],
         organisation=(revision.get("organisation") or {}).get("name", ""),
         link=f"/{page}/{quote(record['id'], safe='')}" if page and record.get("id") else None,
+        draft=f"/contribute/drafts/{quote(revision['id'], safe='')}" if revision.get("id") else None,
+        editable=revision["state"] in DRAFT_STATES,
+        assessment=revision["recordType"] == "EVIDENCE_ASSESSMENT",
+        revision_id=revision.get("id", ""),
     )
 
 

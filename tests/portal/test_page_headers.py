@@ -119,3 +119,14 @@ def test_the_sign_in_addresses_redirect_uncached_and_refuse_forms_without_a_sess
         refused = httpx.post(f"{portal.url}{form}", data={"csrf_token": "forged"}, timeout=HTTP_TIMEOUT)
         assert refused.status_code == 403 and "Form refused" in refused.text, form
         assert refused.headers["content-security-policy"] == POLICY and refused.headers["cache-control"] == "private, no-store"
+
+
+def test_the_contributors_forms_send_a_signed_out_visitor_to_sign_in_and_refuse_forms_without_a_session(portal: Portal) -> None:
+    for path in ("/contribute/initiatives/new", "/contribute/assessments/new", f"/contribute/initiatives/{portal.hidden_initiative_id}/edit"):
+        answer = httpx.get(portal.url + path, timeout=HTTP_TIMEOUT)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in?return_to=%2Fcontribute%2F"), path
+        assert answer.headers["cache-control"] == "private, no-store", path
+    for form in ("/contribute/initiatives/new", "/contribute/assessments/new", "/contribute/drafts/UmV2aXNpb246MQ==/submit"):
+        refused = httpx.post(f"{portal.url}{form}", data={"csrf_token": "forged", "title": "Forged"}, timeout=HTTP_TIMEOUT)
+        assert refused.status_code == 403 and "Form refused" in refused.text, form
+        assert refused.headers["content-security-policy"] == POLICY and refused.headers["cache-control"] == "private, no-store"
