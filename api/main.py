@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's router turns into a 400
 from fastapi import FastAPI, Request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
@@ -100,7 +100,9 @@ def tune_garbage_collector(*, young_threshold: int) -> None:
 
 async def portal_client(state: Any, settings: Settings) -> portal_sessions.Credentials | None:  # noqa: ANN401
     """The portal's client credentials, registering the client if no process has yet; a process that
-    loses the race to register it reads the winner's."""
+    loses the race to register it reads the winner's. None on a database behind the code's
+    migrations (the process starts and reports itself not ready): sign-in registers it once the
+    database is upgraded, as it does when there is no secretariat yet."""
     for attempt in range(2):
         try:
             async with transaction(state.session_factory) as session:
@@ -108,6 +110,9 @@ async def portal_client(state: Any, settings: Settings) -> portal_sessions.Crede
         except IntegrityError:
             if attempt:
                 raise
+        except DBAPIError:
+            log.warning("the portal's OAuth client is not registered yet: the database is behind the code's migrations")
+            return None
     return None
 
 

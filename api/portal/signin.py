@@ -8,16 +8,25 @@ database (api/portal_sessions/); the browser holds only the `__Host-coplab-sessi
 page's operation runs with the session's access token, refreshed first when it is about to lapse."""
 
 import asyncio
-import logging
 import hashlib
 import hmac
+import logging
+import warnings
 from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import httpx
+from authlib.deprecate import AuthlibDeprecationWarning
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+# Authlib's httpx client prefers the httpx2 fork and, without it, warns once on import that it falls
+# back to httpx. coplab uses httpx itself (the in-process ASGITransport below) and pins Authlib's
+# version in its lock, so the warning says nothing about this process; left alone it would be a raw
+# line on stderr among the JSON log lines (docs/operations.md).
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 from starlette.requests import Request
 from starlette.responses import Response
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,16 +38,22 @@ class TermCache:
         if time.monotonic() - self._loaded_at < self.ttl_seconds:
             return
         # Only the columns the cache keeps: a process starts (and reports itself not ready) on a database
-        # behind the code's migrations, which may lack columns added to the table since.
+        # behind the code's migrations, which may lack columns added to the table since. French labels
+        # (migration 0025) are the newest: without them, pages show the English label until the
+        # database is upgraded and the cache is next read.
         columns = (
             VocabularyTerm.vocabulary,
             VocabularyTerm.code,
             VocabularyTerm.label,
             VocabularyTerm.description,
             VocabularyTerm.attributes,
-            VocabularyTerm.label_fr,
         )
-        rows = (await session.exec(select(*columns))).all()
+        connection = await session.connection()
+        has_french = await connection.run_sync(
+            lambda sync: "label_fr" in {column["name"] for column in sa.inspect(sync).get_columns("vocabulary_term")}
+        )
+        french = VocabularyTerm.label_fr if has_french else sa.null().label("label_fr")
+        rows = (await session.exec(select(*columns, french))).all()
         self._terms = {
             (row.vocabulary, row.code): CachedTerm(
                 row.vocabulary, row.code, row.label, row.description, dict(row.attributes or {}), row.label_fr
