@@ -18,8 +18,8 @@ from tests.server import HTTP_TIMEOUT
 
 pytestmark = [needs_browser, pytest.mark.http]
 
-RATED_HITS = """query($q: String!) { searchInitiatives(query: $q, first: 100) { hits { initiative {
-  id title countries { code }
+RATED_HITS = """query($q: String!) { searchInitiatives(query: $q, hitsPerPage: 100) { hits { initiative {
+  id title countries { code } figures { statement } versions { number changeNote }
   outcomeRatings { outcome { label } ruleId rulesetVersion certainty { label }
     certaintyTrace { domain change explanation level { label } }
     contributions { counted explanation } } } } } }"""
@@ -68,6 +68,15 @@ def test_a_researcher_goes_from_a_misspelt_search_to_a_rating_trace_and_a_studys
         page.get_by_role("link", name=chosen["title"]).click()
         page.wait_for_url(re.compile(r"/initiatives/"))
         assert page.get_by_role("heading", level=1).inner_text() == chosen["title"]
+        # Its figures and versions, as many as /graphql gives (what changed: test_profile_rules.py).
+        figures = page.locator("ul.figures > li")
+        assert figures.count() == len(chosen["figures"])
+        for shown, figure in zip(figures.all_inner_texts(), chosen["figures"], strict=True):
+            assert figure["statement"] in shown
+        assert chosen["versions"], "a published initiative has at least its first version"
+        versions = page.locator("ol.versions > li")
+        assert versions.count() == len(chosen["versions"])
+        assert versions.last.inner_text().startswith(f"Version {min(v['number'] for v in chosen['versions'])}")
         traces = page.locator("details.trace")
         assert traces.count() == len(ratings)
         trace = traces.first
