@@ -267,11 +267,114 @@ def findings_by_outcome(initiative: dict) -> list[dict]:
     outcomes: dict[str, dict] = {}
     for rating in initiative["outcomeRatings"]:
         outcomes[rating["outcome"]["code"]] = {"outcome": rating["outcome"], "rating": rating, "findings": []}
+    assessment_of: dict[int, dict] = {}
     for assessment in initiative["assessments"]:
         for finding in assessment["findings"]:
             entry = outcomes.setdefault(finding["outcome"]["code"], {"outcome": finding["outcome"], "rating": None, "findings": []})
             entry["findings"].append({**finding, "assessment": assessment})
+            if "findingId" in finding:
+                assessment_of[finding["findingId"]] = assessment
+    for entry in outcomes.values():
+        entry["trace"] = rating_trace(entry["rating"], assessment_of) if entry["rating"] else None
     return sorted(outcomes.values(), key=lambda entry: entry["outcome"]["label"])
+
+
+def rating_trace(rating: dict, assessment_of: dict[int, dict]) -> dict:
+    """How a computed rating was reached, to be read: the findings it counted and those set aside
+    (each beside its study, where the visitor may read the assessment), then each step of the
+    certainty trace with which way it moved (`moved`: "start", "down", "up" or "none")."""
+    contributions = [
+        {**contribution, "assessment": assessment_of.get(contribution["findingId"])}
+        for contribution in rating.get("contributions") or []
+    ]
+    steps = [
+        {**step, "moved": "start" if index == 0 and step["domain"] == "START" else "down" if step["change"] < 0 else "up" if step["change"] > 0 else "none"}
+        for index, step in enumerate(rating.get("certaintyTrace") or [])
+    ]
+    return {
+        "counted": [c for c in contributions if c["counted"]],
+        "set_aside": [c for c in contributions if not c["counted"]],
+        "steps": steps,
+    }
+
+
+def figure_period(figure: dict) -> str:
+    """The period a figure covers, written as precisely as its source gives it: `2021`,
+    `2019–2021`, `2021-03`, `2021-03-01–2021-03-31`."""
+    width = {"YEAR": 4, "MONTH": 7}.get(figure.get("periodPrecision") or "", 10)
+    start, end = figure["periodStart"][:width], figure["periodEnd"][:width]
+    return start if start == end else f"{start}–{end}"
+
+
+def figure_value(value: float | None) -> str:
+    """A figure's number without a needless `.0`, with thousands separated; "" when the source
+    gives the figure in words only."""
+    if value is None:
+        return ""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
+VERSIONS_COMPARED = 5  # the profile shows what changed for the latest few versions: one diff call per pair
+SHORT_VALUE = 80  # longer texts are said to have changed, not quoted
+
+
+def version_pairs(versions: list[dict], limit: int = VERSIONS_COMPARED) -> list[tuple[int, int]]:
+    """The (from, to) version numbers whose changes the profile shows: each of the latest `limit`
+    versions after the first, against the one before it."""
+    numbers = sorted(version["number"] for version in versions)[-limit:]
+    return [(number - 1, number) for number in numbers if number > 1]
+
+
+def field_label(path: str) -> str:
+    """A JSON Pointer into a record's snapshot as words: `/plannedStart` → "Planned start",
+    `/links/0/url` → "Links › 1 › Url" (list positions counted from 1)."""
+    words = []
+    for token in path.strip("/").split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        if token.isdigit():
+            words.append(str(int(token) + 1))
+        elif token == "-":
+            words.append(gettext("new item"))
+        else:
+            spaced = "".join(f" {c.lower()}" if c.isupper() else c for c in token).strip()
+            words.append(spaced[:1].upper() + spaced[1:])
+    return " › ".join(word for word in words if word) or gettext("The whole record")
+
+
+def shown_value(value: object) -> str | None:
+    """A changed value short enough to quote (a number, a yes/no, a short text); None for a long
+    text, a list or an object, which the page says only changed."""
+    if value is None or isinstance(value, (list, dict)):
+        return None
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    text = str(value)
+    return text if len(text) <= SHORT_VALUE else None
+
+
+CHANGE_WORDS = {
+    "add": N_("added"),
+    "remove": N_("removed"),
+    "replace": N_("changed"),
+    "move": N_("moved"),
+    "copy": N_("copied"),
+    "test": N_("checked"),
+}
+
+
+def changes(operations: list[dict]) -> list[dict]:
+    """A diff's RFC 6902 operations as lines to read: the field as a label, what happened to it
+    (`what`, marked with N_) and the new value where it is short enough to quote. The operations
+    carry no old value, so none is shown."""
+    return [
+        {
+            "field": field_label(operation["path"]),
+            "what": CHANGE_WORDS.get(operation["op"], operation["op"]),
+            "value": shown_value(operation.get("value")) if operation["op"] in {"add", "replace"} else None,
+            "source": field_label(operation["from"]) if operation.get("from") else None,
+        }
+        for operation in operations
+    ]
 
 
 def practice_citation(practice: dict, url: str) -> str:

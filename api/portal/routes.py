@@ -62,6 +62,8 @@ templates.globals.update(
     icon="/assets/favicon.svg",
     day=rendering.day,
     web_address=rendering.web_address,
+    figure_period=rendering.figure_period,
+    figure_value=rendering.figure_value,
     highlight_of=rendering.highlight_of,
     cross_references=rendering.cross_references,
     glossary_anchor=rendering.glossary_anchor,
@@ -246,11 +248,18 @@ async def search_practices_csv(request: Request) -> Response:
 async def initiative(request: Request, initiative_id: str) -> Response:
     record, _ = await run_record(request, "initiative", {"id": initiative_id}, "initiative")
     url = permalink(request, "initiatives", record["id"])
+    changed = {}  # one diff per pair of versions: the API answers one pair a call
+    for earlier, later in rendering.version_pairs(record["versions"]):
+        diff = (await run(request, "initiative_diff", {"id": record["id"], "from": earlier, "to": later}))["initiative"]
+        changed[later] = rendering.changes((diff or {}).get("diff") or [])
     return page(
         "initiative.html",
         initiative=record,
         partners=[p for p in record["participations"] if p["confirmedAt"]],
         outcomes=rendering.findings_by_outcome(record),
+        versions=sorted(record["versions"], key=lambda version: version["number"], reverse=True),
+        changed=changed,
+        versions_compared=rendering.VERSIONS_COMPARED,
         citation=rendering.citation(record, url),
         permalink=url,
     )
