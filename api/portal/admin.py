@@ -8,6 +8,8 @@ offers (`addMember`, `removeMember`, `createOAuthClient`, `revokeOAuthClient`, `
 A secret (a client's, a webhook's) or an invitation link is shown once, in the answer to the POST
 that made it, and never again: the page after it is not a redirect, so a reload asks to resend."""
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
@@ -69,34 +71,45 @@ async def members(request: Request) -> Response:
     return signed_in_or_redirect("/admin/members") or await members_page(request)
 
 
-@router.post("/admin/members", name="portal_admin_invite")
-@answers_problems
-async def invite(request: Request) -> Response:
+async def administered(
+    request: Request, *, operation: str, result: str, variables: Callable[[Form, dict], dict],
+    shown: Callable[..., Awaitable[Response]], fields: tuple[str, ...] = (), answered_as: str = "created",
+    back: str | None = None,
+) -> Response:
+    """An administrator's form, posted: refused unless its CSRF token and origin check out, then run as
+    `operation`. Its userErrors are shown by field on the page it came from (`shown`), with what was
+    typed; otherwise the browser goes `back` (a removal), or the page shows what the mutation
+    answered, under `answered_as` (a secret or an invitation link, shown this once)."""
     form, refusal = await checked_form(request)
     if refusal is not None:
         return refusal
     viewer = await administrator(request)
-    variables = {"input": {
-        "organisation": viewer["organisation"]["id"], "email": form.get("email").strip(),
-        "name": form.text("name"), "role": form.get("role") if form.get("role") in ROLES else "VIEWER",
-    }}
-    answer = (await run(request, "admin_invite", variables))["addMember"]
+    answer = (await run(request, operation, variables(form, viewer)))[result]
     if answer["userErrors"]:
-        return await members_page(request, form=form, errors=errors_by_field(answer["userErrors"], INVITE_FIELDS), status_code=422)
-    return await members_page(request, invited=answer)
+        kept = form if fields else None  # a removal's form holds nothing to type again
+        return await shown(request, form=kept, errors=errors_by_field(answer["userErrors"], fields), status_code=422)
+    return redirect(back) if back else await shown(request, **{answered_as: answer})
+
+
+@router.post("/admin/members", name="portal_admin_invite")
+@answers_problems
+async def invite(request: Request) -> Response:
+    return await administered(
+        request, operation="admin_invite", result="addMember", shown=members_page, fields=INVITE_FIELDS, answered_as="invited",
+        variables=lambda form, viewer: {"input": {
+            "organisation": viewer["organisation"]["id"], "email": form.get("email").strip(),
+            "name": form.text("name"), "role": form.get("role") if form.get("role") in ROLES else "VIEWER",
+        }},
+    )
 
 
 @router.post("/admin/members/revoke", name="portal_admin_revoke_invitation")
 @answers_problems
 async def revoke_invitation(request: Request) -> Response:
-    form, refusal = await checked_form(request)
-    if refusal is not None:
-        return refusal
-    await administrator(request)
-    answer = (await run(request, "admin_remove_member", {"input": {"membership": form.get("membership")}}))["removeMember"]
-    if answer["userErrors"]:
-        return await members_page(request, errors=errors_by_field(answer["userErrors"], ()), status_code=422)
-    return redirect("/admin/members")
+    return await administered(
+        request, operation="admin_remove_member", result="removeMember", shown=members_page, back="/admin/members",
+        variables=lambda form, _: {"input": {"membership": form.get("membership")}},
+    )
 
 
 # --- OAuth clients ------------------------------------------------------------------------------------
@@ -119,33 +132,31 @@ async def clients(request: Request) -> Response:
     return signed_in_or_redirect("/admin/clients") or await clients_page(request)
 
 
+CLIENT_KINDS = ("MACHINE", "WEB_CONFIDENTIAL", "WEB_PUBLIC")
+
+
+def client_input(form: Form, _: dict) -> dict:
+    kind = form.get("kind") if form.get("kind") in CLIENT_KINDS else "MACHINE"
+    uris = [line.strip() for line in form.get("redirectUris").splitlines() if line.strip()]
+    return {"input": {"name": form.get("name").strip(), "scopes": form.getlist("scopes"), "kind": kind, "redirectUris": uris}}
+
+
 @router.post("/admin/clients", name="portal_admin_create_client")
 @answers_problems
 async def create_client(request: Request) -> Response:
-    form, refusal = await checked_form(request)
-    if refusal is not None:
-        return refusal
-    await administrator(request)
-    kind = form.get("kind") if form.get("kind") in ("MACHINE", "WEB_CONFIDENTIAL", "WEB_PUBLIC") else "MACHINE"
-    uris = [line.strip() for line in form.get("redirectUris").splitlines() if line.strip()]
-    variables = {"input": {"name": form.get("name").strip(), "scopes": form.getlist("scopes"), "kind": kind, "redirectUris": uris}}
-    answer = (await run(request, "admin_create_client", variables))["createOAuthClient"]
-    if answer["userErrors"]:
-        return await clients_page(request, form=form, errors=errors_by_field(answer["userErrors"], CLIENT_FIELDS), status_code=422)
-    return await clients_page(request, created=answer)
+    return await administered(
+        request, operation="admin_create_client", result="createOAuthClient", shown=clients_page, fields=CLIENT_FIELDS,
+        variables=client_input,
+    )
 
 
 @router.post("/admin/clients/revoke", name="portal_admin_revoke_client")
 @answers_problems
 async def revoke_client(request: Request) -> Response:
-    form, refusal = await checked_form(request)
-    if refusal is not None:
-        return refusal
-    await administrator(request)
-    answer = (await run(request, "admin_revoke_client", {"input": {"clientId": form.get("clientId")}}))["revokeOAuthClient"]
-    if answer["userErrors"]:
-        return await clients_page(request, errors=errors_by_field(answer["userErrors"], ()), status_code=422)
-    return redirect("/admin/clients")
+    return await administered(
+        request, operation="admin_revoke_client", result="revokeOAuthClient", shown=clients_page, back="/admin/clients",
+        variables=lambda form, _: {"input": {"clientId": form.get("clientId")}},
+    )
 
 
 # --- webhooks -----------------------------------------------------------------------------------------
@@ -171,25 +182,18 @@ async def webhooks(request: Request) -> Response:
 @router.post("/admin/webhooks", name="portal_admin_create_webhook")
 @answers_problems
 async def create_webhook(request: Request) -> Response:
-    form, refusal = await checked_form(request)
-    if refusal is not None:
-        return refusal
-    await administrator(request)
-    variables = {"input": {"url": form.get("url").strip(), "eventTypes": form.getlist("eventTypes"), "description": form.text("description")}}
-    answer = (await run(request, "admin_create_webhook", variables))["createWebhookEndpoint"]
-    if answer["userErrors"]:
-        return await webhooks_page(request, form=form, errors=errors_by_field(answer["userErrors"], WEBHOOK_FIELDS), status_code=422)
-    return await webhooks_page(request, created=answer)
+    return await administered(
+        request, operation="admin_create_webhook", result="createWebhookEndpoint", shown=webhooks_page, fields=WEBHOOK_FIELDS,
+        variables=lambda form, _: {"input": {
+            "url": form.get("url").strip(), "eventTypes": form.getlist("eventTypes"), "description": form.text("description"),
+        }},
+    )
 
 
 @router.post("/admin/webhooks/delete", name="portal_admin_delete_webhook")
 @answers_problems
 async def delete_webhook(request: Request) -> Response:
-    form, refusal = await checked_form(request)
-    if refusal is not None:
-        return refusal
-    await administrator(request)
-    answer = (await run(request, "admin_delete_webhook", {"input": {"id": form.get("id")}}))["deleteWebhookEndpoint"]
-    if answer["userErrors"]:
-        return await webhooks_page(request, errors=errors_by_field(answer["userErrors"], ()), status_code=422)
-    return redirect("/admin/webhooks")
+    return await administered(
+        request, operation="admin_delete_webhook", result="deleteWebhookEndpoint", shown=webhooks_page, back="/admin/webhooks",
+        variables=lambda form, _: {"input": {"id": form.get("id")}},
+    )
