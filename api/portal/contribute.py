@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from api.portal import signin
 from api.portal.forms import Form, FormErrors, errors_by_field
+from api.portal.languages import gettext as _  # the portal's own messages, in the page's language
 from api.portal.member_routes import redirect, refused
 from api.portal.operations import PageProblem
 from api.portal.routes import answers_problems, page, run
@@ -45,9 +46,6 @@ ASSESSMENT_FIELDS = [
 FLOATS = {"effectSize", "ciLow", "ciHigh", "pValue"}
 
 
-def _(message: str) -> str:
-    """Marks the portal's own messages for translation (the catalogues' gettext takes them over)."""
-    return message
 
 
 def global_id(type_name: str, row_id: object) -> str:
