@@ -30,8 +30,10 @@ from api.oauth.limits import GuessingLimits
 from api.oauth.routes import router as oauth_router
 from api.organisations.pages import router as account_router
 from api.portal_sessions import store as portal_sessions
+from api.portal.admin import router as portal_admin_router
 from api.portal.contribute import router as portal_contribute_router
 from api.portal.member_routes import router as portal_member_router
+from api.portal.review import router as portal_review_router
 from api.portal.routes import router as portal_router
 from api.core.pages import graphiql
 from api.schema import build_schema
@@ -251,6 +253,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portal_router)  # in every environment, with its own files (not GraphiQL's /static)
     app.include_router(portal_member_router)  # sign-in, sign-out and the members' pages
     app.include_router(portal_contribute_router)  # the contributors' forms
+    app.include_router(portal_review_router)  # the reviewer's pages
+    app.include_router(portal_admin_router)  # an organisation's administration
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict:

@@ -393,6 +393,7 @@ def dashboard(data: dict) -> dict:
         (own if mine else to_review).append(revision)
     return {
         "organisation": organisation,
+        "administers": data["viewer"].get("role") == "ADMIN",  # the administration pages' links
         "drafts": [dashboard_item(r) for r in own if r["state"] in DRAFT_STATES],
         "submitted": [dashboard_item(r) for r in own if r["state"] in SUBMITTED_STATES],
         "to_review": [dashboard_item(r) for r in to_review if r["state"] in SUBMITTED_STATES],

@@ -26,6 +26,8 @@ from api.organisations.models import Organisation, OrganisationStatus
 from api.auth.principal import Role
 from api.practices.models import BestPractice
 from api.reviews.models import Revision, ReviewedType
+from api.core.db import utcnow
+from api.reviews.models import Reviewer, ReviewAssignment, RevisionState  # the reviewer's journey
 from tests.conftest import BACKENDS, empty_database
 from tests.factories import ACTOR, gid, signing_key
 from tests.seed.test_seed_command import seeded
@@ -102,6 +104,7 @@ def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                 content={"title": DRAFT_TITLE, "statement": "Error rates are published."}, created_by=ACTOR, updated_by=ACTOR,
             ))
             session.commit()
+            add_reviewers_and_administrators(session, people, lead, third)
             names = (lead.name, second.name, third.name)
         engine.dispose()
         port = free_port()
@@ -119,6 +122,50 @@ def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                 hidden_study_id=gid("Study", hidden_study.id), artifacts=artifacts,
                 database_url=url, organisations=names,
             )
+
+
+# --- the reviewer's journey and the administration pages (test_review_and_admin_in_the_browser.py) ---
+# A best practice of the first organisation in review, its two coding reviewers and a third one who
+# settles disagreements (each in an organisation with no stake in it); an administrator of the first
+# organisation and one of the outsider's.
+REVIEW_TITLE = "Tell children how a report will be handled"
+REVIEWER_EMAILS = ("rene@example.org", "sam@example.org", "tess@example.org")  # positions 1, 2, 3
+ASSESSMENT_LIMITATIONS = "Self-reported offending only."
+ADMIN_EMAIL = "dana@example.org"  # administrator of the first organisation
+OTHER_ADMIN_EMAIL = "erin@example.org"  # administrator of the outsider's organisation
+
+
+def add_reviewers_and_administrators(session: Session, people: Organisations, lead: Organisation, outsiders: Organisation) -> None:
+    people.member(lead, ADMIN_EMAIL, Role.ADMIN, password=PASSWORD)
+    people.member(outsiders, OTHER_ADMIN_EMAIL, Role.ADMIN, password=PASSWORD)
+    homes = session.exec(
+        select(Organisation).where(Organisation.id.not_in([lead.id, outsiders.id]), Organisation.status == OrganisationStatus.MEMBER)
+        .order_by(Organisation.id.desc())
+    ).all()[:3]
+    revision = Revision(
+        record_type=ReviewedType.BEST_PRACTICE, organisation_id=lead.id, state=RevisionState.IN_REVIEW, round=1,
+        submitted_at=utcnow(), created_by=ACTOR, updated_by=ACTOR,
+        content={"data": {"title": REVIEW_TITLE, "statement": "Say who reads a report and when.", "evidence_basis": "CONSENSUS"}},
+    )
+    session.add(revision)
+    session.commit()
+    # And an evidence assessment in review, with one finding, coded by the same first two reviewers.
+    assessment = Revision(
+        record_type=ReviewedType.EVIDENCE_ASSESSMENT, organisation_id=lead.id, state=RevisionState.IN_REVIEW, round=1,
+        submitted_at=utcnow(), created_by=ACTOR, updated_by=ACTOR,
+        content={"data": {"limitations": ASSESSMENT_LIMITATIONS, "findings": [
+            {"outcome": "OFFENDING", "effect_direction": "POSITIVE", "significance": "YES", "comparison": "PRE-POST"},
+        ]}},
+    )
+    session.add(assessment)
+    session.commit()
+    for position, (email, home) in enumerate(zip(REVIEWER_EMAILS, homes, strict=True), start=1):
+        user = people.member(home, email, Role.EDITOR, password=PASSWORD)
+        session.add(Reviewer(user_id=user.id, granted_by=ACTOR))
+        session.add(ReviewAssignment(revision_id=revision.id, round=1, user_id=user.id, position=position, assigned_by=ACTOR))
+        if position <= 2:
+            session.add(ReviewAssignment(revision_id=assessment.id, round=1, user_id=user.id, position=position, assigned_by=ACTOR))
+    session.commit()
 
 
 def initiative_id(portal: Portal, title: str) -> str:
