@@ -363,10 +363,24 @@ def revision_state(state: str) -> str:
     return gettext(STATE_WORDS[state]) if state in STATE_WORDS else state
 
 
+def proposal(revision: dict) -> dict:
+    """The authors' input: a revision's content keeps it under `data` (beside the parent record's id)."""
+    content = revision.get("content") or {}
+    data = content.get("data") if isinstance(content, dict) else None
+    return data if isinstance(data, dict) else content if isinstance(content, dict) else {}
+
+
+def proposal_title(content: dict) -> str:
+    """What a proposal is called: its title, statement or question, or the title of the new study
+    an assessment describes."""
+    new_study = content.get("new_study")  # the stored input is the service's own (snake_case) form
+    new_study = new_study if isinstance(new_study, dict) else {}
+    return str(content.get("title") or content.get("statement") or content.get("question") or new_study.get("title") or "")
+
+
 def dashboard_item(revision: dict) -> DashboardItem:
-    content = revision.get("content") if isinstance(revision.get("content"), dict) else {}
     record = revision.get("record") or {}
-    title = record.get("title") or content.get("title") or content.get("statement") or ""
+    title = record.get("title") or proposal_title(proposal(revision))
     page = RECORD_PAGES.get(record.get("__typename", ""))
     return DashboardItem(
         title=str(title),

@@ -19,6 +19,7 @@ from api.portal.forms import Form, FormErrors, errors_by_field
 from api.portal.member_routes import redirect
 from api.portal.operations import PageProblem
 from api.portal.routes import answers_problems, page, run, run_record
+from api.portal.rendering import proposal, proposal_title
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(languages.use_language), Depends(signin.resolve)])
 
@@ -34,13 +35,6 @@ FINDING_CODES = (
 )
 REQUIRED_FINDING_CODES = {"outcome", "comparison", "significance"}
 CODED_KINDS = {"EVIDENCE_ASSESSMENT", "BEST_PRACTICE"}
-
-
-def proposal(revision: dict) -> dict:
-    """The authors' input: a revision's content keeps it under `data` (beside the parent record's id)."""
-    content = revision.get("content") or {}
-    data = content.get("data") if isinstance(content, dict) else None
-    return data if isinstance(data, dict) else content
 
 
 def snake(name: str) -> str:
@@ -140,10 +134,6 @@ def awaiting(revisions: list[dict]) -> list[dict]:
 
 def review_address(revision_id: str) -> str:
     return "/reviews/" + quote(revision_id, safe="")
-
-
-def proposal_title(content: dict) -> str:
-    return str(content.get("title") or content.get("statement") or content.get("question") or "")
 
 
 async def revision_page(request: Request, revision_id: str, *, form: Form | None = None,

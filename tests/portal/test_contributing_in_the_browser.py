@@ -127,6 +127,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     drafts = section(page, "Drafts")
     item = drafts.locator("li", has=page.locator(f"a[href='{draft_url.removeprefix(portal.url)}/edit']"))
     assert item.get_by_role("link", name="Continue editing").is_visible()
+    assert STUDY_TITLE in item.inner_text()  # named by the study it describes (the draft's input is under `data`)
     page.screenshot(path=portal.artifacts / "dashboard-with-a-draft.png", full_page=True)
     item.get_by_role("button", name="Submit for review").click()
     page.wait_for_url(draft_url + "?done=submitted")
