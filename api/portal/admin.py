@@ -14,13 +14,13 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.portal import signin
+from api.portal import languages, signin
 from api.portal.forms import Form, FormErrors, errors_by_field
 from api.portal.member_routes import redirect, refused
 from api.portal.operations import PageProblem
 from api.portal.routes import answers_problems, page, run
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(signin.resolve)])
+router = APIRouter(include_in_schema=False, dependencies=[Depends(languages.use_language), Depends(signin.resolve)])
 
 ROLES = ("VIEWER", "CONTRIBUTOR", "EDITOR", "ADMIN")
 WEBHOOK_EVENTS = ("record.created", "record.updated", "record.published", "record.withdrawn", "rating.changed", "membership.changed")

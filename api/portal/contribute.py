@@ -15,13 +15,14 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.portal import signin
+from api.portal import languages, signin
 from api.portal.forms import Form, FormErrors, errors_by_field
+from api.portal.languages import gettext as _  # the portal's own messages, in the page's language
 from api.portal.member_routes import redirect, refused
 from api.portal.operations import PageProblem
 from api.portal.routes import answers_problems, page, run
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(signin.resolve)])
+router = APIRouter(include_in_schema=False, dependencies=[Depends(languages.use_language), Depends(signin.resolve)])
 
 # A fixed number of finding fieldsets, so the form needs no script to add one; those left empty are
 # not sent. An assessment with more findings is continued on the API (docs/portal.md).
@@ -45,9 +46,6 @@ ASSESSMENT_FIELDS = [
 FLOATS = {"effectSize", "ciLow", "ciHigh", "pValue"}
 
 
-def _(message: str) -> str:
-    """Marks the portal's own messages for translation (the catalogues' gettext takes them over)."""
-    return message
 
 
 def global_id(type_name: str, row_id: object) -> str:

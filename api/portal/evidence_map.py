@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from api.portal.languages import country_name
+
 # The axes as the address spells them (as /exports/maps/ does) → `MapAxis`.
 AXES = {
     "intervention-type": "INTERVENTION_TYPE",
@@ -186,6 +188,29 @@ def drawing(evidence_map: dict, colour: str) -> dict:
         "columns": [{**term, "label_short": short(term["label"]), "x": ROW_LABELS + i * CELL} for i, term in enumerate(column_terms)],
         "cells": cells,
         "largest": largest,
+    }
+
+
+# The vocabulary each axis's terms come from (`MapTerm.label` is English only; the page names them from
+# the vocabularies its operation asks in the page's language). Countries are named by `country_name`.
+AXIS_VOCABULARIES = {axis: axis for axis in AXES if axis not in ("country", "rating")} | {"rating": "evidence-rating"}
+
+
+def in_page_language(evidence_map: dict, state: MapState, vocabularies: list[dict]) -> dict:
+    """The map with its axes' terms labelled in the page's language; a term its vocabulary does not
+    list (or a country CLDR does not know) keeps the label the map gave."""
+    labels = {vocabulary["code"]: {t["code"]: t["label"] for t in vocabulary["terms"]} for vocabulary in vocabularies}
+
+    def relabel(terms: list[dict], axis: str) -> list[dict]:
+        if axis == "country":
+            return [{**term, "label": country_name({"code": term["code"], "name": term["label"]})} for term in terms]
+        known = labels.get(AXIS_VOCABULARIES[axis], {})
+        return [{**term, "label": known.get(term["code"], term["label"])} for term in terms]
+
+    return {
+        **evidence_map,
+        "rowTerms": relabel(evidence_map["rowTerms"], state.rows),
+        "columnTerms": relabel(evidence_map["columnTerms"], state.columns),
     }
 
 

@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from api.core.pages import CSRF_FIELD
-from api.portal import rendering, signin
+from api.portal import languages, rendering, signin
 from api.portal.routes import answers_problems, page, run
 from api.portal_sessions import store
 
 log = logging.getLogger("coplab")
-router = APIRouter(include_in_schema=False, dependencies=[Depends(signin.resolve)])
+router = APIRouter(include_in_schema=False, dependencies=[Depends(languages.use_language), Depends(signin.resolve)])
 
 
 def redirect(location: str) -> RedirectResponse:

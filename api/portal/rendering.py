@@ -5,7 +5,7 @@ organisation's initiatives split by its part in them, and the glossary's anchors
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
-from api.portal.languages import N_, country_name, gettext
+from api.portal.languages import ENGLISH, N_, country_name, current, gettext
 
 HITS_PER_PAGE = 10  # a page a visitor reads through; the seeded registry fills two
 
@@ -208,6 +208,15 @@ def highlight_of(hit: dict, field_name: str, plain: str | None) -> list[tuple[st
         if highlight["field"] == field_name:
             return marked(highlight["text"], highlight["matches"])
     return [(plain, False)] if plain else []
+
+
+def label_highlight_of(hit: dict, field_name: str, plain: str | None) -> list[tuple[str, bool]]:
+    """A vocabulary label of a hit, highlighted as `highlight_of` does on an English page; on a page in
+    another language the label GraphQL gave in that language, unmarked: the search index holds, and
+    highlights, the English labels only."""
+    if current() != ENGLISH:
+        return [(plain, False)] if plain else []
+    return highlight_of(hit, field_name, plain)
 
 
 def web_address(url: str | None) -> str | None:
@@ -424,7 +433,17 @@ def initiatives_studied(assessments: list[dict]) -> list[dict]:
 # organisation is writing, what it has submitted, and what others submitted that they review.
 DRAFT_STATES = {"DRAFT", "CHANGES_REQUESTED"}
 SUBMITTED_STATES = {"SUBMITTED", "IN_REVIEW", "RECONCILIATION"}
-RECORD_TYPE_WORDS = {"EVIDENCE_ASSESSMENT": "Evidence assessment", "BEST_PRACTICE": "Best practice", "RATING_INQUIRY": "Rating inquiry"}
+RECORD_TYPE_WORDS = {"EVIDENCE_ASSESSMENT": N_("Evidence assessment"), "BEST_PRACTICE": N_("Best practice"), "RATING_INQUIRY": N_("Rating inquiry")}
+# A revision's state as the dashboard says it (`RevisionState`); a state not listed shows its code.
+STATE_WORDS = {
+    "DRAFT": N_("Draft"),
+    "SUBMITTED": N_("Submitted"),
+    "IN_REVIEW": N_("In review"),
+    "RECONCILIATION": N_("Being reconciled"),
+    "CHANGES_REQUESTED": N_("Changes requested"),
+    "PUBLISHED": N_("Published"),
+    "WITHDRAWN": N_("Withdrawn"),
+}
 RECORD_PAGES = {"BestPractice": "practices"}  # the record pages the portal has for reviewed records
 
 
@@ -440,6 +459,11 @@ class DashboardItem:
     editable: bool = False  # a draft its authors may still change and submit
     assessment: bool = False  # a kind the portal's forms edit (evidence assessments)
     revision_id: str = ""
+
+
+def revision_state(state: str) -> str:
+    """A revision's state in the page's language (its code when it is a state we do not name)."""
+    return gettext(STATE_WORDS[state]) if state in STATE_WORDS else state
 
 
 def proposal(revision: dict) -> dict:
@@ -463,8 +487,8 @@ def dashboard_item(revision: dict) -> DashboardItem:
     page = RECORD_PAGES.get(record.get("__typename", ""))
     return DashboardItem(
         title=str(title),
-        kind=RECORD_TYPE_WORDS.get(revision["recordType"], revision["recordType"]),
-        state=revision["state"],
+        kind=gettext(RECORD_TYPE_WORDS[revision["recordType"]]) if revision["recordType"] in RECORD_TYPE_WORDS else revision["recordType"],
+        state=revision_state(revision["state"]),
         updated_at=revision["updatedAt"],
         organisation=(revision.get("organisation") or {}).get("name", ""),
         link=f"/{page}/{quote(record['id'], safe='')}" if page and record.get("id") else None,

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.portal import signin
+from api.portal import languages, signin
 from api.portal.admin import checked_form, signed_in_or_redirect
 from api.portal.forms import Form, FormErrors, errors_by_field
 from api.portal.member_routes import redirect
@@ -21,7 +21,7 @@ from api.portal.operations import PageProblem
 from api.portal.routes import answers_problems, page, run, run_record
 from api.portal.rendering import proposal, proposal_title
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(signin.resolve)])
+router = APIRouter(include_in_schema=False, dependencies=[Depends(languages.use_language), Depends(signin.resolve)])
 
 CODERS = 2  # positions 1 and 2 code the record; 3 is a third reviewer who settles disagreements
 DECISIONS = ("ACCEPT", "REVISE", "REJECT")

@@ -65,6 +65,8 @@ templates.globals.update(
     figure_period=rendering.figure_period,
     figure_value=rendering.figure_value,
     highlight_of=rendering.highlight_of,
+    label_highlight_of=rendering.label_highlight_of,
+    revision_state=rendering.revision_state,
     cross_references=rendering.cross_references,
     glossary_anchor=rendering.glossary_anchor,
     sorts=rendering.SORTS,
@@ -312,7 +314,7 @@ async def evidence_gap_map(request: Request) -> Response:
     if state is None:
         raise PageProblem(400, request.scope.get("state", {}).get("request_id") or "-")
     data = await run(request, "map", state.variables())
-    the_map = data["evidenceMap"]
+    the_map = evidence_map.in_page_language(data["evidenceMap"], state, data["vocabularies"])
     cells = evidence_map.cell_lookup(the_map)
     opened = cells.get((state.row, state.column)) if state.cell_opened else None
     if state.cell_opened and opened is None:

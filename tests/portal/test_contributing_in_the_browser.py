@@ -109,7 +109,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     assert page.get_by_role("status").inner_text().startswith("The draft was saved.")
     assert count(database, Revision) == revisions + 1
     draft_url = page.url.split("?")[0]
-    assert page.locator(".draft-state").inner_text() == "DRAFT" and STUDY_TITLE in page.locator("main").inner_text()
+    assert page.locator(".draft-state").inner_text() == "Draft" and STUDY_TITLE in page.locator("main").inner_text()
 
     # Continued: the form holds the draft; saving changes the same draft.
     page.get_by_role("link", name="Continue editing").click()
@@ -131,7 +131,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     page.screenshot(path=portal.artifacts / "dashboard-with-a-draft.png", full_page=True)
     item.get_by_role("button", name="Submit for review").click()
     page.wait_for_url(draft_url + "?done=submitted")
-    assert page.locator(".draft-state").inner_text() == "SUBMITTED"
+    assert page.locator(".draft-state").inner_text() == "Submitted"
     assert page.get_by_role("link", name="Continue editing").count() == 0
     page.goto(f"{portal.url}/dashboard")
     assert section(page, "Submitted for review").locator(f"a[href='{draft_url.removeprefix(portal.url)}']").is_visible()

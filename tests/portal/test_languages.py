@@ -13,7 +13,7 @@ import pytest
 
 from api.portal.languages import COOKIE
 from tests.browser import chromium, needs_browser
-from tests.portal.conftest import Portal, initiative_id
+from tests.portal.conftest import Portal, initiative_id, study_id
 from tests.portal.test_page_headers import INHOPE_TITLE, POLICY, pages
 from tests.server import HTTP_TIMEOUT
 
@@ -107,11 +107,36 @@ def test_french_pages_show_the_vocabularies_french_labels(portal: Portal) -> Non
     assert re.search(rf'<h1 id="title"><span lang="en">{INHOPE_TITLE}</span> <span class="written-in">\(en anglais\)</span></h1>', profile)
     search = httpx.get(f"{portal.url}/search", params={"q": "hotline"}, **french).text
     assert "<legend>Préjudice visé</legend>" in search
-    facets = re.findall(r'<label for="facet-harm-\d+">([^<]+) <span', search)
+    facets = re.findall(r'<label for="facet-harm-[^"]+">([^<]+) <span', search)
     assert facets and all("child sexual abuse" not in label for label in facets)
     assert any("enfants" in label for label in facets)
-    countries = re.findall(r'<label for="facet-country-\d+">([^<]+) <span', search)
+    countries = re.findall(r'<label for="facet-country-[^"]+">([^<]+) <span', search)
     assert "Corée du Sud" in countries and "Korea, Republic of" not in countries
+
+
+STUDY_TITLE = "Cross-border forwarding of reports through INHOPE within seconds"
+
+
+def test_the_map_searches_and_study_pages_show_french_labels(portal: Portal) -> None:
+    french = {"headers": {"Cookie": f"{COOKIE}=fr"}, "timeout": HTTP_TIMEOUT}
+    the_map = httpx.get(f"{portal.url}/map", **french).text
+    assert html_lang(the_map) == "fr" and "<h1>Carte des données probantes et des lacunes</h1>" in the_map
+    # The axes' terms (the map's own labels are English) and the filters' vocabularies, in French.
+    assert "Signalement à une hotline et retrait sur notification" in the_map
+    assert "Hotline reporting and notice and take-down" not in the_map
+    evidence = httpx.get(f"{portal.url}/search/evidence", params={"q": "reports"}, **french).text
+    assert html_lang(evidence) == "fr" and "<h1>Rechercher des données probantes</h1>" in evidence
+    designs = re.findall(r'<label for="facet-design-[^"]+">([^<]+) <span', evidence)
+    assert designs and all(label.strip() != "Randomised controlled trial" for label in designs)
+    # An assessment's study keeps its English title, marked and labelled as such.
+    assert re.search(r'<a href="/studies/[^"]+" lang="en">.*?</a> <span class="written-in">\(en anglais\)</span></h3>', evidence)
+    practices = httpx.get(f"{portal.url}/search/practices", **french).text
+    assert html_lang(practices) == "fr" and "<legend>Fondement</legend>" in practices
+    study = httpx.get(f"{portal.url}/studies/{study_id(portal, STUDY_TITLE)}", **french).text
+    assert re.search(rf'<h1 id="title"><span lang="en">{STUDY_TITLE}</span> <span class="written-in">\(en anglais\)</span></h1>', study)
+    assert "<h2 id=\"findings-heading\">Résultats par critère</h2>" in study
+    english = httpx.get(f"{portal.url}/studies/{study_id(portal, STUDY_TITLE)}", timeout=HTTP_TIMEOUT).text
+    assert f'<h1 id="title"><span>{STUDY_TITLE}</span></h1>' in english and "written-in" not in english
 
 
 def test_concurrent_requests_each_get_their_own_language(portal: Portal) -> None:

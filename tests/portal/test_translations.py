@@ -62,8 +62,8 @@ def test_every_message_has_its_french_translation_with_the_same_placeholders() -
 def test_the_compiled_catalogue_translates() -> None:
     french = languages.TRANSLATIONS[languages.FRENCH]
     assert french.gettext("Search initiatives") == "Rechercher des initiatives"
-    assert french.ngettext("%(num)s initiative found", "%(num)s initiatives found", 0) == "%(num)s initiative trouvée"
-    assert french.ngettext("%(num)s initiative found", "%(num)s initiatives found", 2) == "%(num)s initiatives trouvées"
+    assert french.ngettext("%(count)s initiative found", "%(count)s initiatives found", 0) == "%(count)s initiative trouvée"
+    assert french.ngettext("%(count)s initiative found", "%(count)s initiatives found", 2) == "%(count)s initiatives trouvées"
 
 
 @pytest.mark.parametrize(

@@ -352,3 +352,25 @@ def test_an_evidence_assessment_s_coding_form_starts_from_the_authors_codes_and_
         assert [a.submitted_at for a in database.exec(select(ReviewAssignment).where(ReviewAssignment.revision_id == assessment.id))] == [None, None]
         assert unexpected(watched) == []
         sign_out(page)
+
+
+def test_a_member_s_pages_follow_the_language_switch(portal: Portal, database) -> None:  # noqa: ANN001
+    """The dashboard, the reviews and the administration pages are made in the visitor's language, as
+    the public pages are (docs/portal.md, "Languages"), and the forged form's refusal too."""
+    with chromium() as context:
+        watched = Watched(context)
+        page = watched.page
+        sign_in_as(page, portal, ADMIN_EMAIL, home_of(database, ADMIN_EMAIL), role="admin")
+        page.get_by_role("link", name="Français").click()
+        page.wait_for_url(portal.url + "/")
+        for path, heading in (("/dashboard", "Tableau de bord de "), ("/reviews", "Vos relectures"),
+                              ("/admin/members", "Membres et invitations de ")):
+            page.goto(portal.url + path)
+            assert page.locator("html").get_attribute("lang") == "fr", path
+            assert page.get_by_role("heading", level=1).inner_text().startswith(heading), path
+        page.screenshot(path=portal.artifacts / "admin-members-in-french.png", full_page=True)
+        page.get_by_role("button", name="Se déconnecter").click()
+        assert unexpected(watched) == []
+    refused = httpx.post(portal.url + "/admin/members", data={"csrf_token": "forged"}, headers={"Cookie": "coplab-lang=fr"},
+                         timeout=HTTP_TIMEOUT)
+    assert refused.status_code == 403 and "Formulaire refusé" in refused.text and '<html lang="fr">' in refused.text
