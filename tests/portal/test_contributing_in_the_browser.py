@@ -16,6 +16,7 @@ from api.portal_sessions.models import PortalSession
 from api.reviews.models import Revision
 from tests.browser import needs_browser
 from tests.portal.conftest import DRAFT_TITLE, HIDDEN_TITLE, MEMBER_EMAIL, OUTSIDER_EMAIL, Portal
+from tests.portal.accessibility import assert_accessible
 from tests.portal.test_pages_in_the_browser import Watched
 from tests.portal.test_sign_in_in_the_browser import answer_sign_in_pages, browser, database, sign_in  # noqa: F401
 
@@ -67,6 +68,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     page.goto(f"{portal.url}/dashboard")
     page.get_by_role("link", name="Draft an evidence assessment").click()
     page.wait_for_url(f"{portal.url}/contribute/assessments/new")
+    assert_accessible(page)
 
     # A new study and one finding, typed in the second fieldset, without its effect direction.
     page.get_by_label("Initiative assessed").select_option(portal.hidden_initiative_id)
@@ -84,6 +86,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     assert answer.value.status == 422
     page.screenshot(path=portal.artifacts / "assessment-with-an-error.png", full_page=True)
     well_formed(answer.value.text())
+    assert_accessible(page)  # the error summary and the invalid fields
 
     # The error is by the field, which says so; the summary has the focus and links to it.
     field = page.locator("#field-findings-1-effectDirection")
@@ -110,6 +113,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     assert count(database, Revision) == revisions + 1
     draft_url = page.url.split("?")[0]
     assert page.locator(".draft-state").inner_text() == "DRAFT" and STUDY_TITLE in page.locator("main").inner_text()
+    assert_accessible(page)  # the draft's page, with its status message
 
     # Continued: the form holds the draft; saving changes the same draft.
     page.get_by_role("link", name="Continue editing").click()
@@ -129,6 +133,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     assert item.get_by_role("link", name="Continue editing").is_visible()
     assert STUDY_TITLE in item.inner_text()  # named by the study it describes (the draft's input is under `data`)
     page.screenshot(path=portal.artifacts / "dashboard-with-a-draft.png", full_page=True)
+    assert_accessible(page)
     item.get_by_role("button", name="Submit for review").click()
     page.wait_for_url(draft_url + "?done=submitted")
     assert page.locator(".draft-state").inner_text() == "SUBMITTED"
@@ -149,6 +154,8 @@ def test_a_contributor_registers_an_initiative_after_a_mistake_and_edits_it(port
     sign_in(page, portal, MEMBER_EMAIL, lead)
     page.goto(f"{portal.url}/dashboard")
     page.get_by_role("link", name="Register an initiative").click()
+    page.wait_for_url(f"{portal.url}/contribute/initiatives/new")
+    assert_accessible(page)
     initiatives = count(database, Initiative)
 
     # No title: refused by the title, the rest kept.
@@ -162,6 +169,7 @@ def test_a_contributor_registers_an_initiative_after_a_mistake_and_edits_it(port
     assert answer.value.status == 422
     page.screenshot(path=portal.artifacts / "initiative-with-an-error.png", full_page=True)
     well_formed(answer.value.text())
+    assert_accessible(page)
     title = page.locator("#field-title")
     assert title.get_attribute("aria-invalid") == "true" and title.get_attribute("aria-describedby") == "field-title-error"
     assert page.locator("#field-title-error").inner_text().strip()
@@ -179,6 +187,7 @@ def test_a_contributor_registers_an_initiative_after_a_mistake_and_edits_it(port
     assert count(database, Initiative) == initiatives + 1
     assert page.get_by_label("Title").input_value() == INITIATIVE_TITLE
     assert page.get_by_label("Countries").input_value() == "GB, IE"
+    assert_accessible(page)  # the edit form, with its status message
 
     # Edited: a new title, shown on its page and in the dashboard's list of the organisation's own.
     page.get_by_label("Title").fill(INITIATIVE_TITLE + " (pilot)")
