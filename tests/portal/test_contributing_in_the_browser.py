@@ -256,3 +256,55 @@ def test_a_signed_out_visitor_signs_in_and_comes_back_to_the_form(portal: Portal
     answer_sign_in_pages(page, MEMBER_EMAIL, lead)
     page.wait_for_url(f"{portal.url}/contribute/assessments/new")
     assert page.get_by_role("heading", name="New evidence assessment").is_visible()
+
+
+# Every control a keyboard reaches in a form, in the order the page lays them out (checkboxes each;
+# a group of radio buttons once, by its checked or first button).
+TABBABLE = """form => [...form.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter(e => !e.disabled && e.getClientRects().length > 0)
+  .filter(e => e.type !== 'radio' || e === (form.querySelector(`input[type=radio][name="${e.name}"]:checked`) || form.querySelector(`input[type=radio][name="${e.name}"]`)))
+  .map(e => e.id || e.name || e.textContent.trim())"""
+FOCUSED = "() => { const e = document.activeElement; return e.id || e.name || e.textContent.trim(); }"
+
+
+def tabbed_through(page, form) -> list[str]:  # noqa: ANN001
+    """Focus the page's main landmark, then press Tab until the form's last control has the focus,
+    recording each control of the form reached on the way."""
+    expected = form.evaluate(TABBABLE)
+    page.locator("main").focus()
+    reached: list[str] = []
+    for _ in range(len(expected) + 40):  # bounded: the header's and the page's other links come first
+        page.keyboard.press("Tab")
+        if form.evaluate("(form) => form.contains(document.activeElement)"):
+            focused = page.evaluate(FOCUSED)
+            if not reached or reached[-1] != focused:  # a date field takes a Tab for each of its parts
+                reached.append(focused)
+            if focused == expected[-1]:
+                break
+    return reached
+
+
+def test_a_keyboard_alone_fills_the_form_and_follows_the_error_summary_to_the_field(portal: Portal, browser) -> None:  # noqa: ANN001, F811
+    """Tab reaches every field in order; after a refused submission the summary has the focus, and its
+    link, followed from the keyboard, puts the focus in the field it names."""
+    lead, _, _ = portal.organisations
+    page = browser.new_page()
+    sign_in(page, portal, MEMBER_EMAIL, lead)
+    for path in ("/contribute/initiatives/new", "/contribute/assessments/new"):
+        page.goto(portal.url + path)
+        form = page.locator("form.contribute-form")
+        expected = form.evaluate(TABBABLE)
+        assert len(expected) > 5
+        assert tabbed_through(page, form) == expected, path
+
+    page.goto(f"{portal.url}/contribute/initiatives/new")
+    page.get_by_label("Status").select_option("PIPELINE")
+    page.get_by_role("button", name="Register the initiative").press("Enter")
+    page.wait_for_selector("#error-summary")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#field-title"
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'field-title'")
+    page.keyboard.type(INITIATIVE_TITLE)
+    assert page.get_by_label("Title").input_value() == INITIATIVE_TITLE
