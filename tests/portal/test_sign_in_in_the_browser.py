@@ -178,6 +178,20 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_from_the_dashboard(portal: Port
     page = browser.new_page()
     page.goto(f"{portal.url}/dashboard")
     assert page.title() == "Sign in · coplab"
+    # A wrong password: the sign-in page again, its error by the fields.
+    page.get_by_label("E-mail address").fill(MEMBER_EMAIL)
+    page.get_by_label("Password").fill(PASSWORD + "-wrong")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#sign-in-error").wait_for()
+    assert page.get_by_label("Password").get_attribute("aria-invalid") == "true"
+    assert_accessible(page)
+
+
+def test_a_sign_in_that_comes_back_without_its_state_gets_an_accessible_refusal(portal: Portal, browser) -> None:  # noqa: ANN001
+    page = browser.new_page()
+    answer = page.goto(f"{portal.url}/signed-in?code=forged&state=forged")
+    assert answer.status == 400
+    assert_accessible(page)
 
 
 def test_a_tampered_form_or_cookie_is_refused_and_changes_nothing(portal: Portal, browser, database) -> None:  # noqa: ANN001
