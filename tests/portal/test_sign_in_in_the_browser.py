@@ -192,6 +192,10 @@ def test_a_sign_in_that_comes_back_without_its_state_gets_an_accessible_refusal(
     answer = page.goto(f"{portal.url}/signed-in?code=forged&state=forged")
     assert answer.status == 400
     assert_accessible(page)
+    # The authorization server's own problem page, for a client it does not know.
+    answer = page.goto(f"{portal.url}/oauth/authorize?response_type=code&client_id=no-such-client")
+    assert answer.status >= 400 and page.locator("h1").inner_text().strip()
+    assert_accessible(page)
 
 
 def test_a_tampered_form_or_cookie_is_refused_and_changes_nothing(portal: Portal, browser, database) -> None:  # noqa: ANN001
