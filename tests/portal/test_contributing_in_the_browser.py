@@ -16,6 +16,7 @@ from api.portal_sessions.models import PortalSession
 from api.reviews.models import Revision
 from tests.browser import needs_browser
 from tests.portal.conftest import DRAFT_TITLE, HIDDEN_TITLE, MEMBER_EMAIL, OUTSIDER_EMAIL, Portal
+from tests.portal.accessibility import assert_accessible
 from tests.portal.test_pages_in_the_browser import Watched
 from tests.portal.test_sign_in_in_the_browser import answer_sign_in_pages, browser, database, sign_in  # noqa: F401
 
@@ -67,6 +68,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     page.goto(f"{portal.url}/dashboard")
     page.get_by_role("link", name="Draft an evidence assessment").click()
     page.wait_for_url(f"{portal.url}/contribute/assessments/new")
+    assert_accessible(page)
 
     # A new study and one finding, typed in the second fieldset, without its effect direction.
     page.get_by_label("Initiative assessed").select_option(portal.hidden_initiative_id)
@@ -84,6 +86,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     assert answer.value.status == 422
     page.screenshot(path=portal.artifacts / "assessment-with-an-error.png", full_page=True)
     well_formed(answer.value.text())
+    assert_accessible(page)  # the error summary and the invalid fields
 
     # The error is by the field, which says so; the summary has the focus and links to it.
     field = page.locator("#field-findings-1-effectDirection")
@@ -110,6 +113,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     assert count(database, Revision) == revisions + 1
     draft_url = page.url.split("?")[0]
     assert page.locator(".draft-state").inner_text() == "Draft" and STUDY_TITLE in page.locator("main").inner_text()
+    assert_accessible(page)  # the draft's page, with its status message
 
     # Continued: the form holds the draft; saving changes the same draft.
     page.get_by_role("link", name="Continue editing").click()
@@ -129,6 +133,7 @@ def test_a_contributor_drafts_an_assessment_fixes_a_mistake_and_submits_it(porta
     assert item.get_by_role("link", name="Continue editing").is_visible()
     assert STUDY_TITLE in item.inner_text()  # named by the study it describes (the draft's input is under `data`)
     page.screenshot(path=portal.artifacts / "dashboard-with-a-draft.png", full_page=True)
+    assert_accessible(page)
     item.get_by_role("button", name="Submit for review").click()
     page.wait_for_url(draft_url + "?done=submitted")
     assert page.locator(".draft-state").inner_text() == "Submitted"
@@ -149,6 +154,8 @@ def test_a_contributor_registers_an_initiative_after_a_mistake_and_edits_it(port
     sign_in(page, portal, MEMBER_EMAIL, lead)
     page.goto(f"{portal.url}/dashboard")
     page.get_by_role("link", name="Register an initiative").click()
+    page.wait_for_url(f"{portal.url}/contribute/initiatives/new")
+    assert_accessible(page)
     initiatives = count(database, Initiative)
 
     # No title: refused by the title, the rest kept.
@@ -162,6 +169,7 @@ def test_a_contributor_registers_an_initiative_after_a_mistake_and_edits_it(port
     assert answer.value.status == 422
     page.screenshot(path=portal.artifacts / "initiative-with-an-error.png", full_page=True)
     well_formed(answer.value.text())
+    assert_accessible(page)
     title = page.locator("#field-title")
     assert title.get_attribute("aria-invalid") == "true" and title.get_attribute("aria-describedby") == "field-title-error"
     assert page.locator("#field-title-error").inner_text().strip()
@@ -179,6 +187,7 @@ def test_a_contributor_registers_an_initiative_after_a_mistake_and_edits_it(port
     assert count(database, Initiative) == initiatives + 1
     assert page.get_by_label("Title").input_value() == INITIATIVE_TITLE
     assert page.get_by_label("Countries").input_value() == "GB, IE"
+    assert_accessible(page)  # the edit form, with its status message
 
     # Edited: a new title, shown on its page and in the dashboard's list of the organisation's own.
     page.get_by_label("Title").fill(INITIATIVE_TITLE + " (pilot)")
@@ -247,3 +256,55 @@ def test_a_signed_out_visitor_signs_in_and_comes_back_to_the_form(portal: Portal
     answer_sign_in_pages(page, MEMBER_EMAIL, lead)
     page.wait_for_url(f"{portal.url}/contribute/assessments/new")
     assert page.get_by_role("heading", name="New evidence assessment").is_visible()
+
+
+# Every control a keyboard reaches in a form, in the order the page lays them out (checkboxes each;
+# a group of radio buttons once, by its checked or first button).
+TABBABLE = """form => [...form.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter(e => !e.disabled && e.getClientRects().length > 0)
+  .filter(e => e.type !== 'radio' || e === (form.querySelector(`input[type=radio][name="${e.name}"]:checked`) || form.querySelector(`input[type=radio][name="${e.name}"]`)))
+  .map(e => e.id || e.name || e.textContent.trim())"""
+FOCUSED = "() => { const e = document.activeElement; return e.id || e.name || e.textContent.trim(); }"
+
+
+def tabbed_through(page, form) -> list[str]:  # noqa: ANN001
+    """Focus the page's main landmark, then press Tab until the form's last control has the focus,
+    recording each control of the form reached on the way."""
+    expected = form.evaluate(TABBABLE)
+    page.locator("main").focus()
+    reached: list[str] = []
+    for _ in range(len(expected) + 40):  # bounded: the header's and the page's other links come first
+        page.keyboard.press("Tab")
+        if form.evaluate("(form) => form.contains(document.activeElement)"):
+            focused = page.evaluate(FOCUSED)
+            if not reached or reached[-1] != focused:  # a date field takes a Tab for each of its parts
+                reached.append(focused)
+            if focused == expected[-1]:
+                break
+    return reached
+
+
+def test_a_keyboard_alone_fills_the_form_and_follows_the_error_summary_to_the_field(portal: Portal, browser) -> None:  # noqa: ANN001, F811
+    """Tab reaches every field in order; after a refused submission the summary has the focus, and its
+    link, followed from the keyboard, puts the focus in the field it names."""
+    lead, _, _ = portal.organisations
+    page = browser.new_page()
+    sign_in(page, portal, MEMBER_EMAIL, lead)
+    for path in ("/contribute/initiatives/new", "/contribute/assessments/new"):
+        page.goto(portal.url + path)
+        form = page.locator("form.contribute-form")
+        expected = form.evaluate(TABBABLE)
+        assert len(expected) > 5
+        assert tabbed_through(page, form) == expected, path
+
+    page.goto(f"{portal.url}/contribute/initiatives/new")
+    page.get_by_label("Status").select_option("PIPELINE")
+    page.get_by_role("button", name="Register the initiative").press("Enter")
+    page.wait_for_selector("#error-summary")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#field-title"
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'field-title'")
+    page.keyboard.type(INITIATIVE_TITLE)
+    assert page.get_by_label("Title").input_value() == INITIATIVE_TITLE

@@ -22,6 +22,7 @@ from tests.browser import chromium, needs_browser
 from tests.portal.conftest import (
     DRAFT_TITLE, HIDDEN_TITLE, MEMBER_EMAIL, OUTSIDER_EMAIL, PASSWORD, Portal,
 )
+from tests.portal.accessibility import assert_accessible
 from tests.portal.test_pages_in_the_browser import Watched
 from tests.server import HTTP_TIMEOUT
 
@@ -43,18 +44,24 @@ def database(portal: Portal) -> Iterator[Session]:
     engine.dispose()
 
 
-def sign_in(page, portal: Portal, email: str, organisation: str) -> None:  # noqa: ANN001
-    """Through the header's link, the authorization server's pages, and back."""
+def sign_in(page, portal: Portal, email: str, organisation: str, *, checked: bool = False) -> None:  # noqa: ANN001
+    """Through the header's link, the authorization server's pages, and back; `checked` runs the
+    accessibility checks on each of those pages too."""
     page.goto(portal.url + "/")
     page.get_by_role("link", name="Sign in").click()
-    answer_sign_in_pages(page, email, organisation)
+    answer_sign_in_pages(page, email, organisation, checked=checked)
     page.wait_for_url(portal.url + "/")
 
 
-def answer_sign_in_pages(page, email: str, organisation: str) -> None:  # noqa: ANN001
+def answer_sign_in_pages(page, email: str, organisation: str, *, checked: bool = False) -> None:  # noqa: ANN001
+    if checked:
+        assert_accessible(page)
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if checked:
+        page.get_by_label(f"{organisation} (your role: editor)").wait_for()
+        assert_accessible(page)
     page.get_by_label(f"{organisation} (your role: editor)").check()
     page.get_by_role("button", name="Allow").click()
 
@@ -94,9 +101,10 @@ def test_a_member_signs_in_reads_their_organisation_s_records_switches_and_signs
     lead, second, _ = portal.organisations
     watched = Watched(browser)
     page = watched.page
-    sign_in(page, portal, MEMBER_EMAIL, lead)
+    sign_in(page, portal, MEMBER_EMAIL, lead, checked=True)
     page.screenshot(path=portal.artifacts / "signed-in-home.png", full_page=True)
     assert page.locator(".account-who").inner_text() == f"Signed in as alex for {lead}"
+    assert_accessible(page)  # the header's account controls: who, switch, sign out
 
     # Only the session cookie, exactly as stated; the tokens stay on the server.
     (cookie,) = [c for c in browser.cookies() if c["name"] == COOKIE]
@@ -117,6 +125,7 @@ def test_a_member_signs_in_reads_their_organisation_s_records_switches_and_signs
     answer = page.goto(f"{portal.url}/dashboard")
     assert answer.status == 200 and answer.headers["cache-control"] == "private, no-store"
     page.screenshot(path=portal.artifacts / "dashboard.png", full_page=True)
+    assert_accessible(page)
     assert DRAFT_TITLE in page.locator("section", has=page.get_by_role("heading", name="Drafts")).inner_text()
     assert page.get_by_role("link", name=HIDDEN_TITLE).get_attribute("href") == f"/initiatives/{quote(portal.hidden_initiative_id, safe='')}"
 
@@ -169,6 +178,24 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_from_the_dashboard(portal: Port
     page = browser.new_page()
     page.goto(f"{portal.url}/dashboard")
     assert page.title() == "Sign in · coplab"
+    # A wrong password: the sign-in page again, its error by the fields.
+    page.get_by_label("E-mail address").fill(MEMBER_EMAIL)
+    page.get_by_label("Password").fill(PASSWORD + "-wrong")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#sign-in-error").wait_for()
+    assert page.get_by_label("Password").get_attribute("aria-invalid") == "true"
+    assert_accessible(page)
+
+
+def test_a_sign_in_that_comes_back_without_its_state_gets_an_accessible_refusal(portal: Portal, browser) -> None:  # noqa: ANN001
+    page = browser.new_page()
+    answer = page.goto(f"{portal.url}/signed-in?code=forged&state=forged")
+    assert answer.status == 400
+    assert_accessible(page)
+    # The authorization server's own problem page, for a client it does not know.
+    answer = page.goto(f"{portal.url}/oauth/authorize?response_type=code&client_id=no-such-client")
+    assert answer.status >= 400 and page.locator("h1").inner_text().strip()
+    assert_accessible(page)
 
 
 def test_a_tampered_form_or_cookie_is_refused_and_changes_nothing(portal: Portal, browser, database) -> None:  # noqa: ANN001
@@ -183,6 +210,7 @@ def test_a_tampered_form_or_cookie_is_refused_and_changes_nothing(portal: Portal
         with page.expect_response(f"{portal.url}/sign-out") as answer:
             page.get_by_role("button", name="Sign out").click()
         assert answer.value.status == 403 and page.get_by_role("heading", name="Form refused").is_visible()
+        assert_accessible(page)
         assert {r.id for r in session_rows(database)} == sessions  # still signed in, nothing revoked
     page.goto(portal.url + "/")
     assert page.locator(".account-who").inner_text() == f"Signed in as alex for {lead}"

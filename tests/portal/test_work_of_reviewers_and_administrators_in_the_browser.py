@@ -27,6 +27,7 @@ from tests.factories import gid
 from tests.portal.conftest import (
     ADMIN_EMAIL, ASSESSMENT_LIMITATIONS, MEMBER_EMAIL, OTHER_ADMIN_EMAIL, OUTSIDER_EMAIL, PASSWORD, REVIEW_TITLE, REVIEWER_EMAILS, Portal,
 )
+from tests.portal.accessibility import assert_accessible
 from tests.portal.test_pages_in_the_browser import Watched
 from tests.server import HTTP_TIMEOUT
 
@@ -106,8 +107,13 @@ def code(portal: Portal, database: Session, email: str, basis: str, shot: str) -
         page.goto(portal.url + "/dashboard")
         page.get_by_role("link", name="Open your reviews").click()
         page.wait_for_url(portal.url + "/reviews")
+        checked = shot == "first"  # the pages are the same for the second reviewer: checked once
+        if checked:
+            assert_accessible(page)
         page.get_by_role("link", name=REVIEW_TITLE).click()
         expect(page.get_by_role("heading", name="The authors' proposal")).to_be_visible()
+        if checked:
+            assert_accessible(page)
         assert "Say who reads a report and when." in page.locator(".review-proposal").inner_text()
         # The authors' evidence basis is where the form starts; the other reviewer's coding is not shown.
         assert page.get_by_label("Evidence basis").input_value() == "CONSENSUS"
@@ -122,6 +128,8 @@ def code(portal: Portal, database: Session, email: str, basis: str, shot: str) -
         assert page.get_by_label("Evidence basis").input_value() == basis  # what was typed is kept
         assert page.get_by_label("Notes for the secretariat and, later, the authors").input_value() == f"Coded by {email}"
         page.screenshot(path=portal.artifacts / f"review-coding-error-{shot}.png", full_page=True)
+        if checked:
+            assert_accessible(page)
         database.expire_all()
         assert all(a.submitted_at is None for a in database.exec(select(ReviewAssignment).join(User, User.id == ReviewAssignment.user_id).where(User.email == email)))
         page.get_by_label("Decision").select_option("ACCEPT")
@@ -159,6 +167,7 @@ def test_a_reviewer_s_journey_two_codings_a_disagreement_and_its_resolution(port
         # Fields the two agree on are not disagreements; both codings are shown in full.
         assert disagreements.get_by_role("row", name="Decision").count() == 0
         page.screenshot(path=portal.artifacts / "review-reconciliation.png", full_page=True)
+        assert_accessible(page)
 
         # A form without the session's token is refused, and the disagreement stays open.
         without_token(page, "/reviews/resolve")
@@ -177,6 +186,7 @@ def test_a_reviewer_s_journey_two_codings_a_disagreement_and_its_resolution(port
         row = page.locator("table.disagreements").get_by_role("row", name="Evidence basis")
         assert row.get_by_role("button").count() == 0 and "LEGAL-MANDATE" in row.locator("td").last.inner_text()
         page.screenshot(path=portal.artifacts / "review-resolved.png", full_page=True)
+        assert_accessible(page)
         database.expire_all()
         (settled,) = database.exec(select(Disagreement).where(Disagreement.revision_id == review_revision(database).id)).all()
         assert settled.resolution == "LEGAL-MANDATE" and settled.resolved_at is not None
@@ -211,6 +221,7 @@ def test_an_administrator_invites_a_member_and_registers_a_client_and_a_webhook(
         page.get_by_role("link", name="Members and invitations").click()
         page.wait_for_url(portal.url + "/admin/members")
         assert page.get_by_role("cell", name=MEMBER_EMAIL).is_visible()
+        assert_accessible(page)
 
         # A wrong address: refused by its field, what was typed kept, nothing stored.
         page.get_by_label("E-mail address").fill("new.member-at-example.org")
@@ -224,6 +235,7 @@ def test_an_administrator_invites_a_member_and_registers_a_client_and_a_webhook(
         assert page.get_by_label("E-mail address").input_value() == "new.member-at-example.org"
         assert page.get_by_label("Role").input_value() == "CONTRIBUTOR"
         page.screenshot(path=portal.artifacts / "admin-invite-error.png", full_page=True)
+        assert_accessible(page)
         database.expire_all()
         assert database.exec(select(User).where(User.email.in_(["new.member-at-example.org", NEW_MEMBER]))).all() == []
 
@@ -245,6 +257,7 @@ def test_an_administrator_invites_a_member_and_registers_a_client_and_a_webhook(
         invitations = page.locator("section", has=page.get_by_role("heading", name="Invitations not yet accepted"))
         assert NEW_MEMBER in invitations.inner_text()
         page.screenshot(path=portal.artifacts / "admin-invited.png", full_page=True)
+        assert_accessible(page)
         # The link is shown once: the list page does not show it again.
         page.goto(portal.url + "/admin/members")
         assert page.locator(".notice").count() == 0 and NEW_MEMBER in page.locator("section", has=page.get_by_role("heading", name="Invitations not yet accepted")).inner_text()
@@ -252,6 +265,7 @@ def test_an_administrator_invites_a_member_and_registers_a_client_and_a_webhook(
         # An OAuth client: its secret once; then revoked.
         page.get_by_role("link", name="OAuth clients").click()
         page.wait_for_url(portal.url + "/admin/clients")
+        assert_accessible(page)
         page.get_by_label("Name").fill(CLIENT_NAME)
         page.get_by_label("initiatives:read").check()
         page.get_by_role("button", name="Register the client").click()
@@ -259,6 +273,7 @@ def test_an_administrator_invites_a_member_and_registers_a_client_and_a_webhook(
         secret = page.locator(".notice code.secret").inner_text()
         assert len(secret) > 20
         page.screenshot(path=portal.artifacts / "admin-client-created.png", full_page=True)
+        assert_accessible(page)
         page.goto(portal.url + "/admin/clients")
         assert secret not in page.content() and page.get_by_role("cell", name=CLIENT_NAME, exact=True).is_visible()
         page.get_by_role("button", name=f"Revoke {CLIENT_NAME}").click()
@@ -269,15 +284,18 @@ def test_an_administrator_invites_a_member_and_registers_a_client_and_a_webhook(
         # A webhook endpoint: a missing event type by its field, then registered with its secret once.
         page.get_by_role("link", name="Webhooks").click()
         page.wait_for_url(portal.url + "/admin/webhooks")
+        assert_accessible(page)
         page.get_by_label("Address").fill(WEBHOOK_URL)
         with page.expect_response(lambda r: r.request.method == "POST") as answer:
             page.get_by_role("button", name="Add the endpoint").click()
         assert answer.value.status == 422 and page.get_by_label("Address").input_value() == WEBHOOK_URL
+        assert_accessible(page)
         page.get_by_label("record.published").check()
         page.get_by_role("button", name="Add the endpoint").click()
         expect(page.get_by_role("heading", name=f"Deliveries will go to {WEBHOOK_URL}")).to_be_visible()
         assert page.locator(".notice code.secret").inner_text().startswith("whsec_")
         page.screenshot(path=portal.artifacts / "admin-webhook-created.png", full_page=True)
+        assert_accessible(page)
         assert unexpected(watched) == []
         sign_out(page)
 
