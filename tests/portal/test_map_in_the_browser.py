@@ -132,7 +132,7 @@ def test_the_profile_links_its_studies(portal: Portal) -> None:
         page = watched.page
         page.goto(f"{portal.url}/initiatives/{initiative_id(portal, INHOPE_TITLE)}")
         evidence = page.locator("section[aria-labelledby=evidence-heading]")
-        link = evidence.locator("a[href^='/studies/']").first
+        link = evidence.locator("a[href^='/studies/']:visible").first  # not those of a closed rating trace
         title = link.inner_text()
         link.click()
         page.wait_for_url(re.compile(r"/studies/"))
