@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's router turns into a 400
 from fastapi import FastAPI, Request
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.parse_content_type import parse_content_type
@@ -35,6 +36,7 @@ from api.portal.contribute import router as portal_contribute_router
 from api.portal.member_routes import router as portal_member_router
 from api.portal.review import router as portal_review_router
 from api.portal.routes import router as portal_router
+from api.portal.routes import unknown_address as portal_unknown_address
 from api.core.pages import graphiql
 from api.schema import build_schema
 from api.search.engines import create_backend
@@ -222,6 +224,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ("search", search_readiness),
     )
     app.add_exception_handler(InvalidToken, invalid_token_response)
+    # A browser asking for an address nothing serves gets the portal's 404 page, not JSON.
+    app.add_exception_handler(StarletteHTTPException, portal_unknown_address)
     app.state.key_cache = KeyCache()
     app.state.key_encryption = KeyEncryption.of(settings.key_encryption_keys)
     app.state.term_cache = TermCache()

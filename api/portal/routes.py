@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
@@ -92,6 +94,16 @@ def page(template: str, *, status_code: int = 200, **context: object) -> HTMLRes
 def problem_page(problem: PageProblem) -> HTMLResponse:
     """The error page. A record that is missing and one the visitor may not read give the same 404."""
     return page("error.html", status_code=problem.status_code, status=problem.status_code, request_id=problem.request_id)
+
+
+async def unknown_address(request: Request, error: HTTPException) -> Response:
+    """An address nothing serves (the router's own 404, "Not Found"), asked for by a browser (it
+    accepts HTML): the portal's 404 page, in the visitor's language, with the portal's headers. API
+    clients keep the JSON answer, and so does a route that said why it found nothing."""
+    if error.status_code == 404 and error.detail == "Not Found" and "text/html" in request.headers.get("accept", ""):
+        await languages.use_language(request)
+        return problem_page(PageProblem(404, request.scope.get("state", {}).get("request_id") or "-"))
+    return await http_exception_handler(request, error)
 
 
 def answers_problems(handler: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:

@@ -91,6 +91,7 @@ def test_the_error_pages_are_accessible(portal: Portal, browser) -> None:  # noq
     checked(portal, browser, "/search?harm=NO-SUCH-HARM", 400)
     checked(portal, browser, "/initiatives/SW5pdGlhdGl2ZTo5OTk5", 404)
     checked(portal, browser, "/organisations/no-such-organisation", 404)
+    checked(portal, browser, "/no-such-page", 404)  # an address nothing serves: the same page
 
 
 def test_the_search_stays_accessible_as_htmx_updates_it(portal: Portal, browser) -> None:  # noqa: ANN001

@@ -89,6 +89,28 @@ def test_every_page_has_the_strict_policy_is_never_stored_and_labels_its_fields(
             assert field_id and field_id.group(1) in labelled, (path, field)
 
 
+def main_part(html: str) -> str:
+    """The page's <main>, its request ids made alike."""
+    main = html[html.index("<main"):html.index("</main>")]
+    return re.sub(r"<code>[^<]*</code>", "<code>ID</code>", main)
+
+
+def test_a_browser_asking_for_an_address_nothing_serves_gets_the_portals_404_page(portal: Portal) -> None:
+    missing_initiative = httpx.get(portal.url + "/initiatives/SW5pdGlhdGl2ZTo5OTk5", headers={"Accept": "text/html"}, timeout=HTTP_TIMEOUT)
+    for path in ("/no-such-page", "/initiatives-of-nobody/1"):
+        page = httpx.get(portal.url + path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, timeout=HTTP_TIMEOUT)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), path
+        assert page.headers["content-security-policy"] == POLICY and page.headers["cache-control"] == "private, no-store", path
+        # What a record that is not there says (the page around it differs only in the switch's way back).
+        assert main_part(page.text) == main_part(missing_initiative.text) and "<h1>Not found</h1>" in page.text, path
+        # An API client asking the same keeps the JSON answer.
+        api = httpx.get(portal.url + path, headers={"Accept": "application/json"}, timeout=HTTP_TIMEOUT)
+        assert api.status_code == 404 and api.json() == {"detail": "Not Found"}, path
+    # A route that says why it found nothing keeps saying it, to a browser too.
+    export = httpx.get(portal.url + "/exports/no-such-file", headers={"Accept": "text/html"}, timeout=HTTP_TIMEOUT)
+    assert export.status_code == 404 and "no such file in the public export" in export.json()["detail"]
+
+
 @pytest.mark.parametrize("path", ["/search.csv", "/search/evidence.csv?sort=title", "/search/practices.csv?q=hotlne"])
 def test_a_searchs_csv_is_an_attachment_never_stored_under_the_strict_policy(portal: Portal, path: str) -> None:
     response = httpx.get(portal.url + path, timeout=HTTP_TIMEOUT)
