@@ -36,7 +36,7 @@ def evidence_row(hit: dict, address: Callable[[str, str], str]) -> list[object]:
     return [
         record["study"]["title"], record["study"]["studyDesign"]["label"], record["study"].get("publishedOn"),
         record["initiative"]["title"], record["assessingOrganisation"]["name"], record["independence"]["label"], findings,
-        address("assessments", record["id"]), address("initiatives", record["initiative"]["id"]),
+        address("studies", record["study"]["id"]), address("initiatives", record["initiative"]["id"]),
     ]
 
 

@@ -96,6 +96,8 @@ async def signed_in(request: Request) -> Response:
                 )
             except OAuthError as error:
                 log.info("portal sign-in: the code was refused: %s", error)
+                row.state_hash = row.code_verifier = None  # this state answers once, refused or not
+                await db.commit()
                 return page("sign_in_failed.html", status_code=400)
         principal = await signin.principal_of(request, token["access_token"])
         previous = store.refresh_token(row, encryption=state.key_encryption)

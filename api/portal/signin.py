@@ -70,6 +70,7 @@ class Visitor:
 
 
 _visitor: ContextVar[Visitor] = ContextVar("portal_visitor", default=Visitor())
+IN_PROCESS_SOURCE = "coplab-portal-in-process"
 
 
 def visitor() -> Visitor:
@@ -94,7 +95,9 @@ def oauth_client(request: Request, credentials: store.Credentials, *, scope: str
         redirect_uri=credentials.redirect_uri,
         scope=scope,
         code_challenge_method="S256",
-        transport=httpx.ASGITransport(app=request.app),
+        # Its own source name: the token endpoint's guessing limits count per source, and the portal's
+        # calls must not share a count with outside traffic that reaches the server as 127.0.0.1.
+        transport=httpx.ASGITransport(app=request.app, client=(IN_PROCESS_SOURCE, 0)),
         base_url=issuer,
         timeout=30,
     )
@@ -127,18 +130,24 @@ async def resolve(request: Request) -> None:
         if row is None:
             _visitor.set(Visitor(forget_cookie=True))
             return
+        ended = False
         if row.access_token is not None:
             if store.expiring(row, margin_seconds=state.settings.portal_refresh_margin_seconds):
-                row = await _refreshed(request, db, row)
+                row, ended = await _refreshed(request, db, row)
             else:
                 await store.seen(db, row)
         await db.commit()
-    _visitor.set(Visitor(session_id=cookie, row=row) if row is not None else Visitor(forget_cookie=True))
+    if row is not None:
+        _visitor.set(Visitor(session_id=cookie, row=row))
+    else:  # ended: the cookie goes; not refreshed this time: this request alone is anonymous
+        _visitor.set(Visitor(forget_cookie=True) if ended else Visitor())
 
 
-async def _refreshed(request: Request, db: store.AsyncSession, row: store.PortalSession) -> store.PortalSession | None:
-    """The session with fresh tokens, or None when the sign-in has ended (the refresh token refused).
-    One request of the browser refreshes; any other at the same moment waits for its result, since a
+async def _refreshed(request: Request, db: store.AsyncSession, row: store.PortalSession) -> tuple[store.PortalSession | None, bool]:
+    """The session with fresh tokens, and whether the sign-in has ended (its refresh token refused):
+    (row, False) refreshed; (None, True) ended; (None, False) not refreshed this time (another
+    request's refresh still under way, or the token endpoint unavailable), the session kept. One
+    request of the browser refreshes; any other at the same moment waits for its result, since a
     rotating refresh token presented twice ends the whole sign-in."""
     state = request.app.state
     if not await store.claim(db, row):
@@ -146,24 +155,33 @@ async def _refreshed(request: Request, db: store.AsyncSession, row: store.Portal
         for _ in range(REFRESH_WAITS):
             await asyncio.sleep(0.05)
             found_now = await store.reread(db, row)
-            if found_now is None or found_now.access_token != stale:  # ended, or refreshed by the other request
-                return found_now
-        return None if store.expiring(row, margin_seconds=0) else row
+            if found_now is None:
+                return None, True  # ended by the other request
+            if found_now.access_token != stale:
+                return found_now, False  # refreshed by the other request
+        return (None, False) if store.expiring(row, margin_seconds=0) else (row, False)
     found = await credentials(request)
     refresh_token = store.refresh_token(row, encryption=state.key_encryption)
     if found is None or refresh_token is None:
         await store.forget(db, row)
-        return None
+        return None, True
     async with oauth_client(request, found) as client:
         try:
             token = await client.refresh_token(TOKEN_PATH, refresh_token=refresh_token)
-        except OAuthError as error:  # the sign-in was ended (revoked, lapsed): the session goes with it
-            log.info("portal session ended: its refresh token was refused (%s)", error)
-            await store.forget(db, row)
-            return None
+        except OAuthError as error:
+            if error.error == "invalid_grant":  # the sign-in was ended (revoked, lapsed): the session goes with it
+                log.info("portal session ended: its refresh token was refused (%s)", error)
+                await store.forget(db, row)
+                return None, True
+            # Anything else (too many requests, unavailable) says nothing of the sign-in: it is kept,
+            # unclaimed, for the next request to refresh.
+            log.warning("portal session not refreshed this time: the token endpoint answered %s", error.error)
+            store.release(row)
+            await store.seen(db, row)
+            return None, False
     store.refreshed(row, encryption=state.key_encryption, token=dict(token))
     await store.seen(db, row)
-    return row
+    return row, False
 
 
 async def principal_of(request: Request, access_token: str) -> Principal:
@@ -207,7 +225,8 @@ def form_problem(request: Request, fields: dict[str, str]) -> str | None:
         return problem
     current = visitor()
     sent = fields.get(CSRF_FIELD, "")
-    if not current.signed_in or not hmac.compare_digest(current.csrf_token, sent):
+    # Bytes, not str: compare_digest refuses a str with other than ASCII characters (a forged field may have them).
+    if not current.signed_in or not hmac.compare_digest(current.csrf_token.encode(), sent.encode()):
         return "missing or mismatched CSRF token"
     return None
 

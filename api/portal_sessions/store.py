@@ -1,8 +1,9 @@
 """The portal's sessions and its client registration, in the database.
 
 A session id is 256 random bits held by the browser only; the table keeps its SHA-256 digest, so
-reading the table gives no one a session. The refresh token is sealed at rest with the signing keys'
-encryption keys (api/auth/key_encryption.py), bound to its row. The portal's pages reach these
+reading the table gives no one the cookie. The refresh token is sealed at rest with the signing keys'
+encryption keys (api/auth/key_encryption.py), bound to its row; the access token is kept as issued
+(it lapses within minutes, and the database's own access rules guard it, as they guard the rest). The portal's pages reach these
 functions only to find the access token they run their GraphQL operation with (docs/portal.md)."""
 
 import hashlib
@@ -190,6 +191,12 @@ async def claim(session: AsyncSession, row: PortalSession) -> bool:
 def refreshed(row: PortalSession, *, encryption: KeyEncryption, token: dict) -> None:
     """The claimed row's new tokens; stored with the next (even) generation, which ends the claim."""
     keep_tokens(row, encryption=encryption, token=token)
+    row.generation += 1
+
+
+def release(row: PortalSession) -> None:
+    """The claim ended with the tokens as they were (the refresh could not be made this time): the
+    next even generation, so the next request claims it again."""
     row.generation += 1
 
 

@@ -196,6 +196,8 @@ def test_the_csv_holds_the_searchs_hits_in_order_up_to_the_cap(portal: Portal, k
         timeout=HTTP_TIMEOUT,
     ).json()["data"][SEARCHES[kind][1]]["hits"]
     assert [row[0] for row in rows] == [safe_cell(hit_title(kind, hit)) for hit in sorted_page]
+    address = rows[0][header.index("Address")]  # each row's address is a page the portal serves
+    assert address.startswith(portal.url) and get(portal, address.removeprefix(portal.url)).status_code == 200
 
     assert by_title > 1  # so a cap of 1 leaves some out
     small = get(portal, f"{path}.csv?sort=title&limit=1")
